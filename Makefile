@@ -1,0 +1,52 @@
+# bannin — the two commands a newcomer needs:
+#   make run    installs what is missing (apt), builds, runs bannin on its embedded defaults
+#   make test   installs, builds with ASan+UBSan, runs every test (ctest), prints the summary
+# and the others:
+#   make build  release build, binary at build/bannin
+#   make bench  release build + micro-benchmarks + bench/parse_vs_peers.sh
+#   make fuzz   clang + libFuzzer fuzz targets (build/fuzz/tests/fuzz/*_fuzz)
+#   make format / make lint
+SHELL := /bin/bash
+JOBS ?= $(shell nproc)
+
+.PHONY: all setup build run test bench fuzz format lint clean
+
+all: build
+
+setup:
+	@tools/setup.sh
+
+build: setup
+	cmake --preset release >/dev/null
+	cmake --build --preset release -j $(JOBS)
+	@ln -sfn release/bin/bannin build/bannin
+	@echo "built: build/bannin"
+
+# Until the daemon exists, `make run` shows what the binary can do.
+run: build
+	build/bannin --help
+
+test: setup
+	cmake --preset dev >/dev/null
+	cmake --build --preset dev -j $(JOBS)
+	cd build/dev && ctest --output-on-failure -j $(JOBS) --timeout 600
+
+bench: build
+	cmake --build --preset release -j $(JOBS) --target bench_micro
+	build/release/bench/bench_micro --benchmark_min_time=0.2
+	bench/parse_vs_peers.sh
+
+fuzz: setup
+	cmake --preset fuzz >/dev/null
+	cmake --build --preset fuzz -j $(JOBS)
+	@echo "fuzzers in build/fuzz/tests/fuzz/; e.g. build/fuzz/tests/fuzz/clf_fuzz tests/fuzz/corpus/clf"
+
+format:
+	git ls-files '*.cpp' '*.h' | xargs clang-format -i
+
+lint: setup
+	cmake --preset dev >/dev/null
+	git ls-files 'bannin/*.cpp' | xargs clang-tidy -p build/dev --quiet
+
+clean:
+	rm -rf build

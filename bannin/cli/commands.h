@@ -1,0 +1,15 @@
+// The `bannin` command's subcommands. Each registers itself on the CLI11 app and runs when
+// chosen; main() only dispatches. Only cli/ and app/ may see every stage.
+#pragma once
+
+namespace CLI {
+class App;
+}
+
+namespace bannin::cli {
+
+/// Adds `parse` to app; the returned flag tells main() it was chosen and how it ended.
+void add_parse_command(CLI::App& app, int& exit_code);
+void add_fields_command(CLI::App& app, int& exit_code);
+
+}  // namespace bannin::cli

@@ -1,0 +1,40 @@
+// bannin — the watchman. Entry point of the single `bannin` binary: parses the command line
+// with CLI11 and runs one subcommand. See `bannin --help`.
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <exception>
+
+#include <bannin/cli/commands.h>
+#include <bannin/model/fields.h>
+
+#ifndef BANNIN_VERSION
+#define BANNIN_VERSION "0.0.0"
+#endif
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "bannin (番人, \"the watchman\"): watches the logs, counters and outside view of web, mail\n"
+      "and DNS servers, notices incidents early, contains them proportionately and explains\n"
+      "what to do. Run `bannin COMMAND --help` for a command's options."};
+  app.require_subcommand(0, 1);
+  bool version = false;
+  app.add_flag("-V,--version", version, "Print the version and exit");
+  int exit_code = 0;
+  bannin::cli::add_parse_command(app, exit_code);
+  bannin::cli::add_fields_command(app, exit_code);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  if (version) {
+    std::printf("bannin %s (field schema %d)\n", BANNIN_VERSION, bannin::model::kSchemaVersion);
+    return 0;
+  }
+  if (app.get_subcommands().empty()) {
+    std::fputs(app.help().c_str(), stdout);
+    return 0;
+  }
+  return exit_code;
+}

@@ -1,0 +1,94 @@
+#include <array>
+#include <cstring>
+
+#include <bannin/core/json_writer.h>
+
+namespace bannin::core {
+namespace {
+
+// 0 = copy as is, 1 = needs escaping (control, quote, backslash), 2 = non-ASCII (validate).
+constexpr std::array<std::uint8_t, 256> make_class_table() {
+  std::array<std::uint8_t, 256> t{};
+  for (int c = 0; c < 0x20; ++c) t[c] = 1;
+  t['"'] = 1;
+  t['\\'] = 1;
+  t[0x7f] = 1;
+  for (int c = 0x80; c < 0x100; ++c) t[c] = 2;
+  return t;
+}
+constexpr auto kClass = make_class_table();
+
+// Length of the valid UTF-8 sequence starting at p (1..4), or 0 if invalid (RFC 3629:
+// no overlongs, no surrogates, nothing above U+10FFFF).
+std::size_t utf8_len(const unsigned char* p, const unsigned char* end) noexcept {
+  unsigned c = p[0];
+  std::size_t avail = static_cast<std::size_t>(end - p);
+  auto cont = [&](std::size_t i) { return i < avail && (p[i] & 0xC0) == 0x80; };
+  if (c >= 0xC2 && c <= 0xDF) return cont(1) ? 2 : 0;
+  if (c == 0xE0) return avail > 1 && p[1] >= 0xA0 && p[1] <= 0xBF && cont(2) ? 3 : 0;
+  if ((c >= 0xE1 && c <= 0xEC) || c == 0xEE || c == 0xEF) return cont(1) && cont(2) ? 3 : 0;
+  if (c == 0xED) return avail > 1 && p[1] >= 0x80 && p[1] <= 0x9F && cont(2) ? 3 : 0;
+  if (c == 0xF0) return avail > 1 && p[1] >= 0x90 && p[1] <= 0xBF && cont(2) && cont(3) ? 4 : 0;
+  if (c >= 0xF1 && c <= 0xF3) return cont(1) && cont(2) && cont(3) ? 4 : 0;
+  if (c == 0xF4) return avail > 1 && p[1] >= 0x80 && p[1] <= 0x8F && cont(2) && cont(3) ? 4 : 0;
+  return 0;
+}
+
+}  // namespace
+
+std::size_t json_append_string(std::string& out, std::string_view s) {
+  std::size_t replaced = 0;
+  out.push_back('"');
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const auto* end = p + s.size();
+  while (p < end) {
+    // Fast path: a run of plain ASCII.
+    const auto* run = p;
+    while (p < end && kClass[*p] == 0) ++p;
+    if (p != run) out.append(reinterpret_cast<const char*>(run), static_cast<std::size_t>(p - run));
+    if (p >= end) break;
+    unsigned char c = *p;
+    if (kClass[c] == 1) {
+      switch (c) {
+        case '"': out.append("\\\"", 2); break;
+        case '\\': out.append("\\\\", 2); break;
+        case '\n': out.append("\\n", 2); break;
+        case '\r': out.append("\\r", 2); break;
+        case '\t': out.append("\\t", 2); break;
+        default: {
+          static constexpr char kHex[] = "0123456789abcdef";
+          char esc[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
+          out.append(esc, 6);
+        }
+      }
+      ++p;
+      continue;
+    }
+    std::size_t n = utf8_len(p, end);
+    if (n == 0) {
+      out.append("\xEF\xBF\xBD", 3);  // U+FFFD REPLACEMENT CHARACTER
+      ++replaced;
+      ++p;
+    } else {
+      out.append(reinterpret_cast<const char*>(p), n);
+      p += n;
+    }
+  }
+  out.push_back('"');
+  return replaced;
+}
+
+void json_append_int(std::string& out, std::int64_t v) {
+  char buf[24];
+  char* e = buf + sizeof buf;
+  char* p = e;
+  std::uint64_t u = v < 0 ? 0 - static_cast<std::uint64_t>(v) : static_cast<std::uint64_t>(v);
+  do {
+    *--p = static_cast<char>('0' + u % 10);
+    u /= 10;
+  } while (u != 0);
+  if (v < 0) *--p = '-';
+  out.append(p, static_cast<std::size_t>(e - p));
+}
+
+}  // namespace bannin::core

@@ -1,0 +1,44 @@
+#!/bin/sh
+# bannin set-up: installs every Debian package that the build, the tests and the
+# benchmarks need. Idempotent: runs `apt-get update` only when something is missing,
+# and does nothing at all when everything is already installed.
+#
+# Called by `make run`, `make test`, `make build`. Nothing is ever downloaded at build time;
+# this list is the project's whole dependency story. Add a package here the moment the
+# code, a test or a benchmark starts to use it.
+set -eu
+
+PACKAGES="
+  build-essential cmake ninja-build g++ pkg-config
+  clang libclang-rt-14-dev clang-format clang-tidy
+  libgtest-dev libgmock-dev googletest libbenchmark-dev
+  libsimdjson-dev
+  python3 python3-yaml
+  fail2ban time
+"
+
+missing=""
+for p in $PACKAGES; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing="$missing $p"
+  fi
+done
+
+if [ -z "$missing" ]; then
+  exit 0
+fi
+
+echo "setup: installing:$missing"
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+# fail2ban is only used as a benchmark peer (fail2ban-regex reads files and touches no
+# firewall); keep its service from starting where an init system exists.
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+  printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+  $SUDO chmod +x /usr/sbin/policy-rc.d
+  trap '$SUDO rm -f /usr/sbin/policy-rc.d' EXIT
+fi
+$SUDO apt-get update -q
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -q --no-install-recommends $missing
