@@ -167,6 +167,8 @@ std::optional<TimeNs> parse_epoch_seconds(std::string_view s) noexcept {
     ++pos;
   }
   if (pos == 0) return std::nullopt;
+  // Same range as the calendar forms (up to 2200-12-31), far from int64 ns overflow (2262).
+  if (secs > 7'289'654'399) return std::nullopt;
   std::uint32_t nanos = fraction(s, pos);
   if (pos != s.size()) return std::nullopt;
   return secs * kNsPerSec + nanos;

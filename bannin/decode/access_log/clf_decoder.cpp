@@ -1,5 +1,6 @@
 #include <cstring>
 
+#include <bannin/core/scan.h>
 #include <bannin/decode/access_log/clf_decoder.h>
 
 namespace bannin::decode::access_log {
@@ -19,33 +20,34 @@ struct Cursor {
     ++pos;
     return true;
   }
-  // Token up to the next space (not consumed). Empty if at a space or the end.
+  // Token up to the next space (not consumed). Empty if at a space or the end. Tokens here
+  // are short (addresses, "-", status codes), where a byte loop beats a memchr call.
   std::string_view token() noexcept {
-    const void* sp = pos < s.size() ? std::memchr(s.data() + pos, ' ', s.size() - pos) : nullptr;
-    std::size_t end = sp != nullptr ? static_cast<std::size_t>(static_cast<const char*>(sp) - s.data())
-                                    : s.size();
+    std::size_t end = pos;
+    while (end < s.size() && s[end] != ' ') ++end;
     std::string_view t = s.substr(pos, end - pos);
     pos = end;
     return t;
   }
-  // After an opening quote: the raw field up to the closing, unescaped quote (consumed).
-  bool quoted(std::string_view& raw) noexcept {
-    std::size_t start = pos;
-    std::size_t from = pos;
-    while (from < s.size()) {
-      const void* q = std::memchr(s.data() + from, '"', s.size() - from);
-      if (q == nullptr) return false;
-      std::size_t qi = static_cast<std::size_t>(static_cast<const char*>(q) - s.data());
-      std::size_t bs = 0;
-      while (qi - bs > start && s[qi - bs - 1] == '\\') ++bs;
-      if (bs % 2 == 0) {
-        raw = s.substr(start, qi - start);
-        pos = qi + 1;
-        return true;
-      }
-      from = qi + 1;
+  // After an opening quote: the raw field up to the closing quote (consumed). A backslash
+  // escapes the next byte (Apache writes \" and \\); `escaped` tells whether any was seen,
+  // so the caller only unescapes fields that need it.
+  bool quoted(std::string_view& raw, bool& escaped) noexcept {
+    const char* begin = s.data() + pos;
+    const char* end = s.data() + s.size();
+    const char* p = begin;
+    escaped = false;
+    while (true) {
+      p = core::find_either(p, end, '"', '\\');
+      if (p >= end) return false;
+      if (*p == '"') break;
+      escaped = true;
+      p += 2;  // skip the escaped byte
+      if (p > end) return false;
     }
-    return false;
+    raw = std::string_view(begin, static_cast<std::size_t>(p - begin));
+    pos = static_cast<std::size_t>(p - s.data()) + 1;
+    return true;
   }
 };
 
@@ -97,10 +99,13 @@ DecodeResult ClfDecoder::decode(std::string_view line, model::Event& ev) {
   // [19/Feb/2021:05:21:35 +0900]
   std::size_t ts_at = c.pos;
   if (!c.eat('[')) return DecodeResult::fail("bad_timestamp", ts_at);
-  const void* close =
-      std::memchr(line.data() + c.pos, ']', std::min<std::size_t>(line.size() - c.pos, 48));
-  if (close == nullptr) return DecodeResult::fail("bad_timestamp", ts_at);
-  std::size_t close_at = static_cast<std::size_t>(static_cast<const char*>(close) - line.data());
+  std::size_t close_at = c.pos + 26;  // "19/Feb/2021:05:21:35 +0900" is the usual length
+  if (close_at >= line.size() || line[close_at] != ']') {
+    const void* close =
+        std::memchr(line.data() + c.pos, ']', std::min<std::size_t>(line.size() - c.pos, 48));
+    if (close == nullptr) return DecodeResult::fail("bad_timestamp", ts_at);
+    close_at = static_cast<std::size_t>(static_cast<const char*>(close) - line.data());
+  }
   auto ts = ts_cache_.get(line.substr(c.pos, close_at - c.pos), core::parse_clf_time);
   if (!ts) return DecodeResult::fail("bad_timestamp", ts_at);
   ev.set_ts(*ts);
@@ -109,8 +114,9 @@ DecodeResult ClfDecoder::decode(std::string_view line, model::Event& ev) {
   // "request"
   if (!c.eat(' ') || !c.eat('"')) return DecodeResult::fail("missing_request", c.pos);
   std::string_view request_raw;
-  if (!c.quoted(request_raw)) return DecodeResult::fail("unterminated_request", c.pos);
-  set_request_fields(unescape_log_field(request_raw, ev), request_raw, ev);
+  bool esc = false;
+  if (!c.quoted(request_raw, esc)) return DecodeResult::fail("unterminated_request", c.pos);
+  set_request_fields(esc ? unescape_log_field(request_raw, ev) : request_raw, request_raw, ev);
 
   // status and size
   if (!c.eat(' ')) return DecodeResult::fail("missing_status", c.pos);
@@ -139,19 +145,22 @@ DecodeResult ClfDecoder::decode(std::string_view line, model::Event& ev) {
   // "referer" "user agent" ["forwarded for"]
   if (!c.eat(' ') || !c.eat('"')) return DecodeResult::fail("missing_referer", c.pos);
   std::string_view referer;
-  if (!c.quoted(referer)) return DecodeResult::fail("unterminated_referer", c.pos);
+  bool referer_esc = false;
+  if (!c.quoted(referer, referer_esc)) return DecodeResult::fail("unterminated_referer", c.pos);
   if (!c.eat(' ') || !c.eat('"')) return DecodeResult::fail("missing_user_agent", c.pos);
   std::string_view agent;
-  if (!c.quoted(agent)) return DecodeResult::fail("unterminated_user_agent", c.pos);
+  bool agent_esc = false;
+  if (!c.quoted(agent, agent_esc)) return DecodeResult::fail("unterminated_user_agent", c.pos);
   if (referer != "-" && !referer.empty()) {
-    ev.set_string(Field::Referer, unescape_log_field(referer, ev));
+    ev.set_string(Field::Referer, referer_esc ? unescape_log_field(referer, ev) : referer);
   }
   if (agent != "-" && !agent.empty()) {
-    ev.set_string(Field::UserAgent, unescape_log_field(agent, ev));
+    ev.set_string(Field::UserAgent, agent_esc ? unescape_log_field(agent, ev) : agent);
   }
   if (c.eat(' ') && c.eat('"')) {
     std::string_view xff;
-    if (c.quoted(xff) && xff != "-" && !xff.empty()) {
+    bool xff_esc = false;
+    if (c.quoted(xff, xff_esc) && xff != "-" && !xff.empty()) {
       ev.set_string(Field::ForwardedFor, unescape_log_field(xff, ev));
     }
   }

@@ -1,6 +1,7 @@
 #include <cstring>
 
 #include <bannin/core/ip_address.h>
+#include <bannin/core/scan.h>
 #include <bannin/decode/access_log/http_fields.h>
 
 namespace bannin::decode::access_log {
@@ -66,26 +67,41 @@ void set_target_fields(std::string_view target, model::Event& ev) {
 }
 
 void set_request_fields(std::string_view req, std::string_view logged, model::Event& ev) {
-  // METHOD
+  // METHOD SP target [SP HTTP/x.y]. memchr finds the space after the target; the protocol
+  // is short, so it is checked with a byte loop.
   std::size_t i = 0;
   while (i < req.size() && is_method_char(req[i])) ++i;
-  bool ok = i > 0 && i <= 32 && i < req.size() && req[i] == ' ' && req[0] >= 'A' && req[0] <= 'Z';
-  if (ok) {
-    std::string_view method = req.substr(0, i);
-    std::string_view rest = req.substr(i + 1);
-    std::string_view target = rest;
-    std::string_view proto;
-    std::size_t sp = rest.rfind(' ');
-    if (sp != std::string_view::npos) {
-      proto = rest.substr(sp + 1);
-      target = rest.substr(0, sp);
-      ok = proto.size() >= 6 && proto.substr(0, 5) == "HTTP/";
+  if (i > 0 && i <= 32 && i + 1 < req.size() && req[i] == ' ' && req[0] >= 'A' && req[0] <= 'Z') {
+    const char* start = req.data() + i + 1;
+    const char* end = req.data() + req.size();
+    // One SIMD scan finds the first '?' or ' '; only a query needs a second one.
+    const char* q = core::find_either(start, end, '?', ' ');
+    const char* sp = q;
+    if (q < end && *q == '?') {
+      sp = static_cast<const char*>(std::memchr(q, ' ', static_cast<std::size_t>(end - q)));
+      if (sp == nullptr) sp = end;
+    } else {
+      q = nullptr;
     }
-    ok = ok && !target.empty() && target.find(' ') == std::string_view::npos &&
-         std::memchr(target.data(), '\0', target.size()) == nullptr;
+    const char* target_end = sp;
+    if (sp == end) sp = nullptr;
+    bool ok = target_end > start;
+    std::string_view proto;
+    if (sp != nullptr) {
+      proto = std::string_view(sp + 1, static_cast<std::size_t>(end - sp - 1));
+      ok = ok && proto.size() >= 6 && proto.size() <= 16 && proto.compare(0, 5, "HTTP/") == 0 &&
+           proto.find(' ') == std::string_view::npos;
+    }
     if (ok) {
-      ev.set_string(Field::Method, method);
-      set_target_fields(target, ev);
+      ev.set_string(Field::Method, req.substr(0, i));
+      auto target_len = static_cast<std::size_t>(target_end - start);
+      if (q != nullptr) {
+        ev.set_string(Field::Path, std::string_view(start, static_cast<std::size_t>(q - start)));
+        ev.set_string(Field::Query,
+                      std::string_view(q + 1, static_cast<std::size_t>(target_end - q - 1)));
+      } else {
+        ev.set_string(Field::Path, std::string_view(start, target_len));
+      }
       if (!proto.empty()) ev.set_string(Field::Proto, proto);
       return;
     }
@@ -93,16 +109,6 @@ void set_request_fields(std::string_view req, std::string_view logged, model::Ev
   ev.set_string(Field::Method, std::string_view{});
   ev.set_bool(Field::NonHttp, true);
   ev.set_string(Field::RequestRaw, logged);
-}
-
-std::optional<std::int64_t> parse_uint(std::string_view s, std::size_t max_digits) noexcept {
-  if (s.empty() || s.size() > max_digits) return std::nullopt;
-  std::int64_t v = 0;
-  for (char c : s) {
-    if (c < '0' || c > '9') return std::nullopt;
-    v = v * 10 + (c - '0');
-  }
-  return v;
 }
 
 std::optional<std::int64_t> parse_seconds_ns(std::string_view s) noexcept {

@@ -1,0 +1,71 @@
+#!/bin/bash
+# bench/parse_vs_peers.sh — `bannin parse` against its peers on the same file, in one run.
+#
+# Usage: bench/parse_vs_peers.sh [LINES] [BANNIN]
+#   LINES   size of the generated access-log day (default 1000000)
+#   BANNIN  binary to measure (default build/bannin, the release build)
+#
+# Generates a deterministic access-log day with ../shared/bench/gen_access_log.py (cached in
+# bench/out/), warms the page cache, then times on one core (taskset -c 0):
+#   wc -l                                   the physical floor of reading lines
+#   fail2ban-regex + bannin-contact.conf    the peer most operators run today (one regex/line)
+#   bannin parse --format none              decode every field, count, print nothing
+#   bannin parse --format jsonl >/dev/null  decode and write one JSON object per line
+# and prints lines/s, peak RSS and the ratios. Machines are noisy: compare within a run.
+# Targets (issue 3): none >= 5 M lines/s and >= 60x fail2ban-regex; jsonl >= 1.5 M lines/s;
+# peak RSS <= 64 MB whatever the file size.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+SHARED=${SHARED:-$ROOT/../shared}
+LINES=${1:-1000000}
+BANNIN=${2:-$ROOT/build/bannin}
+OUT=$ROOT/bench/out
+mkdir -p "$OUT"
+LOG=$OUT/access-$LINES.log
+
+[ -x "$BANNIN" ] || { echo "no bannin binary at $BANNIN (run make build)" >&2; exit 1; }
+if [ ! -s "$LOG" ]; then
+  echo "generating $LOG ($LINES lines) ..." >&2
+  /usr/bin/python3 "$SHARED/bench/gen_access_log.py" --lines "$LINES" --seed 1 --out "$LOG" >&2
+fi
+cat "$LOG" > /dev/null
+PIN=""
+command -v taskset >/dev/null && PIN="taskset -c 0"
+
+# run NAME CMD...: best wall time of REPS runs and peak RSS, via /usr/bin/time.
+REPS=${REPS:-3}
+declare -A WALL RSS
+run() {
+  local name=$1; shift
+  local best="" rss=0
+  for _ in $(seq 1 "$REPS"); do
+    /usr/bin/time -f "%e %M" -o "$OUT/.time" $PIN "$@" > "$OUT/.stdout" 2> "$OUT/.stderr" || true
+    read -r wall kb < "$OUT/.time"
+    if [ -z "$best" ] || awk "BEGIN{exit !($wall < $best)}"; then best=$wall; fi
+    [ "$kb" -gt "$rss" ] && rss=$kb
+  done
+  WALL[$name]=$best; RSS[$name]=$rss
+}
+
+run "wc -l" wc -l "$LOG"
+run "bannin parse --format none" "$BANNIN" parse -q --format none "$LOG"
+run "bannin parse --format jsonl" sh -c "\"$BANNIN\" parse -q --format jsonl \"$LOG\" > /dev/null"
+if command -v fail2ban-regex >/dev/null; then
+  REPS=1 run "fail2ban-regex (contact filter)" fail2ban-regex --print-no-missed --print-no-ignored \
+    "$LOG" "$SHARED/bench/fail2ban/bannin-contact.conf"
+else
+  echo "fail2ban-regex not installed (tools/setup.sh installs it); skipping that peer" >&2
+fi
+
+printf '\n%s lines, %s bytes, one core\n' "$LINES" "$(stat -c %s "$LOG")"
+printf '%-34s %10s %14s %10s\n' "tool" "wall s" "lines/s" "peak RSS"
+for name in "wc -l" "fail2ban-regex (contact filter)" "bannin parse --format none" "bannin parse --format jsonl"; do
+  [ -n "${WALL[$name]:-}" ] || continue
+  awk -v n="$name" -v w="${WALL[$name]}" -v l="$LINES" -v r="${RSS[$name]}" \
+    'BEGIN{ if (w <= 0) w = 0.001; printf "%-34s %10.3f %14.0f %8.1f MB\n", n, w, l / w, r / 1024 }'
+done
+ratio() { awk -v a="${WALL[$1]:-0}" -v b="${WALL[$2]:-0}" 'BEGIN{ if (a > 0 && b > 0) printf "%.1fx", a / b; else printf "n/a" }'; }
+echo
+echo "bannin none  vs fail2ban-regex: $(ratio "fail2ban-regex (contact filter)" "bannin parse --format none") faster (target >= 60x)"
+echo "bannin jsonl vs fail2ban-regex: $(ratio "fail2ban-regex (contact filter)" "bannin parse --format jsonl") faster"
+echo "wc -l        vs bannin none:    $(ratio "bannin parse --format none" "wc -l") (how far from the reading floor)"
