@@ -32,15 +32,18 @@ cat "$LOG" > /dev/null
 PIN=""
 command -v taskset >/dev/null && PIN="taskset -c 0"
 
-# run NAME CMD...: best wall time of REPS runs and peak RSS, via /usr/bin/time.
-REPS=${REPS:-3}
+# run NAME CMD...: best wall time of REPS runs (nanosecond clock) and peak RSS (/usr/bin/time).
+REPS=${REPS:-5}
 declare -A WALL RSS
 run() {
   local name=$1; shift
-  local best="" rss=0
+  local best="" rss=0 t0 t1 wall kb
   for _ in $(seq 1 "$REPS"); do
-    /usr/bin/time -f "%e %M" -o "$OUT/.time" $PIN "$@" > "$OUT/.stdout" 2> "$OUT/.stderr" || true
-    read -r wall kb < "$OUT/.time"
+    t0=$(date +%s%N)
+    /usr/bin/time -f "%M" -o "$OUT/.time" $PIN "$@" > "$OUT/.stdout" 2> "$OUT/.stderr" || true
+    t1=$(date +%s%N)
+    wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN{ printf "%.4f", (b - a) / 1e9 }')
+    kb=$(tail -1 "$OUT/.time")
     if [ -z "$best" ] || awk "BEGIN{exit !($wall < $best)}"; then best=$wall; fi
     [ "$kb" -gt "$rss" ] && rss=$kb
   done
@@ -62,7 +65,7 @@ printf '%-34s %10s %14s %10s\n' "tool" "wall s" "lines/s" "peak RSS"
 for name in "wc -l" "fail2ban-regex (contact filter)" "bannin parse --format none" "bannin parse --format jsonl"; do
   [ -n "${WALL[$name]:-}" ] || continue
   awk -v n="$name" -v w="${WALL[$name]}" -v l="$LINES" -v r="${RSS[$name]}" \
-    'BEGIN{ if (w <= 0) w = 0.001; printf "%-34s %10.3f %14.0f %8.1f MB\n", n, w, l / w, r / 1024 }'
+    'BEGIN{ if (w <= 0) w = 0.001; printf "%-34s %10.4f %14.0f %8.1f MB\n", n, w, l / w, r / 1024 }'
 done
 ratio() { awk -v a="${WALL[$1]:-0}" -v b="${WALL[$2]:-0}" 'BEGIN{ if (a > 0 && b > 0) printf "%.1fx", a / b; else printf "n/a" }'; }
 echo

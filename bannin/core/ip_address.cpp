@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include <bannin/core/ip_address.h>
+#include <bannin/core/scan.h>
 
 namespace bannin::core {
 namespace {
@@ -11,30 +12,8 @@ namespace {
 // octal), nothing else.
 bool parse_v4(std::string_view s, std::uint32_t& out) noexcept {
   if (s.size() < 7 || s.size() > 15) return false;
-  std::uint32_t value = 0;
-  int octets = 0;
-  std::size_t i = 0;
-  while (true) {
-    if (i >= s.size()) return false;
-    std::uint32_t octet = 0;
-    std::size_t start = i;
-    while (i < s.size() && s[i] >= '0' && s[i] <= '9') {
-      octet = octet * 10 + static_cast<std::uint32_t>(s[i] - '0');
-      if (i - start >= 3) return false;
-      ++i;
-    }
-    std::size_t len = i - start;
-    if (len == 0 || len > 3 || octet > 255) return false;
-    if (len > 1 && s[start] == '0') return false;
-    value = (value << 8) | octet;
-    ++octets;
-    if (octets == 4) {
-      out = value;
-      return i == s.size();
-    }
-    if (i >= s.size() || s[i] != '.') return false;
-    ++i;
-  }
+  const char* end = s.data() + s.size();
+  return parse_ipv4_prefix(s.data(), end, out) == end;
 }
 
 }  // namespace
@@ -45,6 +24,13 @@ std::optional<IpAddress> IpAddress::parse(std::string_view text) noexcept {
   // IPv6: at least "::", at most a full form with an embedded IPv4 tail (45 chars).
   if (text.size() < 2 || text.size() > 45 || text.find(':') == std::string_view::npos) {
     return std::nullopt;
+  }
+  // inet_pton reads a C string: a NUL inside text would end it early ("::1\0junk" -> ::1),
+  // so only the characters an IPv6 address is made of are let through.
+  for (char c : text) {
+    bool ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') ||
+              c == ':' || c == '.';
+    if (!ok) return std::nullopt;
   }
   char buf[64];
   std::memcpy(buf, text.data(), text.size());

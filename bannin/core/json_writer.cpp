@@ -1,4 +1,7 @@
 #include <array>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include <cstring>
 
 #include <bannin/core/json_writer.h>
@@ -34,6 +37,28 @@ std::size_t utf8_len(const unsigned char* p, const unsigned char* end) noexcept 
   return 0;
 }
 
+// First byte in [p, end) that JSON output cannot copy as is: control (< 0x20), '"', '\\',
+// DEL, or non-ASCII (validated separately). With SSE2, a signed compare "< 0x20" catches both
+// the controls and every byte >= 0x80 at once.
+const char* find_special(const char* p, const char* end) noexcept {
+#if defined(__SSE2__)
+  const __m128i space = _mm_set1_epi8(0x20);
+  const __m128i quote = _mm_set1_epi8('"');
+  const __m128i backslash = _mm_set1_epi8('\\');
+  const __m128i del = _mm_set1_epi8(0x7f);
+  while (end - p >= 16) {
+    __m128i c = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmplt_epi8(c, space), _mm_cmpeq_epi8(c, quote)),
+                             _mm_or_si128(_mm_cmpeq_epi8(c, backslash), _mm_cmpeq_epi8(c, del)));
+    int mask = _mm_movemask_epi8(m);
+    if (mask != 0) return p + __builtin_ctz(static_cast<unsigned>(mask));
+    p += 16;
+  }
+#endif
+  while (p < end && kClass[static_cast<unsigned char>(*p)] == 0) ++p;
+  return p;
+}
+
 }  // namespace
 
 std::size_t json_append_string(std::string& out, std::string_view s) {
@@ -42,9 +67,10 @@ std::size_t json_append_string(std::string& out, std::string_view s) {
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   const auto* end = p + s.size();
   while (p < end) {
-    // Fast path: a run of plain ASCII.
+    // Fast path: a run of plain printable ASCII, found 16 bytes at a time.
     const auto* run = p;
-    while (p < end && kClass[*p] == 0) ++p;
+    p = reinterpret_cast<const unsigned char*>(
+        find_special(reinterpret_cast<const char*>(p), reinterpret_cast<const char*>(end)));
     if (p != run) out.append(reinterpret_cast<const char*>(run), static_cast<std::size_t>(p - run));
     if (p >= end) break;
     unsigned char c = *p;
@@ -75,6 +101,28 @@ std::size_t json_append_string(std::string& out, std::string_view s) {
     }
   }
   out.push_back('"');
+  return replaced;
+}
+
+std::size_t utf8_append_replacing_invalid(std::string& out, std::string_view s) {
+  std::size_t replaced = 0;
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const auto* end = p + s.size();
+  while (p < end) {
+    if (*p < 0x80) {
+      out.push_back(static_cast<char>(*p++));
+      continue;
+    }
+    std::size_t n = utf8_len(p, end);
+    if (n == 0) {
+      out.append("\xEF\xBF\xBD", 3);
+      ++replaced;
+      ++p;
+    } else {
+      out.append(reinterpret_cast<const char*>(p), n);
+      p += n;
+    }
+  }
   return replaced;
 }
 

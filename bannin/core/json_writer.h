@@ -17,6 +17,11 @@ namespace bannin::core {
 std::size_t json_append_string(std::string& out, std::string_view s);
 void json_append_int(std::string& out, std::int64_t v);
 
+/// Appends s to out with each byte of an invalid UTF-8 sequence replaced by U+FFFD, the same
+/// rule json_append_string applies (for parsers that require valid UTF-8, e.g. simdjson).
+/// Returns the number of bytes replaced.
+std::size_t utf8_append_replacing_invalid(std::string& out, std::string_view s);
+
 /// Small helper that writes one flat JSON object: {"k":v,...}.
 class JsonObjectWriter {
  public:

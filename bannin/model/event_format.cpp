@@ -4,6 +4,12 @@
 
 namespace bannin::model {
 
+EventFormatter::EventFormatter() {
+  for (std::size_t i = 0; i < kFieldCount; ++i) {
+    keys_[i] = ",\"" + std::string(kFieldInfo[i].name) + "\":";
+  }
+}
+
 std::string_view EventFormatter::ts_text(core::TimeNs t) {
   core::TimeNs sec = t >= 0 ? t / core::kNsPerSec : (t - core::kNsPerSec + 1) / core::kNsPerSec;
   if (t % core::kNsPerSec != 0) {
@@ -77,8 +83,9 @@ void EventFormatter::append_json_members(core::JsonObjectWriter& obj, const Even
   out.push_back('"');
   out.append(ts_text(ev.ts()));
   out.push_back('"');
+  // "kind" was written, so every field key takes a leading comma.
   for (const FieldValue& v : ev) {
-    obj.key(name(v.field));
+    out.append(keys_[static_cast<std::size_t>(v.field)]);
     append_value(out, v);
   }
 }

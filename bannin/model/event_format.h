@@ -3,6 +3,8 @@
 // lines mostly share it; one formatter per thread.
 #pragma once
 
+#include <array>
+#include <limits>
 #include <string>
 
 #include <bannin/core/json_writer.h>
@@ -12,6 +14,7 @@ namespace bannin::model {
 
 class EventFormatter {
  public:
+  EventFormatter();
   /// Writes "kind", "ts" and every field of ev as members of an open JSON object.
   void append_json_members(core::JsonObjectWriter& obj, const Event& ev);
   /// Writes `kind ts field=value ...` (values with spaces or quotes are JSON-quoted).
@@ -25,11 +28,12 @@ class EventFormatter {
  private:
   void append_value(std::string& out, const FieldValue& v);
 
-  core::TimeNs cached_sec_ = -1;
+  core::TimeNs cached_sec_ = std::numeric_limits<core::TimeNs>::min();  // no second is cached
   char cached_[core::kRfc3339Max] = {};
   std::size_t cached_len_ = 0;
   char ts_buf_[core::kRfc3339Max] = {};
   std::size_t replaced_ = 0;
+  std::array<std::string, kFieldCount> keys_;  // `,"name":` per field, written with one append
 };
 
 }  // namespace bannin::model

@@ -23,6 +23,11 @@ struct Cursor {
   // Token up to the next space (not consumed). Empty if at a space or the end. Tokens here
   // are short (addresses, "-", status codes), where a byte loop beats a memchr call.
   std::string_view token() noexcept {
+    // Fast path for the most common token of all, "-".
+    if (pos + 1 < s.size() && s[pos] == '-' && s[pos + 1] == ' ') {
+      ++pos;
+      return s.substr(pos - 1, 1);
+    }
     std::size_t end = pos;
     while (end < s.size() && s[end] != ' ') ++end;
     std::string_view t = s.substr(pos, end - pos);
@@ -38,7 +43,7 @@ struct Cursor {
     const char* p = begin;
     escaped = false;
     while (true) {
-      p = core::find_either(p, end, '"', '\\');
+      p = core::find_either(s.data(), p, end, '"', '\\');
       if (p >= end) return false;
       if (*p == '"') break;
       escaped = true;
@@ -80,12 +85,23 @@ DecodeResult ClfDecoder::decode(std::string_view line, model::Event& ev) {
   }
 
   std::size_t client_at = c.pos;
-  std::string_view client = c.token();
-  if (client.empty() || !c.eat(' ')) return DecodeResult::fail("bad_client", client_at);
-  if (client.front() == '[') {
-    // A combined line given to vhost_combined (or a line starting with the time).
-    return DecodeResult::fail("bad_client", client_at);
+  std::string_view client;
+  std::uint32_t v4 = 0;
+  const char* line_end = line.data() + line.size();
+  if (const char* e = core::parse_ipv4_prefix(line.data() + c.pos, line_end, v4);
+      e != nullptr && e < line_end && *e == ' ') {
+    // The usual case, an IPv4 client, read without a separate token scan.
+    ev.set_ip(Field::SrcIp, core::IpAddress::from_v4(v4));
+    c.pos = static_cast<std::size_t>(e - line.data());
+  } else {
+    client = c.token();
+    if (client.empty()) return DecodeResult::fail("bad_client", client_at);
+    if (client.front() == '[') {
+      // A combined line given to vhost_combined (or a line starting with the time).
+      return DecodeResult::fail("bad_client", client_at);
+    }
   }
+  if (!c.eat(' ')) return DecodeResult::fail("bad_client", client_at);
   std::string_view ident = c.token();
   if (ident.empty() || !c.eat(' ')) return DecodeResult::fail("bad_ident", c.pos);
   if (ident.front() == '[') return DecodeResult::fail("bad_ident", c.pos - ident.size());
@@ -93,7 +109,7 @@ DecodeResult ClfDecoder::decode(std::string_view line, model::Event& ev) {
   std::string_view user = c.token();
   if (user.empty() || !c.eat(' ')) return DecodeResult::fail("bad_user", user_at);
   if (user.front() == '[') return DecodeResult::fail("bad_user", user_at);
-  set_client(client, ev);
+  if (!client.empty()) set_client(client, ev);
   if (user != "-") ev.set_string(Field::User, unescape_log_field(user, ev));
 
   // [19/Feb/2021:05:21:35 +0900]
@@ -121,8 +137,15 @@ DecodeResult ClfDecoder::decode(std::string_view line, model::Event& ev) {
   // status and size
   if (!c.eat(' ')) return DecodeResult::fail("missing_status", c.pos);
   std::size_t status_at = c.pos;
-  std::string_view status = c.token();
-  if (auto v = parse_uint(status, 3)) {
+  // Fast path: three digits and a space, as almost every line has.
+  if (status_at + 3 < line.size() && line[status_at + 3] == ' ' &&
+      static_cast<unsigned>(line[status_at] - '0') <= 9 &&
+      static_cast<unsigned>(line[status_at + 1] - '0') <= 9 &&
+      static_cast<unsigned>(line[status_at + 2] - '0') <= 9) {
+    ev.set_int(Field::Status, (line[status_at] - '0') * 100 + (line[status_at + 1] - '0') * 10 +
+                                  (line[status_at + 2] - '0'));
+    c.pos = status_at + 3;
+  } else if (std::string_view status = c.token(); auto v = parse_uint(status, 3)) {
     ev.set_int(Field::Status, *v);
   } else if (status != "-") {
     return DecodeResult::fail("bad_status", status_at);

@@ -75,7 +75,7 @@ void set_request_fields(std::string_view req, std::string_view logged, model::Ev
     const char* start = req.data() + i + 1;
     const char* end = req.data() + req.size();
     // One SIMD scan finds the first '?' or ' '; only a query needs a second one.
-    const char* q = core::find_either(start, end, '?', ' ');
+    const char* q = core::find_either(req.data(), start, end, '?', ' ');
     const char* sp = q;
     if (q < end && *q == '?') {
       sp = static_cast<const char*>(std::memchr(q, ' ', static_cast<std::size_t>(end - q)));
@@ -89,8 +89,8 @@ void set_request_fields(std::string_view req, std::string_view logged, model::Ev
     std::string_view proto;
     if (sp != nullptr) {
       proto = std::string_view(sp + 1, static_cast<std::size_t>(end - sp - 1));
-      ok = ok && proto.size() >= 6 && proto.size() <= 16 && proto.compare(0, 5, "HTTP/") == 0 &&
-           proto.find(' ') == std::string_view::npos;
+      ok = ok && proto.size() >= 6 && proto.size() <= 16 && std::memcmp(proto.data(), "HTTP/", 5) == 0 &&
+           proto.find(' ', 5) == std::string_view::npos;
     }
     if (ok) {
       ev.set_string(Field::Method, req.substr(0, i));

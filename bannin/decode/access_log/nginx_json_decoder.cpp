@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include <bannin/core/json_writer.h>
 #include <bannin/decode/access_log/nginx_json_decoder.h>
 
 namespace bannin::decode::access_log {
@@ -68,9 +69,18 @@ DecodeResult NginxJsonDecoder::decode(std::string_view line, model::Event& ev) {
   im.padded.resize(line.size() + simdjson::SIMDJSON_PADDING);
   std::memcpy(im.padded.data(), line.data(), line.size());
   simdjson::dom::element doc;
-  if (im.parser.parse(im.padded.data(), line.size(), false).get(doc) != simdjson::SUCCESS) {
-    return DecodeResult::fail("bad_json", first);
+  simdjson::error_code err = im.parser.parse(im.padded.data(), line.size(), false).get(doc);
+  if (err == simdjson::UTF8_ERROR) {
+    // nginx escape=json escapes only '"', '\\' and bytes below 0x20: bytes >= 0x80 are
+    // logged as sent, so a client can put invalid UTF-8 in its request line or headers.
+    // Read such a line anyway, with each invalid byte replaced by U+FFFD.
+    im.padded.clear();
+    core::utf8_append_replacing_invalid(im.padded, line);
+    std::size_t len = im.padded.size();
+    im.padded.resize(len + simdjson::SIMDJSON_PADDING);
+    err = im.parser.parse(im.padded.data(), len, false).get(doc);
   }
+  if (err != simdjson::SUCCESS) return DecodeResult::fail("bad_json", first);
   simdjson::dom::object obj;
   if (doc.get_object().get(obj) != simdjson::SUCCESS) {
     return DecodeResult::fail("not_json_object", first);
