@@ -53,6 +53,9 @@ run() {
 run "wc -l" wc -l "$LOG"
 run "bannin parse --format none" "$BANNIN" parse -q --format none "$LOG"
 run "bannin parse --format jsonl" sh -c "\"$BANNIN\" parse -q --format jsonl \"$LOG\" > /dev/null"
+# Memory must not grow with the input: 10 copies of the day through a pipe (10x the lines).
+REPS=1 run "bannin parse --format none (10x, stdin)" sh -c \
+  "for i in 1 2 3 4 5 6 7 8 9 10; do cat \"$LOG\"; done | \"$BANNIN\" parse -q --format none -"
 if command -v fail2ban-regex >/dev/null; then
   REPS=1 run "fail2ban-regex (contact filter)" fail2ban-regex --print-no-missed --print-no-ignored \
     "$LOG" "$SHARED/bench/fail2ban/bannin-contact.conf"
@@ -67,6 +70,7 @@ for name in "wc -l" "fail2ban-regex (contact filter)" "bannin parse --format non
   awk -v n="$name" -v w="${WALL[$name]}" -v l="$LINES" -v r="${RSS[$name]}" \
     'BEGIN{ if (w <= 0) w = 0.001; printf "%-34s %10.4f %14.0f %8.1f MB\n", n, w, l / w, r / 1024 }'
 done
+printf '%-34s %10s %14s %8.1f MB\n' "bannin none, 10x lines via stdin" "" "" "$(awk -v r="${RSS["bannin parse --format none (10x, stdin)"]}" 'BEGIN{print r/1024}')"
 ratio() { awk -v a="${WALL[$1]:-0}" -v b="${WALL[$2]:-0}" 'BEGIN{ if (a > 0 && b > 0) printf "%.1fx", a / b; else printf "n/a" }'; }
 echo
 echo "bannin none  vs fail2ban-regex: $(ratio "fail2ban-regex (contact filter)" "bannin parse --format none") faster (target >= 60x)"

@@ -5,6 +5,7 @@
 // Exit status is 0 whatever the lines held; 2 when a file could not be opened or read.
 // A per-decoder summary of accepted and rejected lines (by reason) goes to stderr.
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -20,6 +21,7 @@
 #include <bannin/cli/commands.h>
 #include <bannin/core/json_writer.h>
 #include <bannin/decode/decoder_set.h>
+#include <bannin/decode/syslog/syslog_decoder.h>
 #include <bannin/model/event_format.h>
 #include <bannin/source/line_reader.h>
 
@@ -33,7 +35,23 @@ struct Options {
   std::string format = "jsonl";
   std::vector<std::string> files;
   bool quiet = false;
+  int year = 0;  ///< RFC 3164 year; 0 = infer from the file's mtime
 };
+
+// RFC 3164 timestamps have no year: give the syslog decoders --year or the input's mtime.
+void set_syslog_year(const decode::DecoderSet& set, int fd, int year) {
+  core::TimeNs mtime = 0;
+  struct stat st {};
+  if (year == 0 && ::fstat(fd, &st) == 0) {
+    mtime = static_cast<core::TimeNs>(st.st_mtim.tv_sec) * core::kNsPerSec + st.st_mtim.tv_nsec;
+  }
+  for (const auto& d : set.candidates()) {
+    if (auto* s = dynamic_cast<decode::syslog::SyslogDecoder*>(d.get())) {
+      if (year != 0) s->set_year(year);
+      else s->set_reference_time(mtime);
+    }
+  }
+}
 
 struct DecoderStats {
   std::uint64_t accepted = 0;
@@ -104,6 +122,7 @@ int run_parse(const Options& opt) {
     }
     source::LineReader reader(fd, path == "-" ? "<stdin>" : path);
     decode::DecoderSet decoders(opt.decoder);
+    set_syslog_year(decoders, fd, opt.year);
     decoders.detect(reader.peek(64));
     const auto& cands = decoders.candidates();
     std::vector<std::uint64_t> accepted(cands.size(), 0);
@@ -237,6 +256,10 @@ void add_parse_command(CLI::App& app, int& exit_code) {
                   "jsonl (one JSON object per line), text, or none (decode and count only)")
       ->check(CLI::IsMember({"jsonl", "text", "none"}))
       ->capture_default_str();
+  cmd->add_option("--year", opt->year,
+                  "Year of RFC 3164 timestamps (default: from each file's mtime, lines dated after "
+                  "its month belong to the year before)")
+      ->check(CLI::Range(1970, 9999));
   cmd->add_flag("-q,--quiet", opt->quiet, "No summary on stderr");
   cmd->add_option("files", opt->files, "Log files to read; - for standard input")->required();
   cmd->callback([opt, &exit_code] { exit_code = run_parse(*opt); });

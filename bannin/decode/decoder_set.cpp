@@ -5,6 +5,7 @@
 #include <bannin/decode/access_log/ltsv_decoder.h>
 #include <bannin/decode/access_log/nginx_json_decoder.h>
 #include <bannin/decode/decoder_set.h>
+#include <bannin/decode/syslog/syslog_decoder.h>
 
 namespace bannin::decode {
 
@@ -24,6 +25,11 @@ const std::vector<DecoderInfo>& all_decoders() {
        []() -> std::unique_ptr<Decoder> { return std::make_unique<access_log::NginxJsonDecoder>(); }},
       {"ltsv", "Labeled Tab-separated Values (ltsv.org) access logs",
        []() -> std::unique_ptr<Decoder> { return std::make_unique<access_log::LtsvDecoder>(); }},
+      // Daemon logs (syslog, journal or the daemon's own file); see syslog/syslog_decoder.h.
+      {"syslog",
+       "Daemon logs: sshd, postfix, sendmail, exim, dovecot, courier, cyrus, FTP, named/unbound, "
+       "Apache/nginx error logs, webmail, MySQL (RFC 3164/5424, ISO-8601, journal short/JSON, native)",
+       []() -> std::unique_ptr<Decoder> { return std::make_unique<syslog::SyslogDecoder>(); }},
   };
   return kAll;
 }

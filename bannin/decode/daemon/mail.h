@@ -1,0 +1,22 @@
+// Mail daemons: the MTAs (postfix, sendmail, exim, qmail) and the IMAP/POP3 servers
+// (dovecot, courier, cyrus). Rejections become mail.rejected, SASL/IMAP/POP3 login
+// failures auth.attempt, queue lines mail.received / mail.sent. Each function takes the
+// message after the syslog tag and returns false when it does not know the message.
+#pragma once
+
+#include <string_view>
+
+#include <bannin/model/event.h>
+
+namespace bannin::decode::daemon {
+
+bool decode_postfix(std::string_view msg, model::Event& ev);
+bool decode_sendmail(std::string_view msg, model::Event& ev);
+/// Exim main log messages, with or without exim's own "YYYY-MM-DD HH:MM:SS [pid] " prefix.
+bool decode_exim(std::string_view msg, model::Event& ev);
+bool decode_qmail(std::string_view msg, model::Event& ev);
+bool decode_dovecot(std::string_view msg, model::Event& ev);
+bool decode_courier(std::string_view msg, model::Event& ev);
+bool decode_cyrus(std::string_view msg, model::Event& ev);
+
+}  // namespace bannin::decode::daemon

@@ -1,0 +1,187 @@
+#include <simdjson.h>
+
+#include <string>
+
+#include <bannin/decode/daemon/dns.h>
+#include <bannin/decode/daemon/ftp.h>
+#include <bannin/decode/daemon/mail.h>
+#include <bannin/decode/daemon/pam.h>
+#include <bannin/decode/daemon/sshd.h>
+#include <bannin/decode/daemon/text.h>
+#include <bannin/decode/daemon/webauth.h>
+#include <bannin/decode/syslog/syslog_decoder.h>
+
+namespace bannin::decode::syslog {
+
+using model::Field;
+using std::string_view;
+
+namespace {
+
+using MessageFn = bool (*)(string_view, model::Event&);
+
+struct Entry {
+  MessageFn fn;
+  Family family;
+};
+
+// Fallback order: the most specific message shapes first.
+constexpr Entry kAll[] = {
+    {daemon::decode_pam, Family::All},          {daemon::decode_audit, Family::Ssh},
+    {daemon::decode_sshd, Family::Ssh},         {daemon::decode_dropbear, Family::Ssh},
+    {daemon::decode_dovecot, Family::Mail},     {daemon::decode_courier, Family::Mail},
+    {daemon::decode_cyrus, Family::Mail},       {daemon::decode_sendmail, Family::Mail},
+    {daemon::decode_exim, Family::Mail},        {daemon::decode_postfix, Family::Mail},
+    {daemon::decode_qmail, Family::Mail},       {daemon::decode_vsftpd, Family::Ftp},
+    {daemon::decode_proftpd, Family::Ftp},      {daemon::decode_pureftpd, Family::Ftp},
+    {daemon::decode_wuftpd, Family::Ftp},       {daemon::decode_named, Family::Dns},
+    {daemon::decode_unbound, Family::Dns},      {daemon::decode_apache_error, Family::WebAuth},
+    {daemon::decode_nginx_error, Family::WebAuth}, {daemon::decode_roundcube, Family::WebAuth},
+    {daemon::decode_webmail, Family::WebAuth},  {daemon::decode_monit, Family::WebAuth},
+    {daemon::decode_mysql, Family::WebAuth},    {daemon::decode_haproxy, Family::WebAuth},
+};
+
+// The decoder for a program name (syslog tag without pid), or nullptr.
+MessageFn by_program(string_view prog) {
+  std::size_t paren = prog.find('(');
+  string_view base = paren == string_view::npos ? prog : prog.substr(0, paren);
+  string_view first = base.substr(0, base.find('/'));
+  string_view last = base.substr(base.rfind('/') + 1);
+  if (first.starts_with("postfix")) return daemon::decode_postfix;
+  if (first == "cyrus") return daemon::decode_cyrus;
+  if (base == "sshd" || base == "sshd-session" || base == "sshd-auth") return daemon::decode_sshd;
+  if (base == "dropbear") return daemon::decode_dropbear;
+  if (base == "sendmail" || base.starts_with("sm-")) return daemon::decode_sendmail;
+  if (base.starts_with("exim")) return daemon::decode_exim;
+  if (base == "dovecot" || base.ends_with("-login") || base == "auth" || base == "auth-worker") {
+    return daemon::decode_dovecot;
+  }
+  if (base.starts_with("courier") || base == "pop3d" || base == "pop3d-ssl" || base == "imapd-ssl") {
+    return daemon::decode_courier;
+  }
+  if (base == "vsftpd") return daemon::decode_vsftpd;
+  if (base == "proftpd") return daemon::decode_proftpd;
+  if (base == "pure-ftpd") return daemon::decode_pureftpd;
+  if (base == "wu-ftpd" || base == "ftpd") return daemon::decode_wuftpd;
+  if (base == "named" || base == "bind") return daemon::decode_named;
+  if (base == "unbound") return daemon::decode_unbound;
+  if (base == "httpd" || base == "apache2" || base == "apache") return daemon::decode_apache_error;
+  if (base == "nginx") return daemon::decode_nginx_error;
+  if (base == "roundcube") return daemon::decode_roundcube;
+  if (base == "mysqld" || base == "mariadbd" || base == "mysqld_safe") return daemon::decode_mysql;
+  if (base == "haproxy") return daemon::decode_haproxy;
+  if (base == "monit") return daemon::decode_monit;
+  if (base == "qmail" || base == "rblsmtpd" || last == "qmail-smtpd") return daemon::decode_qmail;
+  return nullptr;
+}
+
+void set_frame_fields(const Frame& f, model::Event& ev) {
+  ev.set_ts(f.ts);
+  if (!f.host.empty()) ev.set_string(Field::Host, f.host);
+  if (!f.program.empty()) ev.set_string(Field::Program, f.program);
+  if (auto pid = daemon::to_uint(f.pid)) ev.set_int(Field::Pid, *pid);
+}
+
+}  // namespace
+
+struct SyslogDecoder::Json {
+  simdjson::dom::parser parser;
+  std::string message;
+  std::string host;
+  std::string program;
+  std::string pid;
+};
+
+SyslogDecoder::SyslogDecoder(Family family, std::string_view name) : family_(family), name_(name) {}
+SyslogDecoder::~SyslogDecoder() = default;
+
+void SyslogDecoder::set_reference_time(core::TimeNs t) noexcept {
+  core::CivilTime c = core::civil_from_ns(t);
+  years_.year = c.year;
+  years_.month = c.month;
+  years_.fixed = false;
+}
+
+void SyslogDecoder::set_year(int year) noexcept {
+  years_.year = year;
+  years_.month = 12;
+  years_.fixed = true;
+}
+
+DecodeResult SyslogDecoder::decode_frame(const Frame& f, model::Event& ev) {
+  if (f.msg.empty()) return DecodeResult::fail("empty_message", 0);
+  MessageFn primary = f.program.empty() ? nullptr : by_program(f.program);
+  auto attempt = [&](MessageFn fn) {
+    ev.reset();
+    set_frame_fields(f, ev);
+    // The PAM and audit shapes can come from any program.
+    return fn(f.msg, ev);
+  };
+  if (family_ == Family::All || family_ == Family::Ssh || family_ == Family::Ftp) {
+    if (attempt(daemon::decode_pam)) return DecodeResult::success();
+  }
+  bool primary_allowed = false;
+  if (primary != nullptr) {
+    for (const Entry& e : kAll) {
+      if (e.fn == primary) primary_allowed = family_ == Family::All || e.family == family_;
+    }
+    if (primary_allowed && attempt(primary)) return DecodeResult::success();
+  }
+  for (const Entry& e : kAll) {
+    if (e.fn == primary || e.fn == daemon::decode_pam) continue;
+    if (family_ != Family::All && e.family != family_) continue;
+    if (attempt(e.fn)) return DecodeResult::success();
+  }
+  ev.reset();
+  return DecodeResult::fail("unrecognized_message", 0);
+}
+
+DecodeResult SyslogDecoder::decode_json(std::string_view line, model::Event& ev) {
+  if (!json_) json_ = std::make_unique<Json>();
+  simdjson::dom::element doc;
+  if (json_->parser.parse(line.data(), line.size()).get(doc) != simdjson::SUCCESS) {
+    return DecodeResult::fail("bad_json", 0);
+  }
+  simdjson::dom::object obj;
+  if (doc.get_object().get(obj) != simdjson::SUCCESS) return DecodeResult::fail("bad_json", 0);
+  auto text = [&](const char* key, std::string& out) {
+    std::string_view v;
+    if (obj[key].get_string().get(v) == simdjson::SUCCESS) {
+      out.assign(v);
+      return true;
+    }
+    out.clear();
+    return false;
+  };
+  if (!text("MESSAGE", json_->message)) return DecodeResult::fail("journal_json_without_message", 0);
+  if (!text("SYSLOG_IDENTIFIER", json_->program)) text("_COMM", json_->program);
+  text("_HOSTNAME", json_->host);
+  if (!text("SYSLOG_PID", json_->pid)) text("_PID", json_->pid);
+  Frame f;
+  std::string ts;
+  if (text("__REALTIME_TIMESTAMP", ts)) {
+    if (auto us = daemon::to_uint(ts); us && *us < 7'000'000'000'000'000) {
+      f.ts = *us * 1000;
+      f.has_ts = true;
+    }
+  }
+  f.host = json_->host;
+  f.program = json_->program;
+  f.pid = json_->pid;
+  f.msg = json_->message;
+  return decode_frame(f, ev);
+}
+
+DecodeResult SyslogDecoder::decode(std::string_view line, model::Event& ev) {
+  if (line.empty()) return DecodeResult::fail("empty_line", 0);
+  if (line.front() == '{') return decode_json(line, ev);
+  Frame f;
+  parse_frame(line, years_, f);
+  DecodeResult r = decode_frame(f, ev);
+  if (!r.ok() && f.msg.data() != nullptr) {
+    r.column = static_cast<std::uint32_t>(f.msg.data() - line.data() + 1);
+  }
+  return r;
+}
+
+}  // namespace bannin::decode::syslog

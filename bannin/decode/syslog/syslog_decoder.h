@@ -1,0 +1,48 @@
+// SyslogDecoder (`--decoder syslog`): the logs of the daemons a hosting server runs, framed
+// by syslog, the journal or the daemon's own timestamp (see frame.h). The message goes to the
+// daemon decoders chosen by program name (sshd, postfix/*, dovecot, exim …); when the program
+// is unknown or its decoder does not know the message, every daemon decoder is tried on it.
+// Lines whose message no decoder knows are rejected with "unrecognized_message".
+//
+// Also reads journald JSON lines (`journalctl -o json`: MESSAGE, SYSLOG_IDENTIFIER, _PID,
+// _HOSTNAME, __REALTIME_TIMESTAMP).
+#pragma once
+
+#include <memory>
+#include <string_view>
+
+#include <bannin/core/time.h>
+#include <bannin/decode/decoder.h>
+#include <bannin/decode/syslog/frame.h>
+
+namespace bannin::decode::syslog {
+
+/// The daemon families a SyslogDecoder can be restricted to (`--decoder sshd` …).
+enum class Family { All, Ssh, Mail, Ftp, Dns, WebAuth };
+
+class SyslogDecoder final : public Decoder {
+ public:
+  explicit SyslogDecoder(Family family = Family::All, std::string_view name = "syslog");
+  ~SyslogDecoder() override;
+
+  [[nodiscard]] std::string_view name() const noexcept override { return name_; }
+  DecodeResult decode(std::string_view line, model::Event& ev) override;
+
+  /// RFC 3164 year from a reference time (the file's mtime): lines dated after the
+  /// reference's month belong to the year before.
+  void set_reference_time(core::TimeNs t) noexcept;
+  /// Every RFC 3164 line gets this year (`--year`).
+  void set_year(int year) noexcept;
+
+ private:
+  struct Json;
+  DecodeResult decode_json(std::string_view line, model::Event& ev);
+  DecodeResult decode_frame(const Frame& f, model::Event& ev);
+
+  Family family_;
+  std::string_view name_;
+  YearInference years_;
+  std::unique_ptr<Json> json_;
+};
+
+}  // namespace bannin::decode::syslog
