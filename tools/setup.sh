@@ -12,7 +12,7 @@ PACKAGES="
   build-essential cmake ninja-build g++ pkg-config
   clang libclang-rt-14-dev clang-format clang-tidy
   libgtest-dev libgmock-dev googletest libbenchmark-dev
-  libsimdjson-dev libcli11-dev
+  libsimdjson-dev libcli11-dev libmaxminddb-dev libyaml-cpp-dev tor-geoipdb libre2-dev
   python3 python3-yaml
   fail2ban time
 "

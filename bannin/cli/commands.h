@@ -11,5 +11,7 @@ namespace bannin::cli {
 /// Adds `parse` to app; the returned flag tells main() it was chosen and how it ended.
 void add_parse_command(CLI::App& app, int& exit_code);
 void add_fields_command(CLI::App& app, int& exit_code);
+void add_replay_command(CLI::App& app, int& exit_code);
+void add_rules_command(CLI::App& app, int& exit_code);
 
 }  // namespace bannin::cli

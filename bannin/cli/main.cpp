@@ -23,6 +23,8 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   bannin::cli::add_parse_command(app, exit_code);
   bannin::cli::add_fields_command(app, exit_code);
+  bannin::cli::add_replay_command(app, exit_code);
+  bannin::cli::add_rules_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

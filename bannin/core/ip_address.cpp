@@ -1,5 +1,6 @@
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include <bannin/core/ip_address.h>
@@ -49,6 +50,17 @@ IpAddress IpAddress::from_v4(std::uint32_t host_order) noexcept {
   ip.bytes_[14] = static_cast<std::uint8_t>(host_order >> 8);
   ip.bytes_[15] = static_cast<std::uint8_t>(host_order);
   return ip;
+}
+
+IpAddress IpAddress::masked(unsigned bits) const noexcept {
+  IpAddress out = *this;
+  unsigned total = is_v4() ? bits + 96 : bits;
+  if (total > 128) total = 128;
+  for (unsigned i = 0; i < 16; ++i) {
+    unsigned keep = total > i * 8 ? std::min(8u, total - i * 8) : 0;
+    out.bytes_[i] &= static_cast<std::uint8_t>(keep == 0 ? 0 : 0xff << (8 - keep));
+  }
+  return out;
 }
 
 bool IpAddress::is_v4() const noexcept {

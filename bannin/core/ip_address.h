@@ -21,6 +21,14 @@ class IpAddress {
   /// Returns nullopt for anything else, including surrounding spaces and zone ids.
   static std::optional<IpAddress> parse(std::string_view text) noexcept;
   static IpAddress from_v4(std::uint32_t host_order) noexcept;
+  static IpAddress from_bytes(const std::array<std::uint8_t, 16>& bytes) noexcept {
+    IpAddress ip;
+    ip.bytes_ = bytes;
+    return ip;
+  }
+  /// The network of this address with `bits` leading bits kept (bits counted within the
+  /// family: 0..32 for IPv4, 0..128 for IPv6).
+  [[nodiscard]] IpAddress masked(unsigned bits) const noexcept;
 
   [[nodiscard]] bool is_v4() const noexcept;
   /// The IPv4 address in host byte order; only meaningful when is_v4().

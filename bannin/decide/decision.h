@@ -1,0 +1,30 @@
+// Decision: what to do, to whom, for how long, and why (ARCHITECTURE "The nouns").
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <bannin/core/time.h>
+
+namespace bannin::decide {
+
+struct Decision {
+  core::TimeNs ts = 0;             ///< event time at which it was taken
+  std::string rule;                ///< rule id (origin "rule"), or a person/import
+  std::string origin = "rule";
+  std::string action;              ///< deny | rate_limit | deny_foreign | notify_only
+  std::string scope;               ///< ip | prefix | vhost_path | vhost
+  // Target, by scope:
+  std::string ip;                  ///< scope ip
+  std::string prefix;              ///< scope prefix, e.g. "203.0.113.0/24"
+  std::string vhost, path, method; ///< scope vhost_path / vhost
+  std::vector<std::string> except_countries;
+  core::TimeNs ttl = 0;
+  std::string reason;
+  std::string state = "proposed";  ///< replay and observe mode act on nothing
+
+  /// Identity of the target, for "is this already decided?".
+  [[nodiscard]] std::string key() const;
+};
+
+}  // namespace bannin::decide

@@ -1,0 +1,80 @@
+// Detector: the detect stage. Rules indexed by event kind; per rule, groups keyed by the
+// rule's group_by fields, each with its aggregates over a sliding window; a Finding when a
+// group's fire condition becomes true (and again for each new campaign member while it
+// stays true). Time comes only from the events (never the wall clock), so replaying a day
+// gives what the live daemon would have given. All state is bounded: groups, members and
+// distinct sets have caps and counted evictions, and a memory budget sweeps stale groups.
+// One Detector per pipeline thread; not thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <bannin/model/event.h>
+#include <bannin/ruleset/rule.h>
+
+namespace bannin::detect {
+
+struct Finding {
+  const ruleset::Rule* rule = nullptr;
+  core::TimeNs ts = 0;
+  /// The group's key as (field, text), in group_by order.
+  std::vector<std::pair<model::Field, std::string>> group;
+  /// Aggregate values that made it fire, by canonical text ("distinct(src_ip)").
+  std::vector<std::pair<std::string, double>> numbers;
+  std::vector<std::string> evidence;  ///< up to rule->evidence raw lines, oldest first
+  /// Campaign rules: members (text of the member field) to decide on with this finding.
+  std::vector<std::string> members;
+  /// True when the group fired earlier and this finding only adds new members.
+  bool campaign_update = false;
+};
+
+class FindingSink {
+ public:
+  virtual ~FindingSink() = default;
+  virtual void on_finding(const Finding& finding) = 0;
+};
+
+struct DetectorOptions {
+  std::size_t memory_budget = 256u << 20;  ///< bytes of detection state
+  std::size_t max_groups_per_rule = 1'000'000;
+  std::size_t max_distinct = 100'000;     ///< exact distinct values tracked per aggregate
+};
+
+struct DetectorStats {
+  std::uint64_t events = 0;
+  std::uint64_t matched = 0;          ///< (event, rule) pairs that passed `where`
+  std::uint64_t findings = 0;
+  std::uint64_t groups_evicted = 0;   ///< dropped to stay within caps or budget
+  std::uint64_t members_cut = 0;      ///< campaign members not tracked (max_members)
+  std::uint64_t distinct_cut = 0;     ///< distinct values not tracked (max_distinct)
+  std::size_t memory_bytes = 0;       ///< current estimate
+  std::size_t peak_memory_bytes = 0;
+};
+
+class Detector {
+ public:
+  Detector(std::vector<std::shared_ptr<const ruleset::Rule>> rules, DetectorOptions options = {});
+  ~Detector();
+  Detector(const Detector&) = delete;
+  Detector& operator=(const Detector&) = delete;
+
+  /// Feeds one event (in time order) with its raw line for evidence.
+  void process(const model::Event& ev, std::string_view raw, FindingSink& sink);
+  [[nodiscard]] const DetectorStats& stats() const noexcept { return stats_; }
+
+ private:
+  struct RuleState;
+  void sweep(core::TimeNs now);
+  std::vector<std::unique_ptr<RuleState>> rules_;
+  std::vector<std::vector<RuleState*>> by_kind_;
+  DetectorOptions options_;
+  DetectorStats stats_;
+  std::uint64_t since_sweep_ = 0;
+};
+
+}  // namespace bannin::detect

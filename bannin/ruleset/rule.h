@@ -1,0 +1,63 @@
+// Rule: one compiled detection rule, as loaded from a YAML rule file (rules/base/*.yaml) by
+// ruleset::load_rules(). Immutable after loading; the detect stage shares it read-only.
+//
+// A rule selects events (`when` kinds, `where` predicate), groups them (`group_by` fields;
+// none = one global group), keeps aggregates over a sliding `window` per group, and fires
+// when its `fire` condition holds. Its `then` templates become Decisions in the decide stage.
+// A rule with a `campaign` also tracks the group's members — the sources seen in the window
+// that match the member filter — and decides on each of them: this is how a relay wave of a
+// thousand addresses, none of which crosses a per-address threshold, is stopped.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <bannin/core/time.h>
+#include <bannin/model/fields.h>
+#include <bannin/ruleset/expr.h>
+
+namespace bannin::ruleset {
+
+/// What to do when a rule fires: one Decision template.
+struct DecisionTemplate {
+  std::string action = "deny";   ///< deny | rate_limit | deny_foreign | notify_only
+  std::string scope = "ip";      ///< ip | prefix | vhost_path | vhost
+  core::TimeNs ttl = 0;
+  std::string reason;            ///< for people; {rule}, {group}, {numbers} are filled in
+  std::string method;            ///< vhost_path: method to contain ("" = all)
+  std::vector<std::string> except_countries;  ///< vhost_path: sources from these pass
+  std::uint32_t prefix_len_v4 = 24, prefix_len_v6 = 64;  ///< scope prefix
+};
+
+/// Campaign part of a rule: decide on the members of a firing group.
+struct CampaignSpec {
+  model::Field member_field = model::Field::SrcIp;
+  std::shared_ptr<const Predicate> members;  ///< which of the group's events make a member
+  std::shared_ptr<const Predicate> spare;    ///< on every `when` event: sources never members
+  std::uint32_t min_events = 1;              ///< member events needed in the window
+  std::size_t max_members = 100'000;         ///< per group; beyond: counted, not tracked
+  DecisionTemplate then;                     ///< applied to each member
+};
+
+struct Rule {
+  std::string id, title, description;
+  std::string file;
+  std::uint32_t line = 0;
+
+  std::vector<model::EventKind> when;
+  std::shared_ptr<const Predicate> where;  ///< null = every event of `when`
+  std::string where_text, fire_text;
+  std::vector<model::Field> group_by;
+  core::TimeNs window = 0;
+  AggregateRegistry aggregates;
+  std::shared_ptr<const Condition> fire;
+  std::vector<DecisionTemplate> then;
+  std::optional<CampaignSpec> campaign;
+  Params params;                 ///< effective parameters (defaults + overrides)
+  std::uint32_t evidence = 5;    ///< raw lines kept per finding
+};
+
+}  // namespace bannin::ruleset

@@ -1,0 +1,386 @@
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <bannin/ruleset/rule_loader.h>
+
+namespace bannin::ruleset {
+
+std::size_t LoadReport::errors() const {
+  return static_cast<std::size_t>(
+      std::count_if(problems.begin(), problems.end(), [](const auto& p) { return !p.warning; }));
+}
+
+std::optional<core::TimeNs> parse_duration(std::string_view s) {
+  std::size_t i = 0;
+  std::int64_t n = 0;
+  while (i < s.size() && s[i] >= '0' && s[i] <= '9') {
+    if (i >= 12) return std::nullopt;
+    n = n * 10 + (s[i] - '0');
+    ++i;
+  }
+  if (i == 0) return std::nullopt;
+  std::string_view unit = s.substr(i);
+  std::int64_t mult = 0;
+  if (unit == "ms") mult = 1'000'000;
+  else if (unit == "s" || unit.empty()) mult = core::kNsPerSec;
+  else if (unit == "m") mult = 60 * core::kNsPerSec;
+  else if (unit == "h") mult = 3600 * core::kNsPerSec;
+  else if (unit == "d") mult = 86400 * core::kNsPerSec;
+  else return std::nullopt;
+  return n * mult;
+}
+
+namespace {
+
+const std::set<std::string, std::less<>> kRuleKeys = {
+    "id", "title", "description", "when", "where", "group_by", "window", "fire",
+    "then", "campaign", "params", "evidence", "enabled"};
+const std::set<std::string, std::less<>> kThenKeys = {
+    "action", "scope", "ttl", "reason", "method", "except_countries", "prefix_v4", "prefix_v6"};
+const std::set<std::string, std::less<>> kCampaignKeys = {
+    "member", "members", "spare", "min_events", "max_members", "then"};
+const std::set<std::string, std::less<>> kActions = {"deny", "rate_limit", "deny_foreign",
+                                                     "notify_only"};
+const std::set<std::string, std::less<>> kScopes = {"ip", "prefix", "vhost_path", "vhost"};
+
+// Collects problems for one file and knows where each node is.
+struct Ctx {
+  const std::string& file;
+  LoadReport& report;
+  std::string rule_id;
+  bool failed = false;  // an error in the current rule
+
+  void problem(const YAML::Mark& m, std::string code, std::string message, bool warning = false,
+               std::uint32_t extra_col = 0) {
+    LoadProblem p;
+    p.code = std::move(code);
+    p.message = std::move(message);
+    p.file = file;
+    p.line = m.line >= 0 ? static_cast<std::uint32_t>(m.line + 1) : 0;
+    p.column = m.column >= 0 ? static_cast<std::uint32_t>(m.column + 1) + extra_col : 0;
+    p.rule_id = rule_id;
+    p.warning = warning;
+    if (!warning) failed = true;
+    report.problems.push_back(std::move(p));
+  }
+};
+
+std::string scalar(const YAML::Node& n) { return n.IsScalar() ? n.Scalar() : std::string(); }
+
+ParamValue param_from_node(const YAML::Node& n) {
+  ParamValue v;
+  if (n.IsSequence()) {
+    v.is_list = true;
+    for (const auto& item : n) v.items.push_back(scalar(item));
+  } else {
+    v.items.push_back(scalar(n));
+  }
+  return v;
+}
+
+void check_keys(Ctx& ctx, const YAML::Node& map, const std::set<std::string, std::less<>>& known,
+                const char* where) {
+  for (const auto& kv : map) {
+    std::string k = scalar(kv.first);
+    if (!known.contains(k)) {
+      ctx.problem(kv.first.Mark(), "unknown_key",
+                  "unknown key '" + k + "' in " + where, false);
+    }
+  }
+}
+
+// Expression diagnostics carry offsets inside the text; place them on the scalar's line.
+void report_expr(Ctx& ctx, const YAML::Node& node, const std::vector<Diagnostic>& diags,
+                 const char* what) {
+  for (const Diagnostic& d : diags) {
+    ctx.problem(node.Mark(), d.code, std::string(what) + ": " + d.message, false,
+                node.Scalar().find('\n') == std::string::npos ? d.offset : 0);
+  }
+}
+
+std::shared_ptr<const Predicate> predicate(Ctx& ctx, const YAML::Node& node, const CompileEnv& env,
+                                           const char* what) {
+  if (!node.IsScalar()) {
+    ctx.problem(node.Mark(), "bad_type", std::string(what) + " must be an expression string");
+    return nullptr;
+  }
+  auto c = compile_predicate(node.Scalar(), env);
+  report_expr(ctx, node, c.diagnostics, what);
+  return std::shared_ptr<const Predicate>(std::move(c.value));
+}
+
+std::vector<std::string> resolve_list(Ctx& ctx, const YAML::Node& node, const Params& params) {
+  std::vector<std::string> out;
+  if (node.IsSequence()) {
+    for (const auto& i : node) out.push_back(scalar(i));
+  } else if (node.IsScalar() && !node.Scalar().empty() && node.Scalar()[0] == '$') {
+    auto it = params.find(node.Scalar().substr(1));
+    if (it == params.end()) {
+      ctx.problem(node.Mark(), "unknown_param", "unknown parameter " + node.Scalar());
+    } else {
+      out = it->second.items;
+    }
+  } else if (node.IsScalar()) {
+    out.push_back(node.Scalar());
+  }
+  return out;
+}
+
+DecisionTemplate decision(Ctx& ctx, const YAML::Node& node, const Params& params) {
+  DecisionTemplate d;
+  if (!node.IsMap()) {
+    ctx.problem(node.Mark(), "bad_type", "a decision must be a map {action, scope, ttl, ...}");
+    return d;
+  }
+  check_keys(ctx, node, kThenKeys, "a decision");
+  if (node["action"]) d.action = scalar(node["action"]);
+  if (!kActions.contains(d.action)) {
+    ctx.problem(node["action"] ? node["action"].Mark() : node.Mark(), "bad_action",
+                "unknown action '" + d.action + "' (deny, rate_limit, deny_foreign, notify_only)");
+  }
+  if (node["scope"]) d.scope = scalar(node["scope"]);
+  if (!kScopes.contains(d.scope)) {
+    ctx.problem(node["scope"] ? node["scope"].Mark() : node.Mark(), "bad_scope",
+                "unknown scope '" + d.scope + "' (ip, prefix, vhost_path, vhost)");
+  }
+  if (!node["ttl"]) {
+    ctx.problem(node.Mark(), "missing_key", "a decision needs a ttl (every decision expires)");
+  } else if (auto t = parse_duration(scalar(node["ttl"])); t && *t > 0) {
+    d.ttl = *t;
+  } else {
+    ctx.problem(node["ttl"].Mark(), "bad_duration", "bad ttl '" + scalar(node["ttl"]) + "'");
+  }
+  if (node["reason"]) d.reason = scalar(node["reason"]);
+  if (node["method"]) d.method = scalar(node["method"]);
+  if (node["except_countries"]) d.except_countries = resolve_list(ctx, node["except_countries"], params);
+  if (node["prefix_v4"]) d.prefix_len_v4 = node["prefix_v4"].as<std::uint32_t>(24);
+  if (node["prefix_v6"]) d.prefix_len_v6 = node["prefix_v6"].as<std::uint32_t>(64);
+  return d;
+}
+
+void load_rule(Ctx& ctx, const YAML::Node& node, const LoadOptions& opt,
+               std::set<std::string>& ids) {
+  auto rule = std::make_shared<Rule>();
+  rule->file = ctx.file;
+  rule->line = static_cast<std::uint32_t>(node.Mark().line + 1);
+  if (!node.IsMap()) {
+    ctx.problem(node.Mark(), "bad_type", "a rule must be a map");
+    return;
+  }
+  rule->id = scalar(node["id"]);
+  ctx.rule_id = rule->id;
+  ctx.failed = false;
+  check_keys(ctx, node, kRuleKeys, "a rule");
+  if (rule->id.empty()) {
+    ctx.problem(node.Mark(), "missing_key", "a rule needs an id");
+  } else if (!ids.insert(rule->id).second) {
+    ctx.problem(node["id"].Mark(), "duplicate_id", "rule id '" + rule->id + "' is defined twice");
+  }
+  if (node["enabled"] && !node["enabled"].as<bool>(true)) return;
+  rule->title = scalar(node["title"]);
+  rule->description = scalar(node["description"]);
+  if (rule->title.empty()) ctx.problem(node.Mark(), "missing_key", "a rule needs a title");
+
+  // Parameters: globals, then the rule's defaults, then overrides.
+  rule->params = opt.globals;
+  if (node["params"]) {
+    if (!node["params"].IsMap()) {
+      ctx.problem(node["params"].Mark(), "bad_type", "params must be a map name: default");
+    } else {
+      for (const auto& kv : node["params"]) {
+        rule->params[scalar(kv.first)] = param_from_node(kv.second);
+      }
+    }
+  }
+  for (const auto& [key, value] : opt.overrides) {
+    std::size_t dot = key.rfind('.');
+    if (dot == std::string::npos) continue;
+    std::string_view rid = std::string_view(key).substr(0, dot);
+    std::string pname = key.substr(dot + 1);
+    if (rid == rule->id || rid == "*") {
+      if (rid == rule->id && !rule->params.contains(pname)) {
+        ctx.problem(node.Mark(), "unknown_param",
+                    "override " + key + ": rule has no parameter '" + pname + "'", true);
+      }
+      rule->params[pname] = value;
+    }
+  }
+  CompileEnv env{&rule->params, opt.geo};
+
+  // when
+  if (!node["when"]) {
+    ctx.problem(node.Mark(), "missing_key", "a rule needs `when` (event kinds)");
+  } else {
+    YAML::Node w = node["when"];
+    std::vector<std::string> kinds;
+    if (w.IsSequence()) {
+      for (const auto& k : w) kinds.push_back(scalar(k));
+    } else {
+      kinds.push_back(scalar(w));
+    }
+    for (const std::string& k : kinds) {
+      if (auto kind = model::kind_by_name(k)) {
+        rule->when.push_back(*kind);
+      } else {
+        ctx.problem(w.Mark(), "unknown_kind", "unknown event kind '" + k + "' (see `bannin fields`)");
+      }
+    }
+  }
+  if (node["where"]) {
+    rule->where_text = scalar(node["where"]);
+    rule->where = predicate(ctx, node["where"], env, "where");
+  }
+  if (node["group_by"]) {
+    YAML::Node g = node["group_by"];
+    std::vector<std::string> names;
+    if (g.IsSequence()) {
+      for (const auto& f : g) names.push_back(scalar(f));
+    } else {
+      names.push_back(scalar(g));
+    }
+    for (const std::string& f : names) {
+      if (auto field = model::field_by_name(f)) {
+        rule->group_by.push_back(*field);
+      } else {
+        ctx.problem(g.Mark(), "unknown_field", "group_by: unknown field '" + f + "'");
+      }
+    }
+  }
+  if (!node["window"]) {
+    ctx.problem(node.Mark(), "missing_key", "a rule needs a window (e.g. 10m)");
+  } else if (auto w = parse_duration(scalar(node["window"])); w && *w > 0) {
+    rule->window = *w;
+  } else {
+    ctx.problem(node["window"].Mark(), "bad_duration",
+                "bad window '" + scalar(node["window"]) + "' (use 30s, 10m, 1h, 1d)");
+  }
+  if (!node["fire"]) {
+    ctx.problem(node.Mark(), "missing_key", "a rule needs `fire` (a condition over aggregates)");
+  } else {
+    rule->fire_text = scalar(node["fire"]);
+    auto c = compile_condition(rule->fire_text, env, rule->aggregates);
+    report_expr(ctx, node["fire"], c.diagnostics, "fire");
+    rule->fire = std::shared_ptr<const Condition>(std::move(c.value));
+  }
+  if (node["then"]) {
+    YAML::Node t = node["then"];
+    if (t.IsSequence()) {
+      for (const auto& d : t) rule->then.push_back(decision(ctx, d, rule->params));
+    } else {
+      rule->then.push_back(decision(ctx, t, rule->params));
+    }
+  }
+  if (node["campaign"]) {
+    YAML::Node c = node["campaign"];
+    CampaignSpec spec;
+    if (!c.IsMap()) {
+      ctx.problem(c.Mark(), "bad_type", "campaign must be a map");
+    } else {
+      check_keys(ctx, c, kCampaignKeys, "campaign");
+      if (c["member"]) {
+        auto f = model::field_by_name(scalar(c["member"]));
+        if (!f) {
+          ctx.problem(c["member"].Mark(), "unknown_field", "unknown member field");
+        } else {
+          spec.member_field = *f;
+        }
+      }
+      if (c["members"]) spec.members = predicate(ctx, c["members"], env, "members");
+      if (c["spare"]) spec.spare = predicate(ctx, c["spare"], env, "spare");
+      if (c["min_events"]) spec.min_events = c["min_events"].as<std::uint32_t>(1);
+      if (c["max_members"]) spec.max_members = c["max_members"].as<std::size_t>(100000);
+      if (!c["then"]) {
+        ctx.problem(c.Mark(), "missing_key", "campaign needs `then` (the decision on each member)");
+      } else {
+        spec.then = decision(ctx, c["then"], rule->params);
+      }
+    }
+    rule->campaign = std::move(spec);
+  }
+  if (rule->then.empty() && !rule->campaign) {
+    ctx.problem(node.Mark(), "missing_key", "a rule needs `then` or a `campaign`");
+  }
+  for (const auto& d : rule->then) {
+    if ((d.scope == "ip" || d.scope == "prefix") &&
+        std::find(rule->group_by.begin(), rule->group_by.end(), model::Field::SrcIp) ==
+            rule->group_by.end()) {
+      ctx.problem(node.Mark(), "scope_needs_group",
+                  "a decision with scope " + d.scope + " needs group_by to include src_ip");
+    }
+    if (d.scope == "vhost_path" &&
+        std::find(rule->group_by.begin(), rule->group_by.end(), model::Field::Path) ==
+            rule->group_by.end()) {
+      ctx.problem(node.Mark(), "scope_needs_group",
+                  "a decision with scope vhost_path needs group_by to include path");
+    }
+  }
+  if (node["evidence"]) rule->evidence = node["evidence"].as<std::uint32_t>(5);
+  if (!ctx.failed) ctx.report.rules.push_back(std::move(rule));
+}
+
+}  // namespace
+
+void load_rules_text(const std::string& text, const std::string& file, const LoadOptions& options,
+                     LoadReport& report) {
+  Ctx ctx{file, report, {}};
+  std::set<std::string> ids;
+  for (const auto& r : report.rules) ids.insert(r->id);
+  YAML::Node doc;
+  try {
+    doc = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    ctx.problem(e.mark, "yaml_syntax", e.msg);
+    return;
+  }
+  ++report.files;
+  YAML::Node list = doc.IsMap() ? doc["rules"] : doc;
+  if (!list || !list.IsSequence()) {
+    ctx.problem(doc.Mark(), "bad_type", "a rule file holds `rules:` followed by a list of rules");
+    return;
+  }
+  for (const auto& node : list) {
+    try {
+      load_rule(ctx, node, options, ids);
+    } catch (const YAML::Exception& e) {
+      ctx.problem(e.mark, "bad_value", e.msg);
+    }
+  }
+}
+
+LoadReport load_rules(const std::vector<std::string>& paths, const LoadOptions& options) {
+  namespace fs = std::filesystem;
+  LoadReport report;
+  std::vector<std::string> files;
+  for (const std::string& p : paths) {
+    std::error_code ec;
+    if (fs::is_directory(p, ec)) {
+      for (const auto& e : fs::recursive_directory_iterator(p, ec)) {
+        auto ext = e.path().extension();
+        if (e.is_regular_file() && (ext == ".yaml" || ext == ".yml")) files.push_back(e.path());
+      }
+    } else if (fs::exists(p, ec)) {
+      files.push_back(p);
+    } else {
+      report.problems.push_back({"file_not_found", "no such file or directory", p, 0, 0, {}, false});
+    }
+  }
+  std::sort(files.begin(), files.end());
+  for (const std::string& f : files) {
+    std::ifstream in(f);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    if (!in) {
+      report.problems.push_back({"file_unreadable", "cannot read", f, 0, 0, {}, false});
+      continue;
+    }
+    load_rules_text(ss.str(), f, options, report);
+  }
+  return report;
+}
+
+}  // namespace bannin::ruleset
