@@ -5,11 +5,12 @@
 #   make build  release build, binary at build/bannin
 #   make bench  release build + micro-benchmarks + bench/parse_vs_peers.sh
 #   make fuzz   clang + libFuzzer fuzz targets (build/fuzz/tests/fuzz/*_fuzz)
+#   make quality  detection quality on 100 generated days (make test runs a sample)
 #   make format / make lint
 SHELL := /bin/bash
 JOBS ?= $(shell nproc)
 
-.PHONY: all setup build run test bench fuzz format lint clean
+.PHONY: all setup build run test bench fuzz format lint clean quality
 
 all: build
 
@@ -35,6 +36,11 @@ bench: build
 	cmake --build --preset release -j $(JOBS) --target bench_micro
 	build/release/bench/bench_micro --benchmark_min_time=0.2
 	bench/parse_vs_peers.sh
+	bench/replay_vs_peers.sh
+
+# The detection quality bar on all 100 generated seeds (make test samples every 5th).
+quality: build
+	tests/quality/detect_quality.sh 1 100 1
 
 fuzz: setup
 	cmake --preset fuzz >/dev/null

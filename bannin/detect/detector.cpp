@@ -87,6 +87,7 @@ struct AggState {
 
 struct Member {
   core::TimeNs window_start = 0;
+  std::uint64_t hash = 0;  // hash_value() of the member, the key of spare marks
   std::uint32_t events = 0;
   core::TimeNs decided_at = std::numeric_limits<core::TimeNs>::min();
   bool decided = false;
@@ -174,7 +175,9 @@ struct Detector::RuleState {
   std::shared_ptr<const ruleset::Rule> owner;
   core::TimeNs width;  // bucket width
   std::unordered_map<std::string, Group> groups;
-  std::unordered_map<std::string, core::TimeNs> spared;  // member key -> last spare event
+  // hash of the member value -> last spare event (64-bit hashes: a collision could only
+  // spare a source, never deny one)
+  std::unordered_map<std::uint64_t, core::TimeNs> spared;
   std::string key_buf;
   std::vector<double> values;
 };
@@ -204,19 +207,17 @@ void Detector::process(const model::Event& ev, std::string_view raw, FindingSink
     // Sources that behave like real users (a campaign's `spare`) are remembered for any
     // event of the rule's kinds, before `where`: the asset fetch that spares a real contact
     // form sender is not a POST to the form.
-    std::string member_key;
     const FieldValue* member_v = camp != nullptr ? ev.get(camp->member_field) : nullptr;
-    if (member_v != nullptr) {
-      member_key.clear();
-      append_key(member_key, member_v);
-      if (camp->spare && camp->spare->eval(ev)) {
-        if (st->spared.size() < options_.max_groups_per_rule || st->spared.contains(member_key)) {
-          st->spared[member_key] = ts;
-        }
+    if (member_v != nullptr && camp->spare && camp->spare->eval(ev)) {
+      std::uint64_t h = hash_value(*member_v);
+      if (st->spared.size() < options_.max_groups_per_rule || st->spared.contains(h)) {
+        st->spared[h] = ts;
       }
     }
 
     if (rule.where && !rule.where->eval(ev)) continue;
+    std::string member_key;
+    if (member_v != nullptr) append_key(member_key, member_v);
     ++stats_.matched;
 
     // Group lookup.
@@ -301,7 +302,10 @@ void Detector::process(const model::Event& ev, std::string_view raw, FindingSink
         if (g.members.size() >= camp->max_members) ++stats_.members_cut;
       }
       if (mit == g.members.end() && g.members.size() < camp->max_members) {
-        mit = g.members.emplace(member_key, Member{ts, 0}).first;
+        Member fresh;
+        fresh.window_start = ts;
+        fresh.hash = hash_value(*member_v);
+        mit = g.members.emplace(member_key, fresh).first;
       }
       if (mit != g.members.end()) {
         member = &mit->second;
@@ -356,7 +360,8 @@ void Detector::process(const model::Event& ev, std::string_view raw, FindingSink
     // A source is spared when it behaved like a real user within a window before (or at any
     // time after) the start of its current member window.
     auto spared = [&](const std::string& mkey, const Member& m) {
-      auto sit = st->spared.find(mkey);
+      auto sit = st->spared.find(m.hash);
+      (void)mkey;
       return sit != st->spared.end() && sit->second + rule.window >= m.window_start;
     };
     auto qualifies = [&](const Member& m, const std::string& mkey) {

@@ -24,45 +24,68 @@ enum class Ty : std::uint8_t { Error, Bool, Int, Num, Str, Ip, Net, List, Param 
 
 std::string_view ty_name(Ty t) {
   switch (t) {
-    case Ty::Error: return "error";
-    case Ty::Bool: return "bool";
-    case Ty::Int: return "int";
-    case Ty::Num: return "number";
-    case Ty::Str: return "string";
-    case Ty::Ip: return "ip";
-    case Ty::Net: return "cidr";
-    case Ty::List: return "list";
-    case Ty::Param: return "parameter";
+    case Ty::Error:
+      return "error";
+    case Ty::Bool:
+      return "bool";
+    case Ty::Int:
+      return "int";
+    case Ty::Num:
+      return "number";
+    case Ty::Str:
+      return "string";
+    case Ty::Ip:
+      return "ip";
+    case Ty::Net:
+      return "cidr";
+    case Ty::List:
+      return "list";
+    case Ty::Param:
+      return "parameter";
   }
   return "?";
 }
 
-bool numeric(Ty t) { return t == Ty::Int || t == Ty::Num; }
+bool numeric(Ty t) {
+  return t == Ty::Int || t == Ty::Num;
+}
 
 /// What a $parameter's text should be read as.
 enum class Want : std::uint8_t { Bool, Numeric, Str, Ip, IpOrNet, Any };
 
 std::string_view want_name(Want w) {
   switch (w) {
-    case Want::Bool: return "true or false";
-    case Want::Numeric: return "a number";
-    case Want::Str: return "a string";
-    case Want::Ip: return "an IP address";
-    case Want::IpOrNet: return "an IP address or CIDR";
-    case Want::Any: return "a value";
+    case Want::Bool:
+      return "true or false";
+    case Want::Numeric:
+      return "a number";
+    case Want::Str:
+      return "a string";
+    case Want::Ip:
+      return "an IP address";
+    case Want::IpOrNet:
+      return "an IP address or CIDR";
+    case Want::Any:
+      return "a value";
   }
   return "?";
 }
 
 Want want_for(Ty t) {
   switch (t) {
-    case Ty::Bool: return Want::Bool;
+    case Ty::Bool:
+      return Want::Bool;
     case Ty::Int:
-    case Ty::Num: return Want::Numeric;
-    case Ty::Str: return Want::Str;
-    case Ty::Ip: return Want::Ip;
-    case Ty::Net: return Want::IpOrNet;
-    default: return Want::Any;
+    case Ty::Num:
+      return Want::Numeric;
+    case Ty::Str:
+      return Want::Str;
+    case Ty::Ip:
+      return Want::Ip;
+    case Ty::Net:
+      return Want::IpOrNet;
+    default:
+      return Want::Any;
   }
 }
 
@@ -109,14 +132,18 @@ bool scalar_from_text(std::string_view text, Want w, Scalar& out) {
     return true;
   };
   switch (w) {
-    case Want::Bool: return as_bool();
-    case Want::Numeric: return as_number();
+    case Want::Bool:
+      return as_bool();
+    case Want::Numeric:
+      return as_number();
     case Want::Str:
       out.ty = Ty::Str;
       out.s = std::string(text);
       return true;
-    case Want::Ip: return as_ip();
-    case Want::IpOrNet: return as_ip() || as_net();
+    case Want::Ip:
+      return as_ip();
+    case Want::IpOrNet:
+      return as_ip() || as_net();
     case Want::Any:
       if (as_bool() || as_number() || as_ip() || as_net()) return true;
       out.ty = Ty::Str;
@@ -134,12 +161,12 @@ struct Typed {
   std::uint32_t begin = 0;
   std::uint32_t end = 0;
   bool is_const = false;
-  Scalar k;                    // is_const
-  std::vector<Scalar> items;   // List
+  Scalar k;                           // is_const
+  std::vector<Scalar> items;          // List
   const ParamValue* param = nullptr;  // Param
   std::string param_name;
-  BoolPtr<Ctx> clause;         // Bool: a total clause...
-  ValPtr<Ctx, bool> bval;      // ...or a bool value that may be absent
+  BoolPtr<Ctx> clause;     // Bool: a total clause...
+  ValPtr<Ctx, bool> bval;  // ...or a bool value that may be absent
   ValPtr<Ctx, std::int64_t> ival;
   ValPtr<Ctx, double> nval;
   ValPtr<Ctx, std::string_view> sval;
@@ -187,23 +214,34 @@ struct PendingAggregate {
 
 CmpOp cmp_op(BinOp op) {
   switch (op) {
-    case BinOp::Eq: return CmpOp::Eq;
-    case BinOp::Ne: return CmpOp::Ne;
-    case BinOp::Lt: return CmpOp::Lt;
-    case BinOp::Le: return CmpOp::Le;
-    case BinOp::Gt: return CmpOp::Gt;
-    default: return CmpOp::Ge;
+    case BinOp::Eq:
+      return CmpOp::Eq;
+    case BinOp::Ne:
+      return CmpOp::Ne;
+    case BinOp::Lt:
+      return CmpOp::Lt;
+    case BinOp::Le:
+      return CmpOp::Le;
+    case BinOp::Gt:
+      return CmpOp::Gt;
+    default:
+      return CmpOp::Ge;
   }
 }
 
 // a OP b  ==  b FLIP(OP) a
 CmpOp flip(CmpOp op) {
   switch (op) {
-    case CmpOp::Lt: return CmpOp::Gt;
-    case CmpOp::Le: return CmpOp::Ge;
-    case CmpOp::Gt: return CmpOp::Lt;
-    case CmpOp::Ge: return CmpOp::Le;
-    default: return op;
+    case CmpOp::Lt:
+      return CmpOp::Gt;
+    case CmpOp::Le:
+      return CmpOp::Ge;
+    case CmpOp::Gt:
+      return CmpOp::Lt;
+    case CmpOp::Ge:
+      return CmpOp::Le;
+    default:
+      return op;
   }
 }
 
@@ -236,7 +274,8 @@ class Compiler {
 
   Typed<Ctx> compile(const Ast& a) {
     switch (a.kind) {
-      case AstKind::Error: return error(a);
+      case AstKind::Error:
+        return error(a);
       case AstKind::Bool: {
         Scalar s = lit(a, Ty::Bool);
         s.b = a.b;
@@ -268,10 +307,14 @@ class Compiler {
         s.len = a.prefix_len;
         return konst(std::move(s));
       }
-      case AstKind::Field: return field(a);
-      case AstKind::Param: return param(a);
-      case AstKind::List: return list(a);
-      case AstKind::Call: return call(a);
+      case AstKind::Field:
+        return field(a);
+      case AstKind::Param:
+        return param(a);
+      case AstKind::List:
+        return list(a);
+      case AstKind::Call:
+        return call(a);
       case AstKind::Not: {
         auto t = compile(*a.kids[0]);
         if (t.ty == Ty::Error) return error(a);
@@ -279,19 +322,32 @@ class Compiler {
         if (!c) return error(a);
         return clause(a, std::make_unique<NotNode<Ctx>>(std::move(c)));
       }
-      case AstKind::Neg: return negate(a);
+      case AstKind::Neg:
+        return negate(a);
       case AstKind::And:
-      case AstKind::Or: return logic(a);
+      case AstKind::Or:
+        return logic(a);
       case AstKind::Binary:
         switch (a.op) {
-          case BinOp::Eq: case BinOp::Ne: case BinOp::Lt:
-          case BinOp::Le: case BinOp::Gt: case BinOp::Ge:
+          case BinOp::Eq:
+          case BinOp::Ne:
+          case BinOp::Lt:
+          case BinOp::Le:
+          case BinOp::Gt:
+          case BinOp::Ge:
             return comparison(a);
-          case BinOp::In: return membership(a);
-          case BinOp::StartsWith: case BinOp::EndsWith: case BinOp::Contains:
+          case BinOp::In:
+            return membership(a);
+          case BinOp::StartsWith:
+          case BinOp::EndsWith:
+          case BinOp::Contains:
             return string_op(a);
-          case BinOp::Match: return regex(a);
-          case BinOp::Add: case BinOp::Sub: case BinOp::Mul: case BinOp::Div:
+          case BinOp::Match:
+            return regex(a);
+          case BinOp::Add:
+          case BinOp::Sub:
+          case BinOp::Mul:
+          case BinOp::Div:
             return arithmetic(a);
         }
     }
@@ -305,8 +361,8 @@ class Compiler {
     if (t.ty != Ty::Bool) {
       std::string msg;
       if (std::string_view(code) == "not_boolean") {
-        msg = "the expression must be a condition (true or false), but " + describe(t) +
-              " is " + std::string(article(t.ty)) + " " + std::string(ty_name(t.ty));
+        msg = "the expression must be a condition (true or false), but " + describe(t) + " is " +
+              std::string(article(t.ty)) + " " + std::string(ty_name(t.ty));
       } else {
         msg = std::string(where) + " needs a condition (true or false), found " + describe(t);
       }
@@ -325,9 +381,7 @@ class Compiler {
     diags_.push_back(Diagnostic{std::move(code), std::move(msg), offset});
   }
 
-  std::string snippet(std::uint32_t b, std::uint32_t e) const {
-    return quote_snippet(text_, b, e);
-  }
+  std::string snippet(std::uint32_t b, std::uint32_t e) const { return quote_snippet(text_, b, e); }
 
   static std::string_view article(Ty t) {
     return t == Ty::Int || t == Ty::Ip || t == Ty::Error ? "an" : "a";
@@ -382,15 +436,19 @@ class Compiler {
     const ParamValue& p = *t.param;
     if (p.is_list || p.items.size() != 1) {
       diag("type_mismatch",
-           "parameter $" + t.param_name + " is a list; a list can only be used on the right of "
-           "'in' (or of startswith/endswith/contains)", t.begin);
+           "parameter $" + t.param_name +
+               " is a list; a list can only be used on the right of "
+               "'in' (or of startswith/endswith/contains)",
+           t.begin);
       t.ty = Ty::Error;
       return false;
     }
     Scalar s;
     if (!scalar_from_text(p.items[0], w, s)) {
-      diag("type_mismatch", "parameter $" + t.param_name + " = '" + p.items[0] + "' is not " +
-                                std::string(want_name(w)), t.begin);
+      diag("type_mismatch",
+           "parameter $" + t.param_name + " = '" + p.items[0] + "' is not " +
+               std::string(want_name(w)),
+           t.begin);
       t.ty = Ty::Error;
       return false;
     }
@@ -486,7 +544,9 @@ class Compiler {
       diag("field_in_condition",
            "field " + snippet(a.begin, a.end) +
                " cannot be used directly in a fire condition, only inside an aggregate such "
-               "as distinct(" + a.s + ")", a.begin);
+               "as distinct(" +
+               a.s + ")",
+           a.begin);
       return error(a);
     }
   }
@@ -498,8 +558,9 @@ class Compiler {
       if (it != env_.params->end()) p = &it->second;
     }
     if (p == nullptr) {
-      diag("unknown_param", "unknown parameter " + snippet(a.begin, a.end) +
-                                " (declare it in the rule's params)", a.begin);
+      diag("unknown_param",
+           "unknown parameter " + snippet(a.begin, a.end) + " (declare it in the rule's params)",
+           a.begin);
       return error(a);
     }
     auto t = start(a, Ty::Param);
@@ -514,8 +575,8 @@ class Compiler {
     for (const auto& kid : a.kids) {
       const Ast* k = kid.get();
       bool neg = false;
-      if (k->kind == AstKind::Neg && (k->kids[0]->kind == AstKind::Int ||
-                                      k->kids[0]->kind == AstKind::Num)) {
+      if (k->kind == AstKind::Neg &&
+          (k->kids[0]->kind == AstKind::Int || k->kids[0]->kind == AstKind::Num)) {
         neg = true;
         k = k->kids[0].get();
       }
@@ -523,16 +584,40 @@ class Compiler {
       s.begin = kid->begin;
       s.end = kid->end;
       switch (k->kind) {
-        case AstKind::Bool: s.ty = Ty::Bool; s.b = k->b; break;
-        case AstKind::Int: s.ty = Ty::Int; s.i = neg ? -k->i : k->i; break;
-        case AstKind::Num: s.ty = Ty::Num; s.d = neg ? -k->d : k->d; break;
-        case AstKind::Str: s.ty = Ty::Str; s.s = k->s; break;
-        case AstKind::Ip: s.ty = Ty::Ip; s.ip = k->ip; break;
-        case AstKind::Net: s.ty = Ty::Net; s.ip = k->ip; s.len = k->prefix_len; break;
-        case AstKind::Error: bad = true; continue;
+        case AstKind::Bool:
+          s.ty = Ty::Bool;
+          s.b = k->b;
+          break;
+        case AstKind::Int:
+          s.ty = Ty::Int;
+          s.i = neg ? -k->i : k->i;
+          break;
+        case AstKind::Num:
+          s.ty = Ty::Num;
+          s.d = neg ? -k->d : k->d;
+          break;
+        case AstKind::Str:
+          s.ty = Ty::Str;
+          s.s = k->s;
+          break;
+        case AstKind::Ip:
+          s.ty = Ty::Ip;
+          s.ip = k->ip;
+          break;
+        case AstKind::Net:
+          s.ty = Ty::Net;
+          s.ip = k->ip;
+          s.len = k->prefix_len;
+          break;
+        case AstKind::Error:
+          bad = true;
+          continue;
         default:
-          diag("type_mismatch", "list items must be literal values (strings, numbers, IPs, "
-                                "CIDRs), found " + snippet(kid->begin, kid->end), kid->begin);
+          diag("type_mismatch",
+               "list items must be literal values (strings, numbers, IPs, "
+               "CIDRs), found " +
+                   snippet(kid->begin, kid->end),
+               kid->begin);
           bad = true;
           continue;
       }
@@ -637,13 +722,14 @@ class Compiler {
     CmpOp op = cmp_op(a.op);
     std::string optext(binop_text(a.op));
     if (l.ty == Ty::List || r.ty == Ty::List) {
-      diag("type_mismatch", "a list can only be used on the right of 'in': " +
-                                snippet(a.begin, a.end), a.op_offset);
+      diag("type_mismatch",
+           "a list can only be used on the right of 'in': " + snippet(a.begin, a.end), a.op_offset);
       return error(a);
     }
     if (l.ty == Ty::Net || r.ty == Ty::Net) {
-      diag("type_mismatch", "a CIDR is tested with 'in', not '" + optext + "': " +
-                                snippet(a.begin, a.end) + " (e.g. src_ip in 192.0.2.0/24)",
+      diag("type_mismatch",
+           "a CIDR is tested with 'in', not '" + optext + "': " + snippet(a.begin, a.end) +
+               " (e.g. src_ip in 192.0.2.0/24)",
            a.op_offset);
       return error(a);
     }
@@ -659,8 +745,9 @@ class Compiler {
                            [](Typed<Ctx>& t) { return t.k.as_double(); }));
     }
     if (l.ty != r.ty) {
-      diag("type_mismatch", "cannot compare " + describe(l) + " with " + describe(r) +
-                                " using '" + optext + "'", a.op_offset);
+      diag("type_mismatch",
+           "cannot compare " + describe(l) + " with " + describe(r) + " using '" + optext + "'",
+           a.op_offset);
       return error(a);
     }
     bool ordered = op != CmpOp::Eq && op != CmpOp::Ne;
@@ -682,8 +769,9 @@ class Compiler {
       default:
         break;
     }
-    diag("type_mismatch", "'" + optext + "' cannot order " + std::string(ty_name(l.ty)) +
-                              " values: " + snippet(a.begin, a.end) + " (use == or !=)",
+    diag("type_mismatch",
+         "'" + optext + "' cannot order " + std::string(ty_name(l.ty)) +
+             " values: " + snippet(a.begin, a.end) + " (use == or !=)",
          a.op_offset);
     return error(a);
   }
@@ -694,8 +782,9 @@ class Compiler {
       for (const auto& item : r.param->items) {
         Scalar s;
         if (!scalar_from_text(item, w, s)) {
-          diag("type_mismatch", "item '" + item + "' of $" + r.param_name + " is not " +
-                                    std::string(want_name(w)), r.begin);
+          diag("type_mismatch",
+               "item '" + item + "' of $" + r.param_name + " is not " + std::string(want_name(w)),
+               r.begin);
           return false;
         }
         s.begin = r.begin;
@@ -713,8 +802,11 @@ class Compiler {
       return true;
     }
     if (op == "in") {
-      diag("type_mismatch", "the right side of 'in' must be a list, a $list parameter or a "
-                            "CIDR, found " + describe(r), r.begin);
+      diag("type_mismatch",
+           "the right side of 'in' must be a list, a $list parameter or a "
+           "CIDR, found " +
+               describe(r),
+           r.begin);
     }
     return false;
   }
@@ -745,8 +837,8 @@ class Compiler {
           } else if (s.ty == Ty::Net) {
             set.add(s.ip, s.len);
           } else {
-            diag("type_mismatch", "list item " + snippet(s.begin, s.end) +
-                                      " is not an IP address or CIDR", s.begin);
+            diag("type_mismatch",
+                 "list item " + snippet(s.begin, s.end) + " is not an IP address or CIDR", s.begin);
             bad = true;
           }
         }
@@ -779,13 +871,12 @@ class Compiler {
         if (all_int) {
           std::vector<std::int64_t> v;
           for (const auto& s : items) v.push_back(s.i);
-          return clause(a, std::make_unique<InSetNode<Ctx, std::int64_t>>(int_node(l),
-                                                                           std::move(v), neg));
+          return clause(
+              a, std::make_unique<InSetNode<Ctx, std::int64_t>>(int_node(l), std::move(v), neg));
         }
         std::vector<double> v;
         for (const auto& s : items) v.push_back(s.as_double());
-        return clause(a, std::make_unique<InSetNode<Ctx, double>>(num_node(l), std::move(v),
-                                                                  neg));
+        return clause(a, std::make_unique<InSetNode<Ctx, double>>(num_node(l), std::move(v), neg));
       }
       case Ty::Bool: {
         if (!rhs_items(r, Want::Bool, "in", items)) return error(a);
@@ -807,8 +898,8 @@ class Compiler {
                              std::make_unique<BoolAsInt>(bool_node(l)), std::move(v), neg));
       }
       default:
-        diag("type_mismatch", "the left side of 'in' must be a single value, found " +
-                                  describe(l), l.begin);
+        diag("type_mismatch", "the left side of 'in' must be a single value, found " + describe(l),
+             l.begin);
         return error(a);
     }
   }
@@ -817,8 +908,8 @@ class Compiler {
     bool ok = true;
     for (const auto& s : items) {
       if (s.ty != ty) {
-        diag("type_mismatch", "list item " + snippet(s.begin, s.end) + " is not " +
-                                  std::string(what), s.begin);
+        diag("type_mismatch",
+             "list item " + snippet(s.begin, s.end) + " is not " + std::string(what), s.begin);
         ok = false;
       }
     }
@@ -842,23 +933,26 @@ class Compiler {
                                          : StrOp::Contains;
     if (r.ty == Ty::Str && !r.is_const) {
       if (!ok) return error(a);
-      return clause(a, std::make_unique<StrOpNode<Ctx>>(op, str_node(l), str_node(r),
-                                                        a.negated));
+      return clause(a, std::make_unique<StrOpNode<Ctx>>(op, str_node(l), str_node(r), a.negated));
     }
     std::vector<Scalar> items;
     if (r.ty == Ty::Param || r.ty == Ty::List || (r.is_const && r.ty == Ty::Str)) {
       rhs_items(r, Want::Str, optext, items);
       if (!all_of_type(items, Ty::Str, "a string")) return error(a);
     } else {
-      diag("type_mismatch", "'" + optext + "' needs a string or a list of strings on the right, "
-                            "found " + describe(r), r.begin);
+      diag("type_mismatch",
+           "'" + optext +
+               "' needs a string or a list of strings on the right, "
+               "found " +
+               describe(r),
+           r.begin);
       return error(a);
     }
     if (!ok) return error(a);
     std::vector<std::string> needles;
     for (auto& s : items) needles.push_back(std::move(s.s));
-    return clause(a, std::make_unique<StrOpConstNode<Ctx>>(op, str_node(l), std::move(needles),
-                                                           a.negated));
+    return clause(
+        a, std::make_unique<StrOpConstNode<Ctx>>(op, str_node(l), std::move(needles), a.negated));
   }
 
   Typed<Ctx> regex(const Ast& a) {
@@ -873,16 +967,19 @@ class Compiler {
     }
     if (r.ty == Ty::Param && !resolve(r, Want::Str)) return error(a);
     if (r.ty != Ty::Str || !r.is_const) {
-      diag("type_mismatch", "the right side of '~' must be a constant string (a regular "
-                            "expression), found " + describe(r), r.begin);
+      diag("type_mismatch",
+           "the right side of '~' must be a constant string (a regular "
+           "expression), found " +
+               describe(r),
+           r.begin);
       return error(a);
     }
     re2::RE2::Options opts;
     opts.set_log_errors(false);
     auto re = std::make_unique<re2::RE2>(r.k.s, opts);
     if (!re->ok()) {
-      diag("bad_regex", "bad regular expression " + snippet(r.begin, r.end) + ": " +
-                            re->error(), r.begin);
+      diag("bad_regex", "bad regular expression " + snippet(r.begin, r.end) + ": " + re->error(),
+           r.begin);
       return error(a);
     }
     if (!ok) return error(a);
@@ -899,8 +996,7 @@ class Compiler {
     std::string optext(binop_text(a.op));
     for (const Typed<Ctx>* t : {&l, &r}) {
       if (!numeric(t->ty)) {
-        diag("type_mismatch", "'" + optext + "' needs numbers, found " + describe(*t),
-             t->begin);
+        diag("type_mismatch", "'" + optext + "' needs numbers, found " + describe(*t), t->begin);
         ok = false;
       }
     }
@@ -924,10 +1020,11 @@ class Compiler {
   bool arity(const Ast& a, std::size_t lo, std::size_t hi) {
     std::size_t n = a.kids.size();
     if (n >= lo && n <= hi) return true;
-    std::string want = lo == hi ? std::to_string(lo) : std::to_string(lo) + " or " +
-                                                           std::to_string(hi);
-    diag("wrong_arity", a.s + "() takes " + want + " argument" + (hi == 1 ? "" : "s") +
-                            ", found " + std::to_string(n) + " in " + snippet(a.begin, a.end),
+    std::string want =
+        lo == hi ? std::to_string(lo) : std::to_string(lo) + " or " + std::to_string(hi);
+    diag("wrong_arity",
+         a.s + "() takes " + want + " argument" + (hi == 1 ? "" : "s") + ", found " +
+             std::to_string(n) + " in " + snippet(a.begin, a.end),
          a.begin);
     return false;
   }
@@ -962,8 +1059,9 @@ class Compiler {
     if (t.ty == Ty::Error) return false;
     if (t.ty == Ty::Param && !resolve(t, Want::Numeric)) return false;
     if (t.ty != Ty::Int || !t.is_const || t.k.i < lo || t.k.i > hi) {
-      diag("bad_argument", "expected a constant whole number from " + std::to_string(lo) +
-                               " to " + std::to_string(hi) + ", found " + describe(t),
+      diag("bad_argument",
+           "expected a constant whole number from " + std::to_string(lo) + " to " +
+               std::to_string(hi) + ", found " + describe(t),
            t.begin);
       return false;
     }
@@ -977,7 +1075,8 @@ class Compiler {
       if constexpr (kEvent) {
         diag("aggregate_in_predicate",
              "aggregate " + snippet(a.begin, a.end) +
-                 " can only be used in a fire condition, not in an event filter", a.begin);
+                 " can only be used in a fire condition, not in an event filter",
+             a.begin);
         return error(a);
       } else {
         return aggregate(a);
@@ -1030,7 +1129,8 @@ class Compiler {
       t.sval = std::make_unique<LowerNode<Ctx>>(str_node(s));
       return t;
     }
-    std::string msg = "unknown function " + snippet(a.begin, a.begin + static_cast<std::uint32_t>(n.size()));
+    std::string msg =
+        "unknown function " + snippet(a.begin, a.begin + static_cast<std::uint32_t>(n.size()));
     if (model::field_by_name(n)) {
       msg += ": " + n + " is a field; write it without parentheses";
     } else {
@@ -1057,32 +1157,35 @@ class Compiler {
       auto c = sub.to_clause(t, "type_mismatch", "share()");
       if (!c) return error(a);
       spec.kind = AggregateKind::Share;
-      spec.predicate = std::make_shared<PredicateImpl>(std::move(c), sub.sorted_fields(),
-                                                       sub.uses_arena);
+      spec.predicate =
+          std::make_shared<PredicateImpl>(std::move(c), sub.sorted_fields(), sub.uses_arena);
       text = "share(" + to_text(*a.kids[0]) + ")";
     } else {
       if (!arity(a, 1, 1)) return error(a);
       const Ast& arg = *a.kids[0];
       if (arg.kind != AstKind::Field) {
         if (arg.kind != AstKind::Error) {
-          diag("type_mismatch", n + "() takes a field name, e.g. " + n +
-                                    (n == "distinct" ? "(src_ip)" : "(bytes)") + ", found " +
-                                    snippet(arg.begin, arg.end), arg.begin);
+          diag("type_mismatch",
+               n + "() takes a field name, e.g. " + n + (n == "distinct" ? "(src_ip)" : "(bytes)") +
+                   ", found " + snippet(arg.begin, arg.end),
+               arg.begin);
         }
         return error(a);
       }
       auto f = model::field_by_name(arg.s);
       if (!f) {
-        diag("unknown_field", "unknown field " + snippet(arg.begin, arg.end) +
-                                  " (`bannin fields` lists them)", arg.begin);
+        diag("unknown_field",
+             "unknown field " + snippet(arg.begin, arg.end) + " (`bannin fields` lists them)",
+             arg.begin);
         return error(a);
       }
       model::FieldType ft = model::type(*f);
       bool is_num = ft == model::FieldType::Int || ft == model::FieldType::Duration ||
                     ft == model::FieldType::Timestamp;
       if (n != "distinct" && !is_num) {
-        diag("type_mismatch", n + "() needs a number field; " + snippet(arg.begin, arg.end) +
-                                  " is a " + std::string(model::field_type_name(ft)),
+        diag("type_mismatch",
+             n + "() needs a number field; " + snippet(arg.begin, arg.end) + " is a " +
+                 std::string(model::field_type_name(ft)),
              arg.begin);
         return error(a);
       }
@@ -1142,8 +1245,8 @@ Compiled<Predicate> compile_predicate(std::string_view text, const CompileEnv& e
   auto root = c.to_clause(t, "not_boolean", "");
   detail::sort_diagnostics(out.diagnostics);
   if (root && out.diagnostics.empty()) {
-    out.value = std::make_unique<detail::PredicateImpl>(std::move(root), c.sorted_fields(),
-                                                        c.uses_arena);
+    out.value =
+        std::make_unique<detail::PredicateImpl>(std::move(root), c.sorted_fields(), c.uses_arena);
   }
   return out;
 }

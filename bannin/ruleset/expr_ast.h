@@ -43,11 +43,21 @@ enum class AstKind : std::uint8_t {
 };
 
 enum class BinOp : std::uint8_t {
-  Eq, Ne, Lt, Le, Gt, Ge,       // comparison
-  In,                           // membership (lists, CIDRs)
-  StartsWith, EndsWith, Contains,
-  Match,                        // ~ (RE2)
-  Add, Sub, Mul, Div,           // arithmetic
+  Eq,
+  Ne,
+  Lt,
+  Le,
+  Gt,
+  Ge,  // comparison
+  In,  // membership (lists, CIDRs)
+  StartsWith,
+  EndsWith,
+  Contains,
+  Match,  // ~ (RE2)
+  Add,
+  Sub,
+  Mul,
+  Div,  // arithmetic
 };
 
 std::string_view binop_text(BinOp op) noexcept;

@@ -15,7 +15,9 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cmath>
+#include <compare>
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -119,19 +121,50 @@ inline IpBytes mask_bytes(const IpBytes& b, unsigned len) noexcept {
   return out;
 }
 
+/// An address as two big-endian 64-bit halves, for fast masking and comparison.
+struct Ip128 {
+  std::uint64_t hi = 0;
+  std::uint64_t lo = 0;
+  auto operator<=>(const Ip128&) const = default;
+
+  static Ip128 of(const core::IpAddress& ip) noexcept {
+    const auto& b = ip.bytes();
+    Ip128 v;
+    std::memcpy(&v.hi, b.data(), 8);
+    std::memcpy(&v.lo, b.data() + 8, 8);
+    if constexpr (std::endian::native == std::endian::little) {
+      v.hi = __builtin_bswap64(v.hi);
+      v.lo = __builtin_bswap64(v.lo);
+    }
+    return v;
+  }
+  [[nodiscard]] Ip128 masked(unsigned len) const noexcept {
+    Ip128 v = *this;
+    if (len < 64) {
+      v.hi = len == 0 ? 0 : v.hi & (~std::uint64_t{0} << (64 - len));
+      v.lo = 0;
+    } else if (len < 128) {
+      v.lo = len == 64 ? 0 : v.lo & (~std::uint64_t{0} << (128 - len));
+    }
+    return v;
+  }
+};
+
 /// A set of addresses and networks (lengths in IPv6 bits; IPv4 counts from bit 96). Lookup
-/// masks the address once per distinct length and binary-searches that length's networks.
+/// masks the address once per distinct length and binary-searches that length's networks,
+/// so a long allowlist costs a few comparisons per distinct prefix length.
 class NetSet {
  public:
   void add(const core::IpAddress& net, unsigned len) {
     len = std::min(len, 128u);
+    Ip128 v = Ip128::of(net).masked(len);
     for (auto& g : groups_) {
       if (g.len == len) {
-        g.nets.push_back(mask_bytes(net.bytes(), len));
+        g.nets.push_back(v);
         return;
       }
     }
-    groups_.push_back(Group{len, {mask_bytes(net.bytes(), len)}});
+    groups_.push_back(Group{len, {v}});
   }
   void finish() {
     for (auto& g : groups_) {
@@ -143,9 +176,16 @@ class NetSet {
               [](const Group& a, const Group& b) { return a.len < b.len; });
   }
   [[nodiscard]] bool contains(const core::IpAddress& ip) const noexcept {
+    Ip128 v = Ip128::of(ip);
     for (const auto& g : groups_) {
-      IpBytes m = mask_bytes(ip.bytes(), g.len);
-      if (std::binary_search(g.nets.begin(), g.nets.end(), m)) return true;
+      Ip128 m = v.masked(g.len);
+      if (g.nets.size() <= 4) {
+        for (const auto& n : g.nets) {
+          if (n == m) return true;
+        }
+      } else if (std::binary_search(g.nets.begin(), g.nets.end(), m)) {
+        return true;
+      }
     }
     return false;
   }
@@ -153,7 +193,7 @@ class NetSet {
  private:
   struct Group {
     unsigned len = 128;
-    std::vector<IpBytes> nets;
+    std::vector<Ip128> nets;
   };
   std::vector<Group> groups_;
 };
@@ -174,14 +214,21 @@ struct ValNode {
   virtual bool eval(const Ctx& c, T& out) const noexcept = 0;
 };
 
-template <class Ctx> using OptBoolNode = ValNode<Ctx, bool>;
-template <class Ctx> using IntNode = ValNode<Ctx, std::int64_t>;
-template <class Ctx> using NumNode = ValNode<Ctx, double>;
-template <class Ctx> using StrNode = ValNode<Ctx, std::string_view>;
-template <class Ctx> using IpNode = ValNode<Ctx, core::IpAddress>;
+template <class Ctx>
+using OptBoolNode = ValNode<Ctx, bool>;
+template <class Ctx>
+using IntNode = ValNode<Ctx, std::int64_t>;
+template <class Ctx>
+using NumNode = ValNode<Ctx, double>;
+template <class Ctx>
+using StrNode = ValNode<Ctx, std::string_view>;
+template <class Ctx>
+using IpNode = ValNode<Ctx, core::IpAddress>;
 
-template <class Ctx> using BoolPtr = std::unique_ptr<BoolNode<Ctx>>;
-template <class Ctx, class T> using ValPtr = std::unique_ptr<ValNode<Ctx, T>>;
+template <class Ctx>
+using BoolPtr = std::unique_ptr<BoolNode<Ctx>>;
+template <class Ctx, class T>
+using ValPtr = std::unique_ptr<ValNode<Ctx, T>>;
 
 // ---- constants ----------------------------------------------------------------------------
 
@@ -342,12 +389,18 @@ enum class CmpOp : std::uint8_t { Eq, Ne, Lt, Le, Gt, Ge };
 template <class T>
 bool compare(CmpOp op, const T& a, const T& b) noexcept {
   switch (op) {
-    case CmpOp::Eq: return a == b;
-    case CmpOp::Ne: return !(a == b);
-    case CmpOp::Lt: return a < b;
-    case CmpOp::Le: return a <= b;
-    case CmpOp::Gt: return a > b;
-    case CmpOp::Ge: return a >= b;
+    case CmpOp::Eq:
+      return a == b;
+    case CmpOp::Ne:
+      return !(a == b);
+    case CmpOp::Lt:
+      return a < b;
+    case CmpOp::Le:
+      return a <= b;
+    case CmpOp::Gt:
+      return a > b;
+    case CmpOp::Ge:
+      return a >= b;
   }
   return false;
 }
@@ -429,9 +482,12 @@ enum class StrOp : std::uint8_t { StartsWith, EndsWith, Contains };
 
 inline bool str_op(StrOp op, std::string_view h, std::string_view n) noexcept {
   switch (op) {
-    case StrOp::StartsWith: return h.starts_with(n);
-    case StrOp::EndsWith: return h.ends_with(n);
-    case StrOp::Contains: return h.find(n) != std::string_view::npos;
+    case StrOp::StartsWith:
+      return h.starts_with(n);
+    case StrOp::EndsWith:
+      return h.ends_with(n);
+    case StrOp::Contains:
+      return h.find(n) != std::string_view::npos;
   }
   return false;
 }
@@ -511,10 +567,14 @@ struct IntArith final : IntNode<Ctx> {
     std::int64_t a = 0, b = 0;
     if (!l_->eval(c, a) || !r_->eval(c, b)) return false;
     switch (op_) {
-      case ArithOp::Add: return !__builtin_add_overflow(a, b, &out);
-      case ArithOp::Sub: return !__builtin_sub_overflow(a, b, &out);
-      case ArithOp::Mul: return !__builtin_mul_overflow(a, b, &out);
-      case ArithOp::Div: break;  // division is always done on doubles
+      case ArithOp::Add:
+        return !__builtin_add_overflow(a, b, &out);
+      case ArithOp::Sub:
+        return !__builtin_sub_overflow(a, b, &out);
+      case ArithOp::Mul:
+        return !__builtin_mul_overflow(a, b, &out);
+      case ArithOp::Div:
+        break;  // division is always done on doubles
     }
     return false;
   }
@@ -531,9 +591,15 @@ struct NumArith final : NumNode<Ctx> {
     double a = 0, b = 0;
     if (!l_->eval(c, a) || !r_->eval(c, b)) return false;
     switch (op_) {
-      case ArithOp::Add: out = a + b; break;
-      case ArithOp::Sub: out = a - b; break;
-      case ArithOp::Mul: out = a * b; break;
+      case ArithOp::Add:
+        out = a + b;
+        break;
+      case ArithOp::Sub:
+        out = a - b;
+        break;
+      case ArithOp::Mul:
+        out = a * b;
+        break;
       case ArithOp::Div:
         if (b == 0) return false;
         out = a / b;
@@ -582,6 +648,24 @@ struct LenNode final : IntNode<Ctx> {
   ValPtr<Ctx, std::string_view> k_;
 };
 
+inline std::uint64_t load8(const char* p) noexcept {
+  std::uint64_t w;
+  std::memcpy(&w, p, 8);
+  return w;
+}
+
+/// 0x80 in every byte of w that is an ASCII uppercase letter, 0 elsewhere (SWAR; no byte
+/// carries into the next because each is first reduced to 7 bits).
+inline std::uint64_t upper_mask(std::uint64_t w) noexcept {
+  constexpr std::uint64_t k01 = 0x0101010101010101ULL;
+  constexpr std::uint64_t k7f = 0x7f * k01;
+  constexpr std::uint64_t k80 = 0x80 * k01;
+  std::uint64_t low7 = w & k7f;
+  std::uint64_t ge_a = low7 + (0x80 - 'A') * k01;  // high bit set where byte >= 'A'
+  std::uint64_t gt_z = low7 + (0x7f - 'Z') * k01;  // high bit set where byte > 'Z'
+  return (ge_a ^ gt_z) & ~w & k80;
+}
+
 /// ASCII lowercase (bytes >= 0x80 are kept as they are).
 template <class Ctx>
 struct LowerNode final : StrNode<Ctx> {
@@ -589,17 +673,27 @@ struct LowerNode final : StrNode<Ctx> {
   bool eval(const Ctx& c, std::string_view& out) const noexcept override {
     std::string_view v;
     if (!k_->eval(c, v)) return false;
-    // Already lowercase (the usual case for paths): no copy.
-    auto upper = [](char ch) { return ch >= 'A' && ch <= 'Z'; };
-    if (std::none_of(v.begin(), v.end(), upper)) {
+    // Skip the leading 8-byte words without an uppercase letter; none at all (the usual
+    // case for paths): no copy.
+    std::size_t first = 0;
+    while (first + 8 <= v.size() && upper_mask(load8(v.data() + first)) == 0) first += 8;
+    while (first < v.size() && !(v[first] >= 'A' && v[first] <= 'Z')) ++first;
+    if (first == v.size()) {
       out = v;
       return true;
     }
     char* p = EvalArena::local().alloc(v.size());
     if (p == nullptr) return false;
-    for (std::size_t k = 0; k < v.size(); ++k) {
+    std::memcpy(p, v.data(), first);
+    std::size_t k = first;
+    for (; k + 8 <= v.size(); k += 8) {
+      std::uint64_t w = load8(v.data() + k);
+      w |= upper_mask(w) >> 2;  // 0x80 >> 2 == 0x20, the ASCII case bit
+      std::memcpy(p + k, &w, 8);
+    }
+    for (; k < v.size(); ++k) {
       char ch = v[k];
-      p[k] = upper(ch) ? static_cast<char>(ch - 'A' + 'a') : ch;
+      p[k] = ch >= 'A' && ch <= 'Z' ? static_cast<char>(ch + ('a' - 'A')) : ch;
     }
     out = std::string_view(p, v.size());
     return true;
@@ -658,8 +752,7 @@ struct CountryNode final : StrNode<Ctx> {
 
 template <class Ctx>
 struct AsnNode final : IntNode<Ctx> {
-  AsnNode(ValPtr<Ctx, core::IpAddress> k, const enrich::GeoDb* geo)
-      : k_(std::move(k)), geo_(geo) {}
+  AsnNode(ValPtr<Ctx, core::IpAddress> k, const enrich::GeoDb* geo) : k_(std::move(k)), geo_(geo) {}
   bool eval(const Ctx& c, std::int64_t& out) const noexcept override {
     core::IpAddress ip;
     if (geo_ == nullptr || !k_->eval(c, ip)) return false;

@@ -15,11 +15,41 @@ namespace bannin::ruleset::detail {
 namespace {
 
 enum class Tok : std::uint8_t {
-  End, Error, Ident, Int, Num, Str, Ip, Net, Param,
-  LParen, RParen, LBrack, RBrack, Comma,
-  Eq, Ne, Lt, Le, Gt, Ge, Match, NotMatch,
-  Plus, Minus, Star, Slash,
-  And, Or, Not, In, StartsWith, EndsWith, Contains, True, False,
+  End,
+  Error,
+  Ident,
+  Int,
+  Num,
+  Str,
+  Ip,
+  Net,
+  Param,
+  LParen,
+  RParen,
+  LBrack,
+  RBrack,
+  Comma,
+  Eq,
+  Ne,
+  Lt,
+  Le,
+  Gt,
+  Ge,
+  Match,
+  NotMatch,
+  Plus,
+  Minus,
+  Star,
+  Slash,
+  And,
+  Or,
+  Not,
+  In,
+  StartsWith,
+  EndsWith,
+  Contains,
+  True,
+  False,
 };
 
 struct Token {
@@ -33,28 +63,44 @@ struct Token {
   std::uint8_t prefix_len = 0;
 };
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
-bool is_hex(char c) { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+bool is_alpha(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+bool is_hex(char c) {
+  return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
 
 // Duration units, in nanoseconds.
 bool unit_ns(std::string_view u, std::int64_t& ns) {
-  if (u == "ns") ns = 1;
-  else if (u == "us") ns = 1'000;
-  else if (u == "ms") ns = 1'000'000;
-  else if (u == "s") ns = 1'000'000'000;
-  else if (u == "m") ns = 60'000'000'000;
-  else if (u == "h") ns = 3'600'000'000'000;
-  else if (u == "d") ns = 86'400'000'000'000;
-  else return false;
+  if (u == "ns")
+    ns = 1;
+  else if (u == "us")
+    ns = 1'000;
+  else if (u == "ms")
+    ns = 1'000'000;
+  else if (u == "s")
+    ns = 1'000'000'000;
+  else if (u == "m")
+    ns = 60'000'000'000;
+  else if (u == "h")
+    ns = 3'600'000'000'000;
+  else if (u == "d")
+    ns = 86'400'000'000'000;
+  else
+    return false;
   return true;
 }
 
 // Reads digits[.digits][unit] at the start of t. Sets used to the bytes consumed; returns
 // false with a message in err when the text is a malformed number.
-bool read_number(std::string_view t, std::size_t& used, bool& is_int, std::int64_t& iv,
-                 double& dv, std::string& err) {
+bool read_number(std::string_view t, std::size_t& used, bool& is_int, std::int64_t& iv, double& dv,
+                 std::string& err) {
   std::size_t p = 0;
   while (p < t.size() && is_digit(t[p])) ++p;
   bool dec = false;
@@ -70,7 +116,8 @@ bool read_number(std::string_view t, std::size_t& used, bool& is_int, std::int64
   if (!dec) {
     std::uint64_t u = 0;
     auto r = std::from_chars(t.data(), t.data() + num_end, u);
-    if (r.ec != std::errc{} || u > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+    if (r.ec != std::errc{} ||
+        u > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
       err = "number out of range";
       return false;
     }
@@ -154,16 +201,26 @@ class Lexer {
     }
     auto two = [&](char second) { return p_ + 1 < t_.size() && t_[p_ + 1] == second; };
     switch (c) {
-      case '(': return simple(tok, Tok::LParen, 1);
-      case ')': return simple(tok, Tok::RParen, 1);
-      case '[': return simple(tok, Tok::LBrack, 1);
-      case ']': return simple(tok, Tok::RBrack, 1);
-      case ',': return simple(tok, Tok::Comma, 1);
-      case '+': return simple(tok, Tok::Plus, 1);
-      case '-': return simple(tok, Tok::Minus, 1);
-      case '*': return simple(tok, Tok::Star, 1);
-      case '/': return simple(tok, Tok::Slash, 1);
-      case '~': return simple(tok, Tok::Match, 1);
+      case '(':
+        return simple(tok, Tok::LParen, 1);
+      case ')':
+        return simple(tok, Tok::RParen, 1);
+      case '[':
+        return simple(tok, Tok::LBrack, 1);
+      case ']':
+        return simple(tok, Tok::RBrack, 1);
+      case ',':
+        return simple(tok, Tok::Comma, 1);
+      case '+':
+        return simple(tok, Tok::Plus, 1);
+      case '-':
+        return simple(tok, Tok::Minus, 1);
+      case '*':
+        return simple(tok, Tok::Star, 1);
+      case '/':
+        return simple(tok, Tok::Slash, 1);
+      case '~':
+        return simple(tok, Tok::Match, 1);
       case '=':
         if (two('=')) return simple(tok, Tok::Eq, 2);
         return error(tok, p_ + 1, "'=' is not an operator; use '==' to compare");
@@ -261,10 +318,15 @@ class Lexer {
       Tok kind;
     };
     static constexpr Kw kKeywords[] = {
-        {"and", Tok::And},         {"or", Tok::Or},           {"not", Tok::Not},
-        {"in", Tok::In},           {"startswith", Tok::StartsWith},
-        {"endswith", Tok::EndsWith}, {"contains", Tok::Contains},
-        {"true", Tok::True},       {"false", Tok::False},
+        {"and", Tok::And},
+        {"or", Tok::Or},
+        {"not", Tok::Not},
+        {"in", Tok::In},
+        {"startswith", Tok::StartsWith},
+        {"endswith", Tok::EndsWith},
+        {"contains", Tok::Contains},
+        {"true", Tok::True},
+        {"false", Tok::False},
     };
     tok.kind = Tok::Ident;
     for (const auto& kw : kKeywords) {
@@ -329,9 +391,7 @@ class Parser {
   }
 
  private:
-  void advance() {
-    cur_ = lex_.next();
-  }
+  void advance() { cur_ = lex_.next(); }
 
   std::string describe(const Token& t) const {
     if (t.kind == Tok::End) return "end of expression";
@@ -343,9 +403,11 @@ class Parser {
     if (at.kind == Tok::Error) {
       // A lexer error: its own message wins.
       if (at.s == "bad_cidr") {
-        add("bad_cidr", "bad CIDR " + quote_snippet(text_, at.begin, at.end) +
-                            ": expected address/length with the host bits zero, e.g. "
-                            "192.0.2.0/24 or 2001:db8::/32", at.begin);
+        add("bad_cidr",
+            "bad CIDR " + quote_snippet(text_, at.begin, at.end) +
+                ": expected address/length with the host bits zero, e.g. "
+                "192.0.2.0/24 or 2001:db8::/32",
+            at.begin);
       } else {
         add("syntax", at.s + " at " + quote_snippet(text_, at.begin, at.end), at.begin);
       }
@@ -389,9 +451,9 @@ class Parser {
   void skip_to_boundary() {
     int depth = 0;
     while (cur_.kind != Tok::End) {
-      if (depth == 0 && (cur_.kind == Tok::And || cur_.kind == Tok::Or ||
-                         cur_.kind == Tok::RParen || cur_.kind == Tok::RBrack ||
-                         cur_.kind == Tok::Comma)) {
+      if (depth == 0 &&
+          (cur_.kind == Tok::And || cur_.kind == Tok::Or || cur_.kind == Tok::RParen ||
+           cur_.kind == Tok::RBrack || cur_.kind == Tok::Comma)) {
         return;
       }
       if (cur_.kind == Tok::LParen || cur_.kind == Tok::LBrack) ++depth;
@@ -412,8 +474,10 @@ class Parser {
     if (depth_ <= kMaxDepth) return false;
     if (!fatal_) {
       had_error_ = true;
-      add("too_complex", "expression nested more than " + std::to_string(kMaxDepth) +
-                             " levels deep at " + describe(cur_), cur_.begin);
+      add("too_complex",
+          "expression nested more than " + std::to_string(kMaxDepth) + " levels deep at " +
+              describe(cur_),
+          cur_.begin);
     }
     fatal_ = true;
     return true;
@@ -492,24 +556,48 @@ class Parser {
       advance();
       if (cur_.kind != Tok::In && cur_.kind != Tok::StartsWith && cur_.kind != Tok::EndsWith &&
           cur_.kind != Tok::Contains && cur_.kind != Tok::Match) {
-        syntax(cur_, "expected 'in', 'startswith', 'endswith', 'contains' or '~' after 'not', "
-                     "found " + describe(cur_));
+        syntax(cur_,
+               "expected 'in', 'startswith', 'endswith', 'contains' or '~' after 'not', "
+               "found " +
+                   describe(cur_));
         return error_node(op);
       }
     }
     BinOp bop{};
     switch (cur_.kind) {
-      case Tok::Eq: bop = BinOp::Eq; break;
-      case Tok::Ne: bop = BinOp::Ne; break;
-      case Tok::Lt: bop = BinOp::Lt; break;
-      case Tok::Le: bop = BinOp::Le; break;
-      case Tok::Gt: bop = BinOp::Gt; break;
-      case Tok::Ge: bop = BinOp::Ge; break;
-      case Tok::In: bop = BinOp::In; break;
-      case Tok::StartsWith: bop = BinOp::StartsWith; break;
-      case Tok::EndsWith: bop = BinOp::EndsWith; break;
-      case Tok::Contains: bop = BinOp::Contains; break;
-      case Tok::Match: bop = BinOp::Match; break;
+      case Tok::Eq:
+        bop = BinOp::Eq;
+        break;
+      case Tok::Ne:
+        bop = BinOp::Ne;
+        break;
+      case Tok::Lt:
+        bop = BinOp::Lt;
+        break;
+      case Tok::Le:
+        bop = BinOp::Le;
+        break;
+      case Tok::Gt:
+        bop = BinOp::Gt;
+        break;
+      case Tok::Ge:
+        bop = BinOp::Ge;
+        break;
+      case Tok::In:
+        bop = BinOp::In;
+        break;
+      case Tok::StartsWith:
+        bop = BinOp::StartsWith;
+        break;
+      case Tok::EndsWith:
+        bop = BinOp::EndsWith;
+        break;
+      case Tok::Contains:
+        bop = BinOp::Contains;
+        break;
+      case Tok::Match:
+        bop = BinOp::Match;
+        break;
       case Tok::NotMatch:
         bop = BinOp::Match;
         negated = true;
@@ -538,9 +626,18 @@ class Parser {
 
   static bool is_cmp_token(Tok k) {
     switch (k) {
-      case Tok::Eq: case Tok::Ne: case Tok::Lt: case Tok::Le: case Tok::Gt: case Tok::Ge:
-      case Tok::In: case Tok::StartsWith: case Tok::EndsWith: case Tok::Contains:
-      case Tok::Match: case Tok::NotMatch:
+      case Tok::Eq:
+      case Tok::Ne:
+      case Tok::Lt:
+      case Tok::Le:
+      case Tok::Gt:
+      case Tok::Ge:
+      case Tok::In:
+      case Tok::StartsWith:
+      case Tok::EndsWith:
+      case Tok::Contains:
+      case Tok::Match:
+      case Tok::NotMatch:
         return true;
       default:
         return false;
@@ -684,8 +781,10 @@ class Parser {
         advance();
         return error_node(t);
       default:
-        syntax(t, "expected a value (field, number, string, list, function call, $param or "
-                  "'('), found " + describe(t));
+        syntax(t,
+               "expected a value (field, number, string, list, function call, $param or "
+               "'('), found " +
+                   describe(t));
         return error_node(t);
     }
   }
@@ -729,17 +828,27 @@ class Parser {
 
 int precedence(const Ast& a) {
   switch (a.kind) {
-    case AstKind::Or: return 1;
-    case AstKind::And: return 2;
-    case AstKind::Not: return 3;
+    case AstKind::Or:
+      return 1;
+    case AstKind::And:
+      return 2;
+    case AstKind::Not:
+      return 3;
     case AstKind::Binary:
       switch (a.op) {
-        case BinOp::Add: case BinOp::Sub: return 5;
-        case BinOp::Mul: case BinOp::Div: return 6;
-        default: return 4;
+        case BinOp::Add:
+        case BinOp::Sub:
+          return 5;
+        case BinOp::Mul:
+        case BinOp::Div:
+          return 6;
+        default:
+          return 4;
       }
-    case AstKind::Neg: return 7;
-    default: return 8;
+    case AstKind::Neg:
+      return 7;
+    default:
+      return 8;
   }
 }
 
@@ -755,9 +864,15 @@ void print_child(const Ast& child, int parent_prec, bool right, std::string& out
 
 void print(const Ast& a, std::string& out) {
   switch (a.kind) {
-    case AstKind::Error: out += "<error>"; return;
-    case AstKind::Bool: out += a.b ? "true" : "false"; return;
-    case AstKind::Int: out += std::to_string(a.i); return;
+    case AstKind::Error:
+      out += "<error>";
+      return;
+    case AstKind::Bool:
+      out += a.b ? "true" : "false";
+      return;
+    case AstKind::Int:
+      out += std::to_string(a.i);
+      return;
     case AstKind::Num: {
       char buf[64];
       auto r = std::to_chars(buf, buf + sizeof buf, a.d);
@@ -772,14 +887,21 @@ void print(const Ast& a, std::string& out) {
       }
       out.push_back('"');
       return;
-    case AstKind::Ip: a.ip.append_to(out); return;
+    case AstKind::Ip:
+      a.ip.append_to(out);
+      return;
     case AstKind::Net:
       a.ip.append_to(out);
       out.push_back('/');
       out += std::to_string(a.ip.is_v4() ? a.prefix_len - 96 : a.prefix_len);
       return;
-    case AstKind::Field: out += a.s; return;
-    case AstKind::Param: out += '$'; out += a.s; return;
+    case AstKind::Field:
+      out += a.s;
+      return;
+    case AstKind::Param:
+      out += '$';
+      out += a.s;
+      return;
     case AstKind::List:
     case AstKind::Call: {
       if (a.kind == AstKind::Call) out += a.s;
@@ -822,21 +944,36 @@ void print(const Ast& a, std::string& out) {
 
 std::string_view binop_text(BinOp op) noexcept {
   switch (op) {
-    case BinOp::Eq: return "==";
-    case BinOp::Ne: return "!=";
-    case BinOp::Lt: return "<";
-    case BinOp::Le: return "<=";
-    case BinOp::Gt: return ">";
-    case BinOp::Ge: return ">=";
-    case BinOp::In: return "in";
-    case BinOp::StartsWith: return "startswith";
-    case BinOp::EndsWith: return "endswith";
-    case BinOp::Contains: return "contains";
-    case BinOp::Match: return "~";
-    case BinOp::Add: return "+";
-    case BinOp::Sub: return "-";
-    case BinOp::Mul: return "*";
-    case BinOp::Div: return "/";
+    case BinOp::Eq:
+      return "==";
+    case BinOp::Ne:
+      return "!=";
+    case BinOp::Lt:
+      return "<";
+    case BinOp::Le:
+      return "<=";
+    case BinOp::Gt:
+      return ">";
+    case BinOp::Ge:
+      return ">=";
+    case BinOp::In:
+      return "in";
+    case BinOp::StartsWith:
+      return "startswith";
+    case BinOp::EndsWith:
+      return "endswith";
+    case BinOp::Contains:
+      return "contains";
+    case BinOp::Match:
+      return "~";
+    case BinOp::Add:
+      return "+";
+    case BinOp::Sub:
+      return "-";
+    case BinOp::Mul:
+      return "*";
+    case BinOp::Div:
+      return "/";
   }
   return "?";
 }

@@ -70,7 +70,10 @@ struct Ctx {
   }
 };
 
-std::string scalar(const YAML::Node& n) { return n.IsScalar() ? n.Scalar() : std::string(); }
+// A missing key gives an invalid node in yaml-cpp; IsDefined() is the one safe question.
+std::string scalar(const YAML::Node& n) {
+  return n.IsDefined() && n.IsScalar() ? n.Scalar() : std::string();
+}
 
 ParamValue param_from_node(const YAML::Node& n) {
   ParamValue v;

@@ -1,0 +1,53 @@
+#!/bin/bash
+# Runs every scenario under tests/scenarios/<area>/<case>/ through the real `bannin replay`
+# with rules/base and compares the decisions with the case's expect.decisions (written by
+# hand from the rule's intent; see tests/scenarios/make_cases.py). Extra replay arguments
+# can be given in a case's args file. Usage: scenarios_test.sh [--update] [CASE_DIR...]
+#   --update  rewrite expect.decisions from bannin's output (review the diff before committing)
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+: "${BANNIN:?BANNIN must point at the bannin binary}"
+update=0
+if [ "${1:-}" = "--update" ]; then update=1; shift; fi
+cases=("$@")
+if [ ${#cases[@]} -eq 0 ]; then
+  mapfile -t cases < <(find "$ROOT/tests/scenarios" -mindepth 2 -maxdepth 2 -type d | sort)
+fi
+[ ${#cases[@]} -gt 0 ] || { echo "no scenarios found" >&2; exit 1; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+for dir in "${cases[@]}"; do
+  name=${dir#"$ROOT/tests/scenarios/"}
+  args=(-o site.home_countries=JP)
+  if [ -f "$dir/args" ]; then read -r -a args < "$dir/args"; fi
+  "$BANNIN" replay -q --rules "$ROOT/rules/base" "${args[@]}" "$dir/input.log" > "$tmp/out.jsonl"
+  /usr/bin/python3 - "$tmp/out.jsonl" > "$tmp/got" <<'PY'
+import json, sys
+out = []
+summary = False
+for l in open(sys.argv[1]):
+    o = json.loads(l)
+    if o["type"] == "summary":
+        summary = True
+    if o["type"] != "decision":
+        continue
+    t = o["target"]
+    if o["scope"] == "ip":
+        tgt = t["ip"]
+    elif o["scope"] == "prefix":
+        tgt = t["prefix"]
+    else:
+        tgt = "%s%s %s except=%s" % (t.get("vhost", ""), t["path"], t.get("method", ""), ",".join(t.get("except_countries", [])))
+    out.append("%s %s %s" % (o["rule"], o["scope"], tgt))
+assert summary, "no summary line"
+print("\n".join(sorted(out)), end="\n" if out else "")
+PY
+  if [ $update = 1 ]; then cp "$tmp/got" "$dir/expect.decisions"; fi
+  if diff -u "$dir/expect.decisions" "$tmp/got" > "$tmp/diff"; then
+    echo "ok   $name ($(wc -l < "$tmp/got") decisions)"
+  else
+    echo "FAIL $name"; sed 's/^/     /' "$tmp/diff"; fail=1
+  fi
+done
+exit $fail
