@@ -53,6 +53,32 @@ void set_syslog_year(const decode::DecoderSet& set, int fd, int year) {
   }
 }
 
+// Detection decodes the first lines once already: the mail queue-id tables start again
+// from the top so that the real pass sees each message once.
+void forget_detection_pass(const decode::DecoderSet& set) {
+  for (const auto& d : set.candidates()) {
+    if (auto* s = dynamic_cast<decode::syslog::SyslogDecoder*>(d.get())) s->mail_correlator().clear();
+  }
+}
+
+// One stderr line per input with mail queue-id correlation at work (bounded table: its
+// evictions are counted and shown, never silent).
+void report_mail_correlation(const decode::DecoderSet& set, const std::string& path) {
+  for (const auto& d : set.candidates()) {
+    auto* s = dynamic_cast<decode::syslog::SyslogDecoder*>(d.get());
+    if (s == nullptr) continue;
+    const auto& st = s->mail_correlator().stats();
+    if (st.learned == 0) continue;
+    std::fprintf(stderr,
+                 "bannin parse: %s: mail queue ids: %llu messages, %llu lines joined, %llu hand-overs, "
+                 "%llu removed, %llu expired, %llu evicted\n",
+                 path.c_str(), static_cast<unsigned long long>(st.learned),
+                 static_cast<unsigned long long>(st.filled), static_cast<unsigned long long>(st.linked),
+                 static_cast<unsigned long long>(st.removed), static_cast<unsigned long long>(st.expired),
+                 static_cast<unsigned long long>(st.evicted));
+  }
+}
+
 struct DecoderStats {
   std::uint64_t accepted = 0;
   std::uint64_t rejected = 0;
@@ -124,6 +150,7 @@ int run_parse(const Options& opt) {
     decode::DecoderSet decoders(opt.decoder);
     set_syslog_year(decoders, fd, opt.year);
     decoders.detect(reader.peek(64));
+    forget_detection_pass(decoders);
     const auto& cands = decoders.candidates();
     std::vector<std::uint64_t> accepted(cands.size(), 0);
     std::string_view primary_name = cands[static_cast<std::size_t>(decoders.primary())]->name();
@@ -201,6 +228,7 @@ int run_parse(const Options& opt) {
                    static_cast<unsigned long long>(rec.line_no),
                    static_cast<int>(primary_name.size()), primary_name.data(),
                    decoders.is_auto() ? " (auto-detected)" : "");
+      report_mail_correlation(decoders, path == "-" ? "<stdin>" : path);
     }
     if (fd != STDIN_FILENO) ::close(fd);
     if (output.failed()) {

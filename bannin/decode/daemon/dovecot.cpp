@@ -56,6 +56,21 @@ bool passdb_line(string_view m, model::Event& ev) {
 
 }  // namespace
 
+bool dovecot_logout(string_view msg) {
+  string_view m = trim(msg);
+  if (!(m.starts_with("imap(") || m.starts_with("pop3(") || m.starts_with("lmtp(") ||
+        m.starts_with("submission(") || m.starts_with("managesieve("))) {
+    return false;
+  }
+  std::size_t close = m.find(')');
+  std::size_t colon = close == npos ? npos : m.find(": ", close);
+  if (colon == npos) return false;
+  string_view r = m.substr(colon + 2);
+  consume(r, "Disconnected: ");
+  return r.starts_with("Logged out") || r.starts_with("Connection closed") ||
+         r.starts_with("Disconnected for inactivity");
+}
+
 bool decode_dovecot(string_view msg, model::Event& ev) {
   string_view m = trim(msg);
   // Leading process names and levels: "dovecot: ", "imap-login: ", "auth-worker(123): ", "Info: ".

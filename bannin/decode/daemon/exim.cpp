@@ -62,16 +62,14 @@ void rejected(model::Event& ev, string_view reason) {
   set_outcome(ev, kFailure, reason);
 }
 
-}  // namespace
-
-bool decode_exim(string_view msg, model::Event& ev) {
-  string_view r = trim(msg);
-  // Exim's own timestamp when the line came through syslog/journal: "2021-07-17 23:20:49 ".
+// Exim's own timestamp when the line came through syslog/journal ("2021-07-17 23:20:49 ")
+// and "[pid] " prefix: removed from r; the time goes to ev when it has none (ev may be null).
+void strip_prefix(string_view& r, model::Event* ev) {
   if (r.size() > 20 && r[4] == '-' && r[7] == '-' && r[10] == ' ' && r[13] == ':' && r[16] == ':') {
     std::size_t sp = r.find(' ', 11);
     if (sp != npos) {
-      if (ev.ts() == 0) {
-        if (auto t = core::parse_iso8601(r.substr(0, sp), true)) ev.set_ts(*t);
+      if (ev != nullptr && ev->ts() == 0) {
+        if (auto t = core::parse_iso8601(r.substr(0, sp), true)) ev->set_ts(*t);
       }
       r = trim(r.substr(sp + 1));
     }
@@ -79,10 +77,28 @@ bool decode_exim(string_view msg, model::Event& ev) {
   if (r.starts_with("[")) {  // "[pid] "
     std::size_t close = r.find("] ");
     if (close != npos && is_digits(r.substr(1, close - 1))) {
-      if (auto pid = to_uint(r.substr(1, close - 1))) ev.set_int(Field::Pid, *pid);
+      if (ev != nullptr) {
+        if (auto pid = to_uint(r.substr(1, close - 1))) ev->set_int(Field::Pid, *pid);
+      }
       r = r.substr(close + 2);
     }
   }
+}
+
+}  // namespace
+
+string_view exim_completed_id(string_view msg) {
+  string_view r = trim(msg);
+  if (!r.ends_with(" Completed")) return {};
+  strip_prefix(r, nullptr);
+  if (!r.ends_with(" Completed")) return {};
+  string_view id = r.substr(0, r.size() - 10);
+  return is_exim_id(id) ? id : string_view{};
+}
+
+bool decode_exim(string_view msg, model::Event& ev) {
+  string_view r = trim(msg);
+  strip_prefix(r, &ev);
   string_view id = first_token(r);
   if (is_exim_id(id)) {
     ev.set_string(Field::QueueId, id);

@@ -19,4 +19,12 @@ bool decode_dovecot(std::string_view msg, model::Event& ev);
 bool decode_courier(std::string_view msg, model::Event& ev);
 bool decode_cyrus(std::string_view msg, model::Event& ev);
 
+/// The queue id of a postfix "QID: removed" message (the message left the queue), else "".
+std::string_view postfix_removed_id(std::string_view msg);
+/// The message id of an exim "[date time ][[pid] ]ID Completed" message, else "".
+std::string_view exim_completed_id(std::string_view msg);
+/// A dovecot mail session's end ("imap(user)<pid><session>: Disconnected: Logged out in=…",
+/// "pop3(user): Logged out top=…", "… Connection closed …"): known, and not an event.
+bool dovecot_logout(std::string_view msg);
+
 }  // namespace bannin::decode::daemon

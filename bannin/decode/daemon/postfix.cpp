@@ -114,6 +114,13 @@ bool postscreen(string_view r, model::Event& ev) {
 
 }  // namespace
 
+string_view postfix_removed_id(string_view msg) {
+  string_view r = trim(msg);
+  if (!r.ends_with(": removed")) return {};
+  string_view id = r.substr(0, r.size() - 9);
+  return is_queue_id(id) ? id : string_view{};
+}
+
 bool decode_postfix(string_view msg, model::Event& ev) {
   string_view m = trim(msg);
   string_view r = m;

@@ -132,7 +132,21 @@ bool decode_sendmail(string_view msg, model::Event& ev) {
     if (auto n = to_uint(kv(r, "nrcpts", ","))) ev.set_int(Field::Nrcpt, *n);
     set_str(ev, Field::MessageId, clean_addr(kv(r, "msgid", ",")));
     std::size_t relay = r.find("relay=");
-    if (relay != npos) client_at(r, relay + 6, ev);
+    if (relay != npos) {
+      // A local submission: "relay=alice@localhost" names the account that ran sendmail.
+      string_view rv = kv(r, "relay", ", ");
+      std::size_t at = rv.find('@');
+      bool bare = false;
+      if (!rv.empty()) {
+        string_view after = r.substr(static_cast<std::size_t>(rv.data() - r.data()) + rv.size());
+        bare = after.empty() || after.front() == ',';
+      }
+      if (bare && at != npos && at > 0 && rv.substr(at + 1) == "localhost") {
+        set_str(ev, Field::Account, rv.substr(0, at));
+      } else {
+        client_at(r, relay + 6, ev);
+      }
+    }
     return true;
   }
   if (r.starts_with("to=")) {
@@ -158,6 +172,11 @@ bool decode_sendmail(string_view msg, model::Event& ev) {
     set_str(ev, Field::Relay, relay);
     string_view stat = kv(r, "stat", " ");
     set_str(ev, Field::DeliveryStatus, stat);
+    // "stat=Sent (x4HJ2bXo012345 Message accepted for delivery)": the next hop's answer.
+    if (!stat.empty()) {
+      string_view tail = r.substr(static_cast<std::size_t>(stat.data() - r.data()) + stat.size());
+      if (tail.starts_with(" (") && tail.back() == ')') set_str(ev, Field::Reason, tail.substr(2, tail.size() - 3));
+    }
     return true;
   }
   return false;

@@ -1,3 +1,4 @@
+#include <array>
 #include <bannin/decode/syslog/frame.h>
 
 namespace bannin::decode::syslog {
@@ -233,10 +234,16 @@ bool tai64n(string_view s, core::TimeNs& ts, std::size_t& len) {
   return true;
 }
 
-bool name_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || digit(c) || c == '_' || c == '.' || c == '/' ||
-         c == '-';
-}
+constexpr auto kNameChars = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0; c < 256; ++c) {
+    t[static_cast<std::size_t>(c)] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                                     c == '_' || c == '.' || c == '/' || c == '-';
+  }
+  return t;
+}();
+
+bool name_char(char c) { return kNameChars[static_cast<unsigned char>(c)]; }
 
 // A syslog tag "prog", "prog[pid]", "prog(x)", "prog(x)[pid]", followed by ':' (or, for
 // "prog[pid]", by nothing). Sets program and pid; returns false when tok is not a tag.
@@ -310,12 +317,9 @@ std::size_t host_and_tag(string_view s, std::size_t pos, bool allow_bare_tag, Fr
     }
   }
   string_view prog, pid;
-  if (allow_bare_tag && tag(t1, true, prog, pid)) {
-    f.program = prog;
-    f.pid = pid;
-    return pos + t1.size();
-  }
-  if (allow_bare_tag && tag(t1, false, prog, pid)) {  // "proftpd[123] …" without a host
+  // tag(t, false) accepts everything tag(t, true) does ("prog:", "prog[pid]:") and also
+  // "proftpd[123] …" without a colon and without a host: one call covers both.
+  if (allow_bare_tag && tag(t1, false, prog, pid)) {
     f.program = prog;
     f.pid = pid;
     return pos + t1.size();
@@ -323,7 +327,7 @@ std::size_t host_and_tag(string_view s, std::size_t pos, bool allow_bare_tag, Fr
   if (host_token(t1) && pos + t1.size() < s.size()) {
     std::size_t p2 = pos + t1.size() + 1;
     string_view t2 = token_at(s, p2);
-    if (tag(t2, false, prog, pid) || tag(t2, true, prog, pid)) {
+    if (tag(t2, false, prog, pid)) {
       f.host = t1;
       f.program = prog;
       f.pid = pid;

@@ -4,6 +4,10 @@
 // is unknown or its decoder does not know the message, every daemon decoder is tried on it.
 // Lines whose message no decoder knows are rejected with "unrecognized_message".
 //
+// Mail lines are joined by queue id (see mail_correlator.h): a mail.sent line gets the uid,
+// account, SASL user, sender and size that earlier lines of the same message gave, which is
+// why a SyslogDecoder must see one input stream in order.
+//
 // Also reads journald JSON lines (`journalctl -o json`: MESSAGE, SYSLOG_IDENTIFIER, _PID,
 // _HOSTNAME, __REALTIME_TIMESTAMP).
 #pragma once
@@ -13,6 +17,7 @@
 
 #include <bannin/core/time.h>
 #include <bannin/decode/decoder.h>
+#include <bannin/decode/mail_correlator.h>
 #include <bannin/decode/syslog/frame.h>
 
 namespace bannin::decode::syslog {
@@ -34,6 +39,9 @@ class SyslogDecoder final : public Decoder {
   /// Every RFC 3164 line gets this year (`--year`).
   void set_year(int year) noexcept;
 
+  /// The queue-id table of this stream (statistics; clear() after a detection pass).
+  [[nodiscard]] MailCorrelator& mail_correlator() noexcept { return mail_; }
+
  private:
   struct Json;
   DecodeResult decode_json(std::string_view line, model::Event& ev);
@@ -43,6 +51,7 @@ class SyslogDecoder final : public Decoder {
   std::string_view name_;
   YearInference years_;
   std::unique_ptr<Json> json_;
+  MailCorrelator mail_;
 };
 
 }  // namespace bannin::decode::syslog
