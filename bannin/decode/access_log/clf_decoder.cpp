@@ -102,13 +102,18 @@ DecodeResult ClfDecoder::decode(std::string_view line, model::Event& ev) {
     }
   }
   if (!c.eat(' ')) return DecodeResult::fail("bad_client", client_at);
-  std::string_view ident = c.token();
-  if (ident.empty() || !c.eat(' ')) return DecodeResult::fail("bad_ident", c.pos);
-  if (ident.front() == '[') return DecodeResult::fail("bad_ident", c.pos - ident.size());
-  std::size_t user_at = c.pos;
-  std::string_view user = c.token();
-  if (user.empty() || !c.eat(' ')) return DecodeResult::fail("bad_user", user_at);
-  if (user.front() == '[') return DecodeResult::fail("bad_user", user_at);
+  std::string_view user = "-";
+  if (c.pos + 4 < line.size() && std::memcmp(line.data() + c.pos, "- - ", 4) == 0) {
+    c.pos += 4;  // no ident, no user: nearly every line
+  } else {
+    std::string_view ident = c.token();
+    if (ident.empty() || !c.eat(' ')) return DecodeResult::fail("bad_ident", c.pos);
+    if (ident.front() == '[') return DecodeResult::fail("bad_ident", c.pos - ident.size());
+    std::size_t user_at = c.pos;
+    user = c.token();
+    if (user.empty() || !c.eat(' ')) return DecodeResult::fail("bad_user", user_at);
+    if (user.front() == '[') return DecodeResult::fail("bad_user", user_at);
+  }
   if (!client.empty()) set_client(client, ev);
   if (user != "-") ev.set_string(Field::User, unescape_log_field(user, ev));
 
@@ -152,10 +157,17 @@ DecodeResult ClfDecoder::decode(std::string_view line, model::Event& ev) {
   }
   if (!c.eat(' ')) return DecodeResult::fail("missing_size", c.pos);
   std::size_t size_at = c.pos;
-  std::string_view size = c.token();
-  if (auto v = parse_uint(size, 18)) {
-    ev.set_int(Field::Bytes, *v);
-  } else if (size != "-") {
+  // Digits read straight from the line; the token path handles "-" and anything odd.
+  std::size_t k = size_at;
+  std::int64_t bytes = 0;
+  while (k < line.size() && k - size_at < 18 && static_cast<unsigned>(line[k] - '0') <= 9) {
+    bytes = bytes * 10 + (line[k] - '0');
+    ++k;
+  }
+  if (k > size_at && (k == line.size() || line[k] == ' ')) {
+    ev.set_int(Field::Bytes, bytes);
+    c.pos = k;
+  } else if (std::string_view size = c.token(); size != "-") {
     return DecodeResult::fail("bad_size", size_at);
   }
 
