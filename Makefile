@@ -45,7 +45,7 @@ quality: build
 fuzz: setup
 	cmake --preset fuzz >/dev/null
 	cmake --build --preset fuzz -j $(JOBS)
-	@echo "fuzzers in build/fuzz/tests/fuzz/; e.g. build/fuzz/tests/fuzz/clf_fuzz tests/fuzz/corpus/clf"
+	@echo "fuzzers in build/fuzz/tests/fuzz/; e.g. build/fuzz/tests/fuzz/combined_fuzz tests/fuzz/corpus/combined"
 
 format:
 	git ls-files '*.cpp' '*.h' | xargs clang-format -i

@@ -13,8 +13,10 @@ PACKAGES="
   clang libclang-rt-14-dev clang-format clang-tidy
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   libsimdjson-dev libcli11-dev libmaxminddb-dev libyaml-cpp-dev tor-geoipdb libre2-dev
-  python3 python3-yaml
+  python3 python3-yaml python3-jsonschema
   fail2ban time
+  libnftables-dev nftables iproute2 curl
+  libc-ares-dev libcurl4-openssl-dev nsd unbound
 "
 
 missing=""
