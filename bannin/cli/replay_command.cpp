@@ -280,7 +280,6 @@ int run_replay(const ReplayOptions& opt) {
               static_cast<std::int64_t>(decider.stats().suppressed_allowlist));
     o.integer("groups_evicted", static_cast<std::int64_t>(ds.groups_evicted));
     o.integer("members_cut", static_cast<std::int64_t>(ds.members_cut));
-    o.integer("distinct_cut", static_cast<std::int64_t>(ds.distinct_cut));
     o.integer("peak_detect_memory_bytes", static_cast<std::int64_t>(ds.peak_memory_bytes));
     char buf[32];
     std::snprintf(buf, sizeof buf, "%.3f", secs);

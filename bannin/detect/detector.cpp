@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include <bannin/detect/detector.h>
+#include <bannin/detect/sliding_hll.h>
 
 namespace bannin::detect {
 
@@ -76,7 +77,33 @@ struct DistinctSet {
     fifo.emplace_back(ts, h);
     return true;
   }
-  [[nodiscard]] std::size_t bytes() const { return last_seen.size() * 48 + fifo.size() * 16; }
+  [[nodiscard]] std::size_t bytes() const {
+    return last_seen.size() * 48 + fifo.size() * 16 + (hll ? sizeof(SlidingHll) : 0);
+  }
+
+  // Above kExactMax values the set becomes a sliding HyperLogLog (exact below, ≤ 2 % above).
+  static constexpr std::size_t kExactMax = 1000;
+  std::unique_ptr<SlidingHll> hll;
+
+  void add_value(std::uint64_t h, core::TimeNs ts, core::TimeNs window, core::TimeNs width) {
+    if (hll) {
+      hll->add(SlidingHll::mix(h), ts, width);
+      return;
+    }
+    expire(ts, window);
+    add(h, ts, kExactMax + 1);
+    if (last_seen.size() > kExactMax) {
+      hll = std::make_unique<SlidingHll>();
+      for (const auto& [v, seen] : last_seen) hll->add(SlidingHll::mix(v), seen, width);
+      last_seen.clear();
+      fifo.clear();
+    }
+  }
+  double count(core::TimeNs ts, core::TimeNs window, core::TimeNs width) {
+    if (hll) return hll->estimate(ts, width);
+    expire(ts, window);
+    return static_cast<double>(last_seen.size());
+  }
 };
 
 struct AggState {
@@ -261,8 +288,7 @@ void Detector::process(const model::Event& ev, std::string_view raw, FindingSink
           break;
         case AggregateKind::Distinct:
           if (const FieldValue* v = ev.get(*spec.field)) {
-            a.distinct->expire(ts, rule.window);
-            if (!a.distinct->add(hash_value(*v), ts, options_.max_distinct)) ++stats_.distinct_cut;
+            a.distinct->add_value(hash_value(*v), ts, rule.window, st->width);
           }
           break;
         case AggregateKind::Sum:
@@ -337,8 +363,7 @@ void Detector::process(const model::Event& ev, std::string_view raw, FindingSink
           break;
         }
         case AggregateKind::Distinct:
-          a.distinct->expire(ts, rule.window);
-          v = static_cast<double>(a.distinct->last_seen.size());
+          v = std::round(a.distinct->count(ts, rule.window, st->width));
           break;
         case AggregateKind::Min:
           v = a.a.fold(ts, st->width, std::numeric_limits<double>::infinity(),

@@ -2,8 +2,9 @@
 // rule's group_by fields, each with its aggregates over a sliding window; a Finding when a
 // group's fire condition becomes true (and again for each new campaign member while it
 // stays true). Time comes only from the events (never the wall clock), so replaying a day
-// gives what the live daemon would have given. All state is bounded: groups, members and
-// distinct sets have caps and counted evictions, and a memory budget sweeps stale groups.
+// gives what the live daemon would have given. All state is bounded: groups and members have
+// caps and counted evictions, distinct() is exact up to 1,000 values and a fixed-size sliding
+// HyperLogLog above, and a memory budget sweeps stale groups.
 // One Detector per pipeline thread; not thread-safe.
 #pragma once
 
@@ -42,7 +43,6 @@ class FindingSink {
 struct DetectorOptions {
   std::size_t memory_budget = 256u << 20;  ///< bytes of detection state
   std::size_t max_groups_per_rule = 1'000'000;
-  std::size_t max_distinct = 100'000;     ///< exact distinct values tracked per aggregate
 };
 
 struct DetectorStats {
@@ -51,7 +51,6 @@ struct DetectorStats {
   std::uint64_t findings = 0;
   std::uint64_t groups_evicted = 0;   ///< dropped to stay within caps or budget
   std::uint64_t members_cut = 0;      ///< campaign members not tracked (max_members)
-  std::uint64_t distinct_cut = 0;     ///< distinct values not tracked (max_distinct)
   std::size_t memory_bytes = 0;       ///< current estimate
   std::size_t peak_memory_bytes = 0;
 };
