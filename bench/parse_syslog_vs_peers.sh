@@ -34,25 +34,13 @@ if [ ! -s "$LOG" ]; then
   mv "$LOG.tmp" "$LOG"
 fi
 cat "$LOG" > /dev/null
-PIN=""
-command -v taskset >/dev/null && PIN="taskset -c 0"
 
-# run NAME CMD...: best wall time of REPS runs (nanosecond clock) and peak RSS (/usr/bin/time).
-REPS=${REPS:-5}
+. "$ROOT/bench/lib.sh"
 declare -A WALL RSS
+# run NAME CMD...: best wall of $REPS runs and peak RSS, into WALL[NAME] and RSS[NAME].
 run() {
   local name=$1; shift
-  local best="" rss=0 t0 t1 wall kb
-  for _ in $(seq 1 "$REPS"); do
-    t0=$(date +%s%N)
-    /usr/bin/time -f "%M" -o "$TMP/time" $PIN "$@" > "$TMP/stdout" 2> "$TMP/stderr" || true
-    t1=$(date +%s%N)
-    wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN{ printf "%.4f", (b - a) / 1e9 }')
-    kb=$(tail -1 "$TMP/time")
-    if [ -z "$best" ] || awk "BEGIN{exit !($wall < $best)}"; then best=$wall; fi
-    [ "$kb" -gt "$rss" ] && rss=$kb
-  done
-  WALL[$name]=$best; RSS[$name]=$rss
+  read -r "WALL[$name]" "RSS[$name]" < <(bench_measure "$TMP" "$@")
 }
 
 # What fail2ban-regex found, from its summary ("Lines: N lines, I ignored, M matched, X missed").

@@ -20,27 +20,13 @@ if [ ! -s "$LOG" ]; then
   /usr/bin/python3 "$SHARED/bench/gen_access_log.py" --lines "$LINES" --seed 1 --out "$LOG" >&2
 fi
 cat "$LOG" > /dev/null
-PIN=""
-command -v taskset >/dev/null && PIN="taskset -c 0"
 REPS=${REPS:-3}
 
-# measure NAME CMD...: best wall (ns clock) of REPS runs; peak RSS in KB.
-measure() {
-  local best="" rss=0 t0 t1 wall kb
-  for _ in $(seq 1 "$REPS"); do
-    t0=$(date +%s%N)
-    /usr/bin/time -f "%M" -o "$OUT/.time" $PIN "$@" > "$OUT/.stdout" 2> "$OUT/.stderr" || true
-    t1=$(date +%s%N)
-    wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN{ printf "%.4f", (b - a) / 1e9 }')
-    kb=$(tail -1 "$OUT/.time")
-    if [ -z "$best" ] || awk "BEGIN{exit !($wall < $best)}"; then best=$wall; fi
-    [ "$kb" -gt "$rss" ] && rss=$kb
-  done
-  echo "$best $rss"
-}
+. "$ROOT/bench/lib.sh"
+measure() { bench_measure "$OUT" "$@"; }
 
 read -r b_wall b_rss < <(measure "$BANNIN" replay -q --rules "$ROOT/rules/base" -o site.home_countries=JP "$LOG")
-summary=$(tail -1 "$OUT/.stdout")
+summary=$(tail -1 "$OUT/stdout")
 f_wall=""; f_rss=""
 if command -v fail2ban-regex >/dev/null; then
   read -r f_wall f_rss < <(REPS=1 measure fail2ban-regex --print-no-missed --print-no-ignored "$LOG" "$SHARED/bench/fail2ban/bannin-wplogin.conf")

@@ -12,23 +12,6 @@
 
 namespace bannin::core {
 
-/// First position in [p, end) holding a or b, or end.
-inline const char* find_either(const char* p, const char* end, char a, char b) noexcept {
-#if defined(__SSE2__)
-  const __m128i va = _mm_set1_epi8(a);
-  const __m128i vb = _mm_set1_epi8(b);
-  while (end - p >= 16) {
-    __m128i chunk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-    int mask = _mm_movemask_epi8(
-        _mm_or_si128(_mm_cmpeq_epi8(chunk, va), _mm_cmpeq_epi8(chunk, vb)));
-    if (mask != 0) return p + __builtin_ctz(static_cast<unsigned>(mask));
-    p += 16;
-  }
-#endif
-  while (p < end && *p != a && *p != b) ++p;
-  return p;
-}
-
 /// Like find_either, but may read (never past end) from `floor` on: the last partial block
 /// is checked with one overlapping 16-byte load instead of a byte loop. floor <= p.
 inline const char* find_either(const char* floor, const char* p, const char* end, char a,
@@ -87,6 +70,11 @@ inline const char* parse_ipv4_prefix(const char* p, const char* end, std::uint32
   }
   out = value;
   return p;
+}
+
+/// First position in [p, end) holding a or b, or end.
+inline const char* find_either(const char* p, const char* end, char a, char b) noexcept {
+  return find_either(p, p, end, a, b);
 }
 
 }  // namespace bannin::core
