@@ -77,3 +77,43 @@ TEST(GeoEnricher, SetsCountryFromSrcIp) {
 
 }  // namespace
 }  // namespace bannin::enrich
+
+namespace bannin::enrich {
+namespace {
+
+// tests/fixtures/geo/test.mmdb is written by make_mmdb.py beside it (MaxMind DB format 2.0).
+TEST(GeoDb, MaxMindDatabase) {
+  auto db = GeoDb::load_mmdb(std::string(BANNIN_FIXTURES) + "/geo/test.mmdb");
+  ASSERT_TRUE(db) << db.error().message;
+  EXPECT_TRUE(db->has_mmdb());
+  EXPECT_EQ(db->country(ip("192.0.2.7")).view(), "JP");
+  EXPECT_EQ(db->asn(ip("192.0.2.7")), 64500u);
+  EXPECT_EQ(db->country(ip("198.51.100.127")).view(), "DE");
+  EXPECT_EQ(db->asn(ip("198.51.100.1")), 0u);  // no ASN in that record
+  EXPECT_FALSE(db->country(ip("198.51.100.128")).known());
+  EXPECT_EQ(db->country(ip("2001:db8:1:ffff::1")).view(), "US");
+  EXPECT_EQ(db->asn(ip("2001:db8:1::1")), 64501u);
+  EXPECT_FALSE(db->country(ip("2001:db8:2::1")).known());
+
+  GeoEnricher enricher(&*db);
+  model::Event ev;
+  ev.set_ip(model::Field::SrcIp, ip("192.0.2.9"));
+  enricher.enrich(ev);
+  EXPECT_EQ(ev.str(model::Field::Country), "JP");
+  ASSERT_TRUE(ev.has(model::Field::Asn));
+  EXPECT_EQ(ev.get(model::Field::Asn)->i, 64500);
+}
+
+TEST(GeoDb, MaxMindOpenErrors) {
+  auto missing = GeoDb::load_mmdb("/nonexistent.mmdb");
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code, "geo_open");
+  std::string junk = ::testing::TempDir() + "junk.mmdb";
+  std::ofstream(junk) << "this is not a maxmind database";
+  auto bad = GeoDb::load_mmdb(junk);
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("junk.mmdb"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace bannin::enrich
