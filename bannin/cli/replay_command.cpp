@@ -27,6 +27,7 @@
 #include <bannin/model/event_format.h>
 #include <bannin/ruleset/rule_loader.h>
 #include <bannin/source/line_reader.h>
+#include <bannin/store/store.h>
 
 namespace bannin::cli {
 namespace {
@@ -38,12 +39,58 @@ struct ReplayOptions {
   std::string format = "jsonl";
   std::string decoder = "auto";
   std::vector<std::string> files;
+  std::string store;
   bool quiet = false;
 };
 
+std::string group_json(const detect::Finding& f) {
+  std::string out;
+  core::JsonObjectWriter g(out);
+  for (const auto& [k, v] : f.group) g.string(model::name(k), v);
+  g.close();
+  return out;
+}
+
+std::string numbers_json(const detect::Finding& f) {
+  std::string out;
+  core::JsonObjectWriter n(out);
+  for (const auto& [name, v] : f.numbers) {
+    n.key(name);
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.6g", v);
+    out += buf;
+  }
+  n.close();
+  return out;
+}
+
+std::string target_json(const decide::Decision& d) {
+  std::string out;
+  core::JsonObjectWriter t(out);
+  if (d.scope == "ip") {
+    t.string("ip", d.ip);
+  } else if (d.scope == "prefix") {
+    t.string("prefix", d.prefix);
+  } else {
+    t.string("vhost", d.vhost);
+    t.string("path", d.path);
+    if (!d.method.empty()) t.string("method", d.method);
+    t.key("except_countries");
+    out += '[';
+    for (std::size_t i = 0; i < d.except_countries.size(); ++i) {
+      if (i) out += ',';
+      core::json_append_string(out, d.except_countries[i]);
+    }
+    out += ']';
+  }
+  t.close();
+  return out;
+}
+
 class Printer : public detect::FindingSink {
  public:
-  Printer(bool text, decide::Decider& decider) : text_(text), decider_(decider) {
+  Printer(bool text, decide::Decider& decider, store::StoreWriter* writer)
+      : text_(text), decider_(decider), writer_(writer) {
     out_.reserve(1 << 20);
   }
   ~Printer() override { flush(); }
@@ -51,9 +98,27 @@ class Printer : public detect::FindingSink {
   void on_finding(const detect::Finding& f) override {
     ++findings_;
     if (!f.campaign_update) write_finding(f);
+    if (writer_ != nullptr && !f.campaign_update) {
+      writer_->push(store::FindingRow{f.ts, f.rule->id, group_json(f), numbers_json(f), f.evidence});
+    }
     decisions_buf_.clear();
     decider_.decide(f, decisions_buf_);
-    for (const auto& d : decisions_buf_) write_decision(d);
+    for (const auto& d : decisions_buf_) {
+      write_decision(d);
+      if (writer_ != nullptr) {
+        store::DecisionRow row;
+        row.ts = d.ts;
+        row.rule = d.rule;
+        row.origin = d.origin;
+        row.action = d.action;
+        row.scope = d.scope;
+        row.target_json = target_json(d);
+        row.ttl_s = d.ttl / core::kNsPerSec;
+        row.reason = d.reason;
+        row.state = d.state;
+        writer_->push(std::move(row));
+      }
+    }
     if (out_.size() > (1u << 20)) flush();
   }
   void write_raw(const std::string& s) {
@@ -84,23 +149,8 @@ class Printer : public detect::FindingSink {
     o.string("type", "finding");
     o.string("ts", fmt_.ts_text(f.ts));
     o.string("rule", f.rule->id);
-    o.key("group");
-    {
-      core::JsonObjectWriter g(out_);
-      for (const auto& [k, v] : f.group) g.string(model::name(k), v);
-      g.close();
-    }
-    o.key("numbers");
-    {
-      core::JsonObjectWriter n(out_);
-      for (const auto& [name, v] : f.numbers) {
-        n.key(name);
-        char buf[64];
-        std::snprintf(buf, sizeof buf, "%.6g", v);
-        out_ += buf;
-      }
-      n.close();
-    }
+    o.raw("group", group_json(f));
+    o.raw("numbers", numbers_json(f));
     o.integer("members", static_cast<std::int64_t>(f.members.size()));
     o.key("evidence");
     out_ += '[';
@@ -128,27 +178,7 @@ class Printer : public detect::FindingSink {
     o.string("rule", d.rule);
     o.string("action", d.action);
     o.string("scope", d.scope);
-    o.key("target");
-    {
-      core::JsonObjectWriter t(out_);
-      if (d.scope == "ip") {
-        t.string("ip", d.ip);
-      } else if (d.scope == "prefix") {
-        t.string("prefix", d.prefix);
-      } else {
-        t.string("vhost", d.vhost);
-        t.string("path", d.path);
-        if (!d.method.empty()) t.string("method", d.method);
-        t.key("except_countries");
-        out_ += '[';
-        for (std::size_t i = 0; i < d.except_countries.size(); ++i) {
-          if (i) out_ += ',';
-          core::json_append_string(out_, d.except_countries[i]);
-        }
-        out_ += ']';
-      }
-      t.close();
-    }
+    o.raw("target", target_json(d));
     o.integer("ttl_s", d.ttl / core::kNsPerSec);
     o.string("reason", d.reason);
     o.string("state", d.state);
@@ -158,6 +188,7 @@ class Printer : public detect::FindingSink {
 
   bool text_;
   decide::Decider& decider_;
+  store::StoreWriter* writer_;
   std::string out_;
   model::EventFormatter fmt_;
   std::vector<decide::Decision> decisions_buf_;
@@ -226,7 +257,17 @@ int run_replay(const ReplayOptions& opt) {
   }
   decide::Decider decider(deo);
   enrich::GeoEnricher enricher(&geo);
-  Printer printer(opt.format == "text", decider);
+  // Optional audit trail: findings and decisions go to SQLite through the writer thread.
+  std::unique_ptr<store::StoreWriter> writer;
+  if (!opt.store.empty()) {
+    auto st = store::Store::open(opt.store);
+    if (!st) {
+      std::fprintf(stderr, "bannin replay: store: %s\n", st.error().message.c_str());
+      return 2;
+    }
+    writer = std::make_unique<store::StoreWriter>(std::move(*st));
+  }
+  Printer printer(opt.format == "text", decider, writer.get());
 
   model::Event ev;
   std::uint64_t lines = 0, decoded = 0, rejected = 0;
@@ -262,6 +303,17 @@ int run_replay(const ReplayOptions& opt) {
     if (fd != STDIN_FILENO) ::close(fd);
   }
 
+  std::uint64_t stored = 0, store_dropped = 0, store_failed = 0;
+  if (writer) {
+    writer->flush();
+    stored = writer->written();
+    store_dropped = writer->dropped();
+    store_failed = writer->failed();
+    if (store_failed != 0) {
+      std::fprintf(stderr, "bannin replay: store: %llu rows refused: %s\n",
+                   static_cast<unsigned long long>(store_failed), writer->last_error().c_str());
+    }
+  }
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   const auto& ds = detector.stats();
   std::string s;
@@ -281,6 +333,11 @@ int run_replay(const ReplayOptions& opt) {
     o.integer("groups_evicted", static_cast<std::int64_t>(ds.groups_evicted));
     o.integer("members_cut", static_cast<std::int64_t>(ds.members_cut));
     o.integer("peak_detect_memory_bytes", static_cast<std::int64_t>(ds.peak_memory_bytes));
+    if (writer) {
+      o.integer("stored_rows", static_cast<std::int64_t>(stored));
+      o.integer("store_dropped", static_cast<std::int64_t>(store_dropped));
+      o.integer("store_failed", static_cast<std::int64_t>(store_failed));
+    }
     char buf[32];
     std::snprintf(buf, sizeof buf, "%.3f", secs);
     o.raw("seconds", buf);
@@ -319,6 +376,8 @@ void add_replay_command(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   cmd->add_option("--decoder", opt->decoder, "Decoder (default: auto-detected per file)")
       ->capture_default_str();
+  cmd->add_option("--store", opt->store,
+                  "Also write findings (with evidence) and decisions to this SQLite file");
   cmd->add_flag("-q,--quiet", opt->quiet, "No summary on stderr");
   cmd->add_option("files", opt->files, "Log files; - for standard input")->required();
   cmd->callback([opt, &exit_code] { exit_code = run_replay(*opt); });

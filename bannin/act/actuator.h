@@ -1,0 +1,76 @@
+// Actuator: the act stage's interface (ARCHITECTURE "act"). An actuator carries out
+// Decisions (apply), undoes them (revoke), removes everything it installed (flush), and says
+// what is in force (list). Every call returns one ActionResult per Decision given, in input
+// order, and never throws: a refused kernel command, an unsupported scope or a bad address is
+// an outcome, not an exception (STYLE §3, "a failed action is data").
+//
+// Implementations: nftables/ (the kernel, through libnftables) and recording/ (writes what it
+// would do; observe mode and tests). One instance is used from one thread at a time.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <bannin/core/result.h>
+#include <bannin/decide/decision.h>
+
+namespace bannin::act {
+
+enum class Outcome {
+  Applied,      ///< in force now (added, or refreshed with the decision's TTL)
+  DryRun,       ///< would be applied; checked but nothing changed
+  Recorded,     ///< written down by a recording actuator, nothing enforced
+  Revoked,      ///< removed
+  NotFound,     ///< revoke of a target that is not in force (not an error)
+  Covered,      ///< a wider prefix in force (or in the same batch) already covers it
+  Unsupported,  ///< not this actuator's job (e.g. vhost_path for nftables)
+  Invalid,      ///< the decision itself is unusable (bad address, no TTL)
+  Failed,       ///< the actuator tried and the system refused; detail says why
+};
+
+/// Stable lowercase name, used in JSON output ("applied", "not_found", …).
+std::string_view outcome_name(Outcome o) noexcept;
+
+/// One actuator call's result for one Decision.
+struct ActionResult {
+  std::size_t index = 0;  ///< position of the decision in the batch
+  std::string target;     ///< canonical target text ("192.0.2.7", "2001:db8::/48", key)
+  Outcome outcome = Outcome::Failed;
+  std::int64_t timeout_s = 0;  ///< timeout installed (Applied/DryRun/Recorded), else 0
+  std::string detail;          ///< why, for people (error text, "covered by …")
+};
+
+/// One thing in force, as the actuator reports it.
+struct EnforcedEntry {
+  std::string target;          ///< canonical text
+  std::string where;           ///< e.g. the nftables set name
+  std::int64_t timeout_s = 0;  ///< the TTL it was installed with
+  std::int64_t expires_s = 0;  ///< seconds left; -1 when unknown
+};
+
+struct FlushReport {
+  bool existed = false;     ///< there was something of ours to remove
+  std::string description;  ///< what was removed ("table inet bannin")
+};
+
+class Actuator {
+ public:
+  virtual ~Actuator() = default;
+  Actuator() = default;
+  Actuator(const Actuator&) = delete;
+  Actuator& operator=(const Actuator&) = delete;
+
+  /// Puts the decisions in force, as one transaction where the actuator has them.
+  virtual std::vector<ActionResult> apply(std::span<const decide::Decision> batch) = 0;
+  /// Removes the decisions' targets (only the exact target; a wider prefix stays).
+  virtual std::vector<ActionResult> revoke(std::span<const decide::Decision> batch) = 0;
+  /// Removes everything this actuator installed, and nothing else.
+  virtual core::Result<FlushReport> flush() = 0;
+  /// What is in force now.
+  virtual core::Result<std::vector<EnforcedEntry>> list() = 0;
+};
+
+}  // namespace bannin::act

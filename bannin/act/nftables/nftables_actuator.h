@@ -1,0 +1,71 @@
+// NftablesActuator: carries out ip and prefix Decisions in the kernel through libnftables
+// (no fork/exec of `nft`: overload-guard ref §6). Owns one table, `inet <cfg.table>`, with
+// four element sets (v4/v6 × address/prefix) and one input-hook chain that drops their
+// sources (nft_commands.h shows the exact layout). Elements carry the decision's TTL as a
+// kernel timeout, so a ban ends even if bannin is gone.
+//
+// apply() is one transaction for the whole batch (install included when needed); if the
+// kernel refuses it, the batch is split to find the elements at fault, within a small budget
+// of extra calls, so one bad element does not fail thousands of good ones (bouncer ref §4.7).
+// Decisions nftables cannot carry out (vhost_path, vhost, actions other than deny) are
+// reported as Unsupported. Not thread-safe: one owner thread.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <bannin/act/actuator.h>
+#include <bannin/act/nftables/nft_commands.h>
+
+struct nft_ctx;
+
+namespace bannin::act {
+
+class NftablesActuator final : public Actuator {
+ public:
+  /// Creates the libnftables context; touches nothing in the kernel yet.
+  static core::Result<std::unique_ptr<NftablesActuator>> create(nft::NftConfig cfg);
+  ~NftablesActuator() override;
+
+  std::vector<ActionResult> apply(std::span<const decide::Decision> batch) override;
+  std::vector<ActionResult> revoke(std::span<const decide::Decision> batch) override;
+  core::Result<FlushReport> flush() override;
+  core::Result<std::vector<EnforcedEntry>> list() override;
+
+  /// Checks that nftables can be used at all (a read-only query): errors "not_permitted"
+  /// (not root / no CAP_NET_ADMIN) and "no_nftables" (kernel without nf_tables) say so.
+  core::Result<bool> probe();
+
+  /// Makes sure table, sets and chain exist with the configured priority (apply does this
+  /// itself). Returns true when something was (or, in dry-run, would be) created.
+  core::Result<bool> install();
+
+  /// Number of libnftables calls made so far (each is one transaction or one query).
+  [[nodiscard]] std::size_t calls() const noexcept { return calls_; }
+  /// The command text of the last transaction sent.
+  [[nodiscard]] const std::string& last_commands() const noexcept { return last_commands_; }
+
+ private:
+  explicit NftablesActuator(nft::NftConfig cfg, nft_ctx* ctx);
+  struct Run {
+    bool ok = false;
+    std::string output;
+    std::string error;  ///< first error line, trimmed
+  };
+  Run run(const std::string& commands, bool json, bool mutate);
+  /// Commands needed before element updates ("" when all is in place), or an error when
+  /// nftables cannot be used at all (not permitted, no kernel support).
+  core::Result<std::string> install_commands();
+  /// The prefixes in force now (both interval sets); empty when there is no table.
+  std::vector<Target> existing_prefixes();
+
+  nft::NftConfig cfg_;
+  nft_ctx* ctx_ = nullptr;
+  std::size_t calls_ = 0;
+  std::string last_commands_;
+};
+
+/// Classifies an nft error text: "not_permitted", "no_nftables", "not_found" or "nft_error".
+std::string_view classify_nft_error(std::string_view error) noexcept;
+
+}  // namespace bannin::act
