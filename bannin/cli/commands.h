@@ -13,6 +13,7 @@ void add_parse_command(CLI::App& app, int& exit_code);
 void add_fields_command(CLI::App& app, int& exit_code);
 void add_replay_command(CLI::App& app, int& exit_code);
 void add_rules_command(CLI::App& app, int& exit_code);
+void add_check_command(CLI::App& app, int& exit_code);
 void add_decisions_command(CLI::App& app, int& exit_code);
 
 }  // namespace bannin::cli

@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   bannin::cli::add_fields_command(app, exit_code);
   bannin::cli::add_replay_command(app, exit_code);
   bannin::cli::add_rules_command(app, exit_code);
+  bannin::cli::add_check_command(app, exit_code);
   bannin::cli::add_decisions_command(app, exit_code);
   try {
     app.parse(argc, argv);

@@ -1,0 +1,470 @@
+#include <algorithm>
+#include <deque>
+#include <map>
+#include <memory>
+#include <set>
+
+#include <bannin/probe/domain/checker.h>
+#include <bannin/probe/domain/dns_checks.h>
+
+namespace bannin::probe::domain {
+namespace {
+
+constexpr std::size_t kMaxParentServers = 3;
+
+// Everything one domain's DNS steps collect while the client runs. Lives in a deque so
+// callbacks can hold a stable pointer.
+struct DomainState {
+  std::string domain;
+  std::vector<DnsServer> parents;
+  std::vector<std::pair<DnsServer, DnsOutcome>> parent_answers;
+  std::optional<DnsOutcome> ds_answer;
+  std::vector<CheckResult> delegation;  // filled when every parent answer is in
+  ParentVerdict verdict;
+  struct Child {
+    std::string ns;
+    std::string address;
+    std::optional<DnsOutcome> soa;
+    std::optional<DnsOutcome> ns_answer;
+    std::string error;
+  };
+  std::vector<std::unique_ptr<Child>> children;
+  std::vector<std::pair<DnsServer, DnsOutcome>> resolver_answers;
+  std::map<std::string, DnsOutcome> dnsbl_answers;  // zone -> answer
+};
+
+struct IpState {
+  std::string ip;
+  std::map<std::string, DnsOutcome> dnsbl_answers;
+};
+
+std::string join(const std::vector<std::string>& v) {
+  std::string s;
+  for (const auto& x : v) s += (s.empty() ? "" : " ") + x;
+  return s;
+}
+
+void submit_child(DnsClient& dns, DomainState& st, const std::string& ns,
+                  const std::string& address, std::uint16_t port) {
+  auto child = std::make_unique<DomainState::Child>();
+  child->ns = ns;
+  child->address = address;
+  DomainState::Child* c = child.get();
+  st.children.push_back(std::move(child));
+  auto server = parse_dns_server(
+      address.find(':') != std::string::npos ? "[" + address + "]" : address, port);
+  if (!server) {
+    c->error = server.error().message;
+    return;
+  }
+  dns.submit(*server, st.domain, RrType::SOA, false, [c](const DnsOutcome& o) { c->soa = o; });
+  dns.submit(*server, st.domain, RrType::NS, false, [c](const DnsOutcome& o) { c->ns_answer = o; });
+}
+
+void on_parents_done(DnsClient& dns, DomainState& st, const CheckOptions& opt) {
+  // Classify each parent server's answer; the worst answered verdict wins, disagreement is told.
+  std::vector<ParentVerdict> verdicts;
+  std::vector<std::string> unanswered;
+  for (const auto& [server, outcome] : st.parent_answers) {
+    ParentVerdict v = classify_parent(st.domain, outcome);
+    v.result.source = server.text();
+    if (outcome.answered())
+      verdicts.push_back(std::move(v));
+    else
+      unanswered.push_back(server.text() + " " + v.result.state);
+  }
+  if (verdicts.empty()) {
+    ParentVerdict v = classify_parent(
+        st.domain, st.parent_answers.empty() ? DnsOutcome{} : st.parent_answers.front().second);
+    v.result.detail = "no parent server answered: " + join(unanswered);
+    v.result.source.clear();
+    st.verdict = v;
+  } else {
+    std::stable_sort(verdicts.begin(), verdicts.end(),
+                     [](const ParentVerdict& a, const ParentVerdict& b) {
+                       return a.result.severity > b.result.severity;
+                     });
+    st.verdict = verdicts.front();
+    std::set<std::string> states;
+    for (const auto& v : verdicts) states.insert(v.result.state);
+    if (states.size() > 1)
+      st.verdict.result.detail += "; parent servers disagree (zone being changed?)";
+    if (!unanswered.empty()) st.verdict.result.detail += "; unanswered: " + join(unanswered);
+    // Referral used for the child step: the first answered "delegated" verdict.
+    for (const auto& v : verdicts) {
+      if (v.result.state == "delegated") {
+        st.verdict.ns = v.ns;
+        st.verdict.glue = v.glue;
+        break;
+      }
+    }
+  }
+  if (st.ds_answer && st.ds_answer->answered() && st.verdict.result.state == "delegated") {
+    bool ds =
+        !st.ds_answer->message.find(st.ds_answer->message.answer, RrType::DS, st.domain).empty();
+    st.verdict.result.detail +=
+        ds ? "; DS present (DNSSEC signed delegation)" : "; no DS at the parent";
+  }
+  st.delegation.push_back(st.verdict.result);
+  for (const auto& ns : st.verdict.ns) {
+    for (const auto& suffix : parking_ns_suffixes()) {
+      if (name_in(ns, suffix)) {
+        CheckResult p;
+        p.check = "delegation";
+        p.source = st.verdict.result.source;
+        p.state = "parking_ns";
+        p.severity = Severity::Critical;
+        p.detail = "the parent delegates to " + ns + ", a registrar parking/suspension host";
+        st.delegation.push_back(p);
+      }
+    }
+  }
+  // Child consistency: each delegated NS, by glue or by resolving its name.
+  std::size_t n = 0;
+  for (const auto& ns : st.verdict.ns) {
+    if (++n > opt.max_ns_per_domain) break;
+    auto g = st.verdict.glue.find(ns);
+    if (g != st.verdict.glue.end() && !g->second.empty()) {
+      submit_child(dns, st, ns, g->second.front(), opt.ns_port);
+    } else if (!opt.resolvers.empty()) {
+      DomainState* sp = &st;
+      dns.submit(opt.resolvers.front(), ns, RrType::A, true,
+                 [sp, &dns, ns, &opt](const DnsOutcome& o) {
+                   std::string addr;
+                   if (o.answered()) {
+                     for (const auto& r : o.message.answer) {
+                       if (r.type == static_cast<std::uint16_t>(RrType::A)) {
+                         addr = r.data;
+                         break;
+                       }
+                     }
+                   }
+                   if (addr.empty()) {
+                     auto c = std::make_unique<DomainState::Child>();
+                     c->ns = ns;
+                     c->error = "cannot resolve the name server's address";
+                     sp->children.push_back(std::move(c));
+                   } else {
+                     submit_child(dns, *sp, ns, addr, opt.ns_port);
+                   }
+                 });
+    } else {
+      auto c = std::make_unique<DomainState::Child>();
+      c->ns = ns;
+      c->error = "no glue and no resolver to find the name server's address";
+      st.children.push_back(std::move(c));
+    }
+  }
+}
+
+std::vector<CheckResult> child_results(const DomainState& st) {
+  std::vector<CheckResult> out;
+  if (st.verdict.result.state != "delegated") {
+    CheckResult r;
+    r.check = "child";
+    r.state = "not_checked";
+    r.severity = Severity::Info;
+    r.detail = "no delegation from the parent, so there are no delegated servers to ask";
+    out.push_back(r);
+    return out;
+  }
+  std::size_t lame = 0;
+  std::set<std::string> child_ns;
+  bool have_child_ns = false;
+  for (const auto& c : st.children) {
+    CheckResult r;
+    if (!c->error.empty()) {
+      r.check = "child";
+      r.state = "error";
+      r.severity = Severity::Unknown;
+      r.detail = c->ns + ": " + c->error;
+    } else {
+      r = classify_child(st.domain, c->ns, c->soa.value_or(DnsOutcome{}));
+    }
+    r.source = c->ns + (c->address.empty() ? "" : " (" + c->address + ")");
+    if (r.state == "lame" || r.state == "lame_timeout" || r.state == "bad_answer") ++lame;
+    if (r.state == "ok" && c->ns_answer && c->ns_answer->answered() && !have_child_ns) {
+      for (const auto* rec :
+           c->ns_answer->message.find(c->ns_answer->message.answer, RrType::NS, st.domain)) {
+        child_ns.insert(rec->data);
+      }
+      have_child_ns = !child_ns.empty();
+    }
+    out.push_back(r);
+  }
+  if (!st.children.empty() && lame == st.children.size()) {
+    CheckResult r;
+    r.check = "child";
+    r.state = "lame_delegation";
+    r.severity = Severity::Critical;
+    r.detail =
+        "none of the delegated servers answers for " + st.domain + ": resolvers fail (SERVFAIL)";
+    out.push_back(r);
+  }
+  if (have_child_ns) {
+    std::set<std::string> parent(st.verdict.ns.begin(), st.verdict.ns.end());
+    if (parent != child_ns) {
+      CheckResult r;
+      r.check = "child";
+      r.state = "ns_drift";
+      r.severity = Severity::Warning;
+      r.detail = "parent NS {" + join({parent.begin(), parent.end()}) +
+                 "} differ from the zone's own NS {" + join({child_ns.begin(), child_ns.end()}) +
+                 "}";
+      out.push_back(r);
+    }
+  }
+  return out;
+}
+
+std::vector<CheckResult> resolver_results(const DomainState& st) {
+  std::vector<CheckResult> out;
+  std::set<std::string> answered_states;
+  for (const auto& [server, outcome] : st.resolver_answers) {
+    CheckResult r = classify_resolver(st.domain, outcome);
+    r.source = server.text();
+    if (outcome.answered()) answered_states.insert(r.state);
+    out.push_back(r);
+  }
+  if (answered_states.size() > 1 && answered_states.count("ok") != 0) {
+    CheckResult r;
+    r.check = "resolver";
+    r.state = "disagreement";
+    r.severity = Severity::Warning;
+    r.detail =
+        "some resolvers resolve " + st.domain + " and others do not: users see it intermittently";
+    out.push_back(r);
+  }
+  return out;
+}
+
+CheckResult not_checked(const std::string& check, const std::string& why) {
+  CheckResult r;
+  r.check = check;
+  r.state = "not_checked";
+  r.severity = Severity::Info;
+  r.detail = why;
+  return r;
+}
+
+}  // namespace
+
+std::string parent_zone(const std::string& domain) {
+  auto dot = domain.find('.');
+  return dot == std::string::npos ? std::string{} : domain.substr(dot + 1);
+}
+
+std::vector<SubjectReport> run_checks(const std::vector<std::string>& domains_in,
+                                      const std::vector<std::string>& ips,
+                                      const CheckOptions& opt) {
+  DnsClient dns(opt.dns);
+  std::deque<DomainState> doms;
+  for (const auto& d : domains_in) {
+    doms.emplace_back();
+    doms.back().domain = normalize_name(d);
+  }
+  std::deque<IpState> ipst;
+  for (const auto& ip : ips) {
+    ipst.emplace_back();
+    ipst.back().ip = ip;
+  }
+
+  // Phase 0: the parent zone's servers, unless given.
+  std::map<std::string, std::vector<DnsServer>> parents;
+  std::map<std::string, std::string> parent_problem;
+  if (!opt.parent_servers.empty()) {
+    for (auto& st : doms) st.parents = opt.parent_servers;
+  } else if (!opt.resolvers.empty()) {
+    std::set<std::string> zones;
+    for (const auto& st : doms) zones.insert(parent_zone(st.domain));
+    for (const auto& z : zones) {
+      const std::string zone = z;
+      dns.submit(
+          opt.resolvers.front(), zone.empty() ? "." : zone, RrType::NS, true,
+          [&, zone](const DnsOutcome& o) {
+            if (!o.answered() || o.message.rcode != 0) {
+              parent_problem[zone] =
+                  "cannot find the servers of '" + zone + "' through " +
+                  opt.resolvers.front().text() + ": " +
+                  (o.answered() ? rcode_name(o.message.rcode)
+                                : (o.status == DnsStatus::Timeout ? "timeout" : o.error));
+              return;
+            }
+            std::size_t n = 0;
+            for (const auto* r : o.message.find(o.message.answer, RrType::NS, zone)) {
+              if (++n > kMaxParentServers) break;
+              dns.submit(
+                  opt.resolvers.front(), r->data, RrType::A, true, [&, zone](const DnsOutcome& a) {
+                    if (!a.answered()) return;
+                    for (const auto& rec : a.message.answer) {
+                      if (rec.type == static_cast<std::uint16_t>(RrType::A) && !rec.data.empty()) {
+                        parents[zone].push_back(DnsServer{rec.data, 53});
+                        break;
+                      }
+                    }
+                  });
+            }
+          });
+    }
+    dns.run();
+    for (auto& st : doms) {
+      auto it = parents.find(parent_zone(st.domain));
+      if (it != parents.end()) st.parents = it->second;
+    }
+  }
+
+  // Phase 1: every DNS step for every subject, concurrently.
+  for (auto& st : doms) {
+    DomainState* sp = &st;
+    if (st.parents.size() > kMaxParentServers) st.parents.resize(kMaxParentServers);
+    auto remaining = std::make_shared<std::size_t>(st.parents.size());
+    for (const auto& server : st.parents) {
+      dns.submit(server, st.domain, RrType::NS, false,
+                 [sp, remaining, &dns, &opt, server](const DnsOutcome& o) {
+                   sp->parent_answers.emplace_back(server, o);
+                   if (--*remaining == 0) on_parents_done(dns, *sp, opt);
+                 });
+    }
+    if (!st.parents.empty()) {
+      // DS at the first parent server; answered before or after the NS, read after run().
+      dns.submit(st.parents.front(), st.domain, RrType::DS, false,
+                 [sp](const DnsOutcome& o) { sp->ds_answer = o; });
+    }
+    for (const auto& r : opt.resolvers) {
+      dns.submit(r, st.domain, RrType::A, true,
+                 [sp, r](const DnsOutcome& o) { sp->resolver_answers.emplace_back(r, o); });
+    }
+  }
+  std::optional<DnsServer> bl_server = opt.dnsbl_server;
+  if (!bl_server && !opt.resolvers.empty()) bl_server = opt.resolvers.front();
+  std::map<std::string, std::pair<DnsOutcome, DnsOutcome>> canaries;
+  if (opt.zones && bl_server) {
+    for (const auto& zone : opt.zones->zones) {
+      bool needed = zone.for_ip ? !ipst.empty() : !doms.empty();
+      if (!needed) continue;
+      auto& slot = canaries[zone.name];
+      if (auto q = dnsbl_query_name(zone, zone.canary_listed)) {
+        dns.submit(*bl_server, *q, RrType::A, true,
+                   [&slot](const DnsOutcome& o) { slot.first = o; });
+      }
+      if (auto q = dnsbl_query_name(zone, zone.canary_not_listed)) {
+        dns.submit(*bl_server, *q, RrType::A, true,
+                   [&slot](const DnsOutcome& o) { slot.second = o; });
+      }
+      if (zone.for_ip) {
+        for (auto& s : ipst) {
+          IpState* sp = &s;
+          std::string zn = zone.name;
+          if (auto q = dnsbl_query_name(zone, s.ip)) {
+            dns.submit(*bl_server, *q, RrType::A, true,
+                       [sp, zn](const DnsOutcome& o) { sp->dnsbl_answers[zn] = o; });
+          }
+        }
+      } else {
+        for (auto& s : doms) {
+          DomainState* sp = &s;
+          std::string zn = zone.name;
+          if (auto q = dnsbl_query_name(zone, s.domain)) {
+            dns.submit(*bl_server, *q, RrType::A, true,
+                       [sp, zn](const DnsOutcome& o) { sp->dnsbl_answers[zn] = o; });
+          }
+        }
+      }
+    }
+  }
+  dns.run();
+
+  auto dnsbl_for = [&](const std::map<std::string, DnsOutcome>& answers, bool for_ip,
+                       std::vector<CheckResult>& out) {
+    if (!opt.zones) {
+      out.push_back(not_checked("dnsbl", "no DNSBL zone table loaded"));
+      return;
+    }
+    if (!bl_server) {
+      out.push_back(not_checked(
+          "dnsbl", "no resolver to ask the block lists (--resolver or --dnsbl-server)"));
+      return;
+    }
+    for (const auto& zone : opt.zones->zones) {
+      if (zone.for_ip != for_ip) continue;
+      auto a = answers.find(zone.name);
+      if (a == answers.end()) {
+        CheckResult r;
+        r.check = "dnsbl";
+        r.source = zone.name;
+        r.state = "error";
+        r.severity = Severity::Unknown;
+        r.detail = "no query could be built for this subject";
+        out.push_back(r);
+        continue;
+      }
+      const auto& c = canaries[zone.name];
+      std::string problem = canary_problem(zone, c.first, c.second);
+      CheckResult r = classify_dnsbl(zone, a->second, problem.empty(), problem);
+      if (r.state == "listed" && !zone.delist_url.empty())
+        r.detail += "; delisting: " + zone.delist_url;
+      out.push_back(r);
+    }
+  };
+
+  std::vector<SubjectReport> reports;
+  for (auto& st : doms) {
+    SubjectReport rep;
+    rep.subject = st.domain;
+    if (st.parents.empty()) {
+      CheckResult r;
+      r.check = "delegation";
+      r.state = opt.resolvers.empty() ? "not_checked" : "error";
+      r.severity = opt.resolvers.empty() ? Severity::Info : Severity::Unknown;
+      auto p = parent_problem.find(parent_zone(st.domain));
+      r.detail = p != parent_problem.end() ? p->second
+                 : opt.resolvers.empty()
+                     ? "no parent servers and no resolver to find them (--parent-servers)"
+                     : "the parent zone's servers could not be found";
+      rep.results.push_back(r);
+    } else {
+      for (auto& r : st.delegation) rep.results.push_back(r);
+    }
+    for (auto& r : child_results(st)) rep.results.push_back(r);
+    if (opt.resolvers.empty())
+      rep.results.push_back(not_checked("resolver", "no resolver configured"));
+    for (auto& r : resolver_results(st)) rep.results.push_back(r);
+    // RDAP (sequential; bounded by rdap_timeout_ms each).
+    if (!opt.rdap_enabled) {
+      rep.results.push_back(not_checked("rdap", "RDAP disabled (--no-rdap)"));
+    } else {
+      std::optional<std::string> base;
+      if (!opt.rdap_server.empty())
+        base = opt.rdap_server;
+      else if (opt.rdap_bootstrap)
+        base = opt.rdap_bootstrap->base_for(st.domain);
+      if (!base) {
+        rep.results.push_back(
+            not_checked("rdap", opt.rdap_bootstrap ? "the registry of this TLD has no RDAP service "
+                                                     "(WHOIS fallback not implemented yet)"
+                                                   : "no RDAP bootstrap file"));
+      } else {
+        for (auto& r : rdap_results(
+                 st.domain, fetch_rdap_domain(*base, st.domain, opt.rdap_timeout_ms), opt.now)) {
+          rep.results.push_back(r);
+        }
+      }
+    }
+    dnsbl_for(st.dnsbl_answers, false, rep.results);
+    rep.results.push_back(not_checked(
+        "safebrowsing", "needs an operator's Google Safe Browsing / Web Risk key; not checked"));
+    rep.results.push_back(
+        not_checked("virustotal", "needs an operator's VirusTotal key; not checked"));
+    reports.push_back(std::move(rep));
+  }
+  for (auto& s : ipst) {
+    SubjectReport rep;
+    rep.subject = s.ip;
+    rep.is_ip = true;
+    dnsbl_for(s.dnsbl_answers, true, rep.results);
+    reports.push_back(std::move(rep));
+  }
+  return reports;
+}
+
+}  // namespace bannin::probe::domain

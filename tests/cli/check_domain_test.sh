@@ -1,0 +1,301 @@
+#!/bin/bash
+# End-to-end test of `bannin check` against real servers on loopback (never the internet):
+#   NSD "parent" (fake TLD test.)         @BASE.1:PORT
+#   NSD "child"  (the shops' own zones)   @BASE.2:PORT   (not authoritative for lameshop.test)
+#   NSD "dnsbl"  (zen/dbl.spamhaus.org, multi.surbl.org, multi.uribl.com, served locally)
+#                                         @BASE.3:PORT
+#   blackhole (never answers)             @BASE.4:PORT
+#   unbound "A" (plain resolver)          @BASE.53:PORT
+#   unbound "B" (filtering resolver: blocks flaggedshop.test with NXDOMAIN, no SOA)
+#                                         @BASE.54:PORT
+#   RDAP fixture HTTP server              @BASE.80:RDAP_PORT
+# BASE is 127.x.y from this shell's pid, so parallel runs do not collide. Every daemon is
+# started here with its own config and pid file in a temp dir and stopped at the end.
+# A daemon that does not start fails the test (setup.sh installs nsd and unbound).
+set -u
+BANNIN=${BANNIN:?set BANNIN to the bannin binary}
+FIX=$(cd "$(dirname "$0")/../fixtures/domain" && pwd)
+TESTBED="python3 $FIX/testbed.py"
+
+for bin in nsd unbound python3; do
+  if ! command -v "$bin" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$bin" ]; then
+    echo "SKIP: $bin is not installed (tools/setup.sh installs it)"; exit 77
+  fi
+done
+NSD=$(command -v nsd || echo /usr/sbin/nsd)
+UNBOUND=$(command -v unbound || echo /usr/sbin/unbound)
+
+BASE="127.$(( 60 + $$ % 150 )).$(( ($$ / 150) % 250 + 1 ))"
+PORT=15353
+RDAP_PORT=18080
+TMP=$(mktemp -d /tmp/bannin-check-test.XXXXXX)
+PIDS=()
+fails=0
+
+cleanup() {
+  for f in "$TMP"/*.pid; do
+    [ -f "$f" ] || continue
+    pid=$(cat "$f" 2>/dev/null)
+    [ -n "$pid" ] && kill "$pid" 2>/dev/null
+  done
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
+  wait 2>/dev/null
+  rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+die() { echo "FAIL: $*"; for l in "$TMP"/*.log; do [ -s "$l" ] && { echo "--- $l"; tail -20 "$l"; }; done; exit 1; }
+ok() { echo "ok: $*"; }
+bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
+
+# --- zones ---------------------------------------------------------------------------
+mkdir -p "$TMP/zones"
+for z in "$FIX"/zones/*.zone; do
+  sed "s/@BASE@/$BASE/g" "$z" > "$TMP/zones/$(basename "$z")"
+done
+
+nsd_conf() {  # name addr zones...
+  local name=$1 addr=$2; shift 2
+  {
+    echo "server:"
+    echo "  ip-address: $addr"
+    echo "  port: $PORT"
+    echo "  username: \"\""
+    echo "  chroot: \"\""
+    echo "  zonesdir: \"$TMP/zones\""
+    echo "  database: \"\""
+    echo "  pidfile: \"$TMP/nsd-$name.pid\""
+    echo "  xfrdfile: \"$TMP/nsd-$name-xfrd.state\""
+    echo "  zonelistfile: \"$TMP/nsd-$name-zone.list\""
+    echo "  logfile: \"$TMP/nsd-$name.log\""
+    echo "  server-count: 1"
+    echo "  verbosity: 1"
+    echo "remote-control:"
+    echo "  control-enable: no"
+    for z in "$@"; do
+      echo "zone:"
+      echo "  name: \"$z.\""
+      echo "  zonefile: \"$z.zone\""
+    done
+  } > "$TMP/nsd-$name.conf"
+  "$NSD" -d -c "$TMP/nsd-$name.conf" >"$TMP/nsd-$name.out.log" 2>&1 &
+  PIDS+=($!)
+}
+
+unbound_conf() {  # name addr extra-lines
+  local name=$1 addr=$2 extra=$3
+  cat > "$TMP/unbound-$name.conf" <<CONF
+server:
+  interface: $addr
+  port: $PORT
+  access-control: 127.0.0.0/8 allow
+  do-not-query-localhost: no
+  username: ""
+  chroot: ""
+  directory: "$TMP"
+  pidfile: "$TMP/unbound-$name.pid"
+  logfile: "$TMP/unbound-$name.log"
+  use-syslog: no
+  verbosity: 0
+  num-threads: 1
+  so-reuseport: no
+  module-config: "iterator"
+  qname-minimisation: no
+  local-zone: "test." nodefault
+$extra
+stub-zone:
+  name: "test."
+  stub-addr: $BASE.1@$PORT
+# Referrals cannot carry a port, so the delegated shops are reached through stub zones at
+# the child server's high port. heldshop.test has none: it is resolved through the parent.
+stub-zone:
+  name: "goodshop.test."
+  stub-addr: $BASE.2@$PORT
+stub-zone:
+  name: "flaggedshop.test."
+  stub-addr: $BASE.2@$PORT
+stub-zone:
+  name: "listedshop.test."
+  stub-addr: $BASE.2@$PORT
+stub-zone:
+  name: "lameshop.test."
+  stub-addr: $BASE.2@$PORT
+remote-control:
+  control-enable: no
+CONF
+  "$UNBOUND" -d -c "$TMP/unbound-$name.conf" >"$TMP/unbound-$name.out.log" 2>&1 &
+  PIDS+=($!)
+}
+
+nsd_conf parent "$BASE.1" test
+nsd_conf child "$BASE.2" goodshop.test heldshop.test flaggedshop.test listedshop.test pendingshop.test brokenshop.test
+nsd_conf dnsbl "$BASE.3" zen.spamhaus.org dbl.spamhaus.org multi.surbl.org multi.uribl.com
+$TESTBED blackhole "$BASE.4" "$PORT" "$TMP/blackhole.pid" >"$TMP/blackhole.log" 2>&1 &
+PIDS+=($!)
+unbound_conf a "$BASE.53" ""
+unbound_conf b "$BASE.54" '  local-zone: "flaggedshop.test." always_nxdomain'
+$TESTBED rdap "$BASE.80" "$RDAP_PORT" "$FIX/rdap" "$TMP/rdap.pid" >"$TMP/rdap.log" 2>&1 &
+PIDS+=($!)
+
+$TESTBED wait-dns "$BASE.1" "$PORT" test || die "parent nsd did not start"
+$TESTBED wait-dns "$BASE.2" "$PORT" goodshop.test || die "child nsd did not start"
+$TESTBED wait-dns "$BASE.3" "$PORT" zen.spamhaus.org || die "dnsbl nsd did not start"
+$TESTBED wait-dns "$BASE.53" "$PORT" test || die "unbound A did not start"
+$TESTBED wait-dns "$BASE.54" "$PORT" test || die "unbound B did not start"
+for _ in $(seq 50); do
+  python3 -c "import urllib.request,sys; urllib.request.urlopen('http://$BASE.80:$RDAP_PORT/rdap/domain/goodshop.test', timeout=1)" 2>/dev/null && break
+  sleep 0.1
+done
+
+cat > "$TMP/dns.json" <<JSON
+{"version":"1.0","publication":"2026-11-24T00:00:00Z","services":[[["test"],["http://$BASE.80:$RDAP_PORT/rdap/"]]]}
+JSON
+
+# Common options: every server on loopback; nothing else is ever asked.
+# BASIC has neither a resolver nor a clock; COMMON adds resolver A and a fixed "now".
+BASIC=(--parent-servers "$BASE.1:$PORT" --ns-port "$PORT"
+       --dnsbl-server "$BASE.3:$PORT" --rdap-bootstrap "$TMP/dns.json" --timeout-ms 400 --tries 2
+       --rdap-timeout-ms 3000)
+COMMON=("${BASIC[@]}" --resolver "$BASE.53:$PORT" --now 2026-11-25T00:00:00Z)
+
+# run NAME EXPECTED_EXIT ARGS... : runs bannin check --format json, keeps the output in $TMP/NAME.json
+run() {
+  local name=$1 want=$2; shift 2
+  "$BANNIN" check --format json "$@" >"$TMP/$name.json" 2>"$TMP/$name.err"
+  local rc=$?
+  if [ "$rc" -eq "$want" ]; then ok "$name exit $rc"; else bad "$name: exit $rc, want $want"; cat "$TMP/$name.json" "$TMP/$name.err"; fi
+}
+# has NAME SUBJECT CHECK STATE [SEVERITY]: the JSON output holds that result
+has() {
+  local name=$1 subject=$2 check=$3 state=$4 sev=${5:-}
+  if python3 - "$TMP/$name.json" "$subject" "$check" "$state" "$sev" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+_, _, subject, check, state, sev = sys.argv
+for s in doc["subjects"]:
+    if s["subject"] != subject:
+        continue
+    for r in s["results"]:
+        if r["check"] == check and r["state"] == state and (not sev or r["severity"] == sev):
+            sys.exit(0)
+sys.exit(1)
+PY
+  then ok "$name: $subject $check=$state${sev:+ ($sev)}"; else bad "$name: no $subject $check=$state${sev:+ ($sev)}"; cat "$TMP/$name.json"; fi
+}
+# never NAME STATE: no result has this state (e.g. a timeout must never read as ok)
+never() {
+  if python3 -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(1 if any(r['state']==sys.argv[2] for s in d['subjects'] for r in s['results']) else 0)" "$TMP/$1.json" "$2"; then
+    ok "$1: no state $2"; else bad "$1: unexpected state $2"; cat "$TMP/$1.json"; fi
+}
+
+# 1. healthy: referral, authoritative child, resolver ok, RDAP active, lists clean (canaries pass)
+run healthy 0 "${COMMON[@]}" goodshop.test
+has healthy goodshop.test delegation delegated ok
+has healthy goodshop.test child ok ok
+has healthy goodshop.test resolver ok ok
+has healthy goodshop.test rdap ok ok
+has healthy goodshop.test dnsbl not_listed ok
+has healthy goodshop.test safebrowsing not_checked info
+has healthy goodshop.test virustotal not_checked info
+
+# 2. held (S1): NXDOMAIN+AA at the parent although the child server still serves the zone
+run held 2 "${COMMON[@]}" heldshop.test
+has held heldshop.test delegation delegation_removed critical
+has held heldshop.test resolver nxdomain critical
+has held heldshop.test rdap server_hold critical
+has held heldshop.test child not_checked info
+$TESTBED wait-dns "$BASE.2" "$PORT" heldshop.test >/dev/null && ok "held: child server still answers for heldshop.test"
+
+# 3. EPP camelCase / WHOIS URL spellings through --rdap-server, and pending delete
+run held_epp 2 "${COMMON[@]}" --rdap-server "http://$BASE.80:$RDAP_PORT/rdap/" --no-dnsbl heldepp.test
+has held_epp heldepp.test rdap server_hold critical
+run pending 2 "${COMMON[@]}" pendingshop.test
+has pending pendingshop.test rdap pending_delete critical
+has pending pendingshop.test rdap expired critical
+has pending pendingshop.test delegation delegated ok
+
+# 4. lame: the delegated server refuses (REFUSED), the resolver SERVFAILs
+run lame 2 "${COMMON[@]}" lameshop.test
+has lame lameshop.test child lame warning
+has lame lameshop.test child lame_delegation critical
+has lame lameshop.test resolver servfail critical
+
+# 5. dead name server: timeouts are a state of their own
+run dead 2 "${BASIC[@]}" --resolver none deadshop.test
+has dead deadshop.test child lame_timeout
+has dead deadshop.test child lame_delegation critical
+
+# 6. filtered: resolver B answers NXDOMAIN without SOA; A resolves it -> disagreement
+run filtered 1 "${BASIC[@]}" --resolver "$BASE.53:$PORT" --resolver "$BASE.54:$PORT" flaggedshop.test
+has filtered flaggedshop.test resolver filtered warning
+has filtered flaggedshop.test resolver disagreement warning
+has filtered flaggedshop.test resolver ok ok
+
+# 7. listed on DBL (phishing) and SURBL (MW+ABUSE); URIBL clean
+run listed 2 "${COMMON[@]}" listedshop.test
+has listed listedshop.test dnsbl listed critical
+has listed listedshop.test dnsbl not_listed ok
+grep -q 'phishing' "$TMP/listed.json" && grep -q 'ABUSE' "$TMP/listed.json" && ok "listed: codes named" || bad "listed: codes not named"
+
+# 8. IPs: SBL listed (2), PBL only (1), error code 127.255.255.254 (3, never a listing), clean (0)
+run ip_sbl 2 "${COMMON[@]}" --ip 203.0.113.10
+has ip_sbl 203.0.113.10 dnsbl listed critical
+run ip_pbl 1 "${COMMON[@]}" --ip 203.0.113.9
+has ip_pbl 203.0.113.9 dnsbl listed warning
+run ip_error 3 "${COMMON[@]}" --ip 203.0.113.8
+has ip_error 203.0.113.8 dnsbl blocked unknown
+never ip_error listed
+run ip_clean 0 "${COMMON[@]}" --ip 203.0.113.1
+has ip_clean 203.0.113.1 dnsbl not_listed ok
+
+# 9. RDAP trouble: malformed JSON, 429 with Retry-After, a redirect, unknown domain (404)
+run rdap_bad 3 "${COMMON[@]}" brokenshop.test
+has rdap_bad brokenshop.test rdap bad_answer unknown
+run rdap_429 3 "${COMMON[@]}" --rdap-server "http://$BASE.80:$RDAP_PORT/ratelimit/" goodshop.test
+has rdap_429 goodshop.test rdap rate_limited unknown
+grep -q 'Retry-After 120' "$TMP/rdap_429.json" && ok "rdap_429: Retry-After shown" || bad "rdap_429: no Retry-After"
+run rdap_moved 0 "${COMMON[@]}" --rdap-server "http://$BASE.80:$RDAP_PORT/moved/" goodshop.test
+has rdap_moved goodshop.test rdap ok ok
+# goodshop.test expires 2027-11-22: twelve days before, it is a warning
+run expiring_soon 1 "${BASIC[@]}" --resolver "$BASE.53:$PORT" --now 2027-11-10T00:00:00Z goodshop.test
+has expiring_soon goodshop.test rdap expires_soon warning
+
+# 10. every server timing out: parent, resolver, lists and RDAP -> 3, nothing reads as clean
+run all_timeout 3 --parent-servers "$BASE.4:$PORT" --resolver "$BASE.4:$PORT" --dnsbl-server "$BASE.4:$PORT" \
+  --rdap-server "http://$BASE.4:$PORT/" --timeout-ms 200 --tries 1 --rdap-timeout-ms 500 goodshop.test --ip 203.0.113.1
+has all_timeout goodshop.test delegation timeout unknown
+has all_timeout goodshop.test resolver timeout unknown
+has all_timeout goodshop.test rdap timeout unknown
+has all_timeout goodshop.test dnsbl timeout unknown
+has all_timeout 203.0.113.1 dnsbl timeout unknown
+never all_timeout ok
+never all_timeout not_listed
+
+# 11. several domains at once: the worst decides the exit code
+run many 2 "${COMMON[@]}" goodshop.test heldshop.test
+has many goodshop.test delegation delegated ok
+has many heldshop.test delegation delegation_removed critical
+
+# 12. output forms: text (en/ja) and domain.status events
+"$BANNIN" check "${COMMON[@]}" heldshop.test >"$TMP/text.out"; rc=$?
+[ $rc -eq 2 ] && grep -q "CRITICAL" "$TMP/text.out" && grep -q "registrar" "$TMP/text.out" \
+  && ok "text output" || bad "text output (rc $rc)"
+"$BANNIN" check --lang ja "${COMMON[@]}" heldshop.test >"$TMP/ja.out"
+grep -q "レジストラ" "$TMP/ja.out" && ok "Japanese explanation" || bad "no Japanese explanation"
+"$BANNIN" check --format events "${COMMON[@]}" heldshop.test >"$TMP/events.out"
+if python3 - "$TMP/events.out" <<'PY'
+import json, sys
+evs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+assert evs and all(e["kind"] == "domain.status" for e in evs), evs
+assert any(e.get("check") == "delegation" and e.get("state") == "delegation_removed" and e.get("domain") == "heldshop.test" for e in evs), evs
+PY
+then ok "events output"; else bad "events output"; cat "$TMP/events.out"; fi
+
+# 13. bad arguments: could not check
+"$BANNIN" check "bad domain!" >/dev/null 2>&1; rc=$?
+[ $rc -eq 3 ] && ok "bad domain -> 3" || bad "bad domain: exit $rc"
+"$BANNIN" check --ip 999.1.1.1 >/dev/null 2>&1; rc=$?
+[ $rc -eq 3 ] && ok "bad ip -> 3" || bad "bad ip: exit $rc"
+
+if [ "$fails" -ne 0 ]; then echo "$fails check(s) failed"; exit 1; fi
+echo "all checks passed"
