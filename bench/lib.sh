@@ -19,3 +19,19 @@ bench_measure() {
   done
   echo "$best $rss"
 }
+
+# bench_access_day LINES OUT SHARED BANNIN: checks the binary, generates the deterministic
+# access-log day OUT/access-LINES.log with ../shared's gen_access_log.py (seed 1) unless it is
+# there already, warms the page cache, and prints its path.
+bench_access_day() {
+  local lines=$1 out=$2 shared=$3 bannin=$4
+  [ -x "$bannin" ] || { echo "no bannin binary at $bannin (run make build)" >&2; return 1; }
+  mkdir -p "$out"
+  local log=$out/access-$lines.log
+  if [ ! -s "$log" ]; then
+    echo "generating $log ($lines lines) ..." >&2
+    /usr/bin/python3 "$shared/bench/gen_access_log.py" --lines "$lines" --seed 1 --out "$log" >&2
+  fi
+  cat "$log" > /dev/null
+  echo "$log"
+}

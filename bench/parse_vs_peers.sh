@@ -20,17 +20,9 @@ SHARED=${SHARED:-$ROOT/../shared}
 LINES=${1:-1000000}
 BANNIN=${2:-$ROOT/build/bannin}
 OUT=$ROOT/bench/out
-mkdir -p "$OUT"
-LOG=$OUT/access-$LINES.log
-
-[ -x "$BANNIN" ] || { echo "no bannin binary at $BANNIN (run make build)" >&2; exit 1; }
-if [ ! -s "$LOG" ]; then
-  echo "generating $LOG ($LINES lines) ..." >&2
-  /usr/bin/python3 "$SHARED/bench/gen_access_log.py" --lines "$LINES" --seed 1 --out "$LOG" >&2
-fi
-cat "$LOG" > /dev/null
-
 . "$ROOT/bench/lib.sh"
+LOG=$(bench_access_day "$LINES" "$OUT" "$SHARED" "$BANNIN")
+
 declare -A WALL RSS
 # run NAME CMD...: best wall of $REPS runs and peak RSS, into WALL[NAME] and RSS[NAME].
 run() {

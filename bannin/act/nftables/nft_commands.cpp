@@ -143,12 +143,14 @@ std::string delete_table_commands(const NftConfig& cfg) {
   return "add table inet " + cfg.table + "\ndelete table inet " + cfg.table + "\n";
 }
 
-core::Result<std::vector<EnforcedEntry>> parse_elements_json(std::string_view json,
-                                                             std::string_view table) {
-  std::vector<EnforcedEntry> out;
+namespace {
+
+// nft's JSON output parsed, and its top-level "nftables" array (valid while parser lives:
+// the DOM keeps its strings in the parser, not in the input).
+core::Result<simdjson::dom::array> nftables_array(simdjson::dom::parser& parser,
+                                                  std::string_view json) {
   std::string padded(json);
   padded.resize(json.size() + simdjson::SIMDJSON_PADDING);
-  simdjson::dom::parser parser;
   simdjson::dom::element doc;
   if (parser.parse(padded.data(), json.size(), false).get(doc) != simdjson::SUCCESS) {
     return core::make_error("bad_nft_json", "nft printed JSON that does not parse");
@@ -157,7 +159,18 @@ core::Result<std::vector<EnforcedEntry>> parse_elements_json(std::string_view js
   if (doc["nftables"].get_array().get(items) != simdjson::SUCCESS) {
     return core::make_error("bad_nft_json", "nft JSON without an \"nftables\" array");
   }
-  for (auto item : items) {
+  return items;
+}
+
+}  // namespace
+
+core::Result<std::vector<EnforcedEntry>> parse_elements_json(std::string_view json,
+                                                             std::string_view table) {
+  std::vector<EnforcedEntry> out;
+  simdjson::dom::parser parser;
+  auto parsed = nftables_array(parser, json);
+  if (!parsed) return parsed.error();
+  for (auto item : *parsed) {
     simdjson::dom::element set;
     if (item["set"].get(set) != simdjson::SUCCESS) continue;
     if (json_string(set, "table") != table || json_string(set, "family") != "inet") continue;
@@ -199,19 +212,11 @@ core::Result<std::vector<EnforcedEntry>> parse_elements_json(std::string_view js
 }
 
 core::Result<ChainState> parse_chain_json(std::string_view json, std::string_view table) {
-  std::string padded(json);
-  padded.resize(json.size() + simdjson::SIMDJSON_PADDING);
   simdjson::dom::parser parser;
-  simdjson::dom::element doc;
-  if (parser.parse(padded.data(), json.size(), false).get(doc) != simdjson::SUCCESS) {
-    return core::make_error("bad_nft_json", "nft printed JSON that does not parse");
-  }
-  simdjson::dom::array items;
-  if (doc["nftables"].get_array().get(items) != simdjson::SUCCESS) {
-    return core::make_error("bad_nft_json", "nft JSON without an \"nftables\" array");
-  }
+  auto parsed = nftables_array(parser, json);
+  if (!parsed) return parsed.error();
   ChainState st;
-  for (auto item : items) {
+  for (auto item : *parsed) {
     simdjson::dom::element obj;
     if (item["chain"].get(obj) == simdjson::SUCCESS) {
       if (json_string(obj, "table") != table || json_string(obj, "name") != "input") continue;
