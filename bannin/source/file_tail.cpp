@@ -1,0 +1,186 @@
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include <bannin/source/file_tail.h>
+
+namespace bannin::source {
+
+std::uint64_t head_hash(int fd) {
+  char buf[FileTail::kHeadBytes];
+  ssize_t n = pread(fd, buf, sizeof buf, 0);
+  if (n != static_cast<ssize_t>(sizeof buf)) return 0;
+  std::uint64_t h = 1469598103934665603ULL;
+  for (char c : buf) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 1099511628211ULL;
+  }
+  return h;
+}
+
+FileTail::FileTail(std::string path, std::optional<Checkpoint> start)
+    : path_(std::move(path)), resume_(start) {}
+
+FileTail::~FileTail() {
+  close_fd();
+  if (old_fd_ >= 0) ::close(old_fd_);
+}
+
+void FileTail::close_fd() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+}
+
+// Opens path_. With a checkpoint to resume from, continues at its offset when the file is
+// the same one (inode and head); otherwise starts at 0 (a new file) — or, when the checkpoint's
+// inode is now PATH.1 (rotated while we were down), reads the rest of that one first.
+bool FileTail::open_current(bool at_start) {
+  int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    missing_ = true;
+    return false;
+  }
+  missing_ = false;
+  struct stat st {};
+  fstat(fd, &st);
+  fd_ = fd;
+  cp_ = Checkpoint{static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino), 0,
+                   head_hash(fd)};
+  if (resume_ && !at_start) {
+    const Checkpoint r = *resume_;
+    if (r.device == cp_.device && r.inode == cp_.inode &&
+        static_cast<std::uint64_t>(st.st_size) >= r.offset && (r.head_hash == 0 || r.head_hash == cp_.head_hash)) {
+      cp_.offset = r.offset;
+    }
+  }
+  ::lseek(fd_, static_cast<off_t>(cp_.offset), SEEK_SET);
+  return true;
+}
+
+std::size_t FileTail::drain(const Sink& sink, bool final_read) {
+  return drain_fd(fd_, pending_, cp_.offset, sink, final_read);
+}
+
+std::size_t FileTail::drain_fd(int fd, std::string& pending, std::uint64_t& offset,
+                               const Sink& sink, bool final_read) {
+  std::size_t lines = 0;
+  char buf[65536];
+  while (true) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n <= 0) break;
+    pending.append(buf, static_cast<std::size_t>(n));
+    std::size_t start = 0;
+    while (true) {
+      const void* nl = std::memchr(pending.data() + start, '\n', pending.size() - start);
+      if (nl == nullptr) break;
+      auto end = static_cast<std::size_t>(static_cast<const char*>(nl) - pending.data());
+      model::Record rec;
+      rec.bytes = std::string_view(pending.data() + start, end - start);
+      rec.origin = path_;
+      rec.offset = offset;
+      rec.line_no = ++line_no_;
+      offset += end - start + 1;
+      sink(rec);
+      ++lines;
+      start = end + 1;
+    }
+    pending.erase(0, start);
+  }
+  if (final_read && !pending.empty()) {
+    // The file will not grow any more (rotated away): its last line has no newline.
+    model::Record rec;
+    rec.bytes = pending;
+    rec.origin = path_;
+    rec.offset = offset;
+    rec.line_no = ++line_no_;
+    offset += pending.size();
+    sink(rec);
+    ++lines;
+    pending.clear();
+  }
+  return lines;
+}
+
+// Reads what a late writer added to the renamed-away file; closes it when its grace is over.
+std::size_t FileTail::drain_old(const Sink& sink, bool final_read) {
+  if (old_fd_ < 0) return 0;
+  bool last = final_read || std::chrono::steady_clock::now() >= old_until_;
+  std::size_t n = drain_fd(old_fd_, old_pending_, old_offset_, sink, last);
+  if (last) {
+    ::close(old_fd_);
+    old_fd_ = -1;
+  }
+  return n;
+}
+
+std::size_t FileTail::poll(const Sink& sink) {
+  std::size_t lines = drain_old(sink, false);
+  if (fd_ < 0) {
+    // First open, or the file was missing: a resumed checkpoint whose inode now lives at
+    // PATH.1 (rotated while down) is read to its end first.
+    if (resume_) {
+      std::string rotated = path_ + ".1";
+      int fd = ::open(rotated.c_str(), O_RDONLY | O_CLOEXEC);
+      struct stat st {};
+      if (fd >= 0 && fstat(fd, &st) == 0 &&
+          static_cast<std::uint64_t>(st.st_ino) == resume_->inode &&
+          static_cast<std::uint64_t>(st.st_dev) == resume_->device &&
+          static_cast<std::uint64_t>(st.st_size) >= resume_->offset) {
+        fd_ = fd;
+        cp_ = *resume_;
+        ::lseek(fd_, static_cast<off_t>(cp_.offset), SEEK_SET);
+        lines += drain(sink, true);
+        close_fd();
+        ++rotations_;
+        resume_.reset();
+        if (!open_current(true)) return lines;
+      } else {
+        if (fd >= 0) ::close(fd);
+        if (!open_current(false)) return lines;
+        resume_.reset();
+      }
+    } else if (!open_current(true)) {
+      return lines;
+    }
+  }
+  // Truncated in place (copytruncate)? Either shorter than what was read, or refilled with
+  // other content before this poll (the first bytes changed).
+  struct stat st {};
+  bool shrunk = fstat(fd_, &st) == 0 &&
+                static_cast<std::uint64_t>(st.st_size) < cp_.offset + pending_.size();
+  bool replaced = !shrunk && cp_.head_hash != 0 && head_hash(fd_) != cp_.head_hash;
+  if (shrunk || replaced) {
+    ++truncations_;
+    pending_.clear();
+    cp_.offset = 0;
+    cp_.head_hash = head_hash(fd_);
+    ::lseek(fd_, 0, SEEK_SET);
+  }
+  lines += drain(sink, false);
+  if (cp_.head_hash == 0) cp_.head_hash = head_hash(fd_);  // once the file is long enough
+  // Rotated by rename? The path now names another inode (or nothing yet).
+  struct stat now {};
+  if (::stat(path_.c_str(), &now) != 0 ||
+      static_cast<std::uint64_t>(now.st_ino) != cp_.inode ||
+      static_cast<std::uint64_t>(now.st_dev) != cp_.device) {
+    if (::stat(path_.c_str(), &now) == 0) {
+      // Switch to the new file; the old one (read to its end now) stays open for a grace
+      // period in case its writer has not reopened yet. A previous old file is finished first.
+      lines += drain(sink, false);
+      lines += drain_old(sink, true);
+      old_fd_ = fd_;
+      old_pending_ = std::move(pending_);
+      old_offset_ = cp_.offset;
+      old_until_ = std::chrono::steady_clock::now() + kOldFileGrace;
+      fd_ = -1;
+      pending_.clear();
+      ++rotations_;
+      if (open_current(true)) lines += drain(sink, false);
+    }
+  }
+  return lines;
+}
+
+}  // namespace bannin::source

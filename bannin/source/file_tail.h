@@ -1,0 +1,81 @@
+// FileTail: follows one log file the way logrotate and the daemons treat it, for the live
+// daemon (issue 7). Complete lines only; a line is delivered exactly once across
+//   - rotation by rename (the writer may keep appending to the old file for a while: the old
+//     file is read to its end when the new one appears, and kept open and read for a grace
+//     period of 10 s after that, so lines written to it late are not lost),
+//   - copytruncate (the file shrinks below the read offset: reading restarts at 0),
+//   - restarts: a Checkpoint (device, inode, offset after the last delivered line, hash of
+//     the first bytes) lets a new FileTail continue where the old one stopped, including when
+//     the file was rotated while bannin was down (the old inode is looked for as PATH.1),
+//   - a missing file (reported once, picked up when it appears).
+// poll() is non-blocking and reads what is there; the caller decides when to call it (inotify
+// or a timer). One FileTail per file; not thread-safe.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include <bannin/model/record.h>
+
+namespace bannin::source {
+
+struct Checkpoint {
+  std::uint64_t device = 0;
+  std::uint64_t inode = 0;
+  std::uint64_t offset = 0;     ///< byte offset just after the last delivered line
+  std::uint64_t head_hash = 0;  ///< hash of the file's first kHeadBytes bytes (0 = shorter)
+  bool operator==(const Checkpoint&) const = default;
+};
+
+class FileTail {
+ public:
+  static constexpr std::size_t kHeadBytes = 256;
+  using Sink = std::function<void(const model::Record&)>;
+
+  explicit FileTail(std::string path, std::optional<Checkpoint> start = std::nullopt);
+  ~FileTail();
+  FileTail(const FileTail&) = delete;
+  FileTail& operator=(const FileTail&) = delete;
+
+  /// Reads every complete line available now and hands each to sink. Returns how many.
+  std::size_t poll(const Sink& sink);
+  /// How long a renamed-away file is still read after the new one appeared.
+  static constexpr std::chrono::seconds kOldFileGrace{10};
+  /// Where a restart should continue (valid after any poll()).
+  [[nodiscard]] Checkpoint checkpoint() const { return cp_; }
+  /// Set once when the file was missing at a poll; cleared when it appears.
+  [[nodiscard]] bool missing() const noexcept { return missing_; }
+  [[nodiscard]] std::uint64_t rotations() const noexcept { return rotations_; }
+  [[nodiscard]] std::uint64_t truncations() const noexcept { return truncations_; }
+
+ private:
+  bool open_current(bool at_start);
+  std::size_t drain(const Sink& sink, bool final_read);
+  std::size_t drain_fd(int fd, std::string& pending, std::uint64_t& offset, const Sink& sink,
+                       bool final_read);
+  std::size_t drain_old(const Sink& sink, bool final_read);
+  void close_fd();
+
+  std::string path_;
+  int fd_ = -1;
+  Checkpoint cp_;
+  std::optional<Checkpoint> resume_;
+  std::string pending_;  // bytes after the last newline
+  std::uint64_t line_no_ = 0;
+  bool missing_ = false;
+  int old_fd_ = -1;  // a renamed-away file still read during its grace period
+  std::string old_pending_;
+  std::uint64_t old_offset_ = 0;
+  std::chrono::steady_clock::time_point old_until_{};
+  std::uint64_t rotations_ = 0, truncations_ = 0;
+};
+
+/// FNV-1a of the first kHeadBytes bytes of fd (0 when the file is shorter).
+std::uint64_t head_hash(int fd);
+
+}  // namespace bannin::source
