@@ -97,14 +97,20 @@ class Printer : public detect::FindingSink {
 
   void on_finding(const detect::Finding& f) override {
     ++findings_;
-    if (!f.campaign_update) write_finding(f);
-    if (writer_ != nullptr && !f.campaign_update) {
-      writer_->push(store::FindingRow{f.ts, f.rule->id, group_json(f), numbers_json(f), f.evidence});
+    if (!f.campaign_update) {
+      // Serialised once, for the output and for the store.
+      std::string group = group_json(f), numbers = numbers_json(f);
+      write_finding(f, group, numbers);
+      if (writer_ != nullptr) {
+        writer_->push(store::FindingRow{f.ts, f.rule->id, std::move(group), std::move(numbers),
+                                        f.evidence});
+      }
     }
     decisions_buf_.clear();
     decider_.decide(f, decisions_buf_);
     for (const auto& d : decisions_buf_) {
-      write_decision(d);
+      std::string target = target_json(d);
+      write_decision(d, target);
       if (writer_ != nullptr) {
         store::DecisionRow row;
         row.ts = d.ts;
@@ -112,7 +118,7 @@ class Printer : public detect::FindingSink {
         row.origin = d.origin;
         row.action = d.action;
         row.scope = d.scope;
-        row.target_json = target_json(d);
+        row.target_json = std::move(target);
         row.ttl_s = d.ttl / core::kNsPerSec;
         row.reason = d.reason;
         row.state = d.state;
@@ -133,7 +139,8 @@ class Printer : public detect::FindingSink {
   [[nodiscard]] std::uint64_t decisions() const { return decisions_; }
 
  private:
-  void write_finding(const detect::Finding& f) {
+  void write_finding(const detect::Finding& f, const std::string& group,
+                     const std::string& numbers) {
     if (text_) {
       out_ += "finding " + std::string(fmt_.ts_text(f.ts)) + " " + f.rule->id;
       for (const auto& [k, v] : f.group) out_ += " " + std::string(model::name(k)) + "=" + v;
@@ -149,8 +156,8 @@ class Printer : public detect::FindingSink {
     o.string("type", "finding");
     o.string("ts", fmt_.ts_text(f.ts));
     o.string("rule", f.rule->id);
-    o.raw("group", group_json(f));
-    o.raw("numbers", numbers_json(f));
+    o.raw("group", group);
+    o.raw("numbers", numbers);
     o.integer("members", static_cast<std::int64_t>(f.members.size()));
     o.key("evidence");
     out_ += '[';
@@ -163,7 +170,7 @@ class Printer : public detect::FindingSink {
     out_ += '\n';
   }
 
-  void write_decision(const decide::Decision& d) {
+  void write_decision(const decide::Decision& d, const std::string& target) {
     ++decisions_;
     if (text_) {
       out_ += "decision " + std::string(fmt_.ts_text(d.ts)) + " " + d.rule + " " + d.action +
@@ -178,7 +185,7 @@ class Printer : public detect::FindingSink {
     o.string("rule", d.rule);
     o.string("action", d.action);
     o.string("scope", d.scope);
-    o.raw("target", target_json(d));
+    o.raw("target", target);
     o.integer("ttl_s", d.ttl / core::kNsPerSec);
     o.string("reason", d.reason);
     o.string("state", d.state);

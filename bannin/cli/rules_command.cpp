@@ -94,14 +94,11 @@ int run_explain(const std::string& id, const std::vector<std::string>& paths) {
     std::printf(" over a sliding %s window,\nand fires when %s.\n",
                 duration_text(rule->window).c_str(), rule->fire_text.c_str());
     for (const auto& t : rule->then) {
+      std::string except;
+      for (const auto& c : t.except_countries) except += (except.empty() ? "" : ", ") + c;
       std::printf("Then: %s, scope %s, for %s%s%s.\n", t.action.c_str(), t.scope.c_str(),
-                  duration_text(t.ttl).c_str(), t.except_countries.empty() ? "" : ", except from ",
-                  [&] {
-                    static std::string s;
-                    s.clear();
-                    for (const auto& c : t.except_countries) s += (s.empty() ? "" : ", ") + c;
-                    return s.c_str();
-                  }());
+                  duration_text(t.ttl).c_str(), except.empty() ? "" : ", except from ",
+                  except.c_str());
     }
     if (rule->campaign) {
       const auto& c = *rule->campaign;

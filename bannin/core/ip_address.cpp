@@ -21,13 +21,6 @@ bool parse_v4(std::string_view s, std::uint32_t& out) noexcept {
 
 namespace {
 
-int hex_digit(char c) noexcept {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 // RFC 4291 text form: up to eight 1-4 digit hex groups, at most one "::", and optionally a
 // dotted-quad tail in place of the last two groups. Same acceptance as inet_pton(AF_INET6)
 // (checked against it in tests), without the C-string copy: this runs per log line and per
@@ -53,8 +46,8 @@ bool parse_v6(std::string_view s, std::array<std::uint8_t, 16>& out) noexcept {
     std::size_t j = i;
     unsigned v = 0;
     int digits = 0;
-    while (j < s.size() && hex_digit(s[j]) >= 0 && digits < 5) {
-      v = v * 16 + static_cast<unsigned>(hex_digit(s[j]));
+    while (j < s.size() && hex_value(s[j]) >= 0 && digits < 5) {
+      v = v * 16 + static_cast<unsigned>(hex_value(s[j]));
       ++j;
       ++digits;
     }

@@ -12,6 +12,14 @@
 
 namespace bannin::core {
 
+/// Value of one hexadecimal digit, -1 for anything else.
+constexpr int hex_value(char c) noexcept {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
 /// Like find_either, but may read (never past end) from `floor` on: the last partial block
 /// is checked with one overlapping 16-byte load instead of a byte loop. floor <= p.
 inline const char* find_either(const char* floor, const char* p, const char* end, char a,

@@ -8,30 +8,6 @@ std::string Decision::key() const {
   return scope + "|" + vhost + "|" + path + "|" + method;
 }
 
-std::optional<Cidr> Cidr::parse(std::string_view text) {
-  std::size_t slash = text.find('/');
-  auto ip = core::IpAddress::parse(text.substr(0, slash));
-  if (!ip) return std::nullopt;
-  unsigned max = ip->is_v4() ? 32 : 128;
-  unsigned bits = max;
-  if (slash != std::string_view::npos) {
-    std::string_view b = text.substr(slash + 1);
-    if (b.empty() || b.size() > 3) return std::nullopt;
-    bits = 0;
-    for (char c : b) {
-      if (c < '0' || c > '9') return std::nullopt;
-      bits = bits * 10 + static_cast<unsigned>(c - '0');
-    }
-    if (bits > max) return std::nullopt;
-  }
-  return Cidr{ip->masked(bits), bits};
-}
-
-bool Cidr::contains(const core::IpAddress& ip) const noexcept {
-  if (ip.is_v4() != network.is_v4()) return false;
-  return ip.masked(bits) == network;
-}
-
 namespace {
 
 std::string fill(std::string text, const detect::Finding& f) {
@@ -55,6 +31,16 @@ std::string fill(std::string text, const detect::Finding& f) {
   replace("{group}", group);
   replace("{numbers}", numbers);
   return text;
+}
+
+// Turns an address decision into one on the template's prefix around it (/24, /64 …).
+bool to_prefix(Decision& d, const ruleset::DecisionTemplate& t) {
+  auto ip = core::IpAddress::parse(d.ip);
+  if (!ip) return false;
+  unsigned bits = ip->is_v4() ? t.prefix_len_v4 : t.prefix_len_v6;
+  d.prefix = ip->masked(bits).to_string() + "/" + std::to_string(bits);
+  d.ip.clear();
+  return true;
 }
 
 std::string group_value(const detect::Finding& f, model::Field field) {
@@ -108,13 +94,7 @@ void Decider::decide(const detect::Finding& f, std::vector<Decision>& out) {
       if (t.scope == "ip" || t.scope == "prefix") {
         d.ip = group_value(f, model::Field::SrcIp);
         if (d.ip.empty()) continue;
-        if (t.scope == "prefix") {
-          auto ip = core::IpAddress::parse(d.ip);
-          if (!ip) continue;
-          unsigned bits = ip->is_v4() ? t.prefix_len_v4 : t.prefix_len_v6;
-          d.prefix = ip->masked(bits).to_string() + "/" + std::to_string(bits);
-          d.ip.clear();
-        }
+        if (t.scope == "prefix" && !to_prefix(d, t)) continue;
       } else {
         d.vhost = group_value(f, model::Field::Vhost);
         d.path = group_value(f, model::Field::Path);
@@ -126,13 +106,7 @@ void Decider::decide(const detect::Finding& f, std::vector<Decision>& out) {
     for (const std::string& m : f.members) {
       Decision d = make(rule.campaign->then);
       d.ip = m;
-      if (rule.campaign->then.scope == "prefix") {
-        auto ip = core::IpAddress::parse(m);
-        if (!ip) continue;
-        unsigned bits = ip->is_v4() ? rule.campaign->then.prefix_len_v4 : rule.campaign->then.prefix_len_v6;
-        d.prefix = ip->masked(bits).to_string() + "/" + std::to_string(bits);
-        d.ip.clear();
-      }
+      if (rule.campaign->then.scope == "prefix" && !to_prefix(d, rule.campaign->then)) continue;
       if (admit(d)) out.push_back(std::move(d));
     }
   }

@@ -8,18 +8,14 @@
 #include <string>
 #include <vector>
 
-#include <bannin/core/ip_address.h>
+#include <bannin/core/ip_prefix.h>
 #include <bannin/decide/decision.h>
 #include <bannin/detect/detector.h>
 
 namespace bannin::decide {
 
-struct Cidr {
-  core::IpAddress network;
-  unsigned bits = 128;  ///< within the family (0..32 for IPv4)
-  static std::optional<Cidr> parse(std::string_view text);
-  [[nodiscard]] bool contains(const core::IpAddress& ip) const noexcept;
-};
+/// Allowlist entries are core::IpPrefix values (address or network, host bits cleared).
+using Cidr = core::IpPrefix;
 
 struct DeciderOptions {
   std::vector<Cidr> allowlist;  ///< never decided against (own addresses, proxies, partners)

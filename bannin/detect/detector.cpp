@@ -1,11 +1,11 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
-#include <cstring>
 #include <deque>
 #include <limits>
 #include <unordered_map>
 
+#include <bannin/core/hash.h>
 #include <bannin/detect/detector.h>
 #include <bannin/detect/sliding_hll.h>
 
@@ -113,6 +113,7 @@ struct AggState {
 };
 
 struct Member {
+  std::string text;  // the member value as findings print it (value_text)
   core::TimeNs window_start = 0;
   std::uint64_t hash = 0;  // hash_value() of the member, the key of spare marks
   std::uint32_t events = 0;
@@ -132,23 +133,12 @@ struct Group {
   std::unordered_map<std::string, Member> members;
 };
 
-std::uint64_t hash_bytes(const void* p, std::size_t n) {
-  // FNV-1a 64: small inputs (addresses, short strings), stable across runs.
-  std::uint64_t h = 1469598103934665603ULL;
-  const auto* b = static_cast<const unsigned char*>(p);
-  for (std::size_t i = 0; i < n; ++i) {
-    h ^= b[i];
-    h *= 1099511628211ULL;
-  }
-  return h;
-}
-
 std::uint64_t hash_value(const FieldValue& v) {
   switch (v.type) {
-    case FieldType::Ip: return hash_bytes(v.ip.bytes().data(), 16);
-    case FieldType::String: return hash_bytes(v.s.data(), v.s.size()) ^ 0x9e3779b97f4a7c15ULL;
+    case FieldType::Ip: return core::fnv1a64(v.ip.bytes().data(), 16);
+    case FieldType::String: return core::fnv1a64(v.s.data(), v.s.size()) ^ 0x9e3779b97f4a7c15ULL;
     case FieldType::Bool: return v.b ? 1 : 2;
-    default: return hash_bytes(&v.i, sizeof v.i) ^ 0x51;
+    default: return core::fnv1a64(&v.i, sizeof v.i) ^ 0x51;
   }
 }
 
@@ -205,7 +195,8 @@ struct Detector::RuleState {
   // hash of the member value -> last spare event (64-bit hashes: a collision could only
   // spare a source, never deny one)
   std::unordered_map<std::uint64_t, core::TimeNs> spared;
-  std::string key_buf;
+  std::string key_buf;     // group key of the current event (reused, no allocation per event)
+  std::string member_buf;  // member key of the current event (reused likewise)
   std::vector<double> values;
 };
 
@@ -243,7 +234,8 @@ void Detector::process(const model::Event& ev, std::string_view raw, FindingSink
     }
 
     if (rule.where && !rule.where->eval(ev)) continue;
-    std::string member_key;
+    std::string& member_key = st->member_buf;
+    member_key.clear();
     if (member_v != nullptr) append_key(member_key, member_v);
     ++stats_.matched;
 
@@ -331,6 +323,7 @@ void Detector::process(const model::Event& ev, std::string_view raw, FindingSink
         Member fresh;
         fresh.window_start = ts;
         fresh.hash = hash_value(*member_v);
+        fresh.text = value_text(member_v);
         mit = g.members.emplace(member_key, fresh).first;
       }
       if (mit != g.members.end()) {
@@ -384,48 +377,41 @@ void Detector::process(const model::Event& ev, std::string_view raw, FindingSink
 
     // A source is spared when it behaved like a real user within a window before (or at any
     // time after) the start of its current member window.
-    auto spared = [&](const std::string& mkey, const Member& m) {
+    auto spared = [&](const Member& m) {
       auto sit = st->spared.find(m.hash);
-      (void)mkey;
       return sit != st->spared.end() && sit->second + rule.window >= m.window_start;
     };
-    auto qualifies = [&](const Member& m, const std::string& mkey) {
+    auto qualifies = [&](const Member& m) {
       bool due = !m.decided || (camp->then.ttl > 0 && ts - m.decided_at >= camp->then.ttl);
       return due && m.events >= camp->min_events && ts - m.window_start <= rule.window &&
-             !spared(mkey, m);
+             !spared(m);
+    };
+    std::vector<std::string> members;  // decided with this finding
+    auto decide_member = [&](Member& m) {
+      m.decided = true;
+      m.decided_at = ts;
+      members.push_back(m.text);
     };
 
-    Finding f;
     bool rising = !g.firing || ts - g.last_fire >= rule.window;
+    bool update = false;
     if (rising) {
       g.firing = true;
       g.last_fire = ts;
       if (camp != nullptr) {
         for (auto& [mkey, m] : g.members) {
-          if (qualifies(m, mkey)) f.members.push_back(mkey);
+          if (qualifies(m)) decide_member(m);
         }
       }
-    } else if (member != nullptr && qualifies(*member, member_key)) {
-      f.members.push_back(member_key);
-      f.campaign_update = true;
+    } else if (member != nullptr && qualifies(*member)) {
+      decide_member(*member);
+      update = true;
     } else {
       continue;
     }
-    for (const std::string& mkey : f.members) {
-      Member& m = g.members[mkey];
-      m.decided = true;
-      m.decided_at = ts;
-    }
-    // Members are carried as binary keys until here; findings speak text.
-    for (std::string& mkey : f.members) {
-      if (mkey.size() == 17 && mkey[0] == static_cast<char>(1 + static_cast<int>(FieldType::Ip))) {
-        std::array<std::uint8_t, 16> b{};
-        std::memcpy(b.data(), mkey.data() + 1, 16);
-        mkey = core::IpAddress::from_bytes(b).to_string();
-      } else if (mkey.size() > 5) {
-        mkey = mkey.substr(5);  // string: tag + 4-byte length
-      }
-    }
+    Finding f;
+    f.members = std::move(members);
+    f.campaign_update = update;
     f.rule = &rule;
     f.ts = ts;
     f.group = g.key_values;

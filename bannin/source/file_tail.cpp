@@ -4,6 +4,7 @@
 
 #include <cstring>
 
+#include <bannin/core/hash.h>
 #include <bannin/source/file_tail.h>
 
 namespace bannin::source {
@@ -12,12 +13,7 @@ std::uint64_t head_hash(int fd) {
   char buf[FileTail::kHeadBytes];
   ssize_t n = pread(fd, buf, sizeof buf, 0);
   if (n != static_cast<ssize_t>(sizeof buf)) return 0;
-  std::uint64_t h = 1469598103934665603ULL;
-  for (char c : buf) {
-    h ^= static_cast<unsigned char>(c);
-    h *= 1099511628211ULL;
-  }
-  return h;
+  return core::fnv1a64(buf, sizeof buf);
 }
 
 FileTail::FileTail(std::string path, std::optional<Checkpoint> start)

@@ -10,13 +10,6 @@ using model::Field;
 
 namespace {
 
-int hex_value(char c) noexcept {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 bool is_method_char(char c) noexcept { return (c >= 'A' && c <= 'Z') || c == '-' || c == '_'; }
 
 }  // namespace
@@ -42,8 +35,8 @@ std::string_view unescape_log_field(std::string_view s, model::Event& ev) {
       case 't': out[o++] = '\t'; ++i; break;
       case 'r': out[o++] = '\r'; ++i; break;
       case 'x':
-        if (i + 3 < s.size() && hex_value(s[i + 2]) >= 0 && hex_value(s[i + 3]) >= 0) {
-          out[o++] = static_cast<char>(hex_value(s[i + 2]) * 16 + hex_value(s[i + 3]));
+        if (i + 3 < s.size() && core::hex_value(s[i + 2]) >= 0 && core::hex_value(s[i + 3]) >= 0) {
+          out[o++] = static_cast<char>(core::hex_value(s[i + 2]) * 16 + core::hex_value(s[i + 3]));
           i += 3;
         } else {
           out[o++] = c;
