@@ -2,6 +2,7 @@
 #   make run    installs what is missing (apt), builds, runs bannin on its embedded defaults
 #   make test   installs, builds with ASan+UBSan, runs every test (ctest), prints the summary
 # and the others:
+#   make demo   the daemon on a generated incident day, replayed at 600x (observe mode)
 #   make build  release build, binary at build/bannin
 #   make bench  release build + micro-benchmarks + bench/parse_vs_peers.sh
 #   make fuzz   clang + libFuzzer fuzz targets (build/fuzz/tests/fuzz/*_fuzz)
@@ -10,7 +11,7 @@
 SHELL := /bin/bash
 JOBS ?= $(shell nproc)
 
-.PHONY: all setup build run test bench fuzz format lint clean quality
+.PHONY: all setup build run demo test bench fuzz format lint clean quality
 
 all: build
 
@@ -23,9 +24,13 @@ build: setup
 	@ln -sfn release/bin/bannin build/bannin
 	@echo "built: build/bannin"
 
-# Until the daemon exists, `make run` shows what the binary can do.
+# The daemon on its built-in defaults (config/bannin.yaml): observe mode, store in ./var,
+# API on 127.0.0.1:8730, the standard Debian log paths. Ctrl-C stops it.
 run: build
-	build/bannin --help
+	build/bannin run
+
+demo: build
+	tools/demo.sh
 
 test: setup
 	cmake --preset dev >/dev/null

@@ -18,6 +18,7 @@ PACKAGES="
   fail2ban time
   libnftables-dev nftables iproute2 curl
   libc-ares-dev libcurl4-openssl-dev nsd unbound
+  libcpp-httplib-dev
 "
 
 missing=""

@@ -27,6 +27,8 @@ int main(int argc, char** argv) {
   bannin::cli::add_rules_command(app, exit_code);
   bannin::cli::add_check_command(app, exit_code);
   bannin::cli::add_decisions_command(app, exit_code);
+  bannin::cli::add_run_command(app, exit_code);
+  bannin::cli::add_status_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -9,15 +9,15 @@
 namespace bannin::decide {
 
 struct Decision {
-  core::TimeNs ts = 0;             ///< event time at which it was taken
-  std::string rule;                ///< rule id (origin "rule"), or a person/import
+  core::TimeNs ts = 0;  ///< event time at which it was taken
+  std::string rule;     ///< rule id (origin "rule"), or a person/import
   std::string origin = "rule";
-  std::string action;              ///< deny | rate_limit | deny_foreign | notify_only
-  std::string scope;               ///< ip | prefix | vhost_path | vhost
+  std::string action;  ///< deny | rate_limit | deny_foreign | notify_only
+  std::string scope;   ///< ip | prefix | vhost_path | vhost
   // Target, by scope:
-  std::string ip;                  ///< scope ip
-  std::string prefix;              ///< scope prefix, e.g. "203.0.113.0/24"
-  std::string vhost, path, method; ///< scope vhost_path / vhost
+  std::string ip;                   ///< scope ip
+  std::string prefix;               ///< scope prefix, e.g. "203.0.113.0/24"
+  std::string vhost, path, method;  ///< scope vhost_path / vhost
   std::vector<std::string> except_countries;
   core::TimeNs ttl = 0;
   std::string reason;

@@ -215,6 +215,35 @@ Detector::Detector(std::vector<std::shared_ptr<const ruleset::Rule>> rules, Dete
 
 Detector::~Detector() = default;
 
+namespace {
+bool same_layout(const ruleset::Rule& a, const ruleset::Rule& b) {
+  if (a.id != b.id || a.when != b.when || a.where_text != b.where_text ||
+      a.group_by != b.group_by || a.window != b.window ||
+      a.aggregates.texts() != b.aggregates.texts() ||
+      a.campaign.has_value() != b.campaign.has_value()) {
+    return false;
+  }
+  return !a.campaign || a.campaign->member_field == b.campaign->member_field;
+}
+}  // namespace
+
+std::size_t Detector::adopt(Detector& old) {
+  std::size_t kept = 0;
+  for (auto& st : rules_) {
+    for (auto& o : old.rules_) {
+      if (o && same_layout(*st->rule, *o->rule)) {
+        st->groups = std::move(o->groups);
+        st->spared = std::move(o->spared);
+        ++kept;
+        break;
+      }
+    }
+  }
+  stats_ = old.stats_;
+  old.stats_ = {};
+  return kept;
+}
+
 void Detector::process(const model::Event& ev, std::string_view raw, FindingSink& sink) {
   ++stats_.events;
   const core::TimeNs ts = ev.ts();

@@ -66,6 +66,12 @@ class Detector {
   void process(const model::Event& ev, std::string_view raw, FindingSink& sink);
   [[nodiscard]] const DetectorStats& stats() const noexcept { return stats_; }
 
+  /// Rule reload (SIGHUP): takes over the window state of every rule of `old` that is still
+  /// here with the same id and the same state layout (kinds, where, group_by, window,
+  /// aggregates, campaign member field) — a changed threshold or parameter keeps its windows;
+  /// a rule whose layout changed starts empty. Returns how many rules kept their state.
+  std::size_t adopt(Detector& old);
+
  private:
   struct RuleState;
   void sweep(core::TimeNs now);

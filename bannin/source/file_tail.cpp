@@ -9,6 +9,36 @@
 
 namespace bannin::source {
 
+std::optional<Checkpoint> FileTail::checkpoint_at_end(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  struct stat st {};
+  if (fstat(fd, &st) != 0) {
+    ::close(fd);
+    return std::nullopt;
+  }
+  // Just after the last newline: a partial last line is read whole once it is finished.
+  auto size = static_cast<std::uint64_t>(st.st_size);
+  std::uint64_t end = 0;
+  char buf[65536];
+  for (std::uint64_t pos = size; pos > 0 && end == 0;) {
+    std::uint64_t from = pos > sizeof buf ? pos - sizeof buf : 0;
+    ssize_t n = pread(fd, buf, pos - from, static_cast<off_t>(from));
+    if (n <= 0) break;
+    for (ssize_t i = n - 1; i >= 0; --i) {
+      if (buf[i] == '\n') {
+        end = from + static_cast<std::uint64_t>(i) + 1;
+        break;
+      }
+    }
+    pos = from;
+  }
+  Checkpoint cp{static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino), end,
+                head_hash(fd)};
+  ::close(fd);
+  return cp;
+}
+
 std::uint64_t head_hash(int fd) {
   char buf[FileTail::kHeadBytes];
   ssize_t n = pread(fd, buf, sizeof buf, 0);
@@ -62,15 +92,16 @@ std::size_t FileTail::drain(const Sink& sink, bool final_read) {
 std::size_t FileTail::drain_fd(int fd, std::string& pending, std::uint64_t& offset,
                                const Sink& sink, bool final_read) {
   std::size_t lines = 0;
-  char buf[65536];
-  while (true) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n <= 0) break;
-    pending.append(buf, static_cast<std::size_t>(n));
-    std::size_t start = 0;
+  std::size_t start = 0;
+  // Lines already read but not delivered (an earlier poll ran out of budget) go first.
+  auto deliver = [&]() -> bool {
     while (true) {
+      if (budget_ == 0) {
+        budget_hit_ = true;
+        return false;
+      }
       const void* nl = std::memchr(pending.data() + start, '\n', pending.size() - start);
-      if (nl == nullptr) break;
+      if (nl == nullptr) return true;
       auto end = static_cast<std::size_t>(static_cast<const char*>(nl) - pending.data());
       model::Record rec;
       rec.bytes = std::string_view(pending.data() + start, end - start);
@@ -80,9 +111,19 @@ std::size_t FileTail::drain_fd(int fd, std::string& pending, std::uint64_t& offs
       offset += end - start + 1;
       sink(rec);
       ++lines;
+      --budget_;
       start = end + 1;
     }
+  };
+  char buf[65536];
+  while (true) {
+    bool more = deliver();
     pending.erase(0, start);
+    start = 0;
+    if (!more) return lines;
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n <= 0) break;
+    pending.append(buf, static_cast<std::size_t>(n));
   }
   if (final_read && !pending.empty()) {
     // The file will not grow any more (rotated away): its last line has no newline.
@@ -94,6 +135,7 @@ std::size_t FileTail::drain_fd(int fd, std::string& pending, std::uint64_t& offs
     offset += pending.size();
     sink(rec);
     ++lines;
+    if (budget_ > 0) --budget_;
     pending.clear();
   }
   return lines;
@@ -104,15 +146,18 @@ std::size_t FileTail::drain_old(const Sink& sink, bool final_read) {
   if (old_fd_ < 0) return 0;
   bool last = final_read || std::chrono::steady_clock::now() >= old_until_;
   std::size_t n = drain_fd(old_fd_, old_pending_, old_offset_, sink, last);
-  if (last) {
+  if (last && !budget_hit_) {
     ::close(old_fd_);
     old_fd_ = -1;
   }
   return n;
 }
 
-std::size_t FileTail::poll(const Sink& sink) {
+std::size_t FileTail::poll(const Sink& sink, std::size_t max_lines) {
+  budget_ = max_lines;
+  budget_hit_ = false;
   std::size_t lines = drain_old(sink, false);
+  if (budget_hit_) return lines;
   if (fd_ < 0) {
     // First open, or the file was missing: a resumed checkpoint whose inode now lives at
     // PATH.1 (rotated while down) is read to its end first.
@@ -128,6 +173,7 @@ std::size_t FileTail::poll(const Sink& sink) {
         cp_ = *resume_;
         ::lseek(fd_, static_cast<off_t>(cp_.offset), SEEK_SET);
         lines += drain(sink, true);
+        if (budget_hit_) return lines;  // the rest of PATH.1 on the next poll
         close_fd();
         ++rotations_;
         resume_.reset();
@@ -156,6 +202,7 @@ std::size_t FileTail::poll(const Sink& sink) {
   }
   lines += drain(sink, false);
   if (cp_.head_hash == 0) cp_.head_hash = head_hash(fd_);  // once the file is long enough
+  if (budget_hit_) return lines;  // more to read: rotation is looked at once caught up
   // Rotated by rename? The path now names another inode (or nothing yet).
   struct stat now {};
   if (::stat(path_.c_str(), &now) != 0 ||
@@ -165,7 +212,9 @@ std::size_t FileTail::poll(const Sink& sink) {
       // Switch to the new file; the old one (read to its end now) stays open for a grace
       // period in case its writer has not reopened yet. A previous old file is finished first.
       lines += drain(sink, false);
+      if (budget_hit_) return lines;
       lines += drain_old(sink, true);
+      if (budget_hit_) return lines;
       old_fd_ = fd_;
       old_pending_ = std::move(pending_);
       old_offset_ = cp_.offset;

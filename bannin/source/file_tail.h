@@ -15,6 +15,8 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstddef>
+#include <cstdint>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -42,8 +44,14 @@ class FileTail {
   FileTail(const FileTail&) = delete;
   FileTail& operator=(const FileTail&) = delete;
 
-  /// Reads every complete line available now and hands each to sink. Returns how many.
-  std::size_t poll(const Sink& sink);
+  /// Reads the complete lines available now, at most max_lines of them, and hands each to
+  /// sink. Returns how many. When it stopped at max_lines, more() is true: call again.
+  std::size_t poll(const Sink& sink, std::size_t max_lines = SIZE_MAX);
+  /// The last poll stopped at its max_lines with more to read.
+  [[nodiscard]] bool more() const noexcept { return budget_hit_; }
+  /// A checkpoint at the end of PATH's last complete line: a tail that starts there reads
+  /// only what is written from now on (`tail -f`). nullopt when PATH cannot be opened.
+  static std::optional<Checkpoint> checkpoint_at_end(const std::string& path);
   /// How long a renamed-away file is still read after the new one appeared.
   static constexpr std::chrono::seconds kOldFileGrace{10};
   /// Where a restart should continue (valid after any poll()).
@@ -73,6 +81,8 @@ class FileTail {
   std::uint64_t old_offset_ = 0;
   std::chrono::steady_clock::time_point old_until_{};
   std::uint64_t rotations_ = 0, truncations_ = 0;
+  std::size_t budget_ = SIZE_MAX;  // lines this poll may still deliver
+  bool budget_hit_ = false;
 };
 
 /// FNV-1a of the first kHeadBytes bytes of fd (0 when the file is shorter).

@@ -3,19 +3,26 @@
 // (proposed -> active -> expired / revoked / failed), Actions with their results, and source
 // checkpoints. Numbered migrations bring any older file up to date; a file written by a newer
 // bannin is refused rather than damaged. The SQL is plain (no SQLite-only syntax outside this
-// file's implementation) so a PostgreSQL backend can follow.
+// file's implementation) so a PostgreSQL backend can follow. docs/store.md describes the
+// tables, the lifecycle, retention and the writer's failure behaviour.
 //
-// Threading: a Store is used by one thread. StoreWriter (below) owns a Store on its own
-// thread and takes writes from any thread through a bounded queue, committing in batches.
+// Threading: a Store is used by one thread at a time (it is not locked). StoreWriter (below)
+// owns a Store on its own thread and takes writes from any thread through a bounded queue.
+// Several processes may open the same file (WAL: readers never block the writer; writers
+// wait up to 5 s for each other).
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
+#include <unordered_map>
 #include <variant>
 #include <vector>
 
@@ -23,8 +30,34 @@
 #include <bannin/core/time.h>
 
 struct sqlite3;
+struct sqlite3_stmt;
 
 namespace bannin::store {
+
+/// The schema this bannin writes (the number of migrations it knows).
+inline constexpr int kSchemaVersion = 2;
+
+// --- decision lifecycle ------------------------------------------------------------------
+// proposed -> active -> expired | revoked | failed. "proposed" and "active" are alive; a
+// decision is in force while alive and not past its expiry. expired and revoked are final;
+// failed may still become active (a retried action that succeeded) or revoked/expired.
+
+/// One of proposed, active, expired, revoked, failed.
+[[nodiscard]] bool is_state(std::string_view state) noexcept;
+/// expired, revoked or failed: the decision has an end time (`ended`) and retention may
+/// delete it.
+[[nodiscard]] bool is_ended_state(std::string_view state) noexcept;
+
+/// The canonical lookup key of a target: an address or prefix in act's canonical text
+/// ("192.0.2.7", "2001:db8::/48", host bits cleared), anything else unchanged. Used for what
+/// a person types (`bannin decisions revoke TARGET`, DELETE /api/v1/decisions/TARGET).
+[[nodiscard]] std::string canonical_target_key(std::string_view text);
+/// The key of a decision's target from its scope and target_json (as replay writes it):
+/// ip/prefix -> canonical_target_key of the address; vhost_path -> "[METHOD ]vhost/path";
+/// vhost -> the vhost; anything unreadable -> target_json itself.
+[[nodiscard]] std::string target_key_of(std::string_view scope, std::string_view target_json);
+
+// --- rows ----------------------------------------------------------------------------------
 
 struct FindingRow {
   core::TimeNs ts = 0;
@@ -35,13 +68,19 @@ struct FindingRow {
 };
 
 struct DecisionRow {
-  std::int64_t id = 0;  ///< set by the store
+  /// Set by the store. A non-zero id given to add_decision is used as is (the daemon
+  /// allocates ids from max_decision_id() so that later queued items can refer to them).
+  std::int64_t id = 0;
   core::TimeNs ts = 0;
   std::string rule, origin = "rule", action, scope;
-  std::string target_json;   ///< {"ip":"…"} / {"prefix":…} / {"vhost":…,"path":…}
+  std::string target_json;  ///< {"ip":"…"} / {"prefix":…} / {"vhost":…,"path":…}
+  /// Canonical target text for lookups; derived by add_decision (target_key_of) when empty.
+  std::string target_key;
   std::int64_t ttl_s = 0;
   std::string reason;
   std::string state = "proposed";
+  core::TimeNs expires = 0;  ///< read back: ts + ttl_s (ignored by add_decision)
+  core::TimeNs ended = 0;    ///< read back: when it became expired/revoked/failed; 0 = alive
 };
 
 struct StateChange {
@@ -51,61 +90,250 @@ struct StateChange {
   std::string note;
 };
 
+/// One actuator call for one decision and what came of it (act::ActionResult).
+struct ActionRow {
+  std::int64_t decision_id = 0;
+  core::TimeNs ts = 0;
+  std::string actuator;  ///< "nftables", "recording", …
+  std::string result;    ///< act::outcome_name: "applied", "revoked", "failed", …
+  std::string detail;
+};
+
+/// Where a source stopped (source::Checkpoint plus its id and time).
+struct CheckpointRow {
+  std::string source;  ///< text id of the source, e.g. the file path
+  std::uint64_t device = 0;
+  std::uint64_t inode = 0;
+  std::uint64_t offset = 0;  ///< at most INT64_MAX
+  std::uint64_t head_hash = 0;
+  core::TimeNs updated_ts = 0;
+  bool operator==(const CheckpointRow&) const = default;
+};
+
+/// A checkpoint row that could not be used, located for the operator.
+struct CheckpointProblem {
+  std::int64_t row = 0;  ///< the row's number in the table (SQLite rowid)
+  std::string source;    ///< as stored ("" when NULL)
+  std::string
+      message;  ///< "checkpoints row 3 (source "/var/log/x"): offset_bytes is negative (-5)"
+};
+
+struct CheckpointLoad {
+  std::vector<CheckpointRow> rows;          ///< the good rows, by source
+  std::vector<CheckpointProblem> problems;  ///< one per bad row (skipped)
+};
+
+/// A decision with its state history, oldest change first (exports, the API).
+struct DecisionRecord {
+  DecisionRow decision;
+  std::vector<StateChange> history;
+};
+
+/// Retention, in days; 0 (or less) keeps that table forever.
+struct RetentionPolicy {
+  int findings_days = 30;    ///< findings and their evidence, by finding time
+  int decisions_days = 365;  ///< ended decisions only, by end time (with history and actions)
+  int actions_days = 90;     ///< actions of decisions that are no longer alive, by action time
+};
+
+/// Rows deleted per table by prune().
+struct PruneReport {
+  std::int64_t findings = 0, evidence = 0, decisions = 0, history = 0, actions = 0;
+};
+
+struct OpenOptions {
+  /// false: a missing file is an error (code "store_missing") instead of a new store.
+  bool create = true;
+  /// Migrate up to this version only (tests build files of older versions with it).
+  int migrate_to = kSchemaVersion;
+};
+
+// --- the store ---------------------------------------------------------------------------
+
+/// One connection to the store file (stage: store). Owned by whoever opened it: the
+/// StoreWriter's thread, the daemon's reader, the CLI; used by one thread at a time.
+/// Error codes: "storage" (disk full, I/O error, busy, read-only: worth retrying), "constraint"
+/// (a row SQLite refuses, e.g. an action for no decision or a duplicate id), "not_found",
+/// "bad_state", "bad_transition", "bad_decision" (negative ttl or id), "bad_checkpoint",
+/// "store_missing", "schema_too_new", "migration", "sqlite" (anything else). Messages name the
+/// file or the row.
 class Store {
  public:
-  /// Opens (creating if needed) and migrates. Errors name the file and the SQLite message.
-  static core::Result<std::unique_ptr<Store>> open(const std::string& path);
+  /// Opens (creating if needed and allowed) and migrates.
+  static core::Result<std::unique_ptr<Store>> open(const std::string& path,
+                                                   const OpenOptions& options = {});
   ~Store();
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = store::kSchemaVersion;
   [[nodiscard]] int schema_version() const;
+  [[nodiscard]] const std::string& path() const noexcept { return path_; }
 
+  // Transactions. Every write below is atomic on its own; begin/commit group many.
   core::Result<bool> begin();
   core::Result<bool> commit();
+  /// Rolls back the open transaction; does nothing when none is open (SQLite may already have
+  /// rolled back after disk full or an I/O error).
+  void rollback();
+  [[nodiscard]] bool in_transaction() const;
+
   core::Result<std::int64_t> add_finding(const FindingRow& f);
+  /// Inserts the decision and its first history row (state, note "created").
   core::Result<std::int64_t> add_decision(const DecisionRow& d);
-  core::Result<bool> change_state(const StateChange& c);
-  /// Decisions whose latest state is `state` (all when empty), oldest first.
+  /// Moves decision `id` to `state` and appends the history row, atomically. Errors:
+  /// not_found, bad_state (not a state name), bad_transition (from expired or revoked).
+  core::Result<bool> set_state(std::int64_t id, std::string_view state, core::TimeNs ts,
+                               std::string_view note);
+  core::Result<bool> change_state(const StateChange& c) {
+    return set_state(c.decision_id, c.state, c.ts, c.note);
+  }
+  core::Result<std::int64_t> add_action(const ActionRow& a);
+  /// Insert or replace the checkpoint of `source`.
+  core::Result<bool> save_checkpoint(const CheckpointRow& c);
+  /// Every usable checkpoint; a row with NULLs, wrong types, a negative offset or a head
+  /// hash that is not a number is reported in `problems` and skipped.
+  core::Result<CheckpointLoad> load_checkpoints();
+
+  /// Decisions whose state is `state` (all when empty), oldest first.
   core::Result<std::vector<DecisionRow>> decisions(const std::string& state = {});
+  /// Alive (proposed or active) and expires > now, oldest first.
+  core::Result<std::vector<DecisionRow>> in_force(core::TimeNs now);
+  /// Alive and expires <= now: what the expiry sweep must end, oldest expiry first.
+  core::Result<std::vector<DecisionRow>> due(core::TimeNs now);
+  /// In force (as in_force) on exactly this target key (see canonical_target_key).
+  core::Result<std::vector<DecisionRow>> find_in_force(std::string_view target_key,
+                                                       core::TimeNs now);
+  /// One decision; error not_found when there is none.
+  core::Result<DecisionRow> decision(std::int64_t id);
+  /// The highest decision id (0 for none).
+  core::Result<std::int64_t> max_decision_id();
   core::Result<std::vector<StateChange>> history(std::int64_t decision_id);
+  core::Result<std::vector<ActionRow>> actions(std::int64_t decision_id);
+  /// decisions(state) with each one's history.
+  core::Result<std::vector<DecisionRecord>> decisions_with_history(const std::string& state = {});
   core::Result<std::int64_t> count(const std::string& table);
-  /// Retention: deletes findings (with evidence) older than `before`.
+
+  /// Retention (see RetentionPolicy), in one transaction. Never deletes a decision that is
+  /// alive, nor the actions of one.
+  core::Result<PruneReport> prune(const RetentionPolicy& policy, core::TimeNs now);
+  /// Deletes findings (with evidence) older than `before`.
   core::Result<std::int64_t> prune_findings(core::TimeNs before);
 
+  /// Caps the file at about `bytes` (SQLite max_page_count, this connection only; never below
+  /// the current size, so 1 means "full now"); 0 removes the cap. Writes beyond it fail with
+  /// a "storage" error, as on a full disk.
+  core::Result<bool> set_size_limit(std::uint64_t bytes);
+
  private:
-  explicit Store(sqlite3* db) : db_(db) {}
+  Store(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
   core::Result<bool> exec(const char* sql);
-  core::Result<bool> migrate();
+  core::Result<bool> migrate(int to);
+  core::Result<bool> backfill_target_keys();
+  /// The prepared statement for a string literal, kept for the Store's lifetime (the write
+  /// paths run the same few statements millions of times). Never used by two callers at once.
+  sqlite3_stmt* cached(const char* sql);
   sqlite3* db_;
+  std::string path_;
+  std::unordered_map<const char*, sqlite3_stmt*> stmts_;
 };
 
-/// Owns a Store on a writer thread. push() never blocks the pipeline: when the bounded queue
-/// is full the item is dropped and counted (`dropped()`), as every queue in bannin.
+// --- the writer thread -------------------------------------------------------------------
+
+struct WriterOptions {
+  /// Items accepted and not yet committed (queued, or in a batch being written or retried).
+  std::size_t capacity = 65536;
+  /// Items per transaction in batch mode.
+  std::size_t batch = 1024;
+  /// Commit only right after a CheckpointRow (or at flush() and destruction), so the rows
+  /// produced from a source's lines and the checkpoint past those lines land in one
+  /// transaction (the daemon's exactly-once rule). When `capacity` items are waiting with no
+  /// checkpoint among them they are committed anyway (counted in early_commits()).
+  bool commit_at_checkpoints = false;
+  /// After a failed commit: wait retry_initial, doubling up to retry_max, then retry.
+  std::chrono::milliseconds retry_initial{1000};
+  std::chrono::milliseconds retry_max{30000};
+};
+
+/// Owns a Store on a writer thread (stage: store; owner: the daemon or `bannin replay`).
+///
+/// Thread-safety: push, push_wait, flush, flush_for, set_size_limit and every counter may be
+/// called from any thread at any time; only the writer thread touches the Store. push()
+/// never blocks on I/O: when `capacity` items are waiting the item is dropped and counted
+/// (`dropped()`), as every queue in bannin; push_wait() waits up to its limit for room.
+///
+/// Failures: an item SQLite refuses on its own (an action for no decision, a state change
+/// of an unknown decision) is counted in failed() and the rest of its batch commits. A
+/// storage failure (disk full, I/O error, lock timeout) rolls the whole transaction back;
+/// the batch is kept and retried with backoff, healthy() is false and last_error() says why
+/// until a commit succeeds. Meanwhile pushes are accepted up to capacity. At destruction a
+/// failing batch gets one last attempt; what still cannot be written is counted in failed().
 class StoreWriter {
  public:
-  using Item = std::variant<FindingRow, DecisionRow, StateChange>;
-  StoreWriter(std::unique_ptr<Store> store, std::size_t capacity = 65536,
-              std::size_t batch = 1024);
-  ~StoreWriter();  ///< drains the queue and commits
+  using Item = std::variant<FindingRow, DecisionRow, StateChange, ActionRow, CheckpointRow>;
+  StoreWriter(std::unique_ptr<Store> store, std::size_t capacity = 65536, std::size_t batch = 1024);
+  StoreWriter(std::unique_ptr<Store> store, const WriterOptions& options);
+  ~StoreWriter();  ///< commits what is queued (one last attempt when failing) and stops
+  StoreWriter(const StoreWriter&) = delete;
+  StoreWriter& operator=(const StoreWriter&) = delete;
+
+  /// Queues the item; false (dropped, counted) when `capacity` items are waiting.
   bool push(Item item);
-  void flush();  ///< blocks until everything pushed so far is committed
+  /// As push, but waits up to max_wait for room before dropping.
+  bool push_wait(Item item, std::chrono::milliseconds max_wait);
+  /// Commits everything pushed so far (in checkpoint mode too) and waits for it. Returns
+  /// true when all of it is committed (or refused row by row); false as soon as a commit
+  /// attempt fails (a failing store is retried at once for a flush): the items stay queued and
+  /// are retried with backoff, healthy() is false and last_error() says why.
+  bool flush();
+  /// As flush, waiting at most max_wait (false on timeout too).
+  [[nodiscard]] bool flush_for(std::chrono::milliseconds max_wait);
+  /// Switches WriterOptions::commit_at_checkpoints (takes effect for the next transaction).
+  void set_commit_at_checkpoints(bool on);
+  /// Store::set_size_limit, applied on the writer thread before its next attempt (which it
+  /// triggers at once).
+  void set_size_limit(std::uint64_t bytes);
+
+  [[nodiscard]] std::size_t depth() const;  ///< accepted, not yet committed
+  [[nodiscard]] std::size_t capacity() const noexcept { return options_.capacity; }
   [[nodiscard]] std::uint64_t written() const;
   [[nodiscard]] std::uint64_t dropped() const;
-  [[nodiscard]] std::uint64_t failed() const;  ///< items SQLite refused (disk full …)
+  [[nodiscard]] std::uint64_t failed() const;   ///< items refused, or lost at shutdown
+  [[nodiscard]] std::uint64_t retries() const;  ///< failed commit attempts
+  [[nodiscard]] std::uint64_t commits() const;
+  [[nodiscard]] std::uint64_t early_commits() const;
+  [[nodiscard]] bool healthy() const;
   [[nodiscard]] std::string last_error() const;
 
  private:
+  struct Attempt {
+    bool ok = false;
+    std::uint64_t written = 0, refused = 0;
+    std::string error;  ///< the storage failure, or the last refusal
+  };
   void run();
+  Attempt write_batch(std::vector<Item>& batch);
+  bool ready_locked() const;
+  std::size_t take_count_locked(bool& early) const;
+
   std::unique_ptr<Store> store_;
-  std::size_t capacity_, batch_;
+  WriterOptions options_;
   mutable std::mutex mu_;
-  std::condition_variable cv_, done_cv_;
+  std::condition_variable cv_;       // wakes the writer
+  std::condition_variable done_cv_;  // wakes flush() and push_wait()
   std::deque<Item> queue_;
   bool stop_ = false;
-  std::uint64_t pushed_ = 0, written_ = 0, dropped_ = 0, failed_ = 0;
+  std::uint64_t pushed_ = 0;           // items accepted (the n-th has sequence number n)
+  std::uint64_t taken_ = 0;            // items taken from the queue by the writer
+  std::uint64_t done_ = 0;             // items committed, refused or lost
+  std::uint64_t last_checkpoint_ = 0;  // sequence number of the last CheckpointRow accepted
+  std::uint64_t flush_to_ = 0;         // flush() wants everything up to here committed
+  bool retry_now_ = false;             // cut the backoff short (flush, new size limit)
+  std::uint64_t written_ = 0, dropped_ = 0, failed_ = 0, retries_ = 0, commits_ = 0,
+                early_commits_ = 0;
+  bool healthy_ = true;
   std::string last_error_;
+  std::optional<std::uint64_t> size_limit_;  // to apply on the writer thread
   std::thread thread_;
 };
 

@@ -235,5 +235,70 @@ TEST(FileTail, ManyRotationsUnderLoad) {
   EXPECT_EQ(got, expect(0, next));
 }
 
+// A poll delivers at most max_lines; the rest comes with the next polls, in order.
+TEST(FileTail, BudgetedPollsDeliverEverythingInOrder) {
+  Dir d;
+  auto path = d.p / "a.log";
+  Writer w(path);
+  w.write(lines(0, 1000));
+  FileTail t(path.string());
+  std::vector<std::string> got;
+  int polls = 0;
+  do {
+    std::size_t n = t.poll([&](const model::Record& r) { got.emplace_back(r.bytes); }, 7);
+    ASSERT_LE(n, 7u);
+    ++polls;
+  } while (t.more());
+  EXPECT_EQ(got, expect(0, 1000));
+  EXPECT_EQ(polls, 143);  // 142 full polls of 7, then 6 lines
+}
+
+// The daemon's pattern: small polls, and a "crash" (a new FileTail from the last checkpoint)
+// every few polls, across rename rotations. Every line exactly once, in order.
+TEST(FileTail, BudgetedPollsWithRestartsAcrossRotation) {
+  Dir d;
+  auto path = d.p / "a.log";
+  auto w = std::make_unique<Writer>(path);
+  auto t = std::make_unique<FileTail>(path.string());
+  std::vector<std::string> got;
+  int next = 0;
+  for (int round = 0; round < 30; ++round) {
+    w->write(lines(next, next + 25));
+    next += 25;
+    if (round % 5 == 4) {
+      fs::rename(path, d.p / "a.log.1");
+      w = std::make_unique<Writer>(path);
+    }
+    // 10 polls of 3 lines keep up with 25 lines a round; a restart may fall mid-file, mid-
+    // rotation (the rest of the renamed file is found as a.log.1) or mid-line.
+    for (int k = 0; k < 10; ++k) {
+      t->poll([&](const model::Record& r) { got.emplace_back(r.bytes); }, 3);
+    }
+    if (round % 2 == 1) t = std::make_unique<FileTail>(path.string(), t->checkpoint());
+  }
+  do {
+    t->poll([&](const model::Record& r) { got.emplace_back(r.bytes); }, 3);
+  } while (t->more());
+  t->poll([&](const model::Record& r) { got.emplace_back(r.bytes); });
+  EXPECT_EQ(got, expect(0, next));
+}
+
+// `tail -f` start: only lines written after the checkpoint; a partial last line is read
+// whole once finished.
+TEST(FileTail, CheckpointAtEndSkipsHistory) {
+  Dir d;
+  auto path = d.p / "a.log";
+  Writer w(path);
+  w.write("old 1\nold 2\npart");
+  auto cp = FileTail::checkpoint_at_end(path.string());
+  ASSERT_TRUE(cp.has_value());
+  EXPECT_EQ(cp->offset, 12u);
+  FileTail t(path.string(), cp);
+  EXPECT_TRUE(poll_all(t).empty());
+  w.write("ial\nnew\n");
+  EXPECT_EQ(poll_all(t), (std::vector<std::string>{"partial", "new"}));
+  EXPECT_FALSE(FileTail::checkpoint_at_end((d.p / "missing.log").string()).has_value());
+}
+
 }  // namespace
 }  // namespace bannin::source

@@ -1,36 +1,21 @@
 // Store on real SQLite files: migrations (fresh, idempotent, refusing a newer file),
 // findings with evidence, decisions with their state history, retention, and the writer
 // thread's batched commits.
-#include <gtest/gtest.h>
-#include <sqlite3.h>
-
 #include <cstdio>
 #include <filesystem>
 
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
 #include <bannin/store/store.h>
+
+#include "store_test_util.h"
 
 namespace bannin::store {
 namespace {
 
-std::string temp_db(const char* name) {
-  std::string p = ::testing::TempDir() + name;
-  std::filesystem::remove(p);
-  std::filesystem::remove(p + "-wal");
-  std::filesystem::remove(p + "-shm");
-  return p;
-}
-
-DecisionRow deny(const std::string& ip, core::TimeNs ts) {
-  DecisionRow d;
-  d.ts = ts;
-  d.rule = "web.wp_login.bruteforce";
-  d.action = "deny";
-  d.scope = "ip";
-  d.target_json = "{\"ip\":\"" + ip + "\"}";
-  d.ttl_s = 3600;
-  d.reason = "12 failed logins";
-  return d;
-}
+using testing::deny;
+using testing::temp_db;
 
 TEST(Store, MigratesAndPersists) {
   std::string path = temp_db("a.db");
@@ -38,7 +23,10 @@ TEST(Store, MigratesAndPersists) {
     auto s = Store::open(path);
     ASSERT_TRUE(s) << s.error().message;
     EXPECT_EQ((*s)->schema_version(), Store::kSchemaVersion);
-    FindingRow f{1000, "web.scanner.probe_paths", "{\"src_ip\":\"192.0.2.1\"}", "{\"count()\":3}",
+    FindingRow f{1000,
+                 "web.scanner.probe_paths",
+                 "{\"src_ip\":\"192.0.2.1\"}",
+                 "{\"count()\":3}",
                  {"line one", "line \"two\"", "line three"}};
     auto fid = (*s)->add_finding(f);
     ASSERT_TRUE(fid) << fid.error().message;
@@ -102,7 +90,8 @@ TEST(StoreWriter, BatchedWritesFromAnotherThread) {
     ASSERT_TRUE(s);
     StoreWriter w(std::move(*s), 1u << 20, 512);
     for (int i = 0; i < 20000; ++i) {
-      ASSERT_TRUE(w.push(deny("10.0." + std::to_string(i / 256) + "." + std::to_string(i % 256), i)));
+      ASSERT_TRUE(
+          w.push(deny("10.0." + std::to_string(i / 256) + "." + std::to_string(i % 256), i)));
     }
     w.push(StateChange{1, 99, "revoked", "by admin"});
     w.push(StateChange{999999, 99, "revoked", "no such decision"});  // refused, counted

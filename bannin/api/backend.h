@@ -1,0 +1,34 @@
+// api::Backend: what the HTTP API asks of the running daemon. The daemon (app/) implements
+// it; the API server (api/server.h) only turns HTTP requests into these calls and their
+// results into responses, so the API can be tested against any Backend, and the daemon
+// never sees HTTP. Every method may be called from the API's worker threads at any time
+// while the daemon runs: implementations lock what they read.
+#pragma once
+
+#include <string>
+
+#include <bannin/core/result.h>
+#include <bannin/decide/decision.h>
+
+namespace bannin::api {
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  /// GET /api/v1/status: one JSON object (schema in docs/api.md): daemon (version, mode,
+  /// started, uptime_s, config), sources [{id, kind, origin, state, lines, rate_1m,
+  /// errors, dropped, missing}], queues [{name, depth, capacity, dropped}], store
+  /// {path, ok, last_error, written, failed, dropped}, decisions {in_force, proposed, ...}.
+  virtual std::string status_json() = 0;
+  /// GET /api/v1/decisions?state=S: a JSON array of decisions (store rows), newest first.
+  virtual core::Result<std::string> decisions_json(const std::string& state) = 0;
+  /// POST /api/v1/decisions: a manual decision (origin "person"); returns its JSON row.
+  virtual core::Result<std::string> add_decision(const decide::Decision& d) = 0;
+  /// DELETE /api/v1/decisions/{target}: revokes every decision in force for that exact
+  /// target ("192.0.2.7", "2001:db8::/48"); returns how many were revoked.
+  virtual core::Result<int> revoke(const std::string& target, const std::string& note) = 0;
+  /// GET /metrics: Prometheus text exposition format.
+  virtual std::string metrics_text() = 0;
+};
+
+}  // namespace bannin::api

@@ -1,0 +1,277 @@
+#include <array>
+#include <chrono>
+#include <exception>
+#include <utility>
+
+#include <bannin/api/decision_request.h>
+#include <bannin/api/router.h>
+#include <bannin/core/ip_address.h>
+#include <bannin/core/json_writer.h>
+
+namespace bannin::api {
+namespace {
+
+constexpr std::string_view kDecisionsPath = "/api/v1/decisions";
+constexpr std::string_view kMetricsContentType = "text/plain; version=0.0.4";
+constexpr std::array<std::string_view, 6> kStates = {"",        "proposed", "active",
+                                                     "expired", "revoked",  "failed"};
+
+core::TimeNs system_now() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+HttpResponse json_response(int status, std::string body) {
+  HttpResponse r;
+  r.status = status;
+  if (body.empty() || body.back() != '\n') body.push_back('\n');
+  r.body = std::move(body);
+  return r;
+}
+
+HttpResponse from_backend_error(const core::Error& e) {
+  return error_response(status_for_backend_error(e.code), e.code.empty() ? "internal" : e.code,
+                        e.message.empty() ? "the daemon refused the request" : e.message);
+}
+
+bool has_control(std::string_view s) {
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7F) return true;
+  }
+  return false;
+}
+
+/// The media type of a Content-Type value, lower-cased, without parameters and spaces.
+std::string media_type(std::string_view ct) {
+  std::string out;
+  for (char c : ct.substr(0, ct.find(';'))) {
+    if (c == ' ' || c == '\t') continue;
+    out.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
+  }
+  return out;
+}
+
+/// True when method is one of the comma-separated names in allow ("GET, HEAD").
+bool method_allowed(std::string_view allow, std::string_view method) {
+  while (!allow.empty()) {
+    const auto comma = allow.find(',');
+    std::string_view name = allow.substr(0, comma);
+    while (!name.empty() && name.front() == ' ') name.remove_prefix(1);
+    if (name == method) return true;
+    if (comma == std::string_view::npos) break;
+    allow.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
+bool is_loopback(const core::IpAddress& ip) {
+  if (ip.is_v4()) return (ip.v4() >> 24) == 127;
+  return ip == *core::IpAddress::parse("::1");
+}
+
+}  // namespace
+
+HttpResponse error_response(int status, std::string_view code, std::string_view message,
+                            std::string_view field, std::optional<std::size_t> offset) {
+  std::string body;
+  core::JsonObjectWriter outer(body);
+  outer.key("error");
+  core::JsonObjectWriter inner(body);
+  inner.string("code", code);
+  inner.string("message", message);
+  if (!field.empty()) inner.string("field", field);
+  if (offset) inner.integer("offset", static_cast<std::int64_t>(*offset));
+  inner.close();
+  outer.close();
+  return json_response(status, std::move(body));
+}
+
+int status_for_backend_error(std::string_view code) noexcept {
+  if (code == "invalid_argument" || code == "invalid_field" || code == "missing_field" ||
+      code.substr(0, 4) == "bad_") {
+    return 400;
+  }
+  if (code == "not_found") return 404;
+  if (code == "conflict" || code == "allowlisted") return 409;
+  if (code == "unavailable" || code == "busy" || code == "store_busy") return 503;
+  return 500;
+}
+
+bool token_matches(std::string_view expected, std::string_view given) noexcept {
+  // Walk the given text fully whatever its content; the expected length leaks, which is
+  // fine for a random token (and unavoidable without hashing both sides).
+  unsigned diff = expected.size() == given.size() ? 0U : 1U;
+  for (std::size_t i = 0; i < given.size(); ++i) {
+    const auto e =
+        expected.empty() ? 0U : static_cast<unsigned char>(expected[i % expected.size()]);
+    diff |= e ^ static_cast<unsigned char>(given[i]);
+  }
+  return diff == 0 && !expected.empty();
+}
+
+bool host_is_loopback(std::string_view host) noexcept {
+  std::string_view name = host;
+  if (!name.empty() && name.front() == '[') {
+    const auto close = name.find(']');
+    if (close == std::string_view::npos) return false;
+    name = name.substr(1, close - 1);
+  } else {
+    // "::1" and a bare IPv6 literal hold colons; try the whole text first.
+    if (auto ip = core::IpAddress::parse(name); ip && is_loopback(*ip)) return true;
+    const auto colon = name.rfind(':');
+    if (colon != std::string_view::npos) name = name.substr(0, colon);
+  }
+  if (name == "localhost" || name == "localhost.") return true;
+  auto ip = core::IpAddress::parse(name);
+  return ip && is_loopback(*ip);
+}
+
+Router::Router(Backend& backend, RouterOptions options)
+    : backend_(backend), options_(std::move(options)) {
+  if (!options_.now) options_.now = system_now;
+}
+
+HttpResponse Router::handle(const HttpRequest& request) const {
+  // Every worker catches here: a throwing Backend costs one 500, never the daemon.
+  try {
+    return dispatch(request);
+  } catch (const std::exception& e) {
+    return error_response(500, "internal", std::string("internal error: ") + e.what());
+  } catch (...) {
+    return error_response(500, "internal", "internal error");
+  }
+}
+
+HttpResponse Router::dispatch(const HttpRequest& request) const {
+  const std::string& path = request.path;
+  std::string_view method = request.method;
+  if (method == "HEAD") method = "GET";
+
+  if (options_.loopback_host_only && !request.host.empty() && !host_is_loopback(request.host)) {
+    return error_response(403, "forbidden_host",
+                          "this API answers only requests addressed to a loopback address or "
+                          "localhost");
+  }
+  if (path != "/health" && !options_.token.empty()) {
+    constexpr std::string_view kBearer = "Bearer ";
+    const std::string_view auth = request.authorization;
+    const bool ok = auth.size() > kBearer.size() && auth.substr(0, kBearer.size()) == kBearer &&
+                    token_matches(options_.token, auth.substr(kBearer.size()));
+    if (!ok) {
+      auto r = error_response(401, "unauthorized",
+                              auth.empty() ? "this API needs a token: send Authorization: "
+                                             "Bearer TOKEN (bannin --token, api.token)"
+                                           : "the token is not the one the daemon was given");
+      r.challenge = true;
+      return r;
+    }
+  }
+
+  // Route first by path, so a known path with the wrong method is a 405 naming the allowed ones.
+  std::string_view allow;
+  std::string_view target;  // DELETE /api/v1/decisions/{target}
+  if (path == "/health" || path == "/metrics" || path == "/api/v1/status") {
+    allow = "GET, HEAD";
+  } else if (path == kDecisionsPath) {
+    allow = "GET, HEAD, POST, DELETE";
+  } else if (path.size() > kDecisionsPath.size() + 1 &&
+             std::string_view(path).substr(0, kDecisionsPath.size() + 1) == "/api/v1/decisions/") {
+    allow = "DELETE";
+    target = std::string_view(path).substr(kDecisionsPath.size() + 1);
+  } else {
+    return error_response(404, "not_found", "no such endpoint: " + path.substr(0, 200));
+  }
+  if (!method_allowed(allow, method)) {
+    auto r = error_response(405, "method_not_allowed",
+                            std::string(request.method.substr(0, 16)) + " is not allowed on " +
+                                path.substr(0, 200) + " (allowed: " + std::string(allow) + ")");
+    r.allow = std::string(allow);
+    return r;
+  }
+
+  if (path == "/health") return json_response(200, "{\"ok\":true}");
+  if (path == "/metrics") {
+    HttpResponse r;
+    r.content_type = std::string(kMetricsContentType);
+    r.body = backend_.metrics_text();
+    return r;
+  }
+  if (path == "/api/v1/status") return json_response(200, backend_.status_json());
+  if (method == "POST") return add_decision(request);
+  if (method == "DELETE") return revoke(request, target);
+
+  // GET /api/v1/decisions
+  std::string state;
+  if (auto it = request.query.find("state"); it != request.query.end()) state = it->second;
+  bool known = false;
+  for (auto s : kStates) known = known || state == s;
+  if (!known) {
+    return error_response(400, "invalid_field",
+                          "state: must be one of proposed, active, expired, revoked, failed",
+                          "state");
+  }
+  auto rows = backend_.decisions_json(state);
+  if (!rows) return from_backend_error(rows.error());
+  return json_response(200, std::move(*rows));
+}
+
+HttpResponse Router::add_decision(const HttpRequest& request) const {
+  // A browser can POST text/plain across origins without asking first; application/json
+  // needs a CORS preflight this API never grants.
+  if (media_type(request.content_type) != "application/json") {
+    return error_response(415, "unsupported_media_type",
+                          "send the decision as Content-Type: application/json");
+  }
+  RequestErrorDetail detail;
+  auto d = parse_decision_request(request.body, options_.now(), &detail);
+  if (!d)
+    return error_response(400, d.error().code, d.error().message, detail.field, detail.offset);
+  auto row = backend_.add_decision(*d);
+  if (!row) return from_backend_error(row.error());
+  return json_response(201, std::move(*row));
+}
+
+HttpResponse Router::revoke(const HttpRequest& request, std::string_view path_target) const {
+  std::string_view text = path_target;
+  const auto q = request.query.find("target");
+  if (q != request.query.end()) {
+    if (!path_target.empty() && q->second != path_target) {
+      return error_response(400, "invalid_field",
+                            "target: given both in the path and as ?target=, and they differ",
+                            "target");
+    }
+    text = q->second;
+  }
+  if (text.empty()) {
+    return error_response(400, "missing_field",
+                          "target: say what to revoke: DELETE /api/v1/decisions/{target} or "
+                          "?target=",
+                          "target");
+  }
+  auto canonical = canonical_target(text, "", "target");
+  if (!canonical)
+    return error_response(400, canonical.error().code, canonical.error().message, "target");
+  std::string note = "revoked through the API";
+  if (auto n = request.query.find("note"); n != request.query.end()) {
+    if (n->second.size() > kMaxReasonBytes || has_control(n->second)) {
+      return error_response(400, "invalid_field",
+                            "note: at most 1024 bytes, without control characters", "note");
+    }
+    if (!n->second.empty()) note = n->second;
+  }
+  auto revoked = backend_.revoke(*canonical, note);
+  if (!revoked) return from_backend_error(revoked.error());
+  if (*revoked == 0) {
+    return error_response(404, "not_in_force", "no decision in force for " + *canonical, "target");
+  }
+  std::string body;
+  core::JsonObjectWriter o(body);
+  o.string("target", *canonical);
+  o.integer("revoked", *revoked);
+  o.close();
+  return json_response(200, std::move(body));
+}
+
+}  // namespace bannin::api

@@ -1,0 +1,68 @@
+// api::Server: the daemon's loopback HTTP+JSON API (stage api). It binds one address, serves
+// the routes of api::Router on a small pool of its own worker threads and calls the Backend
+// from them; it never touches the pipeline itself. A token is optional on a loopback
+// address and required on any other. Owned by the daemon (app/); start() and stop() are
+// called from the thread that owns it, port() and url() from any thread after start().
+// cpp-httplib stays behind the pointer to Impl, out of this header.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <bannin/api/backend.h>
+#include <bannin/core/result.h>
+#include <bannin/core/time.h>
+
+namespace bannin::api {
+
+/// A listen address: "127.0.0.1:8730", "[::1]:8730", "0.0.0.0:8730" (IP literals only).
+struct ListenAddress {
+  std::string host;  ///< canonical IP text without brackets ("::1")
+  int port = 0;      ///< 0 = any free port
+  bool v6 = false;
+  bool loopback = false;
+  /// "127.0.0.1:8730" / "[::1]:8730"; with the given port instead when port >= 0.
+  [[nodiscard]] std::string text(int port_override = -1) const;
+};
+
+/// Error code "bad_listen_address", with a message saying what a listen address looks like.
+core::Result<ListenAddress> parse_listen_address(std::string_view text);
+
+struct ServerOptions {
+  std::string listen = "127.0.0.1:8730";  ///< config key api.listen
+  std::string token;                      ///< api.token; required when listen is not loopback
+  std::size_t max_body = 64 * 1024;       ///< larger request bodies get 413
+  int threads = 2;                        ///< worker threads (one request each at a time)
+  int timeout_s = 5;                      ///< read/write timeout per connection
+  std::function<core::TimeNs()> now;      ///< clock for manual decisions; empty = system
+};
+
+class Server {
+ public:
+  using Options = ServerOptions;
+  /// The backend must outlive the server.
+  Server(Options options, Backend& backend);
+  ~Server();  ///< stops and joins
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  /// Binds and starts serving on the server's own threads; returns once requests are being
+  /// answered. Called once per Server (also when it failed). Errors (code): bad_listen_address, token_required, bad_token, in_use,
+  /// address_unavailable, permission_denied, listen_failed, already_started.
+  core::Result<bool> start();
+  /// Stops accepting, finishes the requests in progress and joins. Idempotent.
+  void stop();
+  /// The bound port (the real one when the options said port 0); 0 before start().
+  [[nodiscard]] int port() const noexcept;
+  /// "http://127.0.0.1:PORT" / "http://[::1]:PORT", for clients and logs.
+  [[nodiscard]] std::string url() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace bannin::api

@@ -1,0 +1,370 @@
+#include <algorithm>
+#include <cstddef>
+#include <cstdio>
+#include <initializer_list>
+#include <optional>
+#include <utility>
+
+#include <bannin/api/json_value.h>
+#include <bannin/api/status_text.h>
+
+namespace bannin::api {
+namespace {
+
+constexpr std::size_t kMaxLatest = 10;
+constexpr std::size_t kMaxCell = 120;
+
+/// Text from the daemon made safe for a terminal: C0/C1 control characters (escape
+/// sequences) become '?', and very long values are cut.
+std::string clean(std::string_view s) {
+  std::string out;
+  std::size_t shown = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto u = static_cast<unsigned char>(s[i]);
+    if ((u & 0xC0U) != 0x80U && ++shown > kMaxCell) {
+      out += "…";
+      break;
+    }
+    if (u < 0x20 || u == 0x7F) {
+      out.push_back('?');
+    } else if (u == 0xC2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) >= 0x80 &&
+               static_cast<unsigned char>(s[i + 1]) <= 0x9F) {
+      out.push_back('?');  // U+0080..U+009F, e.g. CSI
+      ++i;
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
+
+std::optional<std::int64_t> int_of(const JsonValue* v) {
+  if (!v) return std::nullopt;
+  if (auto i = v->integer()) return i;
+  if (auto d = v->number(); d && *d >= -9e18 && *d <= 9e18) return static_cast<std::int64_t>(*d);
+  return std::nullopt;
+}
+
+std::string text_of(const JsonValue* v) {
+  if (!v) return "-";
+  if (const std::string* s = v->string()) return s->empty() ? "-" : clean(*s);
+  if (auto i = v->integer()) return std::to_string(*i);
+  if (auto d = v->number()) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.1f", *d);
+    return buf;
+  }
+  if (auto b = v->boolean()) return *b ? "yes" : "no";
+  return "-";
+}
+
+std::string rate_of(const JsonValue* v) {
+  if (!v || !v->number()) return "-";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.1f", *v->number());
+  return buf;
+}
+
+/// Width on a terminal, counting code points (good enough for names and paths).
+std::size_t width(std::string_view s) {
+  std::size_t n = 0;
+  for (char c : s) n += (static_cast<unsigned char>(c) & 0xC0U) != 0x80U ? 1 : 0;
+  return n;
+}
+
+/// Aligned columns; `right[i]` right-aligns column i (numbers). The last column is not padded.
+void table(std::string& out, const std::vector<std::string>& header,
+           const std::vector<std::vector<std::string>>& rows, const std::vector<bool>& right) {
+  std::vector<std::size_t> w(header.size(), 0);
+  for (std::size_t c = 0; c < header.size(); ++c) w[c] = width(header[c]);
+  for (const auto& r : rows) {
+    for (std::size_t c = 0; c < r.size() && c < w.size(); ++c) w[c] = std::max(w[c], width(r[c]));
+  }
+  const auto line = [&](const std::vector<std::string>& cells) {
+    std::string l = "  ";
+    for (std::size_t c = 0; c < cells.size() && c < w.size(); ++c) {
+      const std::size_t pad = w[c] - width(cells[c]);
+      const bool last = c + 1 == cells.size();
+      if (right[c]) l.append(pad, ' ');
+      l += cells[c];
+      if (!right[c] && !last) l.append(pad, ' ');
+      if (!last) l += "  ";
+    }
+    while (!l.empty() && l.back() == ' ') l.pop_back();
+    out += l;
+    out += '\n';
+  };
+  line(header);
+  for (const auto& r : rows) line(r);
+}
+
+std::string target_of(const JsonValue& d) {
+  const JsonValue* t = d.find("target");
+  if (t && t->string()) return clean(*t->string());
+  std::string out;
+  const JsonValue* holder = t && t->is_object() ? t : &d;
+  for (const char* key : {"ip", "prefix", "vhost", "path"}) {
+    const JsonValue* v = holder->find(key);
+    if (v && v->string() && !v->string()->empty()) {
+      if (!out.empty()) out += ' ';
+      out += clean(*v->string());
+    }
+  }
+  return out.empty() ? "-" : out;
+}
+
+/// "ip 2, prefix 1" from {"ip":2,"prefix":1}: the scalar members of an object, except those
+/// named in skip (shown elsewhere). "" when there are none.
+std::string counts_of(const JsonValue* obj, std::initializer_list<std::string_view> skip = {}) {
+  if (!obj || !obj->is_object()) return "";
+  std::string out;
+  for (std::size_t i = 0; i < obj->size(); ++i) {
+    const JsonValue& v = obj->items()[i];
+    if (v.is_object() || v.is_array() || v.is_null()) continue;
+    bool skipped = false;
+    for (auto k : skip) skipped = skipped || obj->keys()[i] == k;
+    if (skipped) continue;
+    if (!out.empty()) out += ", ";
+    out += clean(obj->keys()[i]) + " " + text_of(&v);
+  }
+  return out;
+}
+
+void render_daemon(std::string& out, const JsonValue* daemon) {
+  if (!daemon || !daemon->is_object()) {
+    out += "bannin daemon: -\n";
+    return;
+  }
+  out += "bannin " + text_of(daemon->find("version")) + ", " + text_of(daemon->find("mode")) +
+         " mode, up ";
+  auto up = int_of(daemon->find("uptime_s"));
+  out += up ? format_duration(*up) : "-";
+  const JsonValue* started = daemon->find("started");
+  if (started && started->string()) out += " (since " + text_of(started) + ")";
+  out += '\n';
+  out += "config: " + text_of(daemon->find("config"));
+  if (auto more = counts_of(daemon, {"version", "mode", "uptime_s", "started", "config"});
+      !more.empty()) {
+    out += ", " + more;
+  }
+  out += '\n';
+}
+
+void render_sources(std::string& out, const JsonValue* sources,
+                    std::vector<std::string>& problems) {
+  out += "\nSources\n";
+  if (!sources || !sources->is_array()) {
+    out += "  -\n";
+    return;
+  }
+  if (sources->size() == 0) {
+    out += "  none configured\n";
+    return;
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const JsonValue& s : sources->items()) {
+    const std::string id = text_of(s.find("id"));
+    std::string note;
+    // "missing": since when (RFC 3339 text), or true/false.
+    const JsonValue* missing = s.find("missing");
+    if (missing && missing->string() && !missing->string()->empty()) {
+      note = "missing since " + text_of(missing);
+    } else if (missing && missing->boolean() && *missing->boolean()) {
+      note = "missing";
+    }
+    if (const JsonValue* n = s.find("note"); n && n->string() && !n->string()->empty()) {
+      note += (note.empty() ? "" : "; ") + text_of(n);
+    }
+    rows.push_back({id, text_of(s.find("kind")), text_of(s.find("origin")),
+                    text_of(s.find("state")), text_of(s.find("lines")), rate_of(s.find("rate_1m")),
+                    text_of(s.find("dropped")), text_of(s.find("errors")), note});
+    if (auto e = int_of(s.find("errors")); e && *e > 0) {
+      problems.push_back("source " + id + ": " + std::to_string(*e) + " errors");
+    }
+    if (auto d = int_of(s.find("dropped")); d && *d > 0) {
+      problems.push_back("source " + id + ": " + std::to_string(*d) + " lines dropped");
+    }
+    if (auto d = int_of(s.find("dropped_kernel")); d && *d > 0) {
+      problems.push_back("source " + id + ": " + std::to_string(*d) + " dropped by the kernel");
+    }
+    const std::string state = text_of(s.find("state"));
+    if (state == "failed" || state == "error") {
+      std::string why = text_of(s.find("last_error"));
+      problems.push_back("source " + id + ": " + state + (why == "-" ? "" : " (" + why + ")"));
+    }
+  }
+  table(out, {"ID", "KIND", "ORIGIN", "STATE", "LINES", "LINES/S 1m", "DROPPED", "ERRORS", ""},
+        rows, {false, false, false, false, true, true, true, true, false});
+}
+
+void render_queues(std::string& out, const JsonValue* queues, std::vector<std::string>& problems) {
+  out += "\nQueues\n";
+  if (!queues || !queues->is_array()) {
+    out += "  -\n";
+    return;
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const JsonValue& q : queues->items()) {
+    const std::string name = text_of(q.find("name"));
+    rows.push_back({name, text_of(q.find("depth")) + "/" + text_of(q.find("capacity")),
+                    text_of(q.find("dropped"))});
+    if (auto d = int_of(q.find("dropped")); d && *d > 0) {
+      problems.push_back("queue " + name + ": " + std::to_string(*d) + " dropped");
+    }
+  }
+  table(out, {"NAME", "DEPTH/CAPACITY", "DROPPED"}, rows, {false, true, true});
+}
+
+void render_store(std::string& out, const JsonValue* store, std::vector<std::string>& problems) {
+  out += "\nStore\n";
+  if (!store || !store->is_object()) {
+    out += "  -\n";
+    return;
+  }
+  const JsonValue* ok = store->find("ok");
+  const std::string last_error = text_of(store->find("last_error"));
+  std::string health = "-";
+  if (ok && ok->boolean()) {
+    if (*ok->boolean()) {
+      health = last_error == "-" ? "ok" : "ok (last error: " + last_error + ")";
+    } else {
+      health = "NOT OK: " + (last_error == "-" ? std::string("no error text") : last_error);
+      problems.push_back("store: " + (last_error == "-" ? std::string("not ok") : last_error));
+    }
+  }
+  out += "  " + text_of(store->find("path")) + ": " + health + "\n";
+  out += "  rows written " + text_of(store->find("written")) + ", failed " +
+         text_of(store->find("failed")) + ", dropped " + text_of(store->find("dropped")) + "\n";
+  if (auto f = int_of(store->find("failed")); f && *f > 0) {
+    problems.push_back("store: " + std::to_string(*f) + " rows failed");
+  }
+  if (auto d = int_of(store->find("dropped")); d && *d > 0) {
+    problems.push_back("store: " + std::to_string(*d) + " rows dropped");
+  }
+}
+
+/// How long a decision has left: "until T" (expires), "expires in 59m" (expires_in_s), or
+/// "for 1h" (its ttl_s).
+std::string how_long(const JsonValue& d) {
+  if (const JsonValue* e = d.find("expires"); e && e->string()) return "until " + text_of(e);
+  if (auto in = int_of(d.find("expires_in_s"))) return "expires in " + format_duration(*in);
+  if (auto t = int_of(d.find("ttl_s"))) return "for " + format_duration(*t);
+  return "-";
+}
+
+void render_decisions(std::string& out, const JsonValue* decisions,
+                      std::vector<std::string>& problems) {
+  out += "\nDecisions\n";
+  if (!decisions || !decisions->is_object()) {
+    out += "  -\n";
+    return;
+  }
+  out += "  in force: " + text_of(decisions->find("in_force"));
+  if (auto s = counts_of(decisions->find("by_scope")); !s.empty()) out += " (" + s + ")";
+  if (const JsonValue* a = decisions->find("active")) out += "; active: " + text_of(a);
+  out += "; proposed: " + text_of(decisions->find("proposed")) + "\n";
+  if (auto s = counts_of(decisions->find("by_state")); !s.empty()) out += "  by state: " + s + "\n";
+  if (auto s = counts_of(decisions, {"in_force", "active", "proposed"}); !s.empty()) {
+    out += "  counters: " + s + "\n";
+  }
+  if (auto f = int_of(decisions->find("failed")); f && *f > 0) {
+    problems.push_back("decisions: " + std::to_string(*f) + " actions failed");
+  }
+  const JsonValue* latest = decisions->find("latest");
+  if (!latest || !latest->is_array() || latest->size() == 0) return;
+  out += "  latest:\n";
+  std::vector<std::string> header = {"ID",    "TIME",   "STATE",    "ACTION",
+                                     "SCOPE", "TARGET", "HOW LONG", "WHY"};
+  std::vector<std::vector<std::string>> rows;
+  for (std::size_t i = 0; i < latest->size() && i < kMaxLatest; ++i) {
+    const JsonValue& d = latest->items()[i];
+    std::string why = text_of(d.find("rule"));
+    if (const JsonValue* r = d.find("reason"); r && r->string() && !r->string()->empty()) {
+      why += ": " + text_of(r);
+    }
+    rows.push_back({text_of(d.find("id")), text_of(d.find("ts")), text_of(d.find("state")),
+                    text_of(d.find("action")), text_of(d.find("scope")), target_of(d), how_long(d),
+                    why});
+  }
+  // A column the daemon sends for no row is left out rather than shown as a column of "-".
+  for (std::size_t c = header.size(); c-- > 0;) {
+    bool any = false;
+    for (const auto& r : rows) any = any || r[c] != "-";
+    if (any) continue;
+    header.erase(header.begin() + static_cast<std::ptrdiff_t>(c));
+    for (auto& r : rows) r.erase(r.begin() + static_cast<std::ptrdiff_t>(c));
+  }
+  if (header.empty()) return;
+  std::string t;
+  table(t, header, rows, std::vector<bool>(header.size(), false));
+  // Indent the table under "latest:".
+  std::size_t start = 0;
+  while (start < t.size()) {
+    const auto nl = t.find('\n', start);
+    out += "  " + t.substr(start, nl - start + 1);
+    start = nl + 1;
+  }
+}
+
+/// Sections this renderer does not know yet (e.g. "detect"): their scalar members on a line,
+/// so a daemon that grows is still shown.
+void render_others(std::string& out, const JsonValue& doc) {
+  for (std::size_t i = 0; i < doc.size(); ++i) {
+    const std::string& key = doc.keys()[i];
+    if (key == "daemon" || key == "sources" || key == "queues" || key == "store" ||
+        key == "decisions" || key == "problems") {
+      continue;
+    }
+    const std::string counts = counts_of(&doc.items()[i]);
+    if (counts.empty()) continue;
+    std::string title = clean(key);
+    if (!title.empty() && title[0] >= 'a' && title[0] <= 'z')
+      title[0] = static_cast<char>(title[0] - 'a' + 'A');
+    out += "\n" + title + "\n  " + counts + "\n";
+  }
+}
+
+}  // namespace
+
+std::string format_duration(std::int64_t s) {
+  if (s < 0) return "-";
+  const auto two = [](std::int64_t a, const char* ua, std::int64_t b, const char* ub) {
+    return std::to_string(a) + ua + (b ? " " + std::to_string(b) + ub : std::string());
+  };
+  if (s < 60) return std::to_string(s) + "s";
+  if (s < 3600) return two(s / 60, "m", s % 60, "s");
+  if (s < 86400) return two(s / 3600, "h", s % 3600 / 60, "m");
+  return two(s / 86400, "d", s % 86400 / 3600, "h");
+}
+
+core::Result<StatusReport> render_status(std::string_view status_json) {
+  auto doc = parse_json(status_json);
+  if (!doc)
+    return core::make_error("bad_status",
+                            "the daemon's status is not JSON: " + doc.error().message);
+  if (!doc->is_object())
+    return core::make_error("bad_status", "the daemon's status is not a JSON object");
+  StatusReport r;
+  render_daemon(r.text, doc->find("daemon"));
+  render_sources(r.text, doc->find("sources"), r.problems);
+  render_queues(r.text, doc->find("queues"), r.problems);
+  render_store(r.text, doc->find("store"), r.problems);
+  render_decisions(r.text, doc->find("decisions"), r.problems);
+  render_others(r.text, *doc);
+  if (const JsonValue* p = doc->find("problems"); p && p->is_array()) {
+    for (const JsonValue& item : p->items()) {
+      const JsonValue* m = item.is_object() ? item.find("message") : &item;
+      r.problems.push_back(text_of(m));
+    }
+  }
+  r.text += "\n";
+  if (r.problems.empty()) {
+    r.text += "No problems.\n";
+  } else {
+    r.text += "Problems\n";
+    for (const auto& p : r.problems) r.text += "  - " + p + "\n";
+  }
+  return r;
+}
+
+}  // namespace bannin::api

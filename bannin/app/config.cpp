@@ -1,0 +1,518 @@
+#include <sys/stat.h>
+#include <yaml-cpp/yaml.h>
+
+#include <cctype>
+#include <cmath>
+#include <functional>
+
+#include <bannin/app/config.h>
+
+#ifndef BANNIN_SHARE_DIR
+#define BANNIN_SHARE_DIR "/usr/share/bannin"
+#endif
+
+namespace bannin::app {
+namespace {
+
+#include <bannin/app/default_config.inc>  // kDefaultConfig: config/bannin.yaml, generated
+
+std::string where(const std::string& origin, const YAML::Node& n) {
+  if (!n.IsDefined() || n.Mark().is_null()) return origin;
+  return origin + ":" + std::to_string(n.Mark().line + 1) + ":" +
+         std::to_string(n.Mark().column + 1);
+}
+
+// One value with the place it came from: a YAML node, or the text of a -o override.
+struct Value {
+  std::vector<std::string> items;  ///< the scalar, or the list's items
+  bool is_list = false;
+  bool is_map = false;
+  YAML::Node node;                 ///< defined for file values (maps, sources)
+  std::string at;                  ///< file:line:col or "-o key=value"
+  [[nodiscard]] std::string one() const { return items.empty() ? std::string() : items.front(); }
+};
+
+std::vector<std::string> split_list(const std::string& v) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= v.size()) {
+    std::size_t comma = v.find(',', start);
+    std::string item = v.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    while (!item.empty() && item.front() == ' ') item.erase(item.begin());
+    while (!item.empty() && item.back() == ' ') item.pop_back();
+    if (!item.empty()) out.push_back(item);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
+
+class Loader {
+ public:
+  explicit Loader(DaemonConfig& cfg) : cfg_(cfg) {}
+  std::vector<std::string> problems;
+
+  void load_document(const YAML::Node& doc, const std::string& origin) {
+    if (doc.IsNull()) return;
+    if (!doc.IsMap()) {
+      problems.push_back(where(origin, doc) + ": the configuration must be a map of keys");
+      return;
+    }
+    walk(doc, "", origin);
+  }
+
+  void apply_override(const std::string& text) {
+    std::size_t eq = text.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      problems.push_back("-o " + text + ": expected key=value");
+      return;
+    }
+    Value v;
+    v.items = split_list(text.substr(eq + 1));
+    v.is_list = v.items.size() != 1;
+    v.at = "-o " + text;
+    set(text.substr(0, eq), v);
+  }
+
+ private:
+  // Maps are walked into dotted keys; lists and scalars are values.
+  void walk(const YAML::Node& n, const std::string& prefix, const std::string& origin) {
+    for (const auto& kv : n) {
+      std::string k = kv.first.Scalar();
+      std::string key = prefix.empty() ? k : prefix + "." + k;
+      const YAML::Node& val = kv.second;
+      Value v;
+      v.node = val;
+      v.at = where(origin, kv.first);
+      if (key == "rules" || key == "sources") {
+        v.is_map = val.IsMap();
+        set(key, v);
+        continue;
+      }
+      if (val.IsMap()) {
+        if (is_section(key)) {
+          walk(val, key, origin);
+        } else {
+          problems.push_back(v.at + ": '" + key + "' takes a value, not a map");
+        }
+        continue;
+      }
+      if (val.IsSequence()) {
+        v.is_list = true;
+        for (const auto& item : val) {
+          if (!item.IsScalar()) {
+            problems.push_back(where(origin, item) + ": '" + key + "': list items must be plain values");
+            continue;
+          }
+          v.items.push_back(item.Scalar());
+        }
+      } else if (val.IsScalar()) {
+        v.items.push_back(val.Scalar());
+      } else if (val.IsNull()) {
+        v.is_list = true;  // `key:` with nothing: an empty list / empty value
+      }
+      set(key, v);
+    }
+  }
+
+  static bool is_section(const std::string& key) {
+    static const char* const kSections[] = {"site", "geo", "detect", "store", "store.retention",
+                                            "api", "decide", "decide.repeat",
+                                            "decide.escalate_prefix", "enforce",
+                                            "enforce.nftables", "queues"};
+    for (const char* s : kSections) {
+      if (key == s) return true;
+    }
+    return false;
+  }
+
+  void bad(const Value& v, const std::string& key, const std::string& why) {
+    problems.push_back(v.at + ": " + key + ": " + why);
+  }
+
+  bool scalar(const Value& v, const std::string& key) {
+    if (v.is_list || v.is_map) {
+      bad(v, key, "expected a single value");
+      return false;
+    }
+    return true;
+  }
+
+  template <typename T>
+  void number(const Value& v, const std::string& key, T& out, long long lo, long long hi) {
+    if (!scalar(v, key)) return;
+    const std::string s = v.one();
+    char* end = nullptr;
+    long long x = std::strtoll(s.c_str(), &end, 10);
+    if (s.empty() || end == nullptr || *end != '\0' || x < lo || x > hi) {
+      bad(v, key, "'" + s + "' is not a whole number from " + std::to_string(lo) + " to " +
+                      std::to_string(hi));
+      return;
+    }
+    out = static_cast<T>(x);
+  }
+
+  void boolean(const Value& v, const std::string& key, bool& out) {
+    if (!scalar(v, key)) return;
+    const std::string s = v.one();
+    if (s == "true" || s == "yes" || s == "on") {
+      out = true;
+    } else if (s == "false" || s == "no" || s == "off") {
+      out = false;
+    } else {
+      bad(v, key, "'" + s + "' is not true or false");
+    }
+  }
+
+  void duration(const Value& v, const std::string& key, core::TimeNs& out) {
+    if (!scalar(v, key)) return;
+    if (!parse_duration(v.one(), out)) {
+      bad(v, key, "'" + v.one() + "' is not a duration (e.g. 90s, 15m, 1h, 7d)");
+    }
+  }
+
+  void text(const Value& v, const std::string& key, std::string& out) {
+    if (scalar(v, key)) out = v.one();
+  }
+
+  void list(const Value& v, const std::string& key, std::vector<std::string>& out) {
+    if (v.is_map) {
+      bad(v, key, "expected a list");
+      return;
+    }
+    out = v.items;
+  }
+
+  void set(const std::string& key, const Value& v) {
+    if (key == "mode") {
+      if (!scalar(v, key)) return;
+      if (v.one() == "observe") {
+        cfg_.enforce = false;
+      } else if (v.one() == "enforce") {
+        cfg_.enforce = true;
+      } else {
+        bad(v, key, "'" + v.one() + "' is not observe or enforce");
+      }
+    } else if (key == "site.home_countries") {
+      std::vector<std::string> c;
+      list(v, key, c);
+      cfg_.home_countries.clear();
+      for (auto& code : c) {
+        if (code.size() != 2 || !std::isalpha(static_cast<unsigned char>(code[0])) ||
+            !std::isalpha(static_cast<unsigned char>(code[1]))) {
+          bad(v, key, "'" + code + "' is not a two-letter country code");
+          continue;
+        }
+        for (char& ch : code) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+        cfg_.home_countries.push_back(code);
+      }
+    } else if (key == "geo.database") {
+      text(v, key, cfg_.geo_database);
+    } else if (key == "rule_files") {
+      list(v, key, cfg_.rule_files);
+    } else if (key == "rules") {
+      rules(v);
+    } else if (key.rfind("rules.", 0) == 0 && key.find('.', 6) != std::string::npos) {
+      // -o rules.<id>.<param>=value (the id itself has dots: the parameter is the last part)
+      ruleset::ParamValue pv;
+      pv.items = v.items;
+      pv.is_list = v.is_list;
+      cfg_.rule_overrides[key.substr(6)] = pv;
+    } else if (key == "detect.memory_budget_mb") {
+      number(v, key, cfg_.memory_budget_mb, 1, 1 << 20);
+    } else if (key == "sources") {
+      sources(v);
+    } else if (key == "store.path") {
+      text(v, key, cfg_.store_path);
+      if (cfg_.store_path.empty()) bad(v, key, "must not be empty");
+    } else if (key == "store.retention.findings") {
+      duration(v, key, cfg_.keep_findings);
+    } else if (key == "store.retention.decisions") {
+      duration(v, key, cfg_.keep_decisions);
+    } else if (key == "store.retention.actions") {
+      duration(v, key, cfg_.keep_actions);
+    } else if (key == "api.listen") {
+      text(v, key, cfg_.api_listen);
+    } else if (key == "api.token") {
+      text(v, key, cfg_.api_token);
+    } else if (key == "decide.allowlist") {
+      list(v, key, cfg_.allowlist);
+    } else if (key == "decide.own_addresses") {
+      boolean(v, key, cfg_.own_addresses);
+    } else if (key == "decide.proxies") {
+      list(v, key, cfg_.proxies);
+    } else if (key == "decide.crawlers") {
+      text(v, key, cfg_.crawlers);
+    } else if (key == "decide.max_per_minute") {
+      number(v, key, cfg_.max_per_minute, 0, 1'000'000);
+    } else if (key == "decide.repeat.window") {
+      duration(v, key, cfg_.repeat_window);
+    } else if (key == "decide.repeat.ttl_factor") {
+      if (!scalar(v, key)) return;
+      const std::string text = v.one();
+      char* end = nullptr;
+      double f = std::strtod(text.c_str(), &end);
+      if (text.empty() || *end != '\0' || !(f >= 1.0 && f <= 100.0)) {
+        bad(v, key, "'" + v.one() + "' is not a factor from 1 to 100");
+      } else {
+        cfg_.repeat_ttl_factor = f;
+      }
+    } else if (key == "decide.repeat.max_ttl") {
+      duration(v, key, cfg_.repeat_max_ttl);
+    } else if (key == "decide.escalate_prefix.min_members") {
+      number(v, key, cfg_.prefix_min_members, 0, 65536);
+    } else if (key == "decide.escalate_prefix.v4_len") {
+      number(v, key, cfg_.prefix_v4_len, 8, 32);
+    } else if (key == "decide.escalate_prefix.v6_len") {
+      number(v, key, cfg_.prefix_v6_len, 16, 128);
+    } else if (key == "decide.escalate_prefix.window") {
+      duration(v, key, cfg_.prefix_window);
+    } else if (key == "enforce.nftables.table") {
+      text(v, key, cfg_.nft_table);
+      const std::string& t = cfg_.nft_table;
+      bool ok = !t.empty() && t.size() <= 32;
+      for (char c : t) ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '_');
+      if (!ok) bad(v, key, "'" + t + "' is not a table name (letters, digits, _; up to 32)");
+    } else if (key == "enforce.nftables.priority") {
+      number(v, key, cfg_.nft_priority, -1000, 1000);
+    } else if (key == "queues.records") {
+      number(v, key, cfg_.queue_records, 1, 1 << 20);
+    } else if (key == "queues.store") {
+      number(v, key, cfg_.queue_store, 16, 1 << 24);
+    } else if (key == "queues.actions") {
+      number(v, key, cfg_.queue_actions, 16, 1 << 24);
+    } else {
+      problems.push_back(v.at + ": unknown key '" + key + "'");
+    }
+  }
+
+  // rules: { <rule id>: { <param>: value } }
+  void rules(const Value& v) {
+    if (v.node.IsNull()) return;
+    if (!v.node.IsMap()) {
+      bad(v, "rules", "expected a map of rule id -> parameters");
+      return;
+    }
+    for (const auto& r : v.node) {
+      if (!r.second.IsMap()) {
+        problems.push_back(where(origin_of(v), r.first) + ": rules." + r.first.Scalar() +
+                           ": expected a map of parameter -> value");
+        continue;
+      }
+      for (const auto& p : r.second) {
+        ruleset::ParamValue pv;
+        if (p.second.IsSequence()) {
+          pv.is_list = true;
+          for (const auto& item : p.second) pv.items.push_back(item.Scalar());
+        } else {
+          pv.items.push_back(p.second.Scalar());
+        }
+        cfg_.rule_overrides[r.first.Scalar() + "." + p.first.Scalar()] = pv;
+      }
+    }
+  }
+
+  static std::string origin_of(const Value& v) {
+    // v.at is "file:line:col"; strip the position to re-locate child nodes.
+    std::string s = v.at;
+    for (int i = 0; i < 2; ++i) {
+      auto c = s.rfind(':');
+      if (c != std::string::npos) s.resize(c);
+    }
+    return s;
+  }
+
+  void sources(const Value& v) {
+    if (!v.node.IsDefined() || v.items.size() > 0) {
+      bad(v, "sources", "sources can only be set in a file, as a list of maps");
+      return;
+    }
+    if (v.node.IsNull()) {
+      cfg_.sources.clear();
+      return;
+    }
+    if (!v.node.IsSequence()) {
+      bad(v, "sources", "expected a list of sources (- type: file ...)");
+      return;
+    }
+    const std::string origin = origin_of(v);
+    cfg_.sources.clear();
+    for (const auto& s : v.node) {
+      std::string at = where(origin, s);
+      if (!s.IsMap()) {
+        problems.push_back(at + ": sources: each source is a map (type: file, paths: [...])");
+        continue;
+      }
+      SourceConfig sc;
+      sc.where = at;
+      std::string type = s["type"] ? s["type"].Scalar() : "";
+      if (type == "file") {
+        sc.kind = SourceConfig::Kind::File;
+      } else if (type == "syslog") {
+        sc.kind = SourceConfig::Kind::Syslog;
+      } else if (type == "journald") {
+        sc.kind = SourceConfig::Kind::Journald;
+      } else if (type == "stdin") {
+        sc.kind = SourceConfig::Kind::Stdin;
+      } else {
+        problems.push_back(at + ": sources: type must be file, syslog, journald or stdin" +
+                           (type.empty() ? std::string() : " (not '" + type + "')"));
+        continue;
+      }
+      if (sc.kind == SourceConfig::Kind::Syslog || sc.kind == SourceConfig::Kind::Journald) {
+        sc.decoder = "syslog";
+      }
+      for (const auto& kv : s) {
+        const std::string k = kv.first.Scalar();
+        const std::string kat = where(origin, kv.first);
+        if (k == "type") continue;
+        if (k == "paths" && sc.kind == SourceConfig::Kind::File) {
+          if (kv.second.IsSequence()) {
+            for (const auto& p : kv.second) sc.paths.push_back(p.Scalar());
+          } else if (kv.second.IsScalar()) {
+            sc.paths.push_back(kv.second.Scalar());
+          }
+          for (const auto& p : sc.paths) {
+            if (p.empty() || p.front() != '/') {
+              if (p.empty() || p.find("..") != std::string::npos) {
+                problems.push_back(kat + ": sources: '" + p + "' is not a usable path");
+              }
+            }
+          }
+        } else if (k == "decoder" && sc.kind != SourceConfig::Kind::Journald) {
+          sc.decoder = kv.second.Scalar();
+        } else if (k == "start" && sc.kind == SourceConfig::Kind::File) {
+          std::string st = kv.second.Scalar();
+          if (st == "end") {
+            sc.start_at_end = true;
+          } else if (st == "beginning") {
+            sc.start_at_end = false;
+          } else {
+            problems.push_back(kat + ": sources: start must be end or beginning");
+          }
+        } else if (k == "listen" && sc.kind == SourceConfig::Kind::Syslog) {
+          sc.listen = kv.second.Scalar();
+          if (sc.listen.rfind("udp://", 0) != 0 && sc.listen.rfind("unix://", 0) != 0) {
+            problems.push_back(kat + ": sources: listen must be udp://HOST:PORT or unix:///PATH");
+          }
+        } else if (k == "optional") {
+          std::string b = kv.second.Scalar();
+          sc.optional = b == "true" || b == "yes" || b == "on";
+        } else {
+          problems.push_back(kat + ": sources: unknown key '" + k + "' for a " + type + " source");
+        }
+      }
+      if (sc.kind == SourceConfig::Kind::File && sc.paths.empty()) {
+        problems.push_back(at + ": sources: a file source needs paths: [...]");
+      }
+      if (sc.kind == SourceConfig::Kind::Syslog && sc.listen.empty()) {
+        problems.push_back(at + ": sources: a syslog source needs listen: udp://HOST:PORT");
+      }
+      cfg_.sources.push_back(std::move(sc));
+    }
+  }
+
+  DaemonConfig& cfg_;
+};
+
+bool parse_document(const std::string& text, const std::string& origin, YAML::Node& out,
+                    std::vector<std::string>& problems) {
+  try {
+    out = YAML::Load(text);
+    return true;
+  } catch (const YAML::Exception& e) {
+    problems.push_back(origin + ":" + std::to_string(e.mark.line + 1) + ":" +
+                       std::to_string(e.mark.column + 1) + ": " + e.msg);
+    return false;
+  }
+}
+
+}  // namespace
+
+std::string SourceConfig::describe() const {
+  switch (kind) {
+    case Kind::File: {
+      std::string s = "file";
+      for (const auto& p : paths) s += " " + p;
+      return s;
+    }
+    case Kind::Syslog:
+      return "syslog " + listen;
+    case Kind::Journald:
+      return "journald";
+    case Kind::Stdin:
+      return "stdin";
+  }
+  return "?";
+}
+
+const char* default_config_text() noexcept { return kDefaultConfig; }
+
+bool parse_duration(const std::string& text, core::TimeNs& out) {
+  if (text.empty()) return false;
+  core::TimeNs total = 0;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    if (!std::isdigit(static_cast<unsigned char>(text[i]))) return false;
+    std::int64_t n = 0;
+    while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) {
+      n = n * 10 + (text[i] - '0');
+      if (n > 1'000'000'000) return false;
+      ++i;
+    }
+    if (i == text.size()) return text == "0" ? (out = 0, true) : false;
+    std::int64_t unit = 0;
+    switch (text[i]) {
+      case 's': unit = 1; break;
+      case 'm': unit = 60; break;
+      case 'h': unit = 3600; break;
+      case 'd': unit = 86400; break;
+      case 'w': unit = 7 * 86400; break;
+      default: return false;
+    }
+    ++i;
+    if (n * unit > 100LL * 365 * 86400) return false;
+    total += n * unit * core::kNsPerSec;
+  }
+  out = total;
+  return true;
+}
+
+std::string resolve_path(const std::string& path) {
+  if (path.empty() || path.front() == '/') return path;
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0) return path;
+  std::string shared = std::string(BANNIN_SHARE_DIR) + "/" + path;
+  if (::stat(shared.c_str(), &st) == 0) return shared;
+  return path;
+}
+
+core::Result<DaemonConfig> load_config(const std::string& file,
+                                       const std::vector<std::string>& overrides) {
+  DaemonConfig cfg;
+  Loader loader(cfg);
+  YAML::Node doc;
+  if (parse_document(kDefaultConfig, "(built-in defaults)", doc, loader.problems)) {
+    loader.load_document(doc, "(built-in defaults)");
+  }
+  if (!file.empty()) {
+    cfg.origin = file;
+    std::string text;
+    std::FILE* f = std::fopen(file.c_str(), "rb");
+    if (f == nullptr) return core::make_error("file_not_found", file + ": cannot read the configuration");
+    char buf[65536];
+    std::size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
+    std::fclose(f);
+    if (parse_document(text, file, doc, loader.problems)) loader.load_document(doc, file);
+  }
+  for (const auto& o : overrides) loader.apply_override(o);
+  if (!loader.problems.empty()) {
+    std::string msg;
+    for (const auto& p : loader.problems) msg += (msg.empty() ? "" : "\n") + p;
+    return core::make_error("bad_config", msg);
+  }
+  return cfg;
+}
+
+}  // namespace bannin::app

@@ -1,0 +1,80 @@
+// DaemonConfig: `bannin run`'s configuration, from a YAML file (config/bannin.yaml documents
+// every key, and is compiled into the binary as the default) plus `-o key=value` overrides.
+// Loading checks every key and value and reports every problem with file:line:column, not
+// only the first; an unknown key is an error (a typo must not silently keep a default).
+// Pure data and a loader: no threads, no I/O besides reading the file.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <bannin/core/result.h>
+#include <bannin/core/time.h>
+#include <bannin/ruleset/expr.h>
+
+namespace bannin::app {
+
+struct SourceConfig {
+  enum class Kind { File, Syslog, Journald, Stdin };
+  Kind kind = Kind::File;
+  std::vector<std::string> paths;   ///< file: paths or globs
+  std::string decoder = "auto";     ///< decoder name, or auto
+  std::string listen;               ///< syslog: udp://HOST:PORT or unix:///PATH
+  bool start_at_end = true;         ///< file seen for the first time: skip its history
+  bool optional = false;            ///< journald: absent is not worth a warning
+  std::string where;                ///< file:line of the entry, for messages
+  [[nodiscard]] std::string describe() const;
+};
+
+struct DaemonConfig {
+  std::string origin = "(built-in defaults)";  ///< the file it came from
+  bool enforce = false;                        ///< mode: enforce (else observe)
+  std::vector<std::string> home_countries;
+  std::string geo_database = "tor";
+  std::vector<std::string> rule_files;
+  std::map<std::string, ruleset::ParamValue, std::less<>> rule_overrides;  ///< "id.param"
+  std::size_t memory_budget_mb = 256;
+  std::vector<SourceConfig> sources;
+
+  std::string store_path = "var/bannin.db";
+  core::TimeNs keep_findings = 0, keep_decisions = 0, keep_actions = 0;  ///< 0 = forever
+
+  std::string api_listen = "127.0.0.1:8730";
+  std::string api_token;
+
+  std::vector<std::string> allowlist;
+  bool own_addresses = true;
+  std::vector<std::string> proxies;
+  std::string crawlers;
+  std::uint32_t max_per_minute = 0;
+  core::TimeNs repeat_window = 0;
+  double repeat_ttl_factor = 1;
+  core::TimeNs repeat_max_ttl = 0;
+  std::uint32_t prefix_min_members = 0;
+  std::uint32_t prefix_v4_len = 24, prefix_v6_len = 64;
+  core::TimeNs prefix_window = 0;
+
+  std::string nft_table = "bannin";
+  int nft_priority = -10;
+
+  std::size_t queue_records = 256, queue_store = 65536, queue_actions = 16384;
+};
+
+/// The built-in defaults: config/bannin.yaml as compiled into the binary.
+const char* default_config_text() noexcept;
+
+/// Loads the built-in defaults, then FILE over them (empty: none), then the overrides.
+/// The error's message lists every problem, one per line, each with its location.
+core::Result<DaemonConfig> load_config(const std::string& file,
+                                       const std::vector<std::string>& overrides = {});
+
+/// Parses a duration: 90s, 15m, 1h, 7d, 2w (and combinations like 1h30m); false when bad.
+bool parse_duration(const std::string& text, core::TimeNs& out);
+
+/// A relative path as bannin finds it: the current directory first, then the installed data
+/// directory (BANNIN_SHARE_DIR). Absolute paths are returned as they are.
+std::string resolve_path(const std::string& path);
+
+}  // namespace bannin::app

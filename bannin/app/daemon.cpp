@@ -1,0 +1,363 @@
+// Daemon: ordered start and stop, reload, reconciliation with the store, and the API's view
+// (status, decisions, metrics). The three stage threads live in ingest.cpp and pipeline.cpp.
+#include <sys/eventfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdarg>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+
+#include <bannin/act/nftables/nftables_actuator.h>
+#include <bannin/act/recording/recording_actuator.h>
+#include <bannin/act/target.h>
+#include <bannin/api/server.h>
+#include <bannin/app/daemon.h>
+#include <bannin/core/json_writer.h>
+#include <bannin/decide/allowlist.h>
+#include <bannin/enrich/geo_db.h>
+#include <bannin/ruleset/rule_loader.h>
+#include <bannin/store/store.h>
+
+#ifndef BANNIN_VERSION
+#define BANNIN_VERSION "0.0.0"
+#endif
+
+namespace bannin::app {
+
+namespace fs = std::filesystem;
+
+core::TimeNs wall_now() {
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<core::TimeNs>(ts.tv_sec) * core::kNsPerSec + ts.tv_nsec;
+}
+
+std::string target_text(const decide::Decision& d) {
+  if (d.scope == "ip") return d.ip;
+  if (d.scope == "prefix") return d.prefix;
+  return d.vhost + d.path;
+}
+
+std::string target_json(const decide::Decision& d) {
+  std::string out;
+  core::JsonObjectWriter t(out);
+  if (d.scope == "ip") {
+    t.string("ip", d.ip);
+  } else if (d.scope == "prefix") {
+    t.string("prefix", d.prefix);
+  } else {
+    t.string("vhost", d.vhost);
+    t.string("path", d.path);
+    if (!d.method.empty()) t.string("method", d.method);
+    t.key("except_countries");
+    out += '[';
+    for (std::size_t i = 0; i < d.except_countries.size(); ++i) {
+      if (i) out += ',';
+      core::json_append_string(out, d.except_countries[i]);
+    }
+    out += ']';
+  }
+  t.close();
+  return out;
+}
+
+store::DecisionRow decision_row(std::int64_t id, const decide::Decision& d, core::TimeNs now) {
+  store::DecisionRow row;
+  row.id = id;
+  row.ts = now;
+  row.rule = d.rule;
+  row.origin = d.origin;
+  row.action = d.action;
+  row.scope = d.scope;
+  row.target_json = target_json(d);
+  row.ttl_s = d.ttl / core::kNsPerSec;
+  row.reason = d.reason;
+  row.state = "proposed";
+  return row;
+}
+
+void Daemon::log(const char* fmt, ...) const {
+  char text[2048];
+  va_list ap;
+  va_start(ap, fmt);
+  std::vsnprintf(text, sizeof text, fmt, ap);
+  va_end(ap);
+  time_t t = time(nullptr);
+  tm tmv{};
+  gmtime_r(&t, &tmv);
+  char when[32];
+  std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tmv);
+  std::fprintf(stderr, "%s bannin: %s\n", when, text);
+}
+
+core::Result<std::unique_ptr<Daemon>> Daemon::start(Options options) {
+  auto cfg = load_config(options.config_file, options.overrides);
+  if (!cfg) return cfg.error();
+  std::unique_ptr<Daemon> d(new Daemon(std::move(options)));
+  d->cfg_ = std::move(*cfg);
+  auto ok = d->boot();
+  if (!ok) {
+    d->stop();
+    return ok.error();
+  }
+  return d;
+}
+
+core::Result<bool> Daemon::load_geo() {
+  geo_ = std::make_unique<enrich::GeoDb>();
+  if (cfg_.geo_database == "none") return true;
+  auto g = cfg_.geo_database == "tor"
+               ? enrich::GeoDb::load_tor(enrich::GeoDb::kTorGeoip4, enrich::GeoDb::kTorGeoip6)
+               : enrich::GeoDb::load_mmdb(resolve_path(cfg_.geo_database));
+  if (!g) return core::make_error("geo", "geo database: " + g.error().message);
+  *geo_ = std::move(*g);
+  return true;
+}
+
+core::Result<std::string> Daemon::check(const Options& options) {
+  auto cfg = load_config(options.config_file, options.overrides);
+  if (!cfg) return cfg.error();
+  Daemon d(options);
+  d.cfg_ = std::move(*cfg);
+  d.options_.quiet = true;
+  if (auto g = d.load_geo(); !g) return g.error();
+  std::vector<std::shared_ptr<const ruleset::Rule>> rules;
+  if (auto r = d.load_rules(d.cfg_, rules); !r) return r.error();
+  auto dopt = d.decider_options(d.cfg_);
+  if (!dopt) return dopt.error();
+  std::string s = d.cfg_.origin + ": OK: " + (d.cfg_.enforce ? "enforce" : "observe") +
+                  " mode, " + std::to_string(d.cfg_.sources.size()) + " sources, " +
+                  std::to_string(rules.size()) + " rules, store " + d.cfg_.store_path +
+                  ", API " + d.cfg_.api_listen;
+  for (const auto& sc : d.cfg_.sources) s += "\n  source: " + sc.describe();
+  return s;
+}
+
+core::Result<bool> Daemon::load_rules(const DaemonConfig& cfg,
+                                      std::vector<std::shared_ptr<const ruleset::Rule>>& out) {
+  ruleset::LoadOptions lo;
+  lo.geo = geo_.get();
+  ruleset::ParamValue home;
+  home.is_list = true;
+  home.items = cfg.home_countries;
+  lo.globals["home_countries"] = home;
+  lo.overrides = cfg.rule_overrides;
+  std::vector<std::string> paths;
+  for (const auto& p : cfg.rule_files) paths.push_back(resolve_path(p));
+  ruleset::LoadReport report = ruleset::load_rules(paths, lo);
+  std::string errors;
+  for (const auto& p : report.problems) {
+    char line[1024];
+    std::snprintf(line, sizeof line, "%s:%u:%u: %s: %s [%s]", p.file.c_str(), p.line, p.column,
+                  p.warning ? "warning" : "error", p.message.c_str(), p.code.c_str());
+    if (p.warning) {
+      log("%s", line);
+    } else {
+      errors += (errors.empty() ? "" : "\n") + std::string(line);
+    }
+  }
+  if (!report.ok()) return core::make_error("bad_rules", errors);
+  if (report.rules.empty()) {
+    return core::make_error("no_rules", "no rules loaded from rule_files (" +
+                                            std::to_string(cfg.rule_files.size()) + " paths)");
+  }
+  out = std::move(report.rules);
+  return true;
+}
+
+core::Result<decide::DeciderOptions> Daemon::decider_options(const DaemonConfig& cfg) {
+  decide::DeciderOptions o;
+  auto add = [&](const std::vector<std::string>& cidrs, const std::string& label) -> core::Result<bool> {
+    auto r = o.allowlist_set.add_cidrs(cidrs, label);
+    if (!r) return r.error();
+    return true;
+  };
+  if (auto r = add(cfg.allowlist, "config allowlist"); !r) return r.error();
+  if (auto r = add(cfg.proxies, "proxy"); !r) return r.error();
+  if (cfg.own_addresses) {
+    auto r = o.allowlist_set.add_own_addresses();
+    if (!r) return r.error();
+  }
+  if (!cfg.crawlers.empty()) {
+    auto r = o.allowlist_set.add_crawlers_file(resolve_path(cfg.crawlers));
+    if (!r) return r.error();
+  }
+  o.max_per_minute = cfg.max_per_minute;
+  o.repeat_window = cfg.repeat_window;
+  o.ttl_factor = cfg.repeat_ttl_factor;
+  o.max_ttl = cfg.repeat_max_ttl;
+  o.prefix_min_members = cfg.prefix_min_members;
+  o.prefix_v4_len = cfg.prefix_v4_len;
+  o.prefix_v6_len = cfg.prefix_v6_len;
+  o.prefix_window = cfg.prefix_window;
+  return o;
+}
+
+core::Result<bool> Daemon::boot() {
+  started_ = wall_now();
+  const DaemonConfig& cfg = cfg_;
+  log("starting (%s mode, configuration: %s)", cfg.enforce ? "enforce" : "observe",
+      cfg.origin.c_str());
+
+  // 1. Geo database and rules: a configuration that cannot work stops here.
+  if (auto g = load_geo(); !g) return g.error();
+  if (auto r = load_rules(cfg, rules_); !r) return r.error();
+  auto dopt = decider_options(cfg);
+  if (!dopt) return dopt.error();
+  decider_ = std::make_unique<decide::Decider>(std::move(*dopt));
+  log("%zu rules loaded", rules_.size());
+
+  // 2. The store: created with its directory when missing.
+  fs::path store_path(cfg.store_path);
+  if (store_path.has_parent_path()) {
+    std::error_code ec;
+    fs::create_directories(store_path.parent_path(), ec);
+    if (ec) {
+      return core::make_error("store", "cannot create " + store_path.parent_path().string() +
+                                           ": " + ec.message());
+    }
+  }
+  auto st = store::Store::open(cfg.store_path);
+  if (!st) return core::make_error("store", "store " + cfg.store_path + ": " + st.error().message);
+  auto cps = (*st)->load_checkpoints();
+  if (cps) {
+    for (const auto& row : cps->rows) {
+      checkpoints_[row.source] = source::Checkpoint{row.device, row.inode, row.offset, row.head_hash};
+    }
+    for (const auto& p : cps->problems) log("store: checkpoint skipped: %s", p.message.c_str());
+  } else {
+    log("store: checkpoints unreadable, starting at the end of each file: %s",
+        cps.error().message.c_str());
+  }
+  auto max_id = (*st)->max_decision_id();
+  if (max_id) next_decision_id_ = *max_id + 1;
+  auto rs = store::Store::open(cfg.store_path);
+  if (!rs) return core::make_error("store", "store " + cfg.store_path + ": " + rs.error().message);
+  read_store_ = std::move(*rs);
+
+  // 3. The actuator, and what is in force reconciled with the store.
+  if (cfg.enforce) {
+    act::nft::NftConfig ncfg;
+    ncfg.table = cfg.nft_table;
+    ncfg.priority = cfg.nft_priority;
+    auto a = act::NftablesActuator::create(ncfg);
+    if (!a) return core::make_error("nftables", "nftables: " + a.error().message);
+    auto p = (*a)->probe();
+    if (!p) {
+      return core::make_error("nftables", "enforce mode needs nftables: " + p.error().message +
+                                              " (run as root, or use mode: observe)");
+    }
+    actuator_ = std::move(*a);
+    actuator_name_ = "nftables";
+  } else {
+    std::string rec = (store_path.has_parent_path() ? store_path.parent_path().string() + "/" : "") +
+                      "observe-actions.jsonl";
+    auto a = act::RecordingActuator::to_file(rec, wall_now);
+    if (!a) return core::make_error("observe", "cannot open " + rec + ": " + a.error().message);
+    actuator_ = std::move(*a);
+    actuator_name_ = "recording";
+  }
+  if (auto r = reconcile_with(**st); !r) return r.error();
+
+  // 4. Threads, from the end of the pipeline to its start.
+  auto writer = std::make_unique<store::StoreWriter>(std::move(*st), cfg.queue_store, 1024);
+  writer->set_commit_at_checkpoints(true);
+  writer_ = std::move(writer);
+  records_ = std::make_unique<BoundedQueue<Batch>>(cfg.queue_records);
+  actions_ = std::make_unique<BoundedQueue<ActItem>>(cfg.queue_actions);
+  wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  act_ = std::thread([this] { act_main(); });
+  pipeline_ = std::thread([this] { pipeline_main(); });
+  auto sources = open_sources();
+  if (!sources) return sources.error();
+  ingest_ = std::thread([this] { ingest_main(); });
+
+  // 5. The API last: when it answers, everything behind it runs.
+  api::ServerOptions ao;
+  ao.listen = cfg.api_listen;
+  ao.token = cfg.api_token;
+  auto server = std::make_unique<api::Server>(ao, *this);
+  if (auto r = server->start(); !r) return core::make_error("api", r.error().message);
+  api_ = std::move(server);
+  log("running; API on http://%s (bannin status)", cfg.api_listen.c_str());
+  return true;
+}
+
+void Daemon::stop() {
+  if (stopping_.exchange(true)) {
+    return;
+  }
+  if (api_) api_->stop();
+  if (wake_fd_ >= 0) {
+    std::uint64_t one = 1;
+    (void)!::write(wake_fd_, &one, sizeof one);
+  }
+  if (ingest_.joinable()) ingest_.join();
+  if (records_) records_->close();
+  if (pipeline_.joinable()) pipeline_.join();
+  if (actions_) actions_->close();
+  if (act_.joinable()) act_.join();
+  if (writer_) {
+    writer_->flush();
+    if (!writer_->healthy()) log("store: last commit failed: %s", writer_->last_error().c_str());
+    writer_.reset();
+  }
+  if (wake_fd_ >= 0) ::close(wake_fd_);
+  wake_fd_ = -1;
+  if (started_ != 0) log("stopped");
+}
+
+void Daemon::reload() {
+  log("reloading configuration (SIGHUP)");
+  auto cfg = load_config(options_.config_file, options_.overrides);
+  if (!cfg) {
+    log("reload refused, configuration unchanged:\n%s", cfg.error().message.c_str());
+    return;
+  }
+  std::vector<std::shared_ptr<const ruleset::Rule>> rules;
+  if (auto r = load_rules(*cfg, rules); !r) {
+    log("reload refused, rules unchanged:\n%s", r.error().message.c_str());
+    return;
+  }
+  auto dopt = decider_options(*cfg);
+  if (!dopt) {
+    log("reload refused: %s", dopt.error().message.c_str());
+    return;
+  }
+  if (cfg->enforce != cfg_.enforce || cfg->store_path != cfg_.store_path ||
+      cfg->api_listen != cfg_.api_listen || cfg->nft_table != cfg_.nft_table) {
+    log("mode, store.path, api.listen and enforce.nftables take effect after a restart");
+  }
+  {
+    std::lock_guard lock(decide_mu_);
+    decider_->set_options(std::move(*dopt));
+  }
+  auto payload = std::make_shared<Batch::Reload>();
+  payload->rules = rules;
+  payload->memory_budget = cfg->memory_budget_mb << 20;
+  Batch b;
+  b.kind = Batch::Kind::Reload;
+  b.reload = payload;
+  records_->push_blocking(std::move(b));
+  rules_ = std::move(rules);
+  cfg_.rule_files = cfg->rule_files;
+  cfg_.rule_overrides = cfg->rule_overrides;
+  cfg_.home_countries = cfg->home_countries;
+  ++reloads_;
+}
+
+Stream& Daemon::add_stream(std::string kind, std::string origin, std::string decoder) {
+  std::lock_guard lock(streams_mu_);
+  auto s = std::make_unique<Stream>();
+  s->id = static_cast<std::uint32_t>(streams_.size());
+  s->kind = std::move(kind);
+  s->origin = std::move(origin);
+  s->decoder = std::move(decoder);
+  streams_.push_back(std::move(s));
+  return *streams_.back();
+}
+
+}  // namespace bannin::app

@@ -1,0 +1,202 @@
+// Daemon: `bannin run`, the pipeline of `bannin replay` turned into a service
+// (ARCHITECTURE "app"). Threads, each owning its stage, joined by bounded queues:
+//
+//   ingest ──records──▶ pipeline ──actions──▶ act          (+ store writer, API workers)
+//   (inotify + epoll:   (decode, enrich,       (actuator: nftables in enforce mode, a
+//    file tails,         detect, decide)        recording file in observe mode; expiry)
+//    syslog sockets,          │                       │
+//    journald, stdin)         └──── store writer ◀────┘   findings, decisions, history,
+//                                                           actions, checkpoints
+//
+// Exactly-once across restarts: the ingest thread hands over lines in batches together with
+// the file checkpoint just after the batch's last line; the pipeline pushes that checkpoint
+// to the store writer after everything the batch produced, and the writer commits only at
+// checkpoints. So a crash (kill -9) leaves the store at a checkpoint with exactly the
+// findings and decisions of the lines before it, and a restart continues from there.
+//
+// Start is ordered (rules, store, reconcile enforcement with the store, threads, API) and
+// any failure before the threads run is reported and ends start(). Stop is the reverse:
+// sources stop, queues drain, last checkpoints commit. SIGHUP reloads the configuration and
+// rules; detection windows and decisions in force are kept.
+//
+// Daemon's public methods are called from the main thread; the api::Backend methods from
+// the API's worker threads (they lock what they read).
+#pragma once
+
+#include <atomic>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <bannin/api/backend.h>
+#include <bannin/app/bounded_queue.h>
+#include <bannin/app/config.h>
+#include <bannin/core/result.h>
+#include <bannin/decide/decider.h>
+#include <bannin/ruleset/rule.h>
+#include <bannin/source/file_tail.h>
+
+namespace bannin::act {
+class Actuator;
+}
+namespace bannin::api {
+class Server;
+}
+namespace bannin::enrich {
+class GeoDb;
+}
+namespace bannin::store {
+class Store;
+class StoreWriter;
+struct DecisionRow;
+}  // namespace bannin::store
+
+namespace bannin::app {
+
+/// One concrete input: a file, a socket, the journal, stdin. Counters are written by the
+/// ingest and pipeline threads and read by status (atomics, relaxed).
+struct Stream {
+  std::uint32_t id = 0;
+  std::string kind;     ///< file | syslog | journald | stdin
+  std::string origin;   ///< path, listen address, "journald", "stdin"
+  std::string decoder;  ///< configured decoder
+  std::atomic<std::uint64_t> lines{0}, decoded{0}, decode_errors{0}, dropped{0}, errors{0};
+  std::atomic<std::uint64_t> dropped_kernel{0};  ///< lost before bannin read them
+  std::atomic<std::uint64_t> rotations{0}, truncations{0};
+  std::atomic<bool> missing{false}, closed{false};
+  std::atomic<std::uint64_t> lines_minute_ago{0};  ///< sampled each minute, for lines/min
+  std::mutex note_mu;
+  std::string note;  ///< e.g. "not available: no journal on this system"
+};
+
+/// What the ingest thread hands to the pipeline: up to kBatchLines lines of one stream.
+struct Batch {
+  enum class Kind { Lines, Reload } kind = Kind::Lines;
+  std::uint32_t stream = 0;
+  std::string data;                        ///< the lines back to back
+  std::vector<std::uint32_t> ends;         ///< end offset of each line in data
+  std::optional<source::Checkpoint> checkpoint;  ///< file streams: resume point after the batch
+  std::string checkpoint_key;              ///< the file's path
+  struct Reload {
+    std::vector<std::shared_ptr<const ruleset::Rule>> rules;
+    std::size_t memory_budget = 0;
+  };
+  std::shared_ptr<Reload> reload;
+};
+
+/// An order for the act thread.
+struct ActItem {
+  enum class Kind { Apply, Revoke } kind = Kind::Apply;
+  std::int64_t id = 0;
+  decide::Decision decision;
+  std::string note;
+};
+
+struct InForce {
+  decide::Decision decision;
+  std::string target;           ///< canonical target text
+  core::TimeNs expires = 0;     ///< wall clock
+  std::string state;            ///< proposed (observe) | active
+};
+
+class Daemon final : public api::Backend {
+ public:
+  struct Options {
+    std::string config_file;              ///< empty: built-in defaults
+    std::vector<std::string> overrides;   ///< -o key=value
+    bool quiet = false;                   ///< no informational log lines
+  };
+  static constexpr std::size_t kBatchLines = 1024;
+
+  /// Loads and checks configuration, geo database, rules and decide options without
+  /// starting anything; returns a one-paragraph summary, or every problem found.
+  static core::Result<std::string> check(const Options& options);
+  /// Ordered start; on error nothing keeps running.
+  static core::Result<std::unique_ptr<Daemon>> start(Options options);
+  ~Daemon() override;
+
+  /// Reloads configuration and rules (SIGHUP). Problems are logged and the old ones kept.
+  void reload();
+  /// Stops the sources, drains the queues, commits the last checkpoints, joins the threads.
+  void stop();
+  /// Prints one log line (stderr, with a UTC timestamp).
+  void log(const char* fmt, ...) const __attribute__((format(printf, 2, 3)));
+
+  // api::Backend
+  std::string status_json() override;
+  core::Result<std::string> decisions_json(const std::string& state) override;
+  core::Result<std::string> add_decision(const decide::Decision& d) override;
+  core::Result<int> revoke(const std::string& target, const std::string& note) override;
+  std::string metrics_text() override;
+
+ private:
+  explicit Daemon(Options options);
+  core::Result<bool> boot();
+  core::Result<bool> load_geo();
+  core::Result<bool> load_rules(const DaemonConfig& cfg,
+                                std::vector<std::shared_ptr<const ruleset::Rule>>& out);
+  core::Result<decide::DeciderOptions> decider_options(const DaemonConfig& cfg);
+  core::Result<bool> reconcile_with(store::Store& st);
+  core::Result<bool> open_sources();
+
+  void ingest_main();
+  void pipeline_main();
+  void act_main();
+
+  Stream& add_stream(std::string kind, std::string origin, std::string decoder);
+  void push_decision(decide::Decision d);
+
+  Options options_;
+  DaemonConfig cfg_;
+  core::TimeNs started_ = 0;
+  std::unique_ptr<enrich::GeoDb> geo_;
+  std::vector<std::shared_ptr<const ruleset::Rule>> rules_;
+
+  // Streams: grow while running (a file appears); pointers stay valid.
+  mutable std::mutex streams_mu_;
+  std::deque<std::unique_ptr<Stream>> streams_;
+
+  std::unique_ptr<BoundedQueue<Batch>> records_;
+  std::unique_ptr<BoundedQueue<ActItem>> actions_;
+
+  std::mutex decide_mu_;  // the Decider is used by the pipeline, the act thread and the API
+  std::unique_ptr<decide::Decider> decider_;
+  std::atomic<std::int64_t> next_decision_id_{1};
+
+  std::mutex in_force_mu_;
+  std::map<std::int64_t, InForce> in_force_;
+  std::atomic<std::uint64_t> applied_{0}, failed_actions_{0}, expired_{0}, revoked_{0};
+  std::atomic<std::uint64_t> findings_{0}, decisions_{0};
+
+  std::unique_ptr<act::Actuator> actuator_;
+  std::string actuator_name_;
+  std::unique_ptr<store::StoreWriter> writer_;
+  std::mutex read_store_mu_;
+  std::unique_ptr<store::Store> read_store_;  // a second connection for API reads
+  std::map<std::string, source::Checkpoint> checkpoints_;  // loaded at start, by path
+  std::unique_ptr<api::Server> api_;
+
+  std::atomic<bool> stopping_{false};
+  int wake_fd_ = -1;  // eventfd: wakes the ingest thread's epoll
+  std::thread ingest_, pipeline_, act_;
+  std::atomic<std::uint64_t> reloads_{0};
+  std::atomic<std::uint64_t> detect_evicted_{0};
+  std::atomic<std::size_t> detect_memory_{0};
+
+  // Ingest thread state (ingest.cpp); set up by open_sources() before the thread starts.
+  struct Ingest;
+  std::unique_ptr<Ingest> ingest_state_;
+};
+
+/// Shared by the daemon's files.
+core::TimeNs wall_now();
+std::string target_text(const decide::Decision& d);
+std::string target_json(const decide::Decision& d);
+store::DecisionRow decision_row(std::int64_t id, const decide::Decision& d, core::TimeNs now);
+
+}  // namespace bannin::app

@@ -1,0 +1,397 @@
+// Daemon: reconciliation with the store at start, and what the API asks (status, decisions,
+// manual decisions and revocations, metrics). Called from the API's worker threads.
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <set>
+
+#include <bannin/act/actuator.h>
+#include <bannin/act/decision_json.h>
+#include <bannin/api/server.h>
+#include <bannin/app/daemon.h>
+#include <bannin/core/json_writer.h>
+#include <bannin/store/decision_export.h>
+#include <bannin/store/store.h>
+
+#ifndef BANNIN_VERSION
+#define BANNIN_VERSION "0.0.0"
+#endif
+
+namespace bannin::app {
+
+namespace {
+
+// A stored decision back as a Decision (through the same JSON reader `decisions apply` uses).
+core::Result<decide::Decision> decision_from_row(const store::DecisionRow& row) {
+  std::string line;
+  core::JsonObjectWriter o(line);
+  o.string("type", "decision");
+  o.string("ts", core::format_rfc3339(row.ts));
+  o.string("rule", row.rule);
+  o.string("origin", row.origin);
+  o.string("action", row.action);
+  o.string("scope", row.scope);
+  o.raw("target", row.target_json);
+  o.integer("ttl_s", row.ttl_s);
+  o.string("reason", row.reason);
+  o.close();
+  auto d = act::parse_decision_line(line);
+  if (!d) return d.error();
+  if (!*d) return core::make_error("bad_decision", "stored decision is not a decision");
+  decide::Decision out = **d;
+  out.origin = row.origin;
+  return out;
+}
+
+void put_u64(core::JsonObjectWriter& o, const char* k, std::uint64_t v) {
+  o.integer(k, static_cast<std::int64_t>(v));
+}
+
+}  // namespace
+
+core::Result<bool> Daemon::reconcile_with(store::Store& st) {
+  const core::TimeNs now = wall_now();
+  std::size_t expired = 0, restored = 0, reapplied = 0, failed = 0, stray = 0;
+  auto due = st.due(now);
+  if (!due) return core::make_error("store", "store: " + due.error().message);
+  for (const auto& row : *due) {
+    (void)st.set_state(row.id, "expired", now, "expired while bannin was stopped");
+    ++expired;
+  }
+  auto rows = st.in_force(now);
+  if (!rows) return core::make_error("store", "store: " + rows.error().message);
+  std::vector<decide::Decision> batch;
+  std::vector<store::DecisionRow> batch_rows;
+  for (const auto& row : *rows) {
+    auto d = decision_from_row(row);
+    if (!d) {
+      (void)st.set_state(row.id, "failed", now, "unreadable in the store: " + d.error().message);
+      ++failed;
+      continue;
+    }
+    core::TimeNs expires = row.expires;
+    d->ttl = std::max<core::TimeNs>(core::kNsPerSec, expires - now);  // what is left of it
+    batch.push_back(*d);
+    batch_rows.push_back(row);
+  }
+  std::set<std::string> wanted;
+  if (!batch.empty()) {
+    auto results = actuator_->apply(batch);
+    for (const auto& r : results) {
+      const auto& row = batch_rows[r.index];
+      decide::Decision& d = batch[r.index];
+      InForce f{d, r.target.empty() ? target_text(d) : r.target, now + d.ttl, row.state};
+      if (r.outcome == act::Outcome::Applied || r.outcome == act::Outcome::Covered) {
+        if (row.state != "active") (void)st.set_state(row.id, "active", now, "applied at start");
+        f.state = "active";
+        ++reapplied;
+      } else if (r.outcome == act::Outcome::Failed || r.outcome == act::Outcome::Invalid) {
+        (void)st.set_state(row.id, "failed", now, r.detail);
+        ++failed;
+        continue;
+      }
+      (void)st.add_action(store::ActionRow{row.id, now, actuator_name_,
+                                           std::string(act::outcome_name(r.outcome)),
+                                           "re-applied at start " + r.detail});
+      wanted.insert(f.target);
+      decider_->restore(d, d.ts + d.ttl);
+      in_force_[row.id] = std::move(f);
+      ++restored;
+    }
+  }
+  // What the kernel holds that the store does not know (left from a crash between the
+  // kernel call and the commit, or added by hand) is removed: the store is the truth.
+  if (cfg_.enforce) {
+    auto listed = actuator_->list();
+    if (listed) {
+      std::vector<decide::Decision> remove;
+      for (const auto& e : *listed) {
+        if (wanted.count(e.target) != 0) continue;
+        decide::Decision d;
+        d.action = "deny";
+        if (e.target.find('/') != std::string::npos) {
+          d.scope = "prefix";
+          d.prefix = e.target;
+        } else {
+          d.scope = "ip";
+          d.ip = e.target;
+        }
+        remove.push_back(d);
+      }
+      if (!remove.empty()) {
+        actuator_->revoke(remove);
+        stray = remove.size();
+      }
+    }
+  }
+  log("store: %zu decisions in force restored (%zu re-applied), %zu expired while stopped, "
+      "%zu unusable, %zu stray kernel elements removed",
+      restored, reapplied, expired, failed, stray);
+  return true;
+}
+
+std::string Daemon::status_json() {
+  std::string out;
+  core::JsonObjectWriter o(out);
+  const core::TimeNs now = wall_now();
+  o.key("daemon");
+  {
+    core::JsonObjectWriter d(out);
+    d.string("version", BANNIN_VERSION);
+    d.string("mode", cfg_.enforce ? "enforce" : "observe");
+    d.string("started", core::format_rfc3339(started_));
+    d.integer("uptime_s", (now - started_) / core::kNsPerSec);
+    d.string("config", cfg_.origin);
+    d.integer("pid", static_cast<std::int64_t>(::getpid()));
+    d.integer("rules", static_cast<std::int64_t>(rules_.size()));
+    put_u64(d, "reloads", reloads_.load());
+    d.close();
+  }
+  o.key("sources");
+  out += '[';
+  {
+    std::lock_guard lock(streams_mu_);
+    bool first = true;
+    for (const auto& s : streams_) {
+      if (!first) out += ',';
+      first = false;
+      core::JsonObjectWriter j(out);
+      j.integer("id", s->id);
+      j.string("kind", s->kind);
+      j.string("origin", s->origin);
+      j.string("decoder", s->decoder);
+      std::string state = s->closed ? "closed" : s->missing ? "missing" : "ok";
+      j.string("state", state);
+      put_u64(j, "lines", s->lines.load());
+      put_u64(j, "decoded", s->decoded.load());
+      put_u64(j, "decode_errors", s->decode_errors.load());
+      const std::uint64_t lines = s->lines.load(), before = s->lines_minute_ago.load();
+      char rate[32];
+      std::snprintf(rate, sizeof rate, "%.2f", static_cast<double>(lines - std::min(lines, before)) / 60.0);
+      j.raw("rate_1m", rate);
+      put_u64(j, "dropped", s->dropped.load());
+      put_u64(j, "dropped_kernel", s->dropped_kernel.load());
+      put_u64(j, "errors", s->errors.load());
+      put_u64(j, "rotations", s->rotations.load());
+      put_u64(j, "truncations", s->truncations.load());
+      j.boolean("missing", s->missing.load());
+      {
+        std::lock_guard nl(s->note_mu);
+        if (!s->note.empty()) j.string("note", s->note);
+      }
+      j.close();
+    }
+  }
+  out += ']';
+  o.key("queues");
+  out += '[';
+  auto queue = [&](const char* name, std::size_t depth, std::size_t cap, std::uint64_t dropped,
+                   bool comma) {
+    if (comma) out += ',';
+    core::JsonObjectWriter q(out);
+    q.string("name", name);
+    q.integer("depth", static_cast<std::int64_t>(depth));
+    q.integer("capacity", static_cast<std::int64_t>(cap));
+    put_u64(q, "dropped", dropped);
+    q.close();
+  };
+  if (records_) queue("records", records_->depth(), records_->capacity(), records_->dropped(), false);
+  if (actions_) queue("actions", actions_->depth(), actions_->capacity(), actions_->dropped(), true);
+  if (writer_) queue("store", writer_->depth(), writer_->capacity(), writer_->dropped(), true);
+  out += ']';
+  o.key("store");
+  {
+    core::JsonObjectWriter s(out);
+    s.string("path", cfg_.store_path);
+    if (writer_) {
+      s.boolean("ok", writer_->healthy());
+      std::string err = writer_->last_error();
+      if (!err.empty()) s.string("last_error", err);
+      put_u64(s, "written", writer_->written());
+      put_u64(s, "failed", writer_->failed());
+      put_u64(s, "dropped", writer_->dropped());
+    }
+    s.close();
+  }
+  o.key("detect");
+  {
+    core::JsonObjectWriter d(out);
+    put_u64(d, "findings", findings_.load());
+    put_u64(d, "memory_bytes", detect_memory_.load());
+    put_u64(d, "groups_evicted", detect_evicted_.load());
+    d.close();
+  }
+  o.key("decisions");
+  {
+    core::JsonObjectWriter d(out);
+    std::size_t active = 0, proposed = 0;
+    std::vector<std::pair<std::int64_t, InForce>> latest;
+    {
+      std::lock_guard lock(in_force_mu_);
+      for (const auto& [id, f] : in_force_) (f.state == "active" ? active : proposed)++;
+      for (auto it = in_force_.rbegin(); it != in_force_.rend() && latest.size() < 10; ++it) {
+        latest.emplace_back(it->first, it->second);
+      }
+    }
+    d.integer("in_force", static_cast<std::int64_t>(active + proposed));
+    d.integer("active", static_cast<std::int64_t>(active));
+    d.integer("proposed", static_cast<std::int64_t>(proposed));
+    put_u64(d, "taken", decisions_.load());
+    put_u64(d, "applied", applied_.load());
+    put_u64(d, "failed", failed_actions_.load());
+    put_u64(d, "expired", expired_.load());
+    put_u64(d, "revoked", revoked_.load());
+    {
+      std::lock_guard lock(decide_mu_);
+      const auto& st = decider_->stats();
+      put_u64(d, "suppressed_active", st.suppressed_active);
+      put_u64(d, "suppressed_allowlist", st.suppressed_allowlist);
+      put_u64(d, "suppressed_cap", st.suppressed_cap);
+    }
+    d.key("latest");
+    out += '[';
+    for (std::size_t i = 0; i < latest.size(); ++i) {
+      if (i) out += ',';
+      const InForce& f = latest[i].second;
+      core::JsonObjectWriter l(out);
+      l.integer("id", latest[i].first);
+      l.string("state", f.state);
+      l.string("scope", f.decision.scope);
+      l.string("target", f.target);
+      l.string("action", f.decision.action);
+      l.string("rule", f.decision.rule);
+      l.integer("expires_in_s", std::max<core::TimeNs>(0, f.expires - now) / core::kNsPerSec);
+      l.close();
+    }
+    out += ']';
+    d.close();
+  }
+  o.close();
+  return out;
+}
+
+core::Result<std::string> Daemon::decisions_json(const std::string& state) {
+  std::lock_guard lock(read_store_mu_);
+  auto rows = read_store_->decisions(state);
+  if (!rows) return rows.error();
+  std::reverse(rows->begin(), rows->end());  // newest first
+  return store::decisions_json(std::span<const store::DecisionRow>(*rows));
+}
+
+core::Result<std::string> Daemon::add_decision(const decide::Decision& given) {
+  decide::Decision d = given;
+  d.origin = "person";
+  if (d.rule.empty()) d.rule = "manual";
+  d.ts = wall_now();
+  {
+    std::lock_guard lock(decide_mu_);
+    auto ok = decider_->add_manual(d);
+    if (!ok) return ok.error();
+  }
+  const std::int64_t id = next_decision_id_.fetch_add(1);
+  decisions_.fetch_add(1, std::memory_order_relaxed);
+  if (!writer_->push_wait(store::DecisionRow(decision_row(id, d, d.ts)), std::chrono::seconds(2))) {
+    return core::make_error("store_busy", "the store queue is full; try again");
+  }
+  ActItem item;
+  item.kind = ActItem::Kind::Apply;
+  item.id = id;
+  item.decision = d;
+  if (!actions_->push_wait(std::move(item), std::chrono::seconds(2))) {
+    return core::make_error("busy", "the action queue is full; try again");
+  }
+  std::string out;
+  core::JsonObjectWriter o(out);
+  o.integer("id", id);
+  o.string("state", cfg_.enforce ? "active" : "proposed");
+  o.string("scope", d.scope);
+  o.string("target", target_text(d));
+  o.string("action", d.action);
+  o.integer("ttl_s", d.ttl / core::kNsPerSec);
+  o.string("reason", d.reason);
+  o.close();
+  return out;
+}
+
+core::Result<int> Daemon::revoke(const std::string& target, const std::string& note) {
+  std::vector<std::int64_t> ids;
+  {
+    std::lock_guard lock(in_force_mu_);
+    for (const auto& [id, f] : in_force_) {
+      if (f.target == target || target_text(f.decision) == target) ids.push_back(id);
+    }
+  }
+  if (ids.empty()) return core::make_error("not_found", "no decision in force for " + target);
+  for (auto id : ids) {
+    ActItem item;
+    item.kind = ActItem::Kind::Revoke;
+    item.id = id;
+    item.note = note.empty() ? "revoked through the API" : note;
+    if (!actions_->push_wait(std::move(item), std::chrono::seconds(2))) {
+      return core::make_error("busy", "the action queue is full; try again");
+    }
+  }
+  return static_cast<int>(ids.size());
+}
+
+std::string Daemon::metrics_text() {
+  std::string m;
+  char line[512];
+  auto metric = [&](const char* name, const char* help, const char* type, double v) {
+    std::snprintf(line, sizeof line, "# HELP %s %s\n# TYPE %s %s\n%s %.17g\n", name, help, name,
+                  type, name, v);
+    m += line;
+  };
+  metric("bannin_uptime_seconds", "Seconds since the daemon started.", "gauge",
+         static_cast<double>((wall_now() - started_) / core::kNsPerSec));
+  m += "# HELP bannin_source_lines_total Lines (messages) read per source.\n"
+       "# TYPE bannin_source_lines_total counter\n";
+  {
+    std::lock_guard lock(streams_mu_);
+    for (const auto& s : streams_) {
+      std::string origin;
+      for (char c : s->origin) {
+        if (c == '"' || c == '\\') origin += '\\';
+        origin += c;
+      }
+      std::snprintf(line, sizeof line,
+                    "bannin_source_lines_total{kind=\"%s\",origin=\"%s\"} %llu\n"
+                    "bannin_source_dropped_total{kind=\"%s\",origin=\"%s\"} %llu\n"
+                    "bannin_source_decode_errors_total{kind=\"%s\",origin=\"%s\"} %llu\n",
+                    s->kind.c_str(), origin.c_str(), static_cast<unsigned long long>(s->lines.load()),
+                    s->kind.c_str(), origin.c_str(),
+                    static_cast<unsigned long long>(s->dropped.load() + s->dropped_kernel.load()),
+                    s->kind.c_str(), origin.c_str(),
+                    static_cast<unsigned long long>(s->decode_errors.load()));
+      m += line;
+    }
+  }
+  metric("bannin_findings_total", "Findings (rules that fired).", "counter",
+         static_cast<double>(findings_.load()));
+  metric("bannin_decisions_total", "Decisions taken.", "counter", static_cast<double>(decisions_.load()));
+  {
+    std::lock_guard lock(in_force_mu_);
+    metric("bannin_decisions_in_force", "Decisions in force now.", "gauge",
+           static_cast<double>(in_force_.size()));
+  }
+  metric("bannin_actions_failed_total", "Actuator calls that failed.", "counter",
+         static_cast<double>(failed_actions_.load()));
+  if (records_) {
+    metric("bannin_queue_records_depth", "Batches waiting for detection.", "gauge",
+           static_cast<double>(records_->depth()));
+  }
+  if (writer_) {
+    metric("bannin_store_rows_written_total", "Rows committed to the store.", "counter",
+           static_cast<double>(writer_->written()));
+    metric("bannin_store_rows_dropped_total", "Rows the store queue could not take.", "counter",
+           static_cast<double>(writer_->dropped()));
+    metric("bannin_store_healthy", "1 when the last store commit succeeded.", "gauge",
+           writer_->healthy() ? 1 : 0);
+  }
+  metric("bannin_detect_memory_bytes", "Detection state size.", "gauge",
+         static_cast<double>(detect_memory_.load()));
+  return m;
+}
+
+}  // namespace bannin::app

@@ -1,0 +1,292 @@
+// The pipeline thread (decode -> enrich -> detect -> decide, as `bannin replay` does it, on
+// live batches) and the act thread (actuator calls, decision states, expiry, retention).
+#include <chrono>
+
+#include <bannin/act/actuator.h>
+#include <bannin/app/daemon.h>
+#include <bannin/core/json_writer.h>
+#include <bannin/decode/decoder_set.h>
+#include <bannin/decode/syslog/syslog_decoder.h>
+#include <bannin/detect/detector.h>
+#include <bannin/enrich/geo_enricher.h>
+#include <bannin/store/store.h>
+
+namespace bannin::app {
+
+namespace {
+
+std::string group_json(const detect::Finding& f) {
+  std::string out;
+  core::JsonObjectWriter g(out);
+  for (const auto& [k, v] : f.group) g.string(model::name(k), v);
+  g.close();
+  return out;
+}
+
+std::string numbers_json(const detect::Finding& f) {
+  std::string out;
+  core::JsonObjectWriter n(out);
+  for (const auto& [name, v] : f.numbers) {
+    n.key(name);
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.6g", v);
+    out += buf;
+  }
+  n.close();
+  return out;
+}
+
+// Per stream: its decoders (auto-detected on the first batch).
+struct StreamDecoders {
+  std::unique_ptr<decode::DecoderSet> set;
+  bool detected = false;
+  bool broken = false;
+};
+
+class Sink final : public detect::FindingSink {
+ public:
+  explicit Sink(std::function<void(const detect::Finding&)> fn) : fn_(std::move(fn)) {}
+  void on_finding(const detect::Finding& f) override { fn_(f); }
+
+ private:
+  std::function<void(const detect::Finding&)> fn_;
+};
+
+}  // namespace
+
+void Daemon::push_decision(decide::Decision d) {
+  const std::int64_t id = next_decision_id_.fetch_add(1);
+  decisions_.fetch_add(1, std::memory_order_relaxed);
+  writer_->push_wait(store::DecisionRow(decision_row(id, d, wall_now())),
+                     std::chrono::milliseconds(200));
+  ActItem item;
+  item.kind = ActItem::Kind::Apply;
+  item.id = id;
+  item.decision = std::move(d);
+  actions_->push_wait(std::move(item), std::chrono::milliseconds(1000));
+}
+
+void Daemon::pipeline_main() {
+  detect::DetectorOptions dopt;
+  dopt.memory_budget = cfg_.memory_budget_mb << 20;
+  auto detector = std::make_unique<detect::Detector>(rules_, dopt);
+  enrich::GeoEnricher enricher(geo_.get());
+  std::vector<StreamDecoders> decoders;
+  std::vector<decide::Decision> out;
+  model::Event ev;
+
+  Sink sink([&](const detect::Finding& f) {
+    findings_.fetch_add(1, std::memory_order_relaxed);
+    if (!f.campaign_update) {
+      writer_->push_wait(store::FindingRow{f.ts, f.rule->id, group_json(f), numbers_json(f),
+                                           f.evidence},
+                         std::chrono::milliseconds(200));
+    }
+    out.clear();
+    {
+      std::lock_guard lock(decide_mu_);
+      decider_->decide(f, out);
+    }
+    for (auto& d : out) push_decision(std::move(d));
+  });
+
+  std::vector<Batch> batches;
+  for (;;) {
+    batches.clear();
+    bool open = records_->pop_all(batches, std::chrono::milliseconds(250));
+    for (Batch& b : batches) {
+      if (b.kind == Batch::Kind::Reload) {
+        detect::DetectorOptions o = dopt;
+        o.memory_budget = b.reload->memory_budget;
+        auto next = std::make_unique<detect::Detector>(b.reload->rules, o);
+        std::size_t kept = next->adopt(*detector);
+        detector = std::move(next);
+        log("reloaded: %zu rules, %zu kept their detection windows", b.reload->rules.size(), kept);
+        continue;
+      }
+      Stream* stream = nullptr;
+      {
+        std::lock_guard lock(streams_mu_);
+        stream = streams_[b.stream].get();
+      }
+      if (decoders.size() <= b.stream) decoders.resize(b.stream + 1);
+      StreamDecoders& sd = decoders[b.stream];
+      if (!sd.set && !sd.broken) {
+        try {
+          sd.set = std::make_unique<decode::DecoderSet>(stream->decoder);
+          for (const auto& c : sd.set->candidates()) {
+            if (auto* s = dynamic_cast<decode::syslog::SyslogDecoder*>(c.get())) {
+              s->set_reference_time(wall_now());
+            }
+          }
+        } catch (const std::exception& e) {
+          sd.broken = true;
+          log("%s: %s", stream->origin.c_str(), e.what());
+        }
+      }
+      if (sd.broken) {
+        stream->decode_errors.fetch_add(b.ends.size(), std::memory_order_relaxed);
+      } else {
+        if (!sd.detected) {
+          std::vector<std::string_view> sample;
+          std::uint32_t start = 0;
+          for (std::size_t i = 0; i < b.ends.size() && i < 64; ++i) {
+            sample.emplace_back(b.data.data() + start, b.ends[i] - start);
+            start = b.ends[i];
+          }
+          sd.set->detect(sample);
+          sd.detected = true;
+        }
+        std::uint32_t start = 0;
+        std::uint64_t ok = 0, bad = 0;
+        for (std::uint32_t end : b.ends) {
+          std::string_view line(b.data.data() + start, end - start);
+          start = end;
+          if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+          auto res = sd.set->decode(line, ev);
+          if (!res.result.ok()) {
+            ++bad;
+            continue;
+          }
+          ++ok;
+          enricher.enrich(ev);
+          detector->process(ev, line, sink);
+        }
+        stream->decoded.fetch_add(ok, std::memory_order_relaxed);
+        stream->decode_errors.fetch_add(bad, std::memory_order_relaxed);
+      }
+      // After everything these lines produced: the resume point (a commit point for the
+      // store writer; sources without checkpoints still mark one, so their rows commit).
+      store::CheckpointRow cp;
+      cp.source = b.checkpoint ? b.checkpoint_key : stream->origin;
+      if (b.checkpoint) {
+        cp.device = b.checkpoint->device;
+        cp.inode = b.checkpoint->inode;
+        cp.offset = b.checkpoint->offset;
+        cp.head_hash = b.checkpoint->head_hash;
+      }
+      cp.updated_ts = wall_now();
+      writer_->push_wait(std::move(cp), std::chrono::milliseconds(200));
+    }
+    detect_memory_ = detector->stats().memory_bytes;
+    detect_evicted_ = detector->stats().groups_evicted;
+    if (!open) break;
+  }
+}
+
+void Daemon::act_main() {
+  std::vector<ActItem> items;
+  std::vector<decide::Decision> batch;
+  std::vector<std::int64_t> ids;
+  auto last_prune = std::chrono::steady_clock::now() - std::chrono::hours(2);
+
+  auto state = [&](std::int64_t id, const char* s, std::string note) {
+    writer_->push_wait(store::StateChange{id, wall_now(), s, std::move(note)},
+                       std::chrono::milliseconds(200));
+  };
+  auto forget = [&](const decide::Decision& d) {
+    std::lock_guard lock(decide_mu_);
+    decider_->forget(d.key());
+  };
+
+  for (;;) {
+    items.clear();
+    bool open = actions_->pop_all(items, std::chrono::milliseconds(250));
+    batch.clear();
+    ids.clear();
+    for (auto& it : items) {
+      if (it.kind == ActItem::Kind::Apply) {
+        batch.push_back(it.decision);
+        ids.push_back(it.id);
+      }
+    }
+    if (!batch.empty()) {
+      const core::TimeNs now = wall_now();
+      auto results = actuator_->apply(batch);
+      for (const auto& r : results) {
+        const decide::Decision& d = batch[r.index];
+        const std::int64_t id = ids[r.index];
+        writer_->push_wait(store::ActionRow{id, now, actuator_name_,
+                                            std::string(act::outcome_name(r.outcome)), r.detail},
+                           std::chrono::milliseconds(200));
+        InForce f{d, r.target.empty() ? target_text(d) : r.target, now + d.ttl, "proposed"};
+        switch (r.outcome) {
+          case act::Outcome::Applied:
+          case act::Outcome::Covered:
+            f.state = "active";
+            state(id, "active", r.outcome == act::Outcome::Covered ? r.detail : "");
+            applied_.fetch_add(1, std::memory_order_relaxed);
+            break;
+          case act::Outcome::Recorded:
+          case act::Outcome::DryRun:
+          case act::Outcome::Unsupported:
+            break;  // observe mode, or a scope this actuator cannot carry out: stays proposed
+          default:
+            failed_actions_.fetch_add(1, std::memory_order_relaxed);
+            state(id, "failed", r.detail);
+            forget(d);
+            continue;
+        }
+        std::lock_guard lock(in_force_mu_);
+        in_force_[id] = std::move(f);
+      }
+    }
+    for (auto& it : items) {
+      if (it.kind != ActItem::Kind::Revoke) continue;
+      InForce f;
+      {
+        std::lock_guard lock(in_force_mu_);
+        auto found = in_force_.find(it.id);
+        if (found == in_force_.end()) continue;
+        f = found->second;
+        in_force_.erase(found);
+      }
+      const decide::Decision one[] = {f.decision};
+      auto results = actuator_->revoke(one);
+      std::string outcome = results.empty() ? "?" : std::string(act::outcome_name(results[0].outcome));
+      writer_->push_wait(store::ActionRow{it.id, wall_now(), actuator_name_, outcome,
+                                          results.empty() ? "" : results[0].detail},
+                         std::chrono::milliseconds(200));
+      state(it.id, "revoked", it.note);
+      forget(f.decision);
+      revoked_.fetch_add(1, std::memory_order_relaxed);
+    }
+    // Expiry (the kernel drops timed-out elements by itself; here the record follows).
+    const core::TimeNs now = wall_now();
+    std::vector<std::pair<std::int64_t, decide::Decision>> ended;
+    {
+      std::lock_guard lock(in_force_mu_);
+      for (auto it = in_force_.begin(); it != in_force_.end();) {
+        if (it->second.expires <= now) {
+          ended.emplace_back(it->first, it->second.decision);
+          it = in_force_.erase(it);
+        } else {
+          ++it;
+        }
+      }
+    }
+    for (auto& [id, d] : ended) {
+      state(id, "expired", "");
+      forget(d);
+      expired_.fetch_add(1, std::memory_order_relaxed);
+    }
+    // Retention, hourly, on the reading connection (the writer keeps committing meanwhile).
+    if (std::chrono::steady_clock::now() - last_prune >= std::chrono::hours(1)) {
+      last_prune = std::chrono::steady_clock::now();
+      constexpr core::TimeNs kDay = 86400 * core::kNsPerSec;
+      auto days = [](core::TimeNs keep) {
+        return keep <= 0 ? 0 : static_cast<int>(std::max<core::TimeNs>(1, keep / kDay));
+      };
+      store::RetentionPolicy rp;
+      rp.findings_days = days(cfg_.keep_findings);
+      rp.decisions_days = days(cfg_.keep_decisions);
+      rp.actions_days = days(cfg_.keep_actions);
+      std::lock_guard lock(read_store_mu_);
+      auto pr = read_store_->prune(rp, now);
+      if (!pr) log("store: retention: %s", pr.error().message.c_str());
+    }
+    if (!open) break;
+  }
+}
+
+}  // namespace bannin::app
