@@ -262,9 +262,9 @@ class Loader {
     } else if (key == "decide.escalate_prefix.min_members") {
       number(v, key, cfg_.prefix_min_members, 0, 65536);
     } else if (key == "decide.escalate_prefix.v4_len") {
-      number(v, key, cfg_.prefix_v4_len, 8, 32);
+      number(v, key, cfg_.prefix_v4_len, 16, 31);
     } else if (key == "decide.escalate_prefix.v6_len") {
-      number(v, key, cfg_.prefix_v6_len, 16, 128);
+      number(v, key, cfg_.prefix_v6_len, 32, 127);
     } else if (key == "decide.escalate_prefix.window") {
       duration(v, key, cfg_.prefix_window);
     } else if (key == "enforce.nftables.table") {

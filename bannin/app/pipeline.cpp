@@ -252,6 +252,7 @@ void Daemon::act_main() {
       revoked_.fetch_add(1, std::memory_order_relaxed);
     }
     // Expiry (the kernel drops timed-out elements by itself; here the record follows).
+    bool wrote = !items.empty();
     const core::TimeNs now = wall_now();
     std::vector<std::pair<std::int64_t, decide::Decision>> ended;
     {
@@ -269,6 +270,19 @@ void Daemon::act_main() {
       state(id, "expired", "");
       forget(d);
       expired_.fetch_add(1, std::memory_order_relaxed);
+    }
+    // What the decider wants a person to hear (a rule at its cap, an escalation refused).
+    {
+      std::vector<decide::DeciderNote> notes;
+      {
+        std::lock_guard lock(decide_mu_);
+        notes = decider_->take_notes(now);
+      }
+      for (const auto& n : notes) log("decide: %s", n.text.c_str());
+    }
+    // These rows belong to no source line: a commit point lets them commit now.
+    if (wrote || !ended.empty()) {
+      writer_->push_wait(store::CheckpointRow{}, std::chrono::milliseconds(200));
     }
     // Retention, hourly, on the reading connection (the writer keeps committing meanwhile).
     if (std::chrono::steady_clock::now() - last_prune >= std::chrono::hours(1)) {

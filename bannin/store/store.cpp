@@ -1042,6 +1042,8 @@ StoreWriter::Attempt StoreWriter::write_batch(std::vector<Item>& batch) {
               return keep(store_->change_state(row));
             } else if constexpr (std::is_same_v<T, ActionRow>) {
               return keep(store_->add_action(row));
+            } else if (row.source.empty()) {
+              return std::nullopt;  // a commit point only (rows not bound to source lines)
             } else {
               return keep(store_->save_checkpoint(row));
             }

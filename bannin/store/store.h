@@ -99,7 +99,10 @@ struct ActionRow {
   std::string detail;
 };
 
-/// Where a source stopped (source::Checkpoint plus its id and time).
+/// Where a source stopped (source::Checkpoint plus its id and time). Given to a
+/// StoreWriter with an empty `source`, it is a commit point only: nothing is stored, but in
+/// commit_at_checkpoints mode what was queued before it may commit (the daemon's act thread
+/// and API use it for rows that belong to no source line).
 struct CheckpointRow {
   std::string source;  ///< text id of the source, e.g. the file path
   std::uint64_t device = 0;
