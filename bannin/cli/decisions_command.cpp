@@ -33,6 +33,8 @@
 #include <unistd.h>
 
 #include <bannin/act/decision_json.h>
+#include <bannin/api/client.h>
+#include <bannin/api/json_value.h>
 #include <bannin/act/nftables/nftables_actuator.h>
 #include <bannin/act/recording/recording_actuator.h>
 #include <bannin/act/target.h>
@@ -65,6 +67,7 @@ struct DecisionsOptions {
   std::string action = "deny";
   std::string note;
   std::string now;  // RFC 3339; the clock when empty (tests and audits fix it)
+  std::string api = "http://127.0.0.1:8730";  // add/revoke: the running daemon, or "none"
 };
 
 void fail_setup(const char* cmd, const std::string& message) {
@@ -321,11 +324,15 @@ struct RevokeRequest {
   bool dry_run = false;
 };
 
-// Where add/revoke go. Today only the store file; when the daemon runs, its API must be asked
-// first (it enforces and keeps its in-memory state in step), the store file being the
-// fallback when no daemon answers. submit_* are the one place that choice is made.
+// Where add/revoke go. When a daemon answers at `api`, it is asked (it enforces at once and
+// keeps its in-memory state in step, and writes the store itself); the store file is the
+// fallback when no daemon answers (the decision is enforced when `bannin run` starts: it
+// reconciles with the store). "none" skips the API. submit_* are the one place that choice
+// is made; `via` tells the caller which was used.
 struct Route {
   std::string store_path;
+  std::string api = "none";
+  mutable std::string via = "store";
 };
 
 // Whole seconds: a person's decision needs no more, and its times read better.
@@ -494,8 +501,52 @@ core::Result<std::vector<store::DecisionRow>> revoke_in_store(store::Store& st,
   return rows;
 }
 
+// The daemon's API, when one answers: a result, or nullopt (no daemon: use the store).
+std::optional<api::Client> daemon_client(const Route& route) {
+  if (route.api.empty() || route.api == "none") return std::nullopt;
+  api::ClientOptions co;
+  co.url = route.api;
+  if (const char* t = std::getenv("BANNIN_API_TOKEN")) co.token = t;
+  co.timeout = std::chrono::milliseconds(3000);
+  return api::Client(co);
+}
+
 core::Result<store::DecisionRow> submit_add(const AddRequest& req, const Route& route,
                                             core::TimeNs now) {
+  if (auto client = daemon_client(route)) {
+    std::string body;
+    core::JsonObjectWriter o(body);
+    o.string("scope", req.scope);
+    o.string("target", req.target);
+    o.string("action", req.action);
+    o.integer("ttl_s", req.ttl_s);
+    o.string("reason", req.reason + " (by " + req.by + ", bannin decisions add)");
+    o.close();
+    auto r = client->post("/api/v1/decisions", body);
+    if (r) {
+      if (r->status != 200 && r->status != 201) {
+        return core::make_error("daemon_refused", "the daemon at " + route.api +
+                                                      " refused: " + api::api_error_message(*r));
+      }
+      auto j = api::parse_json(r->body);
+      store::DecisionRow row;
+      if (j) {
+        if (const auto* v = j->find("id"); v && v->integer()) row.id = *v->integer();
+        if (const auto* v = j->find("state"); v && v->string()) row.state = *v->string();
+      }
+      row.ts = now;
+      row.origin = "person";
+      row.scope = req.scope;
+      row.action = req.action;
+      row.target_key = req.target;
+      row.ttl_s = req.ttl_s;
+      row.expires = now + req.ttl_s * core::kNsPerSec;
+      row.reason = req.reason;
+      route.via = "daemon";
+      return row;
+    }
+    if (r.error().code != "no_daemon") return r.error();
+  }
   auto st = open_existing_store(route.store_path);
   if (!st) return st.error();
   return add_in_store(**st, req, now);
@@ -503,6 +554,33 @@ core::Result<store::DecisionRow> submit_add(const AddRequest& req, const Route& 
 
 core::Result<std::vector<store::DecisionRow>> submit_revoke(const RevokeRequest& req,
                                                             const Route& route, core::TimeNs now) {
+  auto client = req.dry_run || req.target.empty() ? std::nullopt : daemon_client(route);
+  if (client) {
+    std::string path = "/api/v1/decisions/" + api::url_encode_segment(req.target);
+    if (!req.note.empty()) path += "?note=" + api::url_encode_segment(req.note);
+    auto r = client->del(path);
+    if (r) {
+      route.via = "daemon";
+      if (r->status == 404) return std::vector<store::DecisionRow>{};
+      if (r->status != 200) {
+        return core::make_error("daemon_refused", "the daemon at " + route.api +
+                                                      " refused: " + api::api_error_message(*r));
+      }
+      auto j = api::parse_json(r->body);
+      std::int64_t n = 0;
+      if (j) {
+        if (const auto* v = j->find("revoked"); v && v->integer()) n = *v->integer();
+      }
+      std::vector<store::DecisionRow> rows(static_cast<std::size_t>(n));
+      for (auto& row : rows) {
+        row.target_key = req.target;
+        row.action = "deny";
+        row.origin = "daemon";
+      }
+      return rows;
+    }
+    if (r.error().code != "no_daemon") return r.error();
+  }
   auto st = open_existing_store(route.store_path);
   if (!st) return st.error();
   return revoke_in_store(**st, req, now);
@@ -590,8 +668,16 @@ int run_store_add(const DecisionsOptions& opt) {
   if (!req) return store_fail("add", req.error().message);
   auto now = now_of(opt);
   if (!now) return store_fail("add", now.error().message);
-  auto row = submit_add(*req, Route{opt.store}, *now);
+  Route route{opt.store, opt.now.empty() ? opt.api : "none"};
+  auto row = submit_add(*req, route, *now);
   if (!row) return store_fail("add", row.error().message);
+  if (route.via == "daemon") {
+    std::printf("the daemon at %s took decision %lld (%s): %s %s for %s, reason \"%s\"\n",
+                opt.api.c_str(), static_cast<long long>(row->id), row->state.c_str(),
+                row->action.c_str(), row->target_key.c_str(), human_duration(row->ttl_s).c_str(),
+                row->reason.c_str());
+    return 0;
+  }
   std::printf("added decision %lld (%s): %s %s for %s, expires %s, reason \"%s\"\n",
               static_cast<long long>(row->id), row->state.c_str(), row->action.c_str(),
               row->target_key.c_str(), human_duration(row->ttl_s).c_str(),
@@ -618,8 +704,14 @@ int run_store_revoke(const DecisionsOptions& opt) {
     req.note = opt.note;
     req.by = person();
     req.dry_run = opt.dry_run;
-    auto rows = submit_revoke(req, Route{opt.store}, *now);
+    Route route{opt.store, opt.now.empty() ? opt.api : "none"};
+    auto rows = submit_revoke(req, route, *now);
     if (!rows) return store_fail("revoke", rows.error().message);
+    if (route.via == "daemon" && !rows->empty()) {
+      std::printf("the daemon at %s revoked %zu decision%s on %s\n", opt.api.c_str(), rows->size(),
+                  rows->size() == 1 ? "" : "s", req.target.c_str());
+      continue;
+    }
     if (rows->empty()) {
       std::fprintf(stderr, "bannin decisions revoke: nothing in force on %s\n", req.target.c_str());
       status = 1;
@@ -674,6 +766,14 @@ CLI::Option* add_store_option(CLI::App* cmd, DecisionsOptions& opt, bool value_o
   return o;
 }
 
+void add_api_option(CLI::App* cmd, DecisionsOptions& opt) {
+  cmd->add_option("--api", opt.api,
+                  "The running daemon, asked first so the decision takes effect at once (token: "
+                  "$BANNIN_API_TOKEN); without an answer the store is written and `bannin run` "
+                  "enforces it at its next start. none = the store only")
+      ->capture_default_str();
+}
+
 void add_now_option(CLI::App* cmd, DecisionsOptions& opt) {
   cmd->add_option("--now", opt.now, "Take this RFC 3339 time as now (tests, audits)");
 }
@@ -726,6 +826,7 @@ void add_decisions_command(CLI::App& app, int& exit_code) {
   add->add_option("--action", opt->action, "deny, rate_limit or notify_only")
       ->capture_default_str();
   add_now_option(add, *opt);
+  add_api_option(add, *opt);
   add->callback([opt, &exit_code] { exit_code = run_store_add(*opt); });
 
   auto* revoke = cmd->add_subcommand(
@@ -735,6 +836,7 @@ void add_decisions_command(CLI::App& app, int& exit_code) {
   revoke->add_flag("--dry-run", opt->dry_run, "Check, change nothing");
   revoke->add_option("--note", opt->note, "Store: why, kept in the decision's history");
   add_now_option(revoke, *opt);
+  add_api_option(revoke, *opt);
   revoke->add_option("targets", opt->targets, "ADDR or PREFIX, IPv4 or IPv6")->required();
   revoke->callback(
       [opt, &exit_code] { exit_code = opt->nft ? run_nft_revoke(*opt) : run_store_revoke(*opt); });
