@@ -84,7 +84,7 @@ class Loader {
       Value v;
       v.node = val;
       v.at = where(origin, kv.first);
-      if (key == "rules" || key == "sources") {
+      if (key == "rules" || key == "sources" || key == "decide.max_per_minute_by_rule") {
         v.is_map = val.IsMap();
         set(key, v);
         continue;
@@ -245,6 +245,23 @@ class Loader {
       text(v, key, cfg_.crawlers);
     } else if (key == "decide.max_per_minute") {
       number(v, key, cfg_.max_per_minute, 0, 1'000'000);
+    } else if (key == "decide.max_per_minute_by_rule") {
+      if (v.node.IsDefined() && v.node.IsMap()) {
+        for (const auto& r : v.node) {
+          Value one;
+          one.items.push_back(r.second.IsScalar() ? r.second.Scalar() : "");
+          one.at = where(origin_of(v), r.first);
+          std::uint32_t n = 0;
+          number(one, key + "." + r.first.Scalar(), n, 0, 1'000'000);
+          cfg_.max_per_minute_by_rule[r.first.Scalar()] = n;
+        }
+      } else if (!(v.node.IsDefined() && v.node.IsNull())) {
+        bad(v, key, "expected a map of rule id -> decisions per minute");
+      }
+    } else if (key.rfind("decide.max_per_minute_by_rule.", 0) == 0) {
+      std::uint32_t n = 0;
+      number(v, key, n, 0, 1'000'000);
+      cfg_.max_per_minute_by_rule[key.substr(30)] = n;
     } else if (key == "decide.repeat.window") {
       duration(v, key, cfg_.repeat_window);
     } else if (key == "decide.repeat.ttl_factor") {

@@ -49,6 +49,7 @@ struct DaemonConfig {
   std::vector<std::string> proxies;
   std::string crawlers;
   std::uint32_t max_per_minute = 0;
+  std::map<std::string, std::uint32_t, std::less<>> max_per_minute_by_rule;
   core::TimeNs repeat_window = 0;
   double repeat_ttl_factor = 1;
   core::TimeNs repeat_max_ttl = 0;

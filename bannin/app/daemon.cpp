@@ -186,6 +186,7 @@ core::Result<decide::DeciderOptions> Daemon::decider_options(const DaemonConfig&
     if (!r) return r.error();
   }
   o.max_per_minute = cfg.max_per_minute;
+  o.max_per_minute_by_rule = cfg.max_per_minute_by_rule;
   o.repeat_window = cfg.repeat_window;
   o.ttl_factor = cfg.repeat_ttl_factor;
   o.max_ttl = cfg.repeat_max_ttl;
@@ -208,6 +209,7 @@ core::Result<bool> Daemon::boot() {
   auto dopt = decider_options(cfg);
   if (!dopt) return dopt.error();
   decider_ = std::make_unique<decide::Decider>(std::move(*dopt));
+  rule_count_ = rules_.size();
   log("%zu rules loaded", rules_.size());
 
   // 2. The store: created with its directory when missing.
@@ -281,8 +283,8 @@ core::Result<bool> Daemon::boot() {
   ao.token = cfg.api_token;
   auto server = std::make_unique<api::Server>(ao, *this);
   if (auto r = server->start(); !r) return core::make_error("api", r.error().message);
+  log("running; API on %s (bannin status)", server->url().c_str());
   api_ = std::move(server);
-  log("running; API on http://%s (bannin status)", cfg.api_listen.c_str());
   return true;
 }
 
@@ -343,6 +345,7 @@ void Daemon::reload() {
   b.reload = payload;
   records_->push_blocking(std::move(b));
   rules_ = std::move(rules);
+  rule_count_ = rules_.size();
   cfg_.rule_files = cfg->rule_files;
   cfg_.rule_overrides = cfg->rule_overrides;
   cfg_.home_countries = cfg->home_countries;

@@ -95,6 +95,7 @@ struct ActItem {
   std::int64_t id = 0;
   decide::Decision decision;
   std::string note;
+  bool state_written = false;  ///< Revoke: the store already says "revoked"
 };
 
 struct InForce {
@@ -185,6 +186,7 @@ class Daemon final : public api::Backend {
   int wake_fd_ = -1;  // eventfd: wakes the ingest thread's epoll
   std::thread ingest_, pipeline_, act_;
   std::atomic<std::uint64_t> reloads_{0};
+  std::atomic<std::size_t> rule_count_{0};  // for status (rules_ belongs to the main thread)
   std::atomic<std::uint64_t> detect_evicted_{0};
   std::atomic<std::size_t> detect_memory_{0};
 

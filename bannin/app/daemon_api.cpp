@@ -144,7 +144,7 @@ std::string Daemon::status_json() {
     d.integer("uptime_s", (now - started_) / core::kNsPerSec);
     d.string("config", cfg_.origin);
     d.integer("pid", static_cast<std::int64_t>(::getpid()));
-    d.integer("rules", static_cast<std::int64_t>(rules_.size()));
+    d.integer("rules", static_cast<std::int64_t>(rule_count_.load()));
     put_u64(d, "reloads", reloads_.load());
     d.close();
   }
@@ -211,6 +211,9 @@ std::string Daemon::status_json() {
       put_u64(s, "written", writer_->written());
       put_u64(s, "failed", writer_->failed());
       put_u64(s, "dropped", writer_->dropped());
+      put_u64(s, "commits", writer_->commits());
+      put_u64(s, "retries", writer_->retries());
+      put_u64(s, "early_commits", writer_->early_commits());
     }
     s.close();
   }
@@ -291,8 +294,12 @@ core::Result<std::string> Daemon::add_decision(const decide::Decision& given) {
   }
   const std::int64_t id = next_decision_id_.fetch_add(1);
   decisions_.fetch_add(1, std::memory_order_relaxed);
-  if (!writer_->push_wait(store::DecisionRow(decision_row(id, d, d.ts)), std::chrono::seconds(2))) {
-    return core::make_error("store_busy", "the store queue is full; try again");
+  // A person's decision is durable before the API answers: written on the reading
+  // connection in its own transaction, not queued behind the pipeline's checkpoints.
+  {
+    std::lock_guard lock(read_store_mu_);
+    auto r = read_store_->add_decision(decision_row(id, d, d.ts));
+    if (!r) return core::make_error("store", "could not record the decision: " + r.error().message);
   }
   ActItem item;
   item.kind = ActItem::Kind::Apply;
@@ -328,6 +335,12 @@ core::Result<int> Daemon::revoke(const std::string& target, const std::string& n
     item.kind = ActItem::Kind::Revoke;
     item.id = id;
     item.note = note.empty() ? "revoked through the API" : note;
+    {
+      // Durable before the API answers (else a crash could bring the decision back at the
+      // next start); a decision whose row is still queued gets its state through the queue.
+      std::lock_guard lock(read_store_mu_);
+      item.state_written = static_cast<bool>(read_store_->set_state(id, "revoked", wall_now(), item.note));
+    }
     if (!actions_->push_wait(std::move(item), std::chrono::seconds(2))) {
       return core::make_error("busy", "the action queue is full; try again");
     }

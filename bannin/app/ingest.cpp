@@ -44,8 +44,9 @@ struct Tail {
 
 struct Pattern {
   std::string pattern;
-  std::size_t source = 0;  // index into cfg.sources
-  bool reported = false;   // "no file matches yet" said once
+  std::size_t source = 0;      // index into cfg.sources
+  bool reported = false;       // "no file matches yet" said once
+  Stream* waiting = nullptr;   // shown in status while nothing matches
 };
 
 std::vector<std::string> expand(const std::string& pattern) {
@@ -214,6 +215,23 @@ void Daemon::ingest_main() {
         log("%s: no such file yet; it will be picked up when it appears", p.pattern.c_str());
       }
       if (any) p.reported = false;
+      // Status shows a pattern that matches nothing as a missing source of its own.
+      if (!any && p.waiting == nullptr) {
+        bool followed = false;
+        for (const auto& t : in.tails) followed = followed || t->path == p.pattern;
+        if (!followed) {
+          p.waiting = &add_stream("file", p.pattern, sc.decoder);
+          p.waiting->missing = true;
+          std::lock_guard lock(p.waiting->note_mu);
+          p.waiting->note = "no file matches yet; picked up when one appears";
+        }
+      }
+      if (any && p.waiting != nullptr && !p.waiting->closed) {
+        p.waiting->missing = false;
+        p.waiting->closed = true;
+        std::lock_guard lock(p.waiting->note_mu);
+        p.waiting->note = "now matched: followed as its own source";
+      }
       // Watch the directory even before the file exists, so it is seen at once.
       std::string dir = std::filesystem::path(p.pattern).parent_path().string();
       if (!has_glob(dir)) {

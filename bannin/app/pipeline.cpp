@@ -94,6 +94,12 @@ void Daemon::pipeline_main() {
   for (;;) {
     batches.clear();
     bool open = records_->pop_all(batches, std::chrono::milliseconds(250));
+    if (batches.empty() && open) {
+      // Idle: everything this thread pushed is followed by its checkpoint, so a commit point
+      // here is safe; it commits what the act thread and the API queued meanwhile.
+      writer_->push_wait(store::CheckpointRow{}, std::chrono::milliseconds(200));
+      continue;
+    }
     for (Batch& b : batches) {
       if (b.kind == Batch::Kind::Reload) {
         detect::DetectorOptions o = dopt;
@@ -178,7 +184,9 @@ void Daemon::act_main() {
   std::vector<ActItem> items;
   std::vector<decide::Decision> batch;
   std::vector<std::int64_t> ids;
-  auto last_prune = std::chrono::steady_clock::now() - std::chrono::hours(2);
+  auto last_prune = std::chrono::steady_clock::now() - std::chrono::minutes(50);  // 10 min in
+  std::uint64_t last_retries = 0;
+  bool was_healthy = true;
 
   auto state = [&](std::int64_t id, const char* s, std::string note) {
     writer_->push_wait(store::StateChange{id, wall_now(), s, std::move(note)},
@@ -247,12 +255,11 @@ void Daemon::act_main() {
       writer_->push_wait(store::ActionRow{it.id, wall_now(), actuator_name_, outcome,
                                           results.empty() ? "" : results[0].detail},
                          std::chrono::milliseconds(200));
-      state(it.id, "revoked", it.note);
+      if (!it.state_written) state(it.id, "revoked", it.note);
       forget(f.decision);
       revoked_.fetch_add(1, std::memory_order_relaxed);
     }
     // Expiry (the kernel drops timed-out elements by itself; here the record follows).
-    bool wrote = !items.empty();
     const core::TimeNs now = wall_now();
     std::vector<std::pair<std::int64_t, decide::Decision>> ended;
     {
@@ -280,10 +287,23 @@ void Daemon::act_main() {
       }
       for (const auto& n : notes) log("decide: %s", n.text.c_str());
     }
-    // These rows belong to no source line: a commit point lets them commit now.
-    if (wrote || !ended.empty()) {
-      writer_->push_wait(store::CheckpointRow{}, std::chrono::milliseconds(200));
+    // A store in trouble (disk full, I/O error) is said in the log once per change of state;
+    // the writer keeps the rows and retries.
+    {
+      bool healthy = writer_->healthy();
+      std::uint64_t retries = writer_->retries();
+      if (retries != last_retries) {
+        log("store: commit failed (%llu so far), will retry: %s",
+            static_cast<unsigned long long>(retries), writer_->last_error().c_str());
+        last_retries = retries;
+      } else if (healthy && !was_healthy) {
+        log("store: commits succeed again");
+      }
+      was_healthy = healthy;
     }
+    // These rows belong to no source line; they commit with the pipeline's next checkpoint
+    // or its idle commit point (a commit point from this thread could fall between a batch's
+    // findings and that batch's checkpoint, and commit lines a crash would then read again).
     // Retention, hourly, on the reading connection (the writer keeps committing meanwhile).
     if (std::chrono::steady_clock::now() - last_prune >= std::chrono::hours(1)) {
       last_prune = std::chrono::steady_clock::now();
