@@ -488,7 +488,9 @@ bool parse_duration(const std::string& text, core::TimeNs& out) {
       default: return false;
     }
     ++i;
-    if (n * unit > 100LL * 365 * 86400) return false;
+    // Each part, and the sum, at most 100 years (no overflow, whatever the input).
+    constexpr std::int64_t kMaxSeconds = 100LL * 365 * 86400;
+    if (n * unit > kMaxSeconds || total / core::kNsPerSec + n * unit > kMaxSeconds) return false;
     total += n * unit * core::kNsPerSec;
   }
   out = total;

@@ -571,6 +571,10 @@ core::Result<std::vector<store::DecisionRow>> submit_revoke(const RevokeRequest&
       if (j) {
         if (const auto* v = j->find("revoked"); v && v->integer()) n = *v->integer();
       }
+      if (n < 0 || n > 1'000'000) {
+        return core::make_error("daemon_reply", "the daemon at " + route.api +
+                                                    " gave an implausible revoked count");
+      }
       std::vector<store::DecisionRow> rows(static_cast<std::size_t>(n));
       for (auto& row : rows) {
         row.target_key = req.target;
