@@ -3,6 +3,7 @@
 #include <utility>
 
 #include <bannin/api/decision_request.h>
+#include <bannin/core/time.h>
 #include <bannin/api/json_value.h>
 #include <bannin/core/ip_prefix.h>
 
@@ -59,50 +60,7 @@ constexpr std::array<std::string_view, 6> kKnownFields = {"scope", "target", "ac
 }  // namespace
 
 std::optional<std::int64_t> parse_duration_s(std::string_view text) noexcept {
-  if (text.empty() || text.size() > 32) return std::nullopt;
-  std::int64_t total = 0;
-  std::size_t i = 0;
-  bool any = false;
-  while (i < text.size()) {
-    std::int64_t n = 0;
-    std::size_t digits = 0;
-    while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
-      if (n > (std::numeric_limits<std::int64_t>::max() - 9) / 10) return std::nullopt;
-      n = n * 10 + (text[i] - '0');
-      ++i;
-      ++digits;
-    }
-    if (digits == 0) return std::nullopt;
-    std::int64_t unit = 1;
-    if (i < text.size()) {
-      switch (text[i]) {
-        case 's':
-          unit = 1;
-          break;
-        case 'm':
-          unit = 60;
-          break;
-        case 'h':
-          unit = 3600;
-          break;
-        case 'd':
-          unit = 86400;
-          break;
-        case 'w':
-          unit = 7 * 86400;
-          break;
-        default:
-          return std::nullopt;
-      }
-      ++i;
-    } else if (any) {
-      return std::nullopt;  // "1h30": a bare number only on its own
-    }
-    if (n > (std::numeric_limits<std::int64_t>::max() - total) / unit) return std::nullopt;
-    total += n * unit;
-    any = true;
-  }
-  return total;
+  return core::parse_duration_seconds(text, true, std::numeric_limits<std::int64_t>::max());
 }
 
 core::Result<std::string> canonical_target(std::string_view text, std::string_view scope,

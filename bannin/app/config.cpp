@@ -32,21 +32,6 @@ struct Value {
   [[nodiscard]] std::string one() const { return items.empty() ? std::string() : items.front(); }
 };
 
-std::vector<std::string> split_list(const std::string& v) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (start <= v.size()) {
-    std::size_t comma = v.find(',', start);
-    std::string item = v.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    while (!item.empty() && item.front() == ' ') item.erase(item.begin());
-    while (!item.empty() && item.back() == ' ') item.pop_back();
-    if (!item.empty()) out.push_back(item);
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
-  return out;
-}
-
 class Loader {
  public:
   explicit Loader(DaemonConfig& cfg) : cfg_(cfg) {}
@@ -465,35 +450,27 @@ std::string SourceConfig::describe() const {
 
 const char* default_config_text() noexcept { return kDefaultConfig; }
 
-bool parse_duration(const std::string& text, core::TimeNs& out) {
-  if (text.empty()) return false;
-  core::TimeNs total = 0;
-  std::size_t i = 0;
-  while (i < text.size()) {
-    if (!std::isdigit(static_cast<unsigned char>(text[i]))) return false;
-    std::int64_t n = 0;
-    while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) {
-      n = n * 10 + (text[i] - '0');
-      if (n > 1'000'000'000) return false;
-      ++i;
-    }
-    if (i == text.size()) return text == "0" ? (out = 0, true) : false;
-    std::int64_t unit = 0;
-    switch (text[i]) {
-      case 's': unit = 1; break;
-      case 'm': unit = 60; break;
-      case 'h': unit = 3600; break;
-      case 'd': unit = 86400; break;
-      case 'w': unit = 7 * 86400; break;
-      default: return false;
-    }
-    ++i;
-    // Each part, and the sum, at most 100 years (no overflow, whatever the input).
-    constexpr std::int64_t kMaxSeconds = 100LL * 365 * 86400;
-    if (n * unit > kMaxSeconds || total / core::kNsPerSec + n * unit > kMaxSeconds) return false;
-    total += n * unit * core::kNsPerSec;
+std::vector<std::string> split_list(const std::string& v) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= v.size()) {
+    std::size_t comma = v.find(',', start);
+    std::string item = v.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    while (!item.empty() && item.front() == ' ') item.erase(item.begin());
+    while (!item.empty() && item.back() == ' ') item.pop_back();
+    if (!item.empty()) out.push_back(item);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
   }
-  out = total;
+  return out;
+}
+
+
+bool parse_duration(const std::string& text, core::TimeNs& out) {
+  // "0" (off / the built-in default) or units, at most 100 years.
+  auto secs = core::parse_duration_seconds(text, text == "0", 100LL * 365 * 86400);
+  if (!secs) return false;
+  out = *secs * core::kNsPerSec;
   return true;
 }
 

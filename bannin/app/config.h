@@ -71,6 +71,9 @@ const char* default_config_text() noexcept;
 core::Result<DaemonConfig> load_config(const std::string& file,
                                        const std::vector<std::string>& overrides = {});
 
+/// "a, b,c" -> {"a","b","c"}: the list form of a `-o key=value` value (blanks trimmed).
+std::vector<std::string> split_list(const std::string& value);
+
 /// Parses a duration: 90s, 15m, 1h, 7d, 2w (and combinations like 1h30m); false when bad.
 bool parse_duration(const std::string& text, core::TimeNs& out);
 

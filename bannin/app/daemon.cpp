@@ -41,29 +41,6 @@ std::string target_text(const decide::Decision& d) {
   return d.vhost + d.path;
 }
 
-std::string target_json(const decide::Decision& d) {
-  std::string out;
-  core::JsonObjectWriter t(out);
-  if (d.scope == "ip") {
-    t.string("ip", d.ip);
-  } else if (d.scope == "prefix") {
-    t.string("prefix", d.prefix);
-  } else {
-    t.string("vhost", d.vhost);
-    t.string("path", d.path);
-    if (!d.method.empty()) t.string("method", d.method);
-    t.key("except_countries");
-    out += '[';
-    for (std::size_t i = 0; i < d.except_countries.size(); ++i) {
-      if (i) out += ',';
-      core::json_append_string(out, d.except_countries[i]);
-    }
-    out += ']';
-  }
-  t.close();
-  return out;
-}
-
 store::DecisionRow decision_row(std::int64_t id, const decide::Decision& d, core::TimeNs now) {
   store::DecisionRow row;
   row.id = id;
@@ -72,7 +49,7 @@ store::DecisionRow decision_row(std::int64_t id, const decide::Decision& d, core
   row.origin = d.origin;
   row.action = d.action;
   row.scope = d.scope;
-  row.target_json = target_json(d);
+  row.target_json = decide::target_json(d);
   row.ttl_s = d.ttl / core::kNsPerSec;
   row.reason = d.reason;
   row.state = "proposed";

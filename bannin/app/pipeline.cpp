@@ -8,33 +8,13 @@
 #include <bannin/decode/decoder_set.h>
 #include <bannin/decode/syslog/syslog_decoder.h>
 #include <bannin/detect/detector.h>
+#include <bannin/detect/finding_json.h>
 #include <bannin/enrich/geo_enricher.h>
 #include <bannin/store/store.h>
 
 namespace bannin::app {
 
 namespace {
-
-std::string group_json(const detect::Finding& f) {
-  std::string out;
-  core::JsonObjectWriter g(out);
-  for (const auto& [k, v] : f.group) g.string(model::name(k), v);
-  g.close();
-  return out;
-}
-
-std::string numbers_json(const detect::Finding& f) {
-  std::string out;
-  core::JsonObjectWriter n(out);
-  for (const auto& [name, v] : f.numbers) {
-    n.key(name);
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%.6g", v);
-    out += buf;
-  }
-  n.close();
-  return out;
-}
 
 // Per stream: its decoders (auto-detected on the first batch).
 struct StreamDecoders {
@@ -78,7 +58,7 @@ void Daemon::pipeline_main() {
   Sink sink([&](const detect::Finding& f) {
     findings_.fetch_add(1, std::memory_order_relaxed);
     if (!f.campaign_update) {
-      writer_->push_wait(store::FindingRow{f.ts, f.rule->id, group_json(f), numbers_json(f),
+      writer_->push_wait(store::FindingRow{f.ts, f.rule->id, detect::group_json(f), detect::numbers_json(f),
                                            f.evidence},
                          std::chrono::milliseconds(200));
     }

@@ -23,6 +23,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <limits>
 #include <map>
 #include <memory>
 #include <string>
@@ -360,53 +361,26 @@ std::string person() {
 
 /// "90s", "30m", "1h", "2d", "1w", "1h30m" -> seconds (at most 10 years).
 core::Result<std::int64_t> parse_duration(std::string_view text) {
-  auto bad = [&] {
+  constexpr std::int64_t kMax = 3650LL * 86400;
+  auto secs = core::parse_duration_seconds(text, false, kMax);
+  if (!secs) {
+    // Say "too long" for a well-formed duration above the limit (digits and units only,
+    // ending in a unit), however many digits it has.
+    bool well_formed = !text.empty() && text.front() >= '0' && text.front() <= '9' &&
+                       std::string_view("smhdw").find(text.back()) != std::string_view::npos;
+    for (char c : text) {
+      well_formed = well_formed && ((c >= '0' && c <= '9') ||
+                                    std::string_view("smhdw").find(c) != std::string_view::npos);
+    }
+    if (well_formed) {
+      return core::make_error("bad_duration", "'" + std::string(text) + "' is longer than 10 years");
+    }
     return core::make_error("bad_duration", "'" + std::string(text) +
                                                 "' is not a duration (e.g. 90s, 30m, 1h, 2d, 1w, "
                                                 "1h30m)");
-  };
-  auto too_long = [&] {
-    return core::make_error("bad_duration", "'" + std::string(text) + "' is longer than 10 years");
-  };
-  constexpr std::int64_t kMax = 3650LL * 86400;
-  std::int64_t total = 0;
-  std::size_t i = 0;
-  if (text.empty()) return bad();
-  while (i < text.size()) {
-    std::int64_t n = 0;
-    std::size_t start = i;
-    while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
-      n = n * 10 + (text[i] - '0');
-      if (n > kMax) return too_long();
-      ++i;
-    }
-    if (i == start || i == text.size()) return bad();  // a number needs a unit
-    std::int64_t unit = 0;
-    switch (text[i]) {
-      case 's':
-        unit = 1;
-        break;
-      case 'm':
-        unit = 60;
-        break;
-      case 'h':
-        unit = 3600;
-        break;
-      case 'd':
-        unit = 86400;
-        break;
-      case 'w':
-        unit = 7 * 86400;
-        break;
-      default:
-        return bad();
-    }
-    ++i;
-    total += n * unit;
-    if (total > kMax) return too_long();
   }
-  if (total <= 0) return core::make_error("bad_duration", "'" + std::string(text) + "' is zero");
-  return total;
+  if (*secs <= 0) return core::make_error("bad_duration", "'" + std::string(text) + "' is zero");
+  return *secs;
 }
 
 /// 59m59s, 23h5m, 3d4h, 45s: the two largest units.

@@ -23,6 +23,7 @@
 #include <bannin/decide/decider.h>
 #include <bannin/decode/decoder_set.h>
 #include <bannin/detect/detector.h>
+#include <bannin/detect/finding_json.h>
 #include <bannin/enrich/geo_enricher.h>
 #include <bannin/model/event_format.h>
 #include <bannin/ruleset/rule_loader.h>
@@ -43,50 +44,6 @@ struct ReplayOptions {
   bool quiet = false;
 };
 
-std::string group_json(const detect::Finding& f) {
-  std::string out;
-  core::JsonObjectWriter g(out);
-  for (const auto& [k, v] : f.group) g.string(model::name(k), v);
-  g.close();
-  return out;
-}
-
-std::string numbers_json(const detect::Finding& f) {
-  std::string out;
-  core::JsonObjectWriter n(out);
-  for (const auto& [name, v] : f.numbers) {
-    n.key(name);
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%.6g", v);
-    out += buf;
-  }
-  n.close();
-  return out;
-}
-
-std::string target_json(const decide::Decision& d) {
-  std::string out;
-  core::JsonObjectWriter t(out);
-  if (d.scope == "ip") {
-    t.string("ip", d.ip);
-  } else if (d.scope == "prefix") {
-    t.string("prefix", d.prefix);
-  } else {
-    t.string("vhost", d.vhost);
-    t.string("path", d.path);
-    if (!d.method.empty()) t.string("method", d.method);
-    t.key("except_countries");
-    out += '[';
-    for (std::size_t i = 0; i < d.except_countries.size(); ++i) {
-      if (i) out += ',';
-      core::json_append_string(out, d.except_countries[i]);
-    }
-    out += ']';
-  }
-  t.close();
-  return out;
-}
-
 class Printer : public detect::FindingSink {
  public:
   Printer(bool text, decide::Decider& decider, store::StoreWriter* writer)
@@ -99,7 +56,7 @@ class Printer : public detect::FindingSink {
     ++findings_;
     if (!f.campaign_update) {
       // Serialised once, for the output and for the store.
-      std::string group = group_json(f), numbers = numbers_json(f);
+      std::string group = detect::group_json(f), numbers = detect::numbers_json(f);
       write_finding(f, group, numbers);
       if (writer_ != nullptr) {
         writer_->push(store::FindingRow{f.ts, f.rule->id, std::move(group), std::move(numbers),
@@ -109,7 +66,7 @@ class Printer : public detect::FindingSink {
     decisions_buf_.clear();
     decider_.decide(f, decisions_buf_);
     for (const auto& d : decisions_buf_) {
-      std::string target = target_json(d);
+      std::string target = decide::target_json(d);
       write_decision(d, target);
       if (writer_ != nullptr) {
         store::DecisionRow row;

@@ -1,24 +1,12 @@
 #include <yaml-cpp/yaml.h>
 
+#include <bannin/app/config.h>
 #include <bannin/cli/replay_config.h>
 
 namespace bannin::cli {
 namespace {
 
-std::vector<std::string> split_list(const std::string& v) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (start <= v.size()) {
-    std::size_t comma = v.find(',', start);
-    std::string item = v.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    while (!item.empty() && item.front() == ' ') item.erase(item.begin());
-    while (!item.empty() && item.back() == ' ') item.pop_back();
-    if (!item.empty()) out.push_back(item);
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
-  return out;
-}
+using app::split_list;
 
 std::string where(const std::string& origin, const YAML::Node& n) {
   return origin + ":" + std::to_string(n.Mark().line + 1) + ":" + std::to_string(n.Mark().column + 1);

@@ -223,4 +223,41 @@ std::string format_rfc3339(TimeNs t) {
   return std::string(buf, format_rfc3339(t, buf));
 }
 
+std::optional<std::int64_t> parse_duration_seconds(std::string_view text, bool allow_bare_number,
+                                                   std::int64_t max_seconds) noexcept {
+  if (text.empty() || text.size() > 64) return std::nullopt;
+  std::int64_t total = 0;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    std::int64_t n = 0;
+    const std::size_t start = i;
+    while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
+      const int digit = text[i] - '0';
+      if (n > (max_seconds - digit) / 10) return std::nullopt;
+      n = n * 10 + digit;
+      ++i;
+    }
+    if (i == start) return std::nullopt;
+    std::int64_t unit = 0;
+    if (i == text.size()) {
+      // A bare number: seconds, and only when it is the whole text.
+      if (!allow_bare_number || start != 0) return std::nullopt;
+      unit = 1;
+    } else {
+      switch (text[i]) {
+        case 's': unit = 1; break;
+        case 'm': unit = 60; break;
+        case 'h': unit = 3600; break;
+        case 'd': unit = 86400; break;
+        case 'w': unit = 7 * 86400; break;
+        default: return std::nullopt;
+      }
+      ++i;
+    }
+    if (n > (max_seconds - total) / unit) return std::nullopt;
+    total += n * unit;
+  }
+  return total;
+}
+
 }  // namespace bannin::core

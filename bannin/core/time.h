@@ -50,6 +50,12 @@ std::optional<TimeNs> parse_epoch_seconds(std::string_view s) noexcept;
 std::size_t format_rfc3339(TimeNs t, char* buf) noexcept;
 std::string format_rfc3339(TimeNs t);
 
+/// A duration as people write it in configuration, on the command line and in API requests:
+/// "90s", "15m", "1h", "2d", "1w", "1h30m" -> seconds. With allow_bare_number, "90" alone is
+/// 90 seconds. nullopt for anything else, and for a total above max_seconds (overflow-safe).
+std::optional<std::int64_t> parse_duration_seconds(std::string_view text, bool allow_bare_number,
+                                                   std::int64_t max_seconds) noexcept;
+
 inline constexpr std::size_t kRfc3339Max = 40;
 
 }  // namespace bannin::core

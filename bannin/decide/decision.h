@@ -27,4 +27,8 @@ struct Decision {
   [[nodiscard]] std::string key() const;
 };
 
+/// The target as the JSON object replay prints and the store keeps: {"ip":…}, {"prefix":…}
+/// or {"vhost":…,"path":…[,"method":…],"except_countries":[…]}.
+std::string target_json(const Decision& d);
+
 }  // namespace bannin::decide
