@@ -14,10 +14,13 @@
 # ruleset is never touched. Needs root (CAP_NET_ADMIN, CAP_SYS_ADMIN for `ip netns`).
 # Each row: wall time and peak RSS from /usr/bin/time -v, the element count read back with
 # `nft -j list set`, and the ratio to nft -f for the same elements. The last row of each
-# family sends bannin's transaction text (add with 1 s, delete, add with the TTL, 1,000
-# elements a command) through nft -f: the part of bannin's time spent in libnftables and
-# the kernel. Reading a set back is slow on big sets (the kernel's set dump grows about
-# quadratically: ~85 s for 1 M on a 6.18 kernel), so a full run takes ~10 minutes.
+# family sends the add/delete/add transaction text (add with 1 s, delete, add with the TTL,
+# 1,000 elements a command) through nft -f: what refreshing every address costs where the
+# kernel keeps an old timeout on re-add (Debian 12's 6.1; bannin did it for every address
+# before 2026-11-25 and now only for addresses already in the set on such kernels: docs/
+# decisions/2026-11-25-nftables-speed.md). Reading a set back is slow on big sets (the
+# kernel's set dump grows about quadratically: ~85 s for 1 M on a 6.18 kernel), so a full
+# run takes ~10 minutes.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 N4=${1:-1000000}
@@ -71,8 +74,9 @@ with open(ref, "w") as f:
     f.write("add element inet bench_ref %s_addr { " % fam)
     f.write(", ".join("%s timeout %ds" % (ip, ttl) for ip in ips))
     f.write(" }\n")
-# The shape of bannin's transaction (nft_commands.cpp upsert_commands, addresses): 1,000
-# elements a command; add with a 1 s timeout, delete, add with the TTL, all in one batch.
+# The add/delete/add shape (nft_commands.cpp upsert_commands, addresses that exist on a
+# kernel that keeps old timeouts): 1,000 elements a command; add with a 1 s timeout,
+# delete, add with the TTL, all in one batch.
 def lines(verb, t):
     for s in range(0, n, 1000):
         part = ips[s:s + 1000]
@@ -149,9 +153,9 @@ bench_family() {
   timed "flush-$fam-$n" ip netns exec "$NS" "$BANNIN" decisions flush --nft
   row "  bannin decisions flush --nft" "$WALL" "$RSS" "-" "-"
 
-  # Where bannin's time goes: its transaction's command text (add, delete, add) through nft -f.
+  # What refreshing every address costs on a kernel that keeps old timeouts on re-add.
   timed "nft-shape-$fam-$n" ip netns exec "$NS" nft -f "$OUT/nft-shape-$fam-$n.nft"
-  row "nft -f, bannin's command shape (add/del/add)" "$WALL" "$RSS" "$(count bench_ref "$set")" "$n" "$r_wall"
+  row "nft -f, add/del/add shape (6.1 refresh)" "$WALL" "$RSS" "$(count bench_ref "$set")" "$n" "$r_wall"
   N nft delete table inet bench_ref
 }
 

@@ -4,8 +4,8 @@
 # `bannin decisions apply|list|revoke|flush --nft` run inside the server's namespace.
 # Asserts that a denied source gets no answer and an allowed one does (IPv4 and IPv6,
 # address and prefix), that a TTL expires in the kernel, that revoke restores access, that
-# flush removes table inet bannin and nothing else, and that 5,000 decisions go in as one
-# batch. Every nft operation runs inside the namespaces created here; the host's ruleset is
+# flush removes table inet bannin and nothing else, that 5,000 decisions go in as one
+# batch, and that re-applying refreshes a timeout and keeps the drop counters. Every nft operation runs inside the namespaces created here; the host's ruleset is
 # never touched. Skips (exit 0) only when the kernel refuses to create a namespace.
 set -eu
 : "${BANNIN:?set BANNIN to the bannin binary}"
@@ -113,6 +113,16 @@ S "$BANNIN" decisions apply --nft -q "$TMP/apply.jsonl" >"$TMP/apply2.out" \
 grep -q '"applied":3' "$TMP/apply2.out" || fail "re-apply: $(cat "$TMP/apply2.out")"
 [ "$(S nft list chain inet bannin input | grep -c 'counter.*drop')" = 4 ] \
   || fail "re-apply duplicated the drop rules"
+# The chain was in place, so it was left alone: its drop counter kept its packets.
+S nft list table inet bannin | grep -q 'ip saddr @v4_addr counter packets [1-9]' \
+  || fail "re-apply reset the drop counters"
+# Applying a decision whose address is in the set already sets the new timeout.
+decision ip 10.200.0.78 60 | S "$BANNIN" decisions apply --nft -q - >/dev/null || fail "apply .78"
+decision ip 10.200.0.78 7200 | S "$BANNIN" decisions apply --nft -q - >"$TMP/refresh.out" \
+  || fail "refresh apply: $(cat "$TMP/refresh.out")"
+S "$BANNIN" decisions list --nft | grep -q '"target":"10.200.0.78","set":"v4_addr","timeout_s":7200' \
+  || fail "re-apply did not refresh the timeout: $(S "$BANNIN" decisions list --nft)"
+S "$BANNIN" decisions revoke --nft 10.200.0.78 | grep -q '"outcome":"revoked"' || fail "revoke .78"
 sleep 3
 
 # --- revoke restores access ------------------------------------------------------------------
@@ -165,4 +175,6 @@ S "$BANNIN" decisions apply --nft -q "$TMP/batch.jsonl" >"$TMP/batch2.out" \
 echo "batch of 5000: $(cat "$TMP/batch.out")"
 echo "batch re-apply: $(cat "$TMP/batch2.out")"
 S "$BANNIN" decisions flush --nft >/dev/null
+S "$BANNIN" decisions flush --nft >"$TMP/flush2.out"
+grep -q '"existed":false' "$TMP/flush2.out" || fail "flush of nothing: $(cat "$TMP/flush2.out")"
 echo "PASS: nft enforcement (v4/v6, address/prefix, TTL expiry, revoke, flush, batch of 5000)"

@@ -1,4 +1,6 @@
-#include <map>
+#include <cstdio>
+#include <iterator>
+#include <utility>
 
 #include <simdjson.h>
 
@@ -7,11 +9,37 @@
 namespace bannin::act::nft {
 namespace {
 
+// Appends the canonical text of t ("192.0.2.7", "10.0.0.0/8") without a temporary string.
+void append_target(std::string& out, const Target& t) {
+  char buf[core::kIpTextMax + 8];
+  std::size_t n = t.network.format(buf);
+  out.append(buf, n);
+  if (!t.is_single()) {
+    out += '/';
+    out += std::to_string(t.len);
+  }
+}
+
+void append_int(std::string& out, std::int64_t v) {
+  char buf[24];
+  int n = std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(v));
+  out.append(buf, static_cast<std::size_t>(n));
+}
+
+// Set index 0..3 (kSetNames order) of a target.
+std::size_t set_index(const Target& t) noexcept {
+  return (t.is_v4() ? 0U : 2U) + (t.is_single() ? 0U : 1U);
+}
+
+// `<verb> element inet <table> <set> { a timeout Ns, b … }` for els[ids[…]], per_line a
+// command. fixed_timeout > 0 replaces every element's own timeout; with_timeout = false
+// writes bare elements (delete).
+template <typename Get>
 void append_element_list(std::string& out, std::string_view verb, const NftConfig& cfg,
-                         std::string_view set, std::span<const Upsert> els,
+                         std::string_view set, const std::vector<std::size_t>& ids, Get&& get,
                          std::int64_t fixed_timeout, bool with_timeout, std::size_t per_line) {
-  for (std::size_t start = 0; start < els.size(); start += per_line) {
-    std::size_t end = std::min(els.size(), start + per_line);
+  for (std::size_t start = 0; start < ids.size(); start += per_line) {
+    std::size_t end = std::min(ids.size(), start + per_line);
     out += verb;
     out += " element inet ";
     out += cfg.table;
@@ -20,10 +48,11 @@ void append_element_list(std::string& out, std::string_view verb, const NftConfi
     out += " { ";
     for (std::size_t i = start; i < end; ++i) {
       if (i != start) out += ", ";
-      out += els[i].target.text();
+      const auto& [target, timeout] = get(ids[i]);
+      append_target(out, target);
       if (with_timeout) {
         out += " timeout ";
-        out += std::to_string(fixed_timeout > 0 ? fixed_timeout : els[i].timeout_s);
+        append_int(out, fixed_timeout > 0 ? fixed_timeout : timeout);
         out += 's';
       }
     }
@@ -83,21 +112,37 @@ std::string recreate_chain_commands(const NftConfig& cfg) {
 std::string upsert_commands(const NftConfig& cfg, std::span<const Upsert> elements,
                             std::span<const Target> remove_first, std::size_t per_line) {
   if (per_line == 0) per_line = 1;
+  // Per set, in input order: every element, those that go through add/delete/add
+  // (addresses that may exist), and existing prefixes (deleted first).
+  std::vector<std::size_t> all[4], refresh[4];
   std::vector<Target> deletes(remove_first.begin(), remove_first.end());
-  for (const auto& u : elements) {
-    if (!u.target.is_single() && u.exists) deletes.push_back(u.target);
-  }
-  std::string out;
-  if (!deletes.empty()) out += delete_commands(cfg, deletes, per_line);
-  // Group by set, keeping input order within a set.
-  std::map<std::string_view, std::vector<Upsert>> by_set;
-  for (const auto& u : elements) by_set[set_name(u.target)].push_back(u);
-  for (const auto& [set, els] : by_set) {
-    if (els.front().target.is_single()) {
-      append_element_list(out, "add", cfg, set, els, 1, true, per_line);
-      append_element_list(out, "delete", cfg, set, els, 0, false, per_line);
+  for (std::size_t i = 0; i < elements.size(); ++i) {
+    const Upsert& u = elements[i];
+    const std::size_t s = set_index(u.target);
+    all[s].push_back(i);
+    if (!u.exists) continue;
+    if (u.target.is_single()) {
+      refresh[s].push_back(i);
+    } else {
+      deletes.push_back(u.target);
     }
-    append_element_list(out, "add", cfg, set, els, 0, true, per_line);
+  }
+  std::size_t bytes = 64 * elements.size() + 64;
+  for (const auto& r : refresh) bytes += 48 * r.size();
+  std::string out;
+  out.reserve(bytes);
+  if (!deletes.empty()) out += delete_commands(cfg, deletes, per_line);
+  auto get = [&](std::size_t i) -> std::pair<const Target&, std::int64_t> {
+    return {elements[i].target, elements[i].timeout_s};
+  };
+  for (std::size_t s = 0; s < 4; ++s) {
+    if (all[s].empty()) continue;
+    if (!refresh[s].empty()) {
+      // The first add makes the delete safe whether or not the element is (still) there.
+      append_element_list(out, "add", cfg, kSetNames[s], refresh[s], get, 1, true, per_line);
+      append_element_list(out, "delete", cfg, kSetNames[s], refresh[s], get, 0, false, per_line);
+    }
+    append_element_list(out, "add", cfg, kSetNames[s], all[s], get, 0, true, per_line);
   }
   return out;
 }
@@ -130,13 +175,33 @@ std::vector<std::string> parse_elements_text(std::string_view text) {
 std::string delete_commands(const NftConfig& cfg, std::span<const Target> elements,
                             std::size_t per_line) {
   if (per_line == 0) per_line = 1;
-  std::map<std::string_view, std::vector<Upsert>> by_set;
-  for (const auto& t : elements) by_set[set_name(t)].push_back(Upsert{t, 0});
+  std::vector<std::size_t> by_set[4];
+  for (std::size_t i = 0; i < elements.size(); ++i) by_set[set_index(elements[i])].push_back(i);
+  auto get = [&](std::size_t i) -> std::pair<const Target&, std::int64_t> {
+    return {elements[i], 0};
+  };
   std::string out;
-  for (const auto& [set, els] : by_set) {
-    append_element_list(out, "delete", cfg, set, els, 0, false, per_line);
+  for (std::size_t s = 0; s < 4; ++s) {
+    append_element_list(out, "delete", cfg, kSetNames[s], by_set[s], get, 0, false, per_line);
   }
   return out;
+}
+
+std::string delete_table_command(const NftConfig& cfg) {
+  return "delete table inet " + cfg.table + "\n";
+}
+
+bool chain_in_place(const ChainState& st, const NftConfig& cfg) noexcept {
+  if (!st.exists || !st.base || st.hook != "input" || st.priority != cfg.priority ||
+      st.rules != kRuleCount) {
+    return false;
+  }
+  if (st.sets.empty()) return true;  // from nft's JSON: counted only
+  if (st.sets.size() != std::size(kSetNames)) return false;
+  for (std::size_t i = 0; i < st.sets.size(); ++i) {
+    if (st.sets[i] != kSetNames[i]) return false;
+  }
+  return true;
 }
 
 std::string delete_table_commands(const NftConfig& cfg) {

@@ -35,6 +35,13 @@ struct NftConfig {
   std::int64_t max_timeout_s = 365LL * 86400;  ///< longer TTLs are cut to this
   /// Extra nft calls allowed to find which elements made a batch fail (bisection).
   int isolation_budget = 64;
+  /// How an address already in the set gets its new timeout: Auto asks the kernel once
+  /// (a scratch set: does a second add set the new timeout?), ReAdd trusts that it does
+  /// (kernels 6.12+), Replace never does (add/delete/add for every address that exists).
+  enum class Refresh { Auto, ReAdd, Replace };
+  Refresh refresh = Refresh::Auto;
+  /// Elements per `add element` command in a transaction.
+  std::size_t per_line = 1000;
 };
 
 /// Set names, one per family and kind.
@@ -55,15 +62,18 @@ std::string recreate_chain_commands(const NftConfig& cfg);
 struct Upsert {
   Target target;
   std::int64_t timeout_s = 0;
-  /// Prefixes only: the exact element is in force now (known from a listing).
+  /// Addresses: the element is or may be in force, and this kernel keeps an element's old
+  /// timeout when it is added again (Debian 12's 6.1; 6.12 and later set the new one).
+  /// Prefixes: the exact element is in force now (known from a listing).
   bool exists = false;
 };
 
 /// Adds (or refreshes) elements with their timeouts, so that the decision's timeout is in
-/// force afterwards even on kernels where re-adding an element keeps its old timeout
-/// (Debian 12's 6.1; 6.18 refreshes it).
-///  - Addresses (hash sets) are added, deleted and added again in the same transaction:
-///    the first add makes the delete safe whether or not the element was there.
+/// force afterwards even on kernels where re-adding an element keeps its old timeout.
+///  - Addresses with `exists` are added (1 s), deleted and added again (the TTL) in the same
+///    transaction: the first add makes the delete safe whether or not the element is still
+///    there. Other addresses are only added (an add of a new element, or of any element on a
+///    kernel that refreshes timeouts on re-add, needs nothing more).
 ///  - Prefixes (interval sets) cannot use that trick (after a delete in the same
 ///    transaction the second delete fails with ENOENT on 6.18), so the caller says which
 ///    exist: those are deleted and added, the others only added.
@@ -80,6 +90,9 @@ std::string delete_commands(const NftConfig& cfg, std::span<const Target> elemen
                             std::size_t per_line = 1000);
 /// Removes bannin's table, whether it exists or not (add, then delete: idempotent).
 std::string delete_table_commands(const NftConfig& cfg);
+/// Removes bannin's table; fails with ENOENT ("No such file or directory") when there is
+/// none, which is how flush learns whether it existed without a listing.
+std::string delete_table_command(const NftConfig& cfg);
 
 /// Elements of every set of `table` in `nft -j list …` output (list table / list set /
 /// get element). Sets of other tables are ignored.
@@ -92,7 +105,13 @@ struct ChainState {
   std::string hook;
   int priority = 0;
   int rules = 0;
+  /// The set each rule looks up, in rule order ("" for a rule without a lookup); filled by
+  /// NftNetlink::chain_state, empty when the state comes from nft's JSON.
+  std::vector<std::string> sets;
 };
+/// True when the chain is what recreate_chain_commands(cfg) installs: an input hook with
+/// cfg.priority and the kRuleCount drop rules (checked set by set when `sets` is known).
+bool chain_in_place(const ChainState& st, const NftConfig& cfg) noexcept;
 /// The state of chain `input` of `table` from `nft -j list table inet <table>` output.
 core::Result<ChainState> parse_chain_json(std::string_view json, std::string_view table);
 

@@ -1,11 +1,15 @@
 #include <algorithm>
+#include <cstring>
 #include <exception>
 #include <functional>
+#include <iterator>
 #include <map>
+#include <memory>
 #include <set>
 
 #include <nftables/libnftables.h>
 
+#include <bannin/act/nftables/nft_netlink.h>
 #include <bannin/act/nftables/nftables_actuator.h>
 
 namespace bannin::act {
@@ -33,14 +37,19 @@ std::string explain(std::string_view code, const std::string& error) {
   return "nftables: " + error;
 }
 
-// Per-decision bookkeeping while a batch is processed.
+// Per-target bookkeeping while a batch is processed: the decisions with this target are
+// keyed[begin, end) (no vector per target: a batch can hold a million addresses).
 struct Group {
   Target target;
-  std::vector<std::size_t> indices;  ///< decisions with this target
+  std::size_t begin = 0, end = 0;
   std::int64_t timeout_s = 0;
   std::vector<Target> replaces;  ///< narrower prefixes in force that this one replaces
-  bool exists = false;           ///< prefix: exactly this element is in force
+  bool exists = false;           ///< see nft::Upsert::exists
 };
+
+bool unusable(std::string_view code) {
+  return code == "not_permitted" || code == "no_nftables";
+}
 
 // Runs `script(ids)` as one transaction; on failure splits ids in halves while the budget of
 // extra calls lasts, so the elements the kernel refuses are found and the rest applied.
@@ -102,12 +111,16 @@ NftablesActuator::~NftablesActuator() {
   if (ctx_ != nullptr) nft_ctx_free(ctx_);
 }
 
-NftablesActuator::Run NftablesActuator::run(const std::string& commands, bool json, bool mutate) {
+NftablesActuator::Run NftablesActuator::run(std::string commands, bool json, bool mutate) {
   ++calls_;
-  if (mutate) last_commands_ = commands;
+  const std::string* text = &commands;
+  if (mutate) {
+    last_commands_ = std::move(commands);
+    text = &last_commands_;
+  }
   nft_ctx_output_set_flags(ctx_, json ? static_cast<unsigned>(NFT_CTX_OUTPUT_JSON) : 0U);
   nft_ctx_set_dry_run(ctx_, mutate && cfg_.dry_run);
-  int rc = nft_run_cmd_from_buffer(ctx_, commands.c_str());
+  int rc = nft_run_cmd_from_buffer(ctx_, text->c_str());
   Run r;
   r.ok = rc == 0;
   // Reading a buffer also rewinds it for the next call.
@@ -120,25 +133,83 @@ NftablesActuator::Run NftablesActuator::run(const std::string& commands, bool js
   return r;
 }
 
-core::Result<std::string> NftablesActuator::install_commands() {
-  // `list chain`, not `list table`: the chain alone, without dumping every set element.
+nft::NftNetlink* NftablesActuator::netlink() {
+  if (netlink_) return netlink_.get();
+  if (netlink_failed_) return nullptr;
+  auto nl = nft::NftNetlink::open();
+  if (!nl) {
+    netlink_failed_ = true;
+    return nullptr;
+  }
+  netlink_ = std::make_unique<nft::NftNetlink>(std::move(*nl));
+  return netlink_.get();
+}
+
+core::Result<NftablesActuator::Layout> NftablesActuator::layout() {
+  Layout out;
+  const std::string install = nft::ensure_table_commands(cfg_) + nft::recreate_chain_commands(cfg_);
+  if (nft::NftNetlink* nl = netlink()) {
+    auto table = nl->table_exists(cfg_.table);
+    core::Result<nft::ChainState> st = core::make_error("", "");
+    if (table && !*table) {
+      out.fresh = true;
+      out.commands = install;
+      return out;
+    }
+    if (table) st = nl->chain_state(cfg_.table, "input");
+    if (table && st) {
+      if (!nft::chain_in_place(*st, cfg_)) out.commands = install;
+      return out;
+    }
+    const auto& err = table ? st.error() : table.error();
+    auto code = classify_nft_error(err.message);
+    if (unusable(code)) return core::make_error(std::string(code), explain(code, err.message));
+    // Anything else: ask libnftables instead (slow on big sets, but it answers).
+  }
+  // `list chain`, not `list table`; libnftables 1.0.6 still loads every set element for it.
   Run probe = run("list chain inet " + cfg_.table + " input", true, false);
   if (probe.ok) {
     auto st = nft::parse_chain_json(probe.output, cfg_.table);
-    if (st && st->exists && st->base && st->hook == "input" && st->priority == cfg_.priority &&
-        st->rules == nft::kRuleCount) {
-      return std::string{};
-    }
+    if (st && nft::chain_in_place(*st, cfg_)) return out;
   } else {
     auto code = classify_nft_error(probe.error);
-    if (code == "not_permitted" || code == "no_nftables") {
-      return core::make_error(std::string(code), explain(code, probe.error));
-    }
+    if (unusable(code)) return core::make_error(std::string(code), explain(code, probe.error));
   }
-  return nft::ensure_table_commands(cfg_) + nft::recreate_chain_commands(cfg_);
+  out.commands = install;
+  return out;
+}
+
+bool NftablesActuator::readd_refreshes() {
+  if (cfg_.refresh != nft::NftConfig::Refresh::Auto) {
+    return cfg_.refresh == nft::NftConfig::Refresh::ReAdd;
+  }
+  if (readd_refreshes_ >= 0) return readd_refreshes_ == 1;
+  if (cfg_.dry_run) return false;  // the question changes the kernel (and undoes it)
+  // A scratch set in bannin's own table: add an element with 100 s, add it again with
+  // 1000 s, and read which timeout it has. Three small calls, once per actuator.
+  const std::string set = "inet " + cfg_.table + " refresh_probe";
+  bool yes = false;
+  Run a = run("add table inet " + cfg_.table + "\nadd set " + set +
+                  " { type ipv4_addr; flags timeout; }\nadd element " + set +
+                  " { 192.0.2.1 timeout 100s }\n",
+              false, false);
+  if (a.ok) {
+    Run b = run("add element " + set + " { 192.0.2.1 timeout 1000s }\n", false, false);
+    Run l = run("list set " + set, true, false);
+    if (b.ok && l.ok) {
+      if (auto els = nft::parse_elements_json(l.output, cfg_.table)) {
+        for (const auto& e : *els) yes = yes || e.timeout_s >= 1000;
+      }
+    }
+    (void)run("delete set " + set + "\n", false, false);
+    readd_refreshes_ = yes ? 1 : 0;  // only a completed question is remembered
+  }
+  return yes;
 }
 
 std::vector<Target> NftablesActuator::existing_prefixes() {
+  // `list set` of one set: the kernel and libnftables load that set's elements only (the
+  // interval sets hold prefixes, a few thousand at most).
   std::vector<Target> out;
   for (const char* set : {"v4_net", "v6_net"}) {
     Run r = run("list set inet " + cfg_.table + " " + set, true, false);
@@ -153,17 +224,20 @@ std::vector<Target> NftablesActuator::existing_prefixes() {
 }
 
 core::Result<bool> NftablesActuator::probe() {
-  Run r = run("list tables inet", true, false);
+  // One small set (the kernel filters the listing to it): `list tables` would make
+  // libnftables 1.0.6 load every element of every set first. A missing table is fine.
+  Run r = run("list set inet " + cfg_.table + " v4_net", true, false);
   if (r.ok) return true;
   auto code = classify_nft_error(r.error);
+  if (code == "not_found") return true;
   return core::make_error(std::string(code), explain(code, r.error));
 }
 
 core::Result<bool> NftablesActuator::install() {
-  auto cmds = install_commands();
-  if (!cmds) return cmds.error();
-  if (cmds->empty()) return false;
-  Run r = run(*cmds, false, true);
+  auto lay = layout();
+  if (!lay) return lay.error();
+  if (lay->commands.empty()) return false;
+  Run r = run(lay->commands, false, true);
   if (!r.ok) {
     auto code = classify_nft_error(r.error);
     return core::make_error(std::string(code == "not_found" ? "nft_error" : code),
@@ -175,7 +249,10 @@ core::Result<bool> NftablesActuator::install() {
 std::vector<ActionResult> NftablesActuator::apply(std::span<const decide::Decision> batch) {
   std::vector<ActionResult> results(batch.size());
   try {
-    std::map<Target, Group> groups;
+    // (target, decision index), sorted: one Group per distinct target.
+    std::vector<std::pair<Target, std::size_t>> keyed;
+    std::vector<std::int64_t> timeouts(batch.size(), 0);
+    keyed.reserve(batch.size());
     for (std::size_t i = 0; i < batch.size(); ++i) {
       const auto& d = batch[i];
       auto& res = results[i];
@@ -202,18 +279,56 @@ std::vector<ActionResult> NftablesActuator::apply(std::span<const decide::Decisi
         res.detail = "decision without a TTL (every ban must end)";
         continue;
       }
-      auto& g = groups[*t];
-      g.target = *t;
-      g.indices.push_back(i);
-      // Duplicates in one batch: the longest TTL wins.
-      g.timeout_s = std::max(g.timeout_s, timeout);
+      timeouts[i] = timeout;
+      keyed.emplace_back(*t, i);
+    }
+    // Sorted as integers (IpPrefix's own order compares byte arrays with memcmp: a fifth of
+    // the grouping time for a million addresses). Any total order groups equal targets.
+    {
+      struct Key {
+        std::uint64_t hi, lo;
+        std::uint32_t len;
+        std::uint32_t pos;
+      };
+      std::vector<Key> keys(keyed.size());
+      for (std::size_t k = 0; k < keyed.size(); ++k) {
+        const auto& b = keyed[k].first.network.bytes();
+        std::memcpy(&keys[k].hi, b.data(), 8);
+        std::memcpy(&keys[k].lo, b.data() + 8, 8);
+        keys[k].len = keyed[k].first.len;
+        keys[k].pos = static_cast<std::uint32_t>(k);
+      }
+      std::sort(keys.begin(), keys.end(), [](const Key& a, const Key& b) {
+        if (a.hi != b.hi) return a.hi < b.hi;
+        if (a.lo != b.lo) return a.lo < b.lo;
+        if (a.len != b.len) return a.len < b.len;
+        return a.pos < b.pos;  // decisions of one target in input order
+      });
+      std::vector<std::pair<Target, std::size_t>> sorted;
+      sorted.reserve(keyed.size());
+      for (const auto& k : keys) sorted.push_back(keyed[k.pos]);
+      keyed = std::move(sorted);
+    }
+    std::vector<Group> groups;
+    for (std::size_t k = 0; k < keyed.size();) {
+      Group g;
+      g.target = keyed[k].first;
+      g.begin = k;
+      while (k < keyed.size() && keyed[k].first == g.target) {
+        // Duplicates in one batch: the longest TTL wins.
+        g.timeout_s = std::max(g.timeout_s, timeouts[keyed[k].second]);
+        ++k;
+      }
+      g.end = k;
+      groups.push_back(std::move(g));
     }
 
     auto finish = [&](const Group& g, Outcome o, const std::string& detail) {
-      for (auto i : g.indices) {
-        results[i].outcome = o;
-        results[i].detail = detail;
-        results[i].timeout_s = (o == Outcome::Applied || o == Outcome::DryRun) ? g.timeout_s : 0;
+      for (std::size_t k = g.begin; k < g.end; ++k) {
+        auto& r = results[keyed[k].second];
+        r.outcome = o;
+        r.detail = detail;
+        r.timeout_s = (o == Outcome::Applied || o == Outcome::DryRun) ? g.timeout_s : 0;
       }
     };
 
@@ -221,10 +336,10 @@ std::vector<ActionResult> NftablesActuator::apply(std::span<const decide::Decisi
     // (in this batch or already in force) is reported as covered, and narrower prefixes in
     // force are replaced by a wider new one.
     std::vector<Group*> prefixes;
-    for (auto& [t, g] : groups) {
-      if (!t.is_single()) prefixes.push_back(&g);
+    for (auto& g : groups) {
+      if (!g.target.is_single()) prefixes.push_back(&g);
     }
-    std::set<Target> covered_targets;
+    std::vector<char> covered(groups.size(), 0);
     if (!prefixes.empty()) {
       std::sort(prefixes.begin(), prefixes.end(),
                 [](const Group* a, const Group* b) { return a->target.len < b->target.len; });
@@ -241,7 +356,7 @@ std::vector<ActionResult> NftablesActuator::apply(std::span<const decide::Decisi
         }
         if (!covered_by.empty()) {
           finish(*g, Outcome::Covered, "covered by " + covered_by);
-          covered_targets.insert(p);
+          covered[static_cast<std::size_t>(g - groups.data())] = 1;
           continue;
         }
         accepted.insert(p);
@@ -253,16 +368,42 @@ std::vector<ActionResult> NftablesActuator::apply(std::span<const decide::Decisi
     }
 
     std::vector<Group*> todo;
-    for (auto& [t, g] : groups) {
-      if (!covered_targets.count(t)) todo.push_back(&g);
+    todo.reserve(groups.size());
+    for (std::size_t i = 0; i < groups.size(); ++i) {
+      if (!covered[i]) todo.push_back(&groups[i]);
     }
     if (todo.empty()) return results;
 
-    auto install = install_commands();
-    if (!install) {
-      for (Group* g : todo) finish(*g, Outcome::Failed, install.error().message);
+    auto lay = layout();
+    if (!lay) {
+      for (Group* g : todo) finish(*g, Outcome::Failed, lay.error().message);
       return results;
     }
+    std::string install = lay->commands;
+
+    // Addresses already in a set need more than an add where the kernel keeps an old
+    // timeout on re-add. A table that does not exist yet holds nothing.
+    if (!lay->fresh && !readd_refreshes()) {
+      nft::NftNetlink* nl = netlink();
+      for (std::string_view set : {nft::kSetNames[0], nft::kSetNames[2]}) {
+        std::vector<Group*> addrs;
+        std::vector<Target> targets;
+        for (Group* g : todo) {
+          if (g->target.is_single() && nft::set_name(g->target) == set) {
+            addrs.push_back(g);
+            targets.push_back(g->target);
+          }
+        }
+        if (addrs.empty()) continue;
+        core::Result<std::vector<std::uint8_t>> present =
+            nl != nullptr ? nl->elements_present(cfg_.table, set, targets)
+                          : core::make_error("no_netlink", "");
+        for (std::size_t i = 0; i < addrs.size(); ++i) {
+          addrs[i]->exists = !present || (*present)[i] != 0;  // unknown: may be there
+        }
+      }
+    }
+
     auto script_for = [&](const std::vector<std::size_t>& ids) {
       std::vector<nft::Upsert> ups;
       std::vector<Target> removes;
@@ -273,7 +414,7 @@ std::vector<ActionResult> NftablesActuator::apply(std::span<const decide::Decisi
       }
       std::sort(removes.begin(), removes.end());
       removes.erase(std::unique(removes.begin(), removes.end()), removes.end());
-      return *install + nft::upsert_commands(cfg_, ups, removes);
+      return install + nft::upsert_commands(cfg_, ups, removes, cfg_.per_line);
     };
     auto attempt = [&](const std::vector<std::size_t>& ids) {
       Run r = run(script_for(ids), false, true);
@@ -284,7 +425,7 @@ std::vector<ActionResult> NftablesActuator::apply(std::span<const decide::Decisi
       const Group& g = *todo[id];
       if (ok) {
         std::string detail;
-        if (g.indices.size() > 1) detail = "same target decided more than once; longest TTL";
+        if (g.end - g.begin > 1) detail = "same target decided more than once; longest TTL";
         for (const auto& r : g.replaces) {
           detail += (detail.empty() ? "replaces " : "; replaces ") + r.text();
         }
@@ -302,17 +443,22 @@ std::vector<ActionResult> NftablesActuator::apply(std::span<const decide::Decisi
       for (auto id : ids) done(id, true, {});
     } else {
       auto code = classify_nft_error(first.second);
-      if (code == "not_permitted" || code == "no_nftables") budget = 0;  // nothing will work
-      if (!prefixes.empty() && budget > 0) {
-        // A prefix may have expired (or been removed) since the listing: refresh what is
-        // known to exist, then look for the elements at fault.
-        std::vector<Target> now_existing = existing_prefixes();
-        std::set<Target> now_set(now_existing.begin(), now_existing.end());
-        for (Group* g : todo) {
-          g->exists = now_set.count(g->target) > 0;
-          std::erase_if(g->replaces, [&](const Target& t) { return now_set.count(t) == 0; });
-        }
+      if (unusable(code)) budget = 0;  // nothing will work
+      if (budget > 0) {
+        // Something changed since the questions were asked: the table or chain was removed
+        // (ENOENT), a prefix expired or was removed. Ask again, retry once, then look for
+        // the elements at fault.
         --budget;
+        if (auto again_layout = layout()) install = again_layout->commands;
+        if (!prefixes.empty()) {
+          std::vector<Target> now_existing = existing_prefixes();
+          std::set<Target> now_set(now_existing.begin(), now_existing.end());
+          for (Group* g : todo) {
+            if (g->target.is_single()) continue;
+            g->exists = now_set.count(g->target) > 0;
+            std::erase_if(g->replaces, [&](const Target& t) { return now_set.count(t) == 0; });
+          }
+        }
         auto again = attempt(ids);
         if (again.first) {
           for (auto id : ids) done(id, true, {});
@@ -354,41 +500,75 @@ std::vector<ActionResult> NftablesActuator::revoke(std::span<const decide::Decis
         results[i].detail = detail;
       }
     };
-    // Which targets are in force, exactly: `get element` per target (a prefix query on an
-    // interval set answers with the element that contains it, so compare the text).
+    // Which targets are in force, exactly. Addresses: asked of the kernel one by one
+    // (NftNetlink; without it, `get element`). Prefixes: the two interval sets are listed
+    // (small; a prefix query would answer with the element that contains it).
     std::vector<Target> present;
+    std::vector<Target> prefixes_in_force;
+    bool prefixes_listed = false;
+    std::vector<Target> addrs[2];  // v4, v6
     for (const auto& [t, idx] : targets) {
-      Run r = run("get element inet " + cfg_.table + " " + std::string(nft::set_name(t)) + " { " +
-                      t.text() + " }",
-                  false, false);
-      if (!r.ok) {
-        auto code = classify_nft_error(r.error);
-        if (code == "not_found") {
+      if (t.is_single()) {
+        addrs[t.is_v4() ? 0 : 1].push_back(t);
+        continue;
+      }
+      if (!prefixes_listed) {
+        prefixes_in_force = existing_prefixes();
+        prefixes_listed = true;
+      }
+      if (std::find(prefixes_in_force.begin(), prefixes_in_force.end(), t) !=
+          prefixes_in_force.end()) {
+        present.push_back(t);
+        continue;
+      }
+      std::string inside;
+      for (const auto& p : prefixes_in_force) {
+        if (p.contains(t)) inside = p.text();
+      }
+      finish(t, Outcome::NotFound,
+             inside.empty() ? "not in force" : "not in force itself; inside " + inside);
+    }
+    nft::NftNetlink* nl = netlink();
+    for (int fam = 0; fam < 2; ++fam) {
+      if (addrs[fam].empty()) continue;
+      const std::string_view set = nft::kSetNames[fam == 0 ? 0 : 2];
+      if (nl != nullptr) {
+        auto p = nl->elements_present(cfg_.table, set, addrs[fam]);
+        if (p) {
+          for (std::size_t i = 0; i < addrs[fam].size(); ++i) {
+            if ((*p)[i] == 0) {
+              finish(addrs[fam][i], Outcome::NotFound, "not in force");
+            } else {
+              present.push_back(addrs[fam][i]);  // there, or unknown: the delete will tell
+            }
+          }
+          continue;
+        }
+        auto code = classify_nft_error(p.error().message);
+        if (unusable(code)) {
+          for (const auto& t : addrs[fam]) {
+            finish(t, Outcome::Failed, explain(code, p.error().message));
+          }
+          continue;
+        }
+      }
+      for (const auto& t : addrs[fam]) {
+        Run r =
+            run("get element inet " + cfg_.table + " " + std::string(set) + " { " + t.text() + " }",
+                false, false);
+        if (r.ok) {
+          present.push_back(t);
+        } else if (auto code = classify_nft_error(r.error); code == "not_found") {
           finish(t, Outcome::NotFound, "not in force");
         } else {
           finish(t, Outcome::Failed, explain(code, r.error));
         }
-        continue;
-      }
-      bool exact = false;
-      std::string inside;
-      for (const auto& e : nft::parse_elements_text(r.output)) {
-        if (e == t.text()) {
-          exact = true;
-        } else {
-          inside = e;
-        }
-      }
-      if (exact) {
-        present.push_back(t);
-      } else {
-        finish(t, Outcome::NotFound,
-               inside.empty() ? "not in force" : "not in force itself; inside " + inside);
       }
     }
     if (present.empty()) return results;
     auto attempt = [&](const std::vector<std::size_t>& ids) {
       std::vector<Target> sub;
+      sub.reserve(ids.size());
       for (auto id : ids) sub.push_back(present[id]);
       Run r = run(nft::delete_commands(cfg_, sub), false, true);
       return std::make_pair(r.ok, r.error);
@@ -397,8 +577,10 @@ std::vector<ActionResult> NftablesActuator::revoke(std::span<const decide::Decis
     auto done = [&](std::size_t id, bool ok, const std::string& err) {
       if (ok) {
         finish(present[id], ok_outcome, {});
+      } else if (auto code = classify_nft_error(err); code == "not_found") {
+        finish(present[id], Outcome::NotFound, "not in force");  // expired meanwhile
       } else {
-        finish(present[id], Outcome::Failed, explain(classify_nft_error(err), err));
+        finish(present[id], Outcome::Failed, explain(code, err));
       }
     };
     std::vector<std::size_t> ids(present.size());
@@ -417,18 +599,19 @@ core::Result<FlushReport> NftablesActuator::flush() {
   try {
     FlushReport report;
     report.description = "table inet " + cfg_.table;
-    Run probe = run("list tables inet", true, false);
-    if (!probe.ok) {
-      auto code = classify_nft_error(probe.error);
-      return core::make_error(std::string(code), explain(code, probe.error));
+    // No listing: `list tables` loads every set element first (minutes with 1 M). Ask the
+    // kernel whether the table is there, and let `delete table` say ENOENT otherwise.
+    if (nft::NftNetlink* nl = netlink()) {
+      auto exists = nl->table_exists(cfg_.table);
+      if (exists && !*exists) return report;
     }
-    report.existed = probe.output.find("\"name\": \"" + cfg_.table + "\"") != std::string::npos;
-    if (!report.existed) return report;
-    Run r = run(nft::delete_table_commands(cfg_), false, true);
+    Run r = run(nft::delete_table_command(cfg_), false, true);
     if (!r.ok) {
       auto code = classify_nft_error(r.error);
+      if (code == "not_found") return report;
       return core::make_error(std::string(code), explain(code, r.error));
     }
+    report.existed = true;
     return report;
   } catch (const std::exception& e) {
     return core::make_error("exception", e.what());
@@ -439,6 +622,22 @@ core::Result<std::vector<EnforcedEntry>> NftablesActuator::list() {
   try {
     std::vector<EnforcedEntry> out;
     for (auto set : nft::kSetNames) {
+      // The address sets can hold a million elements: read them with one netlink dump in
+      // big buffers (libnftables reads 4 KB at a time, and the kernel's hash-set dump starts
+      // over for every buffer). The prefix sets are small: libnftables lists them.
+      const bool addresses = set == nft::kSetNames[0] || set == nft::kSetNames[2];
+      if (nft::NftNetlink* nl = addresses ? netlink() : nullptr) {
+        auto els = nl->dump_addresses(cfg_.table, set, set == nft::kSetNames[0]);
+        if (els) {
+          out.insert(out.end(), std::make_move_iterator(els->begin()),
+                     std::make_move_iterator(els->end()));
+          continue;
+        }
+        auto code = classify_nft_error(els.error().message);
+        if (unusable(code)) {
+          return core::make_error(std::string(code), explain(code, els.error().message));
+        }
+      }
       Run r = run("list set inet " + cfg_.table + " " + std::string(set), true, false);
       if (!r.ok) {
         auto code = classify_nft_error(r.error);

@@ -9,6 +9,14 @@
 // of extra calls, so one bad element does not fail thousands of good ones (bouncer ref §4.7).
 // Decisions nftables cannot carry out (vhost_path, vhost, actions other than deny) are
 // reported as Unsupported. Not thread-safe: one owner thread.
+//
+// Speed (docs/decisions/2026-11-25-nftables-speed.md): libnftables 1.0.6 loads every element
+// of every set for any `list` or `get element` command, which costs minutes on a set of 1 M.
+// So the questions asked before a batch (is the chain in place? does the table exist? which
+// of these addresses are in the set already?) go to the kernel through NftNetlink instead,
+// and only the small prefix sets are ever listed through libnftables. An address is added
+// once; only where the kernel keeps an old timeout on re-add (asked once per actuator) and
+// the address is in the set already does it go through add/delete/add.
 #pragma once
 
 #include <memory>
@@ -20,6 +28,9 @@
 struct nft_ctx;
 
 namespace bannin::act {
+namespace nft {
+class NftNetlink;
+}
 
 class NftablesActuator final : public Actuator {
  public:
@@ -42,6 +53,9 @@ class NftablesActuator final : public Actuator {
 
   /// Number of libnftables calls made so far (each is one transaction or one query).
   [[nodiscard]] std::size_t calls() const noexcept { return calls_; }
+  /// Whether re-adding an element sets its new timeout on this kernel (cfg.refresh, or asked
+  /// once with a scratch set in bannin's table, removed again). False in dry-run under Auto.
+  bool readd_refreshes();
   /// The command text of the last transaction sent.
   [[nodiscard]] const std::string& last_commands() const noexcept { return last_commands_; }
 
@@ -52,17 +66,27 @@ class NftablesActuator final : public Actuator {
     std::string output;
     std::string error;  ///< first error line, trimmed
   };
-  Run run(const std::string& commands, bool json, bool mutate);
-  /// Commands needed before element updates ("" when all is in place), or an error when
-  /// nftables cannot be used at all (not permitted, no kernel support).
-  core::Result<std::string> install_commands();
+  Run run(std::string commands, bool json, bool mutate);
+  struct Layout {
+    std::string commands;  ///< to put in front of element updates; "" when all is in place
+    bool fresh = false;    ///< the table does not exist yet: every set is empty
+  };
+  /// What is missing of table, sets and chain, or an error when nftables cannot be used at
+  /// all (not permitted, no kernel support).
+  core::Result<Layout> layout();
   /// The prefixes in force now (both interval sets); empty when there is no table.
   std::vector<Target> existing_prefixes();
+  /// The kernel-query socket, opened on first use; nullptr when it cannot be used (then the
+  /// slower libnftables listings are used instead).
+  nft::NftNetlink* netlink();
 
   nft::NftConfig cfg_;
   nft_ctx* ctx_ = nullptr;
   std::size_t calls_ = 0;
   std::string last_commands_;
+  std::unique_ptr<nft::NftNetlink> netlink_;
+  bool netlink_failed_ = false;
+  int readd_refreshes_ = -1;  ///< -1 unknown, 0 no, 1 yes
 };
 
 /// Classifies an nft error text: "not_permitted", "no_nftables", "not_found" or "nft_error".

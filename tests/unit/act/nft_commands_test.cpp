@@ -78,23 +78,38 @@ TEST(NftCommands, ChainCarriesPriorityAndIsRecreatedNotAppended) {
   EXPECT_EQ(rules, static_cast<std::size_t>(kRuleCount));
 }
 
-TEST(NftCommands, UpsertAddsDeletesAndReaddsAddressesAndReplacesKnownPrefixes) {
+TEST(NftCommands, UpsertAddsNewElementsOnceAndReplacesExistingOnes) {
   NftConfig cfg;
-  std::vector<Upsert> ups = {{T("192.0.2.7"), 3600, false},
+  std::vector<Upsert> ups = {{T("192.0.2.7"), 3600, true},
                              {T("2001:db8::/64"), 60, false},
                              {T("198.51.100.0/24"), 86400, true},
-                             {T("192.0.2.8"), 30, false}};
+                             {T("192.0.2.8"), 30, false},
+                             {T("2001:db8::9"), 90, false}};
   std::string s = upsert_commands(cfg, ups, {});
   EXPECT_EQ(s,
             // the existing prefix is deleted first and added with its new timeout
             "delete element inet bannin v4_net { 198.51.100.0/24 }\n"
-            // addresses: add (so the delete cannot fail), delete, add with the timeout
-            "add element inet bannin v4_addr { 192.0.2.7 timeout 1s, 192.0.2.8 timeout 1s }\n"
-            "delete element inet bannin v4_addr { 192.0.2.7, 192.0.2.8 }\n"
+            // an address that may exist: add (so the delete cannot fail), delete, add with
+            // the timeout; a new one is only added
+            "add element inet bannin v4_addr { 192.0.2.7 timeout 1s }\n"
+            "delete element inet bannin v4_addr { 192.0.2.7 }\n"
             "add element inet bannin v4_addr { 192.0.2.7 timeout 3600s, 192.0.2.8 timeout 30s }\n"
             "add element inet bannin v4_net { 198.51.100.0/24 timeout 86400s }\n"
+            "add element inet bannin v6_addr { 2001:db8::9 timeout 90s }\n"
             "add element inet bannin v6_net { 2001:db8::/64 timeout 60s }\n");
   EXPECT_EQ(s.find("create"), std::string::npos);
+}
+
+TEST(NftCommands, UpsertOfNewAddressesIsOneAddPerLine) {
+  NftConfig cfg;
+  std::vector<Upsert> ups;
+  for (int i = 1; i <= 5; ++i) ups.push_back({T(("10.0.0." + std::to_string(i)).c_str()), 10});
+  std::string s = upsert_commands(cfg, ups, {}, 2);
+  EXPECT_EQ(s,
+            "add element inet bannin v4_addr { 10.0.0.1 timeout 10s, 10.0.0.2 timeout 10s }\n"
+            "add element inet bannin v4_addr { 10.0.0.3 timeout 10s, 10.0.0.4 timeout 10s }\n"
+            "add element inet bannin v4_addr { 10.0.0.5 timeout 10s }\n");
+  EXPECT_EQ(s.find("delete"), std::string::npos);
 }
 
 TEST(NftCommands, ParsesGetElementText) {
@@ -112,7 +127,9 @@ TEST(NftCommands, ParsesGetElementText) {
 TEST(NftCommands, UpsertRemovesReplacedPrefixesFirstAndSplitsLines) {
   NftConfig cfg;
   std::vector<Upsert> ups;
-  for (int i = 1; i <= 5; ++i) ups.push_back({T(("10.0.0." + std::to_string(i)).c_str()), 10});
+  for (int i = 1; i <= 5; ++i) {
+    ups.push_back({T(("10.0.0." + std::to_string(i)).c_str()), 10, true});
+  }
   std::vector<Target> removes = {T("10.9.1.0/24")};
   std::string s = upsert_commands(cfg, ups, removes, 2);
   EXPECT_EQ(s.rfind("delete element inet bannin v4_net { 10.9.1.0/24 }\n", 0), 0U);
@@ -126,6 +143,8 @@ TEST(NftCommands, DeleteTableIsIdempotent) {
   cfg.table = "bannin_test";
   EXPECT_EQ(delete_table_commands(cfg),
             "add table inet bannin_test\ndelete table inet bannin_test\n");
+  // The plain delete fails on a missing table: that is how flush learns it was not there.
+  EXPECT_EQ(delete_table_command(cfg), "delete table inet bannin_test\n");
 }
 
 TEST(NftCommands, ParsesElementListing) {
@@ -166,6 +185,31 @@ TEST(NftCommands, ParsesChainState) {
   EXPECT_EQ(st->hook, "input");
   EXPECT_EQ(st->priority, -10);
   EXPECT_EQ(st->rules, 1);
+  EXPECT_FALSE(chain_in_place(*st, NftConfig{}));  // one rule, not four
+}
+
+TEST(NftCommands, ChainInPlaceNeedsHookPriorityAndTheFourLookups) {
+  NftConfig cfg;
+  ChainState st;
+  st.exists = st.base = true;
+  st.hook = "input";
+  st.priority = -10;
+  st.rules = kRuleCount;
+  EXPECT_TRUE(chain_in_place(st, cfg));  // counted only (from nft's JSON)
+  st.sets = {"v4_addr", "v4_net", "v6_addr", "v6_net"};
+  EXPECT_TRUE(chain_in_place(st, cfg));
+  st.sets[3] = "";  // a rule without a lookup
+  EXPECT_FALSE(chain_in_place(st, cfg));
+  st.sets[3] = "v6_net";
+  cfg.priority = -150;  // the configured priority changed: rebuild
+  EXPECT_FALSE(chain_in_place(st, cfg));
+  cfg.priority = -10;
+  st.hook = "forward";
+  EXPECT_FALSE(chain_in_place(st, cfg));
+  st.hook = "input";
+  st.rules = 5;
+  EXPECT_FALSE(chain_in_place(st, cfg));
+  EXPECT_FALSE(chain_in_place(ChainState{}, cfg));
 }
 
 }  // namespace
