@@ -78,7 +78,8 @@ class Loader {
         if (is_section(key)) {
           walk(val, key, origin);
         } else {
-          problems.push_back(v.at + ": '" + key + "' takes a value, not a map");
+          v.is_map = true;  // a known key says "expected …"; a misspelt one "unknown key"
+          set(key, v);
         }
         continue;
       }

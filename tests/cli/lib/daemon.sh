@@ -94,9 +94,6 @@ v = eval(sys.argv[1])
 print(json.dumps(v) if isinstance(v, (dict, list, bool)) or v is None else v)' "$1"
 }
 
-# source_sum FIELD KIND: the sum of sources[].FIELD over the sources of that kind.
-source_sum() { status_get "sum(s.get('$1', 0) for s in d['sources'] if s['kind'] == '$2')"; }
-
 # daemon_mem_kb FIELD: VmRSS (now) or VmHWM (peak) of the daemon, in kB.
 daemon_mem_kb() { awk -v f="$1:" '$1 == f {print $2}' "/proc/$DPID/status"; }
 
