@@ -20,7 +20,7 @@ if [ -n "${BANNIN_IN_NET_NS:-}" ]; then ip link set lo up; fi
 
 SENT_TARGET=200000
 FILE_LINES=3000
-# Peak RSS bound. Measured on the ASan+UBSan debug build: 0.34-0.51 GB over 10 runs, alone
+# Peak RSS bound. Measured on the ASan+UBSan debug build: 0.33-0.51 GB over 15 runs, alone
 # and with 6 other daemon tests in parallel (ASan's shadow memory and quarantine, the records
 # queue full of 1,024-line batches, detection state for 20,000 addresses); a release build
 # needs a fraction of that. 1.5 GB is 3x the highest measurement: it catches a leak or an
@@ -38,6 +38,11 @@ rule_files: [$ROOT/tests/fixtures/daemon/every_path.yaml, $ROOT/rules/base/auth.
 store: {path: $TMP/bannin.db}
 api: {listen: 127.0.0.1:$PORT}
 decide: {own_addresses: false, crawlers: "", max_per_minute: 0, escalate_prefix: {min_members: 0}}
+# The records queue counts batches, and a batch holds 1 to 1,024 lines depending on how far
+# the ingest thread is behind, so the default 256 may hold anywhere from a few hundred lines
+# to 262,144: on a loaded machine the whole burst fits and takes minutes of ASan detection
+# to drain. 32 batches bound the backlog (and the test's time) whatever the scheduling.
+queues: {records: 32}
 sources:
   - type: syslog
     listen: udp://127.0.0.1:$UDP_PORT
