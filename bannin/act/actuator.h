@@ -51,6 +51,16 @@ struct EnforcedEntry {
   std::int64_t expires_s = 0;  ///< seconds left; -1 when unknown
 };
 
+/// An actuator's own state, apart from single results: work it keeps to retry (a recording
+/// file on a full disk) and the last problem. health() also retries that work.
+struct ActuatorHealth {
+  bool ok = true;
+  std::string problem;              ///< the last error while !ok ("observe-actions.jsonl: …")
+  std::uint64_t pending_bytes = 0;  ///< kept for a retry
+  std::uint64_t errors = 0;         ///< failed attempts so far
+  std::uint64_t dropped = 0;        ///< given up (over the retry bound); counted, never silent
+};
+
 struct FlushReport {
   bool existed = false;     ///< there was something of ours to remove
   std::string description;  ///< what was removed ("table inet bannin")
@@ -71,6 +81,9 @@ class Actuator {
   virtual core::Result<FlushReport> flush() = 0;
   /// What is in force now.
   virtual core::Result<std::vector<EnforcedEntry>> list() = 0;
+  /// Retries deferred work, then says how the actuator is. Called often (every loop of the
+  /// daemon's act thread); cheap when there is nothing to retry.
+  virtual ActuatorHealth health() { return {}; }
 };
 
 }  // namespace bannin::act

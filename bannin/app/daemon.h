@@ -33,6 +33,7 @@
 #include <thread>
 #include <vector>
 
+#include <bannin/act/actuator.h>
 #include <bannin/api/backend.h>
 #include <bannin/app/bounded_queue.h>
 #include <bannin/app/config.h>
@@ -41,9 +42,6 @@
 #include <bannin/ruleset/rule.h>
 #include <bannin/source/file_tail.h>
 
-namespace bannin::act {
-class Actuator;
-}
 namespace bannin::api {
 class Server;
 }
@@ -170,6 +168,7 @@ class Daemon final : public api::Backend {
   std::atomic<std::int64_t> next_decision_id_{1};
 
   std::mutex in_force_mu_;
+  act::ActuatorHealth actuator_health_;  // the act thread's last look; under in_force_mu_
   std::map<std::int64_t, InForce> in_force_;
   std::atomic<std::uint64_t> applied_{0}, failed_actions_{0}, expired_{0}, revoked_{0};
   std::atomic<std::uint64_t> findings_{0}, decisions_{0};

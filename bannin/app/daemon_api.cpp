@@ -270,6 +270,26 @@ std::string Daemon::status_json() {
     out += ']';
     d.close();
   }
+  act::ActuatorHealth ah;
+  {
+    std::lock_guard lock(in_force_mu_);
+    ah = actuator_health_;
+  }
+  o.key("actuator");
+  {
+    core::JsonObjectWriter a(out);
+    a.string("name", actuator_name_);
+    a.boolean("ok", ah.ok);
+    a.string("problem", ah.problem);
+    put_u64(a, "pending_bytes", ah.pending_bytes);
+    put_u64(a, "errors", ah.errors);
+    put_u64(a, "dropped", ah.dropped);
+    a.close();
+  }
+  o.key("problems");
+  out += '[';
+  if (!ah.ok) core::json_append_string(out, actuator_name_ + ": " + ah.problem);
+  out += ']';
   o.close();
   return out;
 }

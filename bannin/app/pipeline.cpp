@@ -267,6 +267,24 @@ void Daemon::act_main() {
       }
       for (const auto& n : notes) log("decide: %s", n.text.c_str());
     }
+    // The actuator's own trouble (the observe file on a full disk), retried here and said in
+    // the log once per change of state, like the store below.
+    {
+      act::ActuatorHealth h = actuator_->health();
+      bool was_ok;
+      {
+        std::lock_guard lock(in_force_mu_);
+        was_ok = actuator_health_.ok;
+        actuator_health_ = h;
+      }
+      if (!h.ok && was_ok) {
+        log("act: %s: %s", actuator_name_.c_str(), h.problem.c_str());
+      } else if (h.ok && !was_ok) {
+        log("act: %s: writes succeed again (%llu failed attempts, %llu lines dropped)",
+            actuator_name_.c_str(), static_cast<unsigned long long>(h.errors),
+            static_cast<unsigned long long>(h.dropped));
+      }
+    }
     // A store in trouble (disk full, I/O error) is said in the log once per change of state;
     // the writer keeps the rows and retries.
     {

@@ -1,8 +1,12 @@
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstring>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include <bannin/core/hash.h>
 #include <bannin/source/file_tail.h>
@@ -62,8 +66,8 @@ void FileTail::close_fd() {
 // Opens path_. With a checkpoint to resume from, continues at its offset when the file is
 // the same one (inode and head); otherwise starts at 0 (a new file) — or, when the checkpoint's
 // inode is now PATH.1 (rotated while we were down), reads the rest of that one first.
-bool FileTail::open_current(bool at_start) {
-  int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+bool FileTail::open_current(bool at_start, const std::string* generation) {
+  int fd = ::open((generation != nullptr ? *generation : path_).c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     missing_ = true;
     return false;
@@ -74,6 +78,7 @@ bool FileTail::open_current(bool at_start) {
   fd_ = fd;
   cp_ = Checkpoint{static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino), 0,
                    head_hash(fd)};
+  remember(cp_.device, cp_.inode);
   if (resume_ && !at_start) {
     const Checkpoint r = *resume_;
     if (r.device == cp_.device && r.inode == cp_.inode &&
@@ -83,6 +88,101 @@ bool FileTail::open_current(bool at_start) {
   }
   ::lseek(fd_, static_cast<off_t>(cp_.offset), SEEK_SET);
   return true;
+}
+
+
+// The rotated generations next to PATH: every PATH.N (N a number, any scheme). A directory
+// listing, done only at a switch or a restart.
+std::vector<std::string> FileTail::numbered_generations() const {
+  std::vector<std::string> out;
+  const auto slash = path_.rfind('/');
+  const std::string dir = slash == std::string::npos ? "." : path_.substr(0, slash + 1);
+  const std::string base = (slash == std::string::npos ? path_ : path_.substr(slash + 1)) + ".";
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) return out;
+  while (const dirent* e = ::readdir(d)) {
+    std::string_view name(e->d_name);
+    if (name.size() <= base.size() || name.substr(0, base.size()) != base) continue;
+    std::string_view num = name.substr(base.size());
+    if (num.size() > 9 || num.find_first_not_of("0123456789") != std::string_view::npos) continue;
+    out.push_back(path_ + "." + std::string(num));
+  }
+  ::closedir(d);
+  return out;
+}
+
+// The PATH.N holding (device, inode); empty when none does.
+std::string FileTail::find_generation(std::uint64_t device, std::uint64_t inode) const {
+  for (const auto& p : numbered_generations()) {
+    struct stat st {};
+    if (::stat(p.c_str(), &st) != 0) continue;
+    if (static_cast<std::uint64_t>(st.st_ino) == inode &&
+        static_cast<std::uint64_t>(st.st_dev) == device) {
+      return p;
+    }
+  }
+  return {};
+}
+
+bool FileTail::seen(std::uint64_t device, std::uint64_t inode) const {
+  for (const auto& [d, i] : seen_) {
+    if (d == device && i == inode) return true;
+  }
+  return false;
+}
+
+void FileTail::remember(std::uint64_t device, std::uint64_t inode) {
+  if (seen(device, inode)) return;
+  seen_.emplace_back(device, inode);
+  if (seen_.size() > 256) seen_.pop_front();  // older ones fail the mtime test anyway
+}
+
+void FileTail::remember_generations() {
+  for (const auto& p : numbered_generations()) {
+    struct stat st {};
+    if (::stat(p.c_str(), &st) == 0) {
+      remember(static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino));
+    }
+  }
+}
+
+// The file that follows the one just left (`left`: its fstat) when PATH no longer names it.
+// Normally PATH itself; but when PATH was renamed more than once since the last look (a tail
+// held back by a full queue, a slow poll, several rotations while bannin was down), the
+// generations in between come first. They are the numbered files (PATH.N, whatever the
+// numbering scheme: logrotate shifts, others count up) this tail has not opened, last
+// written no earlier than the file it left (older generations were last written before it;
+// equal times are taken, file clocks are coarse), oldest first. A
+// file this tail already read is never read again; one it has not opened but that is older
+// (an old PATH.1 from before, a `dateext` scheme) is not read either.
+std::string FileTail::next_generation(const struct stat& left, const struct stat& current) const {
+  auto later = [](const struct timespec& a, const struct timespec& b) {
+    return a.tv_sec != b.tv_sec ? a.tv_sec > b.tv_sec : a.tv_nsec > b.tv_nsec;
+  };
+  // Oldest first: last write, then the rename (ctime), then the inode number (file clocks
+  // are coarse; inodes are mostly handed out in creation order).
+  auto older = [&](const struct stat& a, const struct stat& b) {
+    if (later(b.st_mtim, a.st_mtim)) return true;
+    if (later(a.st_mtim, b.st_mtim)) return false;
+    if (later(b.st_ctim, a.st_ctim)) return true;
+    if (later(a.st_ctim, b.st_ctim)) return false;
+    return a.st_ino < b.st_ino;
+  };
+  std::string best;
+  struct stat best_st {};
+  for (auto& p : numbered_generations()) {
+    struct stat g {};
+    if (::stat(p.c_str(), &g) != 0 || !S_ISREG(g.st_mode)) continue;
+    if (g.st_ino == current.st_ino && g.st_dev == current.st_dev) continue;
+    if (g.st_ino == left.st_ino && g.st_dev == left.st_dev) continue;
+    if (seen(static_cast<std::uint64_t>(g.st_dev), static_cast<std::uint64_t>(g.st_ino))) continue;
+    if (later(left.st_mtim, g.st_mtim)) continue;  // older than the file left
+    if (best.empty() || older(g, best_st)) {
+      best = std::move(p);
+      best_st = g;
+    }
+  }
+  return best.empty() ? path_ : best;
 }
 
 std::size_t FileTail::drain(const Sink& sink, bool final_read) {
@@ -162,8 +262,10 @@ std::size_t FileTail::poll(const Sink& sink, std::size_t max_lines) {
     // First open, or the file was missing: a resumed checkpoint whose inode now lives at
     // PATH.1 (rotated while down) is read to its end first.
     if (resume_) {
-      std::string rotated = path_ + ".1";
-      int fd = ::open(rotated.c_str(), O_RDONLY | O_CLOEXEC);
+      // Rotated while we were down: the checkpoint's file is now PATH.N. Its rest is read
+      // first, then the generations after it (see next_generation()), then PATH.
+      const std::string rotated = find_generation(resume_->device, resume_->inode);
+      int fd = rotated.empty() ? -1 : ::open(rotated.c_str(), O_RDONLY | O_CLOEXEC);
       struct stat st {};
       if (fd >= 0 && fstat(fd, &st) == 0 &&
           static_cast<std::uint64_t>(st.st_ino) == resume_->inode &&
@@ -171,20 +273,28 @@ std::size_t FileTail::poll(const Sink& sink, std::size_t max_lines) {
           static_cast<std::uint64_t>(st.st_size) >= resume_->offset) {
         fd_ = fd;
         cp_ = *resume_;
+        resume_.reset();
         ::lseek(fd_, static_cast<off_t>(cp_.offset), SEEK_SET);
+        remember(cp_.device, cp_.inode);
         lines += drain(sink, true);
-        if (budget_hit_) return lines;  // the rest of PATH.1 on the next poll
+        if (budget_hit_) return lines;  // the rest of it on the next poll
+        struct stat left {};
+        fstat(fd_, &left);
         close_fd();
         ++rotations_;
-        resume_.reset();
-        if (!open_current(true)) return lines;
+        struct stat cur {};
+        if (::stat(path_.c_str(), &cur) != 0) cur = {};
+        const std::string next = next_generation(left, cur);
+        if (!open_current(true, &next)) return lines;
       } else {
         if (fd >= 0) ::close(fd);
+        remember_generations();  // rotated files from before are not this tail's to read
         if (!open_current(false)) return lines;
         resume_.reset();
       }
-    } else if (!open_current(true)) {
-      return lines;
+    } else {
+      remember_generations();
+      if (!open_current(true)) return lines;
     }
   }
   // Truncated in place (copytruncate)? Either shorter than what was read, or refilled with
@@ -222,7 +332,10 @@ std::size_t FileTail::poll(const Sink& sink, std::size_t max_lines) {
       fd_ = -1;
       pending_.clear();
       ++rotations_;
-      if (open_current(true)) lines += drain(sink, false);
+      struct stat left {};
+      fstat(old_fd_, &left);
+      const std::string next = next_generation(left, now);
+      if (open_current(true, &next)) lines += drain(sink, false);
     }
   }
   return lines;

@@ -6,17 +6,23 @@
 //   - copytruncate (the file shrinks below the read offset: reading restarts at 0),
 //   - restarts: a Checkpoint (device, inode, offset after the last delivered line, hash of
 //     the first bytes) lets a new FileTail continue where the old one stopped, including when
-//     the file was rotated while bannin was down (the old inode is looked for as PATH.1),
+//     the file was rotated while bannin was down (the old inode is looked for as PATH.N, and
+//     the generations after it are read too),
+//   - several renames between two polls (a tail held back by a full queue): the generations
+//     in between are read, oldest first, before the new file,
 //   - a missing file (reported once, picked up when it appears).
 // poll() is non-blocking and reads what is there; the caller decides when to call it (inotify
 // or a timer). One FileTail per file; not thread-safe.
 #pragma once
 
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <chrono>
+#include <deque>
+#include <utility>
+#include <vector>
 #include <cstddef>
-#include <cstdint>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -62,7 +68,14 @@ class FileTail {
   [[nodiscard]] std::uint64_t truncations() const noexcept { return truncations_; }
 
  private:
-  bool open_current(bool at_start);
+  bool open_current(bool at_start, const std::string* generation = nullptr);
+  [[nodiscard]] std::vector<std::string> numbered_generations() const;  ///< every PATH.N
+  [[nodiscard]] std::string find_generation(std::uint64_t device, std::uint64_t inode) const;
+  [[nodiscard]] std::string next_generation(const struct stat& left,
+                                            const struct stat& current) const;
+  [[nodiscard]] bool seen(std::uint64_t device, std::uint64_t inode) const;
+  void remember(std::uint64_t device, std::uint64_t inode);
+  void remember_generations();  ///< every PATH.k now: not to be read as a missed generation
   std::size_t drain(const Sink& sink, bool final_read);
   std::size_t drain_fd(int fd, std::string& pending, std::uint64_t& offset, const Sink& sink,
                        bool final_read);
@@ -81,6 +94,7 @@ class FileTail {
   std::uint64_t old_offset_ = 0;
   std::chrono::steady_clock::time_point old_until_{};
   std::uint64_t rotations_ = 0, truncations_ = 0;
+  std::deque<std::pair<std::uint64_t, std::uint64_t>> seen_;  // (device, inode) opened lately
   std::size_t budget_ = SIZE_MAX;  // lines this poll may still deliver
   bool budget_hit_ = false;
 };

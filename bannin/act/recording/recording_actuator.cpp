@@ -1,6 +1,11 @@
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
+#include <iterator>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <bannin/act/recording/recording_actuator.h>
 #include <bannin/act/target.h>
@@ -11,25 +16,58 @@ namespace bannin::act {
 RecordingActuator::RecordingActuator(Clock clock) : clock_(std::move(clock)) {}
 
 core::Result<std::unique_ptr<RecordingActuator>> RecordingActuator::to_file(const std::string& path,
-                                                                            Clock clock) {
+                                                                            Clock clock,
+                                                                            std::size_t max_pending) {
   auto a = std::make_unique<RecordingActuator>(std::move(clock));
+  a->max_pending_ = max_pending;
   if (path == "-") {
-    a->file_ = stdout;
+    std::fflush(stdout);  // whatever stdio holds goes first
+    a->fd_ = STDOUT_FILENO;
+    a->path_ = "<stdout>";
     return a;
   }
-  a->file_ = std::fopen(path.c_str(), "a");
-  if (a->file_ == nullptr) {
+  a->fd_ = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+  if (a->fd_ < 0) {
     return core::make_error("file_open", path + ": " + std::strerror(errno));
   }
-  a->owns_file_ = true;
+  a->owns_fd_ = true;
+  a->path_ = path;
   return a;
 }
 
 RecordingActuator::~RecordingActuator() {
-  if (file_ != nullptr) {
-    std::fflush(file_);
-    if (owns_file_) std::fclose(file_);
+  if (fd_ >= 0) {
+    (void)drain();  // a last try; what is still pending is reported by health() only
+    if (owns_fd_) ::close(fd_);
   }
+}
+
+bool RecordingActuator::drain() {
+  std::size_t done = 0;
+  bool ok = true;
+  while (done < pending_.size()) {
+    ssize_t n = ::write(fd_, pending_.data() + done, pending_.size() - done);
+    if (n > 0) {
+      done += static_cast<std::size_t>(n);
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    ++health_.errors;
+    health_.problem = path_ + ": " + (n < 0 ? std::strerror(errno) : "short write") +
+                      " (lines kept and retried)";
+    ok = false;
+    break;
+  }
+  pending_.erase(0, done);  // a partial write continues exactly where it stopped
+  health_.ok = ok && pending_.empty();
+  if (health_.ok) health_.problem.clear();
+  health_.pending_bytes = pending_.size();
+  return ok;
+}
+
+ActuatorHealth RecordingActuator::health() {
+  if (fd_ >= 0 && !pending_.empty()) (void)drain();
+  return health_;
 }
 
 core::TimeNs RecordingActuator::now() const {
@@ -44,9 +82,36 @@ std::string RecordingActuator::target_text(const decide::Decision& d) {
   return d.key();
 }
 
-void RecordingActuator::write(const std::string& line) {
-  lines_ += line;
-  if (file_ != nullptr) std::fwrite(line.data(), 1, line.size(), file_);
+bool RecordingActuator::write(std::string_view text) {
+  if (fd_ < 0) {
+    lines_ += text;
+    return true;
+  }
+  if (text.empty() && pending_.empty()) return true;
+  if (pending_.size() + text.size() > max_pending_ && !pending_.empty()) {
+    (void)drain();  // make room if the disk allows
+  }
+  if (pending_.size() + text.size() > max_pending_) {
+    // Over the bound: these lines are given up, counted, and said in health().
+    std::size_t lines = 0;
+    for (char c : text) lines += c == '\n' ? 1 : 0;
+    health_.dropped += lines;
+    health_.ok = false;
+    health_.problem = path_ + ": " + std::to_string(health_.dropped) +
+                      " lines dropped (write retry buffer full: " + health_.problem + ")";
+    return false;
+  }
+  pending_.append(text);
+  (void)drain();
+  return true;
+}
+
+void RecordingActuator::prune_expired() {
+  // Keeps in_force_ to what could still be in force (the daemon runs for months).
+  const core::TimeNs t = now();
+  for (auto it = in_force_.begin(); it != in_force_.end();) {
+    it = it->second.until <= t ? in_force_.erase(it) : std::next(it);
+  }
 }
 
 std::vector<ActionResult> RecordingActuator::apply(std::span<const decide::Decision> batch) {
@@ -68,6 +133,10 @@ std::vector<ActionResult> RecordingActuator::apply(std::span<const decide::Decis
       continue;
     }
     std::int64_t ttl_s = (d.ttl + core::kNsPerSec - 1) / core::kNsPerSec;
+    if (++applies_since_prune_ >= 4096) {
+      applies_since_prune_ = 0;
+      prune_expired();
+    }
     r.outcome = Outcome::Recorded;
     r.timeout_s = ttl_s;
     in_force_[r.target] = InForce{d.scope, ttl_s, now() + ttl_s * core::kNsPerSec};
@@ -82,7 +151,15 @@ std::vector<ActionResult> RecordingActuator::apply(std::span<const decide::Decis
     o.close();
     out += '\n';
   }
-  write(out);
+  if (!write(out)) {
+    for (auto& r : results) {
+      if (r.outcome != Outcome::Recorded) continue;
+      r.outcome = Outcome::Failed;
+      r.timeout_s = 0;
+      r.detail = health_.problem;
+      in_force_.erase(r.target);
+    }
+  }
   return results;
 }
 
@@ -108,28 +185,29 @@ std::vector<ActionResult> RecordingActuator::revoke(std::span<const decide::Deci
     o.close();
     out += '\n';
   }
-  write(out);
+  if (!write(out)) {
+    for (auto& r : results) {
+      if (r.outcome != Outcome::Revoked) continue;
+      r.outcome = Outcome::Failed;  // no longer in force here, but its line is lost
+      r.detail = health_.problem;
+    }
+  }
   return results;
 }
 
 core::Result<FlushReport> RecordingActuator::flush() {
   FlushReport report{!in_force_.empty(), "recorded decisions"};
   in_force_.clear();
-  write("{\"op\":\"flush\"}\n");
+  if (!write("{\"op\":\"flush\"}\n")) return core::make_error("write", health_.problem);
   return report;
 }
 
 core::Result<std::vector<EnforcedEntry>> RecordingActuator::list() {
+  prune_expired();
   std::vector<EnforcedEntry> out;
   const core::TimeNs t = now();
-  for (auto it = in_force_.begin(); it != in_force_.end();) {
-    if (it->second.until <= t) {
-      it = in_force_.erase(it);
-      continue;
-    }
-    out.push_back(EnforcedEntry{it->first, it->second.scope, it->second.ttl_s,
-                                (it->second.until - t) / core::kNsPerSec});
-    ++it;
+  for (const auto& [target, f] : in_force_) {
+    out.push_back(EnforcedEntry{target, f.scope, f.ttl_s, (f.until - t) / core::kNsPerSec});
   }
   return out;
 }

@@ -100,16 +100,6 @@ daemon_mem_kb() { awk -v f="$1:" '$1 == f {print $2}' "/proc/$DPID/status"; }
 # log_count FIXED-STRING: lines of the daemon log holding it.
 log_count() { grep -cF -- "$1" "$TMP/daemon.log" || true; }
 
-# known_bug WHAT: a check that fails because of a daemon bug already reported (the check
-# stays, so the fix is seen). Fails the test unless BANNIN_ALLOW_KNOWN_BUGS=1 is set, in
-# which case it only warns.
-known_bug() {
-  if [ "${BANNIN_ALLOW_KNOWN_BUGS:-}" = 1 ]; then
-    echo "WARNING: KNOWN DAEMON BUG (allowed by BANNIN_ALLOW_KNOWN_BUGS=1): $*" >&2
-  else
-    fail "KNOWN DAEMON BUG: $* (set BANNIN_ALLOW_KNOWN_BUGS=1 to let the rest of the test run)"
-  fi
-}
 
 # wait_until SECONDS DESCRIPTION COMMAND...: as wait_for, but against the clock: a COMMAND
 # that is slow itself (a status call to a busy ASan daemon) cannot stretch the deadline.

@@ -82,21 +82,70 @@ TEST(RecordingActuator, ListExpiresRevokeAndFlush) {
   EXPECT_NE(rec.lines().find("{\"op\":\"flush\"}\n"), std::string::npos);
 }
 
-TEST(RecordingActuator, AppendsToAFile) {
-  std::string path = ::testing::TempDir() + "/bannin_recording_test.jsonl";
-  std::remove(path.c_str());
-  {
-    auto rec = RecordingActuator::to_file(path);
-    ASSERT_TRUE(rec.has_value());
-    std::vector<decide::Decision> batch = {ip("192.0.2.7", 60)};
-    (void)(*rec)->apply(batch);
-  }
+std::string slurp(const std::string& path) {
   std::ifstream in(path);
   std::stringstream ss;
   ss << in.rdbuf();
-  EXPECT_NE(ss.str().find("\"target\":\"192.0.2.7\""), std::string::npos);
+  return ss.str();
+}
+
+TEST(RecordingActuator, AppendsToAFileBeforeTheCallReturns) {
+  std::string path = ::testing::TempDir() + "/bannin_recording_test.jsonl";
+  std::remove(path.c_str());
+  auto rec = RecordingActuator::to_file(path);
+  ASSERT_TRUE(rec.has_value());
+  std::vector<decide::Decision> batch = {ip("192.0.2.7", 60)};
+  auto r = (*rec)->apply(batch);
+  ASSERT_EQ(r.size(), 1U);
+  EXPECT_EQ(r[0].outcome, Outcome::Recorded);
+  // On disk already (no stdio buffer that a kill -9 would lose), and not kept in memory.
+  EXPECT_NE(slurp(path).find("\"target\":\"192.0.2.7\""), std::string::npos);
+  EXPECT_TRUE((*rec)->lines().empty());
+  EXPECT_TRUE((*rec)->health().ok);
+  rec->reset();
   std::remove(path.c_str());
   EXPECT_FALSE(RecordingActuator::to_file("/nonexistent/dir/x.jsonl").has_value());
+}
+
+// /dev/full answers every write with ENOSPC: the real error of a full disk.
+TEST(RecordingActuator, FullDiskKeepsLinesForRetryAndSaysSo) {
+  auto rec = RecordingActuator::to_file("/dev/full", {}, 1 << 20);
+  ASSERT_TRUE(rec.has_value());
+  std::vector<decide::Decision> batch = {ip("192.0.2.7", 60), ip("192.0.2.8", 60)};
+  auto r = (*rec)->apply(batch);
+  ASSERT_EQ(r.size(), 2U);
+  EXPECT_EQ(r[0].outcome, Outcome::Recorded);  // kept, in order, for the next try
+  ActuatorHealth h = (*rec)->health();         // which retries, and fails again
+  EXPECT_FALSE(h.ok);
+  EXPECT_NE(h.problem.find("/dev/full"), std::string::npos) << h.problem;
+  EXPECT_NE(h.problem.find("No space left on device"), std::string::npos) << h.problem;
+  EXPECT_GT(h.pending_bytes, 60U);
+  EXPECT_GE(h.errors, 2U);
+  EXPECT_EQ(h.dropped, 0U);
+  auto listed = (*rec)->list();
+  ASSERT_TRUE(listed.has_value());
+  EXPECT_EQ(listed->size(), 2U);
+}
+
+TEST(RecordingActuator, PastTheRetryBoundLinesAreDroppedCountedAndFailed) {
+  auto rec = RecordingActuator::to_file("/dev/full", {}, 300);
+  ASSERT_TRUE(rec.has_value());
+  std::vector<decide::Decision> one = {ip("192.0.2.7", 60)};
+  EXPECT_EQ((*rec)->apply(one)[0].outcome, Outcome::Recorded);
+  std::vector<decide::Decision> many = {ip("192.0.2.8", 60), ip("192.0.2.9", 60),
+                                        ip("192.0.2.10", 60)};
+  auto r = (*rec)->apply(many);
+  ASSERT_EQ(r.size(), 3U);
+  for (const auto& x : r) {
+    EXPECT_EQ(x.outcome, Outcome::Failed);
+    EXPECT_NE(x.detail.find("3 lines dropped"), std::string::npos) << x.detail;
+  }
+  ActuatorHealth h = (*rec)->health();
+  EXPECT_EQ(h.dropped, 3U);
+  EXPECT_FALSE(h.ok);
+  auto listed = (*rec)->list();
+  ASSERT_TRUE(listed.has_value());
+  EXPECT_EQ(listed->size(), 1U);  // the dropped ones are not reported in force
 }
 
 TEST(DecisionJson, ReadsReplayDecisionLines) {

@@ -5,7 +5,13 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <sys/stat.h>
+
 #include <cstdio>
+#include <ctime>
+#include <chrono>
+#include <memory>
+#include <thread>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -50,6 +56,17 @@ std::string lines(int from, int to) {
   std::string s;
   for (int i = from; i < to; ++i) s += "line " + std::to_string(i) + " " + std::string(40, 'x') + "\n";
   return s;
+}
+
+// Where two line lists part (gtest prints only their first 32 elements).
+std::string where_they_differ(const std::vector<std::string>& got,
+                              const std::vector<std::string>& want) {
+  std::size_t i = 0;
+  while (i < got.size() && i < want.size() && got[i] == want[i]) ++i;
+  return "got " + std::to_string(got.size()) + " lines, want " + std::to_string(want.size()) +
+         "; first difference at " + std::to_string(i) + ": got '" +
+         (i < got.size() ? got[i].substr(0, 12) : "<end>") + "', want '" +
+         (i < want.size() ? want[i].substr(0, 12) : "<end>") + "'";
 }
 
 std::vector<std::string> expect(int from, int to) {
@@ -281,6 +298,178 @@ TEST(FileTail, BudgetedPollsWithRestartsAcrossRotation) {
   } while (t->more());
   t->poll([&](const model::Record& r) { got.emplace_back(r.bytes); });
   EXPECT_EQ(got, expect(0, next));
+}
+
+// Generations a few clock ticks apart, as real rotations are (seconds, at least): the order
+// of missed generations comes from their file times, which the kernel keeps at its tick
+// (4-10 ms); within one tick it falls back on heuristics that parallel tests can upset.
+void tick() { std::this_thread::sleep_for(std::chrono::milliseconds(25)); }
+
+// logrotate's default scheme: PATH.k -> PATH.(k+1), PATH -> PATH.1, a new PATH.
+void rotate(const fs::path& path, std::unique_ptr<Writer>& w) {
+  tick();
+  for (int k = 8; k >= 1; --k) {
+    fs::path from = path.string() + "." + std::to_string(k);
+    if (fs::exists(from)) fs::rename(from, path.string() + "." + std::to_string(k + 1));
+  }
+  fs::rename(path, path.string() + ".1");
+  w = std::make_unique<Writer>(path);
+}
+
+// A tail held back (no poll) across two and three renames reads every generation in between,
+// oldest first: the middle files are found after the one it was reading (PATH.k).
+TEST(FileTail, SeveralRenamesBetweenPollsReadEveryGeneration) {
+  for (int renames : {2, 3}) {
+    Dir d;
+    auto path = d.p / "a.log";
+    auto w = std::make_unique<Writer>(path);
+    w->write(lines(0, 10));
+    FileTail t(path.string());
+    EXPECT_EQ(poll_all(t), expect(0, 10));
+    int next = 10;
+    for (int r = 0; r < renames; ++r) {
+      w->write(lines(next, next + 7));
+      next += 7;
+      rotate(path, w);
+    }
+    w->write(lines(next, next + 5));
+    next += 5;
+    std::vector<std::string> got;
+    for (int i = 0; i < 4; ++i) {  // one poll per file switch at most
+      for (auto& x : poll_all(t)) got.push_back(x);
+    }
+    EXPECT_EQ(got, expect(10, next)) << renames << " renames";
+    EXPECT_EQ(t.rotations(), static_cast<std::uint64_t>(renames));
+  }
+}
+
+// A scheme that counts up (PATH -> PATH.1, later PATH -> PATH.2, …): the file after the one
+// left is not PATH.(k-1) here, and older generations (already read) are never read again.
+TEST(FileTail, CountingUpNumberingReadsOnlyTheMissedGenerations) {
+  Dir d;
+  auto path = d.p / "a.log";
+  auto w = std::make_unique<Writer>(path);
+  FileTail t(path.string());
+  std::vector<std::string> got;
+  EXPECT_TRUE(poll_all(t).empty());  // opened (a tail follows from its first open)
+  int next = 0, generation = 0;
+  auto rotate_up = [&] {
+    tick();
+    fs::rename(path, path.string() + "." + std::to_string(++generation));
+    w = std::make_unique<Writer>(path);
+  };
+  for (int round = 0; round < 6; ++round) {
+    for (int r = 0; r < round % 3 + 1; ++r) {  // 1, 2 or 3 renames between polls
+      w->write(lines(next, next + 6));
+      next += 6;
+      rotate_up();
+    }
+    w->write(lines(next, next + 4));
+    next += 4;
+    for (int i = 0; i < 5; ++i) {
+      for (auto& x : poll_all(t)) got.push_back(x);
+    }
+  }
+  EXPECT_EQ(got, expect(0, next)) << where_they_differ(got, expect(0, next));
+}
+
+// The same with budgeted polls (the daemon's queue-bound reads): a switch can fall in the
+// middle of a middle generation.
+TEST(FileTail, SeveralRenamesWithBudgetedPolls) {
+  Dir d;
+  auto path = d.p / "a.log";
+  auto w = std::make_unique<Writer>(path);
+  FileTail t(path.string());
+  std::vector<std::string> got;
+  EXPECT_TRUE(poll_all(t).empty());  // opened (a tail follows from its first open)
+  int next = 0;
+  for (int round = 0; round < 12; ++round) {
+    w->write(lines(next, next + 20));
+    next += 20;
+    if (round % 3 != 2) rotate(path, w);  // two renames, then a poll round
+    if (round % 3 == 2) {
+      for (int k = 0; k < 8; ++k) {
+        t.poll([&](const model::Record& r) { got.emplace_back(r.bytes); }, 4);
+      }
+    }
+  }
+  for (int k = 0; k < 100; ++k) t.poll([&](const model::Record& r) { got.emplace_back(r.bytes); }, 4);
+  EXPECT_EQ(got, expect(0, next)) << where_they_differ(got, expect(0, next));
+}
+
+// Debian's nginx/apache rotation has `compress delaycompress`: at the second rename the file
+// the tail read is compressed (its name is gone), and PATH.1 is the middle generation. It was
+// written after PATH last named the tail's file, so it is read.
+TEST(FileTail, MiddleGenerationFoundWhenTheOldFileWasCompressed) {
+  Dir d;
+  auto path = d.p / "a.log";
+  auto w = std::make_unique<Writer>(path);
+  w->write(lines(0, 5));
+  FileTail t(path.string());
+  EXPECT_EQ(poll_all(t), expect(0, 5));
+  w->write(lines(5, 8));
+  rotate(path, w);
+  w->write(lines(8, 12));
+  rotate(path, w);
+  fs::remove(path.string() + ".2");  // gzip a.log.2 -> a.log.2.gz (the tail's fd keeps it)
+  w->write(lines(12, 15));
+  std::vector<std::string> got;
+  for (int i = 0; i < 3; ++i) {
+    for (auto& x : poll_all(t)) got.push_back(x);
+  }
+  EXPECT_EQ(got, expect(5, 15));
+}
+
+// An old PATH.1 that is not a generation the tail missed (dateext rotation leaves the numbered
+// names alone) is not read again.
+TEST(FileTail, AStalePathDot1IsNotReadAgain) {
+  Dir d;
+  auto path = d.p / "a.log";
+  {
+    Writer old(path.string() + ".1");
+    old.write("stale 1\nstale 2\n");
+  }
+  struct timespec times[2] = {{::time(nullptr) - 3600, 0}, {::time(nullptr) - 3600, 0}};
+  ASSERT_EQ(::utimensat(AT_FDCWD, (path.string() + ".1").c_str(), times, 0), 0);
+  auto w = std::make_unique<Writer>(path);
+  w->write(lines(0, 5));
+  FileTail t(path.string());
+  EXPECT_EQ(poll_all(t), expect(0, 5));
+  w->write(lines(5, 8));
+  fs::rename(path, path.string() + "-20261125");  // dateext
+  w = std::make_unique<Writer>(path);
+  w->write(lines(8, 10));
+  std::vector<std::string> got;
+  for (int i = 0; i < 3; ++i) {
+    for (auto& x : poll_all(t)) got.push_back(x);
+  }
+  EXPECT_EQ(got, expect(5, 10));
+}
+
+// Rotated twice while bannin was down: the rest of the checkpoint's file (now PATH.2), all of
+// PATH.1, then PATH.
+TEST(FileTail, RotatedTwiceWhileDownReadsEveryGeneration) {
+  Dir d;
+  auto path = d.p / "a.log";
+  auto w = std::make_unique<Writer>(path);
+  w->write(lines(0, 10));
+  Checkpoint cp;
+  {
+    FileTail t(path.string());
+    EXPECT_EQ(poll_all(t), expect(0, 10));
+    cp = t.checkpoint();
+  }
+  w->write(lines(10, 13));
+  rotate(path, w);
+  w->write(lines(13, 17));
+  rotate(path, w);
+  w->write(lines(17, 20));
+  FileTail t(path.string(), cp);
+  std::vector<std::string> got;
+  for (int i = 0; i < 4; ++i) {
+    for (auto& x : poll_all(t)) got.push_back(x);
+  }
+  EXPECT_EQ(got, expect(10, 20));
 }
 
 // `tail -f` start: only lines written after the checkpoint; a partial last line is read
