@@ -78,7 +78,7 @@ bool FileTail::open_current(bool at_start, const std::string* generation) {
   fd_ = fd;
   cp_ = Checkpoint{static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino), 0,
                    head_hash(fd)};
-  remember(cp_.device, cp_.inode);
+  remember(fd_);
   if (resume_ && !at_start) {
     const Checkpoint r = *resume_;
     if (r.device == cp_.device && r.inode == cp_.inode &&
@@ -124,25 +124,56 @@ std::string FileTail::find_generation(std::uint64_t device, std::uint64_t inode)
   return {};
 }
 
-bool FileTail::seen(std::uint64_t device, std::uint64_t inode) const {
-  for (const auto& [d, i] : seen_) {
-    if (d == device && i == inode) return true;
+// A file this tail has opened: its identity, and a hash of its first bytes as far as they
+// were there, because a deleted file's inode number is soon handed to a new file (logrotate
+// deleting the oldest generation, then the writer creating the next one).
+FileTail::Seen FileTail::identify(int fd, const struct stat& st) {
+  Seen s{static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino), 0, 0};
+  char buf[kHeadBytes];
+  ssize_t n = fd >= 0 ? pread(fd, buf, sizeof buf, 0) : -1;
+  if (n > 0) {
+    s.head_len = static_cast<std::uint32_t>(n);
+    s.head = core::fnv1a64(buf, static_cast<std::size_t>(n));
+  }
+  return s;
+}
+
+bool FileTail::seen(const std::string& path, const struct stat& st) const {
+  for (const Seen& e : seen_) {
+    if (e.device != static_cast<std::uint64_t>(st.st_dev) ||
+        e.inode != static_cast<std::uint64_t>(st.st_ino)) {
+      continue;
+    }
+    if (e.head_len == 0) return true;  // nothing to compare: the same file, to be safe
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return true;
+    char buf[kHeadBytes];
+    ssize_t n = pread(fd, buf, e.head_len, 0);
+    ::close(fd);
+    return n == static_cast<ssize_t>(e.head_len) && core::fnv1a64(buf, e.head_len) == e.head;
   }
   return false;
 }
 
-void FileTail::remember(std::uint64_t device, std::uint64_t inode) {
-  if (seen(device, inode)) return;
-  seen_.emplace_back(device, inode);
+void FileTail::remember(int fd) {
+  struct stat st {};
+  if (fd < 0 || fstat(fd, &st) != 0) return;
+  Seen s = identify(fd, st);
+  for (Seen& e : seen_) {
+    if (e.device == s.device && e.inode == s.inode) {
+      if (s.head_len >= e.head_len) e = s;  // more of its head known now
+      return;
+    }
+  }
+  seen_.push_back(s);
   if (seen_.size() > 256) seen_.pop_front();  // older ones fail the mtime test anyway
 }
 
 void FileTail::remember_generations() {
   for (const auto& p : numbered_generations()) {
-    struct stat st {};
-    if (::stat(p.c_str(), &st) == 0) {
-      remember(static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino));
-    }
+    int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
+    remember(fd);
+    if (fd >= 0) ::close(fd);
   }
 }
 
@@ -175,7 +206,7 @@ std::string FileTail::next_generation(const struct stat& left, const struct stat
     if (::stat(p.c_str(), &g) != 0 || !S_ISREG(g.st_mode)) continue;
     if (g.st_ino == current.st_ino && g.st_dev == current.st_dev) continue;
     if (g.st_ino == left.st_ino && g.st_dev == left.st_dev) continue;
-    if (seen(static_cast<std::uint64_t>(g.st_dev), static_cast<std::uint64_t>(g.st_ino))) continue;
+    if (seen(p, g)) continue;
     if (later(left.st_mtim, g.st_mtim)) continue;  // older than the file left
     if (best.empty() || older(g, best_st)) {
       best = std::move(p);
@@ -275,7 +306,7 @@ std::size_t FileTail::poll(const Sink& sink, std::size_t max_lines) {
         cp_ = *resume_;
         resume_.reset();
         ::lseek(fd_, static_cast<off_t>(cp_.offset), SEEK_SET);
-        remember(cp_.device, cp_.inode);
+        remember(fd_);
         lines += drain(sink, true);
         if (budget_hit_) return lines;  // the rest of it on the next poll
         struct stat left {};
@@ -325,6 +356,7 @@ std::size_t FileTail::poll(const Sink& sink, std::size_t max_lines) {
       if (budget_hit_) return lines;
       lines += drain_old(sink, true);
       if (budget_hit_) return lines;
+      remember(fd_);  // its head as it is now (it may have been empty when opened)
       old_fd_ = fd_;
       old_pending_ = std::move(pending_);
       old_offset_ = cp_.offset;

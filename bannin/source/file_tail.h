@@ -73,8 +73,14 @@ class FileTail {
   [[nodiscard]] std::string find_generation(std::uint64_t device, std::uint64_t inode) const;
   [[nodiscard]] std::string next_generation(const struct stat& left,
                                             const struct stat& current) const;
-  [[nodiscard]] bool seen(std::uint64_t device, std::uint64_t inode) const;
-  void remember(std::uint64_t device, std::uint64_t inode);
+  struct Seen {
+    std::uint64_t device = 0, inode = 0;
+    std::uint32_t head_len = 0;  ///< bytes of the head hashed (0: the file was empty)
+    std::uint64_t head = 0;
+  };
+  static Seen identify(int fd, const struct stat& st);
+  [[nodiscard]] bool seen(const std::string& path, const struct stat& st) const;
+  void remember(int fd);
   void remember_generations();  ///< every PATH.k now: not to be read as a missed generation
   std::size_t drain(const Sink& sink, bool final_read);
   std::size_t drain_fd(int fd, std::string& pending, std::uint64_t& offset, const Sink& sink,
@@ -94,7 +100,7 @@ class FileTail {
   std::uint64_t old_offset_ = 0;
   std::chrono::steady_clock::time_point old_until_{};
   std::uint64_t rotations_ = 0, truncations_ = 0;
-  std::deque<std::pair<std::uint64_t, std::uint64_t>> seen_;  // (device, inode) opened lately
+  std::deque<Seen> seen_;  // files opened lately (and the numbered ones there at the start)
   std::size_t budget_ = SIZE_MAX;  // lines this poll may still deliver
   bool budget_hit_ = false;
 };
