@@ -17,7 +17,7 @@ PACKAGES="
   libsqlite3-dev sqlite3
   fail2ban time
   libnftables-dev nftables iproute2 curl
-  libc-ares-dev libcurl4-openssl-dev nsd unbound
+  libc-ares-dev libcurl4-openssl-dev nsd unbound dnsperf
   libcpp-httplib-dev
 "
 
@@ -36,6 +36,8 @@ echo "setup: installing:$missing"
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
+# dnsperf is only the reference of bench/domain_check_bench.sh (it sends DNS queries to the
+# loopback test bed that script starts).
 # fail2ban is only used as a benchmark peer (fail2ban-regex reads files and touches no
 # firewall); keep its service from starting where an init system exists.
 if [ ! -e /usr/sbin/policy-rc.d ]; then

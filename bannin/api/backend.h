@@ -29,6 +29,16 @@ class Backend {
   virtual core::Result<int> revoke(const std::string& target, const std::string& note) = 0;
   /// GET /metrics: Prometheus text exposition format.
   virtual std::string metrics_text() = 0;
+  /// GET /api/v1/domains: the domain probe's subjects with their latest state per check
+  /// (docs/api.md). Backends without a probe answer not_found.
+  virtual core::Result<std::string> domains_json() {
+    return core::make_error("not_found", "this daemon has no domain probe");
+  }
+  /// GET /api/v1/domains/{name}: one subject's checks and its timeline (confirmed changes
+  /// of state, oldest first). not_found when the name is not probed and has no history.
+  virtual core::Result<std::string> domain_json(const std::string& name) {
+    return core::make_error("not_found", "no domain " + name.substr(0, 253));
+  }
 };
 
 }  // namespace bannin::api

@@ -12,6 +12,7 @@ namespace bannin::api {
 namespace {
 
 constexpr std::string_view kDecisionsPath = "/api/v1/decisions";
+constexpr std::string_view kDomainsPath = "/api/v1/domains";
 constexpr std::string_view kMetricsContentType = "text/plain; version=0.0.4";
 constexpr std::array<std::string_view, 6> kStates = {"",        "proposed", "active",
                                                      "expired", "revoked",  "failed"};
@@ -172,8 +173,15 @@ HttpResponse Router::dispatch(const HttpRequest& request) const {
   // Route first by path, so a known path with the wrong method is a 405 naming the allowed ones.
   std::string_view allow;
   std::string_view target;  // DELETE /api/v1/decisions/{target}
+  std::string_view domain;  // GET /api/v1/domains/{name}
   if (path == "/health" || path == "/metrics" || path == "/api/v1/status") {
     allow = "GET, HEAD";
+  } else if (path == kDomainsPath) {
+    allow = "GET, HEAD";
+  } else if (path.size() > kDomainsPath.size() + 1 &&
+             std::string_view(path).substr(0, kDomainsPath.size() + 1) == "/api/v1/domains/") {
+    allow = "GET, HEAD";
+    domain = std::string_view(path).substr(kDomainsPath.size() + 1);
   } else if (path == kDecisionsPath) {
     allow = "GET, HEAD, POST, DELETE";
   } else if (path.size() > kDecisionsPath.size() + 1 &&
@@ -199,6 +207,26 @@ HttpResponse Router::dispatch(const HttpRequest& request) const {
     return r;
   }
   if (path == "/api/v1/status") return json_response(200, backend_.status_json());
+  if (path == kDomainsPath) {
+    auto body = backend_.domains_json();
+    if (!body) return from_backend_error(body.error());
+    return json_response(200, std::move(*body));
+  }
+  if (!domain.empty()) {
+    bool ok = domain.size() <= 253;
+    for (char c : domain) {
+      ok = ok && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  c == '-' || c == '.' || c == '_' || c == ':');
+    }
+    if (!ok) {
+      return error_response(400, "invalid_field",
+                            "name: a domain name or an IP address (A-label form for IDNs)",
+                            "name");
+    }
+    auto body = backend_.domain_json(std::string(domain));
+    if (!body) return from_backend_error(body.error());
+    return json_response(200, std::move(*body));
+  }
   if (method == "POST") return add_decision(request);
   if (method == "DELETE") return revoke(request, target);
 

@@ -306,13 +306,45 @@ void render_decisions(std::string& out, const JsonValue* decisions,
   }
 }
 
+/// The domain probe (config domains:): counters, then one row per domain (per domain not ok
+/// when there are many). A critical domain is a problem: it is what the probe is for.
+void render_domains(std::string& out, const JsonValue* domains,
+                    std::vector<std::string>& problems) {
+  if (!domains || !domains->is_object()) return;
+  const JsonValue* enabled = domains->find("enabled");
+  if (!enabled || !enabled->boolean() || !*enabled->boolean()) return;
+  out += "\nDomains\n";
+  out += "  subjects: " + text_of(domains->find("subjects")) + ", every " +
+         (int_of(domains->find("interval_s")) ? format_duration(*int_of(domains->find("interval_s")))
+                                              : "-") +
+         "; runs: " + text_of(domains->find("runs")) +
+         "; changes: " + text_of(domains->find("changes")) +
+         "; pending re-checks: " + text_of(domains->find("pending")) +
+         "; not confirmed: " + text_of(domains->find("not_confirmed")) + "\n";
+  const JsonValue* list = domains->find("list");
+  if (!list || !list->is_array() || list->size() == 0) return;
+  std::vector<std::vector<std::string>> rows;
+  for (const JsonValue& d : list->items()) {
+    const std::string subject = text_of(d.find("subject"));
+    const std::string check = text_of(d.find("check"));
+    const std::string state = text_of(d.find("state"));
+    const std::string sev = text_of(d.find("severity"));
+    std::string pending = text_of(d.find("pending"));
+    rows.push_back({subject, sev, (check.empty() || check == "-" ? "" : check + " ") + state,
+                    text_of(d.find("checked")), pending == "0" ? "" : pending});
+    if (sev == "critical") problems.push_back("domain " + subject + ": " + check + " " + state);
+  }
+  table(out, {"SUBJECT", "SEVERITY", "WORST CHECK", "CHECKED", "PENDING"}, rows,
+        {false, false, false, false, true});
+}
+
 /// Sections this renderer does not know yet (e.g. "detect"): their scalar members on a line,
 /// so a daemon that grows is still shown.
 void render_others(std::string& out, const JsonValue& doc) {
   for (std::size_t i = 0; i < doc.size(); ++i) {
     const std::string& key = doc.keys()[i];
     if (key == "daemon" || key == "sources" || key == "queues" || key == "store" ||
-        key == "decisions" || key == "problems") {
+        key == "decisions" || key == "problems" || key == "domains") {
       continue;
     }
     const std::string counts = counts_of(&doc.items()[i]);
@@ -350,6 +382,7 @@ core::Result<StatusReport> render_status(std::string_view status_json) {
   render_queues(r.text, doc->find("queues"), r.problems);
   render_store(r.text, doc->find("store"), r.problems);
   render_decisions(r.text, doc->find("decisions"), r.problems);
+  render_domains(r.text, doc->find("domains"), r.problems);
   render_others(r.text, *doc);
   if (const JsonValue* p = doc->find("problems"); p && p->is_array()) {
     for (const JsonValue& item : p->items()) {

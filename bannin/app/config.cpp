@@ -1,11 +1,15 @@
 #include <sys/stat.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <functional>
 
 #include <bannin/app/config.h>
+#include <bannin/core/ip_address.h>
+#include <bannin/probe/domain/check_setup.h>
+#include <bannin/probe/domain/dns_client.h>
 
 #ifndef BANNIN_SHARE_DIR
 #define BANNIN_SHARE_DIR "/usr/share/bannin"
@@ -105,7 +109,7 @@ class Loader {
     static const char* const kSections[] = {"site", "geo", "detect", "store", "store.retention",
                                             "api", "decide", "decide.repeat",
                                             "decide.escalate_prefix", "enforce",
-                                            "enforce.nftables", "queues"};
+                                            "enforce.nftables", "queues", "domains"};
     for (const char* s : kSections) {
       if (key == s) return true;
     }
@@ -284,10 +288,156 @@ class Loader {
       number(v, key, cfg_.queue_store, 16, 1 << 24);
     } else if (key == "queues.actions") {
       number(v, key, cfg_.queue_actions, 16, 1 << 24);
+    } else if (key.rfind("domains.", 0) == 0) {
+      domains(key, v);
     } else {
       problems.push_back(v.at + ": unknown key '" + key + "'");
     }
   }
+
+  // The place of list item i: its own node when the list came from a file.
+  std::string item_at(const Value& v, std::size_t i) const {
+    if (v.node.IsDefined() && v.node.IsSequence() && i < v.node.size()) {
+      return where(origin_of(v), v.node[i]);
+    }
+    return v.at;
+  }
+
+  void dns_servers(const Value& v, const std::string& key, std::vector<std::string>& out,
+                   bool none_ok) {
+    list(v, key, out);
+    for (std::size_t i = 0; i < out.size(); ++i) {
+      if (none_ok && out[i] == "none") continue;
+      if (auto s = probe::domain::parse_dns_server(out[i]); !s) {
+        problems.push_back(item_at(v, i) + ": " + key + ": '" + out[i] +
+                           "' is not ADDR[:PORT] (an IP address literal" +
+                           (none_ok ? ", or none)" : ")"));
+      }
+    }
+  }
+
+  void domains(const std::string& key, const Value& v) {
+    DomainsConfig& d = cfg_.domains;
+    if (key == "domains.list") {
+      std::vector<std::string> names;
+      list(v, key, names);
+      d.list.clear();
+      for (std::size_t i = 0; i < names.size(); ++i) {
+        std::string n = names[i];
+        for (char& c : n) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        while (!n.empty() && n.back() == '.') n.pop_back();
+        if (!probe::domain::valid_domain(n) || n.find('.') == std::string::npos) {
+          problems.push_back(item_at(v, i) + ": " + key + ": '" + names[i] +
+                             "' is not a domain name (A-label form for IDNs)");
+          continue;
+        }
+        d.list.push_back(n);
+      }
+    } else if (key == "domains.list_file") {
+      if (v.items.empty() && !v.is_map) {
+        d.list_file.clear();  // `list_file:` or -o domains.list_file= : none
+      } else {
+        text(v, key, d.list_file);
+      }
+      list_file_at_ = v.at;
+    } else if (key == "domains.ips") {
+      list(v, key, d.ips);
+      for (std::size_t i = 0; i < d.ips.size(); ++i) {
+        if (!core::IpAddress::parse(d.ips[i])) {
+          problems.push_back(item_at(v, i) + ": " + key + ": '" + d.ips[i] +
+                             "' is not an IP address");
+        }
+      }
+    } else if (key == "domains.interval") {
+      duration(v, key, d.interval);
+      if (d.interval < core::kNsPerSec) bad(v, key, "must be at least 1s (1h is usual)");
+    } else if (key == "domains.reconfirm_after") {
+      duration(v, key, d.reconfirm_after);
+    } else if (key == "domains.resolvers") {
+      dns_servers(v, key, d.resolvers, true);
+    } else if (key == "domains.parent_servers") {
+      dns_servers(v, key, d.parent_servers, false);
+    } else if (key == "domains.ns_port") {
+      number(v, key, d.ns_port, 1, 65535);
+    } else if (key == "domains.dnsbl") {
+      boolean(v, key, d.dnsbl);
+    } else if (key == "domains.dnsbl_zones") {
+      text(v, key, d.dnsbl_zones);
+    } else if (key == "domains.dnsbl_server") {
+      text(v, key, d.dnsbl_server);
+      if (!d.dnsbl_server.empty() && !probe::domain::parse_dns_server(d.dnsbl_server)) {
+        bad(v, key, "'" + d.dnsbl_server + "' is not ADDR[:PORT] (an IP address literal)");
+      }
+    } else if (key == "domains.rdap") {
+      boolean(v, key, d.rdap);
+    } else if (key == "domains.rdap_bootstrap") {
+      text(v, key, d.rdap_bootstrap);
+    } else if (key == "domains.rdap_server") {
+      text(v, key, d.rdap_server);
+      const std::string& u = d.rdap_server;
+      if (!u.empty() && u.rfind("http://", 0) != 0 && u.rfind("https://", 0) != 0) {
+        bad(v, key, "'" + u + "' is not an http:// or https:// URL");
+      }
+    } else if (key == "domains.timeout_ms") {
+      number(v, key, d.timeout_ms, 10, 60000);
+    } else if (key == "domains.tries") {
+      number(v, key, d.tries, 1, 5);
+    } else if (key == "domains.rdap_timeout_ms") {
+      number(v, key, d.rdap_timeout_ms, 10, 120000);
+    } else {
+      problems.push_back(v.at + ": unknown key '" + key + "'");
+    }
+  }
+
+ public:
+  // domains.list_file: read once every layer is applied; each bad line is located.
+  void read_domain_list() {
+    DomainsConfig& d = cfg_.domains;
+    if (!d.list_file.empty()) read_list_file(d);
+    // One entry per domain, first place kept.
+    std::vector<std::string> unique;
+    for (auto& x : d.list) {
+      if (std::find(unique.begin(), unique.end(), x) == unique.end()) unique.push_back(x);
+    }
+    d.list = std::move(unique);
+  }
+
+ private:
+  void read_list_file(DomainsConfig& d) {
+    std::FILE* f = std::fopen(d.list_file.c_str(), "rb");
+    if (f == nullptr) {
+      problems.push_back(list_file_at_ + ": domains.list_file: cannot read " + d.list_file);
+      return;
+    }
+    std::string text;
+    char buf[65536];
+    std::size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
+    std::fclose(f);
+    std::size_t line_no = 0, start = 0;
+    while (start < text.size()) {
+      std::size_t nl = text.find('\n', start);
+      std::string line = text.substr(start, nl == std::string::npos ? std::string::npos : nl - start);
+      start = nl == std::string::npos ? text.size() : nl + 1;
+      ++line_no;
+      if (auto hash = line.find('#'); hash != std::string::npos) line.resize(hash);
+      std::size_t b = line.find_first_not_of(" \t\r");
+      if (b == std::string::npos) continue;
+      std::size_t e = line.find_last_not_of(" \t\r");
+      std::string name = line.substr(b, e - b + 1);
+      std::string norm = name;
+      for (char& c : norm) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      while (!norm.empty() && norm.back() == '.') norm.pop_back();
+      if (!probe::domain::valid_domain(norm) || norm.find('.') == std::string::npos) {
+        problems.push_back(d.list_file + ":" + std::to_string(line_no) + ":" +
+                           std::to_string(b + 1) + ": '" + name + "' is not a domain name");
+        continue;
+      }
+      d.list.push_back(norm);
+    }
+  }
+
+  std::string list_file_at_;
 
   // rules: { <rule id>: { <param>: value } }
   void rules(const Value& v) {
@@ -504,6 +654,7 @@ core::Result<DaemonConfig> load_config(const std::string& file,
     if (parse_document(text, file, doc, loader.problems)) loader.load_document(doc, file);
   }
   for (const auto& o : overrides) loader.apply_override(o);
+  loader.read_domain_list();
   if (!loader.problems.empty()) {
     std::string msg;
     for (const auto& p : loader.problems) msg += (msg.empty() ? "" : "\n") + p;

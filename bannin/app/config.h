@@ -28,6 +28,28 @@ struct SourceConfig {
   [[nodiscard]] std::string describe() const;
 };
 
+/// `domains:`: the scheduled domain probe (the checks of `bannin check`, docs/daemon.md).
+/// No domains and no IPs: the probe is off.
+struct DomainsConfig {
+  std::vector<std::string> list;   ///< domains from `list` and `list_file`, lower-case, unique
+  std::string list_file;           ///< one domain per line, # comments (read at load)
+  std::vector<std::string> ips;    ///< the server's own addresses, for the IP block lists
+  core::TimeNs interval = 3600 * core::kNsPerSec;       ///< every subject once per interval
+  core::TimeNs reconfirm_after = 120 * core::kNsPerSec;  ///< 0: no re-confirmation
+  std::vector<std::string> resolvers;       ///< empty: /etc/resolv.conf; [none]: no panel
+  std::vector<std::string> parent_servers;  ///< empty: found through the first resolver
+  int ns_port = 53;
+  bool dnsbl = true;
+  std::string dnsbl_zones;   ///< empty: <data>/dnsbl/zones.yaml
+  std::string dnsbl_server;  ///< empty: the first resolver
+  bool rdap = true;
+  std::string rdap_bootstrap;  ///< empty: <data>/rdap/dns.json
+  std::string rdap_server;
+  int timeout_ms = 1500, tries = 2, rdap_timeout_ms = 5000;
+  [[nodiscard]] bool enabled() const { return !list.empty() || !ips.empty(); }
+  bool operator==(const DomainsConfig&) const = default;
+};
+
 struct DaemonConfig {
   std::string origin = "(built-in defaults)";  ///< the file it came from
   bool enforce = false;                        ///< mode: enforce (else observe)
@@ -61,6 +83,8 @@ struct DaemonConfig {
   int nft_priority = -10;
 
   std::size_t queue_records = 256, queue_store = 65536, queue_actions = 16384;
+
+  DomainsConfig domains;
 };
 
 /// The built-in defaults: config/bannin.yaml as compiled into the binary.

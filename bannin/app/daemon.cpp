@@ -15,6 +15,7 @@
 #include <bannin/act/target.h>
 #include <bannin/api/server.h>
 #include <bannin/app/daemon.h>
+#include <bannin/app/domain_probe.h>
 #include <bannin/core/json_writer.h>
 #include <bannin/decide/allowlist.h>
 #include <bannin/enrich/geo_db.h>
@@ -105,11 +106,17 @@ core::Result<std::string> Daemon::check(const Options& options) {
   if (auto r = d.load_rules(d.cfg_, rules); !r) return r.error();
   auto dopt = d.decider_options(d.cfg_);
   if (!dopt) return dopt.error();
+  if (auto p = d.make_probe(nullptr); !p) return p.error();
   std::string s = d.cfg_.origin + ": OK: " + (d.cfg_.enforce ? "enforce" : "observe") +
                   " mode, " + std::to_string(d.cfg_.sources.size()) + " sources, " +
                   std::to_string(rules.size()) + " rules, store " + d.cfg_.store_path +
                   ", API " + d.cfg_.api_listen;
   for (const auto& sc : d.cfg_.sources) s += "\n  source: " + sc.describe();
+  if (d.cfg_.domains.enabled()) {
+    s += "\n  domain probe: " + std::to_string(d.cfg_.domains.list.size()) + " domains, " +
+         std::to_string(d.cfg_.domains.ips.size()) + " IPs, every " +
+         std::to_string(d.cfg_.domains.interval / core::kNsPerSec) + " s";
+  }
   return s;
 }
 
@@ -240,6 +247,8 @@ core::Result<bool> Daemon::boot() {
     actuator_name_ = "recording";
   }
   if (auto r = reconcile_with(**st); !r) return r.error();
+  // The domain probe (config `domains:`): zone table and bootstrap loaded, states restored.
+  if (auto r = make_probe(st->get()); !r) return r.error();
 
   // 4. Threads, from the end of the pipeline to its start.
   auto writer = std::make_unique<store::StoreWriter>(std::move(*st), cfg.queue_store, 1024);
@@ -250,6 +259,7 @@ core::Result<bool> Daemon::boot() {
   wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   act_ = std::thread([this] { act_main(); });
   pipeline_ = std::thread([this] { pipeline_main(); });
+  if (probe_) probe_->start();  // its rounds go through the pipeline thread
   auto sources = open_sources();
   if (!sources) return sources.error();
   ingest_ = std::thread([this] { ingest_main(); });
@@ -270,6 +280,7 @@ void Daemon::stop() {
     return;
   }
   if (api_) api_->stop();
+  if (probe_) probe_->stop();  // before the records queue closes: its last round goes in
   if (wake_fd_ >= 0) {
     std::uint64_t one = 1;
     (void)!::write(wake_fd_, &one, sizeof one);
@@ -310,6 +321,7 @@ void Daemon::reload() {
       cfg->api_listen != cfg_.api_listen || cfg->nft_table != cfg_.nft_table) {
     log("mode, store.path, api.listen and enforce.nftables take effect after a restart");
   }
+  if (!(cfg->domains == cfg_.domains)) log("domains: changes take effect after a restart");
   {
     std::lock_guard lock(decide_mu_);
     decider_->set_options(std::move(*dopt));

@@ -42,6 +42,8 @@
 #include <bannin/ruleset/rule.h>
 #include <bannin/source/file_tail.h>
 
+namespace bannin::act {
+}
 namespace bannin::api {
 class Server;
 }
@@ -55,6 +57,9 @@ struct DecisionRow;
 }  // namespace bannin::store
 
 namespace bannin::app {
+
+class DomainProbe;
+struct DomainRound;
 
 /// One concrete input: a file, a socket, the journal, stdin. Counters are written by the
 /// ingest and pipeline threads and read by status (atomics, relaxed).
@@ -74,7 +79,8 @@ struct Stream {
 
 /// What the ingest thread hands to the pipeline: up to kBatchLines lines of one stream.
 struct Batch {
-  enum class Kind { Lines, Reload } kind = Kind::Lines;
+  /// Lines of a stream; a configuration reload; a round of the domain probe (`domain`).
+  enum class Kind { Lines, Reload, Domain } kind = Kind::Lines;
   std::uint32_t stream = 0;
   std::string data;                        ///< the lines back to back
   std::vector<std::uint32_t> ends;         ///< end offset of each line in data
@@ -85,6 +91,7 @@ struct Batch {
     std::size_t memory_budget = 0;
   };
   std::shared_ptr<Reload> reload;
+  std::shared_ptr<const DomainRound> domain;
 };
 
 /// An order for the act thread.
@@ -132,6 +139,8 @@ class Daemon final : public api::Backend {
   core::Result<std::string> add_decision(const decide::Decision& d) override;
   core::Result<int> revoke(const std::string& target, const std::string& note) override;
   std::string metrics_text() override;
+  core::Result<std::string> domains_json() override;
+  core::Result<std::string> domain_json(const std::string& name) override;
 
  private:
   explicit Daemon(Options options);
@@ -142,6 +151,8 @@ class Daemon final : public api::Backend {
   core::Result<decide::DeciderOptions> decider_options(const DaemonConfig& cfg);
   core::Result<bool> reconcile_with(store::Store& st);
   core::Result<bool> open_sources();
+  core::Result<bool> make_probe(store::Store* st);
+  std::string domains_status_json();  // the "domains" member of status_json (daemon_domains.cpp)
 
   void ingest_main();
   void pipeline_main();
@@ -180,6 +191,7 @@ class Daemon final : public api::Backend {
   std::unique_ptr<store::Store> read_store_;  // a second connection for API reads
   std::map<std::string, source::Checkpoint> checkpoints_;  // loaded at start, by path
   std::unique_ptr<api::Server> api_;
+  std::unique_ptr<DomainProbe> probe_;  // config `domains:`; null when off
 
   std::atomic<bool> stopping_{false};
   int wake_fd_ = -1;  // eventfd: wakes the ingest thread's epoll

@@ -286,6 +286,8 @@ std::string Daemon::status_json() {
     put_u64(a, "dropped", ah.dropped);
     a.close();
   }
+  o.key("domains");
+  out += domains_status_json();
   o.key("problems");
   out += '[';
   if (!ah.ok) core::json_append_string(out, actuator_name_ + ": " + ah.problem);

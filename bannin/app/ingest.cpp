@@ -24,6 +24,7 @@
 #include <bannin/act/actuator.h>
 #include <bannin/api/server.h>
 #include <bannin/app/daemon.h>
+#include <bannin/app/domain_probe.h>
 #include <bannin/enrich/geo_db.h>
 #include <bannin/store/store.h>
 #include <bannin/source/journald_source.h>

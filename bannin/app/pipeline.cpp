@@ -4,12 +4,15 @@
 
 #include <bannin/act/actuator.h>
 #include <bannin/app/daemon.h>
+#include <bannin/app/domain_probe.h>
 #include <bannin/core/json_writer.h>
 #include <bannin/decode/decoder_set.h>
 #include <bannin/decode/syslog/syslog_decoder.h>
 #include <bannin/detect/detector.h>
 #include <bannin/detect/finding_json.h>
 #include <bannin/enrich/geo_enricher.h>
+#include <bannin/model/event_format.h>
+#include <bannin/probe/domain/report_format.h>
 #include <bannin/store/store.h>
 
 namespace bannin::app {
@@ -54,6 +57,7 @@ void Daemon::pipeline_main() {
   std::vector<StreamDecoders> decoders;
   std::vector<decide::Decision> out;
   model::Event ev;
+  model::EventFormatter event_format;
 
   Sink sink([&](const detect::Finding& f) {
     findings_.fetch_add(1, std::memory_order_relaxed);
@@ -81,6 +85,28 @@ void Daemon::pipeline_main() {
       continue;
     }
     for (Batch& b : batches) {
+      if (b.kind == Batch::Kind::Domain) {
+        // A round of the domain probe: its store rows, its findings (changes of state,
+        // already re-confirmed), and its domain.status Events through the rules like any
+        // other event; then a commit point (these rows belong to no source line).
+        const DomainRound& r = *b.domain;
+        for (const auto& row : r.latest) writer_->push_wait(row, std::chrono::milliseconds(200));
+        for (const auto& row : r.changes) writer_->push_wait(row, std::chrono::milliseconds(200));
+        for (const auto& f : r.findings) {
+          findings_.fetch_add(1, std::memory_order_relaxed);
+          writer_->push_wait(f, std::chrono::milliseconds(200));
+        }
+        std::string raw;
+        probe::domain::for_each_event(r.reports, r.ts, [&](const model::Event& e) {
+          raw.clear();
+          core::JsonObjectWriter o(raw);
+          event_format.append_json_members(o, e);
+          o.close();
+          detector->process(e, raw, sink);
+        });
+        writer_->push_wait(store::CheckpointRow{}, std::chrono::milliseconds(200));
+        continue;
+      }
       if (b.kind == Batch::Kind::Reload) {
         detect::DetectorOptions o = dopt;
         o.memory_budget = b.reload->memory_budget;

@@ -3,6 +3,7 @@
 // programs or domain.status Events; the exit code is 0 ok, 1 warning, 2 critical, 3 could
 // not check. docs/check.md describes every state and the loopback test bed.
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -11,11 +12,13 @@
 
 #include <CLI/CLI.hpp>
 
+#include <bannin/cli/check_reputation.h>
 #include <bannin/cli/commands.h>
 #include <bannin/core/ip_address.h>
 #include <bannin/core/json_writer.h>
 #include <bannin/core/time.h>
 #include <bannin/model/event_format.h>
+#include <bannin/probe/domain/check_setup.h>
 #include <bannin/probe/domain/checker.h>
 #include <bannin/probe/domain/report_format.h>
 
@@ -45,7 +48,15 @@ struct CheckArgs {
   int tries = 2;
   int rdap_timeout_ms = 5000;
   int ns_port = 53;
+  int max_in_flight = 64;
+  bool stats = false;
   std::string now;
+  ReputationArgs reputation;  // Safe Browsing, VirusTotal (check_reputation.h)
+  std::string whois_servers;
+  std::string whois_server;
+  bool no_whois = false;
+  int whois_timeout_ms = 5000;
+  std::string dqs_key_file;
 };
 
 std::string data_dir() {
@@ -69,6 +80,37 @@ int fail(const std::string& msg) {
   return 3;
 }
 
+// The Spamhaus DQS key from --spamhaus-dqs-key-file or BANNIN_SPAMHAUS_DQS_KEY ("" = none).
+// Messages name the file, never the key.
+core::Result<std::string> read_dqs_key(const std::string& file) {
+  std::string key;
+  if (!file.empty()) {
+    std::FILE* f = std::fopen(file.c_str(), "rb");
+    if (f == nullptr)
+      return core::make_error("dqs_key_unreadable", "cannot read the DQS key file " + file);
+    char buf[256];
+    std::size_t n = std::fread(buf, 1, sizeof buf, f);
+    std::fclose(f);
+    key.assign(buf, n);
+  } else if (const char* env = std::getenv("BANNIN_SPAMHAUS_DQS_KEY"); env != nullptr) {
+    key = env;
+  } else {
+    return std::string{};
+  }
+  while (!key.empty() && (key.back() == '\n' || key.back() == '\r' || key.back() == ' '))
+    key.pop_back();
+  std::size_t start = key.find_first_not_of(" \t");
+  key = start == std::string::npos ? std::string{} : key.substr(start);
+  if (key.empty() && file.empty()) return key;  // empty variable: no key
+  if (!pd::valid_dqs_key(key)) {
+    return core::make_error("dqs_key_invalid",
+                            std::string("the Spamhaus DQS key ") +
+                                (file.empty() ? "in BANNIN_SPAMHAUS_DQS_KEY" : "in " + file) +
+                                " is not a key (letters and digits, at most 63)");
+  }
+  return key;
+}
+
 int run_check(const CheckArgs& a) {
   pd::CheckOptions opt;
   for (const auto& d : a.domains) {
@@ -79,43 +121,51 @@ int run_check(const CheckArgs& a) {
     if (!core::IpAddress::parse(ip)) return fail("'" + ip + "' is not an IP address");
   }
   if (a.domains.empty() && a.ips.empty()) return fail("give at least one DOMAIN or --ip ADDR");
-  for (const auto& s : a.parent_servers) {
-    auto srv = pd::parse_dns_server(s);
-    if (!srv) return fail(srv.error().message);
-    opt.parent_servers.push_back(*srv);
-  }
-  if (a.resolvers.empty()) {
-    opt.resolvers = pd::system_resolvers();
+  // The options the daemon's probe shares (probe/domain/check_setup.h), then the CLI's own.
+  pd::CheckSettings settings;
+  settings.parent_servers = a.parent_servers;
+  settings.resolvers = a.resolvers;
+  settings.dnsbl_zones = a.dnsbl_zones;
+  settings.dnsbl_server = a.dnsbl_server;
+  settings.dnsbl = !a.no_dnsbl;
+  settings.rdap_bootstrap = a.rdap_bootstrap;
+  settings.rdap_server = a.rdap_server;
+  settings.rdap = !a.no_rdap;
+  settings.timeout_ms = a.timeout_ms;
+  settings.tries = a.tries;
+  settings.rdap_timeout_ms = a.rdap_timeout_ms;
+  settings.ns_port = a.ns_port;
+  if (auto built = pd::build_check_options(settings); !built) {
+    return fail(built.error().message);
   } else {
-    for (const auto& s : a.resolvers) {
-      if (s == "none") continue;
-      auto srv = pd::parse_dns_server(s);
+    opt = std::move(built.value());
+  }
+  if (!a.no_whois) {
+    if (!a.whois_server.empty()) {
+      auto srv = pd::parse_whois_server(a.whois_server);
       if (!srv) return fail(srv.error().message);
-      opt.resolvers.push_back(*srv);
+      opt.whois_server = *srv;
     }
+    std::string path =
+        a.whois_servers.empty() ? data_dir() + "/whois/servers.yaml" : a.whois_servers;
+    auto table = pd::load_whois_servers(path);
+    if (!table) return fail(table.error().message);
+    opt.whois_servers = std::move(table.value());
   }
-  if (!a.dnsbl_server.empty()) {
-    auto srv = pd::parse_dns_server(a.dnsbl_server);
-    if (!srv) return fail(srv.error().message);
-    opt.dnsbl_server = *srv;
+  opt.whois.timeout_ms = a.whois_timeout_ms;
+  if (auto key = read_dqs_key(a.dqs_key_file); !key) {
+    return fail(key.error().message);
+  } else {
+    opt.spamhaus_dqs_key = std::move(key.value());
   }
-  if (!a.no_dnsbl) {
-    std::string path = a.dnsbl_zones.empty() ? data_dir() + "/dnsbl/zones.yaml" : a.dnsbl_zones;
-    auto zones = pd::load_dnsbl_zones(path);
-    if (!zones) return fail(zones.error().message);
-    opt.zones = std::move(zones.value());
+  if (auto rep = reputation_options(a.reputation); !rep) {
+    return fail(rep.error().message);
+  } else {
+    opt.reputation = std::move(rep.value());
   }
-  opt.rdap_enabled = !a.no_rdap;
-  opt.rdap_server = a.rdap_server;
-  if (opt.rdap_enabled && opt.rdap_server.empty()) {
-    std::string path = a.rdap_bootstrap.empty() ? data_dir() + "/rdap/dns.json" : a.rdap_bootstrap;
-    auto boot = pd::load_rdap_bootstrap(path);
-    if (!boot) return fail(boot.error().message);
-    opt.rdap_bootstrap = std::move(boot.value());
-  }
-  opt.rdap_timeout_ms = a.rdap_timeout_ms;
   opt.dns.timeout_ms = a.timeout_ms;
   opt.dns.tries = a.tries;
+  opt.dns.max_in_flight = a.max_in_flight;
   opt.ns_port = static_cast<std::uint16_t>(a.ns_port);
   if (!a.now.empty()) {
     auto t = core::parse_iso8601(a.now, true);
@@ -127,7 +177,32 @@ int run_check(const CheckArgs& a) {
                   .count();
   }
 
-  std::vector<pd::SubjectReport> reports = pd::run_checks(a.domains, a.ips, opt);
+  auto started = std::chrono::steady_clock::now();
+  pd::DnsClientStats dns_stats;
+  std::vector<pd::SubjectReport> reports = pd::run_checks(a.domains, a.ips, opt, &dns_stats);
+  auto u = [](std::uint64_t v) { return static_cast<unsigned long long>(v); };
+  const auto& st = dns_stats;
+  if (a.stats) {
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                  std::chrono::steady_clock::now() - started)
+                  .count();
+    std::fprintf(stderr,
+                 "dns: %llu queries to %llu servers: %llu answered, %llu timed out, %llu errors, "
+                 "%llu not sent (server gave up), %llu retransmissions; at most %llu in flight "
+                 "per server (--max-in-flight %d); %lld ms for all steps\n",
+                 u(st.sent), u(st.servers), u(st.answered), u(st.timeouts), u(st.errors),
+                 u(st.not_sent), u(st.retransmits), u(st.peak_in_flight), a.max_in_flight,
+                 static_cast<long long>(ms));
+  }
+  // Timeouts with many queries in flight may be self-inflicted (a server dropping a burst):
+  // say so, so that such "timeout" states are not taken at face value.
+  if (st.timeouts + st.retransmits > 0 && st.peak_in_flight > 8) {
+    std::fprintf(stderr,
+                 "bannin check: note: %llu DNS queries timed out and %llu tries were resent, "
+                 "with up to %llu queries in flight at one server; a server that drops bursts "
+                 "causes such timeouts: compare with a lower --max-in-flight\n",
+                 u(st.timeouts), u(st.retransmits), u(st.peak_in_flight));
+  }
   pd::Lang lang = a.lang == "ja" ? pd::Lang::Ja : pd::Lang::En;
   std::string out;
   if (a.format == "json") {
@@ -154,8 +229,9 @@ void add_check_command(CLI::App& app, int& exit_code) {
   auto a = std::make_shared<CheckArgs>();
   auto* cmd = app.add_subcommand(
       "check",
-      "Check domains (delegation at the TLD, name servers, resolvers, RDAP status, "
-      "block lists) and IPs (block lists) from the outside.\n"
+      "Check domains (delegation at the TLD, name servers, resolvers, RDAP or WHOIS status, "
+      "block lists, Safe Browsing and VirusTotal with operator keys) and IPs (block lists) "
+      "from the outside.\n"
       "Exit code: 0 ok, 1 warning, 2 critical, 3 could not check.");
   cmd->add_option("domains", a->domains, "Domain names to check");
   // Repeatable options take one value per occurrence, so they never swallow the domains.
@@ -199,9 +275,29 @@ void add_check_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--tries", a->tries, "DNS tries per query")
       ->check(CLI::Range(1, 5))
       ->capture_default_str();
+  cmd->add_option("--max-in-flight", a->max_in_flight,
+                  "DNS queries outstanding at once per server; more wait their turn, so a "
+                  "server is not overrun (0 = no limit)")
+      ->check(CLI::Range(0, 65535))
+      ->capture_default_str();
+  cmd->add_flag("--stats", a->stats,
+                "Print DNS counters (queries, timeouts, retransmissions) to stderr");
   cmd->add_option("--rdap-timeout-ms", a->rdap_timeout_ms, "RDAP total timeout in ms")
       ->check(CLI::Range(10, 120000))
       ->capture_default_str();
+  cmd->add_option("--whois-servers", a->whois_servers,
+                  "WHOIS server table for TLDs without RDAP (default: <data>/whois/servers.yaml)");
+  cmd->add_option("--whois-server", a->whois_server,
+                  "HOST[:PORT] of the WHOIS server for every domain RDAP does not cover");
+  cmd->add_flag("--no-whois", a->no_whois, "Do not ask WHOIS");
+  cmd->add_option("--whois-timeout-ms", a->whois_timeout_ms,
+                  "WHOIS timeout per query in ms (connect and answer)")
+      ->check(CLI::Range(10, 120000))
+      ->capture_default_str();
+  cmd->add_option("--spamhaus-dqs-key-file", a->dqs_key_file,
+                  "File holding a Spamhaus DQS key: ask <key>.zen.dq.spamhaus.net etc. instead "
+                  "of the public mirrors (default: $BANNIN_SPAMHAUS_DQS_KEY; never printed)");
+  add_reputation_options(*cmd, a->reputation);
   cmd->add_option("--now", a->now,
                   "Current time (RFC 3339) for expiry arithmetic; default: the clock");
   cmd->callback([a, &exit_code] { exit_code = run_check(*a); });

@@ -91,6 +91,37 @@ UPDATE decisions SET ended_ns = COALESCE(
   (SELECT MAX(h.ts_ns) FROM decision_history h WHERE h.decision_id = decisions.id), ts_ns)
   WHERE state IN ('expired', 'revoked', 'failed');
 )sql",
+    // 3: the domain probe (bannin run, `domains:`). domain_checks holds the latest result per
+    // check (replaced every round); domain_history one row per confirmed change of state, so
+    // a domain's rows are its timeline (docs/decisions/2026-11-26-domain-probe.md).
+    R"sql(
+CREATE TABLE domain_checks (
+  subject TEXT NOT NULL,
+  check_name TEXT NOT NULL,
+  source_key TEXT NOT NULL,
+  state TEXT NOT NULL,
+  severity TEXT NOT NULL,
+  source TEXT NOT NULL,
+  detail TEXT NOT NULL,
+  since_ns BIGINT NOT NULL,
+  checked_ns BIGINT NOT NULL,
+  PRIMARY KEY (subject, check_name, source_key)
+);
+CREATE TABLE domain_history (
+  id INTEGER PRIMARY KEY,
+  ts_ns BIGINT NOT NULL,
+  first_seen_ns BIGINT NOT NULL,
+  subject TEXT NOT NULL,
+  check_name TEXT NOT NULL,
+  source_key TEXT NOT NULL,
+  previous_state TEXT NOT NULL,
+  state TEXT NOT NULL,
+  severity TEXT NOT NULL,
+  source TEXT NOT NULL,
+  detail TEXT NOT NULL
+);
+CREATE INDEX domain_history_subject ON domain_history(subject, ts_ns);
+)sql",
 };
 constexpr int kMigrationCount = sizeof kMigrations / sizeof kMigrations[0];
 static_assert(kMigrationCount == kSchemaVersion);
@@ -437,6 +468,104 @@ void Store::rollback() {
 }
 bool Store::in_transaction() const {
   return sqlite3_get_autocommit(db_) == 0;
+}
+
+// --- the domain probe ----------------------------------------------------------------------
+
+core::Result<bool> Store::save_domain_check(const DomainCheckRow& r) {
+  Stmt q(cached(
+      "INSERT OR REPLACE INTO domain_checks(subject, check_name, source_key, state, severity,"
+      " source, detail, since_ns, checked_ns) VALUES (?,?,?,?,?,?,?,?,?);"));
+  if (!q.ok() || q.bind(1, r.subject)
+                         .bind(2, r.check)
+                         .bind(3, r.source_key)
+                         .bind(4, r.state)
+                         .bind(5, r.severity)
+                         .bind(6, r.source)
+                         .bind(7, r.detail)
+                         .bind(8, r.since)
+                         .bind(9, r.checked)
+                         .step() != SQLITE_DONE) {
+    return sql_error(db_, "save domain check " + r.subject + " " + r.check);
+  }
+  return true;
+}
+
+core::Result<std::int64_t> Store::add_domain_change(const DomainChangeRow& r) {
+  Stmt q(cached(
+      "INSERT INTO domain_history(ts_ns, first_seen_ns, subject, check_name, source_key,"
+      " previous_state, state, severity, source, detail) VALUES (?,?,?,?,?,?,?,?,?,?);"));
+  if (!q.ok() || q.bind(1, r.ts)
+                         .bind(2, r.first_seen)
+                         .bind(3, r.subject)
+                         .bind(4, r.check)
+                         .bind(5, r.source_key)
+                         .bind(6, r.previous)
+                         .bind(7, r.state)
+                         .bind(8, r.severity)
+                         .bind(9, r.source)
+                         .bind(10, r.detail)
+                         .step() != SQLITE_DONE) {
+    return sql_error(db_, "add domain change " + r.subject + " " + r.check);
+  }
+  return static_cast<std::int64_t>(sqlite3_last_insert_rowid(db_));
+}
+
+core::Result<std::vector<DomainCheckRow>> Store::domain_checks(const std::string& subject) {
+  Stmt q(db_, std::string("SELECT subject, check_name, source_key, state, severity, source,"
+                          " detail, since_ns, checked_ns FROM domain_checks") +
+                  (subject.empty() ? "" : " WHERE subject = ?") +
+                  " ORDER BY subject, check_name, source_key;");
+  if (!q.ok()) return sql_error(db_, "read domain checks");
+  if (!subject.empty()) q.bind(1, subject);
+  std::vector<DomainCheckRow> out;
+  int rc;
+  while ((rc = q.step()) == SQLITE_ROW) {
+    DomainCheckRow r;
+    r.subject = q.text(0);
+    r.check = q.text(1);
+    r.source_key = q.text(2);
+    r.state = q.text(3);
+    r.severity = q.text(4);
+    r.source = q.text(5);
+    r.detail = q.text(6);
+    r.since = q.i64(7);
+    r.checked = q.i64(8);
+    out.push_back(std::move(r));
+  }
+  if (rc != SQLITE_DONE) return sql_error(db_, "read domain checks");
+  return out;
+}
+
+core::Result<std::vector<DomainChangeRow>> Store::domain_changes(const std::string& subject,
+                                                                 std::size_t limit) {
+  // The newest `limit`, returned oldest first.
+  Stmt q(db_, std::string("SELECT ts_ns, first_seen_ns, subject, check_name, source_key,"
+                          " previous_state, state, severity, source, detail FROM domain_history") +
+                  (subject.empty() ? "" : " WHERE subject = ?1") +
+                  " ORDER BY ts_ns DESC, id DESC LIMIT ?2;");
+  if (!q.ok()) return sql_error(db_, "read domain history");
+  if (!subject.empty()) q.bind(1, subject);
+  q.bind(2, static_cast<std::int64_t>(std::min<std::size_t>(limit, INT64_MAX)));
+  std::vector<DomainChangeRow> out;
+  int rc;
+  while ((rc = q.step()) == SQLITE_ROW) {
+    DomainChangeRow r;
+    r.ts = q.i64(0);
+    r.first_seen = q.i64(1);
+    r.subject = q.text(2);
+    r.check = q.text(3);
+    r.source_key = q.text(4);
+    r.previous = q.text(5);
+    r.state = q.text(6);
+    r.severity = q.text(7);
+    r.source = q.text(8);
+    r.detail = q.text(9);
+    out.push_back(std::move(r));
+  }
+  if (rc != SQLITE_DONE) return sql_error(db_, "read domain history");
+  std::reverse(out.begin(), out.end());
+  return out;
 }
 
 // --- writes -------------------------------------------------------------------------------
@@ -1042,6 +1171,10 @@ StoreWriter::Attempt StoreWriter::write_batch(std::vector<Item>& batch) {
               return keep(store_->change_state(row));
             } else if constexpr (std::is_same_v<T, ActionRow>) {
               return keep(store_->add_action(row));
+            } else if constexpr (std::is_same_v<T, DomainCheckRow>) {
+              return keep(store_->save_domain_check(row));
+            } else if constexpr (std::is_same_v<T, DomainChangeRow>) {
+              return keep(store_->add_domain_change(row));
             } else if (row.source.empty()) {
               return std::nullopt;  // a commit point only (rows not bound to source lines)
             } else {

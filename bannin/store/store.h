@@ -35,7 +35,7 @@ struct sqlite3_stmt;
 namespace bannin::store {
 
 /// The schema this bannin writes (the number of migrations it knows).
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 
 // --- decision lifecycle ------------------------------------------------------------------
 // proposed -> active -> expired | revoked | failed. "proposed" and "active" are alive; a
@@ -124,6 +124,31 @@ struct CheckpointProblem {
 struct CheckpointLoad {
   std::vector<CheckpointRow> rows;          ///< the good rows, by source
   std::vector<CheckpointProblem> problems;  ///< one per bad row (skipped)
+};
+
+/// The latest result of one domain-probe check (table domain_checks; one row per key,
+/// replaced on every probe round). The key is (subject, check, source_key): source_key is the
+/// DNSBL zone for dnsbl results and "" for the others (their worst result stands for the check).
+struct DomainCheckRow {
+  std::string subject;  ///< domain (lower-case) or IP address
+  std::string check;    ///< delegation, child, resolver, rdap, dnsbl, ...
+  std::string source_key;
+  std::string state;     ///< the confirmed state (docs/check.md)
+  std::string severity;  ///< ok, info, warning, unknown, critical
+  std::string source;    ///< the server, resolver or list that answered
+  std::string detail;
+  core::TimeNs since = 0;    ///< when this state was confirmed
+  core::TimeNs checked = 0;  ///< the last round that saw it
+};
+
+/// A confirmed change of state of one domain-probe check (table domain_history): written
+/// only when a check's state changes, so a domain's rows are its timeline.
+struct DomainChangeRow {
+  core::TimeNs ts = 0;          ///< when the change was confirmed
+  core::TimeNs first_seen = 0;  ///< when the new state was first seen (before re-confirmation)
+  std::string subject, check, source_key;
+  std::string previous;  ///< the state before ("" when the check had none yet)
+  std::string state, severity, source, detail;
 };
 
 /// A decision with its state history, oldest change first (exports, the API).
@@ -217,6 +242,15 @@ class Store {
   core::Result<std::vector<DecisionRecord>> decisions_with_history(const std::string& state = {});
   core::Result<std::int64_t> count(const std::string& table);
 
+  /// Insert or replace the latest result of a domain-probe check.
+  core::Result<bool> save_domain_check(const DomainCheckRow& r);
+  core::Result<std::int64_t> add_domain_change(const DomainChangeRow& r);
+  /// Latest results (of `subject`, or all when empty), by subject, check, source_key.
+  core::Result<std::vector<DomainCheckRow>> domain_checks(const std::string& subject = {});
+  /// Changes of `subject` (all when empty), oldest first; at most `limit` (the newest).
+  core::Result<std::vector<DomainChangeRow>> domain_changes(const std::string& subject = {},
+                                                            std::size_t limit = 1000);
+
   /// Retention (see RetentionPolicy), in one transaction. Never deletes a decision that is
   /// alive, nor the actions of one.
   core::Result<PruneReport> prune(const RetentionPolicy& policy, core::TimeNs now);
@@ -273,7 +307,8 @@ struct WriterOptions {
 /// failing batch gets one last attempt; what still cannot be written is counted in failed().
 class StoreWriter {
  public:
-  using Item = std::variant<FindingRow, DecisionRow, StateChange, ActionRow, CheckpointRow>;
+  using Item = std::variant<FindingRow, DecisionRow, StateChange, ActionRow, CheckpointRow,
+                            DomainCheckRow, DomainChangeRow>;
   StoreWriter(std::unique_ptr<Store> store, std::size_t capacity = 65536, std::size_t batch = 1024);
   StoreWriter(std::unique_ptr<Store> store, const WriterOptions& options);
   ~StoreWriter();  ///< commits what is queued (one last attempt when failing) and stops

@@ -16,6 +16,9 @@ set -u
 BANNIN=${BANNIN:?set BANNIN to the bannin binary}
 FIX=$(cd "$(dirname "$0")/../fixtures/domain" && pwd)
 TESTBED="python3 $FIX/testbed.py"
+# Operator keys in the environment would send Safe Browsing / VirusTotal queries to the
+# internet; this test expects them "not_checked" (check_reputation_test.sh tests them).
+unset BANNIN_SAFE_BROWSING_KEY BANNIN_VIRUSTOTAL_KEY
 
 for bin in nsd unbound python3; do
   if ! command -v "$bin" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$bin" ]; then

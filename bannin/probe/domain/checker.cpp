@@ -3,6 +3,7 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <thread>
 
 #include <bannin/probe/domain/checker.h>
 #include <bannin/probe/domain/dns_checks.h>
@@ -247,6 +248,31 @@ CheckResult not_checked(const std::string& check, const std::string& why) {
   return r;
 }
 
+// A DNS step that throws must not leave the WHOIS thread unjoined (std::terminate).
+struct ThreadJoiner {
+  std::thread& t;
+  explicit ThreadJoiner(std::thread& thread) : t(thread) {}
+  ThreadJoiner(const ThreadJoiner&) = delete;
+  ThreadJoiner& operator=(const ThreadJoiner&) = delete;
+  ~ThreadJoiner() {
+    if (t.joinable()) t.join();
+  }
+};
+
+// RDAP does not cover the domain: disabled, or no server for its TLD (e.g. .jp).
+bool whois_wanted(const CheckOptions& opt, const std::string& domain) {
+  return !opt.rdap_enabled || (opt.rdap_server.empty() &&
+                               (!opt.rdap_bootstrap || !opt.rdap_bootstrap->base_for(domain)));
+}
+
+// The DQS key goes only into the zones' query names (apply_dqs_key masks every shown name);
+// without a key the DQS-only zones are dropped.
+CheckOptions with_dqs_key(const CheckOptions& in) {
+  CheckOptions out = in;
+  if (out.zones) apply_dqs_key(*out.zones, out.spamhaus_dqs_key);
+  return out;
+}
+
 }  // namespace
 
 std::string parent_zone(const std::string& domain) {
@@ -256,8 +282,10 @@ std::string parent_zone(const std::string& domain) {
 
 std::vector<SubjectReport> run_checks(const std::vector<std::string>& domains_in,
                                       const std::vector<std::string>& ips,
-                                      const CheckOptions& opt) {
+                                      const CheckOptions& options, DnsClientStats* dns_stats) {
+  const CheckOptions opt = with_dqs_key(options);
   DnsClient dns(opt.dns);
+  dns.set_cancel(opt.cancel);
   std::deque<DomainState> doms;
   for (const auto& d : domains_in) {
     doms.emplace_back();
@@ -311,6 +339,39 @@ std::vector<SubjectReport> run_checks(const std::vector<std::string>& domains_in
       auto it = parents.find(parent_zone(st.domain));
       if (it != parents.end()) st.parents = it->second;
     }
+  }
+
+  // Registry status over WHOIS for the domains RDAP does not cover: all queries at once on
+  // non-blocking sockets, on their own thread while the DNS steps below run.
+  std::vector<WhoisQuery> whois_queries;
+  std::map<std::string, std::size_t> whois_index;  // domain -> its query
+  for (const auto& st : doms) {
+    if (whois_index.count(st.domain) != 0 || !whois_wanted(opt, st.domain)) continue;
+    // --whois-server replaces the table's host and port; the query suffix ("/e") stays.
+    const WhoisServer* row = opt.whois_servers ? opt.whois_servers->server_for(st.domain) : nullptr;
+    if (row == nullptr && !opt.whois_server) continue;
+    WhoisServer server = opt.whois_server ? *opt.whois_server : *row;
+    if (opt.whois_server && row != nullptr && server.query_suffix.empty())
+      server.query_suffix = row->query_suffix;
+    whois_index[st.domain] = whois_queries.size();
+    whois_queries.push_back(WhoisQuery{st.domain, server});
+  }
+  std::vector<WhoisFetch> whois_answers;
+  std::thread whois_thread;
+  ThreadJoiner whois_joiner(whois_thread);
+  if (!whois_queries.empty()) {
+    whois_thread = std::thread([&whois_answers, &whois_queries, &opt] {
+      try {
+        WhoisFetchOptions wo = opt.whois;
+        if (wo.cancel == nullptr) wo.cancel = opt.cancel;
+        whois_answers = fetch_whois(whois_queries, wo);
+      } catch (const std::exception& e) {
+        whois_answers.clear();
+        WhoisFetch f;
+        f.error = std::string("WHOIS client failed: ") + e.what();
+        whois_answers.resize(whois_queries.size(), f);
+      }
+    });
   }
 
   // Phase 1: every DNS step for every subject, concurrently.
@@ -373,6 +434,8 @@ std::vector<SubjectReport> run_checks(const std::vector<std::string>& domains_in
     }
   }
   dns.run();
+  if (dns_stats != nullptr) *dns_stats = dns.stats();
+  if (whois_thread.joinable()) whois_thread.join();
 
   auto dnsbl_for = [&](const std::map<std::string, DnsOutcome>& answers, bool for_ip,
                        std::vector<CheckResult>& out) {
@@ -407,6 +470,9 @@ std::vector<SubjectReport> run_checks(const std::vector<std::string>& domains_in
     }
   };
 
+  // Safe Browsing and VirusTotal (sequential per domain, rate-limited per provider).
+  std::shared_ptr<ReputationChecker> reputation = opt.reputation_checker;
+  if (!reputation) reputation = std::make_shared<ReputationChecker>(opt.reputation);
   std::vector<SubjectReport> reports;
   for (auto& st : doms) {
     SubjectReport rep;
@@ -430,7 +496,9 @@ std::vector<SubjectReport> run_checks(const std::vector<std::string>& domains_in
       rep.results.push_back(not_checked("resolver", "no resolver configured"));
     for (auto& r : resolver_results(st)) rep.results.push_back(r);
     // RDAP (sequential; bounded by rdap_timeout_ms each).
-    if (!opt.rdap_enabled) {
+    if (opt.cancel != nullptr && opt.cancel->load()) {
+      rep.results.push_back(not_checked("rdap", "cancelled"));
+    } else if (!opt.rdap_enabled) {
       rep.results.push_back(not_checked("rdap", "RDAP disabled (--no-rdap)"));
     } else {
       std::optional<std::string> base;
@@ -439,10 +507,12 @@ std::vector<SubjectReport> run_checks(const std::vector<std::string>& domains_in
       else if (opt.rdap_bootstrap)
         base = opt.rdap_bootstrap->base_for(st.domain);
       if (!base) {
-        rep.results.push_back(
-            not_checked("rdap", opt.rdap_bootstrap ? "the registry of this TLD has no RDAP service "
-                                                     "(WHOIS fallback not implemented yet)"
-                                                   : "no RDAP bootstrap file"));
+        rep.results.push_back(not_checked(
+            "rdap", (opt.rdap_bootstrap ? "the registry of this TLD has no RDAP service"
+                                        : "no RDAP bootstrap file") +
+                        std::string(whois_index.count(st.domain) != 0
+                                        ? "; registry status from WHOIS instead"
+                                        : "; no WHOIS server configured for this TLD either")));
       } else {
         for (auto& r : rdap_results(
                  st.domain, fetch_rdap_domain(*base, st.domain, opt.rdap_timeout_ms), opt.now)) {
@@ -450,11 +520,12 @@ std::vector<SubjectReport> run_checks(const std::vector<std::string>& domains_in
         }
       }
     }
+    if (auto w = whois_index.find(st.domain); w != whois_index.end()) {
+      for (auto& r : whois_results(st.domain, whois_answers[w->second], opt.now))
+        rep.results.push_back(r);
+    }
     dnsbl_for(st.dnsbl_answers, false, rep.results);
-    rep.results.push_back(not_checked(
-        "safebrowsing", "needs an operator's Google Safe Browsing / Web Risk key; not checked"));
-    rep.results.push_back(
-        not_checked("virustotal", "needs an operator's VirusTotal key; not checked"));
+    for (auto& r : reputation->check(st.domain, rep.engines)) rep.results.push_back(std::move(r));
     reports.push_back(std::move(rep));
   }
   for (auto& s : ipst) {

@@ -4,11 +4,13 @@
 //
 // Steps per domain (DOMAIN-HEALTH-REFERENCE §6.2): parent delegation asked directly (RD=0),
 // child consistency at each delegated server, a resolver panel, DNSBL/URIBL zones, RDAP
-// status; Safe Browsing and VirusTotal are reported "not_checked" (they need operator keys).
+// status, Safe Browsing and VirusTotal (with operator keys; "not_checked" without).
 // Per IP: the IP zones of the DNSBL table. Every network step is bounded by a timeout and
 // ends in a state; nothing silently counts as clean.
 #pragma once
 
+#include <memory>
+#include <atomic>
 #include <optional>
 #include <string>
 #include <vector>
@@ -18,6 +20,8 @@
 #include <bannin/probe/domain/dnsbl.h>
 #include <bannin/probe/domain/rdap.h>
 #include <bannin/probe/domain/report.h>
+#include <bannin/probe/domain/reputation.h>
+#include <bannin/probe/domain/whois.h>
 
 namespace bannin::probe::domain {
 
@@ -40,12 +44,30 @@ struct CheckOptions {
   std::size_t max_ns_per_domain = 8;
   /// Port of the delegated name servers (53; a loopback test bed may move it).
   std::uint16_t ns_port = 53;
+  /// When set and raised (the daemon's probe stopping): DNS queries in flight are cancelled
+  /// and RDAP is not started. The results of a cancelled run mean nothing.
+  const std::atomic<bool>* cancel = nullptr;
+  /// WHOIS fallback (whois.h) for domains RDAP does not cover (TLD without RDAP, --no-rdap):
+  /// the server table, or one server for every domain. Neither: not asked.
+  std::optional<WhoisServers> whois_servers;
+  std::optional<WhoisServer> whois_server;
+  WhoisFetchOptions whois;
+  /// Spamhaus DQS key: zones with a dqs_zone are asked as <subject>.<key>.<dqs_zone>.
+  /// Never printed or logged (results show "…zen.dq.spamhaus.net"). Empty: public mirrors.
+  std::string spamhaus_dqs_key;
+  /// Safe Browsing and VirusTotal (reputation.h): keys (empty: "not_checked"), base URLs,
+  /// rate limits. `reputation_checker`, when set, is used instead and keeps its Safe Browsing
+  /// cache and rate buckets across runs (the daemon); otherwise each run makes a fresh one.
+  ReputationOptions reputation;
+  std::shared_ptr<ReputationChecker> reputation_checker;
 };
 
 /// Runs all checks. `domains` are normalised (lower-case, no trailing dot) inside.
+/// `dns_stats`, when given, receives the DNS client's counters (queries, timeouts, retransmits).
 std::vector<SubjectReport> run_checks(const std::vector<std::string>& domains,
                                       const std::vector<std::string>& ips,
-                                      const CheckOptions& options);
+                                      const CheckOptions& options,
+                                      DnsClientStats* dns_stats = nullptr);
 
 /// The parent zone of `domain` ("shop.example.test" -> "example.test"; "test" -> "").
 std::string parent_zone(const std::string& domain);

@@ -1,6 +1,8 @@
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
+#include <deque>
 #include <fstream>
 #include <mutex>
 #include <sstream>
@@ -87,7 +89,15 @@ std::vector<DnsServer> system_resolvers(const std::string& path) {
 }
 
 struct DnsClient::Channel {
+  struct Queued {
+    std::vector<unsigned char> query;
+    Callback callback;
+  };
   ares_channel channel = nullptr;
+  std::deque<Queued> queue;         // built, waiting for a free slot
+  std::size_t in_flight = 0;        // handed to c-ares, callback not yet run
+  std::size_t silent_in_a_row = 0;  // queries that ended in a timeout since the last answer
+  bool given_up = false;            // too many in a row unanswered: queued ones are not sent
   ~Channel() {
     if (channel != nullptr) ares_destroy(channel);
   }
@@ -102,30 +112,38 @@ void library_init_once() {
 
 struct Pending {
   DnsClient::Callback callback;
+  DnsClient::Channel* channel = nullptr;
   std::uint64_t* pending = nullptr;
-  std::uint64_t* timeouts = nullptr;
+  DnsClientStats* stats = nullptr;
 };
 
-void on_answer(void* arg, int status, int /*timeouts*/, unsigned char* abuf, int alen) {
+void on_answer(void* arg, int status, int timeouts, unsigned char* abuf, int alen) {
   std::unique_ptr<Pending> p(static_cast<Pending*>(arg));
   --*p->pending;
+  --p->channel->in_flight;
+  p->stats->retransmits += static_cast<std::uint64_t>(std::max(timeouts, 0));
   DnsOutcome out;
   if (status == ARES_SUCCESS && abuf != nullptr && alen > 0) {
+    p->channel->silent_in_a_row = 0;
     auto parsed = parse_dns_message(abuf, static_cast<std::size_t>(alen));
     if (parsed) {
       out.status = DnsStatus::Answered;
       out.message = std::move(parsed.value());
+      ++p->stats->answered;
     } else {
       out.status = DnsStatus::Error;
       out.error = parsed.error().code;
+      ++p->stats->errors;
     }
   } else if (status == ARES_ETIMEOUT) {
     out.status = DnsStatus::Timeout;
     out.error = "timeout";
-    ++*p->timeouts;
+    ++p->stats->timeouts;
+    ++p->channel->silent_in_a_row;
   } else {
     out.status = DnsStatus::Error;
     out.error = ares_strerror(status);
+    ++p->stats->errors;
   }
   // A callback must not throw into c-ares; bugs are caught here and reported as errors.
   try {
@@ -183,6 +201,7 @@ DnsClient::Channel* DnsClient::channel_for(const DnsServer& server, std::string&
   }
   Channel* raw = ch.get();
   channels_.emplace(server, std::move(ch));
+  ++stats_.servers;
   return raw;
 }
 
@@ -203,14 +222,48 @@ void DnsClient::submit(const DnsServer& server, std::string_view name, RrType ty
     DnsOutcome out;
     out.status = DnsStatus::Error;
     out.error = error.empty() ? "query not built" : error;
+    ++stats_.errors;
     deferred_.emplace_back(std::move(callback), std::move(out));
     return;
   }
-  auto* p = new Pending{std::move(callback), &pending_, &timeouts_};
   ++pending_;
-  ++sent_;
-  ares_send(ch->channel, qbuf, qlen, on_answer, p);
+  ch->queue.push_back(
+      Channel::Queued{std::vector<unsigned char>(qbuf, qbuf + qlen), std::move(callback)});
   ares_free_string(qbuf);
+  send_queued(*ch);
+}
+
+void DnsClient::send_queued(Channel& ch) {
+  const std::size_t limit =
+      options_.max_in_flight > 0 ? static_cast<std::size_t>(options_.max_in_flight) : SIZE_MAX;
+  const std::size_t give_up_after = std::max<std::size_t>(16, limit == SIZE_MAX ? 0 : 2 * limit);
+  if (!ch.given_up && ch.silent_in_a_row >= give_up_after) ch.given_up = true;
+  if (ch.given_up) {
+    // The server stopped answering: end the queued queries now, as errors (never as
+    // answers), instead of each waiting out timeout * tries behind a full window.
+    while (!ch.queue.empty()) {
+      Channel::Queued q = std::move(ch.queue.front());
+      ch.queue.pop_front();
+      DnsOutcome out;
+      out.status = DnsStatus::Error;
+      out.error = "not sent: the server left " + std::to_string(ch.silent_in_a_row) +
+                  " queries in a row unanswered";
+      ++stats_.not_sent;
+      --pending_;
+      deferred_.emplace_back(std::move(q.callback), std::move(out));
+    }
+    return;
+  }
+  while (!ch.queue.empty() && ch.in_flight < limit) {
+    Channel::Queued q = std::move(ch.queue.front());
+    ch.queue.pop_front();
+    auto* p = new Pending{std::move(q.callback), &ch, &pending_, &stats_};
+    ++ch.in_flight;
+    ++stats_.sent;
+    stats_.peak_in_flight = std::max<std::uint64_t>(stats_.peak_in_flight, ch.in_flight);
+    // May call on_answer at once (e.g. no socket could be opened); it decrements in_flight.
+    ares_send(ch.channel, q.query.data(), static_cast<int>(q.query.size()), on_answer, p);
+  }
 }
 
 void DnsClient::run() {
@@ -221,10 +274,29 @@ void DnsClient::run() {
       for (auto& [cb, out] : batch) cb(out);
     }
     if (pending_ == 0) return;
+    if (cancel_ != nullptr && cancel_->load(std::memory_order_relaxed)) {
+      // Stopping (set_cancel): queued queries end as errors, those in flight are cancelled
+      // (c-ares runs their callbacks with ARES_ECANCELLED); what the callbacks submit goes
+      // the same way on the next turn.
+      for (auto& [server, ch] : channels_) {
+        while (!ch->queue.empty()) {
+          Channel::Queued q = std::move(ch->queue.front());
+          ch->queue.pop_front();
+          DnsOutcome out;
+          out.status = DnsStatus::Error;
+          out.error = "cancelled";
+          --pending_;
+          deferred_.emplace_back(std::move(q.callback), std::move(out));
+        }
+        if (ch->in_flight != 0) ares_cancel(ch->channel);
+      }
+      continue;
+    }
     std::vector<pollfd> fds;
     std::vector<Channel*> owners;
     int wait_ms = 1000;
     for (auto& [server, ch] : channels_) {
+      if (ch->in_flight == 0) continue;  // nothing outstanding: no socket or timeout to watch
       ares_socket_t socks[ARES_GETSOCK_MAXNUM];
       int bits = ares_getsock(ch->channel, socks, ARES_GETSOCK_MAXNUM);
       for (int i = 0; i < ARES_GETSOCK_MAXNUM; ++i) {
@@ -245,18 +317,22 @@ void DnsClient::run() {
     if (n < 0 && errno != EINTR) {
       n = 0;
     }
-    // Let every channel handle its ready sockets and its timeouts (ARES_SOCKET_BAD = none).
+    // Let every channel handle its ready sockets and its timeouts (ARES_SOCKET_BAD = none),
+    // then fill its window again from its queue.
+    std::size_t i = 0;
     for (auto& [server, ch] : channels_) {
       bool any = false;
-      for (std::size_t i = 0; i < fds.size(); ++i) {
-        if (owners[i] != ch.get() || fds[i].revents == 0) continue;
+      for (; i < fds.size() && owners[i] == ch.get(); ++i) {
+        if (fds[i].revents == 0) continue;
         any = true;
         ares_socket_t r =
             (fds[i].revents & (POLLIN | POLLERR | POLLHUP)) ? fds[i].fd : ARES_SOCKET_BAD;
         ares_socket_t w = (fds[i].revents & POLLOUT) ? fds[i].fd : ARES_SOCKET_BAD;
         ares_process_fd(ch->channel, r, w);
       }
-      if (!any) ares_process_fd(ch->channel, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+      if (!any && ch->in_flight != 0)
+        ares_process_fd(ch->channel, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+      if (!ch->queue.empty()) send_queued(*ch);
     }
   }
 }

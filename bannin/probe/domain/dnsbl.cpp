@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -122,6 +123,12 @@ core::Result<DnsblZones> parse_dnsbl_zones(const std::string& text, const std::s
       zone.canary_listed = scalar(z["canary_listed"]);
       zone.canary_not_listed = scalar(z["canary_not_listed"]);
       zone.delist_url = scalar(z["delist"]);
+      zone.dqs_zone = scalar(z["dqs_zone"]);
+      zone.dqs_only = scalar(z["dqs_only"]) == "true";
+      if (zone.dqs_only && zone.dqs_zone.empty()) {
+        problems.push_back(where(origin, z) + ": zone " + zone.name +
+                           ": dqs_only needs a dqs_zone");
+      }
       if (zone.canary_listed.empty() || zone.canary_not_listed.empty()) {
         problems.push_back(
             where(origin, z) + ": zone " + zone.name +
@@ -148,13 +155,35 @@ core::Result<DnsblZones> load_dnsbl_zones(const std::string& path) {
   return parse_dnsbl_zones(ss.str(), path);
 }
 
+bool valid_dqs_key(const std::string& key) {
+  if (key.empty() || key.size() > 63) return false;
+  return std::all_of(key.begin(), key.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+  });
+}
+
+void apply_dqs_key(DnsblZones& zones, const std::string& key) {
+  std::vector<DnsblZone> kept;
+  for (auto& z : zones.zones) {
+    if (key.empty() || z.dqs_zone.empty()) {
+      if (!z.dqs_only) kept.push_back(std::move(z));
+      continue;
+    }
+    z.query_zone = key + "." + z.dqs_zone;
+    z.name = "\xE2\x80\xA6" + z.dqs_zone;  // "…zen.dq.spamhaus.net": the key is masked
+    kept.push_back(std::move(z));
+  }
+  zones.zones = std::move(kept);
+}
+
 std::optional<std::string> dnsbl_query_name(const DnsblZone& zone, const std::string& subject) {
-  if (!zone.for_ip) return normalize_name(subject) + "." + zone.name;
+  const std::string& qzone = zone.query_zone.empty() ? zone.name : zone.query_zone;
+  if (!zone.for_ip) return normalize_name(subject) + "." + qzone;
   unsigned char b[16];
   if (inet_pton(AF_INET, subject.c_str(), b) == 1) {
     char buf[64];
     std::snprintf(buf, sizeof buf, "%u.%u.%u.%u.", b[3], b[2], b[1], b[0]);
-    return std::string(buf) + zone.name;
+    return std::string(buf) + qzone;
   }
   if (inet_pton(AF_INET6, subject.c_str(), b) == 1) {
     static const char* hex = "0123456789abcdef";
@@ -165,7 +194,7 @@ std::optional<std::string> dnsbl_query_name(const DnsblZone& zone, const std::st
       s.push_back(hex[b[i] >> 4]);
       s.push_back('.');
     }
-    return s + zone.name;
+    return s + qzone;
   }
   return std::nullopt;
 }

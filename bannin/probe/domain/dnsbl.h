@@ -43,6 +43,11 @@ struct DnsblZone {
   std::string canary_listed;      ///< subject that must be listed ("127.0.0.2", "test")
   std::string canary_not_listed;  ///< subject that must not be listed ("127.0.0.1", "invalid")
   std::string delist_url;
+  /// Spamhaus Data Query Service: with an operator's key the zone is asked as
+  /// <subject>.<key>.<dqs_zone> (e.g. zen.dq.spamhaus.net) instead of the public mirror.
+  std::string dqs_zone;
+  bool dqs_only = false;   ///< only with a DQS key (ZRD, AuthBL); skipped without one
+  std::string query_zone;  ///< the zone actually asked when not `name` (holds the key: never print)
 };
 
 struct DnsblZones {
@@ -53,6 +58,14 @@ struct DnsblZones {
 /// Reads the zone table. Problems are collected (each with line:column), not stopped at.
 core::Result<DnsblZones> load_dnsbl_zones(const std::string& path);
 core::Result<DnsblZones> parse_dnsbl_zones(const std::string& yaml_text, const std::string& origin);
+
+/// True for a plausible DQS key (1..63 letters and digits: it becomes one DNS label).
+bool valid_dqs_key(const std::string& key);
+
+/// Switches every zone with a `dqs_zone` to DQS with `key` (an empty key drops the DQS-only
+/// zones instead). The key goes only into `query_zone`; `name`, which every result and message
+/// shows, becomes "…<dqs_zone>" so the key never reaches output or logs.
+void apply_dqs_key(DnsblZones& zones, const std::string& key);
 
 /// The name to ask: reversed octets / nibbles + zone for IPs, domain + zone for domains.
 /// nullopt when `subject` is not an IP address for an IP zone.

@@ -3,18 +3,12 @@
 #include <mutex>
 #include <sstream>
 
-// The type-checking macros of curl.h would wrap calls by name; calls here go through
-// function pointers (see CurlApi).
-#define CURL_DISABLE_TYPECHECK
-#include <curl/curl.h>
-#include <dlfcn.h>
 #include <simdjson.h>
-
-#include <type_traits>
 
 #include <bannin/core/json_writer.h>
 #include <bannin/probe/domain/dns_checks.h>
 #include <bannin/probe/domain/dns_message.h>
+#include <bannin/probe/domain/http.h>
 #include <bannin/probe/domain/rdap.h>
 
 namespace bannin::probe::domain {
@@ -212,129 +206,24 @@ core::Result<RdapDomain> parse_rdap_domain(std::string_view json) {
   return d;
 }
 
-namespace {
-
-std::size_t on_body(char* ptr, std::size_t size, std::size_t n, void* user) {
-  auto* body = static_cast<std::string*>(user);
-  std::size_t len = size * n;
-  if (body->size() + len > kMaxBody) return 0;  // aborts the transfer
-  body->append(ptr, len);
-  return len;
-}
-
-std::size_t on_header(char* ptr, std::size_t size, std::size_t n, void* user) {
-  auto* retry = static_cast<std::string*>(user);
-  std::size_t len = size * n;
-  std::string_view h(ptr, len);
-  constexpr std::string_view key = "retry-after:";
-  if (h.size() > key.size()) {
-    std::string head = lower(h.substr(0, key.size()));
-    if (head == key) {
-      std::string_view v = h.substr(key.size());
-      while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
-      while (!v.empty() && (v.back() == '\r' || v.back() == '\n' || v.back() == ' '))
-        v.remove_suffix(1);
-      *retry = std::string(v.substr(0, 64));
-    }
-  }
-  return len;
-}
-
-}  // namespace
-
-namespace {
-
-// libcurl is loaded when the first RDAP query is made, not when bannin starts: with its TLS,
-// HTTP/2, LDAP and Kerberos dependencies it brings about 30 shared libraries, whose relocation
-// cost every `bannin parse` or `replay` run ~6-8 ms of start-up for a library only
-// `bannin check` uses (docs/decisions/2026-11-25-load-libcurl-on-demand.md).
-struct CurlApi {
-  CURLcode (*global_init)(long) = nullptr;
-  CURL* (*easy_init)() = nullptr;
-  CURLcode (*easy_setopt)(CURL*, CURLoption, ...) = nullptr;
-  CURLcode (*easy_perform)(CURL*) = nullptr;
-  CURLcode (*easy_getinfo)(CURL*, CURLINFO, ...) = nullptr;
-  const char* (*easy_strerror)(CURLcode) = nullptr;
-  void (*easy_cleanup)(CURL*) = nullptr;
-  curl_slist* (*slist_append)(curl_slist*, const char*) = nullptr;
-  void (*slist_free_all)(curl_slist*) = nullptr;
-  std::string error;  ///< why libcurl cannot be used; empty when it can
-};
-
-const CurlApi& curl_api() {
-  static const CurlApi api = [] {  // thread-safe, once
-    CurlApi a;
-    void* h = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
-    if (h == nullptr) {
-      const char* e = dlerror();
-      a.error = std::string("libcurl not available: ") + (e != nullptr ? e : "dlopen failed");
-      return a;
-    }
-    auto sym = [&](auto& fn, const char* name) {
-      fn = reinterpret_cast<std::remove_reference_t<decltype(fn)>>(dlsym(h, name));
-      if (fn == nullptr && a.error.empty()) a.error = std::string("libcurl lacks ") + name;
-    };
-    sym(a.global_init, "curl_global_init");
-    sym(a.easy_init, "curl_easy_init");
-    sym(a.easy_setopt, "curl_easy_setopt");
-    sym(a.easy_perform, "curl_easy_perform");
-    sym(a.easy_getinfo, "curl_easy_getinfo");
-    sym(a.easy_strerror, "curl_easy_strerror");
-    sym(a.easy_cleanup, "curl_easy_cleanup");
-    sym(a.slist_append, "curl_slist_append");
-    sym(a.slist_free_all, "curl_slist_free_all");
-    if (a.error.empty() && a.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-      a.error = "curl_global_init failed";
-    }
-    return a;
-  }();
-  return api;
-}
-
-}  // namespace
-
 RdapFetch fetch_rdap_domain(const std::string& base_url, const std::string& domain,
                             int timeout_ms) {
-  const CurlApi& api = curl_api();
   RdapFetch f;
   f.url = base_url;
   if (!f.url.empty() && f.url.back() != '/') f.url.push_back('/');
   f.url += "domain/" + domain;
-  if (!api.error.empty()) {
-    f.error = api.error;
-    return f;
-  }
-  CURL* curl = api.easy_init();
-  if (curl == nullptr) {
-    f.error = "curl init failed";
-    return f;
-  }
-  curl_slist* headers =
-      api.slist_append(nullptr, "Accept: application/rdap+json, application/json");
-  api.easy_setopt(curl, CURLOPT_URL, f.url.c_str());
-  api.easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-  api.easy_setopt(curl, CURLOPT_USERAGENT, "bannin-check");
-  api.easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
-  api.easy_setopt(curl, CURLOPT_MAXREDIRS, 3L);
-  api.easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-  api.easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-  api.easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout_ms));
-  api.easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(timeout_ms));
-  api.easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  api.easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
-  api.easy_setopt(curl, CURLOPT_WRITEDATA, &f.body);
-  api.easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
-  api.easy_setopt(curl, CURLOPT_HEADERDATA, &f.retry_after);
-  CURLcode rc = api.easy_perform(curl);
-  if (rc == CURLE_OK) {
-    api.easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &f.http_status);
-  } else {
-    f.error = api.easy_strerror(rc);
-    f.timed_out = rc == CURLE_OPERATION_TIMEDOUT;
-    if (rc == CURLE_WRITE_ERROR) f.error = "answer larger than 1 MiB";
-  }
-  api.slist_free_all(headers);
-  api.easy_cleanup(curl);
+  HttpRequest req;
+  req.url = f.url;
+  req.headers.emplace_back("Accept: application/rdap+json, application/json");
+  req.timeout_ms = timeout_ms;
+  req.max_body = kMaxBody;
+  req.max_redirects = 3;
+  HttpResponse r = http_request(req);
+  f.http_status = r.http_status;
+  f.body = std::move(r.body);
+  f.error = std::move(r.error);
+  f.timed_out = r.timed_out;
+  f.retry_after = std::move(r.retry_after);
   return f;
 }
 

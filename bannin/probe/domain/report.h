@@ -26,10 +26,23 @@ struct CheckResult {
   std::string detail;  ///< facts: rcode, flags, codes, dates
 };
 
+/// One security vendor's verdict on VirusTotal (last_analysis_results), kept whole so the
+/// daemon can alert on a change of a single engine (virustotal.h diff_engines).
+struct EngineVerdict {
+  std::string engine;    ///< engine_name, e.g. "Bfore.Ai PreCrime"
+  std::string category;  ///< harmless, undetected, suspicious, malicious, timeout, …
+  std::string result;    ///< the engine's own label ("clean", "phishing", …)
+
+  friend bool operator==(const EngineVerdict&, const EngineVerdict&) = default;
+};
+
 struct SubjectReport {
   std::string subject;  ///< domain (lower-case, no trailing dot) or IP address text
   bool is_ip = false;
   std::vector<CheckResult> results;
+  /// VirusTotal's per-engine verdicts, sorted by engine; empty when VT was not asked or did
+  /// not answer with a report.
+  std::vector<EngineVerdict> engines;
 
   [[nodiscard]] Severity worst() const noexcept;
 };

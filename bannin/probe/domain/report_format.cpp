@@ -44,7 +44,12 @@ std::string format_text(const std::vector<SubjectReport>& reports, Lang lang) {
     out += label(rep.worst(), lang);
     out += '\n';
     for (const CheckResult& r : rep.results) {
-      out += "  [" + std::string(label(r.severity, lang)) + "] " + r.check + " " + r.state;
+      // Info is "not checked" for checks not configured, plain information otherwise (e.g.
+      // VirusTotal has no report on the domain).
+      std::string_view lbl = r.severity == Severity::Info && r.state != "not_checked"
+                                 ? (lang == Lang::Ja ? "情報" : "INFO")
+                                 : label(r.severity, lang);
+      out += "  [" + std::string(lbl) + "] " + r.check + " " + r.state;
       if (!r.source.empty()) out += " @ " + r.source;
       out += '\n';
       if (!r.detail.empty()) out += "      " + r.detail + '\n';
@@ -97,6 +102,19 @@ std::string format_json(const std::vector<SubjectReport>& reports, Lang lang) {
       ro.close();
     }
     out += ']';
+    if (!rep.engines.empty()) {  // VirusTotal's per-engine verdicts, for diff_engines()
+      o.key("virustotal_engines");
+      out += '[';
+      for (std::size_t i = 0; i < rep.engines.size(); ++i) {
+        if (i != 0) out += ',';
+        core::JsonObjectWriter eo(out);
+        eo.string("engine", rep.engines[i].engine);
+        eo.string("category", rep.engines[i].category);
+        eo.string("result", rep.engines[i].result);
+        eo.close();
+      }
+      out += ']';
+    }
     o.close();
   }
   out += "],\"exit_code\":" + std::to_string(exit_code_for(reports)) + "}\n";

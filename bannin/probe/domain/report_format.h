@@ -17,7 +17,9 @@ namespace bannin::probe::domain {
 /// Human text. `explain_ok` false: explanations only for non-ok states.
 std::string format_text(const std::vector<SubjectReport>& reports, Lang lang);
 
-/// {"subjects":[{"subject":…,"type":"domain","severity":…,"results":[{…}]}],"exit_code":n}
+/// {"subjects":[{"subject":…,"type":"domain","severity":…,"results":[{…}],
+///   "virustotal_engines":[{"engine":…,"category":…,"result":…}]}],"exit_code":n}
+/// (virustotal_engines only when VirusTotal sent a report).
 std::string format_json(const std::vector<SubjectReport>& reports, Lang lang);
 
 /// One `domain.status` Event per result: domain (or src_ip for IP subjects), check, state,

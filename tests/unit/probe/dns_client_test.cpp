@@ -1,6 +1,7 @@
 // DnsClient against a UDP socket on loopback that this test owns: answers, silence
 // (timeout) and garbage, without any DNS daemon.
 #include <atomic>
+#include <chrono>
 #include <thread>
 
 #include <arpa/inet.h>
@@ -114,6 +115,68 @@ TEST(DnsClient, ManyQueriesAllComplete) {
   }
   c.run();
   EXPECT_EQ(done, 200);
+}
+
+TEST(DnsClient, WindowBoundsQueriesInFlightPerServer) {
+  FakeServer s(FakeServer::Mode::Referral);
+  DnsQueryOptions o{300, 2};
+  o.max_in_flight = 8;
+  DnsClient c(o);
+  int done = 0;
+  for (int i = 0; i < 500; ++i) {
+    c.submit(s.server(), "goodshop.test", RrType::NS, false, [&done](const DnsOutcome& out) {
+      if (out.answered()) ++done;
+    });
+  }
+  EXPECT_LE(c.stats().sent, 8u);  // the rest wait in the queue until run()
+  c.run();
+  EXPECT_EQ(done, 500);
+  EXPECT_EQ(c.stats().sent, 500u);
+  EXPECT_EQ(c.stats().answered, 500u);
+  EXPECT_EQ(c.stats().peak_in_flight, 8u);
+  EXPECT_EQ(c.stats().servers, 1u);
+}
+
+TEST(DnsClient, NoLimitSendsEverythingAtOnce) {
+  FakeServer s(FakeServer::Mode::Referral);
+  DnsQueryOptions o{300, 2};
+  o.max_in_flight = 0;
+  DnsClient c(o);
+  for (int i = 0; i < 50; ++i)
+    c.submit(s.server(), "goodshop.test", RrType::NS, false, [](const DnsOutcome&) {});
+  EXPECT_EQ(c.stats().sent, 50u);
+  c.run();
+  EXPECT_EQ(c.stats().peak_in_flight, 50u);
+}
+
+TEST(DnsClient, ASilentServerIsGivenUpOnNotWaitedForQueryByQuery) {
+  FakeServer s(FakeServer::Mode::Silent);
+  DnsQueryOptions o{100, 1};
+  o.max_in_flight = 10;  // gives up after 2 * 10 = 20 timeouts in a row
+  DnsClient c(o);
+  int timeouts = 0;
+  int not_sent = 0;
+  int answered = 0;
+  for (int i = 0; i < 200; ++i) {
+    c.submit(s.server(), "x.test", RrType::A, true, [&](const DnsOutcome& out) {
+      if (out.status == DnsStatus::Timeout) ++timeouts;
+      if (out.status == DnsStatus::Error && out.error.rfind("not sent", 0) == 0) ++not_sent;
+      if (out.answered()) ++answered;
+    });
+  }
+  auto start = std::chrono::steady_clock::now();
+  c.run();
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                  start)
+                .count();
+  EXPECT_EQ(answered, 0);
+  // 20 in a row time out (plus what was in flight then); every other query ends unsent.
+  EXPECT_GE(timeouts, 20);
+  EXPECT_LT(timeouts, 30);
+  EXPECT_EQ(timeouts + not_sent, 200);
+  EXPECT_EQ(c.stats().not_sent, static_cast<std::uint64_t>(not_sent));
+  EXPECT_EQ(c.stats().sent, static_cast<std::uint64_t>(timeouts));
+  EXPECT_LT(ms, 2000);  // about two windows of 100 ms timeouts, not 20 windows
 }
 
 }  // namespace

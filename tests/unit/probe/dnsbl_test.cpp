@@ -33,7 +33,7 @@ DnsOutcome answer(std::uint8_t rcode, std::vector<std::string> addrs) {
 }
 
 TEST(DnsblZones, ShippedTableLoads) {
-  EXPECT_EQ(zones().version, 1);
+  EXPECT_EQ(zones().version, 2);
   EXPECT_EQ(zones().zones.size(), 4u);
   EXPECT_TRUE(zone("zen.spamhaus.org").for_ip);
   EXPECT_TRUE(zone("multi.surbl.org").bitmask);
@@ -154,6 +154,46 @@ TEST(Explain, EveryAlertingStateHasBothLanguages) {
   EXPECT_NE(explain("rdap", "server_hold", Lang::En)->who.find("registrar"), std::string::npos);
   EXPECT_NE(explain("resolver", "filtered", Lang::En)->who.find("not VirusTotal"),
             std::string::npos);
+}
+
+TEST(DnsblDqs, KeyGoesIntoQueryNamesOnlyAndIsMasked) {
+  DnsblZones z = zones();
+  const std::string key = "abcdefghijklmnopqrstuvwxyz";
+  ASSERT_TRUE(valid_dqs_key(key));
+  EXPECT_FALSE(valid_dqs_key(""));
+  EXPECT_FALSE(valid_dqs_key("a.b"));
+  EXPECT_FALSE(valid_dqs_key(std::string(64, 'a')));
+  apply_dqs_key(z, key);
+  ASSERT_EQ(z.zones.size(), 4u);
+  const DnsblZone& zen = z.zones[0];
+  EXPECT_EQ(zen.name, "\xE2\x80\xA6zen.dq.spamhaus.net");
+  EXPECT_EQ(dnsbl_query_name(zen, "203.0.113.10").value(),
+            "10.113.0.203." + key + ".zen.dq.spamhaus.net");
+  EXPECT_EQ(dnsbl_query_name(z.zones[1], "Shop.Test").value(),
+            "shop.test." + key + ".dbl.dq.spamhaus.net");
+  for (const auto& zone : z.zones) EXPECT_EQ(zone.name.find(key), std::string::npos);
+  // SURBL/URIBL have no DQS zone: unchanged.
+  EXPECT_EQ(z.zones[2].name, "multi.surbl.org");
+  EXPECT_EQ(dnsbl_query_name(z.zones[2], "a.test").value(), "a.test.multi.surbl.org");
+  // The DQS error codes stay errors.
+  DnsOutcome disabled = answer(0, {"127.255.255.250"});
+  EXPECT_EQ(classify_dnsbl(zen, disabled, true, "").state, "blocked");
+  EXPECT_EQ(classify_dnsbl(zen, answer(0, {"127.255.255.254"}), true, "").state, "blocked");
+}
+
+TEST(DnsblDqs, DqsOnlyZonesNeedAKey) {
+  auto z = parse_dnsbl_zones(
+      "version: 2\nzones:\n  - zone: zrd.example\n    type: domain\n    dqs_zone: zrd.dq.example\n"
+      "    dqs_only: true\n    canary_listed: dbltest.com\n    canary_not_listed: invalid\n",
+      "t.yaml");
+  ASSERT_TRUE(z.has_value()) << z.error().message;
+  DnsblZones without = *z;
+  apply_dqs_key(without, "");
+  EXPECT_TRUE(without.zones.empty());
+  DnsblZones with = *z;
+  apply_dqs_key(with, "k1");
+  ASSERT_EQ(with.zones.size(), 1u);
+  EXPECT_EQ(with.zones[0].query_zone, "k1.zrd.dq.example");
 }
 
 }  // namespace

@@ -221,7 +221,7 @@ TEST(Lifecycle, MigratesASchemaOneFile) {
           " (1, 1500, 'active', ''), (2, 2000, 'proposed', 'created'), (2, 2600, 'revoked', 'x');");
   auto s = open_ok(path);
   ASSERT_TRUE(s);
-  EXPECT_EQ(s->schema_version(), 2);
+  EXPECT_EQ(s->schema_version(), Store::kSchemaVersion);
   auto one = s->decision(1);
   auto two = s->decision(2);
   ASSERT_TRUE(one && two);

@@ -1,0 +1,166 @@
+#!/bin/bash
+# The daemon's scheduled domain probe (config `domains:`, incident S1) against real DNS
+# servers on loopback (tests/cli/lib/domain_testbed.sh; never the internet):
+#   (a) healthy: goodshop.test's delegation and child checks are stored as ok, and no
+#       finding is made of a first, healthy state;
+#   (b) a flap: flaggedshop.test's delegation disappears from the parent and comes back
+#       before the re-check: the candidate state is seen (pending in the API), then counted
+#       "not confirmed"; no finding, the stored state stays "delegated";
+#   (c) a hold: goodshop.test's delegation is removed from the parent zone and stays
+#       removed: after re-confirmation (not before reconfirm_after) a Finding
+#       domain.delegation.delegation_removed is in the store with the parent's answer as
+#       evidence, and GET /api/v1/domains/goodshop.test shows the timeline
+#       delegated -> delegation_removed; `bannin status` names the domain as a problem;
+#   (d) SIGTERM while a check waits on a blackhole server (timeouts far longer than the
+#       stop) ends the daemon promptly, and the unfinished round is not stored.
+set -euo pipefail
+: "${BANNIN:?set BANNIN to the bannin binary}"
+. "$(dirname "$0")/lib/daemon.sh"
+. "$(dirname "$0")/lib/domain_testbed.sh"
+tb_require
+EXTRA_CLEANUP="tb_stop"
+tb_start_dns || fail "the DNS test bed did not start"
+
+mkdir -p "$TMP/logs"
+: >"$TMP/logs/access.log"
+FIX="$ROOT/tests/fixtures/daemon"
+RECONFIRM=4
+# write_config DOMAINS TIMEOUT_MS TRIES
+write_config() {
+  cat >"$TMP/bannin.yaml" <<YAML
+mode: observe
+geo: {database: none}
+rule_files: [$FIX/every_path.yaml]
+store: {path: $TMP/bannin.db}
+api: {listen: 127.0.0.1:$PORT}
+decide: {own_addresses: false, crawlers: ""}
+sources:
+  - type: file
+    paths: [$TMP/logs/access.log]
+    decoder: combined
+domains:
+  list: [$1]
+  interval: 2s
+  reconfirm_after: ${RECONFIRM}s
+  parent_servers: ["$TB_BASE.1:$TB_PORT"]
+  ns_port: $TB_PORT
+  resolvers: [none]
+  dnsbl: false
+  rdap: false
+  timeout_ms: $2
+  tries: $3
+YAML
+}
+api() { curl -sf "$API$1"; }
+stored_state() {  # SUBJECT CHECK -> state
+  sql "SELECT state FROM domain_checks WHERE subject='$1' AND check_name='$2' AND source_key=''"
+}
+is_state() { [ "$(stored_state "$1" "$2")" = "$3" ]; }
+findings_of() {  # RULE SUBJECT -> count
+  sql "SELECT count(*) FROM findings WHERE rule='$1' AND group_json LIKE '%\"$2\"%'"
+}
+has_finding() { [ "$(findings_of "$1" "$2")" -ge 1 ]; }
+pending_for() {  # SUBJECT STATE: the API shows a candidate waiting for its re-check
+  api "/api/v1/domains/$1" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+sys.exit(0 if any(p["state"] == sys.argv[1] for p in d["pending"]) else 1)' "$2"
+}
+not_confirmed() { [ "$(status_get "d['domains']['not_confirmed']")" -ge "$1" ]; }
+
+# --- (a) healthy ------------------------------------------------------------------------
+write_config "goodshop.test, flaggedshop.test" 300 1
+"$BANNIN" run --config "$TMP/bannin.yaml" --check >"$TMP/check.out" 2>&1 || fail "--check: $(cat "$TMP/check.out")"
+grep -q "domain probe: 2 domains" "$TMP/check.out" || fail "--check does not mention the probe"
+start_daemon
+wait_until 20 "goodshop.test delegation stored as delegated" is_state goodshop.test delegation delegated
+wait_until 20 "goodshop.test child stored as ok" is_state goodshop.test child ok
+wait_until 20 "flaggedshop.test delegation stored as delegated" is_state flaggedshop.test delegation delegated
+[ "$(sql "SELECT severity FROM domain_checks WHERE subject='goodshop.test' AND check_name='delegation'")" = ok ] \
+  || fail "goodshop.test delegation not stored with severity ok"
+[ "$(sql "SELECT count(*) FROM findings WHERE rule LIKE 'domain.%'")" = 0 ] \
+  || fail "a healthy first state made a finding: $(sql "SELECT rule, group_json FROM findings")"
+api /api/v1/domains | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+names = [x.get("domain") for x in d["domains"]]
+assert names == ["goodshop.test", "flaggedshop.test"], names
+good = d["domains"][0]
+assert any(c["check"] == "delegation" and c["state"] == "delegated" for c in good["checks"]), good
+' || fail "GET /api/v1/domains"
+echo "ok: (a) healthy domains stored as ok, no finding"
+
+# --- (b) a flap the re-check does not confirm --------------------------------------------
+tb_parent_zone remove flaggedshop >/dev/null || fail "parent NSD did not come back"
+wait_until 15 "flaggedshop.test delegation_removed pending re-confirmation" \
+  pending_for flaggedshop.test delegation_removed
+tb_parent_zone restore >/dev/null || fail "parent NSD did not come back"
+wait_until 20 "the flap counted as not confirmed" not_confirmed 1
+grep -q "flaggedshop.test delegation: delegation_removed not confirmed" "$TMP/daemon.log" \
+  || fail "no 'not confirmed' log line for flaggedshop.test"
+# Several rounds later the old state still stands and nothing was found.
+sleep $((RECONFIRM + 2))
+is_state flaggedshop.test delegation delegated || fail "flaggedshop.test state changed: $(stored_state flaggedshop.test delegation)"
+[ "$(findings_of domain.delegation.delegation_removed flaggedshop.test)" = 0 ] \
+  || fail "an unconfirmed flap became a finding"
+[ "$(sql "SELECT count(*) FROM domain_history WHERE subject='flaggedshop.test' AND state='delegation_removed'")" = 0 ] \
+  || fail "an unconfirmed flap is in the history"
+echo "ok: (b) a flap was not confirmed: no finding, state kept"
+
+# --- (c) a hold: confirmed after reconfirm_after -----------------------------------------
+tb_parent_zone remove goodshop >/dev/null || fail "parent NSD did not come back"
+wait_until 30 "finding domain.delegation.delegation_removed for goodshop.test" \
+  has_finding domain.delegation.delegation_removed goodshop.test
+is_state goodshop.test delegation delegation_removed || fail "stored state: $(stored_state goodshop.test delegation)"
+sql "SELECT line FROM evidence e JOIN findings f ON f.id = e.finding_id WHERE f.rule='domain.delegation.delegation_removed'" \
+  | grep -q "NXDOMAIN" || fail "the finding's evidence lacks the parent's answer: $(sql 'SELECT line FROM evidence')"
+gap=$(sql "SELECT (ts_ns - first_seen_ns) / 1000000000 FROM domain_history WHERE subject='goodshop.test' AND state='delegation_removed'")
+[ "$gap" -ge "$RECONFIRM" ] || fail "confirmed ${gap}s after first seen, before reconfirm_after (${RECONFIRM}s)"
+[ "$(findings_of domain.delegation.delegation_removed goodshop.test)" = 1 ] || fail "more than one finding for one change"
+api /api/v1/domains/goodshop.test >"$TMP/timeline.json" || fail "GET /api/v1/domains/goodshop.test"
+python3 - "$TMP/timeline.json" <<'PY' || fail "timeline: $(cat "$TMP/timeline.json")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+t = [(e["check"], e["from"], e["to"]) for e in d["timeline"] if e["check"] == "delegation"]
+assert t == [("delegation", "", "delegated"), ("delegation", "delegated", "delegation_removed")], t
+last = [e for e in d["timeline"] if e["to"] == "delegation_removed"][0]
+assert last["severity"] == "critical" and last["first_seen"] < last["ts"], last
+PY
+api /api/v1/domains/nosuch.test >/dev/null 2>&1 && fail "an unknown domain is not a 404"
+rc=0; "$BANNIN" status --api "$API" >"$TMP/status.txt" 2>&1 || rc=$?
+[ "$rc" = 1 ] || fail "bannin status exit $rc with a critical domain"
+grep -q "domain goodshop.test: delegation delegation_removed" "$TMP/status.txt" || fail "status: $(cat "$TMP/status.txt")"
+echo "ok: (c) the hold is a re-confirmed finding, in the store and the API timeline"
+
+# A restart keeps the confirmed states: no second finding for the same hold. (start_daemon
+# waits for `bannin status` to succeed; with a critical domain it exits 1, so wait on /health.)
+stop_daemon
+"$BANNIN" run --config "$TMP/bannin.yaml" >>"$TMP/daemon.log" 2>&1 &
+DPID=$!
+wait_until 10 "the API after a restart" api /health
+restarted_round() { [ "$(grep -c "domain probe: 2 domains" "$TMP/daemon.log")" -ge 2 ]; }
+wait_until 10 "the probe after a restart" restarted_round
+sleep $((RECONFIRM + 2))  # rounds at 2 s: a repeated finding would be confirmed by now
+[ "$(findings_of domain.delegation.delegation_removed goodshop.test)" = 1 ] || fail "a restart repeated the finding"
+stop_daemon
+
+# --- (d) SIGTERM while a check waits on a blackhole ----------------------------------------
+# deadshop.test is delegated to the blackhole: each child query waits 4 s x 2 tries.
+write_config "deadshop.test" 4000 2
+rm -f "$TMP/bannin.db" "$TMP/bannin.db-wal" "$TMP/bannin.db-shm"
+start_daemon
+probe_started() { grep -q "domain probe: 1 domains" "$TMP/daemon.log"; }
+wait_until 10 "the probe started" probe_started
+sleep 1  # the first round is in its child step, waiting on the blackhole
+t0=$(date +%s%N)
+kill -TERM "$DPID"
+for _ in $(seq 200); do kill -0 "$DPID" 2>/dev/null || break; sleep 0.05; done
+kill -0 "$DPID" 2>/dev/null && fail "the daemon did not stop within 10 s of SIGTERM"
+wait "$DPID" || fail "the daemon exited with status $? after SIGTERM"
+DPID=""
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+[ "$ms" -lt 4000 ] || fail "stopping took ${ms} ms while a check waited on a blackhole (one try is 4000 ms)"
+[ "$(sql "SELECT count(*) FROM domain_checks WHERE subject='deadshop.test'")" = 0 ] \
+  || fail "a cancelled round was stored"
+echo "ok: (d) SIGTERM during a check: stopped in ${ms} ms, the cancelled round not stored"
+echo "all checks passed"
