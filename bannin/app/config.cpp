@@ -10,6 +10,8 @@
 #include <bannin/core/ip_address.h>
 #include <bannin/probe/domain/check_setup.h>
 #include <bannin/probe/domain/dns_client.h>
+#include <bannin/probe/domain/rate_limit.h>
+#include <bannin/probe/domain/whois.h>
 
 #ifndef BANNIN_SHARE_DIR
 #define BANNIN_SHARE_DIR "/usr/share/bannin"
@@ -384,6 +386,34 @@ class Loader {
       number(v, key, d.tries, 1, 5);
     } else if (key == "domains.rdap_timeout_ms") {
       number(v, key, d.rdap_timeout_ms, 10, 120000);
+    } else if (key == "domains.whois") {
+      boolean(v, key, d.whois);
+    } else if (key == "domains.whois_servers") {
+      text(v, key, d.whois_servers);
+    } else if (key == "domains.whois_server") {
+      text(v, key, d.whois_server);
+      if (!d.whois_server.empty() && !probe::domain::parse_whois_server(d.whois_server)) {
+        bad(v, key, "'" + d.whois_server + "' is not HOST[:PORT]");
+      }
+    } else if (key == "domains.spamhaus_dqs_key_file") {
+      text(v, key, d.spamhaus_dqs_key_file);
+    } else if (key == "domains.safe_browsing_key_file") {
+      text(v, key, d.safe_browsing_key_file);
+    } else if (key == "domains.virustotal_key_file") {
+      text(v, key, d.virustotal_key_file);
+    } else if (key == "domains.safe_browsing_url" || key == "domains.virustotal_url") {
+      std::string& u = key == "domains.virustotal_url" ? d.virustotal_url : d.safe_browsing_url;
+      text(v, key, u);
+      if (!u.empty() && u.rfind("http://", 0) != 0 && u.rfind("https://", 0) != 0) {
+        bad(v, key, "'" + u + "' is not an http:// or https:// URL");
+      }
+    } else if (key == "domains.safe_browsing_rate" || key == "domains.virustotal_rate") {
+      std::string& r =
+          key == "domains.virustotal_rate" ? d.virustotal_rate : d.safe_browsing_rate;
+      text(v, key, r);
+      if (!probe::domain::parse_rate_limit(r)) {
+        bad(v, key, "'" + r + "' is not N/s, N/min, N/h, N/d or 'unlimited'");
+      }
     } else {
       problems.push_back(v.at + ": unknown key '" + key + "'");
     }

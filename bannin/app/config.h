@@ -46,6 +46,14 @@ struct DomainsConfig {
   std::string rdap_bootstrap;  ///< empty: <data>/rdap/dns.json
   std::string rdap_server;
   int timeout_ms = 1500, tries = 2, rdap_timeout_ms = 5000;
+  bool whois = true;           ///< WHOIS for domains RDAP does not cover
+  std::string whois_servers;   ///< table; empty: <data>/whois/servers.yaml
+  std::string whois_server;    ///< HOST[:PORT] for every domain (test beds)
+  /// Key files (else BANNIN_SPAMHAUS_DQS_KEY, BANNIN_SAFE_BROWSING_KEY, BANNIN_VIRUSTOTAL_KEY).
+  /// Only the file names are kept here; the keys are read when the probe is built.
+  std::string spamhaus_dqs_key_file, safe_browsing_key_file, virustotal_key_file;
+  std::string safe_browsing_url, virustotal_url;  ///< base URLs; empty: the services'
+  std::string safe_browsing_rate = "60/min", virustotal_rate = "4/min";
   [[nodiscard]] bool enabled() const { return !list.empty() || !ips.empty(); }
   bool operator==(const DomainsConfig&) const = default;
 };

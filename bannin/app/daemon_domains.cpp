@@ -71,11 +71,32 @@ core::Result<bool> Daemon::make_probe(store::Store* st) {
   s.tries = dc.tries;
   s.rdap_timeout_ms = dc.rdap_timeout_ms;
   s.ns_port = dc.ns_port;
+  s.whois = dc.whois;
+  s.whois_servers = dc.whois_servers.empty() ? std::string() : resolve_path(dc.whois_servers);
+  s.whois_server = dc.whois_server;
+  // Key files are the operator's own (never looked for in the share directory).
+  s.spamhaus_dqs_key_file = dc.spamhaus_dqs_key_file;
+  s.safe_browsing_key_file = dc.safe_browsing_key_file;
+  s.virustotal_key_file = dc.virustotal_key_file;
+  s.safe_browsing_url = dc.safe_browsing_url;
+  s.virustotal_url = dc.virustotal_url;
+  s.safe_browsing_rate = dc.safe_browsing_rate;
+  s.virustotal_rate = dc.virustotal_rate;
+  // Keys come from the files or the environment (check_setup.cpp); messages name the file or
+  // the variable, never the key, and the key stays in CheckOptions (never logged or stored).
   auto opt = pd::build_check_options(s);
   if (!opt) return core::make_error("domains", "domains: " + opt.error().message);
   if (opt->resolvers.empty() && dc.resolvers.empty()) {
     log("domains: no resolver in /etc/resolv.conf: parent discovery and block lists will not "
         "be checked (set domains.resolvers)");
+  }
+  {
+    const auto& r = opt->reputation;
+    log("domains: WHOIS %s, Spamhaus DQS %s, Safe Browsing %s, VirusTotal %s",
+        opt->whois_servers || opt->whois_server ? "on" : "off",
+        opt->spamhaus_dqs_key.empty() ? "no key (public mirrors)" : "key set",
+        r.safe_browsing_key.empty() ? "no key (not checked)" : "key set",
+        r.virustotal_key.empty() ? "no key (not checked)" : "key set");
   }
   if (st == nullptr) return true;  // `bannin run --check`: built, not started
   probe_ = std::make_unique<DomainProbe>(
@@ -114,6 +135,7 @@ std::string Daemon::domains_status_json() {
   d.integer("changes", static_cast<std::int64_t>(s.changes));
   d.integer("findings", static_cast<std::int64_t>(s.findings));
   d.integer("not_confirmed", static_cast<std::int64_t>(s.not_confirmed));
+  d.integer("engine_changes", static_cast<std::int64_t>(s.engine_changes));
   d.string("last_round", ts_text(s.last_round));
   std::size_t pending = 0, bad = 0;
   for (const auto& x : s.list) {

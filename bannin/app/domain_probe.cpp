@@ -40,6 +40,24 @@ store::DomainCheckRow check_row(const CheckKey& k, const CheckState& s) {
   return r;
 }
 
+// "harmless (clean)", "suspicious", "absent" for an engine missing on that side.
+std::string verdict_text(const std::vector<pd::EngineVerdict>& list, const std::string& engine,
+                         const std::string& category) {
+  if (category.empty()) return "absent";
+  for (const auto& v : list) {
+    if (v.engine == engine && !v.result.empty() && v.result != v.category) {
+      return category + " (" + v.result + ")";
+    }
+  }
+  return category;
+}
+
+pd::Severity engine_severity(const std::string& category) {
+  if (category == "malicious") return pd::Severity::Critical;
+  if (category == "suspicious") return pd::Severity::Warning;
+  return pd::Severity::Ok;
+}
+
 }  // namespace
 
 // --- the schedule ----------------------------------------------------------------------------
@@ -100,6 +118,10 @@ DomainProbe::DomainProbe(const DomainsConfig& cfg, pd::CheckOptions options, Sin
                                  const std::vector<std::string>& i,
                                  const pd::CheckOptions& o) { return pd::run_checks(d, i, o); })),
       tracker_(cfg.reconfirm_after) {
+  // One checker for the probe's life: its Safe Browsing cache and rate buckets span rounds.
+  if (!options_.reputation_checker) {
+    options_.reputation_checker = std::make_shared<pd::ReputationChecker>(options_.reputation);
+  }
   for (const auto& d : cfg.list) subjects_.push_back(Subject{d, false});
   for (const auto& ip : cfg.ips) subjects_.push_back(Subject{ip, true});
   counters_.subjects = subjects_.size();
@@ -202,6 +224,7 @@ std::shared_ptr<DomainRound> DomainProbe::observe(
              (n.kept.empty() ? "no state" : n.kept));
       }
     }
+    if (!rep.is_ip && !rep.engines.empty()) engine_changes(rep, wall, *round);
     if (obs.recheck_at) {
       for (std::size_t i = 0; i < subjects_.size(); ++i) {
         if (subjects_[i].name == rep.subject && subjects_[i].is_ip == rep.is_ip) {
@@ -212,6 +235,58 @@ std::shared_ptr<DomainRound> DomainProbe::observe(
   }
   round->reports = std::move(reports);
   return round;
+}
+
+// VirusTotal: a change of one engine's category since the last report of this domain.
+// Called under mu_.
+void DomainProbe::engine_changes(const pd::SubjectReport& rep, core::TimeNs wall,
+                                 DomainRound& round) {
+  auto it = engines_.find(rep.subject);
+  if (it == engines_.end()) {  // the first report since the start: the baseline
+    engines_.emplace(rep.subject, rep.engines);
+    return;
+  }
+  const std::vector<pd::EngineVerdict>& prev = it->second;
+  for (const pd::EngineChange& c : pd::diff_engines(prev, rep.engines)) {
+    ++counters_.engine_changes;
+    const bool flagged = pd::flags_site(c.old_category) || pd::flags_site(c.new_category);
+    const pd::Severity sev = engine_severity(c.new_category);
+    const std::string text = c.engine + ": " + verdict_text(prev, c.engine, c.old_category) +
+                             " \u2192 " + verdict_text(rep.engines, c.engine, c.new_category);
+    store::DomainChangeRow row;
+    row.ts = wall;
+    row.first_seen = wall;
+    row.subject = rep.subject;
+    row.check = "virustotal.engine";
+    row.source_key = c.engine;
+    row.previous = c.old_category;
+    row.state = c.new_category.empty() ? "absent" : c.new_category;
+    row.severity = std::string(pd::severity_name(sev));
+    row.source = "VirusTotal";
+    row.detail = text;
+    round.changes.push_back(row);
+    if (log_) log_("domain: " + rep.subject + " virustotal engine " + text);
+    if (!flagged) continue;
+    ++counters_.findings;
+    store::FindingRow f;
+    f.ts = wall;
+    f.rule = "domain.virustotal.engine_changed";
+    core::JsonObjectWriter g(f.group_json);
+    g.string("domain", rep.subject);
+    g.string("check", "virustotal");
+    g.string("engine", c.engine);
+    g.string("state", row.state);
+    g.string("previous", c.old_category);
+    g.string("severity", row.severity);
+    g.close();
+    f.numbers_json = "{}";
+    f.evidence.push_back(text);
+    f.evidence.push_back("VirusTotal domain report seen " + core::format_rfc3339(wall) +
+                         "; one engine's verdict, often a false positive, but a lone flag can "
+                         "lead to a registry hold (check the vendor's site)");
+    round.findings.push_back(std::move(f));
+  }
+  it->second = rep.engines;
 }
 
 void DomainProbe::main() {

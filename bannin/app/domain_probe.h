@@ -10,6 +10,17 @@
 // request in flight (bounded by rdap_timeout_ms). A cancelled round is thrown away: it is
 // no evidence of anything.
 //
+// Operator keys (WHOIS, Spamhaus DQS, Safe Browsing, VirusTotal) come in CheckOptions,
+// built by the same builder as `bannin check` (probe/domain/check_setup.h). The probe keeps
+// one ReputationChecker for its whole life (CheckOptions::reputation_checker), so the Safe
+// Browsing cache and the per-provider rate buckets hold across rounds. It also keeps, in
+// memory only (lost on restart; the first report after a start is the baseline), the last
+// VirusTotal per-engine list of each domain: a change of any single engine's category
+// (virustotal.h diff_engines) is a row of the domain's timeline (check "virustotal.engine",
+// the engine as source_key) and, when either side flags the site (malicious, suspicious),
+// a Finding domain.virustotal.engine_changed naming the engine and old -> new category.
+// Engine changes are not re-confirmed (asking VirusTotal again would spend its budget).
+//
 // Threading: start/stop from the daemon's main thread; status()/pending() from any thread
 // (they lock); the sink is called on the probe thread.
 #pragma once
@@ -17,6 +28,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -72,7 +84,7 @@ struct ProbeStatus {
   std::size_t subjects = 0;
   core::TimeNs interval = 0, reconfirm_after = 0, last_round = 0;
   std::uint64_t runs = 0, checks = 0, changes = 0, findings = 0, not_confirmed = 0,
-                cancelled = 0;
+                cancelled = 0, engine_changes = 0;
   std::vector<Subject> list;
 };
 
@@ -107,6 +119,8 @@ class DomainProbe {
 
  private:
   void main();
+  void engine_changes(const probe::domain::SubjectReport& rep, core::TimeNs wall,
+                      DomainRound& round);
 
   struct Subject {
     std::string name;
@@ -122,6 +136,8 @@ class DomainProbe {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   DomainTracker tracker_;
+  /// The last VirusTotal engine list per domain (in memory only).
+  std::map<std::string, std::vector<probe::domain::EngineVerdict>> engines_;
   std::unique_ptr<ProbeSchedule> schedule_;
   ProbeStatus counters_;
   std::atomic<bool> stop_{false};

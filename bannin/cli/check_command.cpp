@@ -22,10 +22,6 @@
 #include <bannin/probe/domain/checker.h>
 #include <bannin/probe/domain/report_format.h>
 
-#ifndef BANNIN_DATA_DIR
-#define BANNIN_DATA_DIR "/usr/share/bannin"
-#endif
-
 namespace bannin::cli {
 namespace {
 
@@ -59,62 +55,15 @@ struct CheckArgs {
   std::string dqs_key_file;
 };
 
-std::string data_dir() {
-  const char* env = std::getenv("BANNIN_DATA_DIR");
-  return env != nullptr && *env != '\0' ? env : BANNIN_DATA_DIR;
-}
-
-bool valid_domain(const std::string& d) {
-  if (d.empty() || d.size() > 253 || d.front() == '.' || d.find("..") != std::string::npos)
-    return false;
-  for (char c : d) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '-' || c == '.' || c == '_';
-    if (!ok) return false;
-  }
-  return true;
-}
-
 int fail(const std::string& msg) {
   std::fprintf(stderr, "bannin check: %s\n", msg.c_str());
   return 3;
 }
 
-// The Spamhaus DQS key from --spamhaus-dqs-key-file or BANNIN_SPAMHAUS_DQS_KEY ("" = none).
-// Messages name the file, never the key.
-core::Result<std::string> read_dqs_key(const std::string& file) {
-  std::string key;
-  if (!file.empty()) {
-    std::FILE* f = std::fopen(file.c_str(), "rb");
-    if (f == nullptr)
-      return core::make_error("dqs_key_unreadable", "cannot read the DQS key file " + file);
-    char buf[256];
-    std::size_t n = std::fread(buf, 1, sizeof buf, f);
-    std::fclose(f);
-    key.assign(buf, n);
-  } else if (const char* env = std::getenv("BANNIN_SPAMHAUS_DQS_KEY"); env != nullptr) {
-    key = env;
-  } else {
-    return std::string{};
-  }
-  while (!key.empty() && (key.back() == '\n' || key.back() == '\r' || key.back() == ' '))
-    key.pop_back();
-  std::size_t start = key.find_first_not_of(" \t");
-  key = start == std::string::npos ? std::string{} : key.substr(start);
-  if (key.empty() && file.empty()) return key;  // empty variable: no key
-  if (!pd::valid_dqs_key(key)) {
-    return core::make_error("dqs_key_invalid",
-                            std::string("the Spamhaus DQS key ") +
-                                (file.empty() ? "in BANNIN_SPAMHAUS_DQS_KEY" : "in " + file) +
-                                " is not a key (letters and digits, at most 63)");
-  }
-  return key;
-}
-
 int run_check(const CheckArgs& a) {
   pd::CheckOptions opt;
   for (const auto& d : a.domains) {
-    if (!valid_domain(d))
+    if (!pd::valid_domain(d))
       return fail("'" + d + "' is not a domain name (use the A-label form for IDNs)");
   }
   for (const auto& ip : a.ips) {
@@ -135,33 +84,16 @@ int run_check(const CheckArgs& a) {
   settings.tries = a.tries;
   settings.rdap_timeout_ms = a.rdap_timeout_ms;
   settings.ns_port = a.ns_port;
+  settings.whois = !a.no_whois;
+  settings.whois_servers = a.whois_servers;
+  settings.whois_server = a.whois_server;
+  settings.whois_timeout_ms = a.whois_timeout_ms;
+  settings.spamhaus_dqs_key_file = a.dqs_key_file;
+  apply_reputation_args(a.reputation, settings);
   if (auto built = pd::build_check_options(settings); !built) {
     return fail(built.error().message);
   } else {
     opt = std::move(built.value());
-  }
-  if (!a.no_whois) {
-    if (!a.whois_server.empty()) {
-      auto srv = pd::parse_whois_server(a.whois_server);
-      if (!srv) return fail(srv.error().message);
-      opt.whois_server = *srv;
-    }
-    std::string path =
-        a.whois_servers.empty() ? data_dir() + "/whois/servers.yaml" : a.whois_servers;
-    auto table = pd::load_whois_servers(path);
-    if (!table) return fail(table.error().message);
-    opt.whois_servers = std::move(table.value());
-  }
-  opt.whois.timeout_ms = a.whois_timeout_ms;
-  if (auto key = read_dqs_key(a.dqs_key_file); !key) {
-    return fail(key.error().message);
-  } else {
-    opt.spamhaus_dqs_key = std::move(key.value());
-  }
-  if (auto rep = reputation_options(a.reputation); !rep) {
-    return fail(rep.error().message);
-  } else {
-    opt.reputation = std::move(rep.value());
   }
   opt.dns.timeout_ms = a.timeout_ms;
   opt.dns.tries = a.tries;

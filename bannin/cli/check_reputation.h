@@ -9,6 +9,7 @@
 #include <CLI/CLI.hpp>
 
 #include <bannin/core/result.h>
+#include <bannin/probe/domain/check_setup.h>
 #include <bannin/probe/domain/reputation.h>
 
 namespace bannin::cli {
@@ -26,7 +27,9 @@ struct ReputationArgs {
 
 void add_reputation_options(CLI::App& cmd, ReputationArgs& args);
 
-/// Reads the key files (or BANNIN_SAFE_BROWSING_KEY / BANNIN_VIRUSTOTAL_KEY) and the rates.
-core::Result<probe::domain::ReputationOptions> reputation_options(const ReputationArgs& args);
+/// Copies the options into the settings the daemon's probe shares; the key files (or
+/// BANNIN_SAFE_BROWSING_KEY / BANNIN_VIRUSTOTAL_KEY) and the rates are read by
+/// probe::domain::build_check_options (check_setup.h).
+void apply_reputation_args(const ReputationArgs& args, probe::domain::CheckSettings& settings);
 
 }  // namespace bannin::cli

@@ -1,5 +1,6 @@
 #!/bin/bash
-# End-to-end test of `bannin check` against real servers on loopback (never the internet):
+# End-to-end test of `bannin check` against real servers on loopback (never the internet),
+# the test bed of tests/cli/lib/domain_testbed.sh:
 #   NSD "parent" (fake TLD test.)         @BASE.1:PORT
 #   NSD "child"  (the shops' own zones)   @BASE.2:PORT   (not authoritative for lameshop.test)
 #   NSD "dnsbl"  (zen/dbl.spamhaus.org, multi.surbl.org, multi.uribl.com, served locally)
@@ -14,150 +15,41 @@
 # A daemon that does not start fails the test (setup.sh installs nsd and unbound).
 set -u
 BANNIN=${BANNIN:?set BANNIN to the bannin binary}
-FIX=$(cd "$(dirname "$0")/../fixtures/domain" && pwd)
-TESTBED="python3 $FIX/testbed.py"
 # Operator keys in the environment would send Safe Browsing / VirusTotal queries to the
 # internet; this test expects them "not_checked" (check_reputation_test.sh tests them).
 unset BANNIN_SAFE_BROWSING_KEY BANNIN_VIRUSTOTAL_KEY
 
-for bin in nsd unbound python3; do
-  if ! command -v "$bin" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$bin" ]; then
-    echo "SKIP: $bin is not installed (tools/setup.sh installs it)"; exit 77
-  fi
-done
-NSD=$(command -v nsd || echo /usr/sbin/nsd)
-UNBOUND=$(command -v unbound || echo /usr/sbin/unbound)
-
-BASE="127.$(( 60 + $$ % 150 )).$(( ($$ / 150) % 250 + 1 ))"
-PORT=15353
-RDAP_PORT=18080
 TMP=$(mktemp -d /tmp/bannin-check-test.XXXXXX)
-PIDS=()
+. "$(dirname "$0")/lib/domain_testbed.sh"
+BASE=$TB_BASE
+PORT=$TB_PORT
+RDAP_PORT=$TB_RDAP_PORT
+TESTBED=$TB_TESTBED
 fails=0
 
 cleanup() {
-  for f in "$TMP"/*.pid; do
-    [ -f "$f" ] || continue
-    pid=$(cat "$f" 2>/dev/null)
-    [ -n "$pid" ] && kill "$pid" 2>/dev/null
-  done
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
-  wait 2>/dev/null
+  tb_stop
   rm -rf "$TMP"
 }
 trap cleanup EXIT
+tb_require unbound
 
-die() { echo "FAIL: $*"; for l in "$TMP"/*.log; do [ -s "$l" ] && { echo "--- $l"; tail -20 "$l"; }; done; exit 1; }
+die() { echo "FAIL: $*"; for l in "$TMP"/*.log; do [ -s "$l" ] && { echo "--- $l"; tail -20 "$l"; }; done; tb_logs; exit 1; }
 ok() { echo "ok: $*"; }
 bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
-# --- zones ---------------------------------------------------------------------------
-mkdir -p "$TMP/zones"
-for z in "$FIX"/zones/*.zone; do
-  sed "s/@BASE@/$BASE/g" "$z" > "$TMP/zones/$(basename "$z")"
-done
-
-nsd_conf() {  # name addr zones...
-  local name=$1 addr=$2; shift 2
-  {
-    echo "server:"
-    echo "  ip-address: $addr"
-    echo "  port: $PORT"
-    echo "  username: \"\""
-    echo "  chroot: \"\""
-    echo "  zonesdir: \"$TMP/zones\""
-    echo "  database: \"\""
-    echo "  pidfile: \"$TMP/nsd-$name.pid\""
-    echo "  xfrdfile: \"$TMP/nsd-$name-xfrd.state\""
-    echo "  zonelistfile: \"$TMP/nsd-$name-zone.list\""
-    echo "  logfile: \"$TMP/nsd-$name.log\""
-    echo "  server-count: 1"
-    echo "  verbosity: 1"
-    echo "remote-control:"
-    echo "  control-enable: no"
-    for z in "$@"; do
-      echo "zone:"
-      echo "  name: \"$z.\""
-      echo "  zonefile: \"$z.zone\""
-    done
-  } > "$TMP/nsd-$name.conf"
-  "$NSD" -d -c "$TMP/nsd-$name.conf" >"$TMP/nsd-$name.out.log" 2>&1 &
-  PIDS+=($!)
-}
-
-unbound_conf() {  # name addr extra-lines
-  local name=$1 addr=$2 extra=$3
-  cat > "$TMP/unbound-$name.conf" <<CONF
-server:
-  interface: $addr
-  port: $PORT
-  access-control: 127.0.0.0/8 allow
-  do-not-query-localhost: no
-  username: ""
-  chroot: ""
-  directory: "$TMP"
-  pidfile: "$TMP/unbound-$name.pid"
-  logfile: "$TMP/unbound-$name.log"
-  use-syslog: no
-  verbosity: 0
-  num-threads: 1
-  so-reuseport: no
-  module-config: "iterator"
-  qname-minimisation: no
-  local-zone: "test." nodefault
-$extra
-stub-zone:
-  name: "test."
-  stub-addr: $BASE.1@$PORT
-# Referrals cannot carry a port, so the delegated shops are reached through stub zones at
-# the child server's high port. heldshop.test has none: it is resolved through the parent.
-stub-zone:
-  name: "goodshop.test."
-  stub-addr: $BASE.2@$PORT
-stub-zone:
-  name: "flaggedshop.test."
-  stub-addr: $BASE.2@$PORT
-stub-zone:
-  name: "listedshop.test."
-  stub-addr: $BASE.2@$PORT
-stub-zone:
-  name: "lameshop.test."
-  stub-addr: $BASE.2@$PORT
-remote-control:
-  control-enable: no
-CONF
-  "$UNBOUND" -d -c "$TMP/unbound-$name.conf" >"$TMP/unbound-$name.out.log" 2>&1 &
-  PIDS+=($!)
-}
-
-nsd_conf parent "$BASE.1" test
-nsd_conf child "$BASE.2" goodshop.test heldshop.test flaggedshop.test listedshop.test pendingshop.test brokenshop.test
-nsd_conf dnsbl "$BASE.3" zen.spamhaus.org dbl.spamhaus.org multi.surbl.org multi.uribl.com
-$TESTBED blackhole "$BASE.4" "$PORT" "$TMP/blackhole.pid" >"$TMP/blackhole.log" 2>&1 &
-PIDS+=($!)
-unbound_conf a "$BASE.53" ""
-unbound_conf b "$BASE.54" '  local-zone: "flaggedshop.test." always_nxdomain'
-$TESTBED rdap "$BASE.80" "$RDAP_PORT" "$FIX/rdap" "$TMP/rdap.pid" >"$TMP/rdap.log" 2>&1 &
-PIDS+=($!)
-
-$TESTBED wait-dns "$BASE.1" "$PORT" test || die "parent nsd did not start"
-$TESTBED wait-dns "$BASE.2" "$PORT" goodshop.test || die "child nsd did not start"
-$TESTBED wait-dns "$BASE.3" "$PORT" zen.spamhaus.org || die "dnsbl nsd did not start"
-$TESTBED wait-dns "$BASE.53" "$PORT" test || die "unbound A did not start"
-$TESTBED wait-dns "$BASE.54" "$PORT" test || die "unbound B did not start"
-for _ in $(seq 50); do
-  python3 -c "import urllib.request,sys; urllib.request.urlopen('http://$BASE.80:$RDAP_PORT/rdap/domain/goodshop.test', timeout=1)" 2>/dev/null && break
-  sleep 0.1
-done
-
-cat > "$TMP/dns.json" <<JSON
-{"version":"1.0","publication":"2026-11-24T00:00:00Z","services":[[["test"],["http://$BASE.80:$RDAP_PORT/rdap/"]]]}
-JSON
+# --- the test bed ----------------------------------------------------------------------
+tb_start_dns || die "parent or child nsd did not start"
+tb_dnsbl || die "dnsbl nsd did not start"
+tb_rdap
+tb_resolvers || die "unbound A or B did not start"
+tb_wait_rdap
+DNS_JSON=$TB_DIR/dns.json  # the RDAP bootstrap: "test" -> the fixture server
 
 # Common options: every server on loopback; nothing else is ever asked.
 # BASIC has neither a resolver nor a clock; COMMON adds resolver A and a fixed "now".
 BASIC=(--parent-servers "$BASE.1:$PORT" --ns-port "$PORT"
-       --dnsbl-server "$BASE.3:$PORT" --rdap-bootstrap "$TMP/dns.json" --timeout-ms 400 --tries 2
+       --dnsbl-server "$BASE.3:$PORT" --rdap-bootstrap "$DNS_JSON" --timeout-ms 400 --tries 2
        --rdap-timeout-ms 3000)
 COMMON=("${BASIC[@]}" --resolver "$BASE.53:$PORT" --now 2026-11-25T00:00:00Z)
 

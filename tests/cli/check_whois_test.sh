@@ -1,6 +1,6 @@
 #!/bin/bash
 # End-to-end test of the WHOIS fallback and Spamhaus DQS keys in `bannin check`, against real
-# servers on loopback (never the internet):
+# servers on loopback (never the internet), the test bed of tests/cli/lib/domain_testbed.sh:
 #   NSD "parent" (fake TLD test.)                               @BASE.1:PORT
 #   NSD "child"  (the shops' own zones)                         @BASE.2:PORT
 #   NSD "dnsbl"  (<key>.zen.dq.spamhaus.net, <key>.dbl.dq.spamhaus.net, multi.surbl.org,
@@ -11,88 +11,31 @@
 # registry status comes from WHOIS. BASE is 127.x.y from this shell's pid.
 set -u
 BANNIN=${BANNIN:?set BANNIN to the bannin binary}
-FIX=$(cd "$(dirname "$0")/../fixtures/domain" && pwd)
-TESTBED="python3 $FIX/testbed.py"
 
-for bin in nsd python3; do
-  if ! command -v "$bin" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$bin" ]; then
-    echo "SKIP: $bin is not installed (tools/setup.sh installs it)"; exit 77
-  fi
-done
-NSD=$(command -v nsd || echo /usr/sbin/nsd)
-
-BASE="127.$(( 60 + $$ % 150 )).$(( ($$ / 150) % 250 + 1 ))"
-PORT=15353
-WHOIS_PORT=18043
-KEY=bannintestdqskey0123456789   # a test key: the DQS zones in the fixtures carry it
 TMP=$(mktemp -d /tmp/bannin-whois-test.XXXXXX)
-PIDS=()
+. "$(dirname "$0")/lib/domain_testbed.sh"
+BASE=$TB_BASE
+PORT=$TB_PORT
+WHOIS_PORT=$TB_WHOIS_PORT
+KEY=bannintestdqskey0123456789   # a test key: the DQS zones in the fixtures carry it
 fails=0
 
 cleanup() {
-  for f in "$TMP"/*.pid; do
-    [ -f "$f" ] || continue
-    pid=$(cat "$f" 2>/dev/null)
-    [ -n "$pid" ] && kill "$pid" 2>/dev/null
-  done
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
-  wait 2>/dev/null
+  tb_stop
   rm -rf "$TMP"
 }
 trap cleanup EXIT
+tb_require
 
-die() { echo "FAIL: $*"; for l in "$TMP"/*.log; do [ -s "$l" ] && { echo "--- $l"; tail -20 "$l"; }; done; exit 1; }
+die() { echo "FAIL: $*"; for l in "$TMP"/*.log; do [ -s "$l" ] && { echo "--- $l"; tail -20 "$l"; }; done; tb_logs; exit 1; }
 ok() { echo "ok: $*"; }
 bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
-mkdir -p "$TMP/zones"
-for z in "$FIX"/zones/*.zone; do
-  sed "s/@BASE@/$BASE/g" "$z" > "$TMP/zones/$(basename "$z")"
-done
-
-nsd_conf() {  # name addr zones...
-  local name=$1 addr=$2; shift 2
-  {
-    echo "server:"
-    echo "  ip-address: $addr"
-    echo "  port: $PORT"
-    echo "  username: \"\""
-    echo "  chroot: \"\""
-    echo "  zonesdir: \"$TMP/zones\""
-    echo "  database: \"\""
-    echo "  pidfile: \"$TMP/nsd-$name.pid\""
-    echo "  xfrdfile: \"$TMP/nsd-$name-xfrd.state\""
-    echo "  zonelistfile: \"$TMP/nsd-$name-zone.list\""
-    echo "  logfile: \"$TMP/nsd-$name.log\""
-    echo "  server-count: 1"
-    echo "  verbosity: 1"
-    echo "remote-control:"
-    echo "  control-enable: no"
-    for z in "$@"; do
-      echo "zone:"
-      echo "  name: \"$z.\""
-      echo "  zonefile: \"$z.zone\""
-    done
-  } > "$TMP/nsd-$name.conf"
-  "$NSD" -d -c "$TMP/nsd-$name.conf" >"$TMP/nsd-$name.out.log" 2>&1 &
-  PIDS+=($!)
-}
-
-nsd_conf parent "$BASE.1" test
-nsd_conf child "$BASE.2" goodshop.test heldshop.test flaggedshop.test listedshop.test pendingshop.test brokenshop.test
-nsd_conf dnsbl "$BASE.3" "$KEY.zen.dq.spamhaus.net" "$KEY.dbl.dq.spamhaus.net" multi.surbl.org multi.uribl.com
-$TESTBED blackhole "$BASE.4" "$WHOIS_PORT" "$TMP/blackhole.pid" >"$TMP/blackhole.log" 2>&1 &
-PIDS+=($!)
-$TESTBED whois "$BASE.43" "$WHOIS_PORT" "$FIX/whois" "$TMP/whois.pid" "$TMP/whois-queries.txt" >"$TMP/whois.log" 2>&1 &
-PIDS+=($!)
-
-$TESTBED wait-dns "$BASE.1" "$PORT" test || die "parent nsd did not start"
-$TESTBED wait-dns "$BASE.2" "$PORT" goodshop.test || die "child nsd did not start"
-$TESTBED wait-dns "$BASE.3" "$PORT" "$KEY.zen.dq.spamhaus.net" || die "dnsbl nsd did not start"
-for _ in $(seq 50); do
-  python3 -c "import socket; socket.create_connection(('$BASE.43', $WHOIS_PORT), 0.2).close()" 2>/dev/null && break
-  sleep 0.1
-done
+tb_start_dns || die "parent or child nsd did not start"
+tb_nsd dnsbl "$BASE.3" "$KEY.zen.dq.spamhaus.net" "$KEY.dbl.dq.spamhaus.net" multi.surbl.org multi.uribl.com
+$TB_TESTBED wait-dns "$BASE.3" "$PORT" "$KEY.zen.dq.spamhaus.net" || die "dnsbl nsd did not start"
+tb_blackhole "$WHOIS_PORT"
+tb_whois "$TMP/whois-queries.txt"
 
 # A bootstrap without "test" (the shipped one has no .jp either) and a server table for it.
 cat > "$TMP/dns.json" <<JSON

@@ -26,6 +26,23 @@ struct CheckSettings {
   int tries = 2;
   int rdap_timeout_ms = 5000;
   int ns_port = 53;
+  // WHOIS fallback for domains RDAP does not cover (whois.h).
+  bool whois = true;
+  std::string whois_servers;  ///< server table; empty: <data>/whois/servers.yaml
+  std::string whois_server;   ///< HOST[:PORT] for every domain (test beds); empty: the table
+  int whois_timeout_ms = 5000;
+  // Operator keys, each from its file, else from its environment variable
+  // (BANNIN_SPAMHAUS_DQS_KEY, BANNIN_SAFE_BROWSING_KEY, BANNIN_VIRUSTOTAL_KEY); none: not used.
+  // Only file names are kept here; the keys go into CheckOptions and are never printed.
+  std::string spamhaus_dqs_key_file;
+  std::string safe_browsing_key_file;
+  std::string safe_browsing_url;  ///< base URL; empty: Google's
+  std::string safe_browsing_rate = "60/min";
+  std::string virustotal_key_file;
+  std::string virustotal_url;  ///< base URL; empty: www.virustotal.com
+  std::string virustotal_rate = "4/min";
+  int reputation_timeout_ms = 5000;
+  bool wait_rate_limit = false;
 };
 
 /// Where data/ is: $BANNIN_DATA_DIR, else the directory compiled in (the source tree's
@@ -36,7 +53,19 @@ std::string data_dir();
 /// IDNs in their A-label form).
 bool valid_domain(const std::string& name);
 
-/// Parses the servers, loads the zone table and the bootstrap. `now` is left 0 (the caller
+/// An operator's API key (Safe Browsing, VirusTotal) from `file`, else from the environment
+/// variable `env`; "" when neither is set. Messages name the file or the variable and `what`
+/// ("VirusTotal"), never the key.
+core::Result<std::string> read_api_key(const std::string& file, const char* env,
+                                       const std::string& what);
+
+/// The Spamhaus DQS key from `file`, else BANNIN_SPAMHAUS_DQS_KEY; "" when neither is set.
+core::Result<std::string> read_dqs_key(const std::string& file);
+
+/// Keys, base URLs and rates of Safe Browsing and VirusTotal (reputation.h).
+core::Result<ReputationOptions> build_reputation_options(const CheckSettings& s);
+
+/// Parses the servers, loads the zone table, the bootstrap, the WHOIS table and the keys. `now` is left 0 (the caller
 /// sets it per run). Errors name the option and the file.
 core::Result<CheckOptions> build_check_options(const CheckSettings& s);
 

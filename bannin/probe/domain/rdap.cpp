@@ -227,6 +227,45 @@ RdapFetch fetch_rdap_domain(const std::string& base_url, const std::string& doma
   return f;
 }
 
+void append_registration_results(std::vector<CheckResult>& out, const char* check,
+                                 const std::string& source,
+                                 const std::optional<core::TimeNs>& expiration,
+                                 const std::string& expiration_text,
+                                 const std::vector<std::string>& nameservers, core::TimeNs now) {
+  if (expiration) {
+    constexpr core::TimeNs kDay = 86400LL * 1000000000LL;
+    CheckResult e;
+    e.check = check;
+    e.source = source;
+    if (*expiration <= now) {
+      e.state = "expired";
+      e.severity = Severity::Critical;
+      e.detail = "the registration expired on " + expiration_text;
+      out.push_back(e);
+    } else if (*expiration - now < 30 * kDay) {
+      e.state = "expires_soon";
+      e.severity = Severity::Warning;
+      e.detail = "the registration expires on " + expiration_text + " (" +
+                 std::to_string((*expiration - now) / kDay) + " days)";
+      out.push_back(e);
+    }
+  }
+  for (const auto& n : nameservers) {
+    for (const std::string& suf : parking_ns_suffixes()) {
+      if (name_in(n, suf)) {
+        CheckResult pk;
+        pk.check = check;
+        pk.source = source;
+        pk.state = "parking_ns";
+        pk.severity = Severity::Critical;
+        pk.detail = "the registry lists the registrar's parking/suspension name server " + n;
+        out.push_back(pk);
+        return;
+      }
+    }
+  }
+}
+
 std::vector<CheckResult> rdap_results(const std::string& domain, const RdapFetch& f,
                                       core::TimeNs now) {
   std::vector<CheckResult> out;
@@ -294,38 +333,8 @@ std::vector<CheckResult> rdap_results(const std::string& domain, const RdapFetch
     r.detail += "; name servers: " + ns;
   }
   out.push_back(r);
-  if (d.expiration) {
-    constexpr core::TimeNs kDay = 86400LL * 1000000000LL;
-    CheckResult e;
-    e.check = "rdap";
-    e.source = f.url;
-    if (*d.expiration <= now) {
-      e.state = "expired";
-      e.severity = Severity::Critical;
-      e.detail = "the registration expired on " + d.expiration_text;
-      out.push_back(e);
-    } else if (*d.expiration - now < 30 * kDay) {
-      e.state = "expires_soon";
-      e.severity = Severity::Warning;
-      e.detail = "the registration expires on " + d.expiration_text + " (" +
-                 std::to_string((*d.expiration - now) / kDay) + " days)";
-      out.push_back(e);
-    }
-  }
-  for (const auto& n : d.nameservers) {
-    for (const std::string& suf : parking_ns_suffixes()) {
-      if (name_in(n, suf)) {
-        CheckResult pk;
-        pk.check = "rdap";
-        pk.source = f.url;
-        pk.state = "parking_ns";
-        pk.severity = Severity::Critical;
-        pk.detail = "the registry lists the registrar's parking/suspension name server " + n;
-        out.push_back(pk);
-        return out;
-      }
-    }
-  }
+  append_registration_results(out, "rdap", f.url, d.expiration, d.expiration_text,
+                              d.nameservers, now);
   return out;
 }
 

@@ -67,6 +67,15 @@ struct RdapFetch {
 /// (http/https only); body capped at 1 MiB.
 RdapFetch fetch_rdap_domain(const std::string& base_url, const std::string& domain, int timeout_ms);
 
+/// The registration facts RDAP and WHOIS share: `expired` / `expires_soon` (30 days) from the
+/// expiration date, and `parking_ns` when a registered name server is a registrar's parking or
+/// suspension host. Appended to out under `check` with `source`.
+void append_registration_results(std::vector<CheckResult>& out, const char* check,
+                                 const std::string& source,
+                                 const std::optional<core::TimeNs>& expiration,
+                                 const std::string& expiration_text,
+                                 const std::vector<std::string>& nameservers, core::TimeNs now);
+
 /// Turns a fetch into results (check = "rdap"): the status verdict and, when known and near,
 /// the expiration. `now` is an input (time is never read here).
 std::vector<CheckResult> rdap_results(const std::string& domain, const RdapFetch& fetch,

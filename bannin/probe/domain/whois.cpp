@@ -703,38 +703,8 @@ std::vector<CheckResult> whois_results(const std::string& domain, const WhoisFet
   if (d.format == "jprs" && d.nameservers.empty() && r.severity == Severity::Ok)
     r.detail += "; no name servers registered";
   out.push_back(r);
-  if (d.expiration) {
-    constexpr core::TimeNs kDay = 86400LL * 1000000000LL;
-    CheckResult e;
-    e.check = "whois";
-    e.source = f.server;
-    if (*d.expiration <= now) {
-      e.state = "expired";
-      e.severity = Severity::Critical;
-      e.detail = "the registration expired on " + d.expiration_text;
-      out.push_back(e);
-    } else if (*d.expiration - now < 30 * kDay) {
-      e.state = "expires_soon";
-      e.severity = Severity::Warning;
-      e.detail = "the registration expires on " + d.expiration_text + " (" +
-                 std::to_string((*d.expiration - now) / kDay) + " days)";
-      out.push_back(e);
-    }
-  }
-  for (const auto& n : d.nameservers) {
-    for (const std::string& suf : parking_ns_suffixes()) {
-      if (name_in(n, suf)) {
-        CheckResult pk;
-        pk.check = "whois";
-        pk.source = f.server;
-        pk.state = "parking_ns";
-        pk.severity = Severity::Critical;
-        pk.detail = "the registry lists the registrar's parking/suspension name server " + n;
-        out.push_back(pk);
-        return out;
-      }
-    }
-  }
+  append_registration_results(out, "whois", f.server, d.expiration, d.expiration_text,
+                              d.nameservers, now);
   return out;
 }
 

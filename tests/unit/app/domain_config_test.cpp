@@ -4,10 +4,12 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <string>
 
 #include <bannin/app/config.h>
+#include <bannin/probe/domain/check_setup.h>
 
 namespace bannin::app {
 namespace {
@@ -109,6 +111,120 @@ TEST(DomainsConfig, UnreadableListFileIsLocated) {
   EXPECT_NE(cfg.error().message.find(path + ":2:3: domains.list_file: cannot read"),
             std::string::npos)
       << cfg.error().message;
+}
+
+TEST(DomainsConfig, ProbeKeysAndServicesRead) {
+  auto def = load_config("");
+  ASSERT_TRUE(def) << def.error().message;
+  EXPECT_TRUE(def->domains.whois);
+  EXPECT_EQ(def->domains.virustotal_rate, "4/min");
+  EXPECT_EQ(def->domains.safe_browsing_rate, "60/min");
+  EXPECT_EQ(def->domains.virustotal_key_file, "");
+  auto path = write_temp("keys.yaml",
+                         "domains:\n"
+                         "  list: [shop.example.com]\n"
+                         "  whois: false\n"
+                         "  whois_servers: /etc/bannin/whois.yaml\n"
+                         "  whois_server: 127.0.0.1:4343\n"
+                         "  spamhaus_dqs_key_file: /etc/bannin/dqs.key\n"
+                         "  safe_browsing_key_file: /etc/bannin/sb.key\n"
+                         "  virustotal_key_file: /etc/bannin/vt.key\n"
+                         "  safe_browsing_url: http://127.0.0.1:9/\n"
+                         "  virustotal_url: https://vt.example.test\n"
+                         "  virustotal_rate: unlimited\n"
+                         "  safe_browsing_rate: 10/s\n");
+  auto cfg = load_config(path);
+  ASSERT_TRUE(cfg) << cfg.error().message;
+  const DomainsConfig& d = cfg->domains;
+  EXPECT_FALSE(d.whois);
+  EXPECT_EQ(d.whois_servers, "/etc/bannin/whois.yaml");
+  EXPECT_EQ(d.whois_server, "127.0.0.1:4343");
+  EXPECT_EQ(d.spamhaus_dqs_key_file, "/etc/bannin/dqs.key");
+  EXPECT_EQ(d.safe_browsing_key_file, "/etc/bannin/sb.key");
+  EXPECT_EQ(d.virustotal_key_file, "/etc/bannin/vt.key");
+  EXPECT_EQ(d.safe_browsing_url, "http://127.0.0.1:9/");
+  EXPECT_EQ(d.virustotal_url, "https://vt.example.test");
+  EXPECT_EQ(d.virustotal_rate, "unlimited");
+  EXPECT_EQ(d.safe_browsing_rate, "10/s");
+}
+
+TEST(DomainsConfig, ProbeKeyMistakesLocated) {
+  auto path = write_temp("badkeys.yaml",
+                         "domains:\n"
+                         "  whois: maybe\n"
+                         "  whois_server: \"a b:99999\"\n"
+                         "  virustotal_url: ftp://vt.example\n"
+                         "  safe_browsing_url: vt.example\n"
+                         "  virustotal_rate: 4/fortnight\n"
+                         "  safe_browsing_rate: lots\n"
+                         "  virustotal_key_file: [a, b]\n");
+  auto cfg = load_config(path);
+  ASSERT_FALSE(cfg);
+  const std::string& m = cfg.error().message;
+  EXPECT_NE(m.find(path + ":2:3: domains.whois: 'maybe' is not true or false"), std::string::npos)
+      << m;
+  EXPECT_NE(m.find(path + ":3:3: domains.whois_server"), std::string::npos) << m;
+  EXPECT_NE(m.find(path + ":4:3: domains.virustotal_url: 'ftp://vt.example' is not an http"),
+            std::string::npos)
+      << m;
+  EXPECT_NE(m.find(path + ":5:3: domains.safe_browsing_url"), std::string::npos) << m;
+  EXPECT_NE(m.find(path + ":6:3: domains.virustotal_rate: '4/fortnight' is not N/s"),
+            std::string::npos)
+      << m;
+  EXPECT_NE(m.find(path + ":7:3: domains.safe_browsing_rate: 'lots'"), std::string::npos) << m;
+  EXPECT_NE(m.find(path + ":8:3: domains.virustotal_key_file: expected a single value"),
+            std::string::npos)
+      << m;
+}
+
+// The builder `bannin check` and the daemon's probe share reads the keys: from the file,
+// else from the environment; messages name the file, never the key.
+TEST(DomainsConfig, SharedBuilderReadsKeys) {
+  namespace pd = probe::domain;
+  ::unsetenv("BANNIN_VIRUSTOTAL_KEY");
+  ::unsetenv("BANNIN_SAFE_BROWSING_KEY");
+  ::unsetenv("BANNIN_SPAMHAUS_DQS_KEY");
+  pd::CheckSettings s;
+  s.resolvers = {"none"};
+  s.dnsbl = false;
+  s.rdap = false;
+  s.whois = false;
+  s.virustotal_key_file = write_temp("vt.key", "  vt-secret-123\n\n");
+  s.spamhaus_dqs_key_file = write_temp("dqs.key", "dqssecret42\n");
+  s.virustotal_url = "http://127.0.0.1:1";
+  s.virustotal_rate = "unlimited";
+  auto opt = pd::build_check_options(s);
+  ASSERT_TRUE(opt) << opt.error().message;
+  EXPECT_EQ(opt->reputation.virustotal_key, "vt-secret-123");
+  EXPECT_EQ(opt->reputation.virustotal_url, "http://127.0.0.1:1");
+  EXPECT_EQ(opt->reputation.virustotal_rate.requests, 0);
+  EXPECT_EQ(opt->reputation.safe_browsing_key, "");
+  EXPECT_EQ(opt->spamhaus_dqs_key, "dqssecret42");
+  EXPECT_FALSE(opt->whois_servers);
+
+  ::setenv("BANNIN_SAFE_BROWSING_KEY", "sb-env-key", 1);
+  s.whois = true;  // the table shipped in data/
+  s.whois_server = "127.0.0.1:4343";
+  auto env = pd::build_check_options(s);
+  ::unsetenv("BANNIN_SAFE_BROWSING_KEY");
+  ASSERT_TRUE(env) << env.error().message;
+  EXPECT_EQ(env->reputation.safe_browsing_key, "sb-env-key");
+  EXPECT_TRUE(env->whois_servers);
+  ASSERT_TRUE(env->whois_server);
+  EXPECT_EQ(env->whois_server->port, 4343);
+
+  s.virustotal_key_file = write_temp("vt-bad.key", "vt secret 123\n");
+  auto bad = pd::build_check_options(s);
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find(s.virustotal_key_file), std::string::npos)
+      << bad.error().message;
+  EXPECT_EQ(bad.error().message.find("secret"), std::string::npos) << bad.error().message;
+  s.virustotal_key_file = "/nonexistent/bannin-vt.key";
+  auto missing = pd::build_check_options(s);
+  ASSERT_FALSE(missing);
+  EXPECT_NE(missing.error().message.find("cannot read the VirusTotal key file"),
+            std::string::npos)
+      << missing.error().message;
 }
 
 }  // namespace

@@ -237,5 +237,50 @@ TEST(DomainProbe, RoundRowsAndFindings) {
   EXPECT_EQ(st.findings, 1u);
 }
 
+// VirusTotal: a change of one engine between two reports is a timeline row; a Finding when
+// either side flags the site; the first report after a start is the baseline.
+TEST(DomainProbe, VirusTotalEngineChange) {
+  DomainsConfig cfg;
+  cfg.list = {"shop.example.test"};
+  cfg.reconfirm_after = 0;
+  DomainProbe probe(cfg, pd::CheckOptions{}, {}, {});
+  auto report = [](std::vector<pd::EngineVerdict> engines) {
+    pd::SubjectReport r = delegation("delegated", pd::Severity::Ok);
+    r.engines = std::move(engines);
+    return r;
+  };
+  const pd::EngineVerdict eset{"ESET", "harmless", "clean"};
+  std::vector<std::pair<std::size_t, core::TimeNs>> rechecks;
+  auto first = probe.observe({report({eset, {"Bfore.Ai PreCrime", "harmless", "clean"}})}, kSec,
+                             rechecks);
+  EXPECT_TRUE(first->findings.empty());
+  EXPECT_TRUE(first->changes.size() == 1u);  // the delegation's first state only
+  auto flagged = probe.observe(
+      {report({eset, {"Bfore.Ai PreCrime", "suspicious", "suspicious"}})}, 2 * kSec, rechecks);
+  ASSERT_EQ(flagged->findings.size(), 1u);
+  const auto& f = flagged->findings[0];
+  EXPECT_EQ(f.rule, "domain.virustotal.engine_changed");
+  EXPECT_NE(f.group_json.find("\"engine\":\"Bfore.Ai PreCrime\""), std::string::npos) << f.group_json;
+  ASSERT_FALSE(f.evidence.empty());
+  EXPECT_EQ(f.evidence[0], "Bfore.Ai PreCrime: harmless (clean) \u2192 suspicious");
+  ASSERT_EQ(flagged->changes.size(), 1u);
+  EXPECT_EQ(flagged->changes[0].check, "virustotal.engine");
+  EXPECT_EQ(flagged->changes[0].source_key, "Bfore.Ai PreCrime");
+  EXPECT_EQ(flagged->changes[0].previous, "harmless");
+  EXPECT_EQ(flagged->changes[0].state, "suspicious");
+  EXPECT_EQ(flagged->changes[0].severity, "warning");
+  // No report this round (deferred): the last list is kept, nothing changes.
+  auto none = probe.observe({report({})}, 3 * kSec, rechecks);
+  EXPECT_TRUE(none->changes.empty());
+  // harmless -> undetected: history only, no finding.
+  auto quiet = probe.observe(
+      {report({{"ESET", "undetected", "unrated"}, {"Bfore.Ai PreCrime", "suspicious", ""}})},
+      4 * kSec, rechecks);
+  EXPECT_TRUE(quiet->findings.empty());
+  ASSERT_EQ(quiet->changes.size(), 1u);
+  EXPECT_EQ(quiet->changes[0].source_key, "ESET");
+  EXPECT_EQ(probe.status().engine_changes, 2u);
+}
+
 }  // namespace
 }  // namespace bannin::app
