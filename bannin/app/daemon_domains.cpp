@@ -136,6 +136,7 @@ std::string Daemon::domains_status_json() {
   d.integer("findings", static_cast<std::int64_t>(s.findings));
   d.integer("not_confirmed", static_cast<std::int64_t>(s.not_confirmed));
   d.integer("engine_changes", static_cast<std::int64_t>(s.engine_changes));
+  d.integer("ns_changes", static_cast<std::int64_t>(s.ns_changes));
   d.string("last_round", ts_text(s.last_round));
   std::size_t pending = 0, bad = 0;
   for (const auto& x : s.list) {

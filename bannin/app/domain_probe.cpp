@@ -225,6 +225,7 @@ std::shared_ptr<DomainRound> DomainProbe::observe(
       }
     }
     if (!rep.is_ip && !rep.engines.empty()) engine_changes(rep, wall, *round);
+    if (!rep.is_ip && !rep.nameservers.empty()) ns_changes(rep, wall, *round);
     if (obs.recheck_at) {
       for (std::size_t i = 0; i < subjects_.size(); ++i) {
         if (subjects_[i].name == rep.subject && subjects_[i].is_ip == rep.is_ip) {
@@ -287,6 +288,66 @@ void DomainProbe::engine_changes(const pd::SubjectReport& rep, core::TimeNs wall
     round.findings.push_back(std::move(f));
   }
   it->second = rep.engines;
+}
+
+// The parent's NS set: a different set since the last delegated report of this domain (a
+// registrar or an attacker repointing it). Called under mu_, only with a non-empty set (the
+// delegation check ended "delegated" this round).
+void DomainProbe::ns_changes(const pd::SubjectReport& rep, core::TimeNs wall,
+                             DomainRound& round) {
+  auto it = nameservers_.find(rep.subject);
+  if (it == nameservers_.end()) {  // the first delegated report since the start: the baseline
+    nameservers_.emplace(rep.subject, rep.nameservers);
+    return;
+  }
+  if (it->second == rep.nameservers) return;
+  auto join = [](const std::vector<std::string>& v) {
+    std::string s;
+    for (const auto& x : v) s += (s.empty() ? "" : " ") + x;
+    return s;
+  };
+  ++counters_.ns_changes;
+  const std::string old_set = join(it->second), new_set = join(rep.nameservers);
+  const std::string text = "NS " + old_set + " \u2192 " + new_set;
+  std::string source;
+  for (const pd::CheckResult& r : rep.results) {
+    if (r.check == "delegation" && r.state == "delegated") {
+      source = r.source;
+      break;
+    }
+  }
+  store::DomainChangeRow row;
+  row.ts = wall;
+  row.first_seen = wall;
+  row.subject = rep.subject;
+  row.check = "delegation.ns";
+  row.previous = old_set;
+  row.state = new_set;
+  row.severity = std::string(pd::severity_name(pd::Severity::Warning));
+  row.source = source;
+  row.detail = text;
+  round.changes.push_back(row);
+  if (log_) log_("domain: " + rep.subject + " delegation " + text);
+  ++counters_.findings;
+  store::FindingRow f;
+  f.ts = wall;
+  f.rule = "domain.delegation.ns_changed";
+  core::JsonObjectWriter g(f.group_json);
+  g.string("domain", rep.subject);
+  g.string("check", "delegation");
+  g.string("state", new_set);
+  g.string("previous", old_set);
+  g.string("severity", row.severity);
+  g.close();
+  f.numbers_json = "{}";
+  f.evidence.push_back(text);
+  f.evidence.push_back((source.empty() ? std::string("the parent") : source) +
+                       " delegates the domain to other name servers since " +
+                       core::format_rfc3339(wall) +
+                       "; expected after a planned DNS move, otherwise check who changed it at "
+                       "the registrar");
+  round.findings.push_back(std::move(f));
+  it->second = rep.nameservers;
 }
 
 void DomainProbe::main() {

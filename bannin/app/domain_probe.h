@@ -20,6 +20,12 @@
 // the engine as source_key) and, when either side flags the site (malicious, suspicious),
 // a Finding domain.virustotal.engine_changed naming the engine and old -> new category.
 // Engine changes are not re-confirmed (asking VirusTotal again would spend its budget).
+// The same way it remembers the last set of delegated name servers of each domain as the
+// parent reports them (SubjectReport::nameservers): a different set in a later round is a
+// row of the timeline (check "delegation.ns", old -> new set) and a Finding
+// domain.delegation.ns_changed (warning) with evidence "NS <old> → <new>". A round whose
+// delegation check did not end "delegated" (removed, timeout, error) leaves the last set as
+// it was; removal itself is the delegation check's own state.
 //
 // Threading: start/stop from the daemon's main thread; status()/pending() from any thread
 // (they lock); the sink is called on the probe thread.
@@ -84,7 +90,7 @@ struct ProbeStatus {
   std::size_t subjects = 0;
   core::TimeNs interval = 0, reconfirm_after = 0, last_round = 0;
   std::uint64_t runs = 0, checks = 0, changes = 0, findings = 0, not_confirmed = 0,
-                cancelled = 0, engine_changes = 0;
+                cancelled = 0, engine_changes = 0, ns_changes = 0;
   std::vector<Subject> list;
 };
 
@@ -121,6 +127,8 @@ class DomainProbe {
   void main();
   void engine_changes(const probe::domain::SubjectReport& rep, core::TimeNs wall,
                       DomainRound& round);
+  void ns_changes(const probe::domain::SubjectReport& rep, core::TimeNs wall,
+                  DomainRound& round);
 
   struct Subject {
     std::string name;
@@ -138,6 +146,8 @@ class DomainProbe {
   DomainTracker tracker_;
   /// The last VirusTotal engine list per domain (in memory only).
   std::map<std::string, std::vector<probe::domain::EngineVerdict>> engines_;
+  /// The last delegated NS set per domain, as the parent reports it (in memory only).
+  std::map<std::string, std::vector<std::string>> nameservers_;
   std::unique_ptr<ProbeSchedule> schedule_;
   ProbeStatus counters_;
   std::atomic<bool> stop_{false};

@@ -92,6 +92,8 @@ has healthy goodshop.test rdap ok ok
 has healthy goodshop.test dnsbl not_listed ok
 has healthy goodshop.test safebrowsing not_checked info
 has healthy goodshop.test virustotal not_checked info
+if python3 -c "import json,sys; s=json.load(open(sys.argv[1]))['subjects'][0]; sys.exit(s.get('nameservers') != ['ns1.goodshop.test'])" "$TMP/healthy.json"; then
+  ok "healthy: nameservers lists the parent's NS set"; else bad "healthy: nameservers"; cat "$TMP/healthy.json"; fi
 
 # 2. held (S1): NXDOMAIN+AA at the parent although the child server still serves the zone
 run held 2 "${COMMON[@]}" heldshop.test
@@ -99,6 +101,8 @@ has held heldshop.test delegation delegation_removed critical
 has held heldshop.test resolver nxdomain critical
 has held heldshop.test rdap server_hold critical
 has held heldshop.test child not_checked info
+if python3 -c "import json,sys; s=json.load(open(sys.argv[1]))['subjects'][0]; sys.exit('nameservers' in s)" "$TMP/held.json"; then
+  ok "held: no nameservers without a delegation"; else bad "held: nameservers present"; cat "$TMP/held.json"; fi
 $TESTBED wait-dns "$BASE.2" "$PORT" heldshop.test >/dev/null && ok "held: child server still answers for heldshop.test"
 
 # 3. EPP camelCase / WHOIS URL spellings through --rdap-server, and pending delete

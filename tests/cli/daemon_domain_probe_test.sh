@@ -11,6 +11,8 @@
 #       domain.delegation.delegation_removed is in the store with the parent's answer as
 #       evidence, and GET /api/v1/domains/goodshop.test shows the timeline
 #       delegated -> delegation_removed; `bannin status` names the domain as a problem;
+#   (b2) flaggedshop.test's delegation is repointed at the parent (ns1 -> ns2): one Finding
+#       domain.delegation.ns_changed with "NS old → new" evidence and a delegation.ns row;
 #   (d) SIGTERM while a check waits on a blackhole server (timeouts far longer than the
 #       stop) ends the daemon promptly, and the unfinished round is not stored.
 set -euo pipefail
@@ -106,6 +108,23 @@ is_state flaggedshop.test delegation delegated || fail "flaggedshop.test state c
 [ "$(sql "SELECT count(*) FROM domain_history WHERE subject='flaggedshop.test' AND state='delegation_removed'")" = 0 ] \
   || fail "an unconfirmed flap is in the history"
 echo "ok: (b) a flap was not confirmed: no finding, state kept"
+
+# --- (b2) an NS change at the parent: flaggedshop.test repointed to ns2.flaggedshop.test --
+# (the flap above was a round without a delegation: it changed no NS set.)
+[ "$(findings_of domain.delegation.ns_changed flaggedshop.test)" = 0 ] \
+  || fail "a removed and restored delegation made an NS change finding"
+tb_parent_zone repoint flaggedshop >/dev/null || fail "parent NSD did not come back"
+grep -q "^flaggedshop .* NS ns2.flaggedshop.test." "$TB_DIR/zones/test.zone" || fail "repoint did not edit the zone"
+wait_until 15 "finding domain.delegation.ns_changed for flaggedshop.test" \
+  has_finding domain.delegation.ns_changed flaggedshop.test
+sql "SELECT line FROM evidence e JOIN findings f ON f.id = e.finding_id WHERE f.rule='domain.delegation.ns_changed'" \
+  | grep -q "NS ns1.flaggedshop.test → ns2.flaggedshop.test" || fail "NS finding evidence: $(sql 'SELECT line FROM evidence')"
+[ "$(sql "SELECT previous_state || '>' || state FROM domain_history WHERE subject='flaggedshop.test' AND check_name='delegation.ns'")" = "ns1.flaggedshop.test>ns2.flaggedshop.test" ] \
+  || fail "NS change timeline: $(sql "SELECT check_name, previous_state, state FROM domain_history WHERE subject='flaggedshop.test'")"
+sleep 5  # two more rounds with the new set: no second finding
+[ "$(findings_of domain.delegation.ns_changed flaggedshop.test)" = 1 ] || fail "more than one finding for one NS change"
+[ "$(findings_of domain.delegation.ns_changed goodshop.test)" = 0 ] || fail "an NS change finding for goodshop.test"
+echo "ok: (b2) an NS change at the parent is one finding domain.delegation.ns_changed"
 
 # --- (c) a hold: confirmed after reconfirm_after -----------------------------------------
 tb_parent_zone remove goodshop >/dev/null || fail "parent NSD did not come back"

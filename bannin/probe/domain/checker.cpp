@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <cctype>
 #include <deque>
 #include <map>
 #include <memory>
@@ -490,6 +491,16 @@ std::vector<SubjectReport> run_checks(const std::vector<std::string>& domains_in
       rep.results.push_back(r);
     } else {
       for (auto& r : st.delegation) rep.results.push_back(r);
+      if (st.verdict.result.state == "delegated") {  // the parent's NS set, for the daemon
+        std::set<std::string> ns;
+        for (std::string n : st.verdict.ns) {
+          std::transform(n.begin(), n.end(), n.begin(),
+                         [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+          while (!n.empty() && n.back() == '.') n.pop_back();
+          if (!n.empty()) ns.insert(std::move(n));
+        }
+        rep.nameservers.assign(ns.begin(), ns.end());
+      }
     }
     for (auto& r : child_results(st)) rep.results.push_back(r);
     if (opt.resolvers.empty())

@@ -43,6 +43,10 @@ struct SubjectReport {
   /// VirusTotal's per-engine verdicts, sorted by engine; empty when VT was not asked or did
   /// not answer with a report.
   std::vector<EngineVerdict> engines;
+  /// The delegated name servers as the parent (TLD) reports them (the delegation check's
+  /// referral), lower-case, no trailing dot, sorted; empty when the delegation check did not
+  /// end "delegated" (removed, timeout, error, not checked) or for an IP.
+  std::vector<std::string> nameservers;
 
   [[nodiscard]] Severity worst() const noexcept;
 };

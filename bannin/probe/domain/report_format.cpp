@@ -102,6 +102,15 @@ std::string format_json(const std::vector<SubjectReport>& reports, Lang lang) {
       ro.close();
     }
     out += ']';
+    if (!rep.nameservers.empty()) {  // the parent's NS set (delegated), for the daemon
+      o.key("nameservers");
+      out += '[';
+      for (std::size_t i = 0; i < rep.nameservers.size(); ++i) {
+        if (i != 0) out += ',';
+        core::json_append_string(out, rep.nameservers[i]);
+      }
+      out += ']';
+    }
     if (!rep.engines.empty()) {  // VirusTotal's per-engine verdicts, for diff_engines()
       o.key("virustotal_engines");
       out += '[';

@@ -18,8 +18,9 @@ namespace bannin::probe::domain {
 std::string format_text(const std::vector<SubjectReport>& reports, Lang lang);
 
 /// {"subjects":[{"subject":…,"type":"domain","severity":…,"results":[{…}],
-///   "virustotal_engines":[{"engine":…,"category":…,"result":…}]}],"exit_code":n}
-/// (virustotal_engines only when VirusTotal sent a report).
+///   "nameservers":[…],"virustotal_engines":[{"engine":…,"category":…,"result":…}]}],
+///  "exit_code":n} (nameservers only when delegated; virustotal_engines only when
+/// VirusTotal sent a report).
 std::string format_json(const std::vector<SubjectReport>& reports, Lang lang);
 
 /// One `domain.status` Event per result: domain (or src_ip for IP subjects), check, state,

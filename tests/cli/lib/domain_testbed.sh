@@ -197,13 +197,15 @@ tb_whois() {
   return 1
 }
 
-# tb_parent_zone remove NAME | restore: takes NAME's delegation (NS and glue) out of the
-# parent zone (a hold, as the registry does it), or puts the fixture back; restarts the
-# parent's NSD and waits until it answers again.
+# tb_parent_zone remove NAME | repoint NAME | restore: takes NAME's delegation (NS and
+# glue) out of the parent zone (a hold, as the registry does it), repoints it to
+# ns2.NAME.test (same address: an NS change at the registrar), or puts the fixture back;
+# restarts the parent's NSD and waits until it answers again.
 tb_parent_zone() {
   local zone="$TB_DIR/zones/test.zone"
   case $1 in
     remove) sed -i "/^$2 \|^ns1\.$2 /d" "$zone" ;;
+    repoint) sed -i "s/^\($2 .* NS \)ns1\.$2\.test\./\1ns2.$2.test./; s/^ns1\.$2 /ns2.$2 /" "$zone" ;;
     restore) sed "s/@BASE@/$TB_BASE/g" "$TB_FIX/zones/test.zone" >"$zone" ;;
   esac
   tb_nsd_stop parent

@@ -282,5 +282,55 @@ TEST(DomainProbe, VirusTotalEngineChange) {
   EXPECT_EQ(probe.status().engine_changes, 2u);
 }
 
+// NS: a different delegated NS set between two rounds is a timeline row and a Finding; the
+// first delegated report after a start is the baseline; a round whose delegation check
+// failed (no NS set) neither changes nor forgets the last set.
+TEST(DomainProbe, DelegationNsChange) {
+  DomainsConfig cfg;
+  cfg.list = {"shop.example.test"};
+  cfg.reconfirm_after = 0;
+  DomainProbe probe(cfg, pd::CheckOptions{}, {}, {});
+  auto report = [](std::vector<std::string> ns) {
+    pd::SubjectReport r = delegation("delegated", pd::Severity::Ok);
+    r.nameservers = std::move(ns);
+    return r;
+  };
+  std::vector<std::pair<std::size_t, core::TimeNs>> rechecks;
+  const std::vector<std::string> old_ns{"ns1.old.test", "ns2.old.test"};
+  auto first = probe.observe({report(old_ns)}, kSec, rechecks);
+  EXPECT_TRUE(first->findings.empty());
+  EXPECT_EQ(first->changes.size(), 1u);  // the delegation's first state only
+  auto same = probe.observe({report(old_ns)}, 2 * kSec, rechecks);
+  EXPECT_TRUE(same->changes.empty());
+  EXPECT_TRUE(same->findings.empty());
+  // A timeout of the delegation check: no NS set, nothing about NS (the tracker handles it).
+  pd::SubjectReport failed = delegation("timeout", pd::Severity::Unknown);
+  auto timeout = probe.observe({failed}, 3 * kSec, rechecks);
+  for (const auto& c : timeout->changes) EXPECT_NE(c.check, "delegation.ns");
+  for (const auto& f : timeout->findings) EXPECT_NE(f.rule, "domain.delegation.ns_changed");
+  auto moved = probe.observe({report({"ns1.new.test", "ns2.new.test"})}, 4 * kSec, rechecks);
+  std::vector<store::FindingRow> ns_findings;
+  for (const auto& f : moved->findings)
+    if (f.rule == "domain.delegation.ns_changed") ns_findings.push_back(f);
+  ASSERT_EQ(ns_findings.size(), 1u);
+  ASSERT_FALSE(ns_findings[0].evidence.empty());
+  EXPECT_EQ(ns_findings[0].evidence[0],
+            "NS ns1.old.test ns2.old.test \u2192 ns1.new.test ns2.new.test");
+  EXPECT_NE(ns_findings[0].group_json.find("\"domain\":\"shop.example.test\""),
+            std::string::npos);
+  const store::DomainChangeRow* row = nullptr;
+  for (const auto& c : moved->changes)
+    if (c.check == "delegation.ns") row = &c;
+  ASSERT_NE(row, nullptr);
+  EXPECT_EQ(row->previous, "ns1.old.test ns2.old.test");
+  EXPECT_EQ(row->state, "ns1.new.test ns2.new.test");
+  EXPECT_EQ(row->severity, "warning");
+  // The new set is the baseline now: the next round with it is quiet.
+  auto again = probe.observe({report({"ns1.new.test", "ns2.new.test"})}, 5 * kSec, rechecks);
+  for (const auto& c : again->changes) EXPECT_NE(c.check, "delegation.ns");
+  EXPECT_TRUE(again->findings.empty());
+  EXPECT_EQ(probe.status().ns_changes, 1u);
+}
+
 }  // namespace
 }  // namespace bannin::app
