@@ -320,13 +320,14 @@ class Loader {
 
   void domains(const std::string& key, const Value& v) {
     DomainsConfig& d = cfg_.domains;
+    probe::domain::CheckSettings& c = d.check;
     if (key == "domains.list") {
       std::vector<std::string> names;
       list(v, key, names);
       d.list.clear();
       for (std::size_t i = 0; i < names.size(); ++i) {
         std::string n = names[i];
-        for (char& c : n) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        for (char& ch : n) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
         while (!n.empty() && n.back() == '.') n.pop_back();
         if (!probe::domain::valid_domain(n) || n.find('.') == std::string::npos) {
           problems.push_back(item_at(v, i) + ": " + key + ": '" + names[i] +
@@ -356,60 +357,60 @@ class Loader {
     } else if (key == "domains.reconfirm_after") {
       duration(v, key, d.reconfirm_after);
     } else if (key == "domains.resolvers") {
-      dns_servers(v, key, d.resolvers, true);
+      dns_servers(v, key, c.resolvers, true);
     } else if (key == "domains.parent_servers") {
-      dns_servers(v, key, d.parent_servers, false);
+      dns_servers(v, key, c.parent_servers, false);
     } else if (key == "domains.ns_port") {
-      number(v, key, d.ns_port, 1, 65535);
+      number(v, key, c.ns_port, 1, 65535);
     } else if (key == "domains.dnsbl") {
-      boolean(v, key, d.dnsbl);
+      boolean(v, key, c.dnsbl);
     } else if (key == "domains.dnsbl_zones") {
-      text(v, key, d.dnsbl_zones);
+      text(v, key, c.dnsbl_zones);
     } else if (key == "domains.dnsbl_server") {
-      text(v, key, d.dnsbl_server);
-      if (!d.dnsbl_server.empty() && !probe::domain::parse_dns_server(d.dnsbl_server)) {
-        bad(v, key, "'" + d.dnsbl_server + "' is not ADDR[:PORT] (an IP address literal)");
+      text(v, key, c.dnsbl_server);
+      if (!c.dnsbl_server.empty() && !probe::domain::parse_dns_server(c.dnsbl_server)) {
+        bad(v, key, "'" + c.dnsbl_server + "' is not ADDR[:PORT] (an IP address literal)");
       }
     } else if (key == "domains.rdap") {
-      boolean(v, key, d.rdap);
+      boolean(v, key, c.rdap);
     } else if (key == "domains.rdap_bootstrap") {
-      text(v, key, d.rdap_bootstrap);
+      text(v, key, c.rdap_bootstrap);
     } else if (key == "domains.rdap_server") {
-      text(v, key, d.rdap_server);
-      const std::string& u = d.rdap_server;
+      text(v, key, c.rdap_server);
+      const std::string& u = c.rdap_server;
       if (!u.empty() && u.rfind("http://", 0) != 0 && u.rfind("https://", 0) != 0) {
         bad(v, key, "'" + u + "' is not an http:// or https:// URL");
       }
     } else if (key == "domains.timeout_ms") {
-      number(v, key, d.timeout_ms, 10, 60000);
+      number(v, key, c.timeout_ms, 10, 60000);
     } else if (key == "domains.tries") {
-      number(v, key, d.tries, 1, 5);
+      number(v, key, c.tries, 1, 5);
     } else if (key == "domains.rdap_timeout_ms") {
-      number(v, key, d.rdap_timeout_ms, 10, 120000);
+      number(v, key, c.rdap_timeout_ms, 10, 120000);
     } else if (key == "domains.whois") {
-      boolean(v, key, d.whois);
+      boolean(v, key, c.whois);
     } else if (key == "domains.whois_servers") {
-      text(v, key, d.whois_servers);
+      text(v, key, c.whois_servers);
     } else if (key == "domains.whois_server") {
-      text(v, key, d.whois_server);
-      if (!d.whois_server.empty() && !probe::domain::parse_whois_server(d.whois_server)) {
-        bad(v, key, "'" + d.whois_server + "' is not HOST[:PORT]");
+      text(v, key, c.whois_server);
+      if (!c.whois_server.empty() && !probe::domain::parse_whois_server(c.whois_server)) {
+        bad(v, key, "'" + c.whois_server + "' is not HOST[:PORT]");
       }
     } else if (key == "domains.spamhaus_dqs_key_file") {
-      text(v, key, d.spamhaus_dqs_key_file);
+      text(v, key, c.spamhaus_dqs_key_file);
     } else if (key == "domains.safe_browsing_key_file") {
-      text(v, key, d.safe_browsing_key_file);
+      text(v, key, c.safe_browsing_key_file);
     } else if (key == "domains.virustotal_key_file") {
-      text(v, key, d.virustotal_key_file);
+      text(v, key, c.virustotal_key_file);
     } else if (key == "domains.safe_browsing_url" || key == "domains.virustotal_url") {
-      std::string& u = key == "domains.virustotal_url" ? d.virustotal_url : d.safe_browsing_url;
+      std::string& u = key == "domains.virustotal_url" ? c.virustotal_url : c.safe_browsing_url;
       text(v, key, u);
       if (!u.empty() && u.rfind("http://", 0) != 0 && u.rfind("https://", 0) != 0) {
         bad(v, key, "'" + u + "' is not an http:// or https:// URL");
       }
     } else if (key == "domains.safe_browsing_rate" || key == "domains.virustotal_rate") {
       std::string& r =
-          key == "domains.virustotal_rate" ? d.virustotal_rate : d.safe_browsing_rate;
+          key == "domains.virustotal_rate" ? c.virustotal_rate : c.safe_browsing_rate;
       text(v, key, r);
       if (!probe::domain::parse_rate_limit(r)) {
         bad(v, key, "'" + r + "' is not N/s, N/min, N/h, N/d or 'unlimited'");

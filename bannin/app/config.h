@@ -12,6 +12,7 @@
 
 #include <bannin/core/result.h>
 #include <bannin/core/time.h>
+#include <bannin/probe/domain/check_setup.h>
 #include <bannin/ruleset/expr.h>
 
 namespace bannin::app {
@@ -36,24 +37,10 @@ struct DomainsConfig {
   std::vector<std::string> ips;    ///< the server's own addresses, for the IP block lists
   core::TimeNs interval = 3600 * core::kNsPerSec;       ///< every subject once per interval
   core::TimeNs reconfirm_after = 120 * core::kNsPerSec;  ///< 0: no re-confirmation
-  std::vector<std::string> resolvers;       ///< empty: /etc/resolv.conf; [none]: no panel
-  std::vector<std::string> parent_servers;  ///< empty: found through the first resolver
-  int ns_port = 53;
-  bool dnsbl = true;
-  std::string dnsbl_zones;   ///< empty: <data>/dnsbl/zones.yaml
-  std::string dnsbl_server;  ///< empty: the first resolver
-  bool rdap = true;
-  std::string rdap_bootstrap;  ///< empty: <data>/rdap/dns.json
-  std::string rdap_server;
-  int timeout_ms = 1500, tries = 2, rdap_timeout_ms = 5000;
-  bool whois = true;           ///< WHOIS for domains RDAP does not cover
-  std::string whois_servers;   ///< table; empty: <data>/whois/servers.yaml
-  std::string whois_server;    ///< HOST[:PORT] for every domain (test beds)
-  /// Key files (else BANNIN_SPAMHAUS_DQS_KEY, BANNIN_SAFE_BROWSING_KEY, BANNIN_VIRUSTOTAL_KEY).
-  /// Only the file names are kept here; the keys are read when the probe is built.
-  std::string spamhaus_dqs_key_file, safe_browsing_key_file, virustotal_key_file;
-  std::string safe_browsing_url, virustotal_url;  ///< base URLs; empty: the services'
-  std::string safe_browsing_rate = "60/min", virustotal_rate = "4/min";
+  /// Everything else is what `bannin check` takes too (resolvers, DNSBL, RDAP, WHOIS, key
+  /// files, rates …): one struct, filled by the `domains.*` keys, read by the shared builder.
+  /// Data paths are resolved (cwd, then the share directory) when the probe is built.
+  probe::domain::CheckSettings check;
   [[nodiscard]] bool enabled() const { return !list.empty() || !ips.empty(); }
   bool operator==(const DomainsConfig&) const = default;
 };

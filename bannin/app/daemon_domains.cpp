@@ -58,35 +58,18 @@ void pending_json(std::string& out, const std::vector<DomainTracker::Pending>& p
 core::Result<bool> Daemon::make_probe(store::Store* st) {
   const DomainsConfig& dc = cfg_.domains;
   if (!dc.enabled()) return true;
-  pd::CheckSettings s;
-  s.parent_servers = dc.parent_servers;
-  s.resolvers = dc.resolvers;
-  s.dnsbl = dc.dnsbl;
-  s.dnsbl_zones = dc.dnsbl_zones.empty() ? std::string() : resolve_path(dc.dnsbl_zones);
-  s.dnsbl_server = dc.dnsbl_server;
-  s.rdap = dc.rdap;
-  s.rdap_bootstrap = dc.rdap_bootstrap.empty() ? std::string() : resolve_path(dc.rdap_bootstrap);
-  s.rdap_server = dc.rdap_server;
-  s.timeout_ms = dc.timeout_ms;
-  s.tries = dc.tries;
-  s.rdap_timeout_ms = dc.rdap_timeout_ms;
-  s.ns_port = dc.ns_port;
-  s.whois = dc.whois;
-  s.whois_servers = dc.whois_servers.empty() ? std::string() : resolve_path(dc.whois_servers);
-  s.whois_server = dc.whois_server;
-  // Key files are the operator's own (never looked for in the share directory).
-  s.spamhaus_dqs_key_file = dc.spamhaus_dqs_key_file;
-  s.safe_browsing_key_file = dc.safe_browsing_key_file;
-  s.virustotal_key_file = dc.virustotal_key_file;
-  s.safe_browsing_url = dc.safe_browsing_url;
-  s.virustotal_url = dc.virustotal_url;
-  s.safe_browsing_rate = dc.safe_browsing_rate;
-  s.virustotal_rate = dc.virustotal_rate;
+  // Data paths are looked for in the working directory, then the share directory; key files
+  // are the operator's own and used as given.
+  pd::CheckSettings s = dc.check;
+  auto data_path = [](const std::string& p) { return p.empty() ? p : resolve_path(p); };
+  s.dnsbl_zones = data_path(s.dnsbl_zones);
+  s.rdap_bootstrap = data_path(s.rdap_bootstrap);
+  s.whois_servers = data_path(s.whois_servers);
   // Keys come from the files or the environment (check_setup.cpp); messages name the file or
   // the variable, never the key, and the key stays in CheckOptions (never logged or stored).
   auto opt = pd::build_check_options(s);
   if (!opt) return core::make_error("domains", "domains: " + opt.error().message);
-  if (opt->resolvers.empty() && dc.resolvers.empty()) {
+  if (opt->resolvers.empty() && dc.check.resolvers.empty()) {
     log("domains: no resolver in /etc/resolv.conf: parent discovery and block lists will not "
         "be checked (set domains.resolvers)");
   }

@@ -43,6 +43,7 @@ struct CheckSettings {
   std::string virustotal_rate = "4/min";
   int reputation_timeout_ms = 5000;
   bool wait_rate_limit = false;
+  bool operator==(const CheckSettings&) const = default;
 };
 
 /// Where data/ is: $BANNIN_DATA_DIR, else the directory compiled in (the source tree's

@@ -27,10 +27,10 @@ TEST(DomainsConfig, OffByDefault) {
   EXPECT_FALSE(cfg->domains.enabled());
   EXPECT_EQ(cfg->domains.interval, 3600 * core::kNsPerSec);
   EXPECT_EQ(cfg->domains.reconfirm_after, 120 * core::kNsPerSec);
-  EXPECT_TRUE(cfg->domains.dnsbl);
-  EXPECT_TRUE(cfg->domains.rdap);
-  EXPECT_EQ(cfg->domains.ns_port, 53);
-  EXPECT_EQ(cfg->domains.timeout_ms, 1500);
+  EXPECT_TRUE(cfg->domains.check.dnsbl);
+  EXPECT_TRUE(cfg->domains.check.rdap);
+  EXPECT_EQ(cfg->domains.check.ns_port, 53);
+  EXPECT_EQ(cfg->domains.check.timeout_ms, 1500);
 }
 
 TEST(DomainsConfig, ListAndListFileMerged) {
@@ -63,11 +63,11 @@ TEST(DomainsConfig, ListAndListFileMerged) {
   EXPECT_EQ(d.ips.size(), 2u);
   EXPECT_EQ(d.interval, 2 * core::kNsPerSec);
   EXPECT_EQ(d.reconfirm_after, 0);
-  EXPECT_EQ(d.resolvers.size(), 2u);
-  EXPECT_EQ(d.ns_port, 15353);
-  EXPECT_FALSE(d.dnsbl);
-  EXPECT_EQ(d.timeout_ms, 300);
-  EXPECT_EQ(d.tries, 1);
+  EXPECT_EQ(d.check.resolvers.size(), 2u);
+  EXPECT_EQ(d.check.ns_port, 15353);
+  EXPECT_FALSE(d.check.dnsbl);
+  EXPECT_EQ(d.check.timeout_ms, 300);
+  EXPECT_EQ(d.check.tries, 1);
   // -o overrides apply too.
   auto o = load_config(path, {"domains.list=", "domains.list_file=", "domains.ips="});
   ASSERT_TRUE(o) << o.error().message;
@@ -116,10 +116,10 @@ TEST(DomainsConfig, UnreadableListFileIsLocated) {
 TEST(DomainsConfig, ProbeKeysAndServicesRead) {
   auto def = load_config("");
   ASSERT_TRUE(def) << def.error().message;
-  EXPECT_TRUE(def->domains.whois);
-  EXPECT_EQ(def->domains.virustotal_rate, "4/min");
-  EXPECT_EQ(def->domains.safe_browsing_rate, "60/min");
-  EXPECT_EQ(def->domains.virustotal_key_file, "");
+  EXPECT_TRUE(def->domains.check.whois);
+  EXPECT_EQ(def->domains.check.virustotal_rate, "4/min");
+  EXPECT_EQ(def->domains.check.safe_browsing_rate, "60/min");
+  EXPECT_EQ(def->domains.check.virustotal_key_file, "");
   auto path = write_temp("keys.yaml",
                          "domains:\n"
                          "  list: [shop.example.com]\n"
@@ -136,16 +136,16 @@ TEST(DomainsConfig, ProbeKeysAndServicesRead) {
   auto cfg = load_config(path);
   ASSERT_TRUE(cfg) << cfg.error().message;
   const DomainsConfig& d = cfg->domains;
-  EXPECT_FALSE(d.whois);
-  EXPECT_EQ(d.whois_servers, "/etc/bannin/whois.yaml");
-  EXPECT_EQ(d.whois_server, "127.0.0.1:4343");
-  EXPECT_EQ(d.spamhaus_dqs_key_file, "/etc/bannin/dqs.key");
-  EXPECT_EQ(d.safe_browsing_key_file, "/etc/bannin/sb.key");
-  EXPECT_EQ(d.virustotal_key_file, "/etc/bannin/vt.key");
-  EXPECT_EQ(d.safe_browsing_url, "http://127.0.0.1:9/");
-  EXPECT_EQ(d.virustotal_url, "https://vt.example.test");
-  EXPECT_EQ(d.virustotal_rate, "unlimited");
-  EXPECT_EQ(d.safe_browsing_rate, "10/s");
+  EXPECT_FALSE(d.check.whois);
+  EXPECT_EQ(d.check.whois_servers, "/etc/bannin/whois.yaml");
+  EXPECT_EQ(d.check.whois_server, "127.0.0.1:4343");
+  EXPECT_EQ(d.check.spamhaus_dqs_key_file, "/etc/bannin/dqs.key");
+  EXPECT_EQ(d.check.safe_browsing_key_file, "/etc/bannin/sb.key");
+  EXPECT_EQ(d.check.virustotal_key_file, "/etc/bannin/vt.key");
+  EXPECT_EQ(d.check.safe_browsing_url, "http://127.0.0.1:9/");
+  EXPECT_EQ(d.check.virustotal_url, "https://vt.example.test");
+  EXPECT_EQ(d.check.virustotal_rate, "unlimited");
+  EXPECT_EQ(d.check.safe_browsing_rate, "10/s");
 }
 
 TEST(DomainsConfig, ProbeKeyMistakesLocated) {

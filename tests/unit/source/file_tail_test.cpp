@@ -52,6 +52,15 @@ std::vector<std::string> poll_all(FileTail& t) {
   return got;
 }
 
+// `polls` polls in a row (a switch to each missed generation takes one), everything they read.
+std::vector<std::string> poll_n(FileTail& t, int polls) {
+  std::vector<std::string> got;
+  for (int i = 0; i < polls; ++i) {
+    for (auto& x : poll_all(t)) got.push_back(x);
+  }
+  return got;
+}
+
 std::string lines(int from, int to) {
   std::string s;
   for (int i = from; i < to; ++i) s += "line " + std::to_string(i) + " " + std::string(40, 'x') + "\n";
@@ -334,10 +343,7 @@ TEST(FileTail, SeveralRenamesBetweenPollsReadEveryGeneration) {
     }
     w->write(lines(next, next + 5));
     next += 5;
-    std::vector<std::string> got;
-    for (int i = 0; i < 4; ++i) {  // one poll per file switch at most
-      for (auto& x : poll_all(t)) got.push_back(x);
-    }
+    std::vector<std::string> got = poll_n(t, 4);
     EXPECT_EQ(got, expect(10, next)) << renames << " renames";
     EXPECT_EQ(t.rotations(), static_cast<std::uint64_t>(renames));
   }
@@ -366,9 +372,7 @@ TEST(FileTail, CountingUpNumberingReadsOnlyTheMissedGenerations) {
     }
     w->write(lines(next, next + 4));
     next += 4;
-    for (int i = 0; i < 5; ++i) {
-      for (auto& x : poll_all(t)) got.push_back(x);
-    }
+    for (auto& x : poll_n(t, 5)) got.push_back(x);
   }
   EXPECT_EQ(got, expect(0, next)) << where_they_differ(got, expect(0, next));
 }
@@ -398,10 +402,7 @@ TEST(FileTail, ANewFileOnAReusedInodeIsStillRead) {
   fs::rename(path, path.string() + ".1");
   w = std::make_unique<Writer>(path);
   w->write(lines(25, 30));
-  std::vector<std::string> got;
-  for (int i = 0; i < 4; ++i) {
-    for (auto& x : poll_all(t)) got.push_back(x);
-  }
+  std::vector<std::string> got = poll_n(t, 4);
   EXPECT_EQ(got, expect(10, 30)) << where_they_differ(got, expect(10, 30));
 }
 
@@ -445,10 +446,7 @@ TEST(FileTail, MiddleGenerationFoundWhenTheOldFileWasCompressed) {
   rotate(path, w);
   fs::remove(path.string() + ".2");  // gzip a.log.2 -> a.log.2.gz (the tail's fd keeps it)
   w->write(lines(12, 15));
-  std::vector<std::string> got;
-  for (int i = 0; i < 3; ++i) {
-    for (auto& x : poll_all(t)) got.push_back(x);
-  }
+  std::vector<std::string> got = poll_n(t, 3);
   EXPECT_EQ(got, expect(5, 15));
 }
 
@@ -471,10 +469,7 @@ TEST(FileTail, AStalePathDot1IsNotReadAgain) {
   fs::rename(path, path.string() + "-20261125");  // dateext
   w = std::make_unique<Writer>(path);
   w->write(lines(8, 10));
-  std::vector<std::string> got;
-  for (int i = 0; i < 3; ++i) {
-    for (auto& x : poll_all(t)) got.push_back(x);
-  }
+  std::vector<std::string> got = poll_n(t, 3);
   EXPECT_EQ(got, expect(5, 10));
 }
 
@@ -497,10 +492,7 @@ TEST(FileTail, RotatedTwiceWhileDownReadsEveryGeneration) {
   rotate(path, w);
   w->write(lines(17, 20));
   FileTail t(path.string(), cp);
-  std::vector<std::string> got;
-  for (int i = 0; i < 4; ++i) {
-    for (auto& x : poll_all(t)) got.push_back(x);
-  }
+  std::vector<std::string> got = poll_n(t, 4);
   EXPECT_EQ(got, expect(10, 20));
 }
 
