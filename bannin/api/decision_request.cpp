@@ -3,9 +3,9 @@
 #include <utility>
 
 #include <bannin/api/decision_request.h>
-#include <bannin/core/time.h>
 #include <bannin/api/json_value.h>
 #include <bannin/core/ip_prefix.h>
+#include <bannin/core/time.h>
 
 namespace bannin::api {
 namespace {

@@ -220,8 +220,7 @@ HttpResponse Router::dispatch(const HttpRequest& request) const {
     }
     if (!ok) {
       return error_response(400, "invalid_field",
-                            "name: a domain name or an IP address (A-label form for IDNs)",
-                            "name");
+                            "name: a domain name or an IP address (A-label form for IDNs)", "name");
     }
     auto body = backend_.domain_json(std::string(domain));
     if (!body) return from_backend_error(body.error());

@@ -50,8 +50,9 @@ class Server {
   Server& operator=(const Server&) = delete;
 
   /// Binds and starts serving on the server's own threads; returns once requests are being
-  /// answered. Called once per Server (also when it failed). Errors (code): bad_listen_address, token_required, bad_token, in_use,
-  /// address_unavailable, permission_denied, listen_failed, already_started.
+  /// answered. Called once per Server (also when it failed). Errors (code): bad_listen_address,
+  /// token_required, bad_token, in_use, address_unavailable, permission_denied, listen_failed,
+  /// already_started.
   core::Result<bool> start();
   /// Stops accepting, finishes the requests in progress and joins. Idempotent.
   void stop();

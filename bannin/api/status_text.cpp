@@ -314,13 +314,14 @@ void render_domains(std::string& out, const JsonValue* domains,
   const JsonValue* enabled = domains->find("enabled");
   if (!enabled || !enabled->boolean() || !*enabled->boolean()) return;
   out += "\nDomains\n";
-  out += "  subjects: " + text_of(domains->find("subjects")) + ", every " +
-         (int_of(domains->find("interval_s")) ? format_duration(*int_of(domains->find("interval_s")))
-                                              : "-") +
-         "; runs: " + text_of(domains->find("runs")) +
-         "; changes: " + text_of(domains->find("changes")) +
-         "; pending re-checks: " + text_of(domains->find("pending")) +
-         "; not confirmed: " + text_of(domains->find("not_confirmed")) + "\n";
+  out +=
+      "  subjects: " + text_of(domains->find("subjects")) + ", every " +
+      (int_of(domains->find("interval_s")) ? format_duration(*int_of(domains->find("interval_s")))
+                                           : "-") +
+      "; runs: " + text_of(domains->find("runs")) +
+      "; changes: " + text_of(domains->find("changes")) +
+      "; pending re-checks: " + text_of(domains->find("pending")) +
+      "; not confirmed: " + text_of(domains->find("not_confirmed")) + "\n";
   const JsonValue* list = domains->find("list");
   if (!list || !list->is_array() || list->size() == 0) return;
   std::vector<std::vector<std::string>> rows;

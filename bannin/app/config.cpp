@@ -1,10 +1,10 @@
-#include <sys/stat.h>
-#include <yaml-cpp/yaml.h>
-
 #include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <functional>
+
+#include <sys/stat.h>
+#include <yaml-cpp/yaml.h>
 
 #include <bannin/app/config.h>
 #include <bannin/core/ip_address.h>
@@ -33,8 +33,8 @@ struct Value {
   std::vector<std::string> items;  ///< the scalar, or the list's items
   bool is_list = false;
   bool is_map = false;
-  YAML::Node node;                 ///< defined for file values (maps, sources)
-  std::string at;                  ///< file:line:col or "-o key=value"
+  YAML::Node node;  ///< defined for file values (maps, sources)
+  std::string at;   ///< file:line:col or "-o key=value"
   [[nodiscard]] std::string one() const { return items.empty() ? std::string() : items.front(); }
 };
 
@@ -93,7 +93,8 @@ class Loader {
         v.is_list = true;
         for (const auto& item : val) {
           if (!item.IsScalar()) {
-            problems.push_back(where(origin, item) + ": '" + key + "': list items must be plain values");
+            problems.push_back(where(origin, item) + ": '" + key +
+                               "': list items must be plain values");
             continue;
           }
           v.items.push_back(item.Scalar());
@@ -108,10 +109,19 @@ class Loader {
   }
 
   static bool is_section(const std::string& key) {
-    static const char* const kSections[] = {"site", "geo", "detect", "store", "store.retention",
-                                            "api", "decide", "decide.repeat",
-                                            "decide.escalate_prefix", "enforce",
-                                            "enforce.nftables", "queues", "domains"};
+    static const char* const kSections[] = {"site",
+                                            "geo",
+                                            "detect",
+                                            "store",
+                                            "store.retention",
+                                            "api",
+                                            "decide",
+                                            "decide.repeat",
+                                            "decide.escalate_prefix",
+                                            "enforce",
+                                            "enforce.nftables",
+                                            "queues",
+                                            "domains"};
     for (const char* s : kSections) {
       if (key == s) return true;
     }
@@ -137,8 +147,9 @@ class Loader {
     char* end = nullptr;
     long long x = std::strtoll(s.c_str(), &end, 10);
     if (s.empty() || end == nullptr || *end != '\0' || x < lo || x > hi) {
-      bad(v, key, "'" + s + "' is not a whole number from " + std::to_string(lo) + " to " +
-                      std::to_string(hi));
+      bad(v, key,
+          "'" + s + "' is not a whole number from " + std::to_string(lo) + " to " +
+              std::to_string(hi));
       return;
     }
     out = static_cast<T>(x);
@@ -409,8 +420,7 @@ class Loader {
         bad(v, key, "'" + u + "' is not an http:// or https:// URL");
       }
     } else if (key == "domains.safe_browsing_rate" || key == "domains.virustotal_rate") {
-      std::string& r =
-          key == "domains.virustotal_rate" ? c.virustotal_rate : c.safe_browsing_rate;
+      std::string& r = key == "domains.virustotal_rate" ? c.virustotal_rate : c.safe_browsing_rate;
       text(v, key, r);
       if (!probe::domain::parse_rate_limit(r)) {
         bad(v, key, "'" + r + "' is not N/s, N/min, N/h, N/d or 'unlimited'");
@@ -448,7 +458,8 @@ class Loader {
     std::size_t line_no = 0, start = 0;
     while (start < text.size()) {
       std::size_t nl = text.find('\n', start);
-      std::string line = text.substr(start, nl == std::string::npos ? std::string::npos : nl - start);
+      std::string line =
+          text.substr(start, nl == std::string::npos ? std::string::npos : nl - start);
       start = nl == std::string::npos ? text.size() : nl + 1;
       ++line_no;
       if (auto hash = line.find('#'); hash != std::string::npos) line.resize(hash);
@@ -630,14 +641,17 @@ std::string SourceConfig::describe() const {
   return "?";
 }
 
-const char* default_config_text() noexcept { return kDefaultConfig; }
+const char* default_config_text() noexcept {
+  return kDefaultConfig;
+}
 
 std::vector<std::string> split_list(const std::string& v) {
   std::vector<std::string> out;
   std::size_t start = 0;
   while (start <= v.size()) {
     std::size_t comma = v.find(',', start);
-    std::string item = v.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    std::string item =
+        v.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
     while (!item.empty() && item.front() == ' ') item.erase(item.begin());
     while (!item.empty() && item.back() == ' ') item.pop_back();
     if (!item.empty()) out.push_back(item);
@@ -646,7 +660,6 @@ std::vector<std::string> split_list(const std::string& v) {
   }
   return out;
 }
-
 
 bool parse_duration(const std::string& text, core::TimeNs& out) {
   // "0" (off / the built-in default) or units, at most 100 years.
@@ -677,7 +690,8 @@ core::Result<DaemonConfig> load_config(const std::string& file,
     cfg.origin = file;
     std::string text;
     std::FILE* f = std::fopen(file.c_str(), "rb");
-    if (f == nullptr) return core::make_error("file_not_found", file + ": cannot read the configuration");
+    if (f == nullptr)
+      return core::make_error("file_not_found", file + ": cannot read the configuration");
     char buf[65536];
     std::size_t n;
     while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);

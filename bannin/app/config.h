@@ -20,22 +20,22 @@ namespace bannin::app {
 struct SourceConfig {
   enum class Kind { File, Syslog, Journald, Stdin };
   Kind kind = Kind::File;
-  std::vector<std::string> paths;   ///< file: paths or globs
-  std::string decoder = "auto";     ///< decoder name, or auto
-  std::string listen;               ///< syslog: udp://HOST:PORT or unix:///PATH
-  bool start_at_end = true;         ///< file seen for the first time: skip its history
-  bool optional = false;            ///< journald: absent is not worth a warning
-  std::string where;                ///< file:line of the entry, for messages
+  std::vector<std::string> paths;  ///< file: paths or globs
+  std::string decoder = "auto";    ///< decoder name, or auto
+  std::string listen;              ///< syslog: udp://HOST:PORT or unix:///PATH
+  bool start_at_end = true;        ///< file seen for the first time: skip its history
+  bool optional = false;           ///< journald: absent is not worth a warning
+  std::string where;               ///< file:line of the entry, for messages
   [[nodiscard]] std::string describe() const;
 };
 
 /// `domains:`: the scheduled domain probe (the checks of `bannin check`, docs/daemon.md).
 /// No domains and no IPs: the probe is off.
 struct DomainsConfig {
-  std::vector<std::string> list;   ///< domains from `list` and `list_file`, lower-case, unique
-  std::string list_file;           ///< one domain per line, # comments (read at load)
-  std::vector<std::string> ips;    ///< the server's own addresses, for the IP block lists
-  core::TimeNs interval = 3600 * core::kNsPerSec;       ///< every subject once per interval
+  std::vector<std::string> list;  ///< domains from `list` and `list_file`, lower-case, unique
+  std::string list_file;          ///< one domain per line, # comments (read at load)
+  std::vector<std::string> ips;   ///< the server's own addresses, for the IP block lists
+  core::TimeNs interval = 3600 * core::kNsPerSec;        ///< every subject once per interval
   core::TimeNs reconfirm_after = 120 * core::kNsPerSec;  ///< 0: no re-confirmation
   /// Everything else is what `bannin check` takes too (resolvers, DNSBL, RDAP, WHOIS, key
   /// files, rates …): one struct, filled by the `domains.*` keys, read by the shared builder.

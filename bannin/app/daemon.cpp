@@ -1,14 +1,14 @@
 // Daemon: ordered start and stop, reload, reconciliation with the store, and the API's view
 // (status, decisions, metrics). The three stage threads live in ingest.cpp and pipeline.cpp.
-#include <sys/eventfd.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+
+#include <sys/eventfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <bannin/act/nftables/nftables_actuator.h>
 #include <bannin/act/recording/recording_actuator.h>
@@ -107,10 +107,10 @@ core::Result<std::string> Daemon::check(const Options& options) {
   auto dopt = d.decider_options(d.cfg_);
   if (!dopt) return dopt.error();
   if (auto p = d.make_probe(nullptr); !p) return p.error();
-  std::string s = d.cfg_.origin + ": OK: " + (d.cfg_.enforce ? "enforce" : "observe") +
-                  " mode, " + std::to_string(d.cfg_.sources.size()) + " sources, " +
-                  std::to_string(rules.size()) + " rules, store " + d.cfg_.store_path +
-                  ", API " + d.cfg_.api_listen;
+  std::string s = d.cfg_.origin + ": OK: " + (d.cfg_.enforce ? "enforce" : "observe") + " mode, " +
+                  std::to_string(d.cfg_.sources.size()) + " sources, " +
+                  std::to_string(rules.size()) + " rules, store " + d.cfg_.store_path + ", API " +
+                  d.cfg_.api_listen;
   for (const auto& sc : d.cfg_.sources) s += "\n  source: " + sc.describe();
   if (d.cfg_.domains.enabled()) {
     s += "\n  domain probe: " + std::to_string(d.cfg_.domains.list.size()) + " domains, " +
@@ -154,7 +154,8 @@ core::Result<bool> Daemon::load_rules(const DaemonConfig& cfg,
 
 core::Result<decide::DeciderOptions> Daemon::decider_options(const DaemonConfig& cfg) {
   decide::DeciderOptions o;
-  auto add = [&](const std::vector<std::string>& cidrs, const std::string& label) -> core::Result<bool> {
+  auto add = [&](const std::vector<std::string>& cidrs,
+                 const std::string& label) -> core::Result<bool> {
     auto r = o.allowlist_set.add_cidrs(cidrs, label);
     if (!r) return r.error();
     return true;
@@ -202,8 +203,8 @@ core::Result<bool> Daemon::boot() {
     std::error_code ec;
     fs::create_directories(store_path.parent_path(), ec);
     if (ec) {
-      return core::make_error("store", "cannot create " + store_path.parent_path().string() +
-                                           ": " + ec.message());
+      return core::make_error(
+          "store", "cannot create " + store_path.parent_path().string() + ": " + ec.message());
     }
   }
   auto st = store::Store::open(cfg.store_path);
@@ -211,7 +212,8 @@ core::Result<bool> Daemon::boot() {
   auto cps = (*st)->load_checkpoints();
   if (cps) {
     for (const auto& row : cps->rows) {
-      checkpoints_[row.source] = source::Checkpoint{row.device, row.inode, row.offset, row.head_hash};
+      checkpoints_[row.source] =
+          source::Checkpoint{row.device, row.inode, row.offset, row.head_hash};
     }
     for (const auto& p : cps->problems) log("store: checkpoint skipped: %s", p.message.c_str());
   } else {
@@ -239,8 +241,9 @@ core::Result<bool> Daemon::boot() {
     actuator_ = std::move(*a);
     actuator_name_ = "nftables";
   } else {
-    std::string rec = (store_path.has_parent_path() ? store_path.parent_path().string() + "/" : "") +
-                      "observe-actions.jsonl";
+    std::string rec =
+        (store_path.has_parent_path() ? store_path.parent_path().string() + "/" : "") +
+        "observe-actions.jsonl";
     auto a = act::RecordingActuator::to_file(rec, wall_now);
     if (!a) return core::make_error("observe", "cannot open " + rec + ": " + a.error().message);
     actuator_ = std::move(*a);

@@ -42,8 +42,7 @@
 #include <bannin/ruleset/rule.h>
 #include <bannin/source/file_tail.h>
 
-namespace bannin::act {
-}
+namespace bannin::act {}
 namespace bannin::api {
 class Server;
 }
@@ -82,10 +81,10 @@ struct Batch {
   /// Lines of a stream; a configuration reload; a round of the domain probe (`domain`).
   enum class Kind { Lines, Reload, Domain } kind = Kind::Lines;
   std::uint32_t stream = 0;
-  std::string data;                        ///< the lines back to back
-  std::vector<std::uint32_t> ends;         ///< end offset of each line in data
+  std::string data;                              ///< the lines back to back
+  std::vector<std::uint32_t> ends;               ///< end offset of each line in data
   std::optional<source::Checkpoint> checkpoint;  ///< file streams: resume point after the batch
-  std::string checkpoint_key;              ///< the file's path
+  std::string checkpoint_key;                    ///< the file's path
   struct Reload {
     std::vector<std::shared_ptr<const ruleset::Rule>> rules;
     std::size_t memory_budget = 0;
@@ -105,17 +104,17 @@ struct ActItem {
 
 struct InForce {
   decide::Decision decision;
-  std::string target;           ///< canonical target text
-  core::TimeNs expires = 0;     ///< wall clock
-  std::string state;            ///< proposed (observe) | active
+  std::string target;        ///< canonical target text
+  core::TimeNs expires = 0;  ///< wall clock
+  std::string state;         ///< proposed (observe) | active
 };
 
 class Daemon final : public api::Backend {
  public:
   struct Options {
-    std::string config_file;              ///< empty: built-in defaults
-    std::vector<std::string> overrides;   ///< -o key=value
-    bool quiet = false;                   ///< no informational log lines
+    std::string config_file;             ///< empty: built-in defaults
+    std::vector<std::string> overrides;  ///< -o key=value
+    bool quiet = false;                  ///< no informational log lines
   };
   static constexpr std::size_t kBatchLines = 1024;
 
@@ -188,7 +187,7 @@ class Daemon final : public api::Backend {
   std::string actuator_name_;
   std::unique_ptr<store::StoreWriter> writer_;
   std::mutex read_store_mu_;
-  std::unique_ptr<store::Store> read_store_;  // a second connection for API reads
+  std::unique_ptr<store::Store> read_store_;               // a second connection for API reads
   std::map<std::string, source::Checkpoint> checkpoints_;  // loaded at start, by path
   std::unique_ptr<api::Server> api_;
   std::unique_ptr<DomainProbe> probe_;  // config `domains:`; null when off

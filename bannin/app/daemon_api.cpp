@@ -1,10 +1,10 @@
 // Daemon: reconciliation with the store at start, and what the API asks (status, decisions,
 // manual decisions and revocations, metrics). Called from the API's worker threads.
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <set>
+
+#include <unistd.h>
 
 #include <bannin/act/actuator.h>
 #include <bannin/act/decision_json.h>
@@ -168,7 +168,8 @@ std::string Daemon::status_json() {
       put_u64(j, "decode_errors", s->decode_errors.load());
       const std::uint64_t lines = s->lines.load(), before = s->lines_minute_ago.load();
       char rate[32];
-      std::snprintf(rate, sizeof rate, "%.2f", static_cast<double>(lines - std::min(lines, before)) / 60.0);
+      std::snprintf(rate, sizeof rate, "%.2f",
+                    static_cast<double>(lines - std::min(lines, before)) / 60.0);
       j.raw("rate_1m", rate);
       put_u64(j, "dropped", s->dropped.load());
       put_u64(j, "dropped_kernel", s->dropped_kernel.load());
@@ -196,8 +197,10 @@ std::string Daemon::status_json() {
     put_u64(q, "dropped", dropped);
     q.close();
   };
-  if (records_) queue("records", records_->depth(), records_->capacity(), records_->dropped(), false);
-  if (actions_) queue("actions", actions_->depth(), actions_->capacity(), actions_->dropped(), true);
+  if (records_)
+    queue("records", records_->depth(), records_->capacity(), records_->dropped(), false);
+  if (actions_)
+    queue("actions", actions_->depth(), actions_->capacity(), actions_->dropped(), true);
   if (writer_) queue("store", writer_->depth(), writer_->capacity(), writer_->dropped(), true);
   out += ']';
   o.key("store");
@@ -361,7 +364,8 @@ core::Result<int> Daemon::revoke(const std::string& target, const std::string& n
       // Durable before the API answers (else a crash could bring the decision back at the
       // next start); a decision whose row is still queued gets its state through the queue.
       std::lock_guard lock(read_store_mu_);
-      item.state_written = static_cast<bool>(read_store_->set_state(id, "revoked", wall_now(), item.note));
+      item.state_written =
+          static_cast<bool>(read_store_->set_state(id, "revoked", wall_now(), item.note));
     }
     if (!actions_->push_wait(std::move(item), std::chrono::seconds(2))) {
       return core::make_error("busy", "the action queue is full; try again");
@@ -394,8 +398,9 @@ std::string Daemon::metrics_text() {
                     "bannin_source_lines_total{kind=\"%s\",origin=\"%s\"} %llu\n"
                     "bannin_source_dropped_total{kind=\"%s\",origin=\"%s\"} %llu\n"
                     "bannin_source_decode_errors_total{kind=\"%s\",origin=\"%s\"} %llu\n",
-                    s->kind.c_str(), origin.c_str(), static_cast<unsigned long long>(s->lines.load()),
                     s->kind.c_str(), origin.c_str(),
+                    static_cast<unsigned long long>(s->lines.load()), s->kind.c_str(),
+                    origin.c_str(),
                     static_cast<unsigned long long>(s->dropped.load() + s->dropped_kernel.load()),
                     s->kind.c_str(), origin.c_str(),
                     static_cast<unsigned long long>(s->decode_errors.load()));
@@ -404,7 +409,8 @@ std::string Daemon::metrics_text() {
   }
   metric("bannin_findings_total", "Findings (rules that fired).", "counter",
          static_cast<double>(findings_.load()));
-  metric("bannin_decisions_total", "Decisions taken.", "counter", static_cast<double>(decisions_.load()));
+  metric("bannin_decisions_total", "Decisions taken.", "counter",
+         static_cast<double>(decisions_.load()));
   {
     std::lock_guard lock(in_force_mu_);
     metric("bannin_decisions_in_force", "Decisions in force now.", "gauge",

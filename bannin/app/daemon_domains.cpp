@@ -19,7 +19,9 @@ namespace {
 // Above this many subjects, status lists only those not ok (the API has them all).
 constexpr std::size_t kStatusListAll = 100;
 
-std::string ts_text(core::TimeNs t) { return t == 0 ? std::string() : core::format_rfc3339(t); }
+std::string ts_text(core::TimeNs t) {
+  return t == 0 ? std::string() : core::format_rfc3339(t);
+}
 
 void check_json(std::string& out, const store::DomainCheckRow& r) {
   core::JsonObjectWriter c(out);
@@ -211,8 +213,8 @@ core::Result<std::string> Daemon::domain_json(const std::string& name_in) {
   }
   const bool probed = probe_ && probe_->knows(name);
   if (!probed && rows.empty() && changes.empty()) {
-    return core::make_error("not_found", "no domain " + name.substr(0, 253) +
-                                             " in the domain probe or its history");
+    return core::make_error(
+        "not_found", "no domain " + name.substr(0, 253) + " in the domain probe or its history");
   }
   std::string out;
   core::JsonObjectWriter o(out);

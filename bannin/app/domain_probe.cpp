@@ -113,10 +113,10 @@ DomainProbe::DomainProbe(const DomainsConfig& cfg, pd::CheckOptions options, Sin
       options_(std::move(options)),
       sink_(std::move(sink)),
       log_(std::move(log)),
-      runner_(runner ? std::move(runner)
-                     : Runner([](const std::vector<std::string>& d,
-                                 const std::vector<std::string>& i,
-                                 const pd::CheckOptions& o) { return pd::run_checks(d, i, o); })),
+      runner_(runner
+                  ? std::move(runner)
+                  : Runner([](const std::vector<std::string>& d, const std::vector<std::string>& i,
+                              const pd::CheckOptions& o) { return pd::run_checks(d, i, o); })),
       tracker_(cfg.reconfirm_after) {
   // One checker for the probe's life: its Safe Browsing cache and rate buckets span rounds.
   if (!options_.reputation_checker) {
@@ -129,7 +129,9 @@ DomainProbe::DomainProbe(const DomainsConfig& cfg, pd::CheckOptions options, Sin
   counters_.reconfirm_after = cfg.reconfirm_after;
 }
 
-DomainProbe::~DomainProbe() { stop(); }
+DomainProbe::~DomainProbe() {
+  stop();
+}
 
 void DomainProbe::restore(const std::vector<store::DomainCheckRow>& rows) {
   std::lock_guard lock(mu_);
@@ -219,8 +221,8 @@ std::shared_ptr<DomainRound> DomainProbe::observe(
       ++counters_.not_confirmed;
       if (log_) {
         log_("domain: " + n.key.subject + " " + n.key.check +
-             (n.key.source_key.empty() ? "" : " (" + n.key.source_key + ")") + ": " +
-             n.candidate + " not confirmed (the next look saw " + n.seen + "); keeping " +
+             (n.key.source_key.empty() ? "" : " (" + n.key.source_key + ")") + ": " + n.candidate +
+             " not confirmed (the next look saw " + n.seen + "); keeping " +
              (n.kept.empty() ? "no state" : n.kept));
       }
     }
@@ -293,8 +295,7 @@ void DomainProbe::engine_changes(const pd::SubjectReport& rep, core::TimeNs wall
 // The parent's NS set: a different set since the last delegated report of this domain (a
 // registrar or an attacker repointing it). Called under mu_, only with a non-empty set (the
 // delegation check ended "delegated" this round).
-void DomainProbe::ns_changes(const pd::SubjectReport& rep, core::TimeNs wall,
-                             DomainRound& round) {
+void DomainProbe::ns_changes(const pd::SubjectReport& rep, core::TimeNs wall, DomainRound& round) {
   auto it = nameservers_.find(rep.subject);
   if (it == nameservers_.end()) {  // the first delegated report since the start: the baseline
     nameservers_.emplace(rep.subject, rep.nameservers);

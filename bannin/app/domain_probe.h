@@ -89,8 +89,8 @@ struct ProbeStatus {
   };
   std::size_t subjects = 0;
   core::TimeNs interval = 0, reconfirm_after = 0, last_round = 0;
-  std::uint64_t runs = 0, checks = 0, changes = 0, findings = 0, not_confirmed = 0,
-                cancelled = 0, engine_changes = 0, ns_changes = 0;
+  std::uint64_t runs = 0, checks = 0, changes = 0, findings = 0, not_confirmed = 0, cancelled = 0,
+                engine_changes = 0, ns_changes = 0;
   std::vector<Subject> list;
 };
 
@@ -120,15 +120,14 @@ class DomainProbe {
 
   /// Turns one round of reports into store rows and findings (the tracker under the lock).
   std::shared_ptr<DomainRound> observe(std::vector<probe::domain::SubjectReport> reports,
-                                       core::TimeNs wall, std::vector<std::pair<std::size_t,
-                                       core::TimeNs>>& rechecks);
+                                       core::TimeNs wall,
+                                       std::vector<std::pair<std::size_t, core::TimeNs>>& rechecks);
 
  private:
   void main();
   void engine_changes(const probe::domain::SubjectReport& rep, core::TimeNs wall,
                       DomainRound& round);
-  void ns_changes(const probe::domain::SubjectReport& rep, core::TimeNs wall,
-                  DomainRound& round);
+  void ns_changes(const probe::domain::SubjectReport& rep, core::TimeNs wall, DomainRound& round);
 
   struct Subject {
     std::string name;

@@ -58,9 +58,9 @@ Observation DomainTracker::observe(const pd::SubjectReport& report, core::TimeNs
       obs.latest.emplace_back(key, seen);
     };
     auto drop_pending = [&] {
-      obs.not_confirmed.push_back(NotConfirmed{
-          key, p->second.candidate.state, p->second.confirmed_state, seen.state,
-          p->second.candidate.since});
+      obs.not_confirmed.push_back(NotConfirmed{key, p->second.candidate.state,
+                                               p->second.confirmed_state, seen.state,
+                                               p->second.candidate.since});
       pending_.erase(p);
       p = pending_.end();
     };

@@ -42,7 +42,7 @@ struct DomainChange {
   CheckKey key;
   std::string previous;  ///< "" when the check had no state yet
   probe::domain::Severity previous_severity = probe::domain::Severity::Ok;
-  CheckState now;        ///< now.since: when the change was confirmed
+  CheckState now;  ///< now.since: when the change was confirmed
   core::TimeNs first_seen = 0;
   bool reconfirmed = false;  ///< confirmed by a second look
   /// A change worth a Finding: into a bad state (warning or worse), or out of one (a

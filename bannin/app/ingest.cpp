@@ -8,6 +8,12 @@
 // File lines go to the pipeline in batches of up to Daemon::kBatchLines with the checkpoint
 // after the batch; when the records queue is full, the file waits (it is its own buffer).
 // Datagram sources cannot wait: a batch that does not fit is dropped and counted.
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <set>
+
 #include <fnmatch.h>
 #include <glob.h>
 #include <sys/epoll.h>
@@ -15,21 +21,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <algorithm>
-#include <chrono>
-#include <cstring>
-#include <filesystem>
-#include <set>
-
 #include <bannin/act/actuator.h>
 #include <bannin/api/server.h>
 #include <bannin/app/daemon.h>
 #include <bannin/app/domain_probe.h>
 #include <bannin/enrich/geo_db.h>
-#include <bannin/store/store.h>
 #include <bannin/source/journald_source.h>
 #include <bannin/source/stdin_source.h>
 #include <bannin/source/syslog_receiver.h>
+#include <bannin/store/store.h>
 
 namespace bannin::app {
 
@@ -45,9 +45,9 @@ struct Tail {
 
 struct Pattern {
   std::string pattern;
-  std::size_t source = 0;      // index into cfg.sources
-  bool reported = false;       // "no file matches yet" said once
-  Stream* waiting = nullptr;   // shown in status while nothing matches
+  std::size_t source = 0;     // index into cfg.sources
+  bool reported = false;      // "no file matches yet" said once
+  Stream* waiting = nullptr;  // shown in status while nothing matches
 };
 
 std::vector<std::string> expand(const std::string& pattern) {
@@ -63,7 +63,9 @@ std::vector<std::string> expand(const std::string& pattern) {
   return out;
 }
 
-bool has_glob(const std::string& p) { return p.find_first_of("*?[") != std::string::npos; }
+bool has_glob(const std::string& p) {
+  return p.find_first_of("*?[") != std::string::npos;
+}
 
 }  // namespace
 
@@ -72,8 +74,8 @@ struct Daemon::Ingest {
   int inotify_fd = -1;
   std::vector<Pattern> patterns;
   std::vector<std::unique_ptr<Tail>> tails;
-  std::set<std::string> known;               // paths with a tail
-  std::map<int, std::string> wd_dir;         // inotify watch -> directory
+  std::set<std::string> known;        // paths with a tail
+  std::map<int, std::string> wd_dir;  // inotify watch -> directory
   std::map<std::string, int> dir_wd;
   struct Polled {
     std::unique_ptr<source::PollSource> src;
@@ -89,7 +91,9 @@ struct Daemon::Ingest {
 
 // Here, where Ingest is complete.
 Daemon::Daemon(Options options) : options_(std::move(options)) {}
-Daemon::~Daemon() { stop(); }
+Daemon::~Daemon() {
+  stop();
+}
 
 core::Result<bool> Daemon::open_sources() {
   auto in = std::make_unique<Ingest>();
@@ -128,7 +132,8 @@ core::Result<bool> Daemon::open_sources() {
             std::lock_guard lock(s.note_mu);
             s.note = "not available: " + r.error().message;
           }
-          if (!sc.optional || !options_.quiet) log("journald: not available (%s)", r.error().message.c_str());
+          if (!sc.optional || !options_.quiet)
+            log("journald: not available (%s)", r.error().message.c_str());
           break;
         }
         Stream& s = add_stream("journald", "journald", sc.decoder);
@@ -156,9 +161,9 @@ void Daemon::ingest_main() {
 
   auto add_watch = [&](const std::string& dir) {
     if (in.dir_wd.count(dir) != 0) return;
-    int wd = inotify_add_watch(in.inotify_fd, dir.c_str(),
-                               IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE |
-                                   IN_CLOSE_WRITE);
+    int wd = inotify_add_watch(
+        in.inotify_fd, dir.c_str(),
+        IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CLOSE_WRITE);
     if (wd >= 0) {
       in.wd_dir[wd] = dir;
       in.dir_wd[dir] = wd;
@@ -171,8 +176,8 @@ void Daemon::ingest_main() {
   auto scan = [&]() {
     for (Pattern& p : in.patterns) {
       const SourceConfig& sc = cfg_.sources[p.source];
-      std::vector<std::string> paths = has_glob(p.pattern) ? expand(p.pattern)
-                                                           : std::vector<std::string>{p.pattern};
+      std::vector<std::string> paths =
+          has_glob(p.pattern) ? expand(p.pattern) : std::vector<std::string>{p.pattern};
       bool any = false;
       for (const auto& path : paths) {
         struct stat st {};
@@ -181,7 +186,8 @@ void Daemon::ingest_main() {
       // A file with a checkpoint is followed even while its path is missing: it may have
       // been rotated away while bannin was down, and the rest is read from PATH.1.
       for (const auto& [cp_path, cp] : checkpoints_) {
-        if (in.known.count(cp_path) == 0 && fnmatch(p.pattern.c_str(), cp_path.c_str(), FNM_PATHNAME) == 0 &&
+        if (in.known.count(cp_path) == 0 &&
+            fnmatch(p.pattern.c_str(), cp_path.c_str(), FNM_PATHNAME) == 0 &&
             std::find(paths.begin(), paths.end(), cp_path) == paths.end()) {
           paths.push_back(cp_path);
         }

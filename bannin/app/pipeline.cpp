@@ -62,8 +62,8 @@ void Daemon::pipeline_main() {
   Sink sink([&](const detect::Finding& f) {
     findings_.fetch_add(1, std::memory_order_relaxed);
     if (!f.campaign_update) {
-      writer_->push_wait(store::FindingRow{f.ts, f.rule->id, detect::group_json(f), detect::numbers_json(f),
-                                           f.evidence},
+      writer_->push_wait(store::FindingRow{f.ts, f.rule->id, detect::group_json(f),
+                                           detect::numbers_json(f), f.evidence},
                          std::chrono::milliseconds(200));
     }
     out.clear();
@@ -257,7 +257,8 @@ void Daemon::act_main() {
       }
       const decide::Decision one[] = {f.decision};
       auto results = actuator_->revoke(one);
-      std::string outcome = results.empty() ? "?" : std::string(act::outcome_name(results[0].outcome));
+      std::string outcome =
+          results.empty() ? "?" : std::string(act::outcome_name(results[0].outcome));
       writer_->push_wait(store::ActionRow{it.id, wall_now(), actuator_name_, outcome,
                                           results.empty() ? "" : results[0].detail},
                          std::chrono::milliseconds(200));

@@ -34,11 +34,11 @@
 #include <unistd.h>
 
 #include <bannin/act/decision_json.h>
-#include <bannin/api/client.h>
-#include <bannin/api/json_value.h>
 #include <bannin/act/nftables/nftables_actuator.h>
 #include <bannin/act/recording/recording_actuator.h>
 #include <bannin/act/target.h>
+#include <bannin/api/client.h>
+#include <bannin/api/json_value.h>
 #include <bannin/cli/commands.h>
 #include <bannin/core/ip_prefix.h>
 #include <bannin/core/json_writer.h>
@@ -373,7 +373,8 @@ core::Result<std::int64_t> parse_duration(std::string_view text) {
                                     std::string_view("smhdw").find(c) != std::string_view::npos);
     }
     if (well_formed) {
-      return core::make_error("bad_duration", "'" + std::string(text) + "' is longer than 10 years");
+      return core::make_error("bad_duration",
+                              "'" + std::string(text) + "' is longer than 10 years");
     }
     return core::make_error("bad_duration", "'" + std::string(text) +
                                                 "' is not a duration (e.g. 90s, 30m, 1h, 2d, 1w, "
@@ -546,8 +547,8 @@ core::Result<std::vector<store::DecisionRow>> submit_revoke(const RevokeRequest&
         if (const auto* v = j->find("revoked"); v && v->integer()) n = *v->integer();
       }
       if (n < 0 || n > 1'000'000) {
-        return core::make_error("daemon_reply", "the daemon at " + route.api +
-                                                    " gave an implausible revoked count");
+        return core::make_error(
+            "daemon_reply", "the daemon at " + route.api + " gave an implausible revoked count");
       }
       std::vector<store::DecisionRow> rows(static_cast<std::size_t>(n));
       for (auto& row : rows) {

@@ -1,9 +1,9 @@
 // `bannin fields`: prints the field registry (schema/events.yaml) that decoders fill and
 // rules name, as text or JSON.
-#include <CLI/CLI.hpp>
-
 #include <cstdio>
 #include <string>
+
+#include <CLI/CLI.hpp>
 
 #include <bannin/cli/commands.h>
 #include <bannin/core/json_writer.h>

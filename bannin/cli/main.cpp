@@ -1,9 +1,9 @@
 // bannin — the watchman. Entry point of the single `bannin` binary: parses the command line
 // with CLI11 and runs one subcommand. See `bannin --help`.
-#include <CLI/CLI.hpp>
-
 #include <cstdio>
 #include <exception>
+
+#include <CLI/CLI.hpp>
 
 #include <bannin/cli/commands.h>
 #include <bannin/model/fields.h>

@@ -4,12 +4,6 @@
 //   {"line":N,"decoder":null,"error":"bad_timestamp","tried":"combined","column":28}
 // Exit status is 0 whatever the lines held; 2 when a file could not be opened or read.
 // A per-decoder summary of accepted and rejected lines (by reason) goes to stderr.
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <CLI/CLI.hpp>
-
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -17,6 +11,11 @@
 #include <map>
 #include <string>
 #include <vector>
+
+#include <CLI/CLI.hpp>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <bannin/cli/commands.h>
 #include <bannin/core/json_writer.h>
@@ -47,8 +46,10 @@ void set_syslog_year(const decode::DecoderSet& set, int fd, int year) {
   }
   for (const auto& d : set.candidates()) {
     if (auto* s = dynamic_cast<decode::syslog::SyslogDecoder*>(d.get())) {
-      if (year != 0) s->set_year(year);
-      else s->set_reference_time(mtime);
+      if (year != 0)
+        s->set_year(year);
+      else
+        s->set_reference_time(mtime);
     }
   }
 }
@@ -57,7 +58,8 @@ void set_syslog_year(const decode::DecoderSet& set, int fd, int year) {
 // from the top so that the real pass sees each message once.
 void forget_detection_pass(const decode::DecoderSet& set) {
   for (const auto& d : set.candidates()) {
-    if (auto* s = dynamic_cast<decode::syslog::SyslogDecoder*>(d.get())) s->mail_correlator().clear();
+    if (auto* s = dynamic_cast<decode::syslog::SyslogDecoder*>(d.get()))
+      s->mail_correlator().clear();
   }
 }
 
@@ -69,13 +71,14 @@ void report_mail_correlation(const decode::DecoderSet& set, const std::string& p
     if (s == nullptr) continue;
     const auto& st = s->mail_correlator().stats();
     if (st.learned == 0) continue;
-    std::fprintf(stderr,
-                 "bannin parse: %s: mail queue ids: %llu messages, %llu lines joined, %llu hand-overs, "
-                 "%llu removed, %llu expired, %llu evicted\n",
-                 path.c_str(), static_cast<unsigned long long>(st.learned),
-                 static_cast<unsigned long long>(st.filled), static_cast<unsigned long long>(st.linked),
-                 static_cast<unsigned long long>(st.removed), static_cast<unsigned long long>(st.expired),
-                 static_cast<unsigned long long>(st.evicted));
+    std::fprintf(
+        stderr,
+        "bannin parse: %s: mail queue ids: %llu messages, %llu lines joined, %llu hand-overs, "
+        "%llu removed, %llu expired, %llu evicted\n",
+        path.c_str(), static_cast<unsigned long long>(st.learned),
+        static_cast<unsigned long long>(st.filled), static_cast<unsigned long long>(st.linked),
+        static_cast<unsigned long long>(st.removed), static_cast<unsigned long long>(st.expired),
+        static_cast<unsigned long long>(st.evicted));
   }
 }
 
@@ -117,7 +120,7 @@ class Output {
 };
 
 int run_parse(const Options& opt) {
-  Format format = opt.format == "text" ? Format::Text
+  Format format = opt.format == "text"   ? Format::Text
                   : opt.format == "none" ? Format::None
                                          : Format::Jsonl;
   // Validate the decoder name once, before touching any file.
@@ -164,7 +167,8 @@ int run_parse(const Options& opt) {
       if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
       decode::DecoderSet::Outcome res;
       if (rec.truncated) {
-        res.result = decode::DecodeResult::fail("line_too_long", source::LineReader::kDefaultMaxLine);
+        res.result =
+            decode::DecodeResult::fail("line_too_long", source::LineReader::kDefaultMaxLine);
       } else {
         res = decoders.decode(line, ev);
       }
@@ -239,8 +243,7 @@ int run_parse(const Options& opt) {
   output.flush();
 
   if (!opt.quiet) {
-    double secs =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     std::fprintf(stderr, "%-16s %12s %12s  %s\n", "decoder", "accepted", "rejected", "reasons");
     for (const auto& [name, s] : stats) {
       if (s.accepted == 0 && s.rejected == 0) continue;
@@ -253,8 +256,7 @@ int run_parse(const Options& opt) {
                    static_cast<unsigned long long>(s.accepted),
                    static_cast<unsigned long long>(s.rejected), reasons.c_str());
     }
-    std::fprintf(stderr,
-                 "total: %llu lines, %llu decoded, %llu rejected, %.3f s, %.2f M lines/s\n",
+    std::fprintf(stderr, "total: %llu lines, %llu decoded, %llu rejected, %.3f s, %.2f M lines/s\n",
                  static_cast<unsigned long long>(total_lines),
                  static_cast<unsigned long long>(total_lines - total_rejected),
                  static_cast<unsigned long long>(total_rejected), secs,
@@ -278,8 +280,7 @@ void add_parse_command(CLI::App& app, int& exit_code) {
       "Decode log files and print one JSON object per input line, in input order.\n"
       "Lines no decoder accepts give {\"line\":N,\"decoder\":null,\"error\":REASON}; a\n"
       "per-decoder count of accepted and rejected lines goes to stderr.");
-  cmd->add_option("--decoder", opt->decoder, "Decoder to use: " + decoders)
-      ->capture_default_str();
+  cmd->add_option("--decoder", opt->decoder, "Decoder to use: " + decoders)->capture_default_str();
   cmd->add_option("--format", opt->format,
                   "jsonl (one JSON object per line), text, or none (decode and count only)")
       ->check(CLI::IsMember({"jsonl", "text", "none"}))

@@ -5,17 +5,16 @@
 //   {"type":"decision","ts":…,"rule":…,"action":"deny","scope":"ip","target":{"ip":…},
 //    "ttl_s":N,"reason":"…"}
 //   {"type":"summary",…}
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <CLI/CLI.hpp>
-
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <string>
 #include <vector>
+
+#include <CLI/CLI.hpp>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <bannin/cli/commands.h>
 #include <bannin/cli/replay_config.h>
@@ -59,8 +58,8 @@ class Printer : public detect::FindingSink {
       std::string group = detect::group_json(f), numbers = detect::numbers_json(f);
       write_finding(f, group, numbers);
       if (writer_ != nullptr) {
-        writer_->push(store::FindingRow{f.ts, f.rule->id, std::move(group), std::move(numbers),
-                                        f.evidence});
+        writer_->push(
+            store::FindingRow{f.ts, f.rule->id, std::move(group), std::move(numbers), f.evidence});
       }
     }
     decisions_buf_.clear();
@@ -130,8 +129,8 @@ class Printer : public detect::FindingSink {
   void write_decision(const decide::Decision& d, const std::string& target) {
     ++decisions_;
     if (text_) {
-      out_ += "decision " + std::string(fmt_.ts_text(d.ts)) + " " + d.rule + " " + d.action +
-              " " + d.scope + " ";
+      out_ += "decision " + std::string(fmt_.ts_text(d.ts)) + " " + d.rule + " " + d.action + " " +
+              d.scope + " ";
       out_ += d.scope == "ip" ? d.ip : d.scope == "prefix" ? d.prefix : d.vhost + d.path;
       out_ += " ttl=" + std::to_string(d.ttl / core::kNsPerSec) + "s\n";
       return;
@@ -329,8 +328,7 @@ void add_replay_command(CLI::App& app, int& exit_code) {
       "replay",
       "Run the detection pipeline over log files in observe mode (nothing is acted on),\n"
       "time taken from the records; print findings, decisions and a summary as JSON lines.");
-  cmd->add_option("--rules", opt->rules, "Rule files or directories (e.g. rules/base)")
-      ->required();
+  cmd->add_option("--rules", opt->rules, "Rule files or directories (e.g. rules/base)")->required();
   cmd->add_option("--config", opt->config, "Configuration file (YAML)");
   cmd->add_option("-o", opt->overrides,
                   "Override a configuration key: key=value, e.g. -o site.home_countries=JP "

@@ -9,7 +9,8 @@ namespace {
 using app::split_list;
 
 std::string where(const std::string& origin, const YAML::Node& n) {
-  return origin + ":" + std::to_string(n.Mark().line + 1) + ":" + std::to_string(n.Mark().column + 1);
+  return origin + ":" + std::to_string(n.Mark().line + 1) + ":" +
+         std::to_string(n.Mark().column + 1);
 }
 
 // Applies one key with a list of values; errors name their origin.

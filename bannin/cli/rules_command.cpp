@@ -1,11 +1,11 @@
 // `bannin rules check PATH...`: load rule files and print every problem at file:line:col
 // (text or --format json); exit 1 on errors. `bannin rules explain ID --rules PATH`: print a
 // rule in words.
-#include <CLI/CLI.hpp>
-
 #include <cstdio>
 #include <string>
 #include <vector>
+
+#include <CLI/CLI.hpp>
 
 #include <bannin/cli/commands.h>
 #include <bannin/core/json_writer.h>
@@ -87,7 +87,8 @@ int run_explain(const std::string& id, const std::vector<std::string>& paths) {
     } else {
       std::printf("per ");
       for (std::size_t i = 0; i < rule->group_by.size(); ++i) {
-        std::printf("%s%.*s", i ? " + " : "", static_cast<int>(model::name(rule->group_by[i]).size()),
+        std::printf("%s%.*s", i ? " + " : "",
+                    static_cast<int>(model::name(rule->group_by[i]).size()),
                     model::name(rule->group_by[i]).data());
       }
     }

@@ -7,12 +7,12 @@
 #include <cstdlib>
 
 #if defined(BANNIN_ASSERTS) && BANNIN_ASSERTS
-#define BANNIN_ASSERT(cond)                                                              \
-  do {                                                                                   \
-    if (!(cond)) {                                                                       \
+#define BANNIN_ASSERT(cond)                                                             \
+  do {                                                                                  \
+    if (!(cond)) {                                                                      \
       std::fprintf(stderr, "%s:%d: assertion failed: %s\n", __FILE__, __LINE__, #cond); \
-      std::abort();                                                                      \
-    }                                                                                    \
+      std::abort();                                                                     \
+    }                                                                                   \
   } while (0)
 #else
 #define BANNIN_ASSERT(cond) ((void)0)

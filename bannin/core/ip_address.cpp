@@ -1,7 +1,7 @@
-#include <arpa/inet.h>
-
 #include <algorithm>
 #include <cstring>
+
+#include <arpa/inet.h>
 
 #include <bannin/core/ip_address.h>
 #include <bannin/core/scan.h>
@@ -27,8 +27,8 @@ namespace {
 // line of the geo database.
 bool parse_v6(std::string_view s, std::array<std::uint8_t, 16>& out) noexcept {
   std::uint16_t groups[8] = {};
-  int n = 0;           // groups written
-  int gap = -1;        // index where "::" was
+  int n = 0;     // groups written
+  int gap = -1;  // index where "::" was
   std::size_t i = 0;
   if (s.size() < 2) return false;
   if (s[0] == ':') {

@@ -76,11 +76,21 @@ std::size_t json_append_string(std::string& out, std::string_view s) {
     unsigned char c = *p;
     if (kClass[c] == 1) {
       switch (c) {
-        case '"': out.append("\\\"", 2); break;
-        case '\\': out.append("\\\\", 2); break;
-        case '\n': out.append("\\n", 2); break;
-        case '\r': out.append("\\r", 2); break;
-        case '\t': out.append("\\t", 2); break;
+        case '"':
+          out.append("\\\"", 2);
+          break;
+        case '\\':
+          out.append("\\\\", 2);
+          break;
+        case '\n':
+          out.append("\\n", 2);
+          break;
+        case '\r':
+          out.append("\\r", 2);
+          break;
+        case '\t':
+          out.append("\\t", 2);
+          break;
         default: {
           static constexpr char kHex[] = "0123456789abcdef";
           char esc[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};

@@ -29,16 +29,16 @@ inline const char* find_either(const char* floor, const char* p, const char* end
   const __m128i vb = _mm_set1_epi8(b);
   while (end - p >= 16) {
     __m128i chunk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-    int mask = _mm_movemask_epi8(
-        _mm_or_si128(_mm_cmpeq_epi8(chunk, va), _mm_cmpeq_epi8(chunk, vb)));
+    int mask =
+        _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(chunk, va), _mm_cmpeq_epi8(chunk, vb)));
     if (mask != 0) return p + __builtin_ctz(static_cast<unsigned>(mask));
     p += 16;
   }
   if (p < end && end - floor >= 16) {
     const char* base = end - 16;
     __m128i chunk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(base));
-    auto mask = static_cast<unsigned>(_mm_movemask_epi8(
-        _mm_or_si128(_mm_cmpeq_epi8(chunk, va), _mm_cmpeq_epi8(chunk, vb))));
+    auto mask = static_cast<unsigned>(
+        _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(chunk, va), _mm_cmpeq_epi8(chunk, vb))));
     mask &= ~0u << static_cast<unsigned>(p - base);  // ignore bytes before p
     return mask != 0 ? base + __builtin_ctz(mask) : end;
   }

@@ -5,7 +5,9 @@
 namespace bannin::core {
 namespace {
 
-constexpr bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
+constexpr bool is_digit(char c) noexcept {
+  return c >= '0' && c <= '9';
+}
 
 // Reads exactly n digits at s[pos]; false if any is not a digit.
 bool digits(std::string_view s, std::size_t pos, std::size_t n, unsigned& out) noexcept {
@@ -28,8 +30,8 @@ constexpr unsigned days_in_month(std::int64_t y, unsigned m) noexcept {
 
 std::optional<TimeNs> assemble(std::int64_t y, unsigned mo, unsigned d, unsigned h, unsigned mi,
                                unsigned sec, std::uint32_t nanos, std::int64_t offset_s) noexcept {
-  if (y < 1970 || y > 2200 || mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) ||
-      h > 23 || mi > 59 || sec > 60) {
+  if (y < 1970 || y > 2200 || mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 ||
+      mi > 59 || sec > 60) {
     return std::nullopt;
   }
   std::int64_t secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - offset_s;
@@ -122,9 +124,9 @@ unsigned month_from_abbrev(std::string_view s) noexcept {
 std::optional<TimeNs> parse_clf_time(std::string_view s) noexcept {
   // 19/Feb/2021:05:21:35 +0900
   unsigned d = 0, y = 0, h = 0, mi = 0, sec = 0;
-  if (s.size() < 26 || !digits(s, 0, 2, d) || s[2] != '/' || s[6] != '/' ||
-      !digits(s, 7, 4, y) || s[11] != ':' || !digits(s, 12, 2, h) || s[14] != ':' ||
-      !digits(s, 15, 2, mi) || s[17] != ':' || !digits(s, 18, 2, sec)) {
+  if (s.size() < 26 || !digits(s, 0, 2, d) || s[2] != '/' || s[6] != '/' || !digits(s, 7, 4, y) ||
+      s[11] != ':' || !digits(s, 12, 2, h) || s[14] != ':' || !digits(s, 15, 2, mi) ||
+      s[17] != ':' || !digits(s, 18, 2, sec)) {
     return std::nullopt;
   }
   unsigned mo = month_from_abbrev(s.substr(3, 3));
@@ -140,8 +142,8 @@ std::optional<TimeNs> parse_clf_time(std::string_view s) noexcept {
 
 std::optional<TimeNs> parse_iso8601(std::string_view s, bool assume_utc) noexcept {
   unsigned y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0;
-  if (!digits(s, 0, 4, y) || s.size() < 19 || s[4] != '-' || !digits(s, 5, 2, mo) ||
-      s[7] != '-' || !digits(s, 8, 2, d) || (s[10] != 'T' && s[10] != ' ' && s[10] != 't') ||
+  if (!digits(s, 0, 4, y) || s.size() < 19 || s[4] != '-' || !digits(s, 5, 2, mo) || s[7] != '-' ||
+      !digits(s, 8, 2, d) || (s[10] != 'T' && s[10] != ' ' && s[10] != 't') ||
       !digits(s, 11, 2, h) || s[13] != ':' || !digits(s, 14, 2, mi) || s[16] != ':' ||
       !digits(s, 17, 2, sec)) {
     return std::nullopt;
@@ -245,12 +247,23 @@ std::optional<std::int64_t> parse_duration_seconds(std::string_view text, bool a
       unit = 1;
     } else {
       switch (text[i]) {
-        case 's': unit = 1; break;
-        case 'm': unit = 60; break;
-        case 'h': unit = 3600; break;
-        case 'd': unit = 86400; break;
-        case 'w': unit = 7 * 86400; break;
-        default: return std::nullopt;
+        case 's':
+          unit = 1;
+          break;
+        case 'm':
+          unit = 60;
+          break;
+        case 'h':
+          unit = 3600;
+          break;
+        case 'd':
+          unit = 86400;
+          break;
+        case 'w':
+          unit = 7 * 86400;
+          break;
+        default:
+          return std::nullopt;
       }
       ++i;
     }

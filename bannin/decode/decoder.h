@@ -18,8 +18,8 @@
 namespace bannin::decode {
 
 struct DecodeResult {
-  std::string_view reason;  ///< empty when ok; otherwise a static snake_case code
-  std::uint32_t column = 0; ///< 1-based byte column where the decoder gave up (0 = n/a)
+  std::string_view reason;   ///< empty when ok; otherwise a static snake_case code
+  std::uint32_t column = 0;  ///< 1-based byte column where the decoder gave up (0 = n/a)
 
   [[nodiscard]] bool ok() const noexcept { return reason.empty(); }
   static DecodeResult success() noexcept { return {}; }

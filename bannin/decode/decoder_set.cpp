@@ -13,22 +13,30 @@ const std::vector<DecoderInfo>& all_decoders() {
   using access_log::ClfDecoder;
   using access_log::ClfVariant;
   static const std::vector<DecoderInfo> kAll = {
-      {"vhost_combined", "Apache vhost_combined: %v:%p %h %l %u %t \"%r\" %>s %O \"Referer\" \"UA\"",
+      {"vhost_combined",
+       "Apache vhost_combined: %v:%p %h %l %u %t \"%r\" %>s %O \"Referer\" \"UA\"",
        []() -> std::unique_ptr<Decoder> {
          return std::make_unique<ClfDecoder>(ClfVariant::VhostCombined);
        }},
       {"combined", "Apache/nginx combined: %h %l %u %t \"%r\" %>s %b \"Referer\" \"UA\"",
-       []() -> std::unique_ptr<Decoder> { return std::make_unique<ClfDecoder>(ClfVariant::Combined); }},
+       []() -> std::unique_ptr<Decoder> {
+         return std::make_unique<ClfDecoder>(ClfVariant::Combined);
+       }},
       {"common", "Common Log Format: %h %l %u %t \"%r\" %>s %b",
-       []() -> std::unique_ptr<Decoder> { return std::make_unique<ClfDecoder>(ClfVariant::Common); }},
+       []() -> std::unique_ptr<Decoder> {
+         return std::make_unique<ClfDecoder>(ClfVariant::Common);
+       }},
       {"nginx_json", "JSON object per line (nginx log_format escape=json and similar)",
-       []() -> std::unique_ptr<Decoder> { return std::make_unique<access_log::NginxJsonDecoder>(); }},
+       []() -> std::unique_ptr<Decoder> {
+         return std::make_unique<access_log::NginxJsonDecoder>();
+       }},
       {"ltsv", "Labeled Tab-separated Values (ltsv.org) access logs",
        []() -> std::unique_ptr<Decoder> { return std::make_unique<access_log::LtsvDecoder>(); }},
       // Daemon logs (syslog, journal or the daemon's own file); see syslog/syslog_decoder.h.
       {"syslog",
        "Daemon logs: sshd, postfix, sendmail, exim, dovecot, courier, cyrus, FTP, named/unbound, "
-       "Apache/nginx error logs, webmail, MySQL (RFC 3164/5424, ISO-8601, journal short/JSON, native)",
+       "Apache/nginx error logs, webmail, MySQL (RFC 3164/5424, ISO-8601, journal short/JSON, "
+       "native)",
        []() -> std::unique_ptr<Decoder> { return std::make_unique<syslog::SyslogDecoder>(); }},
   };
   return kAll;
@@ -54,8 +62,8 @@ DecoderSet::DecoderSet(std::string_view choice) {
       names += names.empty() ? "" : ", ";
       names += info.name;
     }
-    throw std::invalid_argument("unknown decoder '" + std::string(choice) +
-                                "' (known: auto, " + names + ")");
+    throw std::invalid_argument("unknown decoder '" + std::string(choice) + "' (known: auto, " +
+                                names + ")");
   }
   candidates_.push_back(std::move(d));
 }

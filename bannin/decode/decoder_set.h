@@ -35,8 +35,8 @@ class DecoderSet {
   void detect(const std::vector<std::string_view>& sample);
 
   struct Outcome {
-    int decoder = -1;          ///< index into candidates() of the decoder that accepted
-    DecodeResult result;       ///< on failure: the primary decoder's reason
+    int decoder = -1;     ///< index into candidates() of the decoder that accepted
+    DecodeResult result;  ///< on failure: the primary decoder's reason
   };
   /// Decodes one line (trailing '\r' already removed). ev is reset by this call.
   Outcome decode(std::string_view line, model::Event& ev);

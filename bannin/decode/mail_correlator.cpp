@@ -23,7 +23,9 @@ std::int64_t int_field(const model::Event& ev, Field f) {
   return v != nullptr && v->type == model::FieldType::Int ? v->i : -1;
 }
 
-bool keepable(string_view s) { return !s.empty() && s.size() <= MailCorrelator::kMaxValue; }
+bool keepable(string_view s) {
+  return !s.empty() && s.size() <= MailCorrelator::kMaxValue;
+}
 
 bool alnum(char c) {
   return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');

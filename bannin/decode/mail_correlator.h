@@ -45,12 +45,12 @@ class MailCorrelator {
     core::TimeNs ttl = 24 * 3600 * core::kNsPerSec;
   };
   struct Stats {
-    std::uint64_t learned = 0;   ///< entries created
-    std::uint64_t filled = 0;    ///< events that received at least one field
-    std::uint64_t linked = 0;    ///< hand-overs to a new queue id ("queued as …")
-    std::uint64_t removed = 0;   ///< entries dropped by "removed" / "Completed"
-    std::uint64_t expired = 0;   ///< entries dropped ttl after their last line
-    std::uint64_t evicted = 0;   ///< entries dropped because the table was full
+    std::uint64_t learned = 0;  ///< entries created
+    std::uint64_t filled = 0;   ///< events that received at least one field
+    std::uint64_t linked = 0;   ///< hand-overs to a new queue id ("queued as …")
+    std::uint64_t removed = 0;  ///< entries dropped by "removed" / "Completed"
+    std::uint64_t expired = 0;  ///< entries dropped ttl after their last line
+    std::uint64_t evicted = 0;  ///< entries dropped because the table was full
   };
   /// Longest sender/account/user value kept (an SMTP path is at most 256 bytes).
   static constexpr std::size_t kMaxValue = 320;

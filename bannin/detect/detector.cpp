@@ -135,10 +135,14 @@ struct Group {
 
 std::uint64_t hash_value(const FieldValue& v) {
   switch (v.type) {
-    case FieldType::Ip: return core::fnv1a64(v.ip.bytes().data(), 16);
-    case FieldType::String: return core::fnv1a64(v.s.data(), v.s.size()) ^ 0x9e3779b97f4a7c15ULL;
-    case FieldType::Bool: return v.b ? 1 : 2;
-    default: return core::fnv1a64(&v.i, sizeof v.i) ^ 0x51;
+    case FieldType::Ip:
+      return core::fnv1a64(v.ip.bytes().data(), 16);
+    case FieldType::String:
+      return core::fnv1a64(v.s.data(), v.s.size()) ^ 0x9e3779b97f4a7c15ULL;
+    case FieldType::Bool:
+      return v.b ? 1 : 2;
+    default:
+      return core::fnv1a64(&v.i, sizeof v.i) ^ 0x51;
   }
 }
 
@@ -159,18 +163,26 @@ void append_key(std::string& key, const FieldValue* v) {
       key.append(v->s);
       break;
     }
-    case FieldType::Bool: key.push_back(v->b ? 1 : 0); break;
-    default: key.append(reinterpret_cast<const char*>(&v->i), sizeof v->i); break;
+    case FieldType::Bool:
+      key.push_back(v->b ? 1 : 0);
+      break;
+    default:
+      key.append(reinterpret_cast<const char*>(&v->i), sizeof v->i);
+      break;
   }
 }
 
 std::string value_text(const FieldValue* v) {
   if (v == nullptr) return {};
   switch (v->type) {
-    case FieldType::Ip: return v->ip.to_string();
-    case FieldType::String: return std::string(v->s);
-    case FieldType::Bool: return v->b ? "true" : "false";
-    default: return std::to_string(v->i);
+    case FieldType::Ip:
+      return v->ip.to_string();
+    case FieldType::String:
+      return std::string(v->s);
+    case FieldType::Bool:
+      return v->b ? "true" : "false";
+    default:
+      return std::to_string(v->i);
   }
 }
 
@@ -178,10 +190,14 @@ std::optional<double> numeric(const FieldValue* v) {
   if (v == nullptr) return std::nullopt;
   switch (v->type) {
     case FieldType::Int:
-    case FieldType::Timestamp: return static_cast<double>(v->i);
-    case FieldType::Duration: return static_cast<double>(v->i) / 1e9;
-    case FieldType::Bool: return v->b ? 1.0 : 0.0;
-    default: return std::nullopt;
+    case FieldType::Timestamp:
+      return static_cast<double>(v->i);
+    case FieldType::Duration:
+      return static_cast<double>(v->i) / 1e9;
+    case FieldType::Bool:
+      return v->b ? 1.0 : 0.0;
+    default:
+      return std::nullopt;
   }
 }
 
@@ -302,7 +318,9 @@ void Detector::process(const model::Event& ev, std::string_view raw, FindingSink
       AggState& a = g.aggs[i];
       switch (spec.kind) {
         case AggregateKind::Count:
-        case AggregateKind::Rate: a.a.at(ts, st->width, 0) += 1; break;
+        case AggregateKind::Rate:
+          a.a.at(ts, st->width, 0) += 1;
+          break;
         case AggregateKind::Share:
           a.b.at(ts, st->width, 0) += 1;
           if (spec.predicate && spec.predicate->eval(ev)) a.a.at(ts, st->width, 0) += 1;
@@ -448,7 +466,8 @@ void Detector::process(const model::Event& ev, std::string_view raw, FindingSink
       f.numbers.emplace_back(rule.aggregates.texts()[i], st->values[i]);
     }
     for (std::size_t i = 0; i < g.evidence_count; ++i) {
-      std::size_t idx = (g.evidence_next + g.evidence.size() - g.evidence_count + i) % g.evidence.size();
+      std::size_t idx =
+          (g.evidence_next + g.evidence.size() - g.evidence_count + i) % g.evidence.size();
       f.evidence.push_back(g.evidence[idx]);
     }
     ++stats_.findings;

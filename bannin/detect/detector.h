@@ -47,11 +47,11 @@ struct DetectorOptions {
 
 struct DetectorStats {
   std::uint64_t events = 0;
-  std::uint64_t matched = 0;          ///< (event, rule) pairs that passed `where`
+  std::uint64_t matched = 0;  ///< (event, rule) pairs that passed `where`
   std::uint64_t findings = 0;
-  std::uint64_t groups_evicted = 0;   ///< dropped to stay within caps or budget
-  std::uint64_t members_cut = 0;      ///< campaign members not tracked (max_members)
-  std::size_t memory_bytes = 0;       ///< current estimate
+  std::uint64_t groups_evicted = 0;  ///< dropped to stay within caps or budget
+  std::uint64_t members_cut = 0;     ///< campaign members not tracked (max_members)
+  std::size_t memory_bytes = 0;      ///< current estimate
   std::size_t peak_memory_bytes = 0;
 };
 

@@ -3,12 +3,12 @@
 // detector counts exactly). The estimate is Ertl's improved estimator ("New cardinality
 // estimation algorithms for HyperLogLog sketches", 2017), computed from the histogram of
 // register values, which has no bias bump between the small and large ranges where the
-// classic estimator is off by 3-4 %. 2^14 registers (standard error 1.04/128 = 0.8 %, so 2 % is 2.5 sigma) kept per time
-// bucket (16 buckets per window, as every other aggregate); the registers merged over the live
-// buckets are maintained incrementally, so an insert and an estimate are O(1) and only a bucket
-// change (every window/16 of event time) costs a full merge. 272 KB per counter, which only
-// groups past 1,000 distinct values pay.
-// Not thread-safe; owned by one group of one rule.
+// classic estimator is off by 3-4 %. 2^14 registers (standard error 1.04/128 = 0.8 %, so 2 % is 2.5
+// sigma) kept per time bucket (16 buckets per window, as every other aggregate); the registers
+// merged over the live buckets are maintained incrementally, so an insert and an estimate are O(1)
+// and only a bucket change (every window/16 of event time) costs a full merge. 272 KB per counter,
+// which only groups past 1,000 distinct values pay. Not thread-safe; owned by one group of one
+// rule.
 #pragma once
 
 #include <array>

@@ -1,6 +1,3 @@
-#include <maxminddb.h>
-#include <sys/socket.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
@@ -8,6 +5,9 @@
 #include <fstream>
 #include <iterator>
 #include <string>
+
+#include <maxminddb.h>
+#include <sys/socket.h>
 
 #include <bannin/enrich/geo_db.h>
 
@@ -96,7 +96,8 @@ core::Result<int> read_ranges(const std::string& path, Add add) {
     if (c2 == std::string_view::npos ||
         !add(l.substr(0, c1), l.substr(c1 + 1, c2 - c1 - 1), l.substr(c2 + 1))) {
       return core::make_error("geo_syntax", path + ":" + std::to_string(line_no) +
-                                                ": expected FIRST,LAST,CC, got '" + std::string(l) + "'");
+                                                ": expected FIRST,LAST,CC, got '" + std::string(l) +
+                                                "'");
     }
     ++n;
   }
@@ -209,10 +210,9 @@ CountryCode GeoDb::country(const core::IpAddress& ip) const noexcept {
     return a <= it->last ? it->cc : CountryCode{};
   }
   const auto& b = ip.bytes();
-  auto it = std::upper_bound(im.v6.begin(), im.v6.end(), b,
-                             [](const std::array<std::uint8_t, 16>& v, const V6Range& r) {
-                               return v < r.first;
-                             });
+  auto it = std::upper_bound(
+      im.v6.begin(), im.v6.end(), b,
+      [](const std::array<std::uint8_t, 16>& v, const V6Range& r) { return v < r.first; });
   if (it == im.v6.begin()) return {};
   --it;
   return b <= it->last ? it->cc : CountryCode{};
@@ -231,7 +231,11 @@ std::uint32_t GeoDb::asn(const core::IpAddress& ip) const noexcept {
   return 0;
 }
 
-std::size_t GeoDb::ranges() const noexcept { return impl_->v4.size() + impl_->v6.size(); }
-bool GeoDb::has_mmdb() const noexcept { return impl_->mmdb_open; }
+std::size_t GeoDb::ranges() const noexcept {
+  return impl_->v4.size() + impl_->v6.size();
+}
+bool GeoDb::has_mmdb() const noexcept {
+  return impl_->mmdb_open;
+}
 
 }  // namespace bannin::enrich

@@ -11,13 +11,13 @@
 namespace bannin::model {
 
 struct Record {
-  std::string_view bytes;      ///< the line without its line terminator
-  std::string_view origin;     ///< file path or source name, e.g. "/var/log/nginx/access.log"
-  std::uint32_t source_id = 0; ///< index of the source in the running configuration
-  std::uint64_t line_no = 0;   ///< 1-based line number within origin
-  std::uint64_t offset = 0;    ///< byte offset of the line's first byte within origin
-  core::TimeNs received = 0;   ///< when the source read it (replay: 0)
-  bool truncated = false;      ///< the line was longer than the source's limit and was cut
+  std::string_view bytes;       ///< the line without its line terminator
+  std::string_view origin;      ///< file path or source name, e.g. "/var/log/nginx/access.log"
+  std::uint32_t source_id = 0;  ///< index of the source in the running configuration
+  std::uint64_t line_no = 0;    ///< 1-based line number within origin
+  std::uint64_t offset = 0;     ///< byte offset of the line's first byte within origin
+  core::TimeNs received = 0;    ///< when the source read it (replay: 0)
+  bool truncated = false;       ///< the line was longer than the source's limit and was cut
 };
 
 }  // namespace bannin::model

@@ -30,8 +30,8 @@ namespace bannin::ruleset {
 
 /// One problem found while compiling an expression or loading a rule.
 struct Diagnostic {
-  std::string code;     ///< stable, e.g. "unknown_field", "type_mismatch", "syntax"
-  std::string message;  ///< for people, names the offending snippet
+  std::string code;          ///< stable, e.g. "unknown_field", "type_mismatch", "syntax"
+  std::string message;       ///< for people, names the offending snippet
   std::uint32_t offset = 0;  ///< 0-based byte offset inside the expression text
 };
 
@@ -91,14 +91,14 @@ class Condition {
 };
 
 struct CompileEnv {
-  const Params* params = nullptr;             ///< $name lookups; nullptr = none defined
-  const enrich::GeoDb* geo = nullptr;         ///< for country(expr)/asn(expr); may be nullptr
+  const Params* params = nullptr;      ///< $name lookups; nullptr = none defined
+  const enrich::GeoDb* geo = nullptr;  ///< for country(expr)/asn(expr); may be nullptr
 };
 
 template <typename T>
 struct Compiled {
-  std::unique_ptr<T> value;            ///< null when diagnostics has an error
-  std::vector<Diagnostic> diagnostics; ///< every problem found, not only the first
+  std::unique_ptr<T> value;             ///< null when diagnostics has an error
+  std::vector<Diagnostic> diagnostics;  ///< every problem found, not only the first
 };
 
 Compiled<Predicate> compile_predicate(std::string_view text, const CompileEnv& env);

@@ -23,12 +23,12 @@ namespace bannin::ruleset {
 
 /// What to do when a rule fires: one Decision template.
 struct DecisionTemplate {
-  std::string action = "deny";   ///< deny | rate_limit | deny_foreign | notify_only
-  std::string scope = "ip";      ///< ip | prefix | vhost_path | vhost
+  std::string action = "deny";  ///< deny | rate_limit | deny_foreign | notify_only
+  std::string scope = "ip";     ///< ip | prefix | vhost_path | vhost
   core::TimeNs ttl = 0;
-  std::string reason;            ///< for people; {rule}, {group}, {numbers} are filled in
-  std::string method;            ///< vhost_path: method to contain ("" = all)
-  std::vector<std::string> except_countries;  ///< vhost_path: sources from these pass
+  std::string reason;  ///< for people; {rule}, {group}, {numbers} are filled in
+  std::string method;  ///< vhost_path: method to contain ("" = all)
+  std::vector<std::string> except_countries;             ///< vhost_path: sources from these pass
   std::uint32_t prefix_len_v4 = 24, prefix_len_v6 = 64;  ///< scope prefix
 };
 
@@ -56,8 +56,8 @@ struct Rule {
   std::shared_ptr<const Condition> fire;
   std::vector<DecisionTemplate> then;
   std::optional<CampaignSpec> campaign;
-  Params params;                 ///< effective parameters (defaults + overrides)
-  std::uint32_t evidence = 5;    ///< raw lines kept per finding
+  Params params;               ///< effective parameters (defaults + overrides)
+  std::uint32_t evidence = 5;  ///< raw lines kept per finding
 };
 
 }  // namespace bannin::ruleset

@@ -1,10 +1,10 @@
-#include <yaml-cpp/yaml.h>
-
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
+
+#include <yaml-cpp/yaml.h>
 
 #include <bannin/ruleset/rule_loader.h>
 
@@ -26,24 +26,30 @@ std::optional<core::TimeNs> parse_duration(std::string_view s) {
   if (i == 0) return std::nullopt;
   std::string_view unit = s.substr(i);
   std::int64_t mult = 0;
-  if (unit == "ms") mult = 1'000'000;
-  else if (unit == "s" || unit.empty()) mult = core::kNsPerSec;
-  else if (unit == "m") mult = 60 * core::kNsPerSec;
-  else if (unit == "h") mult = 3600 * core::kNsPerSec;
-  else if (unit == "d") mult = 86400 * core::kNsPerSec;
-  else return std::nullopt;
+  if (unit == "ms")
+    mult = 1'000'000;
+  else if (unit == "s" || unit.empty())
+    mult = core::kNsPerSec;
+  else if (unit == "m")
+    mult = 60 * core::kNsPerSec;
+  else if (unit == "h")
+    mult = 3600 * core::kNsPerSec;
+  else if (unit == "d")
+    mult = 86400 * core::kNsPerSec;
+  else
+    return std::nullopt;
   return n * mult;
 }
 
 namespace {
 
 const std::set<std::string, std::less<>> kRuleKeys = {
-    "id", "title", "description", "when", "where", "group_by", "window", "fire",
-    "then", "campaign", "params", "evidence", "enabled"};
+    "id",   "title", "description", "when",   "where",    "group_by", "window",
+    "fire", "then",  "campaign",    "params", "evidence", "enabled"};
 const std::set<std::string, std::less<>> kThenKeys = {
     "action", "scope", "ttl", "reason", "method", "except_countries", "prefix_v4", "prefix_v6"};
-const std::set<std::string, std::less<>> kCampaignKeys = {
-    "member", "members", "spare", "min_events", "max_members", "then"};
+const std::set<std::string, std::less<>> kCampaignKeys = {"member",     "members",     "spare",
+                                                          "min_events", "max_members", "then"};
 const std::set<std::string, std::less<>> kActions = {"deny", "rate_limit", "deny_foreign",
                                                      "notify_only"};
 const std::set<std::string, std::less<>> kScopes = {"ip", "prefix", "vhost_path", "vhost"};
@@ -91,8 +97,7 @@ void check_keys(Ctx& ctx, const YAML::Node& map, const std::set<std::string, std
   for (const auto& kv : map) {
     std::string k = scalar(kv.first);
     if (!known.contains(k)) {
-      ctx.problem(kv.first.Mark(), "unknown_key",
-                  "unknown key '" + k + "' in " + where, false);
+      ctx.problem(kv.first.Mark(), "unknown_key", "unknown key '" + k + "' in " + where, false);
     }
   }
 }
@@ -160,7 +165,8 @@ DecisionTemplate decision(Ctx& ctx, const YAML::Node& node, const Params& params
   }
   if (node["reason"]) d.reason = scalar(node["reason"]);
   if (node["method"]) d.method = scalar(node["method"]);
-  if (node["except_countries"]) d.except_countries = resolve_list(ctx, node["except_countries"], params);
+  if (node["except_countries"])
+    d.except_countries = resolve_list(ctx, node["except_countries"], params);
   if (node["prefix_v4"]) d.prefix_len_v4 = node["prefix_v4"].as<std::uint32_t>(24);
   if (node["prefix_v6"]) d.prefix_len_v6 = node["prefix_v6"].as<std::uint32_t>(64);
   return d;
@@ -230,7 +236,8 @@ void load_rule(Ctx& ctx, const YAML::Node& node, const LoadOptions& opt,
       if (auto kind = model::kind_by_name(k)) {
         rule->when.push_back(*kind);
       } else {
-        ctx.problem(w.Mark(), "unknown_kind", "unknown event kind '" + k + "' (see `bannin fields`)");
+        ctx.problem(w.Mark(), "unknown_kind",
+                    "unknown event kind '" + k + "' (see `bannin fields`)");
       }
     }
   }
@@ -315,9 +322,8 @@ void load_rule(Ctx& ctx, const YAML::Node& node, const LoadOptions& opt,
       ctx.problem(node.Mark(), "scope_needs_group",
                   "a decision with scope " + d.scope + " needs group_by to include src_ip");
     }
-    if (d.scope == "vhost_path" &&
-        std::find(rule->group_by.begin(), rule->group_by.end(), model::Field::Path) ==
-            rule->group_by.end()) {
+    if (d.scope == "vhost_path" && std::find(rule->group_by.begin(), rule->group_by.end(),
+                                             model::Field::Path) == rule->group_by.end()) {
       ctx.problem(node.Mark(), "scope_needs_group",
                   "a decision with scope vhost_path needs group_by to include path");
     }
@@ -369,7 +375,8 @@ LoadReport load_rules(const std::vector<std::string>& paths, const LoadOptions& 
     } else if (fs::exists(p, ec)) {
       files.push_back(p);
     } else {
-      report.problems.push_back({"file_not_found", "no such file or directory", p, 0, 0, {}, false});
+      report.problems.push_back(
+          {"file_not_found", "no such file or directory", p, 0, 0, {}, false});
     }
   }
   std::sort(files.begin(), files.end());

@@ -14,7 +14,7 @@
 namespace bannin::ruleset {
 
 struct LoadProblem {
-  std::string code;     ///< e.g. "yaml_syntax", "missing_key", "unknown_field", "duplicate_id"
+  std::string code;  ///< e.g. "yaml_syntax", "missing_key", "unknown_field", "duplicate_id"
   std::string message;
   std::string file;
   std::uint32_t line = 0, column = 0;  ///< 1-based; 0 = whole file

@@ -1,12 +1,12 @@
-#include <dirent.h>
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <bannin/core/hash.h>
 #include <bannin/source/file_tail.h>
@@ -82,14 +82,14 @@ bool FileTail::open_current(bool at_start, const std::string* generation) {
   if (resume_ && !at_start) {
     const Checkpoint r = *resume_;
     if (r.device == cp_.device && r.inode == cp_.inode &&
-        static_cast<std::uint64_t>(st.st_size) >= r.offset && (r.head_hash == 0 || r.head_hash == cp_.head_hash)) {
+        static_cast<std::uint64_t>(st.st_size) >= r.offset &&
+        (r.head_hash == 0 || r.head_hash == cp_.head_hash)) {
       cp_.offset = r.offset;
     }
   }
   ::lseek(fd_, static_cast<off_t>(cp_.offset), SEEK_SET);
   return true;
 }
-
 
 // The rotated generations next to PATH: every PATH.N (N a number, any scheme). A directory
 // listing, done only at a switch or a restart.
@@ -331,8 +331,8 @@ std::size_t FileTail::poll(const Sink& sink, std::size_t max_lines) {
   // Truncated in place (copytruncate)? Either shorter than what was read, or refilled with
   // other content before this poll (the first bytes changed).
   struct stat st {};
-  bool shrunk = fstat(fd_, &st) == 0 &&
-                static_cast<std::uint64_t>(st.st_size) < cp_.offset + pending_.size();
+  bool shrunk =
+      fstat(fd_, &st) == 0 && static_cast<std::uint64_t>(st.st_size) < cp_.offset + pending_.size();
   bool replaced = !shrunk && cp_.head_hash != 0 && head_hash(fd_) != cp_.head_hash;
   if (shrunk || replaced) {
     ++truncations_;
@@ -346,8 +346,7 @@ std::size_t FileTail::poll(const Sink& sink, std::size_t max_lines) {
   if (budget_hit_) return lines;  // more to read: rotation is looked at once caught up
   // Rotated by rename? The path now names another inode (or nothing yet).
   struct stat now {};
-  if (::stat(path_.c_str(), &now) != 0 ||
-      static_cast<std::uint64_t>(now.st_ino) != cp_.inode ||
+  if (::stat(path_.c_str(), &now) != 0 || static_cast<std::uint64_t>(now.st_ino) != cp_.inode ||
       static_cast<std::uint64_t>(now.st_dev) != cp_.device) {
     if (::stat(path_.c_str(), &now) == 0) {
       // Switch to the new file; the old one (read to its end now) stays open for a grace

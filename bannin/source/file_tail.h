@@ -15,18 +15,18 @@
 // or a timer). One FileTail per file; not thread-safe.
 #pragma once
 
-#include <sys/stat.h>
-#include <sys/types.h>
-
 #include <chrono>
-#include <deque>
-#include <utility>
-#include <vector>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
+
+#include <sys/stat.h>
+#include <sys/types.h>
 
 #include <bannin/model/record.h>
 
@@ -100,7 +100,7 @@ class FileTail {
   std::uint64_t old_offset_ = 0;
   std::chrono::steady_clock::time_point old_until_{};
   std::uint64_t rotations_ = 0, truncations_ = 0;
-  std::deque<Seen> seen_;  // files opened lately (and the numbered ones there at the start)
+  std::deque<Seen> seen_;          // files opened lately (and the numbered ones there at the start)
   std::size_t budget_ = SIZE_MAX;  // lines this poll may still deliver
   bool budget_hit_ = false;
 };

@@ -1,7 +1,7 @@
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstring>
+
+#include <unistd.h>
 
 #include <bannin/source/line_reader.h>
 
@@ -48,8 +48,7 @@ bool LineReader::fill() {
 
 bool LineReader::next(model::Record& rec) {
   while (true) {
-    const void* nl =
-        scan_ < end_ ? std::memchr(buf_.data() + scan_, '\n', end_ - scan_) : nullptr;
+    const void* nl = scan_ < end_ ? std::memchr(buf_.data() + scan_, '\n', end_ - scan_) : nullptr;
     if (nl != nullptr) {
       auto nl_at = static_cast<std::size_t>(static_cast<const char*>(nl) - buf_.data());
       if (skipping_) {

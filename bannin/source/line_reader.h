@@ -45,9 +45,9 @@ class LineReader {
   std::string origin_;
   std::size_t max_line_;
   std::vector<char> buf_;
-  std::size_t begin_ = 0;  // first unconsumed byte
-  std::size_t scan_ = 0;   // where to resume looking for '\n'
-  std::size_t end_ = 0;    // end of valid data
+  std::size_t begin_ = 0;          // first unconsumed byte
+  std::size_t scan_ = 0;           // where to resume looking for '\n'
+  std::size_t end_ = 0;            // end of valid data
   std::uint64_t base_offset_ = 0;  // file offset of buf_[0]
   std::uint64_t line_no_ = 0;
   std::uint64_t total_read_ = 0;

@@ -15,7 +15,7 @@
 namespace bannin::source {
 
 struct SourceStats {
-  std::uint64_t records = 0;         ///< messages delivered
+  std::uint64_t records = 0;  ///< messages delivered
   std::uint64_t bytes = 0;
   std::uint64_t truncated = 0;       ///< messages longer than the limit, cut and marked
   std::uint64_t dropped_kernel = 0;  ///< lost before bannin read them (SO_RXQ_OVFL)

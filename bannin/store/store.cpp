@@ -492,9 +492,9 @@ core::Result<bool> Store::save_domain_check(const DomainCheckRow& r) {
 }
 
 core::Result<std::int64_t> Store::add_domain_change(const DomainChangeRow& r) {
-  Stmt q(cached(
-      "INSERT INTO domain_history(ts_ns, first_seen_ns, subject, check_name, source_key,"
-      " previous_state, state, severity, source, detail) VALUES (?,?,?,?,?,?,?,?,?,?);"));
+  Stmt q(
+      cached("INSERT INTO domain_history(ts_ns, first_seen_ns, subject, check_name, source_key,"
+             " previous_state, state, severity, source, detail) VALUES (?,?,?,?,?,?,?,?,?,?);"));
   if (!q.ok() || q.bind(1, r.ts)
                          .bind(2, r.first_seen)
                          .bind(3, r.subject)

@@ -1,9 +1,9 @@
 // Per-decoder micro-benchmarks: one representative line decoded over and over into a reused
 // Event (the hot path of `bannin parse` and `bannin replay`), plus JSON formatting.
 // Reported as items (lines) per second. Run with `make bench`.
-#include <benchmark/benchmark.h>
-
 #include <string>
+
+#include <benchmark/benchmark.h>
 
 #include <bannin/core/json_writer.h>
 #include <bannin/decode/decoder_set.h>
@@ -17,7 +17,8 @@ const char* kCombined =
     R"(162.253.129.51 - - [19/Feb/2021:05:21:35 +0900] "POST /contact/?lang=en HTTP/1.1" 200 147152 "https://trend-tracer.com" "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/88.0.4324.150 Safari/537.36")";
 const char* kVhost =
     R"(example.jp:443 2001:db8::1 - - [19/Feb/2021:05:21:35 +0900] "GET /wp-login.php HTTP/1.1" 200 4512 "-" "Mozilla/5.0 (X11; Linux x86_64; rv:85.0) Gecko/20100101 Firefox/85.0")";
-const char* kCommon = R"(192.0.2.7 - alice [19/Feb/2021:05:21:35 +0900] "GET /index.html HTTP/1.0" 200 2326)";
+const char* kCommon =
+    R"(192.0.2.7 - alice [19/Feb/2021:05:21:35 +0900] "GET /index.html HTTP/1.0" 200 2326)";
 const char* kJson =
     R"({"time_local":"19/Feb/2021:05:21:35 +0900","remote_addr":"162.253.129.51","remote_user":"","request":"POST /contact/ HTTP/1.1","status":"200","body_bytes_sent":"147152","http_referer":"https://trend-tracer.com","http_user_agent":"Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/88.0","request_time":"0.120"})";
 const char* kLtsv =

@@ -36,8 +36,8 @@ inline int decode_lines(const char* decoder, const std::uint8_t* data, std::size
     pos = nl + 1;
   }
   decode::DecoderSet set(decoder);
-  set.detect(std::vector<std::string_view>(lines.begin(),
-                                           lines.begin() + std::min<std::size_t>(lines.size(), 64)));
+  set.detect(std::vector<std::string_view>(
+      lines.begin(), lines.begin() + std::min<std::size_t>(lines.size(), 64)));
   model::Event ev;
   model::EventFormatter fmt;
   std::string out;

@@ -116,8 +116,9 @@ void check_json(std::string_view text) {
   } else {
     check(doc->keys().empty(), "keys on a non-object");
   }
-  if (auto n = doc->integer()) check(doc->number() && *doc->number() == static_cast<double>(*n),
-                                     "integer() and number() disagree");
+  if (auto n = doc->integer())
+    check(doc->number() && *doc->number() == static_cast<double>(*n),
+          "integer() and number() disagree");
   std::string again;
   write_json(again, *doc);
   auto round = api::parse_json(again);
@@ -207,8 +208,7 @@ int hex_value(char c) {
 std::string percent_decode(std::string_view s, bool plus_is_space) {
   std::string out;
   for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 &&
-        hex_value(s[i + 2]) >= 0) {
+    if (s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
       out += static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
       i += 2;
     } else if (plus_is_space && s[i] == '+') {
@@ -230,7 +230,8 @@ std::string lower(std::string_view s) {
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+    s.remove_suffix(1);
   return s;
 }
 
@@ -255,7 +256,8 @@ void read_request(std::string_view text, Input& in) {
   if (!next_line(line)) return;
   const std::size_t sp = line.find(' ');
   in.request.method = std::string(line.substr(0, sp));
-  std::string_view target = sp == std::string_view::npos ? std::string_view() : trim(line.substr(sp + 1));
+  std::string_view target =
+      sp == std::string_view::npos ? std::string_view() : trim(line.substr(sp + 1));
   if (const std::size_t sp2 = target.find(' '); sp2 != std::string_view::npos) {
     target = target.substr(0, sp2);  // "GET /x HTTP/1.1"
   }
@@ -300,8 +302,8 @@ void read_request(std::string_view text, Input& in) {
 }
 
 void check_response(const api::HttpRequest& request, const api::HttpResponse& r) {
-  static constexpr int kStatuses[] = {200, 201, 400, 401, 403, 404, 405, 409, 411, 413, 415,
-                                      500, 503};
+  static constexpr int kStatuses[] = {200, 201, 400, 401, 403, 404, 405,
+                                      409, 411, 413, 415, 500, 503};
   bool known = false;
   for (int s : kStatuses) known = known || r.status == s;
   check(known, "response status is not a documented one");

@@ -4,8 +4,6 @@
 // file is loaded alone and, when there are overrides, again with them. Errors are expected
 // and fine; a crash, leak, UB or an escaped exception is not. A config that loads must hold
 // only values the loader promises to check.
-#include <unistd.h>
-
 #include <cctype>
 #include <cstddef>
 #include <cstdint>
@@ -14,6 +12,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <unistd.h>
 
 #include <bannin/app/config.h>
 
@@ -33,7 +33,8 @@ class TempFile {
  public:
   TempFile() {
     const char* dir = std::getenv("TMPDIR");
-    path_ = std::string(dir != nullptr && *dir != '\0' ? dir : "/tmp") + "/bannin_config_fuzz_XXXXXX";
+    path_ =
+        std::string(dir != nullptr && *dir != '\0' ? dir : "/tmp") + "/bannin_config_fuzz_XXXXXX";
     const int fd = ::mkstemp(path_.data());
     check(fd >= 0, "cannot create a temporary file");
     ::close(fd);
@@ -69,8 +70,7 @@ void check_loaded(const core::Result<app::DaemonConfig>& r) {
   }
   check(c.memory_budget_mb >= 1 && c.memory_budget_mb <= (1U << 20), "memory budget range");
   check(!c.store_path.empty(), "empty store path");
-  check(c.keep_findings >= 0 && c.keep_decisions >= 0 && c.keep_actions >= 0,
-        "negative retention");
+  check(c.keep_findings >= 0 && c.keep_decisions >= 0 && c.keep_actions >= 0, "negative retention");
   check(c.repeat_window >= 0 && c.repeat_max_ttl >= 0 && c.prefix_window >= 0,
         "negative decide duration");
   check(c.repeat_ttl_factor >= 1 && c.repeat_ttl_factor <= 100, "ttl factor range");
@@ -83,8 +83,10 @@ void check_loaded(const core::Result<app::DaemonConfig>& r) {
   check(c.queue_records >= 1 && c.queue_store >= 16 && c.queue_actions >= 16, "queue minimums");
   for (const auto& s : c.sources) {
     (void)s.describe();
-    if (s.kind == app::SourceConfig::Kind::File) check(!s.paths.empty(), "file source without paths");
-    if (s.kind == app::SourceConfig::Kind::Syslog) check(!s.listen.empty(), "syslog source without listen");
+    if (s.kind == app::SourceConfig::Kind::File)
+      check(!s.paths.empty(), "file source without paths");
+    if (s.kind == app::SourceConfig::Kind::Syslog)
+      check(!s.listen.empty(), "syslog source without listen");
   }
 }
 

@@ -2,9 +2,9 @@
 // with one SyslogDecoder, checking the same output invariants as the access-log targets.
 #pragma once
 
-#include "access_log_fuzz.h"
-
 #include <bannin/decode/syslog/syslog_decoder.h>
+
+#include "access_log_fuzz.h"
 
 namespace bannin::fuzz {
 
@@ -12,8 +12,10 @@ inline void decode_daemon_lines(decode::syslog::SyslogDecoder& dec, const std::u
                                 std::size_t size) {
   std::string_view input(reinterpret_cast<const char*>(data), size);
   // Year inference depends on the first byte so both rollover paths are reached.
-  if (size > 0 && (data[0] & 1) != 0) dec.set_year(2024);
-  else dec.set_reference_time(static_cast<core::TimeNs>(size) * 86'400'000'000'000LL);
+  if (size > 0 && (data[0] & 1) != 0)
+    dec.set_year(2024);
+  else
+    dec.set_reference_time(static_cast<core::TimeNs>(size) * 86'400'000'000'000LL);
   model::Event ev;
   model::EventFormatter fmt;
   std::string out;

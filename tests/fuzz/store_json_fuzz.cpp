@@ -41,8 +41,10 @@ int nesting(std::string_view s) {
   for (std::size_t i = 0; i < s.size(); ++i) {
     const char c = s[i];
     if (in_string) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_string = false;
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
     } else if (c == '"') {
       in_string = true;
     } else if (c == '{' || c == '[') {
@@ -75,12 +77,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     auto member = store::detail::json_member_string(text, key);
     if (member) check(valid, "a member was read from invalid JSON");
     if (strict && strict->is_object()) {
-      check(member == strict_member(*strict, key), "scanner and API reader read a member differently");
+      check(member == strict_member(*strict, key),
+            "scanner and API reader read a member differently");
     }
   }
 
-  static constexpr std::string_view kScopes[] = {"ip", "prefix", "vhost_path", "vhost", "country",
-                                                 ""};
+  static constexpr std::string_view kScopes[] = {"ip",    "prefix",  "vhost_path",
+                                                 "vhost", "country", ""};
   for (std::string_view scope : kScopes) {
     const std::string key = store::target_key_of(scope, text);
     if (scope == "ip" || scope == "prefix") {
@@ -119,7 +122,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // The export puts the target two levels down (array, object): the scanner's limit is 64.
   if (nesting(text) <= 60) {
     check(store::detail::json_valid(json), "decision export is not valid JSON");
-    check(store::detail::json_valid(with_history), "decision export with history is not valid JSON");
+    check(store::detail::json_valid(with_history),
+          "decision export with history is not valid JSON");
   }
   (void)store::decisions_csv(std::span<const store::DecisionRow>(&row, 1));
   (void)store::decisions_csv(std::span<const store::DecisionRecord>(records));

@@ -15,9 +15,8 @@ namespace bannin::act {
 
 RecordingActuator::RecordingActuator(Clock clock) : clock_(std::move(clock)) {}
 
-core::Result<std::unique_ptr<RecordingActuator>> RecordingActuator::to_file(const std::string& path,
-                                                                            Clock clock,
-                                                                            std::size_t max_pending) {
+core::Result<std::unique_ptr<RecordingActuator>> RecordingActuator::to_file(
+    const std::string& path, Clock clock, std::size_t max_pending) {
   auto a = std::make_unique<RecordingActuator>(std::move(clock));
   a->max_pending_ = max_pending;
   if (path == "-") {
@@ -53,8 +52,8 @@ bool RecordingActuator::drain() {
     }
     if (n < 0 && errno == EINTR) continue;
     ++health_.errors;
-    health_.problem = path_ + ": " + (n < 0 ? std::strerror(errno) : "short write") +
-                      " (lines kept and retried)";
+    health_.problem =
+        path_ + ": " + (n < 0 ? std::strerror(errno) : "short write") + " (lines kept and retried)";
     ok = false;
     break;
   }

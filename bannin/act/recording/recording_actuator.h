@@ -35,7 +35,8 @@ class RecordingActuator final : public Actuator {
   /// Appends to a file ("-" = stdout). Fails when the file cannot be opened.
   static core::Result<std::unique_ptr<RecordingActuator>> to_file(const std::string& path,
                                                                   Clock clock = {},
-                                                                  std::size_t max_pending = 64 << 20);
+                                                                  std::size_t max_pending = 64
+                                                                                            << 20);
   ~RecordingActuator() override;
 
   std::vector<ActionResult> apply(std::span<const decide::Decision> batch) override;

@@ -60,9 +60,12 @@ struct Cursor {
 
 std::string_view ClfDecoder::name() const noexcept {
   switch (variant_) {
-    case ClfVariant::Common: return "common";
-    case ClfVariant::Combined: return "combined";
-    case ClfVariant::VhostCombined: return "vhost_combined";
+    case ClfVariant::Common:
+      return "common";
+    case ClfVariant::Combined:
+      return "combined";
+    case ClfVariant::VhostCombined:
+      return "vhost_combined";
   }
   return "clf";
 }

@@ -10,7 +10,9 @@ using model::Field;
 
 namespace {
 
-bool is_method_char(char c) noexcept { return (c >= 'A' && c <= 'Z') || c == '-' || c == '_'; }
+bool is_method_char(char c) noexcept {
+  return (c >= 'A' && c <= 'Z') || c == '-' || c == '_';
+}
 
 }  // namespace
 
@@ -29,11 +31,26 @@ std::string_view unescape_log_field(std::string_view s, model::Event& ev) {
     }
     char n = s[i + 1];
     switch (n) {
-      case '"': out[o++] = '"'; ++i; break;
-      case '\\': out[o++] = '\\'; ++i; break;
-      case 'n': out[o++] = '\n'; ++i; break;
-      case 't': out[o++] = '\t'; ++i; break;
-      case 'r': out[o++] = '\r'; ++i; break;
+      case '"':
+        out[o++] = '"';
+        ++i;
+        break;
+      case '\\':
+        out[o++] = '\\';
+        ++i;
+        break;
+      case 'n':
+        out[o++] = '\n';
+        ++i;
+        break;
+      case 't':
+        out[o++] = '\t';
+        ++i;
+        break;
+      case 'r':
+        out[o++] = '\r';
+        ++i;
+        break;
       case 'x':
         if (i + 3 < s.size() && core::hex_value(s[i + 2]) >= 0 && core::hex_value(s[i + 3]) >= 0) {
           out[o++] = static_cast<char>(core::hex_value(s[i + 2]) * 16 + core::hex_value(s[i + 3]));
@@ -42,7 +59,9 @@ std::string_view unescape_log_field(std::string_view s, model::Event& ev) {
           out[o++] = c;
         }
         break;
-      default: out[o++] = c; break;
+      default:
+        out[o++] = c;
+        break;
     }
   }
   ev.shrink_scratch(out, s.size(), o);
@@ -82,7 +101,8 @@ void set_request_fields(std::string_view req, std::string_view logged, model::Ev
     std::string_view proto;
     if (sp != nullptr) {
       proto = std::string_view(sp + 1, static_cast<std::size_t>(end - sp - 1));
-      ok = ok && proto.size() >= 6 && proto.size() <= 16 && std::memcmp(proto.data(), "HTTP/", 5) == 0 &&
+      ok = ok && proto.size() >= 6 && proto.size() <= 16 &&
+           std::memcmp(proto.data(), "HTTP/", 5) == 0 &&
            proto.find(' ', 5) == std::string_view::npos;
     }
     if (ok) {

@@ -1,6 +1,6 @@
-#include <simdjson.h>
-
 #include <cstring>
+
+#include <simdjson.h>
 
 #include <bannin/core/json_writer.h>
 #include <bannin/decode/access_log/nginx_json_decoder.h>
@@ -12,8 +12,23 @@ using model::Field;
 namespace {
 
 enum class Key {
-  Unknown, Time, Client, User, Request, Method, Uri, Args, Protocol, Status, Bytes, Referer,
-  Agent, Vhost, Forwarded, RequestTime, ServerPort
+  Unknown,
+  Time,
+  Client,
+  User,
+  Request,
+  Method,
+  Uri,
+  Args,
+  Protocol,
+  Status,
+  Bytes,
+  Referer,
+  Agent,
+  Vhost,
+  Forwarded,
+  RequestTime,
+  ServerPort
 };
 
 Key classify(std::string_view k) noexcept {
@@ -22,26 +37,46 @@ Key classify(std::string_view k) noexcept {
     Key key;
   };
   static constexpr Entry kKeys[] = {
-      {"time_local", Key::Time},          {"time_iso8601", Key::Time},
-      {"@timestamp", Key::Time},          {"timestamp", Key::Time},
-      {"time", Key::Time},                {"msec", Key::Time},
-      {"ts", Key::Time},                  {"remote_addr", Key::Client},
-      {"client", Key::Client},            {"client_ip", Key::Client},
-      {"remote_ip", Key::Client},         {"src_ip", Key::Client},
-      {"remote_user", Key::User},         {"user", Key::User},
-      {"request", Key::Request},          {"request_method", Key::Method},
-      {"method", Key::Method},            {"request_uri", Key::Uri},
-      {"uri", Key::Uri},                  {"args", Key::Args},
-      {"query_string", Key::Args},        {"server_protocol", Key::Protocol},
-      {"protocol", Key::Protocol},        {"status", Key::Status},
-      {"body_bytes_sent", Key::Bytes},    {"bytes_sent", Key::Bytes},
-      {"bytes", Key::Bytes},              {"http_referer", Key::Referer},
-      {"http_referrer", Key::Referer},    {"referer", Key::Referer},
-      {"http_user_agent", Key::Agent},    {"user_agent", Key::Agent},
-      {"host", Key::Vhost},               {"http_host", Key::Vhost},
-      {"server_name", Key::Vhost},        {"vhost", Key::Vhost},
-      {"http_x_forwarded_for", Key::Forwarded}, {"forwarded_for", Key::Forwarded},
-      {"request_time", Key::RequestTime}, {"server_port", Key::ServerPort},
+      {"time_local", Key::Time},
+      {"time_iso8601", Key::Time},
+      {"@timestamp", Key::Time},
+      {"timestamp", Key::Time},
+      {"time", Key::Time},
+      {"msec", Key::Time},
+      {"ts", Key::Time},
+      {"remote_addr", Key::Client},
+      {"client", Key::Client},
+      {"client_ip", Key::Client},
+      {"remote_ip", Key::Client},
+      {"src_ip", Key::Client},
+      {"remote_user", Key::User},
+      {"user", Key::User},
+      {"request", Key::Request},
+      {"request_method", Key::Method},
+      {"method", Key::Method},
+      {"request_uri", Key::Uri},
+      {"uri", Key::Uri},
+      {"args", Key::Args},
+      {"query_string", Key::Args},
+      {"server_protocol", Key::Protocol},
+      {"protocol", Key::Protocol},
+      {"status", Key::Status},
+      {"body_bytes_sent", Key::Bytes},
+      {"bytes_sent", Key::Bytes},
+      {"bytes", Key::Bytes},
+      {"http_referer", Key::Referer},
+      {"http_referrer", Key::Referer},
+      {"referer", Key::Referer},
+      {"http_user_agent", Key::Agent},
+      {"user_agent", Key::Agent},
+      {"host", Key::Vhost},
+      {"http_host", Key::Vhost},
+      {"server_name", Key::Vhost},
+      {"vhost", Key::Vhost},
+      {"http_x_forwarded_for", Key::Forwarded},
+      {"forwarded_for", Key::Forwarded},
+      {"request_time", Key::RequestTime},
+      {"server_port", Key::ServerPort},
   };
   for (const Entry& e : kKeys) {
     if (e.name == k) return e.key;
@@ -125,13 +160,29 @@ DecodeResult NginxJsonDecoder::decode(std::string_view line, model::Event& ev) {
     }
     if (absent) continue;
     switch (k) {
-      case Key::Time: time_text = text; have_time = true; break;
-      case Key::Client: set_client(text, ev); have_client = true; break;
-      case Key::User: ev.set_string(Field::User, text); break;
-      case Key::Method: method = text; break;
-      case Key::Uri: uri = text; break;
-      case Key::Args: args = text; break;
-      case Key::Protocol: protocol = text; break;
+      case Key::Time:
+        time_text = text;
+        have_time = true;
+        break;
+      case Key::Client:
+        set_client(text, ev);
+        have_client = true;
+        break;
+      case Key::User:
+        ev.set_string(Field::User, text);
+        break;
+      case Key::Method:
+        method = text;
+        break;
+      case Key::Uri:
+        uri = text;
+        break;
+      case Key::Args:
+        args = text;
+        break;
+      case Key::Protocol:
+        protocol = text;
+        break;
       case Key::Status:
         if (auto v = parse_uint(text, 3)) {
           ev.set_int(Field::Status, *v);
@@ -142,10 +193,18 @@ DecodeResult NginxJsonDecoder::decode(std::string_view line, model::Event& ev) {
       case Key::Bytes:
         if (auto v = parse_uint(text, 18)) ev.set_int(Field::Bytes, *v);
         break;
-      case Key::Referer: ev.set_string(Field::Referer, text); break;
-      case Key::Agent: ev.set_string(Field::UserAgent, text); break;
-      case Key::Vhost: ev.set_string(Field::Vhost, text); break;
-      case Key::Forwarded: ev.set_string(Field::ForwardedFor, text); break;
+      case Key::Referer:
+        ev.set_string(Field::Referer, text);
+        break;
+      case Key::Agent:
+        ev.set_string(Field::UserAgent, text);
+        break;
+      case Key::Vhost:
+        ev.set_string(Field::Vhost, text);
+        break;
+      case Key::Forwarded:
+        ev.set_string(Field::ForwardedFor, text);
+        break;
       case Key::RequestTime:
         if (auto ns = parse_seconds_ns(text)) ev.set_duration(Field::RequestTime, *ns);
         break;
@@ -153,7 +212,8 @@ DecodeResult NginxJsonDecoder::decode(std::string_view line, model::Event& ev) {
         if (auto v = parse_uint(text, 5)) ev.set_int(Field::ServerPort, *v);
         break;
       case Key::Request:
-      case Key::Unknown: break;
+      case Key::Unknown:
+        break;
     }
   }
   if (!have_time) return DecodeResult::fail("missing_time", first);

@@ -14,7 +14,11 @@ bool decode_courier(string_view msg, model::Event& ev) {
     string_view ip = kv(r, "ip", ",");
     if (ip.empty()) return false;
     string_view proto = kv(r, "protocol", ",");
-    auth_event(ev, proto == "POP3" ? "pop3" : proto == "IMAP" ? "imap" : "mail", failed ? kFailure : kSuccess);
+    auth_event(ev,
+               proto == "POP3"   ? "pop3"
+               : proto == "IMAP" ? "imap"
+                                 : "mail",
+               failed ? kFailure : kSuccess);
     if (failed) ev.set_string(Field::Reason, "login_failed");
     set_str(ev, Field::User, kv(r, "user", ","));
     set_str(ev, Field::AuthMethod, kv(r, "method", ","));

@@ -89,7 +89,8 @@ bool decode_unbound(string_view msg, model::Event& ev) {
   }
   if (!consume(r, "info: ") && !consume(r, "query: ") && !consume(r, "reply: ")) return false;
   consume(r, "reply: ");
-  // "<ip> <name>. <TYPE> <CLASS>" (log-queries) or "<ip> <name>. <TYPE> <CLASS> <RCODE> …" (log-replies)
+  // "<ip> <name>. <TYPE> <CLASS>" (log-queries) or "<ip> <name>. <TYPE> <CLASS> <RCODE> …"
+  // (log-replies)
   string_view ip = first_token(r);
   if (!is_ip(ip)) return false;
   string_view rest = trim(r.substr(ip.size()));

@@ -18,7 +18,9 @@ string_view service_of(string_view proc) {
   return "mail";
 }
 
-bool is_passdb_char(char c) { return (c >= 'a' && c <= 'z') || c == '-' || c == '_' || (c >= '0' && c <= '9'); }
+bool is_passdb_char(char c) {
+  return (c >= 'a' && c <= 'z') || c == '-' || c == '_' || (c >= '0' && c <= '9');
+}
 
 // "<passdb>(user,ip[,<session>]): <result>" anywhere in the message.
 bool passdb_line(string_view m, model::Event& ev) {
@@ -37,7 +39,8 @@ bool passdb_line(string_view m, model::Event& ev) {
         std::size_t c2 = rest.find(',');
         string_view ip = c2 == npos ? rest : rest.substr(0, c2);
         string_view result = trim(m.substr(close + 3));
-        bool fail = find_ci(result, "unknown user") != npos || find_ci(result, "mismatch") != npos ||
+        bool fail = find_ci(result, "unknown user") != npos ||
+                    find_ci(result, "mismatch") != npos ||
                     contains(result, "pam_authenticate() failed") ||
                     find_ci(result, "invalid credentials") != npos ||
                     find_ci(result, "Authentication failure") != npos ||
@@ -81,9 +84,10 @@ bool decode_dovecot(string_view msg, model::Event& ev) {
     string_view name = tok.substr(0, tok.size() - 1);
     std::size_t paren = name.find('(');
     string_view base = paren == npos ? name : name.substr(0, paren);
-    bool known = base == "dovecot" || base.ends_with("-login") || base == "auth" || base == "auth-worker" ||
-                 base == "Info" || base == "Warning" || base == "Error" || base == "Debug" ||
-                 base == "imap" || base == "pop3" || base == "lmtp" || base == "submission";
+    bool known = base == "dovecot" || base.ends_with("-login") || base == "auth" ||
+                 base == "auth-worker" || base == "Info" || base == "Warning" || base == "Error" ||
+                 base == "Debug" || base == "imap" || base == "pop3" || base == "lmtp" ||
+                 base == "submission";
     if (!known) break;
     if (base.ends_with("-login")) proc = base;
     m = trim(m.substr(tok.size()));

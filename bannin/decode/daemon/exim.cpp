@@ -23,7 +23,8 @@ bool is_exim_id(string_view s) {
   std::size_t d2 = s.find('-', d1 + 1);
   if (d2 == npos) return false;
   for (char c : s) {
-    bool ok = (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '-';
+    bool ok =
+        (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '-';
     if (!ok) return false;
   }
   return s.size() >= 16 && s.size() <= 23;
@@ -111,7 +112,8 @@ bool decode_exim(string_view msg, model::Event& ev) {
     string_view rest = r.substr(af + 26);
     set_str(ev, Field::AuthMethod, r.substr(0, af));
     std::size_t colon = rest.find(": ");
-    set_str(ev, Field::Reason, colon == npos ? string_view("authenticator failed") : trim(rest.substr(colon + 2)));
+    set_str(ev, Field::Reason,
+            colon == npos ? string_view("authenticator failed") : trim(rest.substr(colon + 2)));
     host_spec(rest, ev);
     std::size_t set_id = rest.find("(set_id=");
     if (set_id != npos) {
@@ -145,7 +147,8 @@ bool decode_exim(string_view msg, model::Event& ev) {
     host_spec(r.substr(0, d), ev);
     return true;
   }
-  if (consume(r, "no MAIL in SMTP connection from ") || consume(r, "no MAIL in SMTPS connection from ")) {
+  if (consume(r, "no MAIL in SMTP connection from ") ||
+      consume(r, "no MAIL in SMTPS connection from ")) {
     auth_event(ev, kSmtp, kFailure);
     ev.set_string(Field::Reason, "no_mail_transaction");
     host_spec(r, ev);
@@ -155,17 +158,22 @@ bool decode_exim(string_view msg, model::Event& ev) {
     bool dropped = contains(r, " closed by DROP in ACL") || contains(r, "dropped by");
     bool lost = contains(r, " lost while reading") || contains(r, "lost after final dot");
     auth_event(ev, kSmtp, dropped ? kFailure : kNeutral);
-    ev.set_string(Field::Reason, dropped ? "dropped_by_acl" : lost ? "connection_lost" : "connection");
+    ev.set_string(Field::Reason, dropped ? "dropped_by_acl"
+                                 : lost  ? "connection_lost"
+                                         : "connection");
     host_spec(r, ev);
     return true;
   }
-  if (r.starts_with("no IP address found for host ") || r.starts_with("no host name found for IP address ")) {
+  if (r.starts_with("no IP address found for host ") ||
+      r.starts_with("no host name found for IP address ")) {
     // Reverse/forward DNS trouble is the client's DNS, not an attack by itself.
     auth_event(ev, kSmtp, kNeutral);
     ev.set_string(Field::Reason, "dns_lookup_failed");
     std::size_t fr = r.find("connection from ");
-    if (fr != npos) host_spec(r.substr(fr + 16), ev);
-    else set_addr(r.substr(r.rfind(' ') + 1), ev);
+    if (fr != npos)
+      host_spec(r.substr(fr + 16), ev);
+    else
+      set_addr(r.substr(r.rfind(' ') + 1), ev);
     return true;
   }
   if (consume(r, "H=")) {

@@ -15,7 +15,8 @@ bool decode_pam(string_view msg, model::Event& ev) {
     service = inside.substr(0, inside.find(':'));
     r = r.substr(close + 3);
   }
-  if (!service.empty() && (r.starts_with("session opened for user ") || r.starts_with("session closed for user "))) {
+  if (!service.empty() &&
+      (r.starts_with("session opened for user ") || r.starts_with("session closed for user "))) {
     bool opened = r.starts_with("session opened");
     auth_event(ev, service == "sshd" ? string_view("ssh") : service, kNeutral);
     ev.set_string(Field::Reason, opened ? "session_opened" : "session_closed");
@@ -47,10 +48,14 @@ bool decode_audit(string_view msg, model::Event& ev) {
   // USER_LOGIN res=failed follows the USER_AUTH failure of the same attempt: count it once.
   bool counts = failed && (type == "USER_AUTH" || type == "USER_ERR");
   string_view exe = kv(body, "exe", " ");
-  auth_event(ev, contains(exe, "sshd") ? "ssh" : "", counts ? kFailure : failed ? kNeutral : kSuccess);
+  auth_event(ev, contains(exe, "sshd") ? "ssh" : "",
+             counts   ? kFailure
+             : failed ? kNeutral
+                      : kSuccess);
   set_str(ev, Field::Reason, kv(body, "op", " "));
   string_view acct = kv(body, "acct", " ");
-  if (acct.size() >= 2 && acct.front() == '"') set_str(ev, Field::User, acct.substr(1, acct.size() - 2));
+  if (acct.size() >= 2 && acct.front() == '"')
+    set_str(ev, Field::User, acct.substr(1, acct.size() - 2));
   string_view addr = kv(body, "addr", " ");
   if (!set_addr(addr, ev)) set_addr(kv(body, "hostname", " "), ev);
   if (auto pid = to_uint(kv(r, "pid", " "))) ev.set_int(Field::Pid, *pid);

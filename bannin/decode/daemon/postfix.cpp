@@ -85,10 +85,14 @@ void trailing_client(string_view r, model::Event& ev) {
 }
 
 bool postscreen(string_view r, model::Event& ev) {
-  static constexpr string_view kBad[] = {"PREGREET ",           "HANGUP ",
-                                         "COMMAND TIME LIMIT ", "COMMAND COUNT LIMIT ",
-                                         "COMMAND LENGTH LIMIT ", "COMMAND PIPELINING ",
-                                         "NON-SMTP COMMAND ",   "BARE NEWLINE ",
+  static constexpr string_view kBad[] = {"PREGREET ",
+                                         "HANGUP ",
+                                         "COMMAND TIME LIMIT ",
+                                         "COMMAND COUNT LIMIT ",
+                                         "COMMAND LENGTH LIMIT ",
+                                         "COMMAND PIPELINING ",
+                                         "NON-SMTP COMMAND ",
+                                         "BARE NEWLINE ",
                                          "DNSBL rank "};
   for (string_view b : kBad) {
     if (!r.starts_with(b)) continue;
@@ -101,8 +105,9 @@ bool postscreen(string_view r, model::Event& ev) {
     client_from(first_token(r.substr(r.find('[', from))), ev);
     return true;
   }
-  if (r.starts_with("CONNECT from [") || r.starts_with("PASS NEW [") || r.starts_with("PASS OLD [") ||
-      r.starts_with("DISCONNECT [") || r.starts_with("WHITELISTED [") || r.starts_with("ALLOWLISTED [")) {
+  if (r.starts_with("CONNECT from [") || r.starts_with("PASS NEW [") ||
+      r.starts_with("PASS OLD [") || r.starts_with("DISCONNECT [") ||
+      r.starts_with("WHITELISTED [") || r.starts_with("ALLOWLISTED [")) {
     ev.set_kind(model::EventKind::AuthAttempt);
     ev.set_string(Field::Service, kSmtp);
     set_outcome(ev, kNeutral, first_token(r));
@@ -138,17 +143,19 @@ bool decode_postfix(string_view msg, model::Event& ev) {
   }
   if (consume(r, "reject: ") || consume(r, "milter-reject: ")) return reject(r, ev, false);
   if (consume(r, "reject_warning: ")) return reject(r, ev, true);
-  if (r.starts_with("improper command pipelining after ") || r.starts_with("too many errors after ")) {
+  if (r.starts_with("improper command pipelining after ") ||
+      r.starts_with("too many errors after ")) {
     ev.set_kind(model::EventKind::MailRejected);
     ev.set_string(Field::Service, kSmtp);
-    set_outcome(ev, kFailure, r.starts_with("improper") ? "improper_pipelining" : "too_many_errors");
+    set_outcome(ev, kFailure,
+                r.starts_with("improper") ? "improper_pipelining" : "too_many_errors");
     trailing_client(r, ev);
     return true;
   }
   if (consume(r, "lost connection after ")) {
     string_view cmd = first_token(r);
-    bool benign = cmd == "DATA" || cmd == "AUTH" || cmd == "END-OF-MESSAGE" || cmd == "QUIT" ||
-                  cmd == "BDAT";
+    bool benign =
+        cmd == "DATA" || cmd == "AUTH" || cmd == "END-OF-MESSAGE" || cmd == "QUIT" || cmd == "BDAT";
     auth_event(ev, kSmtp, benign ? kNeutral : kFailure);
     ev.set_string(Field::Reason, "lost_connection");
     trailing_client(r, ev);
@@ -230,7 +237,8 @@ bool decode_postfix(string_view msg, model::Event& ev) {
       set_str(ev, Field::Relay, kv(r, "relay"));
       set_str(ev, Field::DeliveryStatus, kv(r, "status", " ,"));
       std::size_t paren = r.find(" (");
-      if (paren != npos && r.back() == ')') set_str(ev, Field::Reason, r.substr(paren + 2, r.size() - paren - 3));
+      if (paren != npos && r.back() == ')')
+        set_str(ev, Field::Reason, r.substr(paren + 2, r.size() - paren - 3));
       return true;
     }
     if (r.starts_with("client=")) {

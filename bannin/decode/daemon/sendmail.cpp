@@ -52,7 +52,8 @@ bool decode_sendmail(string_view msg, model::Event& ev) {
     string_view rest = r.substr(close + 1);
     consume(rest, ": ");
     std::size_t relay = rest.rfind("relay=");
-    set_str(ev, Field::Reason, trim(rest.substr(0, rest.find(", user=") < relay ? rest.find(", user=") : relay)));
+    set_str(ev, Field::Reason,
+            trim(rest.substr(0, rest.find(", user=") < relay ? rest.find(", user=") : relay)));
     set_str(ev, Field::User, kv(rest, "user", ","));
     if (relay != npos) client_at(rest, relay + 6, ev);
     return true;
@@ -175,7 +176,8 @@ bool decode_sendmail(string_view msg, model::Event& ev) {
     // "stat=Sent (x4HJ2bXo012345 Message accepted for delivery)": the next hop's answer.
     if (!stat.empty()) {
       string_view tail = r.substr(static_cast<std::size_t>(stat.data() - r.data()) + stat.size());
-      if (tail.starts_with(" (") && tail.back() == ')') set_str(ev, Field::Reason, tail.substr(2, tail.size() - 3));
+      if (tail.starts_with(" (") && tail.back() == ')')
+        set_str(ev, Field::Reason, tail.substr(2, tail.size() - 3));
     }
     return true;
   }

@@ -116,7 +116,8 @@ bool user_from(string_view rest, model::Event& ev, string_view reason, string_vi
 
 // "<host> port N" at the end (after stripping " [preauth]"), possibly preceded by
 // "authenticating user X " / "invalid user X " / "user X ".
-bool trailing_host_port(string_view rest, model::Event& ev, string_view reason, string_view outcome) {
+bool trailing_host_port(string_view rest, model::Event& ev, string_view reason,
+                        string_view outcome) {
   rest = trim(rest);
   std::int64_t port = 0;
   std::size_t p = rest.rfind(" port ");
@@ -135,8 +136,10 @@ bool trailing_host_port(string_view rest, model::Event& ev, string_view reason, 
   if (consume(b, "authenticating user ") || consume(b, "invalid user ") || consume(b, "user ")) {
     // the user name is what precedes the last "host port" pair
     std::size_t last = b.rfind(" port ");
-    if (last == npos) set_str(ev, Field::User, b);
-    else set_str(ev, Field::User, first_token(b));
+    if (last == npos)
+      set_str(ev, Field::User, b);
+    else
+      set_str(ev, Field::User, first_token(b));
   }
   return true;
 }
@@ -229,7 +232,8 @@ bool decode_sshd(string_view msg, model::Event& ev) {
                 (code == "14" && (contains(text, "No supported authentication methods available") ||
                                   contains(text, "No authentication methods available")));
     auth_event(ev, kSsh, fail ? kFailure : kNeutral);
-    ev.set_string(Field::Reason, fail ? string_view("client_gave_up_auth") : string_view("disconnect"));
+    ev.set_string(Field::Reason,
+                  fail ? string_view("client_gave_up_auth") : string_view("disconnect"));
     set_addr(host, ev);
     set_port(ev, port);
     return true;
@@ -245,7 +249,8 @@ bool decode_sshd(string_view msg, model::Event& ev) {
     string_view why = r.substr(colon + 2);
     // Too many authentication failures: the failures themselves were already logged.
     bool fail = !why.starts_with("Too many authentication failures");
-    trailing_host_port(r.substr(0, colon), ev, fail ? "protocol_violation" : "too_many_auth_failures",
+    trailing_host_port(r.substr(0, colon), ev,
+                       fail ? "protocol_violation" : "too_many_auth_failures",
                        fail ? kFailure : kNeutral);
     return true;
   }
@@ -392,7 +397,8 @@ bool decode_dropbear(string_view msg, model::Event& ev) {
     set_port(ev, port);
     return true;
   };
-  if (consume_ci(r, "Bad password attempt for ") || consume_ci(r, "Bad PAM password attempt for ")) {
+  if (consume_ci(r, "Bad password attempt for ") ||
+      consume_ci(r, "Bad PAM password attempt for ")) {
     auth_event(ev, kSsh, kFailure);
     ev.set_string(Field::Reason, "bad_credentials");
     ev.set_string(Field::AuthMethod, "password");
@@ -424,7 +430,8 @@ bool decode_dropbear(string_view msg, model::Event& ev) {
     }
     return true;
   }
-  if ((r.starts_with("Password auth succeeded for ") || r.starts_with("Pubkey auth succeeded for "))) {
+  if ((r.starts_with("Password auth succeeded for ") ||
+       r.starts_with("Pubkey auth succeeded for "))) {
     auth_event(ev, kSsh, kSuccess);
     ev.set_string(Field::AuthMethod, r.starts_with("Password") ? "password" : "publickey");
     string_view u = r.substr(r.find(" for ") + 5);

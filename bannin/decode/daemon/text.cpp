@@ -6,7 +6,9 @@ namespace bannin::decode::daemon {
 using model::Field;
 
 namespace {
-char lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+char lower(char c) noexcept {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+}
 }  // namespace
 
 string_view trim(string_view s) noexcept {
@@ -47,7 +49,9 @@ std::size_t find_ci(string_view s, string_view needle, std::size_t from) noexcep
   return npos;
 }
 
-bool contains(string_view s, string_view needle) noexcept { return s.find(needle) != npos; }
+bool contains(string_view s, string_view needle) noexcept {
+  return s.find(needle) != npos;
+}
 
 bool strip_suffix(string_view& s, string_view suffix) noexcept {
   string_view t = trim(s);
@@ -74,9 +78,10 @@ std::optional<std::int64_t> to_uint(string_view s) noexcept {
 
 string_view clean_addr(string_view s) noexcept {
   s = trim(s);
-  if (s.size() >= 2 && ((s.front() == '[' && s.back() == ']') || (s.front() == '<' && s.back() == '>') ||
-                        (s.front() == '(' && s.back() == ')') || (s.front() == '"' && s.back() == '"') ||
-                        (s.front() == '\'' && s.back() == '\''))) {
+  if (s.size() >= 2 &&
+      ((s.front() == '[' && s.back() == ']') || (s.front() == '<' && s.back() == '>') ||
+       (s.front() == '(' && s.back() == ')') || (s.front() == '"' && s.back() == '"') ||
+       (s.front() == '\'' && s.back() == '\''))) {
     s = s.substr(1, s.size() - 2);
   }
   string_view t = s;
@@ -154,7 +159,8 @@ string_view kv(string_view s, string_view key, string_view stops) noexcept {
   while ((pos = s.find(key, pos)) != npos) {
     bool boundary = pos == 0 || s[pos - 1] == ' ' || s[pos - 1] == ',' || s[pos - 1] == ';' ||
                     s[pos - 1] == '(';
-    if (boundary && pos + key.size() < s.size() + 1 && s.substr(pos + key.size()).starts_with("=")) {
+    if (boundary && pos + key.size() < s.size() + 1 &&
+        s.substr(pos + key.size()).starts_with("=")) {
       string_view v = s.substr(pos + key.size() + 1);
       std::size_t e = v.find_first_of(stops);
       return e == npos ? v : v.substr(0, e);

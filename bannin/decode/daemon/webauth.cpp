@@ -31,7 +31,8 @@ bool decode_apache_error(string_view msg, model::Event& ev) {
     std::size_t close = npos;
     int depth = 0;
     for (std::size_t i = 0; i < r.size(); ++i) {
-      if (r[i] == '[') ++depth;
+      if (r[i] == '[')
+        ++depth;
       else if (r[i] == ']' && --depth == 0) {
         close = i;
         break;
@@ -44,7 +45,8 @@ bool decode_apache_error(string_view msg, model::Event& ev) {
       have_client = true;
     } else if (g.find(':') != npos && module.empty() && !g.starts_with("pid ")) {
       module = g.substr(0, g.find(':'));
-    } else if (g == "error" || g == "warn" || g == "notice" || g == "crit" || g == "alert" || g == "info") {
+    } else if (g == "error" || g == "warn" || g == "notice" || g == "crit" || g == "alert" ||
+               g == "info") {
       // level only (Apache 2.2)
     }
     r = trim(r.substr(close + 1));
@@ -75,7 +77,8 @@ bool decode_apache_error(string_view msg, model::Event& ev) {
       std::size_t in_realm = t.find(" in realm ");
       std::size_t end = std::min({e, nf, in_realm});
       string_view user = end == npos ? t : t.substr(0, end);
-      if (user.size() >= 2 && user.front() == '`' && user.back() == '\'') user = user.substr(1, user.size() - 2);
+      if (user.size() >= 2 && user.front() == '`' && user.back() == '\'')
+        user = user.substr(1, user.size() - 2);
       set_str(ev, Field::User, trim(user));
     }
   } else if (r.starts_with("client denied by server configuration")) {
@@ -140,15 +143,18 @@ bool decode_nginx_error(string_view msg, model::Event& ev) {
     std::size_t q3 = t.find("\": ");
     std::size_t end = std::min(q, q2);
     fail = end != npos;
-    if (fail) set_str(ev, Field::User, t.substr(0, end));
-    else if (q3 != npos) set_str(ev, Field::User, t.substr(0, q3));
+    if (fail)
+      set_str(ev, Field::User, t.substr(0, end));
+    else if (q3 != npos)
+      set_str(ev, Field::User, t.substr(0, q3));
   } else if (text.starts_with("no user/password was provided for basic authentication")) {
     fail = true;
   } else if (consume(t, "PAM: user '")) {
     std::size_t q = t.find('\'');
     if (q != npos) set_str(ev, Field::User, t.substr(0, q));
     fail = contains(t, "not authenticated");
-  } else if (text.starts_with("SSL_do_handshake() failed") && contains(text, "while SSL handshaking")) {
+  } else if (text.starts_with("SSL_do_handshake() failed") &&
+             contains(text, "while SSL handshaking")) {
     fail = true;
   } else if (text.starts_with("SSL_read() failed") && contains(text, "while waiting for request")) {
     fail = true;
@@ -256,7 +262,8 @@ bool decode_monit(string_view msg, model::Event& ev) {
     std::size_t q = rest.find('\'');
     if (q == npos) return false;
     string_view text = rest.substr(q + 1);
-    bool fail = contains(text, "supplied wrong password") || contains(text, "supplied unknown user");
+    bool fail =
+        contains(text, "supplied wrong password") || contains(text, "supplied unknown user");
     auth_event(ev, kHttp, fail ? kFailure : kNeutral);
     set_str(ev, Field::Reason, trim(text));
     set_addr(rest.substr(0, q), ev);
@@ -288,7 +295,8 @@ bool decode_monit(string_view msg, model::Event& ev) {
 }
 
 bool decode_haproxy(string_view msg, model::Event& ev) {
-  // "<ip>:<port> [dd/Mon/yyyy:hh:mm:ss.mmm] <frontend> <backend>/<server> Tq/Tw/Tc/Tr/Tt <status> <bytes> …"
+  // "<ip>:<port> [dd/Mon/yyyy:hh:mm:ss.mmm] <frontend> <backend>/<server> Tq/Tw/Tc/Tr/Tt <status>
+  // <bytes> …"
   string_view r = trim(msg);
   string_view cp = first_token(r);
   std::int64_t port = 0;

@@ -10,7 +10,8 @@
 
 namespace bannin::decode::daemon {
 
-/// The part of an Apache error-log line after the timestamp: "[module:level] [pid …] [client …] msg".
+/// The part of an Apache error-log line after the timestamp: "[module:level] [pid …] [client …]
+/// msg".
 bool decode_apache_error(std::string_view msg, model::Event& ev);
 /// The part of an nginx error-log line after the timestamp: "[level] pid#tid: *cid msg, client: …".
 bool decode_nginx_error(std::string_view msg, model::Event& ev);

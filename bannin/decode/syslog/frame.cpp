@@ -1,4 +1,5 @@
 #include <array>
+
 #include <bannin/decode/syslog/frame.h>
 
 namespace bannin::decode::syslog {
@@ -9,7 +10,9 @@ namespace {
 
 constexpr std::size_t npos = string_view::npos;
 
-bool digit(char c) { return c >= '0' && c <= '9'; }
+bool digit(char c) {
+  return c >= '0' && c <= '9';
+}
 
 // n digits at s[pos..]; returns false when not all digits.
 bool num(string_view s, std::size_t pos, std::size_t n, unsigned& out) {
@@ -36,10 +39,12 @@ bool num12(string_view s, std::size_t& pos, unsigned& out) {
 }
 
 // Years bannin can hold in int64 nanoseconds with room for offsets.
-bool year_ok(std::int64_t y) { return y >= 1900 && y <= 2200; }
+bool year_ok(std::int64_t y) {
+  return y >= 1900 && y <= 2200;
+}
 
-core::TimeNs make_time(std::int64_t y, unsigned mo, unsigned d, unsigned h, unsigned mi, unsigned sec,
-                       std::int64_t nanos) {
+core::TimeNs make_time(std::int64_t y, unsigned mo, unsigned d, unsigned h, unsigned mi,
+                       unsigned sec, std::int64_t nanos) {
   std::int64_t days = core::days_from_civil(y, mo, d);
   return ((days * 86400) + h * 3600 + mi * 60 + sec) * core::kNsPerSec + nanos;
 }
@@ -49,8 +54,8 @@ bool valid(unsigned mo, unsigned d, unsigned h, unsigned mi, unsigned sec) {
 }
 
 // "hh:mm:ss" (or "h:mm:ss" when allow_short) at pos, optional [.,]fraction.
-bool clock(string_view s, std::size_t& pos, unsigned& h, unsigned& mi, unsigned& sec, std::int64_t& nanos,
-           bool allow_short) {
+bool clock(string_view s, std::size_t& pos, unsigned& h, unsigned& mi, unsigned& sec,
+           std::int64_t& nanos, bool allow_short) {
   std::size_t p = pos;
   if (allow_short) {
     if (!num12(s, p, h)) return false;
@@ -76,11 +81,13 @@ bool clock(string_view s, std::size_t& pos, unsigned& h, unsigned& mi, unsigned&
   return true;
 }
 
-bool boundary(string_view s, std::size_t pos) { return pos >= s.size() || s[pos] == ' ' || s[pos] == '\t'; }
+bool boundary(string_view s, std::size_t pos) {
+  return pos >= s.size() || s[pos] == ' ' || s[pos] == '\t';
+}
 
 // "Nov 25 14:02:25" / "Jun 7 01:10:56" / "Jul  3 14:59:17"
-bool rfc3164(string_view s, std::size_t start, const YearInference& years, core::TimeNs& ts, std::size_t& len,
-             bool* had_year = nullptr) {
+bool rfc3164(string_view s, std::size_t start, const YearInference& years, core::TimeNs& ts,
+             std::size_t& len, bool* had_year = nullptr) {
   if (s.size() < start + 14) return false;
   unsigned mo = core::month_from_abbrev(s.substr(start, 3));
   if (mo == 0 || s[start + 3] != ' ') return false;
@@ -132,7 +139,8 @@ std::int64_t zone(string_view s, std::size_t& pos) {
 // "2015-10-07  8:25:38", "2013-11-16 21:59:30,121", "2013/04/09 11:53:36" (sep '/').
 bool iso(string_view s, char sep, core::TimeNs& ts, std::size_t& len) {
   unsigned y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0;
-  if (!num(s, 0, 4, y) || s.size() < 19 || s[4] != sep || !num(s, 5, 2, mo) || s[7] != sep || !num(s, 8, 2, d)) {
+  if (!num(s, 0, 4, y) || s.size() < 19 || s[4] != sep || !num(s, 5, 2, mo) || s[7] != sep ||
+      !num(s, 8, 2, d)) {
     return false;
   }
   std::size_t p = 10;
@@ -189,11 +197,13 @@ bool ctime(string_view s, std::size_t start, core::TimeNs& ts, std::size_t& len)
 // "130324  8:24:09" / "130916 21:30:26" (MySQL 5.x)
 bool yymmdd(string_view s, core::TimeNs& ts, std::size_t& len) {
   unsigned y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0;
-  if (s.size() < 14 || !num(s, 0, 2, y) || !num(s, 2, 2, mo) || !num(s, 4, 2, d) || s[6] != ' ') return false;
+  if (s.size() < 14 || !num(s, 0, 2, y) || !num(s, 2, 2, mo) || !num(s, 4, 2, d) || s[6] != ' ')
+    return false;
   std::size_t p = 7;
   if (s[p] == ' ') ++p;
   std::int64_t nanos = 0;
-  if (!clock(s, p, h, mi, sec, nanos, true) || !valid(mo, d, h, mi, sec) || !boundary(s, p)) return false;
+  if (!clock(s, p, h, mi, sec, nanos, true) || !valid(mo, d, h, mi, sec) || !boundary(s, p))
+    return false;
   ts = make_time(2000 + y, mo, d, h, mi, sec, nanos);
   len = p;
   return true;
@@ -202,13 +212,14 @@ bool yymmdd(string_view s, core::TimeNs& ts, std::size_t& len) {
 // "10/06/2013 15:50:41" (MM/DD/YYYY)
 bool mdy(string_view s, core::TimeNs& ts, std::size_t& len) {
   unsigned y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0;
-  if (s.size() < 19 || !num(s, 0, 2, mo) || s[2] != '/' || !num(s, 3, 2, d) || s[5] != '/' || !num(s, 6, 4, y) ||
-      s[10] != ' ') {
+  if (s.size() < 19 || !num(s, 0, 2, mo) || s[2] != '/' || !num(s, 3, 2, d) || s[5] != '/' ||
+      !num(s, 6, 4, y) || s[10] != ' ') {
     return false;
   }
   std::size_t p = 11;
   std::int64_t nanos = 0;
-  if (!clock(s, p, h, mi, sec, nanos, false) || !valid(mo, d, h, mi, sec) || !year_ok(y)) return false;
+  if (!clock(s, p, h, mi, sec, nanos, false) || !valid(mo, d, h, mi, sec) || !year_ok(y))
+    return false;
   ts = make_time(y, mo, d, h, mi, sec, nanos);
   len = p;
   return true;
@@ -220,14 +231,17 @@ bool tai64n(string_view s, core::TimeNs& ts, std::size_t& len) {
   std::uint64_t sec = 0, nano = 0;
   for (std::size_t i = 1; i < 25; ++i) {
     char c = s[i];
-    unsigned v = digit(c) ? static_cast<unsigned>(c - '0')
+    unsigned v = digit(c)                 ? static_cast<unsigned>(c - '0')
                  : (c >= 'a' && c <= 'f') ? static_cast<unsigned>(c - 'a' + 10)
                                           : 99;
     if (v == 99) return false;
-    if (i <= 16) sec = sec * 16 + v;
-    else nano = nano * 16 + v;
+    if (i <= 16)
+      sec = sec * 16 + v;
+    else
+      nano = nano * 16 + v;
   }
-  if (sec < (1ull << 62) || sec - (1ull << 62) > 7'000'000'000ull || nano >= 1000000000ull) return false;
+  if (sec < (1ull << 62) || sec - (1ull << 62) > 7'000'000'000ull || nano >= 1000000000ull)
+    return false;
   std::int64_t unix_sec = static_cast<std::int64_t>(sec - (1ull << 62)) - 10;
   ts = unix_sec * core::kNsPerSec + static_cast<std::int64_t>(nano);
   len = 25;
@@ -237,13 +251,16 @@ bool tai64n(string_view s, core::TimeNs& ts, std::size_t& len) {
 constexpr auto kNameChars = [] {
   std::array<bool, 256> t{};
   for (int c = 0; c < 256; ++c) {
-    t[static_cast<std::size_t>(c)] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                                     c == '_' || c == '.' || c == '/' || c == '-';
+    t[static_cast<std::size_t>(c)] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                                     (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '/' ||
+                                     c == '-';
   }
   return t;
 }();
 
-bool name_char(char c) { return kNameChars[static_cast<unsigned char>(c)]; }
+bool name_char(char c) {
+  return kNameChars[static_cast<unsigned char>(c)];
+}
 
 // A syslog tag "prog", "prog[pid]", "prog(x)", "prog(x)[pid]", followed by ':' (or, for
 // "prog[pid]", by nothing). Sets program and pid; returns false when tok is not a tag.
@@ -253,7 +270,8 @@ bool tag(string_view tok, bool need_colon, string_view& program, string_view& pi
   if (tok.empty()) return false;
   std::size_t i = 0;
   while (i < tok.size() && name_char(tok[i])) ++i;
-  if (i == 0 || !((tok[0] >= 'a' && tok[0] <= 'z') || (tok[0] >= 'A' && tok[0] <= 'Z'))) return false;
+  if (i == 0 || !((tok[0] >= 'a' && tok[0] <= 'z') || (tok[0] >= 'A' && tok[0] <= 'Z')))
+    return false;
   string_view prog = tok.substr(0, i);
   string_view p;
   bool has_pid = false;
@@ -371,8 +389,10 @@ void rfc5424(string_view s, std::size_t pos, Frame& f) {
           pos += 2;
           continue;
         }
-        if (c == '"') quoted = !quoted;
-        else if (c == ']' && !quoted) break;
+        if (c == '"')
+          quoted = !quoted;
+        else if (c == ']' && !quoted)
+          break;
         ++pos;
       }
       if (pos < s.size()) ++pos;
@@ -409,8 +429,8 @@ string_view strip_message_prefixes(string_view m) {
 
 }  // namespace
 
-bool parse_leading_time(string_view s, const YearInference& years, core::TimeNs& ts, std::size_t& len,
-                        bool& syslog_like) noexcept {
+bool parse_leading_time(string_view s, const YearInference& years, core::TimeNs& ts,
+                        std::size_t& len, bool& syslog_like) noexcept {
   syslog_like = true;
   if (s.empty()) return false;
   char c = s[0];

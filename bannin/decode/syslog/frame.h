@@ -23,8 +23,8 @@ namespace bannin::decode::syslog {
 /// month is after the reference's month (the file was written across New Year).
 struct YearInference {
   std::int64_t year = 1970;
-  unsigned month = 12;   ///< reference month 1..12
-  bool fixed = false;    ///< --year given: no rollover
+  unsigned month = 12;  ///< reference month 1..12
+  bool fixed = false;   ///< --year given: no rollover
 
   [[nodiscard]] std::int64_t year_for(unsigned line_month) const noexcept {
     return (!fixed && line_month > month) ? year - 1 : year;

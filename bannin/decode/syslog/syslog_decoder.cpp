@@ -1,6 +1,6 @@
-#include <simdjson.h>
-
 #include <string>
+
+#include <simdjson.h>
 
 #include <bannin/decode/daemon/dns.h>
 #include <bannin/decode/daemon/ftp.h>
@@ -27,18 +27,30 @@ struct Entry {
 
 // Fallback order: the most specific message shapes first.
 constexpr Entry kAll[] = {
-    {daemon::decode_pam, Family::All},          {daemon::decode_audit, Family::Ssh},
-    {daemon::decode_sshd, Family::Ssh},         {daemon::decode_dropbear, Family::Ssh},
-    {daemon::decode_dovecot, Family::Mail},     {daemon::decode_courier, Family::Mail},
-    {daemon::decode_cyrus, Family::Mail},       {daemon::decode_sendmail, Family::Mail},
-    {daemon::decode_exim, Family::Mail},        {daemon::decode_postfix, Family::Mail},
-    {daemon::decode_qmail, Family::Mail},       {daemon::decode_vsftpd, Family::Ftp},
-    {daemon::decode_proftpd, Family::Ftp},      {daemon::decode_pureftpd, Family::Ftp},
-    {daemon::decode_wuftpd, Family::Ftp},       {daemon::decode_named, Family::Dns},
-    {daemon::decode_unbound, Family::Dns},      {daemon::decode_apache_error, Family::WebAuth},
-    {daemon::decode_nginx_error, Family::WebAuth}, {daemon::decode_roundcube, Family::WebAuth},
-    {daemon::decode_webmail, Family::WebAuth},  {daemon::decode_monit, Family::WebAuth},
-    {daemon::decode_mysql, Family::WebAuth},    {daemon::decode_haproxy, Family::WebAuth},
+    {daemon::decode_pam, Family::All},
+    {daemon::decode_audit, Family::Ssh},
+    {daemon::decode_sshd, Family::Ssh},
+    {daemon::decode_dropbear, Family::Ssh},
+    {daemon::decode_dovecot, Family::Mail},
+    {daemon::decode_courier, Family::Mail},
+    {daemon::decode_cyrus, Family::Mail},
+    {daemon::decode_sendmail, Family::Mail},
+    {daemon::decode_exim, Family::Mail},
+    {daemon::decode_postfix, Family::Mail},
+    {daemon::decode_qmail, Family::Mail},
+    {daemon::decode_vsftpd, Family::Ftp},
+    {daemon::decode_proftpd, Family::Ftp},
+    {daemon::decode_pureftpd, Family::Ftp},
+    {daemon::decode_wuftpd, Family::Ftp},
+    {daemon::decode_named, Family::Dns},
+    {daemon::decode_unbound, Family::Dns},
+    {daemon::decode_apache_error, Family::WebAuth},
+    {daemon::decode_nginx_error, Family::WebAuth},
+    {daemon::decode_roundcube, Family::WebAuth},
+    {daemon::decode_webmail, Family::WebAuth},
+    {daemon::decode_monit, Family::WebAuth},
+    {daemon::decode_mysql, Family::WebAuth},
+    {daemon::decode_haproxy, Family::WebAuth},
 };
 
 // The decoder for a program name (syslog tag without pid), or nullptr.
@@ -56,7 +68,8 @@ MessageFn by_program(string_view prog) {
   if (base == "dovecot" || base.ends_with("-login") || base == "auth" || base == "auth-worker") {
     return daemon::decode_dovecot;
   }
-  if (base.starts_with("courier") || base == "pop3d" || base == "pop3d-ssl" || base == "imapd-ssl") {
+  if (base.starts_with("courier") || base == "pop3d" || base == "pop3d-ssl" ||
+      base == "imapd-ssl") {
     return daemon::decode_courier;
   }
   if (base == "vsftpd") return daemon::decode_vsftpd;
@@ -191,7 +204,8 @@ DecodeResult SyslogDecoder::decode_json(std::string_view line, model::Event& ev)
     out.clear();
     return false;
   };
-  if (!text("MESSAGE", json_->message)) return DecodeResult::fail("journal_json_without_message", 0);
+  if (!text("MESSAGE", json_->message))
+    return DecodeResult::fail("journal_json_without_message", 0);
   if (!text("SYSLOG_IDENTIFIER", json_->program)) text("_COMM", json_->program);
   text("_HOSTNAME", json_->host);
   if (!text("SYSLOG_PID", json_->pid)) text("_PID", json_->pid);

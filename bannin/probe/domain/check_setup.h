@@ -66,8 +66,8 @@ core::Result<std::string> read_dqs_key(const std::string& file);
 /// Keys, base URLs and rates of Safe Browsing and VirusTotal (reputation.h).
 core::Result<ReputationOptions> build_reputation_options(const CheckSettings& s);
 
-/// Parses the servers, loads the zone table, the bootstrap, the WHOIS table and the keys. `now` is left 0 (the caller
-/// sets it per run). Errors name the option and the file.
+/// Parses the servers, loads the zone table, the bootstrap, the WHOIS table and the keys. `now` is
+/// left 0 (the caller sets it per run). Errors name the option and the file.
 core::Result<CheckOptions> build_check_options(const CheckSettings& s);
 
 }  // namespace bannin::probe::domain

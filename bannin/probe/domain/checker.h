@@ -9,8 +9,8 @@
 // ends in a state; nothing silently counts as clean.
 #pragma once
 
-#include <memory>
 #include <atomic>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>

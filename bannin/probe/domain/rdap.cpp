@@ -333,8 +333,8 @@ std::vector<CheckResult> rdap_results(const std::string& domain, const RdapFetch
     r.detail += "; name servers: " + ns;
   }
   out.push_back(r);
-  append_registration_results(out, "rdap", f.url, d.expiration, d.expiration_text,
-                              d.nameservers, now);
+  append_registration_results(out, "rdap", f.url, d.expiration, d.expiration_text, d.nameservers,
+                              now);
   return out;
 }
 

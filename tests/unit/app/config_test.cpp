@@ -1,12 +1,12 @@
 // The daemon configuration: the built-in defaults (config/bannin.yaml compiled in) load and
 // mean what the file says; a file with several mistakes reports every one with its place;
 // overrides apply last; durations parse strictly.
-#include <gtest/gtest.h>
-#include <unistd.h>
-
 #include <cstdio>
 #include <fstream>
 #include <string>
+
+#include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <bannin/app/config.h>
 
@@ -65,25 +65,29 @@ TEST(DaemonConfig, FileOverDefaultsThenOverrides) {
 
 TEST(DaemonConfig, EveryProblemIsReportedWithItsPlace) {
   auto path = write_temp(
-      "moed: observe\n"                      // line 1: unknown key
-      "mode: sometimes\n"                    // line 2: bad value
+      "moed: observe\n"    // line 1: unknown key
+      "mode: sometimes\n"  // line 2: bad value
       "decide:\n"
       "  repeat:\n"
-      "    window: soon\n"                   // line 5: bad duration
-      "  escalate_prefix: {v4_len: 40}\n"    // line 6: out of range
+      "    window: soon\n"                 // line 5: bad duration
+      "  escalate_prefix: {v4_len: 40}\n"  // line 6: out of range
       "sources:\n"
-      "  - type: pipe\n"                     // line 8: bad source type
-      "  - type: file\n"                     // line 9: file without paths
-      "    colour: red\n");                  // line 10: unknown source key
+      "  - type: pipe\n"     // line 8: bad source type
+      "  - type: file\n"     // line 9: file without paths
+      "    colour: red\n");  // line 10: unknown source key
   auto cfg = load_config(path);
   ASSERT_FALSE(cfg);
   const std::string& m = cfg.error().message;
   EXPECT_NE(m.find(path + ":1:1: unknown key 'moed'"), std::string::npos) << m;
-  EXPECT_NE(m.find(path + ":2:1: mode: 'sometimes' is not observe or enforce"), std::string::npos) << m;
-  EXPECT_NE(m.find(path + ":5:5: decide.repeat.window: 'soon' is not a duration"), std::string::npos) << m;
-  EXPECT_NE(m.find("decide.escalate_prefix.v4_len: '40'"), std::string::npos) << m;
-  EXPECT_NE(m.find(path + ":8:5: sources: type must be file, syslog, journald or stdin (not 'pipe')"),
+  EXPECT_NE(m.find(path + ":2:1: mode: 'sometimes' is not observe or enforce"), std::string::npos)
+      << m;
+  EXPECT_NE(m.find(path + ":5:5: decide.repeat.window: 'soon' is not a duration"),
             std::string::npos)
+      << m;
+  EXPECT_NE(m.find("decide.escalate_prefix.v4_len: '40'"), std::string::npos) << m;
+  EXPECT_NE(
+      m.find(path + ":8:5: sources: type must be file, syslog, journald or stdin (not 'pipe')"),
+      std::string::npos)
       << m;
   EXPECT_NE(m.find(path + ":9:5: sources: a file source needs paths"), std::string::npos) << m;
   EXPECT_NE(m.find(path + ":10:5: sources: unknown key 'colour'"), std::string::npos) << m;
@@ -105,7 +109,8 @@ TEST(DaemonConfig, MissingFileAndBadOverrides) {
   cfg = load_config("", {"novalue", "queues.records=0", "api.listen=127.0.0.1:1"});
   ASSERT_FALSE(cfg);
   EXPECT_NE(cfg.error().message.find("-o novalue: expected key=value"), std::string::npos);
-  EXPECT_NE(cfg.error().message.find("queues.records: '0' is not a whole number"), std::string::npos);
+  EXPECT_NE(cfg.error().message.find("queues.records: '0' is not a whole number"),
+            std::string::npos);
 }
 
 TEST(DaemonConfig, Durations) {
@@ -119,8 +124,8 @@ TEST(DaemonConfig, Durations) {
   EXPECT_TRUE(parse_duration("0", t));
   EXPECT_EQ(t, 0);
   // The last one: each part is under 100 years, the sum is not (found by daemon_config_fuzz).
-  for (const char* bad : {"", "h", "10", "10x", "-5m", "1.5h", "99999999999d", "1h ", " 1h",
-                          "36500d36500d36500d"}) {
+  for (const char* bad :
+       {"", "h", "10", "10x", "-5m", "1.5h", "99999999999d", "1h ", " 1h", "36500d36500d36500d"}) {
     EXPECT_FALSE(parse_duration(bad, t)) << bad;
   }
 }

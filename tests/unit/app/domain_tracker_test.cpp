@@ -218,8 +218,8 @@ TEST(DomainProbe, RoundRowsAndFindings) {
   DomainProbe probe(cfg, pd::CheckOptions{}, {}, {});
   std::vector<std::pair<std::size_t, core::TimeNs>> rechecks;
   probe.observe({delegation("delegated", pd::Severity::Ok)}, kSec, rechecks);
-  auto round = probe.observe({delegation("delegation_removed", pd::Severity::Critical)},
-                             2 * kSec, rechecks);
+  auto round =
+      probe.observe({delegation("delegation_removed", pd::Severity::Critical)}, 2 * kSec, rechecks);
   ASSERT_EQ(round->changes.size(), 1u);
   EXPECT_EQ(round->changes[0].previous, "delegated");
   EXPECT_EQ(round->changes[0].severity, "critical");
@@ -251,16 +251,17 @@ TEST(DomainProbe, VirusTotalEngineChange) {
   };
   const pd::EngineVerdict eset{"ESET", "harmless", "clean"};
   std::vector<std::pair<std::size_t, core::TimeNs>> rechecks;
-  auto first = probe.observe({report({eset, {"Bfore.Ai PreCrime", "harmless", "clean"}})}, kSec,
-                             rechecks);
+  auto first =
+      probe.observe({report({eset, {"Bfore.Ai PreCrime", "harmless", "clean"}})}, kSec, rechecks);
   EXPECT_TRUE(first->findings.empty());
   EXPECT_TRUE(first->changes.size() == 1u);  // the delegation's first state only
-  auto flagged = probe.observe(
-      {report({eset, {"Bfore.Ai PreCrime", "suspicious", "suspicious"}})}, 2 * kSec, rechecks);
+  auto flagged = probe.observe({report({eset, {"Bfore.Ai PreCrime", "suspicious", "suspicious"}})},
+                               2 * kSec, rechecks);
   ASSERT_EQ(flagged->findings.size(), 1u);
   const auto& f = flagged->findings[0];
   EXPECT_EQ(f.rule, "domain.virustotal.engine_changed");
-  EXPECT_NE(f.group_json.find("\"engine\":\"Bfore.Ai PreCrime\""), std::string::npos) << f.group_json;
+  EXPECT_NE(f.group_json.find("\"engine\":\"Bfore.Ai PreCrime\""), std::string::npos)
+      << f.group_json;
   ASSERT_FALSE(f.evidence.empty());
   EXPECT_EQ(f.evidence[0], "Bfore.Ai PreCrime: harmless (clean) \u2192 suspicious");
   ASSERT_EQ(flagged->changes.size(), 1u);
@@ -316,8 +317,7 @@ TEST(DomainProbe, DelegationNsChange) {
   ASSERT_FALSE(ns_findings[0].evidence.empty());
   EXPECT_EQ(ns_findings[0].evidence[0],
             "NS ns1.old.test ns2.old.test \u2192 ns1.new.test ns2.new.test");
-  EXPECT_NE(ns_findings[0].group_json.find("\"domain\":\"shop.example.test\""),
-            std::string::npos);
+  EXPECT_NE(ns_findings[0].group_json.find("\"domain\":\"shop.example.test\""), std::string::npos);
   const store::DomainChangeRow* row = nullptr;
   for (const auto& c : moved->changes)
     if (c.check == "delegation.ns") row = &c;

@@ -1,7 +1,7 @@
-#include <gtest/gtest.h>
-
 #include <string>
 #include <string_view>
+
+#include <gtest/gtest.h>
 
 #include <bannin/core/ip_address.h>
 
@@ -34,17 +34,16 @@ TEST_P(IpAddressValid, ParsesAndFormatsCanonically) {
 
 INSTANTIATE_TEST_SUITE_P(
     Addresses, IpAddressValid,
-    ::testing::Values(Canonical{"192.0.2.1", "192.0.2.1"}, Canonical{"0.0.0.0", "0.0.0.0"},
-                      Canonical{"255.255.255.255", "255.255.255.255"},
-                      Canonical{"10.0.100.9", "10.0.100.9"}, Canonical{"::", "::"},
-                      Canonical{"::1", "::1"}, Canonical{"2001:db8::1", "2001:db8::1"},
-                      Canonical{"2001:DB8::A", "2001:db8::a"},
-                      Canonical{"2001:0db8:0000:0000:0000:ff00:0042:8329", "2001:db8::ff00:42:8329"},
-                      Canonical{"2001:db8:0:0:1:0:0:1", "2001:db8::1:0:0:1"},
-                      Canonical{"fe80::1:2:3:4", "fe80::1:2:3:4"},
-                      // IPv4-mapped IPv6 is the IPv4 address (one type for both families).
-                      Canonical{"::ffff:192.0.2.1", "192.0.2.1"},
-                      Canonical{"::FFFF:c000:0201", "192.0.2.1"}));
+    ::testing::Values(
+        Canonical{"192.0.2.1", "192.0.2.1"}, Canonical{"0.0.0.0", "0.0.0.0"},
+        Canonical{"255.255.255.255", "255.255.255.255"}, Canonical{"10.0.100.9", "10.0.100.9"},
+        Canonical{"::", "::"}, Canonical{"::1", "::1"}, Canonical{"2001:db8::1", "2001:db8::1"},
+        Canonical{"2001:DB8::A", "2001:db8::a"},
+        Canonical{"2001:0db8:0000:0000:0000:ff00:0042:8329", "2001:db8::ff00:42:8329"},
+        Canonical{"2001:db8:0:0:1:0:0:1", "2001:db8::1:0:0:1"},
+        Canonical{"fe80::1:2:3:4", "fe80::1:2:3:4"},
+        // IPv4-mapped IPv6 is the IPv4 address (one type for both families).
+        Canonical{"::ffff:192.0.2.1", "192.0.2.1"}, Canonical{"::FFFF:c000:0201", "192.0.2.1"}));
 
 TEST(IpAddress, V4AndMappedV6AreTheSameValue) {
   auto a = IpAddress::parse("203.0.113.7");
@@ -94,7 +93,7 @@ using namespace std::string_view_literals;
 INSTANTIATE_TEST_SUITE_P(
     Garbage, IpAddressInvalid,
     ::testing::Values(""sv, "-"sv, "1.2.3"sv, "1.2.3.4.5"sv, "1.2.3.256"sv, "256.1.1.1"sv,
-                      "01.2.3.4"sv,     // leading zero (octal in some libcs)
+                      "01.2.3.4"sv,  // leading zero (octal in some libcs)
                       "1.2.3.04"sv, "1..2.3"sv, "1.2.3.4."sv, ".1.2.3.4"sv, " 1.2.3.4"sv,
                       "1.2.3.4 "sv, "1.2.3.-4"sv, "1.2.3.4/24"sv, "1234.1.1.1"sv, "a.b.c.d"sv,
                       "::1 "sv, " ::1"sv, "fe80::1%eth0"sv,  // zone ids are not addresses

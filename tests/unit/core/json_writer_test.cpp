@@ -1,9 +1,9 @@
-#include <gtest/gtest.h>
-
 #include <cstdint>
 #include <limits>
 #include <string>
 #include <string_view>
+
+#include <gtest/gtest.h>
 
 #include <bannin/core/json_writer.h>
 
@@ -74,20 +74,20 @@ TEST_P(JsonInvalidUtf8, EachInvalidByteBecomesReplacementCharacter) {
   EXPECT_EQ("\"" + raw + "\"", want);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Sequences, JsonInvalidUtf8,
-    ::testing::Values(Invalid{"\xFF"sv, 1, ""}, Invalid{"\xFE\xFF"sv, 2, ""},
-                      Invalid{"\x80"sv, 1, ""},                // lone continuation byte
-                      Invalid{"\xC3"sv, 1, ""},                // truncated 2-byte sequence
-                      Invalid{"\xC3x"sv, 1, "x"},              // lead byte, then ASCII
-                      Invalid{"\xC0\xAF"sv, 2, ""},            // overlong '/'
-                      Invalid{"\xC1\xBF"sv, 2, ""},            // overlong
-                      Invalid{"\xE0\x80\xAF"sv, 3, ""},        // overlong 3-byte
-                      Invalid{"\xED\xA0\x80"sv, 3, ""},        // UTF-16 surrogate D800
-                      Invalid{"\xF4\x90\x80\x80"sv, 4, ""},    // above U+10FFFF
-                      Invalid{"\xF5\x80\x80\x80"sv, 4, ""},
-                      Invalid{"\xE3\x81"sv, 2, ""},            // truncated at the end
-                      Invalid{"\xF0\x9F\x98"sv, 3, ""}));
+INSTANTIATE_TEST_SUITE_P(Sequences, JsonInvalidUtf8,
+                         ::testing::Values(Invalid{"\xFF"sv, 1, ""}, Invalid{"\xFE\xFF"sv, 2, ""},
+                                           Invalid{"\x80"sv, 1, ""},    // lone continuation byte
+                                           Invalid{"\xC3"sv, 1, ""},    // truncated 2-byte sequence
+                                           Invalid{"\xC3x"sv, 1, "x"},  // lead byte, then ASCII
+                                           Invalid{"\xC0\xAF"sv, 2, ""},      // overlong '/'
+                                           Invalid{"\xC1\xBF"sv, 2, ""},      // overlong
+                                           Invalid{"\xE0\x80\xAF"sv, 3, ""},  // overlong 3-byte
+                                           Invalid{"\xED\xA0\x80"sv, 3,
+                                                   ""},  // UTF-16 surrogate D800
+                                           Invalid{"\xF4\x90\x80\x80"sv, 4, ""},  // above U+10FFFF
+                                           Invalid{"\xF5\x80\x80\x80"sv, 4, ""},
+                                           Invalid{"\xE3\x81"sv, 2, ""},  // truncated at the end
+                                           Invalid{"\xF0\x9F\x98"sv, 3, ""}));
 
 TEST(JsonString, InvalidBytesBetweenValidText) {
   std::size_t replaced = 0;
@@ -129,7 +129,8 @@ TEST(JsonObjectWriter, WritesAFlatObject) {
   obj.boolean("b", false);
   obj.raw("n", "1.5");
   obj.close();
-  EXPECT_EQ(out, R"({"line":3,"decoder":null,"error":"bad \"x\"","non_http":true,"b":false,"n":1.5})");
+  EXPECT_EQ(out,
+            R"({"line":3,"decoder":null,"error":"bad \"x\"","non_http":true,"b":false,"n":1.5})");
 }
 
 TEST(JsonObjectWriter, EmptyObject) {

@@ -6,18 +6,17 @@
 // field by field, with the field's registry type: strings byte for byte (invalid UTF-8 bytes
 // as U+FFFD, the output rule), ip by address and canonical text, ints, bools, durations, the
 // timestamp as an instant, and no field present that the expected object does not name.
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <gtest/gtest.h>
-#include <simdjson.h>
-
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <set>
 #include <string>
 #include <vector>
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <simdjson.h>
+#include <unistd.h>
 
 #include <bannin/core/ip_address.h>
 #include <bannin/core/json_writer.h>
@@ -86,8 +85,8 @@ std::string compare(simdjson::dom::object expected, const DecoderSet& set,
     } else {
       std::string_view reason;
       if (expected["error"].get(reason) == simdjson::SUCCESS && reason != outcome.result.reason) {
-        fail("error", "expected " + std::string(reason) + ", got " +
-                          std::string(outcome.result.reason));
+        fail("error",
+             "expected " + std::string(reason) + ", got " + std::string(outcome.result.reason));
       }
     }
     return diff;
@@ -171,15 +170,17 @@ std::string compare(simdjson::dom::object expected, const DecoderSet& set,
         double seconds = 0;
         if (value.get_double().get(seconds) != simdjson::SUCCESS) {
           std::int64_t whole = 0;
-          if (value.get_int64().get(whole) == simdjson::SUCCESS) seconds = static_cast<double>(whole);
+          if (value.get_int64().get(whole) == simdjson::SUCCESS)
+            seconds = static_cast<double>(whole);
         }
-        if (std::llround(seconds * 1e9) != got->i) fail(key, "got " + std::to_string(got->i) + " ns");
+        if (std::llround(seconds * 1e9) != got->i)
+          fail(key, "got " + std::to_string(got->i) + " ns");
         break;
       }
       case FieldType::Timestamp: {
         std::string_view text;
         auto want = value.get_string().get(text) == simdjson::SUCCESS ? core::parse_iso8601(text)
-                                                                       : std::nullopt;
+                                                                      : std::nullopt;
         if (!want || *want != got->i) fail(key, "got " + core::format_rfc3339(got->i));
         break;
       }
@@ -226,8 +227,7 @@ TEST_P(AccessLogFixture, AutoDetectedDecodeMatchesExpected) {
     ASSERT_EQ(expected["line"].get(want_line), simdjson::SUCCESS);
     EXPECT_EQ(static_cast<std::uint64_t>(want_line), rec.line_no);
     std::string diff = compare(expected, set, outcome, ev);
-    EXPECT_TRUE(diff.empty()) << fx.log.filename().string() << ":" << rec.line_no << "\n"
-                              << diff;
+    EXPECT_TRUE(diff.empty()) << fx.log.filename().string() << ":" << rec.line_no << "\n" << diff;
     ++n;
   }
   ::close(fd);
@@ -250,8 +250,8 @@ TEST_P(AccessLogFixture, ForcedDecoderDecodesItsOwnLinesOnly) {
     simdjson::dom::object expected;
     ASSERT_EQ(parser.parse(expected_lines[i]).get(expected), simdjson::SUCCESS);
     std::string_view want_decoder;
-    bool mine = expected["decoder"].get(want_decoder) == simdjson::SUCCESS &&
-                want_decoder == fx.format;
+    bool mine =
+        expected["decoder"].get(want_decoder) == simdjson::SUCCESS && want_decoder == fx.format;
     auto outcome = set.decode(lines[i], ev);
     if (mine) {
       std::string diff = compare(expected, set, outcome, ev);

@@ -1,12 +1,12 @@
 // Unit tests of the access-log decoding pieces that the fixture files do not pin down one by
 // one: log-field unescaping, request-line splitting, the per-line decoder contract (any
 // bytes in, an event or a reason out), and DecoderSet's detection and fallback.
-#include <gtest/gtest.h>
-
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include <bannin/decode/access_log/clf_decoder.h>
 #include <bannin/decode/access_log/http_fields.h>
@@ -105,8 +105,8 @@ INSTANTIATE_TEST_SUITE_P(
         Request{"SSH-2.0-Go", "-"}, Request{"GET", "-"}, Request{"GET ", "-"},
         Request{"GET  HTTP/1.1", "-"}, Request{"get / HTTP/1.1", "-"},
         Request{"GET / FTP/1.0", "-"}, Request{"GET / HTTP/1.1 extra", "-"},
-        Request{"GET /a b HTTP/1.1", "-"}, Request{"\0\0\0\0"sv, "-"},
-        Request{"GET / HTTP/", "-"}, Request{"{\"jsonrpc\":\"2.0\"}", "-"}));
+        Request{"GET /a b HTTP/1.1", "-"}, Request{"\0\0\0\0"sv, "-"}, Request{"GET / HTTP/", "-"},
+        Request{"{\"jsonrpc\":\"2.0\"}", "-"}));
 
 TEST(ParseAnyTime, Forms) {
   const core::TimeNs t = 1613679695LL * core::kNsPerSec;
@@ -151,12 +151,33 @@ TEST(Decoders, HostileLinesGiveAnEventOrAReason) {
   const std::string ok =
       R"(192.0.2.1 - - [19/Feb/2021:05:21:35 +0900] "GET / HTTP/1.1" 200 1 "-" "-")";
   std::vector<std::string> lines = {
-      "", " ", "\0"s, std::string(1000, '\0'), "\xff\xfe\xfd", "[", "\"", "\\", "{", "{}",
-      "{\"time\":", "[19/Feb/2021:05:21:35 +0900]", "- - - [", "- - - [19/Feb/2021:05:21:35 +0900",
-      "- - - [19/Feb/2021:05:21:35 +0900] \"", "- - - [19/Feb/2021:05:21:35 +0900] \"GET \\",
-      "- - - [19/Feb/2021:05:21:35 +0900] \"\\\"", "a:b\tc", "time:\thost:", "\t\t\t",
-      ok.substr(0, 20), ok.substr(0, 50), ok + "\0"s, ok + " \"x", ok + std::string(70000, '"'),
-      std::string(1 << 20, 'x'), "x " + std::string(1 << 16, '\\'),
+      "",
+      " ",
+      "\0"s,
+      std::string(1000, '\0'),
+      "\xff\xfe\xfd",
+      "[",
+      "\"",
+      "\\",
+      "{",
+      "{}",
+      "{\"time\":",
+      "[19/Feb/2021:05:21:35 +0900]",
+      "- - - [",
+      "- - - [19/Feb/2021:05:21:35 +0900",
+      "- - - [19/Feb/2021:05:21:35 +0900] \"",
+      "- - - [19/Feb/2021:05:21:35 +0900] \"GET \\",
+      "- - - [19/Feb/2021:05:21:35 +0900] \"\\\"",
+      "a:b\tc",
+      "time:\thost:",
+      "\t\t\t",
+      ok.substr(0, 20),
+      ok.substr(0, 50),
+      ok + "\0"s,
+      ok + " \"x",
+      ok + std::string(70000, '"'),
+      std::string(1 << 20, 'x'),
+      "x " + std::string(1 << 16, '\\'),
   };
   for (std::size_t cut = 0; cut < ok.size(); cut += 7) lines.push_back(ok.substr(0, cut));
   std::vector<std::unique_ptr<Decoder>> decoders;
@@ -178,7 +199,8 @@ TEST(Decoders, HostileLinesGiveAnEventOrAReason) {
 TEST(ClfDecoder, RejectReasonsAndColumns) {
   ClfDecoder d(ClfVariant::Combined);
   model::Event ev;
-  auto r = d.decode(R"(192.0.2.1 - - 19/Feb/2021:05:21:35 +0900 "GET / HTTP/1.1" 200 1 "-" "-")", ev);
+  auto r =
+      d.decode(R"(192.0.2.1 - - 19/Feb/2021:05:21:35 +0900 "GET / HTTP/1.1" 200 1 "-" "-")", ev);
   EXPECT_EQ(r.reason, "bad_timestamp");
   EXPECT_EQ(r.column, 15u);  // 1-based column of the missing '['
   ev.reset();
@@ -191,14 +213,16 @@ TEST(ClfDecoder, RejectReasonsAndColumns) {
   r = d.decode(R"(192.0.2.1 - - [19/Feb/2021:05:21:35 +0900] "GET / HTTP/1.1" 200 1k "-" "-")", ev);
   EXPECT_EQ(r.reason, "bad_size");
   ev.reset();
-  r = d.decode(R"(192.0.2.1 - - [19/Feb/2021:05:21:35 +0900] "GET / HTTP/1.1" 200 1 "-" "unterminated)", ev);
+  r = d.decode(
+      R"(192.0.2.1 - - [19/Feb/2021:05:21:35 +0900] "GET / HTTP/1.1" 200 1 "-" "unterminated)", ev);
   EXPECT_EQ(r.reason, "unterminated_user_agent");
 }
 
 TEST(ClfDecoder, EscapedQuoteAtEndOfFieldDoesNotCloseIt) {
   ClfDecoder d(ClfVariant::Combined);
   model::Event ev;
-  auto r = d.decode(R"(192.0.2.1 - - [19/Feb/2021:05:21:35 +0900] "GET / HTTP/1.1" 200 1 "-" "ua \"x\\")", ev);
+  auto r = d.decode(
+      R"(192.0.2.1 - - [19/Feb/2021:05:21:35 +0900] "GET / HTTP/1.1" 200 1 "-" "ua \"x\\")", ev);
   ASSERT_TRUE(r.ok()) << r.reason;
   EXPECT_EQ(ev.str(Field::UserAgent), R"(ua "x\)");
 }
@@ -206,12 +230,16 @@ TEST(ClfDecoder, EscapedQuoteAtEndOfFieldDoesNotCloseIt) {
 TEST(ClfDecoder, VhostPortOnlyWhenNumeric) {
   ClfDecoder d(ClfVariant::VhostCombined);
   model::Event ev;
-  auto r = d.decode(R"(example.com 192.0.2.1 - - [19/Feb/2021:05:21:35 +0900] "GET / HTTP/1.1" 200 1 "-" "-")", ev);
+  auto r = d.decode(
+      R"(example.com 192.0.2.1 - - [19/Feb/2021:05:21:35 +0900] "GET / HTTP/1.1" 200 1 "-" "-")",
+      ev);
   ASSERT_TRUE(r.ok()) << r.reason;
   EXPECT_EQ(ev.str(Field::Vhost), "example.com");
   EXPECT_FALSE(ev.has(Field::ServerPort));
   ev.reset();
-  r = d.decode(R"(example.com:https 192.0.2.1 - - [19/Feb/2021:05:21:35 +0900] "GET / HTTP/1.1" 200 1 "-" "-")", ev);
+  r = d.decode(
+      R"(example.com:https 192.0.2.1 - - [19/Feb/2021:05:21:35 +0900] "GET / HTTP/1.1" 200 1 "-" "-")",
+      ev);
   ASSERT_TRUE(r.ok()) << r.reason;
   EXPECT_EQ(ev.str(Field::Vhost), "example.com:https");
 }
@@ -219,9 +247,10 @@ TEST(ClfDecoder, VhostPortOnlyWhenNumeric) {
 TEST(LtsvDecoder, ValuesMayHoldColons) {
   LtsvDecoder d;
   model::Event ev;
-  auto r = d.decode("time:2021-02-18T20:21:35Z\thost:2001:db8::5\treq:GET /a:b HTTP/1.1\t"
-                    "referer:http://x.example:8080/\tstatus:200",
-                    ev);
+  auto r = d.decode(
+      "time:2021-02-18T20:21:35Z\thost:2001:db8::5\treq:GET /a:b HTTP/1.1\t"
+      "referer:http://x.example:8080/\tstatus:200",
+      ev);
   ASSERT_TRUE(r.ok()) << r.reason;
   EXPECT_EQ(ev.get(Field::SrcIp)->ip.to_string(), "2001:db8::5");
   EXPECT_EQ(ev.str(Field::Path), "/a:b");
@@ -232,9 +261,10 @@ TEST(LtsvDecoder, ValuesMayHoldColons) {
 TEST(NginxJsonDecoder, InvalidUtf8IsReplacedNotRejected) {
   NginxJsonDecoder d;
   model::Event ev;
-  auto r = d.decode("{\"time_local\":\"19/Feb/2021:05:21:35 +0900\",\"remote_addr\":\"192.0.2.1\","
-                    "\"request\":\"GET /\xff HTTP/1.1\",\"http_user_agent\":\"\xc3\"}"sv,
-                    ev);
+  auto r = d.decode(
+      "{\"time_local\":\"19/Feb/2021:05:21:35 +0900\",\"remote_addr\":\"192.0.2.1\","
+      "\"request\":\"GET /\xff HTTP/1.1\",\"http_user_agent\":\"\xc3\"}"sv,
+      ev);
   ASSERT_TRUE(r.ok()) << r.reason;
   EXPECT_EQ(ev.str(Field::Path), "/\xEF\xBF\xBD");
   EXPECT_EQ(ev.str(Field::UserAgent), "\xEF\xBF\xBD");

@@ -1,10 +1,10 @@
 // MailCorrelator through SyslogDecoder: hand-written postfix, sendmail and exim sequences
 // (submission line first, delivery lines later) and the table's bound, expiry and removal.
-#include <gtest/gtest.h>
-
 #include <list>
 #include <string>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include <bannin/decode/mail_correlator.h>
 #include <bannin/decode/syslog/syslog_decoder.h>
@@ -45,7 +45,8 @@ TEST_F(MailCorrelatorTest, PostfixPickupUidReachesSmtpDelivery) {
   feed({
       "Mar  4 09:12:01 web1 postfix/pickup[2101]: 3F2A11C0042: uid=1003 from=<shopuser>",
       "Mar  4 09:12:01 web1 postfix/cleanup[2102]: 3F2A11C0042: message-id=<a1@web1.example.jp>",
-      "Mar  4 09:12:01 web1 postfix/qmgr[880]: 3F2A11C0042: from=<shopuser@shop.example.jp>, size=2844, "
+      "Mar  4 09:12:01 web1 postfix/qmgr[880]: 3F2A11C0042: from=<shopuser@shop.example.jp>, "
+      "size=2844, "
       "nrcpt=1 (queue active)",
   });
   ASSERT_TRUE(last_ok_);
@@ -79,10 +80,12 @@ TEST_F(MailCorrelatorTest, PostfixSaslUserAndOtherHostsAreSeparate) {
   feed({
       "Mar  4 09:12:04 web1 postfix/smtpd[2120]: 8C01D1C0051: client=unknown[198.51.100.77], "
       "sasl_method=LOGIN, sasl_username=sales@shop.example.jp",
-      "Mar  4 09:12:04 web1 postfix/qmgr[880]: 8C01D1C0051: from=<sales@shop.example.jp>, size=51022, nrcpt=1 "
+      "Mar  4 09:12:04 web1 postfix/qmgr[880]: 8C01D1C0051: from=<sales@shop.example.jp>, "
+      "size=51022, nrcpt=1 "
       "(queue active)",
       // Same queue id on another host: a different message.
-      "Mar  4 09:12:05 web2 postfix/smtp[77]: 8C01D1C0051: to=<x@example.org>, relay=mx.example.org[192.0.2.25]:25, "
+      "Mar  4 09:12:05 web2 postfix/smtp[77]: 8C01D1C0051: to=<x@example.org>, "
+      "relay=mx.example.org[192.0.2.25]:25, "
       "delay=1, delays=0.1/0/0.4/0.5, dsn=2.0.0, status=sent (250 2.0.0 Ok)",
   });
   ASSERT_TRUE(last_ok_);
@@ -90,7 +93,8 @@ TEST_F(MailCorrelatorTest, PostfixSaslUserAndOtherHostsAreSeparate) {
   EXPECT_FALSE(ev_.has(Field::Sender));
   feed_one(
       "Mar  4 09:12:05 web1 postfix/smtp[2105]: 8C01D1C0051: to=<lead@example.org>, "
-      "relay=mx.example.org[192.0.2.25]:25, delay=1, delays=0.1/0/0.4/0.5, dsn=2.0.0, status=sent (250 2.0.0 Ok)");
+      "relay=mx.example.org[192.0.2.25]:25, delay=1, delays=0.1/0/0.4/0.5, dsn=2.0.0, status=sent "
+      "(250 2.0.0 Ok)");
   ASSERT_TRUE(last_ok_);
   EXPECT_EQ(ev_.str(Field::User), "sales@shop.example.jp");
   EXPECT_EQ(ev_.str(Field::Sender), "sales@shop.example.jp");
@@ -100,14 +104,19 @@ TEST_F(MailCorrelatorTest, PostfixSaslUserAndOtherHostsAreSeparate) {
 TEST_F(MailCorrelatorTest, PostfixContentFilterHandOverKeepsTheAccount) {
   feed({
       "Mar  4 10:00:00 web1 postfix/pickup[1]: 1A2B3C4D5E: uid=1007 from=<wp>",
-      "Mar  4 10:00:00 web1 postfix/qmgr[880]: 1A2B3C4D5E: from=<wp@blog.example.jp>, size=900, nrcpt=1 (queue active)",
+      "Mar  4 10:00:00 web1 postfix/qmgr[880]: 1A2B3C4D5E: from=<wp@blog.example.jp>, size=900, "
+      "nrcpt=1 (queue active)",
       // amavis reinjects as 9F8E7D6C5B before answering the first hop
       "Mar  4 10:00:01 web1 postfix/smtpd[5]: 9F8E7D6C5B: client=localhost[127.0.0.1]",
-      "Mar  4 10:00:01 web1 postfix/qmgr[880]: 9F8E7D6C5B: from=<wp@blog.example.jp>, size=1300, nrcpt=1 (queue active)",
-      "Mar  4 10:00:01 web1 postfix/smtp[6]: 1A2B3C4D5E: to=<v@example.com>, relay=127.0.0.1[127.0.0.1]:10024, "
-      "delay=1, delays=0/0/0/1, dsn=2.0.0, status=sent (250 2.0.0 from MTA(smtp:[127.0.0.1]:10025): "
+      "Mar  4 10:00:01 web1 postfix/qmgr[880]: 9F8E7D6C5B: from=<wp@blog.example.jp>, size=1300, "
+      "nrcpt=1 (queue active)",
+      "Mar  4 10:00:01 web1 postfix/smtp[6]: 1A2B3C4D5E: to=<v@example.com>, "
+      "relay=127.0.0.1[127.0.0.1]:10024, "
+      "delay=1, delays=0/0/0/1, dsn=2.0.0, status=sent (250 2.0.0 from "
+      "MTA(smtp:[127.0.0.1]:10025): "
       "250 2.0.0 Ok: queued as 9F8E7D6C5B)",
-      "Mar  4 10:00:02 web1 postfix/smtp[7]: 9F8E7D6C5B: to=<v@example.com>, relay=mx.example.com[192.0.2.40]:25, "
+      "Mar  4 10:00:02 web1 postfix/smtp[7]: 9F8E7D6C5B: to=<v@example.com>, "
+      "relay=mx.example.com[192.0.2.40]:25, "
       "delay=1, delays=0/0/0/1, dsn=2.0.0, status=sent (250 ok)",
   });
   ASSERT_TRUE(last_ok_);
@@ -119,7 +128,8 @@ TEST_F(MailCorrelatorTest, PostfixContentFilterHandOverKeepsTheAccount) {
 TEST_F(MailCorrelatorTest, RemoteQueuedAsIsNotFollowed) {
   feed({
       "Mar  4 10:00:00 web1 postfix/pickup[1]: 1A2B3C4D5E: uid=1007 from=<wp>",
-      "Mar  4 10:00:01 web1 postfix/smtp[6]: 1A2B3C4D5E: to=<v@example.com>, relay=mx.example.com[192.0.2.40]:25, "
+      "Mar  4 10:00:01 web1 postfix/smtp[6]: 1A2B3C4D5E: to=<v@example.com>, "
+      "relay=mx.example.com[192.0.2.40]:25, "
       "delay=1, delays=0/0/0/1, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as 4Tq9Xb2kLmz)",
   });
   EXPECT_EQ(dec_.mail_correlator().stats().linked, 0u);
@@ -128,18 +138,22 @@ TEST_F(MailCorrelatorTest, RemoteQueuedAsIsNotFollowed) {
 
 TEST_F(MailCorrelatorTest, SendmailLocalSubmissionThroughTheMta) {
   feed({
-      "Mar  4 09:13:10 web1 sendmail[3300]: 424DCAt1003300: from=wpuser, size=1204, class=0, nrcpts=2, "
+      "Mar  4 09:13:10 web1 sendmail[3300]: 424DCAt1003300: from=wpuser, size=1204, class=0, "
+      "nrcpts=2, "
       "msgid=<202403040913.424DCAt1003300@web1.example.jp>, relay=wpuser@localhost",
   });
   ASSERT_TRUE(last_ok_);
   EXPECT_EQ(ev_.str(Field::Account), "wpuser");
   EXPECT_FALSE(ev_.has(Field::SrcIp));
   feed({
-      "Mar  4 09:13:10 web1 sm-mta[3301]: 424DCAa2003301: from=<wpuser@web1.example.jp>, size=1411, class=0, "
+      "Mar  4 09:13:10 web1 sm-mta[3301]: 424DCAa2003301: from=<wpuser@web1.example.jp>, "
+      "size=1411, class=0, "
       "nrcpts=1, msgid=<202403040913.424DCAt1003300@web1.example.jp>, proto=ESMTP, daemon=MTA-v4, "
       "relay=localhost [127.0.0.1]",
-      "Mar  4 09:13:10 web1 sendmail[3300]: 424DCAt1003300: to=victim@example.com, ctladdr=wpuser (1007/1007), "
-      "delay=00:00:00, xdelay=00:00:00, mailer=relay, pri=31204, relay=[127.0.0.1] [127.0.0.1], dsn=2.0.0, "
+      "Mar  4 09:13:10 web1 sendmail[3300]: 424DCAt1003300: to=victim@example.com, ctladdr=wpuser "
+      "(1007/1007), "
+      "delay=00:00:00, xdelay=00:00:00, mailer=relay, pri=31204, relay=[127.0.0.1] [127.0.0.1], "
+      "dsn=2.0.0, "
       "stat=Sent (424DCAa2003301 Message accepted for delivery)",
   });
   ASSERT_TRUE(last_ok_);
@@ -148,7 +162,8 @@ TEST_F(MailCorrelatorTest, SendmailLocalSubmissionThroughTheMta) {
   // The MTA's delivery has no ctladdr: it inherits the MSP's account through the hand-over.
   feed_one(
       "Mar  4 09:13:12 web1 sm-mta[3303]: 424DCAa2003301: to=<victim@example.com>, delay=00:00:02, "
-      "xdelay=00:00:02, mailer=esmtp, pri=121411, relay=mx.example.com. [192.0.2.40], dsn=2.0.0, stat=Sent (OK id=1rh)");
+      "xdelay=00:00:02, mailer=esmtp, pri=121411, relay=mx.example.com. [192.0.2.40], dsn=2.0.0, "
+      "stat=Sent (OK id=1rh)");
   ASSERT_TRUE(last_ok_);
   EXPECT_EQ(ev_.str(Field::Account), "wpuser");
   EXPECT_EQ(int_of(ev_, Field::Uid), 1007);
@@ -157,10 +172,14 @@ TEST_F(MailCorrelatorTest, SendmailLocalSubmissionThroughTheMta) {
 
 TEST_F(MailCorrelatorTest, SendmailCtladdrTeachesTheOtherRecipients) {
   feed({
-      "Mar  4 09:20:00 web1 sendmail[10]: 424DKt0a000010: to=a@example.com, ctladdr=<bob@web1.example.jp> (1011/100), "
-      "delay=00:00:01, mailer=esmtp, pri=30000, relay=mx.example.com. [192.0.2.40], dsn=2.0.0, stat=Sent (ok)",
-      "Mar  4 09:20:01 web1 sendmail[10]: 424DKt0a000010: to=b@example.net, delay=00:00:02, mailer=esmtp, "
-      "pri=30000, relay=mx.example.net. [192.0.2.41], dsn=4.0.0, stat=Deferred: Connection refused by mx.example.net.",
+      "Mar  4 09:20:00 web1 sendmail[10]: 424DKt0a000010: to=a@example.com, "
+      "ctladdr=<bob@web1.example.jp> (1011/100), "
+      "delay=00:00:01, mailer=esmtp, pri=30000, relay=mx.example.com. [192.0.2.40], dsn=2.0.0, "
+      "stat=Sent (ok)",
+      "Mar  4 09:20:01 web1 sendmail[10]: 424DKt0a000010: to=b@example.net, delay=00:00:02, "
+      "mailer=esmtp, "
+      "pri=30000, relay=mx.example.net. [192.0.2.41], dsn=4.0.0, stat=Deferred: Connection refused "
+      "by mx.example.net.",
   });
   ASSERT_TRUE(last_ok_);
   EXPECT_EQ(ev_.str(Field::Account), "bob@web1.example.jp");
@@ -169,9 +188,11 @@ TEST_F(MailCorrelatorTest, SendmailCtladdrTeachesTheOtherRecipients) {
 
 TEST_F(MailCorrelatorTest, EximLocalUserReachesDeliveriesUntilCompleted) {
   feed({
-      "Mar  4 09:14:00 web1 exim[4400]: 2024-03-04 09:14:00 1rh6Zk-0001AB-7Q <= newsletter@blog.example.jp "
+      "Mar  4 09:14:00 web1 exim[4400]: 2024-03-04 09:14:00 1rh6Zk-0001AB-7Q <= "
+      "newsletter@blog.example.jp "
       "U=blogacct P=local S=3312 id=E1rh6Zk-0001AB-7Q@web1.example.jp",
-      "Mar  4 09:14:01 web1 exim[4401]: 2024-03-04 09:14:01 1rh6Zk-0001AB-7Q => reader@example.com R=dnslookup "
+      "Mar  4 09:14:01 web1 exim[4401]: 2024-03-04 09:14:01 1rh6Zk-0001AB-7Q => reader@example.com "
+      "R=dnslookup "
       "T=remote_smtp H=mx.example.com [192.0.2.50] C=\"250 2.0.0 OK\"",
   });
   ASSERT_TRUE(last_ok_);
@@ -187,7 +208,8 @@ TEST_F(MailCorrelatorTest, EximNativeMainLogWithAuthenticatedSender) {
   feed({
       "2024-03-04 09:30:00 1rh7AB-0002CD-9X <= spam@shop.example.jp H=(pc) [203.0.113.9] P=esmtpa "
       "A=dovecot_login:sales@shop.example.jp S=1500",
-      "2024-03-04 09:30:01 1rh7AB-0002CD-9X => x@example.com R=dnslookup T=remote_smtp H=mx.example.com [192.0.2.50]",
+      "2024-03-04 09:30:01 1rh7AB-0002CD-9X => x@example.com R=dnslookup T=remote_smtp "
+      "H=mx.example.com [192.0.2.50]",
   });
   ASSERT_TRUE(last_ok_);
   EXPECT_EQ(ev_.str(Field::User), "sales@shop.example.jp");
@@ -198,7 +220,8 @@ TEST_F(MailCorrelatorTest, EximNativeMainLogWithAuthenticatedSender) {
 TEST_F(MailCorrelatorTest, RejectWithQueueIdGetsTheAccountButKeepsItsSender) {
   feed({
       "Mar  4 11:00:00 web1 postfix/pickup[1]: 5A5A5A5A5A: uid=1020 from=<mallory>",
-      "Mar  4 11:00:00 web1 postfix/cleanup[2]: 5A5A5A5A5A: reject: header Subject: Cheap pills from local; "
+      "Mar  4 11:00:00 web1 postfix/cleanup[2]: 5A5A5A5A5A: reject: header Subject: Cheap pills "
+      "from local; "
       "from=<mallory@shop.example.jp> to=<x@example.com>: 5.7.1 spam",
   });
   if (last_ok_ && ev_.kind() == EventKind::MailRejected) {
@@ -207,8 +230,8 @@ TEST_F(MailCorrelatorTest, RejectWithQueueIdGetsTheAccountButKeepsItsSender) {
 }
 
 // The table itself.
-model::Event& received(model::Event& ev, std::string_view host, std::string_view qid, core::TimeNs ts,
-                       std::int64_t uid) {
+model::Event& received(model::Event& ev, std::string_view host, std::string_view qid,
+                       core::TimeNs ts, std::int64_t uid) {
   ev.reset();
   ev.set_kind(EventKind::MailReceived);
   ev.set_ts(ts);
@@ -288,7 +311,8 @@ TEST(MailCorrelatorTable, OversizedValuesAreNotKeptAndNothingCrashes) {
   EXPECT_EQ(c.size(), 1u);
   c.forget("h", "nope");
   c.forget("", "");
-  for (int i = 0; i < 1000; ++i) c.observe(received(ev, "h", "E" + std::to_string(100000 + i), kT0 + i, i));
+  for (int i = 0; i < 1000; ++i)
+    c.observe(received(ev, "h", "E" + std::to_string(100000 + i), kT0 + i, i));
   EXPECT_EQ(c.size(), 2u);
   EXPECT_EQ(c.stats().evicted, 999u);
   c.clear();

@@ -1,8 +1,8 @@
 // distinct() accuracy: exact up to 1,000 values, within 2 % above (HyperLogLog), and values
 // leave the count when they slide out of the window.
-#include <gtest/gtest.h>
-
 #include <cmath>
+
+#include <gtest/gtest.h>
 
 #include <bannin/detect/detector.h>
 #include <bannin/detect/sliding_hll.h>
@@ -63,7 +63,8 @@ TEST(Detector, DistinctExactThenApproximate) {
       ev.reset();
       ev.set_kind(model::EventKind::HttpRequest);
       ev.set_ts(kSec * 10 + i * 1000);
-      ev.set_ip(model::Field::SrcIp, core::IpAddress::from_v4(0x0a000000u + static_cast<unsigned>(i)));
+      ev.set_ip(model::Field::SrcIp,
+                core::IpAddress::from_v4(0x0a000000u + static_cast<unsigned>(i)));
       d.process(ev, "x", sink);
       if (!sink.at.empty()) fired_at = i + 1;
     }
@@ -94,7 +95,8 @@ TEST(SlidingHll, ErrorOverManyTrials) {
       for (std::uint64_t i = 0; i < n; ++i) {
         h.add(SlidingHll::mix((trial << 40) ^ (i * 0x9e3779b97f4a7c15ULL)), 50 * kSec, width);
       }
-      double err = std::abs(h.estimate(50 * kSec, width) - static_cast<double>(n)) / static_cast<double>(n);
+      double err =
+          std::abs(h.estimate(50 * kSec, width) - static_cast<double>(n)) / static_cast<double>(n);
       EXPECT_LT(err, 0.025) << "n=" << n << " trial=" << trial;
       total += err;
     }

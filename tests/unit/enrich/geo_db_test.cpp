@@ -1,9 +1,9 @@
 // GeoDb: tor-geoipdb range files (real Debian files and hand-written ones), lookups at range
 // edges, located errors for corrupt files, and the enricher setting `country`.
-#include <gtest/gtest.h>
-
 #include <cstdio>
 #include <fstream>
+
+#include <gtest/gtest.h>
 
 #include <bannin/enrich/geo_db.h>
 #include <bannin/enrich/geo_enricher.h>
@@ -11,7 +11,9 @@
 namespace bannin::enrich {
 namespace {
 
-core::IpAddress ip(const char* s) { return *core::IpAddress::parse(s); }
+core::IpAddress ip(const char* s) {
+  return *core::IpAddress::parse(s);
+}
 
 std::string write_temp(const std::string& name, const std::string& text) {
   std::string path = ::testing::TempDir() + name;

@@ -1,8 +1,8 @@
-#include <gtest/gtest.h>
-
 #include <cstring>
 #include <string>
 #include <string_view>
+
+#include <gtest/gtest.h>
 
 #include <bannin/core/json_writer.h>
 #include <bannin/core/time.h>
@@ -23,9 +23,9 @@ TEST(Registry, NamesAndTypesOfAccessLogFields) {
   EXPECT_EQ(type(Field::RequestTime), FieldType::Duration);
   EXPECT_EQ(type(Field::NonHttp), FieldType::Bool);
   EXPECT_EQ(type(Field::Ts), FieldType::Timestamp);
-  for (std::string_view n : {"ts"sv, "src_ip"sv, "vhost"sv, "method"sv, "path"sv, "query"sv,
-                             "proto"sv, "status"sv, "bytes"sv, "referer"sv, "user_agent"sv,
-                             "user"sv, "non_http"sv, "request_raw"sv}) {
+  for (std::string_view n :
+       {"ts"sv, "src_ip"sv, "vhost"sv, "method"sv, "path"sv, "query"sv, "proto"sv, "status"sv,
+        "bytes"sv, "referer"sv, "user_agent"sv, "user"sv, "non_http"sv, "request_raw"sv}) {
     auto f = field_by_name(n);
     ASSERT_TRUE(f.has_value()) << n;
     EXPECT_EQ(name(*f), n);

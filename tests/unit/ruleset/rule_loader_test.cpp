@@ -1,8 +1,8 @@
 // The rule loader's load report: every problem, located, with a stable code; good rules in
 // the same file still load; parameters and overrides; the shipped rules load cleanly.
-#include <gtest/gtest.h>
-
 #include <algorithm>
+
+#include <gtest/gtest.h>
 
 #include <bannin/ruleset/rule_loader.h>
 

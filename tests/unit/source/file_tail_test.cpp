@@ -1,20 +1,19 @@
 // FileTail on real files: partial lines, rotation by rename with a writer still appending to
 // the old file, copytruncate, restart from a checkpoint (also after a rotation while down),
 // and a missing file. Every case checks that each line arrives exactly once, in order.
-#include <fcntl.h>
-#include <gtest/gtest.h>
-#include <unistd.h>
-
-#include <sys/stat.h>
-
+#include <chrono>
 #include <cstdio>
 #include <ctime>
-#include <chrono>
-#include <memory>
-#include <thread>
 #include <filesystem>
+#include <memory>
 #include <string>
+#include <thread>
 #include <vector>
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <bannin/source/file_tail.h>
 
@@ -26,8 +25,8 @@ namespace fs = std::filesystem;
 struct Dir {
   fs::path p;
   Dir() {
-    p = fs::path(::testing::TempDir()) / ("tail-" + std::to_string(::getpid()) + "-" +
-                                          std::to_string(counter()++));
+    p = fs::path(::testing::TempDir()) /
+        ("tail-" + std::to_string(::getpid()) + "-" + std::to_string(counter()++));
     fs::remove_all(p);
     fs::create_directories(p);
   }
@@ -43,7 +42,9 @@ struct Writer {
   int fd;
   explicit Writer(const fs::path& p) : fd(::open(p.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644)) {}
   ~Writer() { ::close(fd); }
-  void write(const std::string& s) { ASSERT_EQ(::write(fd, s.data(), s.size()), static_cast<ssize_t>(s.size())); }
+  void write(const std::string& s) {
+    ASSERT_EQ(::write(fd, s.data(), s.size()), static_cast<ssize_t>(s.size()));
+  }
 };
 
 std::vector<std::string> poll_all(FileTail& t) {
@@ -63,7 +64,8 @@ std::vector<std::string> poll_n(FileTail& t, int polls) {
 
 std::string lines(int from, int to) {
   std::string s;
-  for (int i = from; i < to; ++i) s += "line " + std::to_string(i) + " " + std::string(40, 'x') + "\n";
+  for (int i = from; i < to; ++i)
+    s += "line " + std::to_string(i) + " " + std::string(40, 'x') + "\n";
   return s;
 }
 
@@ -80,7 +82,8 @@ std::string where_they_differ(const std::vector<std::string>& got,
 
 std::vector<std::string> expect(int from, int to) {
   std::vector<std::string> v;
-  for (int i = from; i < to; ++i) v.push_back("line " + std::to_string(i) + " " + std::string(40, 'x'));
+  for (int i = from; i < to; ++i)
+    v.push_back("line " + std::to_string(i) + " " + std::string(40, 'x'));
   return v;
 }
 
@@ -129,7 +132,7 @@ TEST(FileTail, LateWritesAfterTheSwitchAreNotLost) {
   Writer new_writer(path);
   new_writer.write(lines(100, 102));
   EXPECT_EQ(poll_all(t), expect(100, 102));  // switched
-  old_writer->write(lines(3, 6));             // late, to the old file
+  old_writer->write(lines(3, 6));            // late, to the old file
   new_writer.write(lines(102, 103));
   std::vector<std::string> got = poll_all(t);
   std::vector<std::string> want = expect(3, 6);
@@ -312,7 +315,9 @@ TEST(FileTail, BudgetedPollsWithRestartsAcrossRotation) {
 // Generations a few clock ticks apart, as real rotations are (seconds, at least): the order
 // of missed generations comes from their file times, which the kernel keeps at its tick
 // (4-10 ms); within one tick it falls back on heuristics that parallel tests can upset.
-void tick() { std::this_thread::sleep_for(std::chrono::milliseconds(25)); }
+void tick() {
+  std::this_thread::sleep_for(std::chrono::milliseconds(25));
+}
 
 // logrotate's default scheme: PATH.k -> PATH.(k+1), PATH -> PATH.1, a new PATH.
 void rotate(const fs::path& path, std::unique_ptr<Writer>& w) {
@@ -426,7 +431,8 @@ TEST(FileTail, SeveralRenamesWithBudgetedPolls) {
       }
     }
   }
-  for (int k = 0; k < 100; ++k) t.poll([&](const model::Record& r) { got.emplace_back(r.bytes); }, 4);
+  for (int k = 0; k < 100; ++k)
+    t.poll([&](const model::Record& r) { got.emplace_back(r.bytes); }, 4);
   EXPECT_EQ(got, expect(0, next)) << where_they_differ(got, expect(0, next));
 }
 

@@ -1,8 +1,3 @@
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <gtest/gtest.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
@@ -10,6 +5,10 @@
 #include <string_view>
 #include <thread>
 #include <vector>
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <bannin/source/line_reader.h>
 
@@ -151,7 +150,8 @@ TEST(LineReader, ManyLinesAcrossBlockBoundaries) {
   std::string content;
   std::vector<std::string> want;
   for (int i = 0; content.size() < 3 * LineReader::kBlock; ++i) {
-    std::string line = "line " + std::to_string(i) + std::string(static_cast<std::size_t>(i % 97), '.');
+    std::string line =
+        "line " + std::to_string(i) + std::string(static_cast<std::size_t>(i % 97), '.');
     want.push_back(line);
     content += line + "\n";
   }
