@@ -135,6 +135,24 @@ core::Result<ListenAddress> parse_listen_address(std::string_view text) {
   return a;
 }
 
+core::Result<ListenAddress> check_options(const ServerOptions& options) {
+  auto address = parse_listen_address(options.listen);
+  if (!address) return address.error();
+  for (char c : options.token) {
+    if (c <= ' ' || c > '~') {
+      return core::make_error("bad_token", "api.token must be printable ASCII without spaces");
+    }
+  }
+  if (!address->loopback && options.token.size() < 16) {
+    return core::make_error(
+        "token_required",
+        "api.listen " + address->text() +
+            " is not a loopback address: set api.token (16 "
+            "characters or more) before exposing the API, or listen on 127.0.0.1 / [::1]");
+  }
+  return address;
+}
+
 struct Server::Impl {
   Impl(Options o, Backend& b) : options(std::move(o)), backend(b) {}
   Options options;
@@ -167,21 +185,9 @@ core::Result<bool> Server::start() {
   if (s.thread.joinable() || s.router) {
     return core::make_error("already_started", "an api::Server starts once; make a new one");
   }
-  auto address = parse_listen_address(s.options.listen);
+  auto address = check_options(s.options);
   if (!address) return address.error();
   s.address = *address;
-  for (char c : s.options.token) {
-    if (c <= ' ' || c > '~') {
-      return core::make_error("bad_token", "api.token must be printable ASCII without spaces");
-    }
-  }
-  if (!s.address.loopback && s.options.token.size() < 16) {
-    return core::make_error(
-        "token_required",
-        "api.listen " + s.address.text() +
-            " is not a loopback address: set api.token (16 "
-            "characters or more) before exposing the API, or listen on 127.0.0.1 / [::1]");
-  }
 
   RouterOptions ro;
   ro.token = s.options.token;

@@ -40,6 +40,11 @@ struct ServerOptions {
   std::function<core::TimeNs()> now;      ///< clock for manual decisions; empty = system
 };
 
+/// What start() checks before it binds: the listen address parses, the token is printable,
+/// and a non-loopback address has a token of 16 characters or more. `bannin run --check`
+/// calls it too, so a configuration it passes is one start-up accepts. Errors as start().
+core::Result<ListenAddress> check_options(const ServerOptions& options);
+
 class Server {
  public:
   using Options = ServerOptions;

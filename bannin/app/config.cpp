@@ -1,13 +1,17 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstdio>
 #include <functional>
 
 #include <sys/stat.h>
 #include <yaml-cpp/yaml.h>
 
 #include <bannin/app/config.h>
+#include <bannin/core/duration.h>
 #include <bannin/core/ip_address.h>
+#include <bannin/core/ip_prefix.h>
+#include <bannin/decode/decoder_set.h>
 #include <bannin/probe/domain/check_setup.h>
 #include <bannin/probe/domain/dns_client.h>
 #include <bannin/probe/domain/rate_limit.h>
@@ -26,6 +30,20 @@ std::string where(const std::string& origin, const YAML::Node& n) {
   if (!n.IsDefined() || n.Mark().is_null()) return origin;
   return origin + ":" + std::to_string(n.Mark().line + 1) + ":" +
          std::to_string(n.Mark().column + 1);
+}
+
+// Equality for the reload comparison (generated `differing`): values, and rule parameter
+// overrides item by item (ruleset::ParamValue has no operator==).
+template <typename T>
+bool same(const T& a, const T& b) {
+  return a == b;
+}
+bool same(const std::map<std::string, ruleset::ParamValue, std::less<>>& a,
+          const std::map<std::string, ruleset::ParamValue, std::less<>>& b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](const auto& x, const auto& y) {
+    return x.first == y.first && x.second.items == y.second.items &&
+           x.second.is_list == y.second.is_list;
+  });
 }
 
 // One value with the place it came from: a YAML node, or the text of a -o override.
@@ -60,7 +78,7 @@ class Loader {
     }
     Value v;
     v.items = split_list(text.substr(eq + 1));
-    v.is_list = v.items.size() != 1;
+    v.is_list = v.items.size() > 1;  // "key=" is the empty value (an empty list for lists)
     v.at = "-o " + text;
     set(text.substr(0, eq), v);
   }
@@ -108,26 +126,6 @@ class Loader {
     }
   }
 
-  static bool is_section(const std::string& key) {
-    static const char* const kSections[] = {"site",
-                                            "geo",
-                                            "detect",
-                                            "store",
-                                            "store.retention",
-                                            "api",
-                                            "decide",
-                                            "decide.repeat",
-                                            "decide.escalate_prefix",
-                                            "enforce",
-                                            "enforce.nftables",
-                                            "queues",
-                                            "domains"};
-    for (const char* s : kSections) {
-      if (key == s) return true;
-    }
-    return false;
-  }
-
   void bad(const Value& v, const std::string& key, const std::string& why) {
     problems.push_back(v.at + ": " + key + ": " + why);
   }
@@ -167,15 +165,36 @@ class Loader {
     }
   }
 
-  void duration(const Value& v, const std::string& key, core::TimeNs& out) {
+  void duration(const Value& v, const std::string& key, core::TimeNs& out, long long min_ns) {
     if (!scalar(v, key)) return;
     if (!parse_duration(v.one(), out)) {
-      bad(v, key, "'" + v.one() + "' is not a duration (e.g. 90s, 15m, 1h, 7d)");
+      bad(v, key, "'" + v.one() + "' is not a duration (e.g. 500ms, 90s, 15m, 1h30m, 7d)");
+    } else if (out < min_ns) {
+      bad(v, key, "must be at least " + core::format_duration(min_ns));
     }
   }
 
-  void text(const Value& v, const std::string& key, std::string& out) {
-    if (scalar(v, key)) out = v.one();
+  void real(const Value& v, const std::string& key, double& out, double lo, double hi) {
+    if (!scalar(v, key)) return;
+    const std::string s = v.one();
+    char* end = nullptr;
+    double f = std::strtod(s.c_str(), &end);
+    if (s.empty() || *end != '\0' || !(f >= lo && f <= hi)) {
+      char range[64];
+      std::snprintf(range, sizeof range, "%g to %g", lo, hi);
+      bad(v, key, "'" + s + "' is not a number from " + range);
+      return;
+    }
+    out = f;
+  }
+
+  void text(const Value& v, const std::string& key, std::string& out, bool nonempty) {
+    if (!scalar(v, key)) return;
+    if (nonempty && v.one().empty()) {
+      bad(v, key, "must not be empty");
+      return;
+    }
+    out = v.one();
   }
 
   void list(const Value& v, const std::string& key, std::vector<std::string>& out) {
@@ -186,125 +205,126 @@ class Loader {
     out = v.items;
   }
 
+  // One key: the two families of per-rule keys, then every key declared in
+  // schema/config.yaml (the generated apply_declared below), else an unknown key.
   void set(const std::string& key, const Value& v) {
-    if (key == "mode") {
-      if (!scalar(v, key)) return;
-      if (v.one() == "observe") {
-        cfg_.enforce = false;
-      } else if (v.one() == "enforce") {
-        cfg_.enforce = true;
-      } else {
-        bad(v, key, "'" + v.one() + "' is not observe or enforce");
-      }
-    } else if (key == "site.home_countries") {
-      std::vector<std::string> c;
-      list(v, key, c);
-      cfg_.home_countries.clear();
-      for (auto& code : c) {
-        if (code.size() != 2 || !std::isalpha(static_cast<unsigned char>(code[0])) ||
-            !std::isalpha(static_cast<unsigned char>(code[1]))) {
-          bad(v, key, "'" + code + "' is not a two-letter country code");
-          continue;
-        }
-        for (char& ch : code) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-        cfg_.home_countries.push_back(code);
-      }
-    } else if (key == "geo.database") {
-      text(v, key, cfg_.geo_database);
-    } else if (key == "rule_files") {
-      list(v, key, cfg_.rule_files);
-    } else if (key == "rules") {
-      rules(v);
-    } else if (key.rfind("rules.", 0) == 0 && key.find('.', 6) != std::string::npos) {
+    if (key.rfind("rules.", 0) == 0 && key.find('.', 6) != std::string::npos) {
       // -o rules.<id>.<param>=value (the id itself has dots: the parameter is the last part)
       ruleset::ParamValue pv;
       pv.items = v.items;
       pv.is_list = v.is_list;
       cfg_.rule_overrides[key.substr(6)] = pv;
-    } else if (key == "detect.memory_budget_mb") {
-      number(v, key, cfg_.memory_budget_mb, 1, 1 << 20);
-    } else if (key == "sources") {
-      sources(v);
-    } else if (key == "store.path") {
-      text(v, key, cfg_.store_path);
-      if (cfg_.store_path.empty()) bad(v, key, "must not be empty");
-    } else if (key == "store.retention.findings") {
-      duration(v, key, cfg_.keep_findings);
-    } else if (key == "store.retention.decisions") {
-      duration(v, key, cfg_.keep_decisions);
-    } else if (key == "store.retention.actions") {
-      duration(v, key, cfg_.keep_actions);
-    } else if (key == "api.listen") {
-      text(v, key, cfg_.api_listen);
-    } else if (key == "api.token") {
-      text(v, key, cfg_.api_token);
-    } else if (key == "decide.allowlist") {
-      list(v, key, cfg_.allowlist);
-    } else if (key == "decide.own_addresses") {
-      boolean(v, key, cfg_.own_addresses);
-    } else if (key == "decide.proxies") {
-      list(v, key, cfg_.proxies);
-    } else if (key == "decide.crawlers") {
-      text(v, key, cfg_.crawlers);
-    } else if (key == "decide.max_per_minute") {
-      number(v, key, cfg_.max_per_minute, 0, 1'000'000);
-    } else if (key == "decide.max_per_minute_by_rule") {
-      if (v.node.IsDefined() && v.node.IsMap()) {
-        for (const auto& r : v.node) {
-          Value one;
-          one.items.push_back(r.second.IsScalar() ? r.second.Scalar() : "");
-          one.at = where(origin_of(v), r.first);
-          std::uint32_t n = 0;
-          number(one, key + "." + r.first.Scalar(), n, 0, 1'000'000);
-          cfg_.max_per_minute_by_rule[r.first.Scalar()] = n;
-        }
-      } else if (!(v.node.IsDefined() && v.node.IsNull())) {
-        bad(v, key, "expected a map of rule id -> decisions per minute");
-      }
     } else if (key.rfind("decide.max_per_minute_by_rule.", 0) == 0) {
       std::uint32_t n = 0;
       number(v, key, n, 0, 1'000'000);
       cfg_.max_per_minute_by_rule[key.substr(30)] = n;
-    } else if (key == "decide.repeat.window") {
-      duration(v, key, cfg_.repeat_window);
-    } else if (key == "decide.repeat.ttl_factor") {
-      if (!scalar(v, key)) return;
-      const std::string text = v.one();
-      char* end = nullptr;
-      double f = std::strtod(text.c_str(), &end);
-      if (text.empty() || *end != '\0' || !(f >= 1.0 && f <= 100.0)) {
-        bad(v, key, "'" + v.one() + "' is not a factor from 1 to 100");
-      } else {
-        cfg_.repeat_ttl_factor = f;
-      }
-    } else if (key == "decide.repeat.max_ttl") {
-      duration(v, key, cfg_.repeat_max_ttl);
-    } else if (key == "decide.escalate_prefix.min_members") {
-      number(v, key, cfg_.prefix_min_members, 0, 65536);
-    } else if (key == "decide.escalate_prefix.v4_len") {
-      number(v, key, cfg_.prefix_v4_len, 16, 31);
-    } else if (key == "decide.escalate_prefix.v6_len") {
-      number(v, key, cfg_.prefix_v6_len, 32, 127);
-    } else if (key == "decide.escalate_prefix.window") {
-      duration(v, key, cfg_.prefix_window);
-    } else if (key == "enforce.nftables.table") {
-      text(v, key, cfg_.nft_table);
-      const std::string& t = cfg_.nft_table;
-      bool ok = !t.empty() && t.size() <= 32;
-      for (char c : t) ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '_');
-      if (!ok) bad(v, key, "'" + t + "' is not a table name (letters, digits, _; up to 32)");
-    } else if (key == "enforce.nftables.priority") {
-      number(v, key, cfg_.nft_priority, -1000, 1000);
-    } else if (key == "queues.records") {
-      number(v, key, cfg_.queue_records, 1, 1 << 20);
-    } else if (key == "queues.store") {
-      number(v, key, cfg_.queue_store, 16, 1 << 24);
-    } else if (key == "queues.actions") {
-      number(v, key, cfg_.queue_actions, 16, 1 << 24);
-    } else if (key.rfind("domains.", 0) == 0) {
-      domains(key, v);
-    } else {
+    } else if (!apply_declared(key, v)) {
       problems.push_back(v.at + ": unknown key '" + key + "'");
+    }
+  }
+
+  // --- handlers of the keys with a grammar of their own (schema/config.yaml `handler:`) ---
+
+  void handle_mode(const std::string& key, const Value& v) {
+    if (!scalar(v, key)) return;
+    if (v.one() == "observe") {
+      cfg_.enforce = false;
+    } else if (v.one() == "enforce") {
+      cfg_.enforce = true;
+    } else {
+      bad(v, key, "'" + v.one() + "' is not observe or enforce");
+    }
+  }
+
+  void handle_rules(const std::string&, const Value& v) { rules(v); }
+  void handle_sources(const std::string&, const Value& v) { sources(v); }
+
+  void handle_max_per_minute_by_rule(const std::string& key, const Value& v) {
+    if (v.node.IsDefined() && v.node.IsMap()) {
+      for (const auto& r : v.node) {
+        Value one;
+        one.items.push_back(r.second.IsScalar() ? r.second.Scalar() : "");
+        one.at = where(origin_of(v), r.first);
+        std::uint32_t n = 0;
+        number(one, key + "." + r.first.Scalar(), n, 0, 1'000'000);
+        cfg_.max_per_minute_by_rule[r.first.Scalar()] = n;
+      }
+    } else if (!(v.node.IsDefined() && v.node.IsNull())) {
+      bad(v, key, "expected a map of rule id -> decisions per minute");
+    }
+  }
+
+  // --- loaders of the declared types -------------------------------------------------------
+
+  void countries(const Value& v, const std::string& key, std::vector<std::string>& out) {
+    std::vector<std::string> c;
+    list(v, key, c);
+    out.clear();
+    for (auto& code : c) {
+      if (code.size() != 2 || !std::isalpha(static_cast<unsigned char>(code[0])) ||
+          !std::isalpha(static_cast<unsigned char>(code[1]))) {
+        bad(v, key, "'" + code + "' is not a two-letter country code");
+        continue;
+      }
+      for (char& ch : code) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+      out.push_back(code);
+    }
+  }
+
+  void cidr_list(const Value& v, const std::string& key, std::vector<std::string>& out) {
+    list(v, key, out);
+    for (std::size_t i = 0; i < out.size(); ++i) {
+      if (!core::IpPrefix::parse(out[i])) {
+        problems.push_back(item_at(v, i) + ": " + key + ": '" + out[i] +
+                           "' is not an IP address or CIDR network");
+      }
+    }
+  }
+
+  void ip_list(const Value& v, const std::string& key, std::vector<std::string>& out) {
+    list(v, key, out);
+    for (std::size_t i = 0; i < out.size(); ++i) {
+      if (!core::IpAddress::parse(out[i])) {
+        problems.push_back(item_at(v, i) + ": " + key + ": '" + out[i] + "' is not an IP address");
+      }
+    }
+  }
+
+  void url(const Value& v, const std::string& key, std::string& out) {
+    text(v, key, out, false);
+    if (!out.empty() && out.rfind("http://", 0) != 0 && out.rfind("https://", 0) != 0) {
+      bad(v, key, "'" + out + "' is not an http:// or https:// URL");
+    }
+  }
+
+  void rate(const Value& v, const std::string& key, std::string& out) {
+    text(v, key, out, true);
+    if (!probe::domain::parse_rate_limit(out)) {
+      bad(v, key, "'" + out + "' is not N/s, N/min, N/h, N/d or 'unlimited'");
+    }
+  }
+
+  void dns_server(const Value& v, const std::string& key, std::string& out) {
+    text(v, key, out, false);
+    if (!out.empty() && !probe::domain::parse_dns_server(out)) {
+      bad(v, key, "'" + out + "' is not ADDR[:PORT] (an IP address literal)");
+    }
+  }
+
+  void whois_server(const Value& v, const std::string& key, std::string& out) {
+    text(v, key, out, false);
+    if (!out.empty() && !probe::domain::parse_whois_server(out)) {
+      bad(v, key, "'" + out + "' is not HOST[:PORT]");
+    }
+  }
+
+  void name(const Value& v, const std::string& key, std::string& out, std::size_t max) {
+    text(v, key, out, true);
+    bool ok = !out.empty() && out.size() <= max;
+    for (char c : out) ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '_');
+    if (!ok) {
+      bad(v, key,
+          "'" + out + "' is not a name (letters, digits, _; up to " + std::to_string(max) + ")");
     }
   }
 
@@ -329,105 +349,32 @@ class Loader {
     }
   }
 
-  void domains(const std::string& key, const Value& v) {
+  void handle_domain_list(const std::string& key, const Value& v) {
     DomainsConfig& d = cfg_.domains;
-    probe::domain::CheckSettings& c = d.check;
-    if (key == "domains.list") {
-      std::vector<std::string> names;
-      list(v, key, names);
-      d.list.clear();
-      for (std::size_t i = 0; i < names.size(); ++i) {
-        std::string n = names[i];
-        for (char& ch : n) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-        while (!n.empty() && n.back() == '.') n.pop_back();
-        if (!probe::domain::valid_domain(n) || n.find('.') == std::string::npos) {
-          problems.push_back(item_at(v, i) + ": " + key + ": '" + names[i] +
-                             "' is not a domain name (A-label form for IDNs)");
-          continue;
-        }
-        d.list.push_back(n);
+    std::vector<std::string> names;
+    list(v, key, names);
+    d.list.clear();
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      std::string n = names[i];
+      for (char& ch : n) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      while (!n.empty() && n.back() == '.') n.pop_back();
+      if (!probe::domain::valid_domain(n) || n.find('.') == std::string::npos) {
+        problems.push_back(item_at(v, i) + ": " + key + ": '" + names[i] +
+                           "' is not a domain name (A-label form for IDNs)");
+        continue;
       }
-    } else if (key == "domains.list_file") {
-      if (v.items.empty() && !v.is_map) {
-        d.list_file.clear();  // `list_file:` or -o domains.list_file= : none
-      } else {
-        text(v, key, d.list_file);
-      }
-      list_file_at_ = v.at;
-    } else if (key == "domains.ips") {
-      list(v, key, d.ips);
-      for (std::size_t i = 0; i < d.ips.size(); ++i) {
-        if (!core::IpAddress::parse(d.ips[i])) {
-          problems.push_back(item_at(v, i) + ": " + key + ": '" + d.ips[i] +
-                             "' is not an IP address");
-        }
-      }
-    } else if (key == "domains.interval") {
-      duration(v, key, d.interval);
-      if (d.interval < core::kNsPerSec) bad(v, key, "must be at least 1s (1h is usual)");
-    } else if (key == "domains.reconfirm_after") {
-      duration(v, key, d.reconfirm_after);
-    } else if (key == "domains.resolvers") {
-      dns_servers(v, key, c.resolvers, true);
-    } else if (key == "domains.parent_servers") {
-      dns_servers(v, key, c.parent_servers, false);
-    } else if (key == "domains.ns_port") {
-      number(v, key, c.ns_port, 1, 65535);
-    } else if (key == "domains.dnsbl") {
-      boolean(v, key, c.dnsbl);
-    } else if (key == "domains.dnsbl_zones") {
-      text(v, key, c.dnsbl_zones);
-    } else if (key == "domains.dnsbl_server") {
-      text(v, key, c.dnsbl_server);
-      if (!c.dnsbl_server.empty() && !probe::domain::parse_dns_server(c.dnsbl_server)) {
-        bad(v, key, "'" + c.dnsbl_server + "' is not ADDR[:PORT] (an IP address literal)");
-      }
-    } else if (key == "domains.rdap") {
-      boolean(v, key, c.rdap);
-    } else if (key == "domains.rdap_bootstrap") {
-      text(v, key, c.rdap_bootstrap);
-    } else if (key == "domains.rdap_server") {
-      text(v, key, c.rdap_server);
-      const std::string& u = c.rdap_server;
-      if (!u.empty() && u.rfind("http://", 0) != 0 && u.rfind("https://", 0) != 0) {
-        bad(v, key, "'" + u + "' is not an http:// or https:// URL");
-      }
-    } else if (key == "domains.timeout_ms") {
-      number(v, key, c.timeout_ms, 10, 60000);
-    } else if (key == "domains.tries") {
-      number(v, key, c.tries, 1, 5);
-    } else if (key == "domains.rdap_timeout_ms") {
-      number(v, key, c.rdap_timeout_ms, 10, 120000);
-    } else if (key == "domains.whois") {
-      boolean(v, key, c.whois);
-    } else if (key == "domains.whois_servers") {
-      text(v, key, c.whois_servers);
-    } else if (key == "domains.whois_server") {
-      text(v, key, c.whois_server);
-      if (!c.whois_server.empty() && !probe::domain::parse_whois_server(c.whois_server)) {
-        bad(v, key, "'" + c.whois_server + "' is not HOST[:PORT]");
-      }
-    } else if (key == "domains.spamhaus_dqs_key_file") {
-      text(v, key, c.spamhaus_dqs_key_file);
-    } else if (key == "domains.safe_browsing_key_file") {
-      text(v, key, c.safe_browsing_key_file);
-    } else if (key == "domains.virustotal_key_file") {
-      text(v, key, c.virustotal_key_file);
-    } else if (key == "domains.safe_browsing_url" || key == "domains.virustotal_url") {
-      std::string& u = key == "domains.virustotal_url" ? c.virustotal_url : c.safe_browsing_url;
-      text(v, key, u);
-      if (!u.empty() && u.rfind("http://", 0) != 0 && u.rfind("https://", 0) != 0) {
-        bad(v, key, "'" + u + "' is not an http:// or https:// URL");
-      }
-    } else if (key == "domains.safe_browsing_rate" || key == "domains.virustotal_rate") {
-      std::string& r = key == "domains.virustotal_rate" ? c.virustotal_rate : c.safe_browsing_rate;
-      text(v, key, r);
-      if (!probe::domain::parse_rate_limit(r)) {
-        bad(v, key, "'" + r + "' is not N/s, N/min, N/h, N/d or 'unlimited'");
-      }
-    } else {
-      problems.push_back(v.at + ": unknown key '" + key + "'");
+      d.list.push_back(n);
     }
+  }
+
+  void handle_domain_list_file(const std::string& key, const Value& v) {
+    DomainsConfig& d = cfg_.domains;
+    if (v.items.empty() && !v.is_map) {
+      d.list_file.clear();  // `list_file:` or -o domains.list_file= : none
+    } else {
+      text(v, key, d.list_file, false);
+    }
+    list_file_at_ = v.at;
   }
 
  public:
@@ -576,6 +523,11 @@ class Loader {
           }
         } else if (k == "decoder" && sc.kind != SourceConfig::Kind::Journald) {
           sc.decoder = kv.second.Scalar();
+          try {
+            decode::DecoderSet known(sc.decoder);  // an unknown name throws: a usage error
+          } catch (const std::exception& e) {
+            problems.push_back(kat + ": sources: decoder: " + e.what());
+          }
         } else if (k == "start" && sc.kind == SourceConfig::Kind::File) {
           std::string st = kv.second.Scalar();
           if (st == "end") {
@@ -608,6 +560,9 @@ class Loader {
   }
 
   DaemonConfig& cfg_;
+
+  // Generated from schema/config.yaml: is_section, apply_declared, differing, key_table.
+#include <bannin/app/config_keys.inc>
 };
 
 bool parse_document(const std::string& text, const std::string& origin, YAML::Node& out,
@@ -641,6 +596,15 @@ std::string SourceConfig::describe() const {
   return "?";
 }
 
+const std::vector<ConfigKeyInfo>& config_keys() {
+  return Loader::key_table();
+}
+
+std::vector<std::string> config_differences(const DaemonConfig& a, const DaemonConfig& b,
+                                            bool restart_only) {
+  return Loader::differing(a, b, restart_only);
+}
+
 const char* default_config_text() noexcept {
   return kDefaultConfig;
 }
@@ -662,10 +626,10 @@ std::vector<std::string> split_list(const std::string& v) {
 }
 
 bool parse_duration(const std::string& text, core::TimeNs& out) {
-  // "0" (off / the built-in default) or units, at most 100 years.
-  auto secs = core::parse_duration_seconds(text, text == "0", 100LL * 365 * 86400);
-  if (!secs) return false;
-  out = *secs * core::kNsPerSec;
+  // "0" (off / the built-in default) or units (core/time.h's one grammar), at most 100 years.
+  auto ns = core::parse_duration_ns(text, text == "0", 100LL * 365 * 86400 * core::kNsPerSec);
+  if (!ns) return false;
+  out = *ns;
   return true;
 }
 

@@ -27,6 +27,10 @@ struct SourceConfig {
   bool optional = false;           ///< journald: absent is not worth a warning
   std::string where;               ///< file:line of the entry, for messages
   [[nodiscard]] std::string describe() const;
+  bool operator==(const SourceConfig& o) const {  // `where` is only where it was written
+    return kind == o.kind && paths == o.paths && decoder == o.decoder && listen == o.listen &&
+           start_at_end == o.start_at_end && optional == o.optional;
+  }
 };
 
 /// `domains:`: the scheduled domain probe (the checks of `bannin check`, docs/daemon.md).
@@ -45,18 +49,22 @@ struct DomainsConfig {
   bool operator==(const DomainsConfig&) const = default;
 };
 
+/// Member initialisers equal the defaults declared in schema/config.yaml (a unit test checks
+/// it); `sources` has its default list only there.
 struct DaemonConfig {
   std::string origin = "(built-in defaults)";  ///< the file it came from
   bool enforce = false;                        ///< mode: enforce (else observe)
-  std::vector<std::string> home_countries;
+  std::vector<std::string> home_countries{"JP"};
   std::string geo_database = "tor";
-  std::vector<std::string> rule_files;
+  std::vector<std::string> rule_files{"rules/base"};
   std::map<std::string, ruleset::ParamValue, std::less<>> rule_overrides;  ///< "id.param"
   std::size_t memory_budget_mb = 256;
   std::vector<SourceConfig> sources;
 
   std::string store_path = "var/bannin.db";
-  core::TimeNs keep_findings = 0, keep_decisions = 0, keep_actions = 0;  ///< 0 = forever
+  core::TimeNs keep_findings = 90 * 86400 * core::kNsPerSec;    ///< 0 = forever
+  core::TimeNs keep_decisions = 365 * 86400 * core::kNsPerSec;  ///< 0 = forever
+  core::TimeNs keep_actions = 90 * 86400 * core::kNsPerSec;     ///< 0 = forever
 
   std::string api_listen = "127.0.0.1:8730";
   std::string api_token;
@@ -64,15 +72,15 @@ struct DaemonConfig {
   std::vector<std::string> allowlist;
   bool own_addresses = true;
   std::vector<std::string> proxies;
-  std::string crawlers;
-  std::uint32_t max_per_minute = 0;
+  std::string crawlers = "data/allowlist/crawlers.yaml";
+  std::uint32_t max_per_minute = 120;
   std::map<std::string, std::uint32_t, std::less<>> max_per_minute_by_rule;
-  core::TimeNs repeat_window = 0;
-  double repeat_ttl_factor = 1;
-  core::TimeNs repeat_max_ttl = 0;
-  std::uint32_t prefix_min_members = 0;
+  core::TimeNs repeat_window = 24 * 3600 * core::kNsPerSec;
+  double repeat_ttl_factor = 2;
+  core::TimeNs repeat_max_ttl = 7 * 86400 * core::kNsPerSec;
+  std::uint32_t prefix_min_members = 8;
   std::uint32_t prefix_v4_len = 24, prefix_v6_len = 64;
-  core::TimeNs prefix_window = 0;
+  core::TimeNs prefix_window = 3600 * core::kNsPerSec;
 
   std::string nft_table = "bannin";
   int nft_priority = -10;
@@ -81,6 +89,20 @@ struct DaemonConfig {
 
   DomainsConfig domains;
 };
+
+/// One key of schema/config.yaml, for listings (`bannin run --list-keys`) and messages.
+struct ConfigKeyInfo {
+  const char* key;
+  const char* type;
+  bool reload;  ///< SIGHUP applies it; false: it takes effect at the next start
+  const char* doc;
+};
+/// Every declared key, in the schema's order.
+const std::vector<ConfigKeyInfo>& config_keys();
+/// The declared keys whose values differ between a and b; restart_only: only those SIGHUP
+/// does not apply (the daemon says which changes wait for a restart).
+std::vector<std::string> config_differences(const DaemonConfig& a, const DaemonConfig& b,
+                                            bool restart_only);
 
 /// The built-in defaults: config/bannin.yaml as compiled into the binary.
 const char* default_config_text() noexcept;

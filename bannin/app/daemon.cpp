@@ -16,10 +16,10 @@
 #include <bannin/api/server.h>
 #include <bannin/app/daemon.h>
 #include <bannin/app/domain_probe.h>
+#include <bannin/app/pipeline.h>
 #include <bannin/core/json_writer.h>
 #include <bannin/decide/allowlist.h>
 #include <bannin/enrich/geo_db.h>
-#include <bannin/ruleset/rule_loader.h>
 #include <bannin/store/store.h>
 
 #ifndef BANNIN_VERSION
@@ -84,27 +84,76 @@ core::Result<std::unique_ptr<Daemon>> Daemon::start(Options options) {
   return d;
 }
 
-core::Result<bool> Daemon::load_geo() {
-  geo_ = std::make_unique<enrich::GeoDb>();
-  if (cfg_.geo_database == "none") return true;
-  auto g = cfg_.geo_database == "tor"
-               ? enrich::GeoDb::load_tor(enrich::GeoDb::kTorGeoip4, enrich::GeoDb::kTorGeoip6)
-               : enrich::GeoDb::load_mmdb(resolve_path(cfg_.geo_database));
-  if (!g) return core::make_error("geo", "geo database: " + g.error().message);
-  *geo_ = std::move(*g);
-  return true;
+namespace {
+
+// The nearest existing ancestor of `path`'s directory must be a directory this process may
+// write (the directory is created at start when missing).
+std::string writable_dir_problem(const std::string& key, const std::string& path) {
+  fs::path dir = fs::path(path).parent_path();
+  if (dir.empty()) dir = ".";
+  std::error_code ec;
+  fs::path probe = dir;
+  while (!fs::exists(probe, ec)) {
+    fs::path up = probe.parent_path();
+    if (up.empty()) {
+      probe = ".";  // a relative path: created under the current directory
+      break;
+    }
+    if (up == probe) break;
+    probe = up;
+  }
+  if (!fs::is_directory(probe, ec)) {
+    return key + " " + path + ": " + probe.string() + " is not a directory";
+  }
+  if (::access(probe.c_str(), W_OK | X_OK) != 0) {
+    return key + " " + path + ": cannot create files in " + probe.string() + ": " +
+           std::strerror(errno);
+  }
+  if (fs::exists(path, ec) && ::access(path.c_str(), R_OK | W_OK) != 0) {
+    return key + " " + path + ": not readable and writable: " + std::strerror(errno);
+  }
+  return {};
+}
+
+}  // namespace
+
+core::Result<bool> Daemon::validate(const DaemonConfig& cfg) {
+  std::vector<std::string> problems;
+  api::ServerOptions ao;
+  ao.listen = cfg.api_listen;
+  ao.token = cfg.api_token;
+  if (auto a = api::check_options(ao); !a) problems.push_back(a.error().message);
+  if (auto p = writable_dir_problem("store.path", cfg.store_path); !p.empty()) {
+    problems.push_back(p);
+  }
+  if (cfg.enforce) {
+    act::nft::NftConfig ncfg;
+    ncfg.table = cfg.nft_table;
+    ncfg.priority = cfg.nft_priority;
+    auto a = act::NftablesActuator::create(ncfg);
+    auto p = a ? (*a)->probe() : core::Result<bool>(a.error());
+    if (!p) {
+      problems.push_back("enforce mode needs nftables: " + p.error().message +
+                         " (run as root, or use mode: observe)");
+    }
+  }
+  if (problems.empty()) return true;
+  std::string msg;
+  for (const auto& p : problems) msg += (msg.empty() ? "" : "\n") + p;
+  return core::make_error("bad_config", msg);
 }
 
 core::Result<std::string> Daemon::check(const Options& options) {
   auto cfg = load_config(options.config_file, options.overrides);
   if (!cfg) return cfg.error();
+  if (auto v = validate(*cfg); !v) return v.error();
   Daemon d(options);
   d.cfg_ = std::move(*cfg);
   d.options_.quiet = true;
   if (auto g = d.load_geo(); !g) return g.error();
   std::vector<std::shared_ptr<const ruleset::Rule>> rules;
   if (auto r = d.load_rules(d.cfg_, rules); !r) return r.error();
-  auto dopt = d.decider_options(d.cfg_);
+  auto dopt = app::decider_options(d.cfg_);
   if (!dopt) return dopt.error();
   if (auto p = d.make_probe(nullptr); !p) return p.error();
   std::string s = d.cfg_.origin + ": OK: " + (d.cfg_.enforce ? "enforce" : "observe") + " mode, " +
@@ -120,66 +169,19 @@ core::Result<std::string> Daemon::check(const Options& options) {
   return s;
 }
 
-core::Result<bool> Daemon::load_rules(const DaemonConfig& cfg,
-                                      std::vector<std::shared_ptr<const ruleset::Rule>>& out) {
-  ruleset::LoadOptions lo;
-  lo.geo = geo_.get();
-  ruleset::ParamValue home;
-  home.is_list = true;
-  home.items = cfg.home_countries;
-  lo.globals["home_countries"] = home;
-  lo.overrides = cfg.rule_overrides;
-  std::vector<std::string> paths;
-  for (const auto& p : cfg.rule_files) paths.push_back(resolve_path(p));
-  ruleset::LoadReport report = ruleset::load_rules(paths, lo);
-  std::string errors;
-  for (const auto& p : report.problems) {
-    char line[1024];
-    std::snprintf(line, sizeof line, "%s:%u:%u: %s: %s [%s]", p.file.c_str(), p.line, p.column,
-                  p.warning ? "warning" : "error", p.message.c_str(), p.code.c_str());
-    if (p.warning) {
-      log("%s", line);
-    } else {
-      errors += (errors.empty() ? "" : "\n") + std::string(line);
-    }
-  }
-  if (!report.ok()) return core::make_error("bad_rules", errors);
-  if (report.rules.empty()) {
-    return core::make_error("no_rules", "no rules loaded from rule_files (" +
-                                            std::to_string(cfg.rule_files.size()) + " paths)");
-  }
-  out = std::move(report.rules);
+core::Result<bool> Daemon::load_geo() {
+  auto g = app::load_geo(cfg_);
+  if (!g) return g.error();
+  geo_ = std::move(*g);
   return true;
 }
 
-core::Result<decide::DeciderOptions> Daemon::decider_options(const DaemonConfig& cfg) {
-  decide::DeciderOptions o;
-  auto add = [&](const std::vector<std::string>& cidrs,
-                 const std::string& label) -> core::Result<bool> {
-    auto r = o.allowlist_set.add_cidrs(cidrs, label);
-    if (!r) return r.error();
-    return true;
-  };
-  if (auto r = add(cfg.allowlist, "config allowlist"); !r) return r.error();
-  if (auto r = add(cfg.proxies, "proxy"); !r) return r.error();
-  if (cfg.own_addresses) {
-    auto r = o.allowlist_set.add_own_addresses();
-    if (!r) return r.error();
-  }
-  if (!cfg.crawlers.empty()) {
-    auto r = o.allowlist_set.add_crawlers_file(resolve_path(cfg.crawlers));
-    if (!r) return r.error();
-  }
-  o.max_per_minute = cfg.max_per_minute;
-  o.max_per_minute_by_rule = cfg.max_per_minute_by_rule;
-  o.repeat_window = cfg.repeat_window;
-  o.ttl_factor = cfg.repeat_ttl_factor;
-  o.max_ttl = cfg.repeat_max_ttl;
-  o.prefix_min_members = cfg.prefix_min_members;
-  o.prefix_v4_len = cfg.prefix_v4_len;
-  o.prefix_v6_len = cfg.prefix_v6_len;
-  o.prefix_window = cfg.prefix_window;
-  return o;
+core::Result<bool> Daemon::load_rules(const DaemonConfig& cfg, RuleList& out) {
+  auto loaded = app::load_rules(cfg, geo_.get());
+  if (!loaded) return loaded.error();
+  for (const auto& w : loaded->warnings) log("%s", w.c_str());
+  out = std::move(loaded->rules);
+  return true;
 }
 
 core::Result<bool> Daemon::boot() {
@@ -188,10 +190,13 @@ core::Result<bool> Daemon::boot() {
   log("starting (%s mode, configuration: %s)", cfg.enforce ? "enforce" : "observe",
       cfg.origin.c_str());
 
-  // 1. Geo database and rules: a configuration that cannot work stops here.
+  // 1. What `run --check` checks (API address and token, store directory, nftables), then
+  // the geo database and rules: a configuration that cannot work stops here, before anything
+  // is opened.
+  if (auto v = validate(cfg); !v) return v.error();
   if (auto g = load_geo(); !g) return g.error();
   if (auto r = load_rules(cfg, rules_); !r) return r.error();
-  auto dopt = decider_options(cfg);
+  auto dopt = app::decider_options(cfg);
   if (!dopt) return dopt.error();
   decider_ = std::make_unique<decide::Decider>(std::move(*dopt));
   rule_count_ = rules_.size();
@@ -315,16 +320,17 @@ void Daemon::reload() {
     log("reload refused, rules unchanged:\n%s", r.error().message.c_str());
     return;
   }
-  auto dopt = decider_options(*cfg);
+  auto dopt = app::decider_options(*cfg);
   if (!dopt) {
     log("reload refused: %s", dopt.error().message.c_str());
     return;
   }
-  if (cfg->enforce != cfg_.enforce || cfg->store_path != cfg_.store_path ||
-      cfg->api_listen != cfg_.api_listen || cfg->nft_table != cfg_.nft_table) {
-    log("mode, store.path, api.listen and enforce.nftables take effect after a restart");
+  // Keys SIGHUP does not apply (schema/config.yaml `reload: false`) are named, not applied.
+  if (auto waiting = config_differences(*cfg, cfg_, true); !waiting.empty()) {
+    std::string keys;
+    for (const auto& k : waiting) keys += (keys.empty() ? "" : ", ") + k;
+    log("changed keys that take effect after a restart: %s", keys.c_str());
   }
-  if (!(cfg->domains == cfg_.domains)) log("domains: changes take effect after a restart");
   {
     std::lock_guard lock(decide_mu_);
     decider_->set_options(std::move(*dopt));

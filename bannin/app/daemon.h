@@ -121,6 +121,9 @@ class Daemon final : public api::Backend {
   /// Loads and checks configuration, geo database, rules and decide options without
   /// starting anything; returns a one-paragraph summary, or every problem found.
   static core::Result<std::string> check(const Options& options);
+  /// The checks of a configuration that need the system but change nothing: API address and
+  /// token, the store's directory, nftables in enforce mode. Every problem, one per line.
+  static core::Result<bool> validate(const DaemonConfig& cfg);
   /// Ordered start; on error nothing keeps running.
   static core::Result<std::unique_ptr<Daemon>> start(Options options);
   ~Daemon() override;
@@ -147,7 +150,6 @@ class Daemon final : public api::Backend {
   core::Result<bool> load_geo();
   core::Result<bool> load_rules(const DaemonConfig& cfg,
                                 std::vector<std::shared_ptr<const ruleset::Rule>>& out);
-  core::Result<decide::DeciderOptions> decider_options(const DaemonConfig& cfg);
   core::Result<bool> reconcile_with(store::Store& st);
   core::Result<bool> open_sources();
   core::Result<bool> make_probe(store::Store* st);

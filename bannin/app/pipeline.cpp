@@ -1,351 +1,215 @@
-// The pipeline thread (decode -> enrich -> detect -> decide, as `bannin replay` does it, on
-// live batches) and the act thread (actuator calls, decision states, expiry, retention).
-#include <chrono>
+#include <cstdio>
+#include <stdexcept>
 
-#include <bannin/act/actuator.h>
-#include <bannin/app/daemon.h>
-#include <bannin/app/domain_probe.h>
-#include <bannin/core/json_writer.h>
+#include <bannin/app/pipeline.h>
 #include <bannin/decode/decoder_set.h>
 #include <bannin/decode/syslog/syslog_decoder.h>
-#include <bannin/detect/detector.h>
 #include <bannin/detect/finding_json.h>
+#include <bannin/enrich/geo_db.h>
 #include <bannin/enrich/geo_enricher.h>
-#include <bannin/model/event_format.h>
-#include <bannin/probe/domain/report_format.h>
-#include <bannin/store/store.h>
+#include <bannin/model/event.h>
+#include <bannin/ruleset/rule_loader.h>
 
 namespace bannin::app {
 
-namespace {
-
-// Per stream: its decoders (auto-detected on the first batch).
-struct StreamDecoders {
-  std::unique_ptr<decode::DecoderSet> set;
-  bool detected = false;
-  bool broken = false;
-};
-
-class Sink final : public detect::FindingSink {
+// The detector's sink: every finding goes out once, then through the Decider.
+class Pipeline::Sink final : public detect::FindingSink {
  public:
-  explicit Sink(std::function<void(const detect::Finding&)> fn) : fn_(std::move(fn)) {}
-  void on_finding(const detect::Finding& f) override { fn_(f); }
+  Sink(decide::Decider& decider, std::mutex* mu, PipelineOutput& out, PipelineCounts& counts)
+      : decider_(decider), mu_(mu), out_(out), counts_(counts) {}
+
+  void on_finding(const detect::Finding& f) override {
+    if (!f.campaign_update) {
+      ++counts_.findings;
+      out_.on_finding(f, detect::group_json(f), detect::numbers_json(f));
+    }
+    decisions_.clear();
+    if (mu_ != nullptr) {
+      std::lock_guard lock(*mu_);
+      decider_.decide(f, decisions_);
+    } else {
+      decider_.decide(f, decisions_);
+    }
+    for (auto& d : decisions_) {
+      ++counts_.decisions;
+      out_.on_decision(std::move(d));
+    }
+  }
 
  private:
-  std::function<void(const detect::Finding&)> fn_;
+  decide::Decider& decider_;
+  std::mutex* mu_;
+  PipelineOutput& out_;
+  PipelineCounts& counts_;
+  std::vector<decide::Decision> decisions_;  // reused
 };
 
-}  // namespace
-
-void Daemon::push_decision(decide::Decision d) {
-  const std::int64_t id = next_decision_id_.fetch_add(1);
-  decisions_.fetch_add(1, std::memory_order_relaxed);
-  writer_->push_wait(store::DecisionRow(decision_row(id, d, wall_now())),
-                     std::chrono::milliseconds(200));
-  ActItem item;
-  item.kind = ActItem::Kind::Apply;
-  item.id = id;
-  item.decision = std::move(d);
-  actions_->push_wait(std::move(item), std::chrono::milliseconds(1000));
+Pipeline::Pipeline(RuleList rules, std::size_t memory_budget_bytes, const enrich::GeoDb* geo,
+                   decide::Decider& decider, std::mutex* decider_mu, PipelineOutput& out)
+    : enricher_(std::make_unique<enrich::GeoEnricher>(geo)),
+      sink_(std::make_unique<Sink>(decider, decider_mu, out, counts_)),
+      event_(std::make_unique<model::Event>()) {
+  rule_count_ = rules.size();
+  detect::DetectorOptions o;
+  o.memory_budget = memory_budget_bytes;
+  detector_ = std::make_unique<detect::Detector>(std::move(rules), o);
 }
 
-void Daemon::pipeline_main() {
-  detect::DetectorOptions dopt;
-  dopt.memory_budget = cfg_.memory_budget_mb << 20;
-  auto detector = std::make_unique<detect::Detector>(rules_, dopt);
-  enrich::GeoEnricher enricher(geo_.get());
-  std::vector<StreamDecoders> decoders;
-  std::vector<decide::Decision> out;
-  model::Event ev;
-  model::EventFormatter event_format;
+Pipeline::~Pipeline() = default;
 
-  Sink sink([&](const detect::Finding& f) {
-    findings_.fetch_add(1, std::memory_order_relaxed);
-    if (!f.campaign_update) {
-      writer_->push_wait(store::FindingRow{f.ts, f.rule->id, detect::group_json(f),
-                                           detect::numbers_json(f), f.evidence},
-                         std::chrono::milliseconds(200));
-    }
-    out.clear();
-    {
-      std::lock_guard lock(decide_mu_);
-      decider_->decide(f, out);
-    }
-    for (auto& d : out) push_decision(std::move(d));
-  });
-
-  std::vector<Batch> batches;
-  for (;;) {
-    batches.clear();
-    bool open = records_->pop_all(batches, std::chrono::milliseconds(250));
-    if (batches.empty() && open) {
-      // Idle: everything this thread pushed is followed by its checkpoint, so a commit point
-      // here is safe; it commits what the act thread and the API queued meanwhile.
-      writer_->push_wait(store::CheckpointRow{}, std::chrono::milliseconds(200));
-      continue;
-    }
-    for (Batch& b : batches) {
-      if (b.kind == Batch::Kind::Domain) {
-        // A round of the domain probe: its store rows, its findings (changes of state,
-        // already re-confirmed), and its domain.status Events through the rules like any
-        // other event; then a commit point (these rows belong to no source line).
-        const DomainRound& r = *b.domain;
-        for (const auto& row : r.latest) writer_->push_wait(row, std::chrono::milliseconds(200));
-        for (const auto& row : r.changes) writer_->push_wait(row, std::chrono::milliseconds(200));
-        for (const auto& f : r.findings) {
-          findings_.fetch_add(1, std::memory_order_relaxed);
-          writer_->push_wait(f, std::chrono::milliseconds(200));
-        }
-        std::string raw;
-        probe::domain::for_each_event(r.reports, r.ts, [&](const model::Event& e) {
-          raw.clear();
-          core::JsonObjectWriter o(raw);
-          event_format.append_json_members(o, e);
-          o.close();
-          detector->process(e, raw, sink);
-        });
-        writer_->push_wait(store::CheckpointRow{}, std::chrono::milliseconds(200));
-        continue;
-      }
-      if (b.kind == Batch::Kind::Reload) {
-        detect::DetectorOptions o = dopt;
-        o.memory_budget = b.reload->memory_budget;
-        auto next = std::make_unique<detect::Detector>(b.reload->rules, o);
-        std::size_t kept = next->adopt(*detector);
-        detector = std::move(next);
-        log("reloaded: %zu rules, %zu kept their detection windows", b.reload->rules.size(), kept);
-        continue;
-      }
-      Stream* stream = nullptr;
-      {
-        std::lock_guard lock(streams_mu_);
-        stream = streams_[b.stream].get();
-      }
-      if (decoders.size() <= b.stream) decoders.resize(b.stream + 1);
-      StreamDecoders& sd = decoders[b.stream];
-      if (!sd.set && !sd.broken) {
-        try {
-          sd.set = std::make_unique<decode::DecoderSet>(stream->decoder);
-          for (const auto& c : sd.set->candidates()) {
-            if (auto* s = dynamic_cast<decode::syslog::SyslogDecoder*>(c.get())) {
-              s->set_reference_time(wall_now());
-            }
-          }
-        } catch (const std::exception& e) {
-          sd.broken = true;
-          log("%s: %s", stream->origin.c_str(), e.what());
-        }
-      }
-      if (sd.broken) {
-        stream->decode_errors.fetch_add(b.ends.size(), std::memory_order_relaxed);
+core::Result<bool> Pipeline::open_stream(std::uint32_t id, const std::string& decoder,
+                                         core::TimeNs reference_time, int year) {
+  if (streams_.size() <= id) streams_.resize(id + 1);
+  StreamState& s = streams_[id];
+  try {
+    s.decoders = std::make_unique<decode::DecoderSet>(decoder);
+  } catch (const std::exception& e) {
+    return core::make_error("bad_decoder", e.what());
+  }
+  s.detected = !s.decoders->is_auto();
+  for (const auto& c : s.decoders->candidates()) {
+    if (auto* sys = dynamic_cast<decode::syslog::SyslogDecoder*>(c.get())) {
+      if (year != 0) {
+        sys->set_year(year);
       } else {
-        if (!sd.detected) {
-          std::vector<std::string_view> sample;
-          std::uint32_t start = 0;
-          for (std::size_t i = 0; i < b.ends.size() && i < 64; ++i) {
-            sample.emplace_back(b.data.data() + start, b.ends[i] - start);
-            start = b.ends[i];
-          }
-          sd.set->detect(sample);
-          sd.detected = true;
-        }
-        std::uint32_t start = 0;
-        std::uint64_t ok = 0, bad = 0;
-        for (std::uint32_t end : b.ends) {
-          std::string_view line(b.data.data() + start, end - start);
-          start = end;
-          if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-          auto res = sd.set->decode(line, ev);
-          if (!res.result.ok()) {
-            ++bad;
-            continue;
-          }
-          ++ok;
-          enricher.enrich(ev);
-          detector->process(ev, line, sink);
-        }
-        stream->decoded.fetch_add(ok, std::memory_order_relaxed);
-        stream->decode_errors.fetch_add(bad, std::memory_order_relaxed);
+        sys->set_reference_time(reference_time);
       }
-      // After everything these lines produced: the resume point (a commit point for the
-      // store writer; sources without checkpoints still mark one, so their rows commit).
-      store::CheckpointRow cp;
-      cp.source = b.checkpoint ? b.checkpoint_key : stream->origin;
-      if (b.checkpoint) {
-        cp.device = b.checkpoint->device;
-        cp.inode = b.checkpoint->inode;
-        cp.offset = b.checkpoint->offset;
-        cp.head_hash = b.checkpoint->head_hash;
-      }
-      cp.updated_ts = wall_now();
-      writer_->push_wait(std::move(cp), std::chrono::milliseconds(200));
     }
-    detect_memory_ = detector->stats().memory_bytes;
-    detect_evicted_ = detector->stats().groups_evicted;
-    if (!open) break;
   }
+  return true;
 }
 
-void Daemon::act_main() {
-  std::vector<ActItem> items;
-  std::vector<decide::Decision> batch;
-  std::vector<std::int64_t> ids;
-  auto last_prune = std::chrono::steady_clock::now() - std::chrono::minutes(50);  // 10 min in
-  std::uint64_t last_retries = 0;
-  bool was_healthy = true;
+Pipeline::StreamState* Pipeline::stream(std::uint32_t id) {
+  if (id >= streams_.size() || !streams_[id].decoders) return nullptr;
+  return &streams_[id];
+}
 
-  auto state = [&](std::int64_t id, const char* s, std::string note) {
-    writer_->push_wait(store::StateChange{id, wall_now(), s, std::move(note)},
-                       std::chrono::milliseconds(200));
-  };
-  auto forget = [&](const decide::Decision& d) {
-    std::lock_guard lock(decide_mu_);
-    decider_->forget(d.key());
-  };
+bool Pipeline::has_stream(std::uint32_t id) const {
+  return id < streams_.size() && streams_[id].decoders != nullptr;
+}
 
-  for (;;) {
-    items.clear();
-    bool open = actions_->pop_all(items, std::chrono::milliseconds(250));
-    batch.clear();
-    ids.clear();
-    for (auto& it : items) {
-      if (it.kind == ActItem::Kind::Apply) {
-        batch.push_back(it.decision);
-        ids.push_back(it.id);
-      }
-    }
-    if (!batch.empty()) {
-      const core::TimeNs now = wall_now();
-      auto results = actuator_->apply(batch);
-      for (const auto& r : results) {
-        const decide::Decision& d = batch[r.index];
-        const std::int64_t id = ids[r.index];
-        writer_->push_wait(store::ActionRow{id, now, actuator_name_,
-                                            std::string(act::outcome_name(r.outcome)), r.detail},
-                           std::chrono::milliseconds(200));
-        InForce f{d, r.target.empty() ? target_text(d) : r.target, now + d.ttl, "proposed"};
-        switch (r.outcome) {
-          case act::Outcome::Applied:
-          case act::Outcome::Covered:
-            f.state = "active";
-            state(id, "active", r.outcome == act::Outcome::Covered ? r.detail : "");
-            applied_.fetch_add(1, std::memory_order_relaxed);
-            break;
-          case act::Outcome::Recorded:
-          case act::Outcome::DryRun:
-          case act::Outcome::Unsupported:
-            break;  // observe mode, or a scope this actuator cannot carry out: stays proposed
-          default:
-            failed_actions_.fetch_add(1, std::memory_order_relaxed);
-            state(id, "failed", r.detail);
-            forget(d);
-            continue;
-        }
-        std::lock_guard lock(in_force_mu_);
-        in_force_[id] = std::move(f);
-      }
-    }
-    for (auto& it : items) {
-      if (it.kind != ActItem::Kind::Revoke) continue;
-      InForce f;
-      {
-        std::lock_guard lock(in_force_mu_);
-        auto found = in_force_.find(it.id);
-        if (found == in_force_.end()) continue;
-        f = found->second;
-        in_force_.erase(found);
-      }
-      const decide::Decision one[] = {f.decision};
-      auto results = actuator_->revoke(one);
-      std::string outcome =
-          results.empty() ? "?" : std::string(act::outcome_name(results[0].outcome));
-      writer_->push_wait(store::ActionRow{it.id, wall_now(), actuator_name_, outcome,
-                                          results.empty() ? "" : results[0].detail},
-                         std::chrono::milliseconds(200));
-      if (!it.state_written) state(it.id, "revoked", it.note);
-      forget(f.decision);
-      revoked_.fetch_add(1, std::memory_order_relaxed);
-    }
-    // Expiry (the kernel drops timed-out elements by itself; here the record follows).
-    const core::TimeNs now = wall_now();
-    std::vector<std::pair<std::int64_t, decide::Decision>> ended;
-    {
-      std::lock_guard lock(in_force_mu_);
-      for (auto it = in_force_.begin(); it != in_force_.end();) {
-        if (it->second.expires <= now) {
-          ended.emplace_back(it->first, it->second.decision);
-          it = in_force_.erase(it);
-        } else {
-          ++it;
-        }
-      }
-    }
-    for (auto& [id, d] : ended) {
-      state(id, "expired", "");
-      forget(d);
-      expired_.fetch_add(1, std::memory_order_relaxed);
-    }
-    // What the decider wants a person to hear (a rule at its cap, an escalation refused).
-    {
-      std::vector<decide::DeciderNote> notes;
-      {
-        std::lock_guard lock(decide_mu_);
-        notes = decider_->take_notes(now);
-      }
-      for (const auto& n : notes) log("decide: %s", n.text.c_str());
-    }
-    // The actuator's own trouble (the observe file on a full disk), retried here and said in
-    // the log once per change of state, like the store below.
-    {
-      act::ActuatorHealth h = actuator_->health();
-      bool was_ok;
-      {
-        std::lock_guard lock(in_force_mu_);
-        was_ok = actuator_health_.ok;
-        actuator_health_ = h;
-      }
-      if (!h.ok && was_ok) {
-        log("act: %s: %s", actuator_name_.c_str(), h.problem.c_str());
-      } else if (h.ok && !was_ok) {
-        log("act: %s: writes succeed again (%llu failed attempts, %llu lines dropped)",
-            actuator_name_.c_str(), static_cast<unsigned long long>(h.errors),
-            static_cast<unsigned long long>(h.dropped));
-      }
-    }
-    // A store in trouble (disk full, I/O error) is said in the log once per change of state;
-    // the writer keeps the rows and retries.
-    {
-      bool healthy = writer_->healthy();
-      std::uint64_t retries = writer_->retries();
-      if (retries != last_retries) {
-        log("store: commit failed (%llu so far), will retry: %s",
-            static_cast<unsigned long long>(retries), writer_->last_error().c_str());
-        last_retries = retries;
-      } else if (healthy && !was_healthy) {
-        log("store: commits succeed again");
-      }
-      was_healthy = healthy;
-    }
-    // These rows belong to no source line; they commit with the pipeline's next checkpoint
-    // or its idle commit point (a commit point from this thread could fall between a batch's
-    // findings and that batch's checkpoint, and commit lines a crash would then read again).
-    // Retention, hourly, on the reading connection (the writer keeps committing meanwhile).
-    if (std::chrono::steady_clock::now() - last_prune >= std::chrono::hours(1)) {
-      last_prune = std::chrono::steady_clock::now();
-      constexpr core::TimeNs kDay = 86400 * core::kNsPerSec;
-      auto days = [](core::TimeNs keep) {
-        return keep <= 0 ? 0 : static_cast<int>(std::max<core::TimeNs>(1, keep / kDay));
-      };
-      store::RetentionPolicy rp;
-      rp.findings_days = days(cfg_.keep_findings);
-      rp.decisions_days = days(cfg_.keep_decisions);
-      rp.actions_days = days(cfg_.keep_actions);
-      std::lock_guard lock(read_store_mu_);
-      auto pr = read_store_->prune(rp, now);
-      if (!pr) log("store: retention: %s", pr.error().message.c_str());
-    }
-    if (!open) break;
+bool Pipeline::format_detected(std::uint32_t id) const {
+  return has_stream(id) && streams_[id].detected;
+}
+
+void Pipeline::detect_format(std::uint32_t id, const std::vector<std::string_view>& sample) {
+  StreamState* s = stream(id);
+  if (s == nullptr || s->detected) return;
+  s->decoders->detect(sample);
+  s->detected = true;
+}
+
+bool Pipeline::line(std::uint32_t id, std::string_view text) {
+  StreamState* s = stream(id);
+  if (s == nullptr) {
+    ++counts_.rejected;
+    return false;
   }
+  if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
+  model::Event& ev = *event_;
+  auto res = s->decoders->decode(text, ev);
+  if (!res.result.ok()) {
+    ++counts_.rejected;
+    return false;
+  }
+  ++counts_.decoded;
+  enricher_->enrich(ev);
+  detector_->process(ev, text, *sink_);
+  return true;
+}
+
+void Pipeline::event(const model::Event& e, std::string_view raw) {
+  detector_->process(e, raw, *sink_);
+}
+
+std::size_t Pipeline::reload(RuleList rules, std::size_t memory_budget_bytes) {
+  rule_count_ = rules.size();
+  detect::DetectorOptions o;
+  o.memory_budget = memory_budget_bytes;
+  auto next = std::make_unique<detect::Detector>(std::move(rules), o);
+  std::size_t kept = next->adopt(*detector_);
+  detector_ = std::move(next);
+  return kept;
+}
+
+const detect::DetectorStats& Pipeline::detect_stats() const {
+  return detector_->stats();
+}
+
+// --- set-up ---------------------------------------------------------------------------------
+
+core::Result<std::unique_ptr<enrich::GeoDb>> load_geo(const DaemonConfig& cfg) {
+  auto geo = std::make_unique<enrich::GeoDb>();
+  if (cfg.geo_database == "none") return geo;
+  auto g = cfg.geo_database == "tor"
+               ? enrich::GeoDb::load_tor(enrich::GeoDb::kTorGeoip4, enrich::GeoDb::kTorGeoip6)
+               : enrich::GeoDb::load_mmdb(resolve_path(cfg.geo_database));
+  if (!g) return core::make_error("geo", "geo database: " + g.error().message);
+  *geo = std::move(*g);
+  return geo;
+}
+
+core::Result<LoadedRules> load_rules(const DaemonConfig& cfg, const enrich::GeoDb* geo) {
+  ruleset::LoadOptions lo;
+  lo.geo = geo;
+  ruleset::ParamValue home;
+  home.is_list = true;
+  home.items = cfg.home_countries;
+  lo.globals["home_countries"] = home;
+  lo.overrides = cfg.rule_overrides;
+  std::vector<std::string> paths;
+  for (const auto& p : cfg.rule_files) paths.push_back(resolve_path(p));
+  ruleset::LoadReport report = ruleset::load_rules(paths, lo);
+  LoadedRules out;
+  std::string errors;
+  for (const auto& p : report.problems) {
+    char line[1024];
+    std::snprintf(line, sizeof line, "%s:%u:%u: %s: %s [%s]", p.file.c_str(), p.line, p.column,
+                  p.warning ? "warning" : "error", p.message.c_str(), p.code.c_str());
+    if (p.warning) {
+      out.warnings.emplace_back(line);
+    } else {
+      errors += (errors.empty() ? "" : "\n") + std::string(line);
+    }
+  }
+  if (!report.ok()) return core::make_error("bad_rules", errors);
+  if (report.rules.empty()) {
+    std::string list;
+    for (const auto& p : cfg.rule_files) list += (list.empty() ? "" : ", ") + p;
+    return core::make_error("no_rules", "no rules loaded from rule_files (" + list + ")");
+  }
+  out.rules = std::move(report.rules);
+  return out;
+}
+
+core::Result<decide::DeciderOptions> decider_options(const DaemonConfig& cfg) {
+  decide::DeciderOptions o;
+  auto add = [&](const std::vector<std::string>& cidrs,
+                 const std::string& label) -> core::Result<bool> {
+    auto r = o.allowlist_set.add_cidrs(cidrs, label);
+    if (!r) return r.error();
+    return true;
+  };
+  if (auto r = add(cfg.allowlist, "config allowlist"); !r) return r.error();
+  if (auto r = add(cfg.proxies, "proxy"); !r) return r.error();
+  if (cfg.own_addresses) {
+    auto r = o.allowlist_set.add_own_addresses();
+    if (!r) return r.error();
+  }
+  if (!cfg.crawlers.empty()) {
+    auto r = o.allowlist_set.add_crawlers_file(resolve_path(cfg.crawlers));
+    if (!r) return r.error();
+  }
+  o.max_per_minute = cfg.max_per_minute;
+  o.max_per_minute_by_rule = cfg.max_per_minute_by_rule;
+  o.repeat_window = cfg.repeat_window;
+  o.ttl_factor = cfg.repeat_ttl_factor;
+  o.max_ttl = cfg.repeat_max_ttl;
+  o.prefix_min_members = cfg.prefix_min_members;
+  o.prefix_v4_len = cfg.prefix_v4_len;
+  o.prefix_v6_len = cfg.prefix_v6_len;
+  o.prefix_window = cfg.prefix_window;
+  return o;
 }
 
 }  // namespace bannin::app

@@ -1,9 +1,13 @@
-// `bannin replay`: the production pipeline (decode -> enrich -> detect -> decide) over log
-// files as fast as they can be read, with time taken from the records, in observe mode
-// (nothing is acted on). Prints one JSON object per finding and per decision, then a summary:
+// `bannin replay`: the daemon's pipeline (app::Pipeline: decode -> enrich -> detect -> decide,
+// built from the same configuration as `bannin run`) over log files as fast as they can be
+// read, with time taken from the records, in observe mode (nothing is acted on). So
+// `bannin replay --config /etc/bannin/bannin.yaml day.log` shows what the daemon would have
+// found and decided for that day. Prints one JSON object per finding and per decision, the
+// decide stage's notes (a rule at its cap …), then a summary:
 //   {"type":"finding","ts":…,"rule":…,"group":{…},"numbers":{…},"evidence":[…]}
 //   {"type":"decision","ts":…,"rule":…,"action":"deny","scope":"ip","target":{"ip":…},
 //    "ttl_s":N,"reason":"…"}
+//   {"type":"note","ts":…,"code":"rule_cap","rule":…,"text":…,"count":N}
 //   {"type":"summary",…}
 #include <cerrno>
 #include <chrono>
@@ -14,18 +18,17 @@
 
 #include <CLI/CLI.hpp>
 #include <fcntl.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
+#include <bannin/app/config.h>
+#include <bannin/app/pipeline.h>
 #include <bannin/cli/commands.h>
-#include <bannin/cli/replay_config.h>
 #include <bannin/core/json_writer.h>
 #include <bannin/decide/decider.h>
-#include <bannin/decode/decoder_set.h>
-#include <bannin/detect/detector.h>
-#include <bannin/detect/finding_json.h>
-#include <bannin/enrich/geo_enricher.h>
+#include <bannin/enrich/geo_db.h>
 #include <bannin/model/event_format.h>
-#include <bannin/ruleset/rule_loader.h>
 #include <bannin/source/line_reader.h>
 #include <bannin/store/store.h>
 
@@ -40,48 +43,58 @@ struct ReplayOptions {
   std::string decoder = "auto";
   std::vector<std::string> files;
   std::string store;
+  int year = 0;
   bool quiet = false;
 };
 
-class Printer : public detect::FindingSink {
+class Printer final : public app::PipelineOutput {
  public:
-  Printer(bool text, decide::Decider& decider, store::StoreWriter* writer)
-      : text_(text), decider_(decider), writer_(writer) {
+  Printer(bool text, store::StoreWriter* writer) : text_(text), writer_(writer) {
     out_.reserve(1 << 20);
   }
   ~Printer() override { flush(); }
 
-  void on_finding(const detect::Finding& f) override {
-    ++findings_;
-    if (!f.campaign_update) {
-      // Serialised once, for the output and for the store.
-      std::string group = detect::group_json(f), numbers = detect::numbers_json(f);
-      write_finding(f, group, numbers);
-      if (writer_ != nullptr) {
-        writer_->push(
-            store::FindingRow{f.ts, f.rule->id, std::move(group), std::move(numbers), f.evidence});
-      }
-    }
-    decisions_buf_.clear();
-    decider_.decide(f, decisions_buf_);
-    for (const auto& d : decisions_buf_) {
-      std::string target = decide::target_json(d);
-      write_decision(d, target);
-      if (writer_ != nullptr) {
-        store::DecisionRow row;
-        row.ts = d.ts;
-        row.rule = d.rule;
-        row.origin = d.origin;
-        row.action = d.action;
-        row.scope = d.scope;
-        row.target_json = std::move(target);
-        row.ttl_s = d.ttl / core::kNsPerSec;
-        row.reason = d.reason;
-        row.state = d.state;
-        writer_->push(std::move(row));
-      }
+  void on_finding(const detect::Finding& f, std::string group, std::string numbers) override {
+    write_finding(f, group, numbers);
+    if (writer_ != nullptr) {
+      writer_->push(
+          store::FindingRow{f.ts, f.rule->id, std::move(group), std::move(numbers), f.evidence});
     }
     if (out_.size() > (1u << 20)) flush();
+  }
+  void on_decision(decide::Decision d) override {
+    std::string target = decide::target_json(d);
+    write_decision(d, target);
+    if (writer_ != nullptr) {
+      store::DecisionRow row;
+      row.ts = d.ts;
+      row.rule = d.rule;
+      row.origin = d.origin;
+      row.action = d.action;
+      row.scope = d.scope;
+      row.target_json = std::move(target);
+      row.ttl_s = d.ttl / core::kNsPerSec;
+      row.reason = d.reason;
+      row.state = d.state;
+      writer_->push(std::move(row));
+    }
+    if (out_.size() > (1u << 20)) flush();
+  }
+  void write_note(const decide::DeciderNote& n) {
+    if (text_) {
+      out_ += "note " + std::string(fmt_.ts_text(n.ts)) + " " + n.code + " " + n.rule + ": " +
+              n.text + "\n";
+      return;
+    }
+    core::JsonObjectWriter o(out_);
+    o.string("type", "note");
+    o.string("ts", fmt_.ts_text(n.ts));
+    o.string("code", n.code);
+    o.string("rule", n.rule);
+    o.string("text", n.text);
+    o.integer("count", static_cast<std::int64_t>(n.count));
+    o.close();
+    out_ += '\n';
   }
   void write_raw(const std::string& s) {
     out_ += s;
@@ -91,8 +104,6 @@ class Printer : public detect::FindingSink {
     if (!out_.empty()) std::fwrite(out_.data(), 1, out_.size(), stdout);
     out_.clear();
   }
-  [[nodiscard]] std::uint64_t findings() const { return findings_; }
-  [[nodiscard]] std::uint64_t decisions() const { return decisions_; }
 
  private:
   void write_finding(const detect::Finding& f, const std::string& group,
@@ -127,7 +138,6 @@ class Printer : public detect::FindingSink {
   }
 
   void write_decision(const decide::Decision& d, const std::string& target) {
-    ++decisions_;
     if (text_) {
       out_ += "decision " + std::string(fmt_.ts_text(d.ts)) + " " + d.rule + " " + d.action + " " +
               d.scope + " ";
@@ -150,91 +160,63 @@ class Printer : public detect::FindingSink {
   }
 
   bool text_;
-  decide::Decider& decider_;
   store::StoreWriter* writer_;
   std::string out_;
   model::EventFormatter fmt_;
-  std::vector<decide::Decision> decisions_buf_;
-  std::uint64_t findings_ = 0, decisions_ = 0;
 };
+
+int fail(const std::string& what) {
+  std::fprintf(stderr, "bannin replay: %s\n", what.c_str());
+  return 2;
+}
+
+// RFC 3164 lines have no year: --year, or the year that puts them no later than the file's
+// modification time (the daemon uses the current time instead).
+core::TimeNs file_reference_time(int fd) {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    timespec now{};
+    clock_gettime(CLOCK_REALTIME, &now);
+    return static_cast<core::TimeNs>(now.tv_sec) * core::kNsPerSec;
+  }
+  return static_cast<core::TimeNs>(st.st_mtim.tv_sec) * core::kNsPerSec + st.st_mtim.tv_nsec;
+}
 
 int run_replay(const ReplayOptions& opt) {
   auto started = std::chrono::steady_clock::now();
-  auto cfg = load_replay_config(opt.config, opt.overrides);
-  if (!cfg) {
-    std::fprintf(stderr, "bannin replay: %s\n", cfg.error().message.c_str());
-    return 2;
-  }
+  // The daemon's configuration: built-in defaults, --config, -o; --rules replaces rule_files.
+  auto cfg = app::load_config(opt.config, opt.overrides);
+  if (!cfg) return fail("configuration:\n" + cfg.error().message);
+  if (!opt.rules.empty()) cfg->rule_files = opt.rules;
 
-  // Geo database: loaded once.
-  enrich::GeoDb geo;
-  if (cfg->geo_database == "tor") {
-    auto g = enrich::GeoDb::load_tor(enrich::GeoDb::kTorGeoip4, enrich::GeoDb::kTorGeoip6);
-    if (!g) {
-      std::fprintf(stderr, "bannin replay: geo database: %s\n", g.error().message.c_str());
-      return 2;
-    }
-    geo = std::move(*g);
-  } else if (cfg->geo_database != "none") {
-    auto g = enrich::GeoDb::load_mmdb(cfg->geo_database);
-    if (!g) {
-      std::fprintf(stderr, "bannin replay: geo database: %s\n", g.error().message.c_str());
-      return 2;
-    }
-    geo = std::move(*g);
+  auto geo = app::load_geo(*cfg);
+  if (!geo) return fail(geo.error().message);
+  auto rules = app::load_rules(*cfg, geo->get());
+  if (!rules) {
+    std::fprintf(stderr, "%s\n", rules.error().message.c_str());
+    return fail(rules.error().code == "no_rules" ? "no rules loaded; nothing replayed"
+                                                 : "errors in the rules; nothing replayed");
   }
+  for (const auto& w : rules->warnings) std::fprintf(stderr, "%s\n", w.c_str());
+  auto dopt = app::decider_options(*cfg);
+  if (!dopt) return fail(dopt.error().message);
+  decide::Decider decider(std::move(*dopt));
 
-  ruleset::LoadOptions lo;
-  lo.geo = &geo;
-  ruleset::ParamValue home;
-  home.is_list = true;
-  home.items = cfg->home_countries;
-  lo.globals["home_countries"] = home;
-  lo.overrides = cfg->rule_overrides;
-  ruleset::LoadReport report = ruleset::load_rules(opt.rules, lo);
-  for (const auto& p : report.problems) {
-    std::fprintf(stderr, "%s:%u:%u: %s: %s [%s]\n", p.file.c_str(), p.line, p.column,
-                 p.warning ? "warning" : "error", p.message.c_str(), p.code.c_str());
-  }
-  if (!report.ok()) {
-    std::fprintf(stderr, "bannin replay: %zu error(s) in the rules; nothing replayed\n",
-                 report.errors());
-    return 2;
-  }
-  if (report.rules.empty()) {
-    std::fprintf(stderr, "bannin replay: no rules loaded from the given --rules paths\n");
-    return 2;
-  }
-
-  detect::DetectorOptions dopt;
-  dopt.memory_budget = cfg->memory_budget_mb << 20;
-  detect::Detector detector(report.rules, dopt);
-  decide::DeciderOptions deo;
-  for (const auto& c : cfg->allowlist) {
-    auto cidr = decide::Cidr::parse(c);
-    if (!cidr) {
-      std::fprintf(stderr, "bannin replay: allowlist: '%s' is not an address or CIDR\n", c.c_str());
-      return 2;
-    }
-    deo.allowlist.push_back(*cidr);
-  }
-  decide::Decider decider(deo);
-  enrich::GeoEnricher enricher(&geo);
   // Optional audit trail: findings and decisions go to SQLite through the writer thread.
   std::unique_ptr<store::StoreWriter> writer;
   if (!opt.store.empty()) {
     auto st = store::Store::open(opt.store);
-    if (!st) {
-      std::fprintf(stderr, "bannin replay: store: %s\n", st.error().message.c_str());
-      return 2;
-    }
+    if (!st) return fail("store: " + st.error().message);
     writer = std::make_unique<store::StoreWriter>(std::move(*st));
   }
-  Printer printer(opt.format == "text", decider, writer.get());
+  Printer printer(opt.format == "text", writer.get());
+  const std::size_t rule_count = rules->rules.size();
+  app::Pipeline pipeline(std::move(rules->rules), cfg->memory_budget_mb << 20, geo->get(), decider,
+                         nullptr, printer);
 
-  model::Event ev;
-  std::uint64_t lines = 0, decoded = 0, rejected = 0;
+  std::uint64_t lines = 0, truncated = 0;
   int status = 0;
+  std::uint32_t stream = 0;
   for (const std::string& path : opt.files) {
     int fd = path == "-" ? STDIN_FILENO : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
@@ -243,28 +225,25 @@ int run_replay(const ReplayOptions& opt) {
       continue;
     }
     source::LineReader reader(fd, path);
-    decode::DecoderSet decoders(opt.decoder);
-    decoders.detect(reader.peek(64));
+    auto opened = pipeline.open_stream(stream, opt.decoder, file_reference_time(fd), opt.year);
+    if (!opened) {
+      if (fd != STDIN_FILENO) ::close(fd);
+      return fail(opened.error().message);
+    }
+    pipeline.detect_format(stream, reader.peek(64));
     model::Record rec;
     while (reader.next(rec)) {
       ++lines;
-      std::string_view line = rec.bytes;
-      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
       if (rec.truncated) {
-        ++rejected;
+        ++truncated;  // longer than the reader's line limit: a reject, never half a line
         continue;
       }
-      auto res = decoders.decode(line, ev);
-      if (!res.result.ok()) {
-        ++rejected;
-        continue;
-      }
-      ++decoded;
-      enricher.enrich(ev);
-      detector.process(ev, line, printer);
+      pipeline.line(stream, rec.bytes);
     }
     if (fd != STDIN_FILENO) ::close(fd);
+    ++stream;
   }
+  for (const auto& n : decider.take_all_notes()) printer.write_note(n);
 
   std::uint64_t stored = 0, store_dropped = 0, store_failed = 0;
   if (writer) {
@@ -278,21 +257,26 @@ int run_replay(const ReplayOptions& opt) {
     }
   }
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  const auto& ds = detector.stats();
+  const auto& ds = pipeline.detect_stats();
+  const auto& c = pipeline.counts();
+  const auto& st = decider.stats();
+  const std::uint64_t rejected = c.rejected + truncated;
   std::string s;
   {
     core::JsonObjectWriter o(s);
     o.string("type", "summary");
     o.integer("lines", static_cast<std::int64_t>(lines));
-    o.integer("decoded", static_cast<std::int64_t>(decoded));
+    o.integer("decoded", static_cast<std::int64_t>(c.decoded));
     o.integer("decode_errors", static_cast<std::int64_t>(rejected));
-    o.integer("rules", static_cast<std::int64_t>(report.rules.size()));
-    o.integer("findings", static_cast<std::int64_t>(printer.findings()));
-    o.integer("decisions", static_cast<std::int64_t>(printer.decisions()));
-    o.integer("decisions_suppressed_active",
-              static_cast<std::int64_t>(decider.stats().suppressed_active));
-    o.integer("decisions_suppressed_allowlist",
-              static_cast<std::int64_t>(decider.stats().suppressed_allowlist));
+    o.integer("rules", static_cast<std::int64_t>(rule_count));
+    o.integer("findings", static_cast<std::int64_t>(c.findings));
+    o.integer("decisions", static_cast<std::int64_t>(c.decisions));
+    o.integer("decisions_suppressed_active", static_cast<std::int64_t>(st.suppressed_active));
+    o.integer("decisions_suppressed_allowlist", static_cast<std::int64_t>(st.suppressed_allowlist));
+    o.integer("decisions_suppressed_covered", static_cast<std::int64_t>(st.suppressed_covered));
+    o.integer("decisions_suppressed_cap", static_cast<std::int64_t>(st.suppressed_cap));
+    o.integer("repeats", static_cast<std::int64_t>(st.repeats));
+    o.integer("escalations", static_cast<std::int64_t>(st.escalations));
     o.integer("groups_evicted", static_cast<std::int64_t>(ds.groups_evicted));
     o.integer("members_cut", static_cast<std::int64_t>(ds.members_cut));
     o.integer("peak_detect_memory_bytes", static_cast<std::int64_t>(ds.peak_memory_bytes));
@@ -313,8 +297,8 @@ int run_replay(const ReplayOptions& opt) {
                  "bannin replay: %llu lines (%llu decode errors), %zu rules, %llu findings, "
                  "%llu decisions, %.2f s (%.2f M lines/s)\n",
                  static_cast<unsigned long long>(lines), static_cast<unsigned long long>(rejected),
-                 report.rules.size(), static_cast<unsigned long long>(printer.findings()),
-                 static_cast<unsigned long long>(printer.decisions()), secs,
+                 rule_count, static_cast<unsigned long long>(c.findings),
+                 static_cast<unsigned long long>(c.decisions), secs,
                  secs > 0 ? static_cast<double>(lines) / secs / 1e6 : 0.0);
   }
   return status;
@@ -328,11 +312,16 @@ void add_replay_command(CLI::App& app, int& exit_code) {
       "replay",
       "Run the detection pipeline over log files in observe mode (nothing is acted on),\n"
       "time taken from the records; print findings, decisions and a summary as JSON lines.");
-  cmd->add_option("--rules", opt->rules, "Rule files or directories (e.g. rules/base)")->required();
-  cmd->add_option("--config", opt->config, "Configuration file (YAML)");
+  cmd->add_option("--rules", opt->rules,
+                  "Rule files or directories (default: the configuration's rule_files, "
+                  "rules/base)");
+  cmd->add_option("--config", opt->config,
+                  "The daemon's configuration file (YAML, as `bannin run --config`): its rules, "
+                  "parameters and decide policy are used; sources, store, API are ignored");
   cmd->add_option("-o", opt->overrides,
-                  "Override a configuration key: key=value, e.g. -o site.home_countries=JP "
-                  "or -o rules.web.wp_login.bruteforce.max_attempts=20");
+                  "Override a configuration key: key=value, e.g. -o site.home_countries=JP, "
+                  "-o decide.allowlist=192.0.2.0/24 or "
+                  "-o rules.web.wp_login.bruteforce.max_attempts=20");
   cmd->add_option("--format", opt->format, "jsonl or text")
       ->check(CLI::IsMember({"jsonl", "text"}))
       ->capture_default_str();
@@ -340,6 +329,10 @@ void add_replay_command(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   cmd->add_option("--store", opt->store,
                   "Also write findings (with evidence) and decisions to this SQLite file");
+  cmd->add_option("--year", opt->year,
+                  "Year of syslog (RFC 3164) timestamps, which carry none (default: from each "
+                  "file's modification time; lines dated after it belong to the year before)")
+      ->check(CLI::Range(1970, 9999));
   cmd->add_flag("-q,--quiet", opt->quiet, "No summary on stderr");
   cmd->add_option("files", opt->files, "Log files; - for standard input")->required();
   cmd->callback([opt, &exit_code] { exit_code = run_replay(*opt); });

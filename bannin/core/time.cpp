@@ -1,5 +1,9 @@
 #include <cstring>
+#include <limits>
+#include <string>
+#include <utility>
 
+#include <bannin/core/duration.h>
 #include <bannin/core/time.h>
 
 namespace bannin::core {
@@ -225,52 +229,83 @@ std::string format_rfc3339(TimeNs t) {
   return std::string(buf, format_rfc3339(t, buf));
 }
 
-std::optional<std::int64_t> parse_duration_seconds(std::string_view text, bool allow_bare_number,
-                                                   std::int64_t max_seconds) noexcept {
-  if (text.empty() || text.size() > 64) return std::nullopt;
-  std::int64_t total = 0;
+std::optional<TimeNs> parse_duration_ns(std::string_view text, bool allow_bare_number,
+                                        TimeNs max_ns) noexcept {
+  if (text.empty() || text.size() > 64 || max_ns < 0) return std::nullopt;
+  TimeNs total = 0;
   std::size_t i = 0;
   while (i < text.size()) {
     std::int64_t n = 0;
     const std::size_t start = i;
     while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
       const int digit = text[i] - '0';
-      if (n > (max_seconds - digit) / 10) return std::nullopt;
+      if (n > (std::numeric_limits<std::int64_t>::max() - digit) / 10) return std::nullopt;
       n = n * 10 + digit;
       ++i;
     }
     if (i == start) return std::nullopt;
-    std::int64_t unit = 0;
+    TimeNs unit = 0;
     if (i == text.size()) {
       // A bare number: seconds, and only when it is the whole text.
       if (!allow_bare_number || start != 0) return std::nullopt;
-      unit = 1;
+      unit = kNsPerSec;
     } else {
       switch (text[i]) {
         case 's':
-          unit = 1;
+          unit = kNsPerSec;
           break;
         case 'm':
-          unit = 60;
+          if (i + 1 < text.size() && text[i + 1] == 's') {
+            unit = 1'000'000;
+            ++i;
+          } else {
+            unit = 60 * kNsPerSec;
+          }
           break;
         case 'h':
-          unit = 3600;
+          unit = 3600 * kNsPerSec;
           break;
         case 'd':
-          unit = 86400;
+          unit = 86400 * kNsPerSec;
           break;
         case 'w':
-          unit = 7 * 86400;
+          unit = 7 * 86400 * kNsPerSec;
           break;
         default:
           return std::nullopt;
       }
       ++i;
     }
-    if (n > (max_seconds - total) / unit) return std::nullopt;
+    if (n > (max_ns - total) / unit) return std::nullopt;
     total += n * unit;
   }
   return total;
+}
+
+std::optional<std::int64_t> parse_duration_seconds(std::string_view text, bool allow_bare_number,
+                                                   std::int64_t max_seconds) noexcept {
+  const TimeNs max_ns = max_seconds > std::numeric_limits<TimeNs>::max() / kNsPerSec
+                            ? std::numeric_limits<TimeNs>::max()
+                            : max_seconds * kNsPerSec;
+  auto ns = parse_duration_ns(text, allow_bare_number, max_ns);
+  if (!ns || *ns % kNsPerSec != 0) return std::nullopt;
+  return *ns / kNsPerSec;
+}
+
+std::string format_duration(TimeNs d) {
+  if (d <= 0) return "0s";
+  static constexpr std::pair<TimeNs, const char*> kUnits[] = {
+      {7 * 86400 * kNsPerSec, "w"}, {86400 * kNsPerSec, "d"}, {3600 * kNsPerSec, "h"},
+      {60 * kNsPerSec, "m"},        {kNsPerSec, "s"},         {1'000'000, "ms"}};
+  std::string out;
+  for (const auto& [ns, unit] : kUnits) {
+    if (d >= ns) {
+      out += std::to_string(d / ns) + unit;
+      d %= ns;
+    }
+  }
+  if (out.empty()) out = std::to_string(d) + "ns";
+  return out;
 }
 
 }  // namespace bannin::core

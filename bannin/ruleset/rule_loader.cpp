@@ -6,6 +6,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <bannin/core/duration.h>
 #include <bannin/ruleset/rule_loader.h>
 
 namespace bannin::ruleset {
@@ -16,29 +17,9 @@ std::size_t LoadReport::errors() const {
 }
 
 std::optional<core::TimeNs> parse_duration(std::string_view s) {
-  std::size_t i = 0;
-  std::int64_t n = 0;
-  while (i < s.size() && s[i] >= '0' && s[i] <= '9') {
-    if (i >= 12) return std::nullopt;
-    n = n * 10 + (s[i] - '0');
-    ++i;
-  }
-  if (i == 0) return std::nullopt;
-  std::string_view unit = s.substr(i);
-  std::int64_t mult = 0;
-  if (unit == "ms")
-    mult = 1'000'000;
-  else if (unit == "s" || unit.empty())
-    mult = core::kNsPerSec;
-  else if (unit == "m")
-    mult = 60 * core::kNsPerSec;
-  else if (unit == "h")
-    mult = 3600 * core::kNsPerSec;
-  else if (unit == "d")
-    mult = 86400 * core::kNsPerSec;
-  else
-    return std::nullopt;
-  return n * mult;
+  // bannin's one duration grammar (core/time.h); a bare number is seconds, as rules always had.
+  constexpr core::TimeNs kMax = 100LL * 365 * 86400 * core::kNsPerSec;
+  return core::parse_duration_ns(s, true, kMax);
 }
 
 namespace {

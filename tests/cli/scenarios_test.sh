@@ -1,9 +1,12 @@
 #!/bin/bash
 # Runs every scenario under tests/scenarios/<area>/<case>/ through the real `bannin replay`
-# with rules/base and compares the decisions with the case's expect.decisions (written by
-# hand from the rule's intent; see tests/scenarios/make_cases.py). Extra replay arguments
-# can be given in a case's args file. Usage: scenarios_test.sh [--update] [CASE_DIR...]
-#   --update  rewrite expect.decisions from bannin's output (review the diff before committing)
+# (the daemon's pipeline: app::Pipeline with the built-in configuration's decide policy) with
+# rules/base and compares the decisions with the case's expect.decisions (written by hand
+# from the rule's intent; see tests/scenarios/make_cases.py) and the findings — rule, group
+# and the numbers that made each fire — with expect.findings. Extra replay arguments can be
+# given in a case's args file. Usage: scenarios_test.sh [--update] [CASE_DIR...]
+#   --update  rewrite expect.decisions and expect.findings from bannin's output (review the
+#             diff before committing)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 : "${BANNIN:?BANNIN must point at the bannin binary}"
@@ -22,14 +25,19 @@ for dir in "${cases[@]}"; do
   args=(-o site.home_countries=JP)
   if [ -f "$dir/args" ]; then read -r -a args < "$dir/args"; fi
   "$BANNIN" replay -q --rules "$ROOT/rules/base" "${args[@]}" "$dir/input.log" > "$tmp/out.jsonl"
-  /usr/bin/python3 - "$tmp/out.jsonl" > "$tmp/got" <<'PY'
+  /usr/bin/python3 - "$tmp/out.jsonl" "$tmp/got.findings" > "$tmp/got" <<'PY'
 import json, sys
 out = []
+findings = []
 summary = False
 for l in open(sys.argv[1]):
     o = json.loads(l)
     if o["type"] == "summary":
         summary = True
+    if o["type"] == "finding":
+        group = " ".join("%s=%s" % kv for kv in sorted(o["group"].items()))
+        nums = " ".join("%s=%g" % kv for kv in sorted(o["numbers"].items()))
+        findings.append("%s [%s] %s members=%d" % (o["rule"], group, nums, o.get("members", 0)))
     if o["type"] != "decision":
         continue
     t = o["target"]
@@ -42,10 +50,18 @@ for l in open(sys.argv[1]):
     out.append("%s %s %s" % (o["rule"], o["scope"], tgt))
 assert summary, "no summary line"
 print("\n".join(sorted(out)), end="\n" if out else "")
+with open(sys.argv[2], "w") as f:
+    f.write("\n".join(findings) + ("\n" if findings else ""))
 PY
-  if [ $update = 1 ]; then cp "$tmp/got" "$dir/expect.decisions"; fi
-  if diff -u "$dir/expect.decisions" "$tmp/got" > "$tmp/diff"; then
-    echo "ok   $name ($(wc -l < "$tmp/got") decisions)"
+  if [ $update = 1 ]; then
+    cp "$tmp/got" "$dir/expect.decisions"
+    cp "$tmp/got.findings" "$dir/expect.findings"
+  fi
+  if [ ! -f "$dir/expect.findings" ]; then
+    echo "FAIL $name: no expect.findings (run with --update and review it)"; fail=1
+  elif diff -u "$dir/expect.decisions" "$tmp/got" > "$tmp/diff" &&
+       diff -u "$dir/expect.findings" "$tmp/got.findings" > "$tmp/diff"; then
+    echo "ok   $name ($(wc -l < "$tmp/got") decisions, $(wc -l < "$tmp/got.findings") findings)"
   else
     echo "FAIL $name"; sed 's/^/     /' "$tmp/diff"; fail=1
   fi

@@ -124,10 +124,77 @@ TEST(DaemonConfig, Durations) {
   EXPECT_TRUE(parse_duration("0", t));
   EXPECT_EQ(t, 0);
   // The last one: each part is under 100 years, the sum is not (found by daemon_config_fuzz).
-  for (const char* bad :
-       {"", "h", "10", "10x", "-5m", "1.5h", "99999999999d", "1h ", " 1h", "36500d36500d36500d"}) {
+  // One grammar with the rules: milliseconds, alone and combined (rules had 500ms, the
+  // configuration had 1h30m; now both have both).
+  EXPECT_TRUE(parse_duration("500ms", t));
+  EXPECT_EQ(t, 500'000'000);
+  EXPECT_TRUE(parse_duration("1s500ms", t));
+  EXPECT_EQ(t, 1'500'000'000);
+  for (const char* bad : {"", "h", "10", "10x", "-5m", "1.5h", "99999999999d", "1h ", " 1h",
+                          "36500d36500d36500d", "5mss", "ms"}) {
     EXPECT_FALSE(parse_duration(bad, t)) << bad;
   }
+}
+
+// Declared once: every member initialiser of DaemonConfig (and of the domain probe's
+// CheckSettings inside it) agrees with the default schema/config.yaml declares, which is what
+// the compiled-in config/bannin.yaml holds. Only `sources` has no member default: its default
+// list exists only in the schema.
+TEST(DaemonConfig, MemberDefaultsAreTheDeclaredDefaults) {
+  auto cfg = load_config("");
+  ASSERT_TRUE(cfg) << cfg.error().message;
+  DaemonConfig plain;
+  EXPECT_EQ(config_differences(*cfg, plain, false), std::vector<std::string>{"sources"});
+}
+
+TEST(DaemonConfig, KeyTableAndRestartKeys) {
+  const auto& keys = config_keys();
+  ASSERT_GT(keys.size(), 40u);
+  bool saw_mode = false, saw_allowlist = false;
+  for (const auto& k : keys) {
+    EXPECT_NE(std::string(k.doc), "") << k.key;
+    if (std::string(k.key) == "mode") saw_mode = !k.reload;
+    if (std::string(k.key) == "decide.allowlist") saw_allowlist = k.reload;
+  }
+  EXPECT_TRUE(saw_mode);
+  EXPECT_TRUE(saw_allowlist);
+  auto a = load_config("");
+  auto b = load_config("", {"mode=enforce", "decide.allowlist=192.0.2.0/24", "api.listen=[::1]:1"});
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(config_differences(*a, *b, true), (std::vector<std::string>{"mode", "api.listen"}));
+  EXPECT_EQ(config_differences(*a, *b, false),
+            (std::vector<std::string>{"mode", "api.listen", "decide.allowlist"}));
+}
+
+// Values are checked when the configuration loads, not when the daemon first uses them: a
+// decoder name (else the stream breaks at its first batch), an allowlist entry, a float range.
+TEST(DaemonConfig, ValuesCheckedAtLoad) {
+  std::string path = write_temp(
+      "sources:\n"
+      "  - type: file\n"
+      "    paths: [/tmp/x.log]\n"
+      "    decoder: combinde\n"
+      "decide:\n"
+      "  allowlist: [192.0.2.0/24, 10.0.0.300]\n"
+      "  repeat: {ttl_factor: 0.5}\n"
+      "detect: {memory_budget_mb: 1h}\n");
+  auto cfg = load_config(path);
+  ASSERT_FALSE(cfg);
+  const std::string& m = cfg.error().message;
+  EXPECT_NE(m.find(path + ":4:5: sources: decoder: "), std::string::npos) << m;
+  EXPECT_NE(m.find("combinde"), std::string::npos) << m;
+  EXPECT_NE(m.find(":6:29: decide.allowlist: '10.0.0.300' is not an IP address or CIDR"),
+            std::string::npos)
+      << m;
+  EXPECT_NE(m.find("decide.repeat.ttl_factor: '0.5' is not a number from 1 to 100"),
+            std::string::npos)
+      << m;
+  EXPECT_NE(m.find("detect.memory_budget_mb: '1h' is not a whole number"), std::string::npos) << m;
+  std::remove(path.c_str());
+  auto ok = load_config("", {"decide.repeat.window=1h30m", "domains.interval=500ms"});
+  ASSERT_FALSE(ok);
+  EXPECT_NE(ok.error().message.find("domains.interval: must be at least 1s"), std::string::npos)
+      << ok.error().message;
 }
 
 }  // namespace

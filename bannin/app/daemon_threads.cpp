@@ -1,0 +1,322 @@
+// The daemon's stage threads: the pipeline thread (app::Pipeline — decode -> enrich ->
+// detect -> decide, the same object `bannin replay` runs — on live batches and probe rounds)
+// and the act thread (actuator calls, decision states, expiry, retention).
+#include <chrono>
+#include <functional>
+
+#include <bannin/act/actuator.h>
+#include <bannin/app/daemon.h>
+#include <bannin/app/domain_probe.h>
+#include <bannin/app/pipeline.h>
+#include <bannin/core/json_writer.h>
+#include <bannin/model/event_format.h>
+#include <bannin/probe/domain/report_format.h>
+#include <bannin/store/store.h>
+
+namespace bannin::app {
+
+namespace {
+
+// The daemon's end of the pipeline: findings and decisions become store rows (committed
+// with the batch's checkpoint) and orders for the act thread.
+class DaemonOutput final : public PipelineOutput {
+ public:
+  DaemonOutput(store::StoreWriter& writer, std::atomic<std::uint64_t>& findings,
+               std::function<void(decide::Decision)> push)
+      : writer_(writer), findings_(findings), push_(std::move(push)) {}
+  void on_finding(const detect::Finding& f, std::string group_json,
+                  std::string numbers_json) override {
+    findings_.fetch_add(1, std::memory_order_relaxed);
+    writer_.push_wait(store::FindingRow{f.ts, f.rule->id, std::move(group_json),
+                                        std::move(numbers_json), f.evidence},
+                      std::chrono::milliseconds(200));
+  }
+  void on_decision(decide::Decision d) override { push_(std::move(d)); }
+
+ private:
+  store::StoreWriter& writer_;
+  std::atomic<std::uint64_t>& findings_;
+  std::function<void(decide::Decision)> push_;
+};
+
+}  // namespace
+
+void Daemon::push_decision(decide::Decision d) {
+  const std::int64_t id = next_decision_id_.fetch_add(1);
+  decisions_.fetch_add(1, std::memory_order_relaxed);
+  writer_->push_wait(store::DecisionRow(decision_row(id, d, wall_now())),
+                     std::chrono::milliseconds(200));
+  ActItem item;
+  item.kind = ActItem::Kind::Apply;
+  item.id = id;
+  item.decision = std::move(d);
+  actions_->push_wait(std::move(item), std::chrono::milliseconds(1000));
+}
+
+void Daemon::pipeline_main() {
+  DaemonOutput output(*writer_, findings_,
+                      [this](decide::Decision d) { push_decision(std::move(d)); });
+  Pipeline pipeline(rules_, cfg_.memory_budget_mb << 20, geo_.get(), *decider_, &decide_mu_,
+                    output);
+  std::vector<bool> broken;  // by stream: its decoder could not be built
+  model::EventFormatter event_format;
+
+  std::vector<Batch> batches;
+  for (;;) {
+    batches.clear();
+    bool open = records_->pop_all(batches, std::chrono::milliseconds(250));
+    if (batches.empty() && open) {
+      // Idle: everything this thread pushed is followed by its checkpoint, so a commit point
+      // here is safe; it commits what the act thread and the API queued meanwhile.
+      writer_->push_wait(store::CheckpointRow{}, std::chrono::milliseconds(200));
+      continue;
+    }
+    for (Batch& b : batches) {
+      if (b.kind == Batch::Kind::Domain) {
+        // A round of the domain probe: its store rows, its findings (changes of state,
+        // already re-confirmed), and its domain.status Events through the rules like any
+        // other event; then a commit point (these rows belong to no source line).
+        const DomainRound& r = *b.domain;
+        for (const auto& row : r.latest) writer_->push_wait(row, std::chrono::milliseconds(200));
+        for (const auto& row : r.changes) writer_->push_wait(row, std::chrono::milliseconds(200));
+        for (const auto& f : r.findings) {
+          findings_.fetch_add(1, std::memory_order_relaxed);
+          writer_->push_wait(f, std::chrono::milliseconds(200));
+        }
+        std::string raw;
+        probe::domain::for_each_event(r.reports, r.ts, [&](const model::Event& e) {
+          raw.clear();
+          core::JsonObjectWriter o(raw);
+          event_format.append_json_members(o, e);
+          o.close();
+          pipeline.event(e, raw);
+        });
+        writer_->push_wait(store::CheckpointRow{}, std::chrono::milliseconds(200));
+        continue;
+      }
+      if (b.kind == Batch::Kind::Reload) {
+        std::size_t kept = pipeline.reload(b.reload->rules, b.reload->memory_budget);
+        log("reloaded: %zu rules, %zu kept their detection windows", b.reload->rules.size(), kept);
+        continue;
+      }
+      Stream* stream = nullptr;
+      {
+        std::lock_guard lock(streams_mu_);
+        stream = streams_[b.stream].get();
+      }
+      if (broken.size() <= b.stream) broken.resize(b.stream + 1);
+      if (!pipeline.has_stream(b.stream) && !broken[b.stream]) {
+        auto opened = pipeline.open_stream(b.stream, stream->decoder, wall_now());
+        if (!opened) {
+          broken[b.stream] = true;
+          log("%s: %s", stream->origin.c_str(), opened.error().message.c_str());
+        }
+      }
+      if (broken[b.stream]) {
+        stream->decode_errors.fetch_add(b.ends.size(), std::memory_order_relaxed);
+      } else {
+        if (!pipeline.format_detected(b.stream)) {
+          std::vector<std::string_view> sample;
+          std::uint32_t start = 0;
+          for (std::size_t i = 0; i < b.ends.size() && i < 64; ++i) {
+            sample.emplace_back(b.data.data() + start, b.ends[i] - start);
+            start = b.ends[i];
+          }
+          pipeline.detect_format(b.stream, sample);
+        }
+        std::uint32_t start = 0;
+        std::uint64_t ok = 0, bad = 0;
+        for (std::uint32_t end : b.ends) {
+          std::string_view line(b.data.data() + start, end - start);
+          start = end;
+          if (pipeline.line(b.stream, line)) {
+            ++ok;
+          } else {
+            ++bad;
+          }
+        }
+        stream->decoded.fetch_add(ok, std::memory_order_relaxed);
+        stream->decode_errors.fetch_add(bad, std::memory_order_relaxed);
+      }
+      // After everything these lines produced: the resume point (a commit point for the
+      // store writer; sources without checkpoints still mark one, so their rows commit).
+      store::CheckpointRow cp;
+      cp.source = b.checkpoint ? b.checkpoint_key : stream->origin;
+      if (b.checkpoint) {
+        cp.device = b.checkpoint->device;
+        cp.inode = b.checkpoint->inode;
+        cp.offset = b.checkpoint->offset;
+        cp.head_hash = b.checkpoint->head_hash;
+      }
+      cp.updated_ts = wall_now();
+      writer_->push_wait(std::move(cp), std::chrono::milliseconds(200));
+    }
+    detect_memory_ = pipeline.detect_stats().memory_bytes;
+    detect_evicted_ = pipeline.detect_stats().groups_evicted;
+    if (!open) break;
+  }
+}
+
+void Daemon::act_main() {
+  std::vector<ActItem> items;
+  std::vector<decide::Decision> batch;
+  std::vector<std::int64_t> ids;
+  auto last_prune = std::chrono::steady_clock::now() - std::chrono::minutes(50);  // 10 min in
+  std::uint64_t last_retries = 0;
+  bool was_healthy = true;
+
+  auto state = [&](std::int64_t id, const char* s, std::string note) {
+    writer_->push_wait(store::StateChange{id, wall_now(), s, std::move(note)},
+                       std::chrono::milliseconds(200));
+  };
+  auto forget = [&](const decide::Decision& d) {
+    std::lock_guard lock(decide_mu_);
+    decider_->forget(d.key());
+  };
+
+  for (;;) {
+    items.clear();
+    bool open = actions_->pop_all(items, std::chrono::milliseconds(250));
+    batch.clear();
+    ids.clear();
+    for (auto& it : items) {
+      if (it.kind == ActItem::Kind::Apply) {
+        batch.push_back(it.decision);
+        ids.push_back(it.id);
+      }
+    }
+    if (!batch.empty()) {
+      const core::TimeNs now = wall_now();
+      auto results = actuator_->apply(batch);
+      for (const auto& r : results) {
+        const decide::Decision& d = batch[r.index];
+        const std::int64_t id = ids[r.index];
+        writer_->push_wait(store::ActionRow{id, now, actuator_name_,
+                                            std::string(act::outcome_name(r.outcome)), r.detail},
+                           std::chrono::milliseconds(200));
+        InForce f{d, r.target.empty() ? target_text(d) : r.target, now + d.ttl, "proposed"};
+        switch (r.outcome) {
+          case act::Outcome::Applied:
+          case act::Outcome::Covered:
+            f.state = "active";
+            state(id, "active", r.outcome == act::Outcome::Covered ? r.detail : "");
+            applied_.fetch_add(1, std::memory_order_relaxed);
+            break;
+          case act::Outcome::Recorded:
+          case act::Outcome::DryRun:
+          case act::Outcome::Unsupported:
+            break;  // observe mode, or a scope this actuator cannot carry out: stays proposed
+          default:
+            failed_actions_.fetch_add(1, std::memory_order_relaxed);
+            state(id, "failed", r.detail);
+            forget(d);
+            continue;
+        }
+        std::lock_guard lock(in_force_mu_);
+        in_force_[id] = std::move(f);
+      }
+    }
+    for (auto& it : items) {
+      if (it.kind != ActItem::Kind::Revoke) continue;
+      InForce f;
+      {
+        std::lock_guard lock(in_force_mu_);
+        auto found = in_force_.find(it.id);
+        if (found == in_force_.end()) continue;
+        f = found->second;
+        in_force_.erase(found);
+      }
+      const decide::Decision one[] = {f.decision};
+      auto results = actuator_->revoke(one);
+      std::string outcome =
+          results.empty() ? "?" : std::string(act::outcome_name(results[0].outcome));
+      writer_->push_wait(store::ActionRow{it.id, wall_now(), actuator_name_, outcome,
+                                          results.empty() ? "" : results[0].detail},
+                         std::chrono::milliseconds(200));
+      if (!it.state_written) state(it.id, "revoked", it.note);
+      forget(f.decision);
+      revoked_.fetch_add(1, std::memory_order_relaxed);
+    }
+    // Expiry (the kernel drops timed-out elements by itself; here the record follows).
+    const core::TimeNs now = wall_now();
+    std::vector<std::pair<std::int64_t, decide::Decision>> ended;
+    {
+      std::lock_guard lock(in_force_mu_);
+      for (auto it = in_force_.begin(); it != in_force_.end();) {
+        if (it->second.expires <= now) {
+          ended.emplace_back(it->first, it->second.decision);
+          it = in_force_.erase(it);
+        } else {
+          ++it;
+        }
+      }
+    }
+    for (auto& [id, d] : ended) {
+      state(id, "expired", "");
+      forget(d);
+      expired_.fetch_add(1, std::memory_order_relaxed);
+    }
+    // What the decider wants a person to hear (a rule at its cap, an escalation refused).
+    {
+      std::vector<decide::DeciderNote> notes;
+      {
+        std::lock_guard lock(decide_mu_);
+        notes = decider_->take_notes(now);
+      }
+      for (const auto& n : notes) log("decide: %s", n.text.c_str());
+    }
+    // The actuator's own trouble (the observe file on a full disk), retried here and said in
+    // the log once per change of state, like the store below.
+    {
+      act::ActuatorHealth h = actuator_->health();
+      bool was_ok;
+      {
+        std::lock_guard lock(in_force_mu_);
+        was_ok = actuator_health_.ok;
+        actuator_health_ = h;
+      }
+      if (!h.ok && was_ok) {
+        log("act: %s: %s", actuator_name_.c_str(), h.problem.c_str());
+      } else if (h.ok && !was_ok) {
+        log("act: %s: writes succeed again (%llu failed attempts, %llu lines dropped)",
+            actuator_name_.c_str(), static_cast<unsigned long long>(h.errors),
+            static_cast<unsigned long long>(h.dropped));
+      }
+    }
+    // A store in trouble (disk full, I/O error) is said in the log once per change of state;
+    // the writer keeps the rows and retries.
+    {
+      bool healthy = writer_->healthy();
+      std::uint64_t retries = writer_->retries();
+      if (retries != last_retries) {
+        log("store: commit failed (%llu so far), will retry: %s",
+            static_cast<unsigned long long>(retries), writer_->last_error().c_str());
+        last_retries = retries;
+      } else if (healthy && !was_healthy) {
+        log("store: commits succeed again");
+      }
+      was_healthy = healthy;
+    }
+    // These rows belong to no source line; they commit with the pipeline's next checkpoint
+    // or its idle commit point (a commit point from this thread could fall between a batch's
+    // findings and that batch's checkpoint, and commit lines a crash would then read again).
+    // Retention, hourly, on the reading connection (the writer keeps committing meanwhile).
+    if (std::chrono::steady_clock::now() - last_prune >= std::chrono::hours(1)) {
+      last_prune = std::chrono::steady_clock::now();
+      constexpr core::TimeNs kDay = 86400 * core::kNsPerSec;
+      auto days = [](core::TimeNs keep) {
+        return keep <= 0 ? 0 : static_cast<int>(std::max<core::TimeNs>(1, keep / kDay));
+      };
+      store::RetentionPolicy rp;
+      rp.findings_days = days(cfg_.keep_findings);
+      rp.decisions_days = days(cfg_.keep_decisions);
+      rp.actions_days = days(cfg_.keep_actions);
+      std::lock_guard lock(read_store_mu_);
+      auto pr = read_store_->prune(rp, now);
+      if (!pr) log("store: retention: %s", pr.error().message.c_str());
+    }
+    if (!open) break;
+  }
+}
+
+}  // namespace bannin::app

@@ -1,0 +1,134 @@
+// Pipeline: decode -> enrich -> detect -> decide, the one chain of stages that `bannin run`
+// (on live batches, in its pipeline thread) and `bannin replay` (on files, as fast as they
+// can be read) both build from the same DaemonConfig. So a replay of a day with the daemon's
+// configuration gives the findings and decisions the daemon would have given for those lines:
+// the same rules and parameters, the same allowlists (config, own addresses, proxies,
+// crawlers), per-rule caps, repeat offenders and /24–/64 escalation, with time taken from the
+// records.
+//
+// What the pipeline produces goes to a PipelineOutput: the daemon turns findings and
+// decisions into store rows and actuator orders, replay prints them (and may store them).
+// Probes (the domain probe, later KPIs) hand their Events in through event(), so their
+// findings and decisions take the same path as those of log lines.
+//
+// A Pipeline belongs to one thread (the daemon's pipeline thread, or replay's main thread).
+// The Decider may be shared with other threads (the daemon's act thread and API expire,
+// forget and add decisions): pass the mutex that guards it, and the pipeline holds it while
+// it decides.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <bannin/app/config.h>
+#include <bannin/core/result.h>
+#include <bannin/decide/decider.h>
+#include <bannin/detect/detector.h>
+#include <bannin/ruleset/rule.h>
+
+namespace bannin::decode {
+class DecoderSet;
+}
+namespace bannin::enrich {
+class GeoDb;
+class GeoEnricher;
+}  // namespace bannin::enrich
+namespace bannin::model {
+struct Event;
+}
+
+namespace bannin::app {
+
+using RuleList = std::vector<std::shared_ptr<const ruleset::Rule>>;
+
+/// Where the pipeline's results go. Called on the pipeline's thread, in the order the
+/// findings fire; a finding's decisions follow it.
+class PipelineOutput {
+ public:
+  virtual ~PipelineOutput() = default;
+  /// A new finding, its group and numbers serialised once (detect::group_json/numbers_json).
+  /// Not called for a campaign's later updates, which only decide on new members.
+  virtual void on_finding(const detect::Finding& f, std::string group_json,
+                          std::string numbers_json) = 0;
+  /// A decision the Decider admitted (allowlist, de-duplication, caps, repeat, escalation).
+  virtual void on_decision(decide::Decision d) = 0;
+};
+
+/// Per-stream counts the caller may read after each call (the pipeline's thread only).
+struct PipelineCounts {
+  std::uint64_t decoded = 0, rejected = 0, findings = 0, decisions = 0;
+};
+
+class Pipeline {
+ public:
+  /// `decider` outlives the pipeline; `decider_mu` (may be null) guards it when other threads
+  /// use it too. `geo` may be null (no country enrichment).
+  Pipeline(RuleList rules, std::size_t memory_budget_bytes, const enrich::GeoDb* geo,
+           decide::Decider& decider, std::mutex* decider_mu, PipelineOutput& out);
+  ~Pipeline();
+  Pipeline(const Pipeline&) = delete;
+  Pipeline& operator=(const Pipeline&) = delete;
+
+  /// Registers stream `id` with its decoder ("auto" or a name from `bannin parse --help`).
+  /// RFC 3164 syslog lines (no year in the timestamp) get `year`, or when 0 the year that
+  /// makes them no later than `reference_time` (the file's mtime in replay, now in the
+  /// daemon). Error "bad_decoder" for an unknown decoder name.
+  core::Result<bool> open_stream(std::uint32_t id, const std::string& decoder,
+                                 core::TimeNs reference_time, int year = 0);
+  [[nodiscard]] bool has_stream(std::uint32_t id) const;
+  /// Picks the stream's format from a sample of its first lines (once; auto streams only).
+  void detect_format(std::uint32_t id, const std::vector<std::string_view>& sample);
+  [[nodiscard]] bool format_detected(std::uint32_t id) const;
+  /// One line of a stream (a trailing '\r' is dropped): decode, enrich, detect, decide.
+  /// False when no decoder accepted it (counted in counts().rejected).
+  bool line(std::uint32_t id, std::string_view line);
+  /// An Event made by a probe, with its text as evidence: detect, decide. Probe events carry
+  /// their fields as made (no address to enrich: domain.status, kpi.sample).
+  void event(const model::Event& e, std::string_view raw);
+
+  /// New rules (SIGHUP): detection windows of rules that stay are kept. Returns how many.
+  std::size_t reload(RuleList rules, std::size_t memory_budget_bytes);
+
+  [[nodiscard]] const PipelineCounts& counts() const noexcept { return counts_; }
+  [[nodiscard]] const detect::DetectorStats& detect_stats() const;
+  [[nodiscard]] std::size_t rule_count() const noexcept { return rule_count_; }
+
+ private:
+  class Sink;
+  struct StreamState {
+    std::unique_ptr<decode::DecoderSet> decoders;
+    bool detected = false;
+  };
+  StreamState* stream(std::uint32_t id);
+
+  std::unique_ptr<detect::Detector> detector_;
+  std::unique_ptr<enrich::GeoEnricher> enricher_;
+  std::unique_ptr<Sink> sink_;
+  std::unique_ptr<model::Event> event_;  // reused for every line
+  std::vector<StreamState> streams_;     // by stream id
+  std::size_t rule_count_ = 0;
+  PipelineCounts counts_;
+};
+
+// --- set-up shared by `bannin run`, `bannin run --check` and `bannin replay` --------------
+
+/// The geo database the configuration names: "tor" (Debian tor-geoipdb), "none", or an
+/// .mmdb path (resolved like every data path).
+core::Result<std::unique_ptr<enrich::GeoDb>> load_geo(const DaemonConfig& cfg);
+
+/// The rules of cfg.rule_files with cfg's parameters and overrides. Errors: every problem,
+/// one per line, file:line:col; warnings are returned for the caller to print.
+struct LoadedRules {
+  RuleList rules;
+  std::vector<std::string> warnings;
+};
+core::Result<LoadedRules> load_rules(const DaemonConfig& cfg, const enrich::GeoDb* geo);
+
+/// The decide stage's options from cfg.decide.* (allowlists read and checked here).
+core::Result<decide::DeciderOptions> decider_options(const DaemonConfig& cfg);
+
+}  // namespace bannin::app
