@@ -480,8 +480,7 @@ class Loader {
       std::string why = domain_problem(name);
       if (!why.empty()) {
         problems.push_back(d.list_file + ":" + std::to_string(line_no) + ":" +
-                           std::to_string(b + 1) + ": '" + name + "' is not a domain name: " +
-                           why);
+                           std::to_string(b + 1) + ": '" + name + "' is not a domain name: " + why);
         continue;
       }
       d.list.push_back(probe::domain::parse_domain_name(name)->ascii);

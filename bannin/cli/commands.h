@@ -13,7 +13,8 @@ namespace bannin::cli {
 /// commands' own argument checks (e.g. `bannin check` on a malformed domain name). 3, because
 /// `bannin check` documents 3 as "could not check, also bad arguments" and 2 there means
 /// "critical"; no other command gives 3 a meaning that differs ("no daemon answers" for
-/// `status` is also "could not ask"). README "Exit status", docs/decisions/2026-12-07-usage-exit-code.md.
+/// `status` is also "could not ask"). README "Exit status",
+/// docs/decisions/2026-12-07-usage-exit-code.md.
 constexpr int kUsageExitCode = 3;
 
 /// Adds `parse` to app; the returned flag tells main() it was chosen and how it ended.

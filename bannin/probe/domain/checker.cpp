@@ -308,9 +308,8 @@ std::map<std::string, ParentSearch> find_parents(DnsClient& dns, const CheckOpti
                      return;
                    }
                    ZoneCutStep f;
-                   f.reason = (o.status == DnsStatus::Timeout ? "no answer" : o.error) +
-                              " from " + resolver.text() + " for NS '" + (n.empty() ? "." : n) +
-                              "'";
+                   f.reason = (o.status == DnsStatus::Timeout ? "no answer" : o.error) + " from " +
+                              resolver.text() + " for NS '" + (n.empty() ? "." : n) + "'";
                    *sp = f;
                  });
     }
@@ -366,7 +365,9 @@ std::map<std::string, ParentSearch> find_parents(DnsClient& dns, const CheckOpti
 
 }  // namespace
 
-std::string parent_zone(const std::string& domain) { return zone_cut_start(domain); }
+std::string parent_zone(const std::string& domain) {
+  return zone_cut_start(domain);
+}
 
 std::vector<SubjectReport> run_checks(const std::vector<std::string>& domains_in,
                                       const std::vector<std::string>& ips,
@@ -544,15 +545,14 @@ std::vector<SubjectReport> run_checks(const std::vector<std::string>& domains_in
                  : opt.resolvers.empty()
                      ? "no parent servers and no resolver to find them (--parent-servers)"
                      : "the parent zone's servers could not be found";
-      if (p != searches.end() && !p->second.trail.empty())
-        r.detail += " (" + p->second.trail + ")";
+      if (p != searches.end() && !p->second.trail.empty()) r.detail += " (" + p->second.trail + ")";
       rep.results.push_back(r);
     } else {
       // Say which zone was asked when it was not simply the domain minus one label.
       if (auto p = searches.find(zone_cut_start(st.domain));
           p != searches.end() && !p->second.trail.empty() && !st.delegation.empty()) {
-        st.delegation.front().detail += "; parent zone '" + p->second.zone + "' (" +
-                                        p->second.trail + ")";
+        st.delegation.front().detail +=
+            "; parent zone '" + p->second.zone + "' (" + p->second.trail + ")";
       }
       for (auto& r : st.delegation) rep.results.push_back(r);
       if (st.verdict.result.state == "delegated") {  // the parent's NS set, for the daemon

@@ -55,7 +55,9 @@ std::string shown(std::string_view label) {
   return out;
 }
 
-core::Error bad(std::string message) { return core::make_error("bad_domain", std::move(message)); }
+core::Error bad(std::string message) {
+  return core::make_error("bad_domain", std::move(message));
+}
 
 // LDH, hyphen and length rules on a label in A-label form. `typed` is what the person wrote
 // (for the message when it differs, i.e. a U-label).
@@ -64,8 +66,9 @@ std::optional<core::Error> check_a_label(const std::string& a, std::string_view 
       "label '" + shown(typed) + "'" + (a == typed ? "" : " (A-label '" + shown(a) + "')");
   for (unsigned char c : a) {
     if (!is_ldh(c)) {
-      std::string ch = c == '.' ? "a character that maps to '.'"
-                                : "'" + shown(std::string_view(reinterpret_cast<const char*>(&c), 1)) + "'";
+      std::string ch =
+          c == '.' ? "a character that maps to '.'"
+                   : "'" + shown(std::string_view(reinterpret_cast<const char*>(&c), 1)) + "'";
       return bad(name + " contains " + ch +
                  ": only letters, digits and '-' are allowed in a host name (LDH, RFC 1123)");
     }
@@ -88,8 +91,8 @@ core::Result<std::string> idna_label(const std::string& label) {
     const char* why = idn2_strerror(rc);
     if (rc == IDN2_ENCODING_ERROR) return bad("label '" + shown(label) + "' is not valid UTF-8");
     if (rc == IDN2_TOO_BIG_LABEL || rc == IDN2_TOO_BIG_DOMAIN)
-      return bad("label '" + shown(label) + "' is longer than " +
-                 std::to_string(kMaxLabelOctets) + " octets in its A-label form (RFC 1035)");
+      return bad("label '" + shown(label) + "' is longer than " + std::to_string(kMaxLabelOctets) +
+                 " octets in its A-label form (RFC 1035)");
     return bad("label '" + shown(label) + "' is not a valid internationalised label (IDNA 2008, " +
                "UTS #46): " + (why != nullptr ? why : "rejected"));
   }

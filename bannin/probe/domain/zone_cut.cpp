@@ -11,7 +11,9 @@ std::string up_one(const std::string& name) {
   return dot == std::string::npos ? std::string{} : name.substr(dot + 1);
 }
 
-std::string shown(const std::string& zone) { return zone.empty() ? "." : zone; }
+std::string shown(const std::string& zone) {
+  return zone.empty() ? "." : zone;
+}
 
 ZoneCutStep walk_up(const std::string& asked, const std::string& why) {
   ZoneCutStep s;
@@ -44,7 +46,9 @@ ZoneCutStep enclosing_zone(const std::string& asked, const DnsMessage& m, const 
 
 }  // namespace
 
-std::string zone_cut_start(const std::string& domain) { return up_one(domain); }
+std::string zone_cut_start(const std::string& domain) {
+  return up_one(domain);
+}
 
 ZoneCutStep next_zone_cut_step(const std::string& asked, const DnsMessage& m) {
   ZoneCutStep s;
