@@ -90,7 +90,8 @@ core::Result<std::string> idna_label(const std::string& label) {
   if (rc != IDN2_OK || out == nullptr) {
     const char* why = idn2_strerror(rc);
     if (rc == IDN2_ENCODING_ERROR) return bad("label '" + shown(label) + "' is not valid UTF-8");
-    if (rc == IDN2_TOO_BIG_LABEL || rc == IDN2_TOO_BIG_DOMAIN)
+    if (rc == IDN2_TOO_BIG_LABEL || rc == IDN2_TOO_BIG_DOMAIN || rc == IDN2_PUNYCODE_BIG_OUTPUT ||
+        rc == IDN2_PUNYCODE_OVERFLOW)
       return bad("label '" + shown(label) + "' is longer than " + std::to_string(kMaxLabelOctets) +
                  " octets in its A-label form (RFC 1035)");
     return bad("label '" + shown(label) + "' is not a valid internationalised label (IDNA 2008, " +
@@ -111,6 +112,12 @@ core::Result<DomainName> parse_domain_name(std::string_view text) {
       s.replace(p, dot.size(), ".");
   }
   if (s.empty()) return bad("the name is empty");
+  // libidn2 reads C strings: a NUL (or any control byte) must not cut a label short.
+  for (unsigned char c : s) {
+    if (c < 0x20 || c == 0x7F)
+      return bad("the name contains the control character '" +
+                 shown(std::string_view(reinterpret_cast<const char*>(&c), 1)) + "'");
+  }
   if (s.size() > 1 && s.back() == '.') s.pop_back();  // the root label
   if (s == ".") return bad("the root zone '.' is not a domain to check");
   std::vector<std::string> labels;
@@ -151,7 +158,8 @@ core::Result<DomainName> parse_domain_name(std::string_view text) {
     return bad("the name is " + std::to_string(out.ascii.size()) +
                " octets long in its A-label form; at most " + std::to_string(kMaxNameOctets) +
                " (RFC 1035)");
-  const std::string& last = labels.back();
+  // On the A-label form: UTS #46 may map a typed label to digits (U+FE0E maps to nothing).
+  const std::string last = out.ascii.substr(out.ascii.rfind('.') + 1);
   if (last.find_first_not_of("0123456789") == std::string::npos)
     return bad("the last label '" + shown(last) +
                "' is all digits: that is an IP address, not a domain name");
@@ -168,8 +176,17 @@ std::string unicode_form(std::string_view ascii) {
         ascii.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
     std::string text(label);
     if (label.size() > 4 && (label.substr(0, 4) == "xn--" || label.substr(0, 4) == "XN--")) {
+      // idn2_to_unicode decodes any Punycode; keep the U-label only when it is valid IDNA
+      // 2008 and converts back to this very label.
       char* u = nullptr;
-      if (idn2_to_unicode_8z8z(text.c_str(), &u, 0) == IDN2_OK && u != nullptr) text = u;
+      if (idn2_to_unicode_8z8z(text.c_str(), &u, 0) == IDN2_OK && u != nullptr) {
+        std::string decoded(u);
+        auto back = idna_label(decoded);
+        std::string lower = text;
+        for (char& c : lower)
+          if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+        if (back && back.value() == lower) text = std::move(decoded);
+      }
       std::free(u);
     }
     if (start != 0) out += '.';

@@ -100,6 +100,14 @@ TEST(DomainName, LdhRuleNamesTheCharacter) {
   EXPECT_NE(error_of("tab\there.jp").find("\\x09"), std::string::npos);
 }
 
+// libidn2 reads C strings: a NUL inside a label must not shorten it (found by the fuzzer:
+// "3\0ｊ" was accepted as "3").
+TEST(DomainName, NulAndControlBytesAreRefused) {
+  using namespace std::string_literals;
+  EXPECT_NE(error_of("3\0ｊ"s).find("\\x00"), std::string::npos);
+  EXPECT_NE(error_of("shop\0.例え.jp"s).find("control character"), std::string::npos);
+}
+
 TEST(DomainName, EmptyLabelsAreRefused) {
   EXPECT_NE(error_of("bad..name").find("two dots"), std::string::npos);
   EXPECT_NE(error_of(".jp").find("starts with '.'"), std::string::npos);

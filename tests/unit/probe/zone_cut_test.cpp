@@ -16,7 +16,7 @@ constexpr std::uint16_t kRecursive = testing::kQr | testing::kRd | testing::kRa;
 DnsMessage parsed(const PacketBuilder& b) {
   auto m = parse_dns_message(b.bytes().data(), b.bytes().size());
   EXPECT_TRUE(m.has_value());
-  return m.value_or(DnsMessage{});
+  return m ? m.value() : DnsMessage{};
 }
 
 TEST(ZoneCut, StartIsTheDomainMinusOneLabel) {
