@@ -304,7 +304,8 @@ usage format_xml "--format" check --format xml goodshop.test
 usage lang_fr "--lang" check --lang fr goodshop.test
 usage unknown_option "--colour" check --colour goodshop.test
 usage bad_range "--tries" check --tries 9 goodshop.test
-usage parse_unknown "--nonsense" parse --nonsense
+usage parse_unknown "--nonsense" parse --nonsense /dev/null
+usage nested_missing "bannin rules explain: id is required" rules explain
 usage status_unknown "bannin status: " status --bogus
 usage no_such_command "frobnicate" frobnicate
 "$BANNIN" check --help >/dev/null 2>&1; rc=$?
