@@ -17,7 +17,7 @@ PACKAGES="
   libsqlite3-dev sqlite3
   fail2ban time
   libnftables-dev nftables iproute2 curl
-  libc-ares-dev libcurl4-openssl-dev nsd unbound dnsperf
+  libc-ares-dev libcurl4-openssl-dev libidn2-dev nsd unbound dnsperf
   libcpp-httplib-dev
 "
 

@@ -14,6 +14,7 @@
 #include <bannin/decode/decoder_set.h>
 #include <bannin/probe/domain/check_setup.h>
 #include <bannin/probe/domain/dns_client.h>
+#include <bannin/probe/domain/domain_name.h>
 #include <bannin/probe/domain/rate_limit.h>
 #include <bannin/probe/domain/whois.h>
 
@@ -25,6 +26,16 @@ namespace bannin::app {
 namespace {
 
 #include <bannin/app/default_config.inc>  // kDefaultConfig: config/bannin.yaml, generated
+
+// Why `name` cannot be a `domains:` entry ("" when it can): the rules of `bannin check`
+// (probe/domain/domain_name.h, U-labels accepted), and a registered domain has a dot.
+std::string domain_problem(const std::string& name) {
+  auto n = probe::domain::parse_domain_name(name);
+  if (!n) return n.error().message;
+  if (n->ascii.find('.') == std::string::npos)
+    return "a single label ('" + n->ascii + "') is a top-level domain, not a domain to watch";
+  return {};
+}
 
 std::string where(const std::string& origin, const YAML::Node& n) {
   if (!n.IsDefined() || n.Mark().is_null()) return origin;
@@ -355,15 +366,14 @@ class Loader {
     list(v, key, names);
     d.list.clear();
     for (std::size_t i = 0; i < names.size(); ++i) {
-      std::string n = names[i];
-      for (char& ch : n) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-      while (!n.empty() && n.back() == '.') n.pop_back();
-      if (!probe::domain::valid_domain(n) || n.find('.') == std::string::npos) {
+      // U-labels (例え.jp) are kept in their A-label form, what the probe asks the DNS.
+      std::string why = domain_problem(names[i]);
+      if (!why.empty()) {
         problems.push_back(item_at(v, i) + ": " + key + ": '" + names[i] +
-                           "' is not a domain name (A-label form for IDNs)");
+                           "' is not a domain name: " + why);
         continue;
       }
-      d.list.push_back(n);
+      d.list.push_back(probe::domain::parse_domain_name(names[i])->ascii);
     }
   }
 
@@ -414,15 +424,13 @@ class Loader {
       if (b == std::string::npos) continue;
       std::size_t e = line.find_last_not_of(" \t\r");
       std::string name = line.substr(b, e - b + 1);
-      std::string norm = name;
-      for (char& c : norm) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      while (!norm.empty() && norm.back() == '.') norm.pop_back();
-      if (!probe::domain::valid_domain(norm) || norm.find('.') == std::string::npos) {
+      std::string why = domain_problem(name);
+      if (!why.empty()) {
         problems.push_back(d.list_file + ":" + std::to_string(line_no) + ":" +
-                           std::to_string(b + 1) + ": '" + name + "' is not a domain name");
+                           std::to_string(b + 1) + ": '" + name + "' is not a domain name: " + why);
         continue;
       }
-      d.list.push_back(norm);
+      d.list.push_back(probe::domain::parse_domain_name(name)->ascii);
     }
   }
 

@@ -20,6 +20,7 @@
 #include <bannin/model/event_format.h>
 #include <bannin/probe/domain/check_setup.h>
 #include <bannin/probe/domain/checker.h>
+#include <bannin/probe/domain/domain_name.h>
 #include <bannin/probe/domain/report_format.h>
 
 namespace bannin::cli {
@@ -55,16 +56,23 @@ struct CheckArgs {
   std::string dqs_key_file;
 };
 
+// Could not check: a bad argument (kUsageExitCode, the same for every command) or a file or
+// key the options name that cannot be used; both are 3 in docs/check.md.
 int fail(const std::string& msg) {
   std::fprintf(stderr, "bannin check: %s\n", msg.c_str());
-  return 3;
+  return kUsageExitCode;
 }
 
 int run_check(const CheckArgs& a) {
   pd::CheckOptions opt;
+  // U-labels (例え.jp) are converted to A-labels here; a typo (a 64-octet label, a leading
+  // '-') is refused before any query is sent, instead of ending as an alarming RDAP
+  // "not registered".
+  std::vector<std::string> domains;
   for (const auto& d : a.domains) {
-    if (!pd::valid_domain(d))
-      return fail("'" + d + "' is not a domain name (use the A-label form for IDNs)");
+    auto name = pd::parse_domain_name(d);
+    if (!name) return fail("'" + d + "' is not a domain name: " + name.error().message);
+    domains.push_back(name->ascii);
   }
   for (const auto& ip : a.ips) {
     if (!core::IpAddress::parse(ip)) return fail("'" + ip + "' is not an IP address");
@@ -111,7 +119,7 @@ int run_check(const CheckArgs& a) {
 
   auto started = std::chrono::steady_clock::now();
   pd::DnsClientStats dns_stats;
-  std::vector<pd::SubjectReport> reports = pd::run_checks(a.domains, a.ips, opt, &dns_stats);
+  std::vector<pd::SubjectReport> reports = pd::run_checks(domains, a.ips, opt, &dns_stats);
   auto u = [](std::uint64_t v) { return static_cast<unsigned long long>(v); };
   const auto& st = dns_stats;
   if (a.stats) {
@@ -165,7 +173,8 @@ void add_check_command(CLI::App& app, int& exit_code) {
       "block lists, Safe Browsing and VirusTotal with operator keys) and IPs (block lists) "
       "from the outside.\n"
       "Exit code: 0 ok, 1 warning, 2 critical, 3 could not check.");
-  cmd->add_option("domains", a->domains, "Domain names to check");
+  cmd->add_option("domains", a->domains,
+                  "Domain names to check (U-labels such as 例え.jp are converted to A-labels)");
   // Repeatable options take one value per occurrence, so they never swallow the domains.
   cmd->add_option("--ip", a->ips, "Server IP address to check against IP block lists (repeatable)")
       ->allow_extra_args(false)

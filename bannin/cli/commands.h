@@ -8,6 +8,15 @@ class App;
 
 namespace bannin::cli {
 
+/// The exit status of a usage error, the same for every subcommand: an unknown option, a
+/// value an option does not accept, an unexpected argument, a missing value, and the
+/// commands' own argument checks (e.g. `bannin check` on a malformed domain name). 3, because
+/// `bannin check` documents 3 as "could not check, also bad arguments" and 2 there means
+/// "critical"; no other command gives 3 a meaning that differs ("no daemon answers" for
+/// `status` is also "could not ask"). README "Exit status",
+/// docs/decisions/2026-12-07-usage-exit-code.md.
+constexpr int kUsageExitCode = 3;
+
 /// Adds `parse` to app; the returned flag tells main() it was chosen and how it ended.
 void add_parse_command(CLI::App& app, int& exit_code);
 void add_fields_command(CLI::App& app, int& exit_code);

@@ -2,6 +2,7 @@
 // with CLI11 and runs one subcommand. See `bannin --help`.
 #include <cstdio>
 #include <exception>
+#include <string>
 
 #include <CLI/CLI.hpp>
 
@@ -32,7 +33,21 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // --help and --version end the parse with "success": CLI11 prints them.
+    if (e.get_exit_code() == 0) return app.exit(e);
+    // Every other parse error is a usage error with one exit status for every subcommand
+    // (CLI11's own codes, 105 for a bad value or 109 for an extra argument, would collide
+    // with nothing documented and mean nothing to a script). The message names the argument
+    // (CLI11 does: "--format: xml not in {text,json,events}") and the command it belongs to.
+    std::string where = "bannin";
+    for (const CLI::App* sub = &app; sub != nullptr;) {
+      auto chosen = sub->get_subcommands();
+      sub = chosen.empty() ? nullptr : chosen.front();
+      if (sub != nullptr) where += " " + sub->get_name();
+    }
+    std::fprintf(stderr, "%s: %s\nRun '%s --help' for the options.\n", where.c_str(), e.what(),
+                 where.c_str());
+    return bannin::cli::kUsageExitCode;
   }
   if (version) {
     std::printf("bannin %s (field schema %d)\n", BANNIN_VERSION, bannin::model::kSchemaVersion);

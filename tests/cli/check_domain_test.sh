@@ -196,5 +196,120 @@ then ok "events output"; else bad "events output"; cat "$TMP/events.out"; fi
 "$BANNIN" check --ip 999.1.1.1 >/dev/null 2>&1; rc=$?
 [ $rc -eq 3 ] && ok "bad ip -> 3" || bad "bad ip: exit $rc"
 
+# 14. the parent zone found through the resolver, the way a resolver finds a zone cut (no
+# --parent-servers): shop.co.test is delegated by test., and co.test is no zone of its own
+# (NODATA with the SOA of test), as example.co.jp is delegated by jp. Parent and delegated
+# servers are asked at --ns-port (the test bed's port).
+FOUND=(--resolver "$BASE.53:$PORT" --ns-port "$PORT" --dnsbl-server "$BASE.3:$PORT"
+       --rdap-bootstrap "$DNS_JSON" --timeout-ms 400 --tries 2 --rdap-timeout-ms 3000
+       --now 2026-11-25T00:00:00Z)
+# detail NAME SUBJECT CHECK TEXT: the first result of CHECK for SUBJECT has TEXT in its detail
+detail() {
+  if python3 -c "
+import json, sys
+d = json.load(open(sys.argv[1]))
+r = [r for s in d['subjects'] if s['subject'] == sys.argv[2] for r in s['results'] if r['check'] == sys.argv[3]]
+sys.exit(0 if r and sys.argv[4] in r[0]['detail'] else 1)" "$TMP/$1.json" "$2" "$3" "$4"; then
+    ok "$1: $2 $3 detail has \"$4\""; else bad "$1: $2 $3 detail lacks \"$4\""; cat "$TMP/$1.json"; fi
+}
+run co_found 0 "${FOUND[@]}" shop.co.test
+has co_found shop.co.test delegation delegated ok
+has co_found shop.co.test child ok ok
+has co_found shop.co.test resolver ok ok
+has co_found shop.co.test rdap ok ok
+detail co_found shop.co.test delegation "parent zone 'test'"
+detail co_found shop.co.test delegation "no zone at 'co.test'"
+# a name under co.test that the parent does not delegate (held): the parent is still found
+# and says so, instead of "the parent zone's servers could not be found"
+run co_held 2 "${FOUND[@]}" gone.co.test
+has co_held gone.co.test delegation delegation_removed critical
+never co_held error
+# a plain second-level name through the resolver, and several domains sharing the search
+run tld_found 0 "${FOUND[@]}" goodshop.test
+has tld_found goodshop.test delegation delegated ok
+run mixed 2 "${FOUND[@]}" shop.co.test goodshop.test gone.co.test heldshop.test
+has mixed shop.co.test delegation delegated ok
+has mixed goodshop.test delegation delegated ok
+has mixed gone.co.test delegation delegation_removed critical
+has mixed heldshop.test delegation delegation_removed critical
+# the resolver never answers: the parent cannot be found, a located error, explained
+run parent_unreachable 3 --resolver "$BASE.4:$PORT" --ns-port "$PORT" --no-dnsbl --no-rdap --no-whois \
+  --timeout-ms 200 --tries 1 shop.co.test
+has parent_unreachable shop.co.test delegation error unknown
+if python3 -c "
+import json, sys
+d = json.load(open(sys.argv[1]))
+sys.exit(0 if all('explanation' in r for s in d['subjects'] for r in s['results'] if r['severity'] in ('warning', 'unknown', 'critical')) else 1)" "$TMP/parent_unreachable.json"; then
+  ok "parent_unreachable: every warning-or-worse result is explained"; else bad "parent_unreachable: unexplained result"; cat "$TMP/parent_unreachable.json"; fi
+
+# 15. IDNs: typed as U-labels, asked as A-labels (the zones are served as punycode), both
+# forms in the report
+run idn 0 "${FOUND[@]}" 例え.test 日本語.co.test
+has idn xn--r8jz45g.test delegation delegated ok
+has idn xn--r8jz45g.test child ok ok
+has idn xn--wgv71a119e.co.test delegation delegated ok
+has idn xn--wgv71a119e.co.test resolver ok ok
+if python3 -c "
+import json, sys
+d = {s['subject']: s for s in json.load(open(sys.argv[1]))['subjects']}
+assert d['xn--r8jz45g.test']['subject_unicode'] == '例え.test', d
+assert d['xn--wgv71a119e.co.test']['subject_unicode'] == '日本語.co.test', d" "$TMP/idn.json"; then
+  ok "idn: JSON has both forms"; else bad "idn: JSON forms"; cat "$TMP/idn.json"; fi
+"$BANNIN" check "${FOUND[@]}" --lang ja 例え.test >"$TMP/idn.out" 2>"$TMP/idn.err"
+grep -qF "例え.test (xn--r8jz45g.test): " "$TMP/idn.out" && ok "idn: text shows both forms" \
+  || { bad "idn: text forms"; cat "$TMP/idn.out" "$TMP/idn.err"; }
+run idn_alabel 0 "${FOUND[@]}" XN--R8JZ45G.test
+has idn_alabel xn--r8jz45g.test delegation delegated ok
+grep -q '"subject_unicode":"例え.test"' "$TMP/idn_alabel.json" && ok "idn_alabel: Unicode form shown" \
+  || bad "idn_alabel: no Unicode form"
+
+# 16. typos are refused with exit 3 and a message naming the label, before any network step:
+# no report, and the RDAP server never sees the name (it saw the good ones above).
+grep -q "/rdap/domain/shop.co.test " "$TB_DIR/rdap.log" && ok "rdap log records requests" \
+  || bad "rdap log has no request for shop.co.test"
+l() { printf "%${1}s" "" | tr ' ' "$2"; }
+L64="$(l 64 a).test"
+N254="$(l 63 a).$(l 63 a).$(l 63 a).$(l 57 b).test"
+[ ${#N254} -eq 254 ] || bad "test setup: N254 is ${#N254} octets"
+typo() {
+  local name=$1 want=$2; shift 2
+  "$BANNIN" check "${FOUND[@]}" "$@" >"$TMP/typo.out" 2>"$TMP/typo.err"; local rc=$?
+  if [ $rc -eq 3 ] && [ ! -s "$TMP/typo.out" ] && grep -qF -- "$want" "$TMP/typo.err"; then
+    ok "typo $name: exit 3, \"$want\""
+  else
+    bad "typo $name: exit $rc, want 3 and \"$want\""; cat "$TMP/typo.out" "$TMP/typo.err"
+  fi
+}
+typo label64 "is 64 octets long; at most 63" "$L64"
+typo name254 "is 254 octets long in its A-label form; at most 253" "$N254"
+typo leading_hyphen "label '-bad' starts with '-'" -- -bad.test
+typo trailing_hyphen "label 'bad-' ends with '-'" bad-.test
+typo empty_label "two dots" bad..test
+typo option_like "-bad..name" -bad..name
+typo ip_as_domain "IP address" 203.0.113.10
+for n in aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb -bad bad- bad..test; do
+  if grep -qF -- "$n" "$TB_DIR/rdap.log"; then bad "typo: RDAP was asked about $n"; fi
+done
+ok "typos: RDAP never asked"
+
+# 17. usage errors exit 3 for check (docs/check.md) and for every other command, naming the
+# argument; --help is not an error
+usage() {
+  local name=$1 want=$2; shift 2
+  "$BANNIN" "$@" >"$TMP/usage.out" 2>"$TMP/usage.err"; local rc=$?
+  if [ $rc -eq 3 ] && grep -qF -- "$want" "$TMP/usage.err"; then ok "usage $name: exit 3"
+  else bad "usage $name: exit $rc, want 3 naming $want"; cat "$TMP/usage.err"; fi
+}
+usage format_xml "--format" check --format xml goodshop.test
+usage lang_fr "--lang" check --lang fr goodshop.test
+usage unknown_option "--colour" check --colour goodshop.test
+usage bad_range "--tries" check --tries 9 goodshop.test
+usage parse_unknown "--nonsense" parse --nonsense /dev/null
+usage nested_missing "bannin rules explain: id is required" rules explain
+usage status_unknown "bannin status: " status --bogus
+usage no_such_command "frobnicate" frobnicate
+"$BANNIN" check --help >/dev/null 2>&1; rc=$?
+[ $rc -eq 0 ] && ok "check --help exits 0" || bad "check --help: exit $rc"
+
 if [ "$fails" -ne 0 ]; then echo "$fails check(s) failed"; exit 1; fi
 echo "all checks passed"

@@ -2,6 +2,7 @@
 #include <cstdlib>
 
 #include <bannin/probe/domain/check_setup.h>
+#include <bannin/probe/domain/domain_name.h>
 
 #ifndef BANNIN_DATA_DIR
 #define BANNIN_DATA_DIR "/usr/share/bannin"
@@ -15,14 +16,8 @@ std::string data_dir() {
 }
 
 bool valid_domain(const std::string& d) {
-  if (d.empty() || d.size() > 253 || d.front() == '.' || d.find("..") != std::string::npos)
-    return false;
-  for (char c : d) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '-' || c == '.' || c == '_';
-    if (!ok) return false;
-  }
-  return true;
+  auto n = parse_domain_name(d);
+  return n && n->ascii == normalize_name(d);
 }
 
 core::Result<std::string> read_api_key(const std::string& file, const char* env,

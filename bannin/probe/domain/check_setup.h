@@ -50,8 +50,8 @@ struct CheckSettings {
 /// data/ in a build, /usr/share/bannin when packaged).
 std::string data_dir();
 
-/// A domain name bannin accepts (LDH labels and '_', no empty label, at most 253 bytes;
-/// IDNs in their A-label form).
+/// A domain name bannin accepts already in its A-label form (parse_domain_name() in
+/// domain_name.h validates and converts U-labels; prefer it).
 bool valid_domain(const std::string& name);
 
 /// An operator's API key (Safe Browsing, VirusTotal) from `file`, else from the environment

@@ -8,6 +8,8 @@
 
 #include <bannin/probe/domain/checker.h>
 #include <bannin/probe/domain/dns_checks.h>
+#include <bannin/probe/domain/domain_name.h>
+#include <bannin/probe/domain/zone_cut.h>
 
 namespace bannin::probe::domain {
 namespace {
@@ -274,11 +276,97 @@ CheckOptions with_dqs_key(const CheckOptions& in) {
   return out;
 }
 
+// The parent zone of each start name and up to kMaxParentServers of its servers, through
+// the first resolver: rounds of "NS <name>" read by next_zone_cut_step() (a name like co.jp
+// that is no zone leads to the zone holding it), then the servers' addresses (ADDITIONAL,
+// else an A query). The servers are asked at opt.ns_port (53; loopback test beds move it).
+struct ParentSearch {
+  std::string zone;  ///< the parent zone found ("" if none)
+  std::vector<DnsServer> servers;
+  std::string problem;  ///< why there are no servers
+  std::string trail;    ///< the zone cuts that were not there ("no zone at 'co.jp' …")
+};
+
+std::map<std::string, ParentSearch> find_parents(DnsClient& dns, const CheckOptions& opt,
+                                                 const std::set<std::string>& starts) {
+  const DnsServer resolver = opt.resolvers.front();
+  std::map<std::string, ParentSearch> out;
+  std::map<std::string, std::string> asking;  // start -> the name asked this round
+  for (const auto& s : starts) asking[s] = s;
+  std::map<std::string, ZoneCutStep> zones;  // zone -> its Found step
+  // Every step names a proper ancestor, so a name of at most 127 labels ends in time.
+  for (int round = 0; round < 128 && !asking.empty(); ++round) {
+    std::map<std::string, std::optional<ZoneCutStep>> steps;
+    for (const auto& [start, name] : asking) steps.emplace(name, std::nullopt);
+    for (auto& [name, slot] : steps) {
+      auto* sp = &slot;
+      const std::string n = name;
+      dns.submit(resolver, n.empty() ? "." : n, RrType::NS, true,
+                 [sp, n, &resolver](const DnsOutcome& o) {
+                   if (o.answered()) {
+                     *sp = next_zone_cut_step(n, o.message);
+                     return;
+                   }
+                   ZoneCutStep f;
+                   f.reason = (o.status == DnsStatus::Timeout ? "no answer" : o.error) + " from " +
+                              resolver.text() + " for NS '" + (n.empty() ? "." : n) + "'";
+                   *sp = f;
+                 });
+    }
+    dns.run();
+    std::map<std::string, std::string> next;
+    for (const auto& [start, name] : asking) {
+      const std::optional<ZoneCutStep>& step = steps[name];
+      ParentSearch& ps = out[start];
+      if (!step || step->kind == ZoneCutStep::Kind::Failed) {
+        ps.problem = "cannot find the parent zone's servers through " + resolver.text() + ": " +
+                     (step ? step->reason : "no answer for NS '" + name + "'");
+      } else if (step->kind == ZoneCutStep::Kind::AskParent) {
+        ps.trail += (ps.trail.empty() ? "" : "; ") + step->reason;
+        next[start] = step->zone;
+      } else {
+        ps.zone = step->zone;
+        zones.emplace(step->zone, *step);
+      }
+    }
+    asking = std::move(next);
+  }
+  std::map<std::string, std::vector<DnsServer>> servers;  // zone -> addresses
+  for (const auto& [zone, step] : zones) {
+    std::size_t n = 0;
+    for (const auto& ns : step.ns) {
+      if (++n > kMaxParentServers) break;
+      if (auto a = step.addresses.find(ns); a != step.addresses.end()) {
+        servers[zone].push_back(DnsServer{a->second.front(), opt.ns_port});
+        continue;
+      }
+      auto* list = &servers[zone];
+      dns.submit(resolver, ns, RrType::A, true, [list, &opt](const DnsOutcome& a) {
+        if (!a.answered()) return;
+        for (const auto& rec : a.message.answer) {
+          if (rec.type == static_cast<std::uint16_t>(RrType::A) && !rec.data.empty()) {
+            list->push_back(DnsServer{rec.data, opt.ns_port});
+            break;
+          }
+        }
+      });
+    }
+  }
+  dns.run();
+  for (auto& [start, ps] : out) {
+    if (ps.zone.empty()) continue;
+    ps.servers = servers[ps.zone];
+    if (ps.servers.empty())
+      ps.problem = "no address found through " + resolver.text() + " for the servers of '" +
+                   (ps.zone.empty() ? "." : ps.zone) + "' (" + join(zones[ps.zone].ns) + ")";
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string parent_zone(const std::string& domain) {
-  auto dot = domain.find('.');
-  return dot == std::string::npos ? std::string{} : domain.substr(dot + 1);
+  return zone_cut_start(domain);
 }
 
 std::vector<SubjectReport> run_checks(const std::vector<std::string>& domains_in,
@@ -298,48 +386,16 @@ std::vector<SubjectReport> run_checks(const std::vector<std::string>& domains_in
     ipst.back().ip = ip;
   }
 
-  // Phase 0: the parent zone's servers, unless given.
-  std::map<std::string, std::vector<DnsServer>> parents;
-  std::map<std::string, std::string> parent_problem;
+  // Phase 0: the parent zone's servers, unless given: the zone cut above each domain
+  // (zone_cut.h), found through the first resolver.
+  std::map<std::string, ParentSearch> searches;  // zone_cut_start(domain) -> what was found
   if (!opt.parent_servers.empty()) {
     for (auto& st : doms) st.parents = opt.parent_servers;
   } else if (!opt.resolvers.empty()) {
-    std::set<std::string> zones;
-    for (const auto& st : doms) zones.insert(parent_zone(st.domain));
-    for (const auto& z : zones) {
-      const std::string zone = z;
-      dns.submit(
-          opt.resolvers.front(), zone.empty() ? "." : zone, RrType::NS, true,
-          [&, zone](const DnsOutcome& o) {
-            if (!o.answered() || o.message.rcode != 0) {
-              parent_problem[zone] =
-                  "cannot find the servers of '" + zone + "' through " +
-                  opt.resolvers.front().text() + ": " +
-                  (o.answered() ? rcode_name(o.message.rcode)
-                                : (o.status == DnsStatus::Timeout ? "timeout" : o.error));
-              return;
-            }
-            std::size_t n = 0;
-            for (const auto* r : o.message.find(o.message.answer, RrType::NS, zone)) {
-              if (++n > kMaxParentServers) break;
-              dns.submit(
-                  opt.resolvers.front(), r->data, RrType::A, true, [&, zone](const DnsOutcome& a) {
-                    if (!a.answered()) return;
-                    for (const auto& rec : a.message.answer) {
-                      if (rec.type == static_cast<std::uint16_t>(RrType::A) && !rec.data.empty()) {
-                        parents[zone].push_back(DnsServer{rec.data, 53});
-                        break;
-                      }
-                    }
-                  });
-            }
-          });
-    }
-    dns.run();
-    for (auto& st : doms) {
-      auto it = parents.find(parent_zone(st.domain));
-      if (it != parents.end()) st.parents = it->second;
-    }
+    std::set<std::string> starts;
+    for (const auto& st : doms) starts.insert(zone_cut_start(st.domain));
+    searches = find_parents(dns, opt, starts);
+    for (auto& st : doms) st.parents = searches[zone_cut_start(st.domain)].servers;
   }
 
   // Registry status over WHOIS for the domains RDAP does not cover: all queries at once on
@@ -478,18 +534,26 @@ std::vector<SubjectReport> run_checks(const std::vector<std::string>& domains_in
   for (auto& st : doms) {
     SubjectReport rep;
     rep.subject = st.domain;
+    rep.subject_unicode = unicode_form(st.domain);
     if (st.parents.empty()) {
       CheckResult r;
       r.check = "delegation";
       r.state = opt.resolvers.empty() ? "not_checked" : "error";
       r.severity = opt.resolvers.empty() ? Severity::Info : Severity::Unknown;
-      auto p = parent_problem.find(parent_zone(st.domain));
-      r.detail = p != parent_problem.end() ? p->second
+      auto p = searches.find(zone_cut_start(st.domain));
+      r.detail = p != searches.end() && !p->second.problem.empty() ? p->second.problem
                  : opt.resolvers.empty()
                      ? "no parent servers and no resolver to find them (--parent-servers)"
                      : "the parent zone's servers could not be found";
+      if (p != searches.end() && !p->second.trail.empty()) r.detail += " (" + p->second.trail + ")";
       rep.results.push_back(r);
     } else {
+      // Say which zone was asked when it was not simply the domain minus one label.
+      if (auto p = searches.find(zone_cut_start(st.domain));
+          p != searches.end() && !p->second.trail.empty() && !st.delegation.empty()) {
+        st.delegation.front().detail +=
+            "; parent zone '" + p->second.zone + "' (" + p->second.trail + ")";
+      }
       for (auto& r : st.delegation) rep.results.push_back(r);
       if (st.verdict.result.state == "delegated") {  // the parent's NS set, for the daemon
         std::set<std::string> ns;

@@ -37,7 +37,10 @@ struct EngineVerdict {
 };
 
 struct SubjectReport {
-  std::string subject;  ///< domain (lower-case, no trailing dot) or IP address text
+  std::string subject;  ///< domain (A-label form, lower-case, no trailing dot) or IP address text
+  /// The domain's U-label form for people ("例え.jp" for "xn--r8jz45g.jp"); equal to
+  /// `subject` (or empty) for a name without IDN labels and for an IP.
+  std::string subject_unicode;
   bool is_ip = false;
   std::vector<CheckResult> results;
   /// VirusTotal's per-engine verdicts, sorted by engine; empty when VT was not asked or did

@@ -39,7 +39,10 @@ std::string_view label(Severity s, Lang lang) {
 std::string format_text(const std::vector<SubjectReport>& reports, Lang lang) {
   std::string out;
   for (const SubjectReport& rep : reports) {
-    out += rep.subject;
+    // An IDN shows the form its owner typed and the A-label form the DNS was asked for.
+    out += rep.subject_unicode.empty() || rep.subject_unicode == rep.subject
+               ? rep.subject
+               : rep.subject_unicode + " (" + rep.subject + ")";
     out += ": ";
     out += label(rep.worst(), lang);
     out += '\n';
@@ -77,6 +80,8 @@ std::string format_json(const std::vector<SubjectReport>& reports, Lang lang) {
     first = false;
     core::JsonObjectWriter o(out);
     o.string("subject", rep.subject);
+    if (!rep.subject_unicode.empty() && rep.subject_unicode != rep.subject)
+      o.string("subject_unicode", rep.subject_unicode);
     o.string("type", rep.is_ip ? "ip" : "domain");
     o.string("severity", severity_name(rep.worst()));
     o.key("results");

@@ -39,6 +39,7 @@
 #include <bannin/core/json_writer.h>
 #include <bannin/probe/domain/dns_checks.h>
 #include <bannin/probe/domain/dns_message.h>
+#include <bannin/probe/domain/domain_name.h>
 #include <bannin/probe/domain/rdap.h>
 #include <bannin/probe/domain/whois.h>
 
@@ -653,7 +654,10 @@ std::vector<CheckResult> whois_results(const std::string& domain, const WhoisFet
     out.push_back(r);
     return out;
   }
-  if (!d.domain_name.empty() && d.domain_name != normalize_name(domain)) {
+  // JPRS may print an IDN in its Japanese form ([Domain Name] 例え.JP): compare A-labels.
+  auto answered = parse_domain_name(d.domain_name);
+  if (!d.domain_name.empty() && d.domain_name != normalize_name(domain) &&
+      (!answered || answered->ascii != normalize_name(domain))) {
     r.state = "bad_answer";
     r.severity = Severity::Unknown;
     r.detail = "the WHOIS answer is about " + d.domain_name + ", not " + normalize_name(domain);

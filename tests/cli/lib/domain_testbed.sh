@@ -1,7 +1,8 @@
 # The loopback DNS test bed of the domain checks, for scripts that source it
 # (daemon_domain_probe_test.sh, check_domain_test.sh, check_whois_test.sh):
 #   NSD "parent" (fake TLD test.)         @TB_BASE.1:TB_PORT
-#   NSD "child"  (the shops' own zones)   @TB_BASE.2:TB_PORT
+#   NSD "child"  (the shops' own zones, also shop.co.test under a second-level label and the
+#                 IDNs 例え.test, 日本語.co.test as A-labels)   @TB_BASE.2:TB_PORT
 #   NSD "dnsbl"  (the block-list zones)   @TB_BASE.3:TB_PORT      (tb_dnsbl)
 #   blackhole (never answers)             @TB_BASE.4:TB_PORT      (more ports: tb_blackhole)
 #   unbound "a" (plain resolver)          @TB_BASE.53:TB_PORT     (tb_resolvers / tb_unbound)
@@ -91,7 +92,7 @@ tb_start_dns() {
   tb_zones
   tb_nsd parent "$TB_BASE.1" test
   tb_nsd child "$TB_BASE.2" goodshop.test heldshop.test flaggedshop.test listedshop.test \
-    pendingshop.test brokenshop.test
+    pendingshop.test brokenshop.test shop.co.test xn--r8jz45g.test xn--wgv71a119e.co.test
   tb_blackhole
   $TB_TESTBED wait-dns "$TB_BASE.1" "$TB_PORT" test || return 1
   $TB_TESTBED wait-dns "$TB_BASE.2" "$TB_PORT" goodshop.test || return 1
@@ -163,7 +164,7 @@ CONF
     # Referrals cannot carry a port, so the delegated shops are reached through stub zones
     # at the child server's high port. heldshop.test has none: it is resolved through the
     # parent.
-    for z in goodshop flaggedshop listedshop lameshop; do
+    for z in goodshop flaggedshop listedshop lameshop shop.co xn--r8jz45g xn--wgv71a119e.co; do
       printf 'stub-zone:\n  name: "%s.test."\n  stub-addr: %s@%s\n' "$z" "$TB_BASE.2" "$TB_PORT"
     done
     printf 'remote-control:\n  control-enable: no\n'

@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -109,6 +110,53 @@ TEST(DomainsConfig, EveryMistakeLocated) {
   EXPECT_NE(m.find(path + ":9:3: domains.tries"), std::string::npos) << m;
   EXPECT_NE(m.find(path + ":10:3: domains.rdap_server"), std::string::npos) << m;
   EXPECT_NE(m.find(path + ":11:3: unknown key 'domains.colour'"), std::string::npos) << m;
+}
+
+// Japanese operators list 例え.jp as they write it; the probe asks the DNS for its A-label
+// form. Typos that would end in alarming answers (a 64-octet label, a leading '-', a name
+// longer than 253 octets) are refused where they are written, with the rule they break.
+TEST(DomainsConfig, ULabelsAcceptedAndTyposLocated) {
+  auto good_list = write_temp("idn-list.txt", "日本語.co.jp\n");
+  auto path = write_temp("idn.yaml",
+                         "domains:\n"
+                         "  list: [例え.jp, XN--R8JZ45G.example.]\n"
+                         "  list_file: " +
+                             good_list + "\n");
+  auto cfg = load_config(path);
+  ASSERT_TRUE(cfg) << cfg.error().message;
+  EXPECT_EQ(cfg->domains.list, (std::vector<std::string>{"xn--r8jz45g.jp", "xn--r8jz45g.example",
+                                                         "xn--wgv71a119e.co.jp"}));
+
+  const std::string l64(64, 'a');
+  const std::string l63(63, 'a');
+  auto bad_list = write_temp("typo-list.txt", "ok.example.com\n" + l63 + "." + l63 + "." + l63 +
+                                                  "." + std::string(57, 'b') + ".test\n");
+  auto bad = write_temp("typo.yaml",
+                        "domains:\n"
+                        "  list:\n"
+                        "    - " +
+                            l64 +
+                            ".jp\n"
+                            "    - -shop.jp\n"
+                            "    - jp\n"
+                            "  list_file: " +
+                            bad_list + "\n");
+  auto typo = load_config(bad);
+  ASSERT_FALSE(typo);
+  const std::string& m = typo.error().message;
+  EXPECT_NE(m.find(bad + ":3:7: domains.list: '" + l64 + ".jp' is not a domain name"),
+            std::string::npos)
+      << m;
+  EXPECT_NE(m.find("is 64 octets long; at most 63"), std::string::npos) << m;
+  EXPECT_NE(m.find(bad + ":4:7: domains.list: '-shop.jp' is not a domain name: label '-shop' "
+                         "starts with '-'"),
+            std::string::npos)
+      << m;
+  EXPECT_NE(m.find(bad + ":5:7: domains.list: 'jp' is not a domain name: a single label"),
+            std::string::npos)
+      << m;
+  EXPECT_NE(m.find(bad_list + ":2:1: '"), std::string::npos) << m;
+  EXPECT_NE(m.find("is 254 octets long in its A-label form; at most 253"), std::string::npos) << m;
 }
 
 TEST(DomainsConfig, UnreadableListFileIsLocated) {

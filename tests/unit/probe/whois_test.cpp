@@ -213,6 +213,20 @@ TEST(WhoisResults, TroubleIsNeverClean) {
   EXPECT_EQ(other[0].state, "bad_answer");
 }
 
+// bannin asks about an IDN in its A-label form; the registry may name it in either form.
+TEST(WhoisResults, IdnAnsweredInEitherFormIsTheSameDomain) {
+  const auto now = t("2026-11-25T00:00:00Z");
+  auto u =
+      whois_results("xn--r8jz45g.jp", answer("[Domain Name] 例え.JP\r\n[Status] Active\r\n"), now);
+  EXPECT_EQ(u[0].state, "ok") << u[0].detail;
+  auto a = whois_results("xn--r8jz45g.jp",
+                         answer("[Domain Name] XN--R8JZ45G.JP\r\n[Status] Active\r\n"), now);
+  EXPECT_EQ(a[0].state, "ok") << a[0].detail;
+  auto other = whois_results("xn--r8jz45g.jp",
+                             answer("[Domain Name] 日本語.JP\r\n[Status] Active\r\n"), now);
+  EXPECT_EQ(other[0].state, "bad_answer");
+}
+
 TEST(WhoisServers, TableAndOverride) {
   auto s = parse_whois_servers(
       "version: 1\nservers:\n  - tld: jp\n    server: whois.jprs.jp\n    query_suffix: /e\n"
