@@ -222,7 +222,9 @@ DecodeResult SyslogDecoder::decode_frame(const Frame& framed, model::Event& ev) 
     }
     if (primary_allowed && attempt(primary)) return decoded();
   }
-  if ((family_ == Family::All || family_ == Family::WebAuth) && decode_relayed_access(f.msg, ev)) {
+  // Only a line with a syslog tag is a relayed one: a bare access log is the CLF decoders'.
+  if ((family_ == Family::All || family_ == Family::WebAuth) && !f.program.empty() &&
+      decode_relayed_access(f.msg, ev)) {
     return DecodeResult::success();
   }
   NoEvent none = known_without_event(primary_allowed ? primary : nullptr, f.msg);

@@ -59,8 +59,12 @@ void check_all(const std::vector<Shape>& shapes) {
     EXPECT_EQ(kind_of(ev), s.kind);
     EXPECT_EQ(ev.str(Field::Outcome), s.outcome);
     EXPECT_EQ(src_of(ev), s.src);
-    if (s.user != nullptr) EXPECT_EQ(ev.str(Field::User), s.user);
-    if (s.service != nullptr) EXPECT_EQ(ev.str(Field::Service), s.service);
+    if (s.user != nullptr) {
+      EXPECT_EQ(ev.str(Field::User), s.user);
+    }
+    if (s.service != nullptr) {
+      EXPECT_EQ(ev.str(Field::Service), s.service);
+    }
   }
 }
 
