@@ -112,10 +112,18 @@ DecodeResult ClfDecoder::decode(std::string_view line, model::Event& ev) {
     std::string_view ident = c.token();
     if (ident.empty() || !c.eat(' ')) return DecodeResult::fail("bad_ident", c.pos);
     if (ident.front() == '[') return DecodeResult::fail("bad_ident", c.pos - ident.size());
-    std::size_t user_at = c.pos;
-    user = c.token();
-    if (user.empty() || !c.eat(' ')) return DecodeResult::fail("bad_user", user_at);
-    if (user.front() == '[') return DecodeResult::fail("bad_user", user_at);
+    if (c.at('[') && variant_ != ClfVariant::VhostCombined) {
+      // "%h %u %t": formats that leave out the ident column (nginx `$remote_addr
+      // $remote_user [$time_local]`, CrowdSec's NGCUSTOMERUSER being optional): the one
+      // field is the user. Not for vhost_combined, where it would read a combined line's
+      // client as the virtual host.
+      user = ident;
+    } else {
+      std::size_t user_at = c.pos;
+      user = c.token();
+      if (user.empty() || !c.eat(' ')) return DecodeResult::fail("bad_user", user_at);
+      if (user.front() == '[') return DecodeResult::fail("bad_user", user_at);
+    }
   }
   if (!client.empty()) set_client(client, ev);
   if (user != "-") ev.set_string(Field::User, unescape_log_field(user, ev));

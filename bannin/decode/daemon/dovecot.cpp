@@ -9,13 +9,12 @@ using model::Field;
 
 namespace {
 
+// Dovecot's login processes and its auth process answer for the same passdb: every IMAP,
+// POP3 and ManageSieve login is kMailbox, whichever line (login or passdb) tells it.
+// submission-login is SMTP AUTH (RFC 6409) and counts with the MTAs' SASL failures.
 string_view service_of(string_view proc) {
-  if (proc.starts_with("imap")) return "imap";
-  if (proc.starts_with("pop3")) return "pop3";
-  if (proc.starts_with("submission")) return "smtp";
-  if (proc.starts_with("managesieve")) return "sieve";
-  if (proc.starts_with("lmtp")) return "lmtp";
-  return "mail";
+  if (proc.starts_with("submission") || proc.starts_with("lmtp")) return kSvcSmtp;
+  return kSvcMailbox;
 }
 
 bool is_passdb_char(char c) {
@@ -45,7 +44,7 @@ bool passdb_line(string_view m, model::Event& ev) {
                     find_ci(result, "invalid credentials") != npos ||
                     find_ci(result, "Authentication failure") != npos ||
                     find_ci(result, "User not known") != npos;
-        auth_event(ev, "mail", fail ? kFailure : kNeutral);
+        auth_event(ev, kSvcMailbox, fail ? kFailure : kNeutral);
         set_str(ev, Field::Reason, result);
         set_str(ev, Field::User, user);
         set_addr(ip, ev);
@@ -115,6 +114,7 @@ bool decode_dovecot(string_view msg, model::Event& ev) {
     if (e != npos) ip = ip.substr(0, e);
     string_view head = m.substr(0, user_pos != npos ? user_pos : rip);
     bool fail = contains(head, "(auth failed, ") || contains(head, "(tried to use ") ||
+                contains(head, "(proxy dest auth failed)") ||
                 contains(head, "(client didn't finish SASL auth") ||
                 contains(head, "(disconnected before auth was ready") ||
                 contains(head, "(disconnected during TLS handshake)");

@@ -14,7 +14,7 @@ using model::Field;
 
 namespace {
 
-constexpr string_view kSmtp = "smtp";
+constexpr string_view kSmtp = kSvcSmtp;
 
 bool is_exim_id(string_view s) {
   // 1ahrVl-0006mY-79 (6-6-2) or the newer 6-11-4 form.
@@ -57,10 +57,23 @@ bool host_spec(string_view s, model::Event& ev) {
   return false;
 }
 
-void rejected(model::Event& ev, string_view reason) {
+void rejected(model::Event& ev, string_view reason, bool blamed) {
   ev.set_kind(model::EventKind::MailRejected);
   ev.set_string(Field::Service, kSmtp);
-  set_outcome(ev, kFailure, reason);
+  set_outcome(ev, blamed ? kFailure : kNeutral, reason);
+}
+
+// The verdicts of a rejected RCPT or a failed sender verification that blame the client
+// (filter.d/exim.conf: relaying, unknown or unroutable addresses, a sender domain whose MX
+// points nowhere). Content and policy rejections (spam, the admin's ACL texts) stay neutral.
+bool blames_client(string_view reason) {
+  static constexpr string_view kVerdicts[] = {
+      "relay not permitted", "Sender verify failed", "Unknown user", "Unrouteable address",
+      "all relevant MX records point to non-existent hosts"};
+  for (string_view v : kVerdicts) {
+    if (reason.starts_with(v)) return true;
+  }
+  return false;
 }
 
 // Exim's own timestamp when the line came through syslog/journal ("2021-07-17 23:20:49 ")
@@ -166,7 +179,8 @@ bool decode_exim(string_view msg, model::Event& ev) {
   }
   if (r.starts_with("no IP address found for host ") ||
       r.starts_with("no host name found for IP address ")) {
-    // Reverse/forward DNS trouble is the client's DNS, not an attack by itself.
+    // Reverse/forward DNS trouble is the client's DNS, not an attack by itself (fail2ban
+    // counts it only in mode=aggressive).
     auth_event(ev, kSmtp, kNeutral);
     ev.set_string(Field::Reason, "dns_lookup_failed");
     std::size_t fr = r.find("connection from ");
@@ -176,7 +190,10 @@ bool decode_exim(string_view msg, model::Event& ev) {
       set_addr(r.substr(r.rfind(' ') + 1), ev);
     return true;
   }
-  if (consume(r, "H=")) {
+  // "H=" is left out by some log_selector settings and by fail2ban's own host_info pattern.
+  if (consume(r, "H=") ||
+      ((r.starts_with("[") || r.starts_with("(")) &&
+       (contains(r, " rejected RCPT ") || contains(r, " sender verify fail")))) {
     // "H=<spec> [F=<sender>] rejected RCPT <rcpt>: <reason>", "... sender verify fail for <x>",
     // "H=<spec> dropped by 'connect' ACL: ...", "H=<spec> rejected ..." (MAIL, EHLO, after DATA)
     host_spec(r, ev);
@@ -188,7 +205,10 @@ bool decode_exim(string_view msg, model::Event& ev) {
     if (at == npos) return false;
     string_view what = r.substr(at + 1);
     std::size_t colon = what.find(": ");
-    rejected(ev, colon == npos ? what : trim(what.substr(colon + 2)));
+    string_view reason = colon == npos ? what : trim(what.substr(colon + 2));
+    bool blamed = at == dropped || at == refused ||
+                  ((what.starts_with("rejected RCPT ") || at == svf) && blames_client(reason));
+    rejected(ev, reason, blamed);
     string_view f = kv(r, "F", " ");
     set_str(ev, Field::Sender, clean_addr(f));
     if (rej == at && what.starts_with("rejected RCPT ")) {

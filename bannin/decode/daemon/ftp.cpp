@@ -6,7 +6,7 @@ namespace bannin::decode::daemon {
 using model::Field;
 
 namespace {
-constexpr string_view kFtp = "ftp";
+constexpr string_view kFtp = kSvcFtp;
 
 // Next "quoted" string starting at or after pos; advances pos past it.
 string_view quoted(string_view s, std::size_t& pos) {
@@ -42,6 +42,32 @@ bool decode_vsftpd(string_view msg, model::Event& ev) {
     auth_event(ev, kFtp, fail ? kFailure : kSuccess);
     string_view why = quoted(r, pos);
     if (fail) set_str(ev, Field::Reason, why.empty() ? string_view("login_failed") : why);
+    set_str(ev, Field::User, user);
+    set_addr(ip, ev);
+    return true;
+  }
+  if (consume(r, "CONNECT: Client ")) {
+    string_view ip = quoted(r, pos);
+    if (ip.empty()) return false;
+    auth_event(ev, kFtp, kNeutral);
+    ev.set_string(Field::Reason, "connect");
+    set_addr(ip, ev);
+    return true;
+  }
+  bool response = consume(r, "FTP response: Client ");
+  if (response || consume(r, "FTP command: Client ")) {
+    // log_ftp_protocol=YES: every command and answer. A 530 is a refused login; the one
+    // after PASS ("530 Login incorrect.") repeats the FAIL LOGIN line of the same attempt,
+    // so only the refusals that have no FAIL LOGIN (userlist_deny, "530 Permission denied.",
+    // "530 This FTP server is anonymous only.") count as failures here.
+    string_view ip = quoted(r, pos);
+    if (ip.empty()) return false;
+    string_view text = quoted(r, pos);
+    bool refused = response && text.starts_with("530 ") && !text.starts_with("530 Login incorrect");
+    auth_event(ev, kFtp, refused ? kFailure : kNeutral);
+    set_str(ev, Field::Reason, refused ? text : string_view(response ? "response" : "command"));
+    string_view cmd_user = text;
+    if (!response && consume_ci(cmd_user, "USER ")) user = trim(cmd_user);
     set_str(ev, Field::User, user);
     set_addr(ip, ev);
     return true;

@@ -8,6 +8,9 @@ using model::Field;
 bool decode_pam(string_view msg, model::Event& ev) {
   string_view r = trim(msg);
   string_view service;
+  // Old pam_unix wrote its name in parentheses after the tag ("vsftpd: (pam_unix)
+  // authentication failure; …", common.conf's `__pam_re`).
+  if (consume(r, "(pam_unix)")) r = trim(r);
   if (consume(r, "pam_unix(") || consume(r, "pam_sss(") || consume(r, "pam_ldap(")) {
     std::size_t close = r.find("): ");
     if (close == npos) return false;
@@ -18,15 +21,18 @@ bool decode_pam(string_view msg, model::Event& ev) {
   if (!service.empty() &&
       (r.starts_with("session opened for user ") || r.starts_with("session closed for user "))) {
     bool opened = r.starts_with("session opened");
-    auth_event(ev, service == "sshd" ? string_view("ssh") : service, kNeutral);
+    auth_event(ev, service_family(service), kNeutral);
     ev.set_string(Field::Reason, opened ? "session_opened" : "session_closed");
     set_str(ev, Field::User, first_token(r.substr(24)));
     return true;
   }
   if (!consume(r, "authentication failure;")) return false;
   string_view rhost = kv(r, "rhost", " ");
-  if (service == "sshd") service = "ssh";
-  auth_event(ev, service, kFailure);
+  // Old pam_unix ("vsftpd(pam_unix)[pid]: authentication failure; …") names no service; its
+  // tty= does for the daemons that set one (vsftpd "ftp", dovecot "dovecot"). Otherwise the
+  // syslog dispatcher fills it from the program name.
+  if (service.empty()) service = kv(r, "tty", " ");
+  auth_event(ev, service_family(service), kFailure);
   ev.set_string(Field::Reason, "pam_authentication_failure");
   string_view user = kv(r, "user", " ");
   if (user.empty()) user = kv(r, "ruser", " ");
@@ -48,7 +54,7 @@ bool decode_audit(string_view msg, model::Event& ev) {
   // USER_LOGIN res=failed follows the USER_AUTH failure of the same attempt: count it once.
   bool counts = failed && (type == "USER_AUTH" || type == "USER_ERR");
   string_view exe = kv(body, "exe", " ");
-  auth_event(ev, contains(exe, "sshd") ? "ssh" : "",
+  auth_event(ev, contains(exe, "sshd") ? kSvcSsh : string_view(),
              counts   ? kFailure
              : failed ? kNeutral
                       : kSuccess);

@@ -10,7 +10,7 @@ using model::Field;
 
 namespace {
 
-constexpr string_view kSmtp = "smtp";
+constexpr string_view kSmtp = kSvcSmtp;
 
 // Short ids are upper-case hex ("1D8CC1CA0A7F"); long ids (enable_long_queue_ids) use
 // digits and consonants only ("44JCRG5tYPzCqt2"), so words like "warning" never match.
@@ -52,6 +52,52 @@ void set_rcpt(model::Event& ev, string_view rcpt) {
   set_str(ev, Field::RecipientDomain, domain_of(rcpt));
 }
 
+// Whether a reject text blames the client: fail2ban's postfix filter (mdre-normal, the
+// "more" mode default, as of fail2ban 1.1) counts "<code> <dsn> [<addr>: ][(Helo command|Sender
+// address|Recipient address) rejected: ]" followed by one of the verdicts below, with code
+// 4x0/4x4/5x0/5x4. Other rejects (server trouble such as "Server configuration error", greylisting,
+// size limits, sender-login mismatches, milter verdicts without an SMTP code) stay mail.rejected
+// events with a neutral outcome.
+bool blames_client(string_view text) {
+  string_view t = text;
+  if (t.size() < 4 || !(t[0] == '4' || t[0] == '5') || !(t[1] == '5' || t[1] == '0') ||
+      !(t[2] == '0' || t[2] == '4') || t[3] != ' ') {
+    return false;
+  }
+  t = t.substr(4);
+  string_view dsn = first_token(t);
+  if (dsn.size() < 5 || !(dsn[0] == '4' || dsn[0] == '5') || dsn[1] != '.') return false;
+  t = trim(t.substr(dsn.size()));
+  if (t.starts_with("<")) {
+    std::size_t close = t.find(">: ");
+    if (close != npos) t = t.substr(close + 3);
+  }
+  consume(t, ": ");
+  if (!consume(t, "Helo command rejected: ") && !consume(t, "Sender address rejected: ")) {
+    consume(t, "Recipient address rejected: ");
+  }
+  // "match" is check_*_access's default text ("Sender address rejected: match bad.domain").
+  static constexpr string_view kVerdicts[] = {"Service unavailable",
+                                              "Access denied",
+                                              "Client host rejected",
+                                              "Command rejected",
+                                              "Data command rejected",
+                                              "Relay access denied",
+                                              "Malformed DNS server reply",
+                                              "Host not found",
+                                              "Domain not found",
+                                              "need fully-qualified hostname",
+                                              "match",
+                                              "User unknown",
+                                              "user unknown",
+                                              "Undeliverable address",
+                                              "undeliverable address"};
+  for (string_view v : kVerdicts) {
+    if (t.starts_with(v)) return true;
+  }
+  return false;
+}
+
 // "<CMD> from name[ip]: <code> <dsn> <text>; from=<> to=<> proto=.. helo=<..>"
 bool reject(string_view r, model::Event& ev, bool warning_only) {
   std::size_t from = r.find(" from ");
@@ -66,7 +112,8 @@ bool reject(string_view r, model::Event& ev, bool warning_only) {
   string_view reason = semi == npos ? text : text.substr(0, semi);
   // Greylisting and other temporary policy answers are not evidence against the client.
   bool grey = find_ci(reason, "greylist") != npos;
-  set_outcome(ev, warning_only || grey ? kNeutral : kFailure, trim(reason));
+  bool blamed = !warning_only && !grey && blames_client(text);
+  set_outcome(ev, blamed ? kFailure : kNeutral, trim(reason));
   std::size_t bl = reason.find(" blocked using ");
   if (bl != npos) {
     string_view list = reason.substr(bl + 15);
@@ -182,7 +229,8 @@ bool decode_postfix(string_view msg, model::Event& ev) {
       string_view why = r.substr(r.find(" authentication failed") + 22);
       consume(why, ":");
       why = trim(why);
-      // Server-side trouble and unsupported mechanisms are not the client's doing.
+      // Server-side trouble and unsupported mechanisms are not counted (fail2ban counts the
+      // latter only in mode=aggressive, and labels the same line a non-failure otherwise).
       bool server_side = contains(why, "Connection lost to authentication server") ||
                          contains(why, "Invalid authentication mechanism");
       auth_event(ev, kSmtp, server_side ? kNeutral : kFailure);
@@ -191,6 +239,14 @@ bool decode_postfix(string_view msg, model::Event& ev) {
       set_str(ev, Field::AuthMethod, mech);
       set_str(ev, Field::User, kv(why, "sasl_username", ", "));
       client_from(r.substr(0, sasl), ev);
+      return true;
+    }
+    if (consume(r, "non-SMTP command from ")) {
+      // smtpd.c: an HTTP (or other) client talking to port 25 — a scanner or a cross-protocol
+      // attack; postscreen's "NON-SMTP COMMAND" is the same verdict.
+      auth_event(ev, kSmtp, kFailure);
+      ev.set_string(Field::Reason, "non_smtp_command");
+      client_from(first_token(r), ev);
       return true;
     }
     if (consume(r, "hostname ")) {

@@ -10,7 +10,7 @@ using model::Field;
 
 namespace {
 
-constexpr string_view kSmtp = "smtp";
+constexpr string_view kSmtp = kSvcSmtp;
 
 bool is_sendmail_qid(string_view s) {
   if (s.size() < 8 || s.size() > 20) return false;

@@ -7,7 +7,7 @@ using model::Field;
 
 namespace {
 
-constexpr string_view kSsh = "ssh";
+constexpr string_view kSsh = kSvcSsh;
 
 // After " from X": optional " port N", optional " on A port N", optional " sshN".
 // Returns the position after them, or npos when what follows is not that shape.
@@ -342,6 +342,14 @@ bool decode_sshd(string_view msg, model::Event& ev) {
     }
     return true;
   }
+  if (consume(r, "Magic value check failed (")) {
+    // The ObfuscatedOpenSSH patch (CrowdSec sshd-logs SSHD_MAGIC_VALUE_FAILED): a client that
+    // does not speak the obfuscated handshake, i.e. a plain scanner, "… on obfuscated
+    // handshake from <ip> port <n>".
+    std::size_t from = r.rfind(" from ");
+    if (from == npos) return false;
+    return trailing_host_port(r.substr(from + 6), ev, "obfuscated_handshake_failed", kFailure);
+  }
   if (consume(r, "Address ")) {
     if (!contains(r, "POSSIBLE BREAK-IN ATTEMPT")) return false;
     auth_event(ev, kSsh, kNeutral);
@@ -410,6 +418,17 @@ bool decode_dropbear(string_view msg, model::Event& ev) {
   if (consume_ci(r, "Login attempt for nonexistent user")) {
     auth_event(ev, kSsh, kFailure);
     ev.set_string(Field::Reason, "invalid_user");
+    from_hostport(r);
+    return true;
+  }
+  if (r.starts_with("Exit before auth (user '") || r.starts_with("exit before auth (user '")) {
+    // svr-auth.c since 2013: "Exit before auth (user 'U', N fails): Max auth tries reached -
+    // user 'U' from <ip>:<port>" (filter.d/dropbear.conf, third failregex).
+    auth_event(ev, kSsh, kFailure);
+    ev.set_string(Field::Reason, "max_auth_tries");
+    string_view user = r.substr(24);
+    std::size_t q = user.find('\'');
+    if (q != npos) set_str(ev, Field::User, user.substr(0, q));
     from_hostport(r);
     return true;
   }

@@ -191,4 +191,35 @@ string_view domain_of(string_view addr) noexcept {
   return addr.substr(at + 1);
 }
 
+string_view service_family(string_view name) noexcept {
+  // The PAM service is the daemon's own name for itself (pam_start's first argument), the
+  // program name is the syslog tag; both are matched by prefix so "sshd-session",
+  // "imapd-ssl", "pure-ftpd" and "postfix/submission/smtpd" land in their family.
+  std::size_t slash = name.find('/');
+  string_view n = slash == npos ? name : name.substr(0, slash);
+  if (n == "sshd" || n.starts_with("sshd-") || n == "ssh" || n == "dropbear") return kSvcSsh;
+  if (n == "dovecot" || n == "imap" || n == "imapd" || n == "imaps" || n == "pop3" || n == "pop" ||
+      n == "pop3d" || n == "pop3s" || n == "imapd-ssl" || n == "pop3d-ssl" || n == "managesieve" ||
+      n == "sieve" || n == "cyrus" || n == "courier" || n.starts_with("courier-") || n == "mail" ||
+      n == "mailbox" || n.ends_with("-login")) {
+    return kSvcMailbox;
+  }
+  if (n == "smtp" || n == "smtpd" || n == "postfix" || n.starts_with("postfix-") ||
+      n == "sendmail" || n.starts_with("sm-") || n.starts_with("exim") || n == "submission" ||
+      n == "courieresmtpd" || n == "qmail" || n == "rblsmtpd" || n == "lmtp") {
+    return kSvcSmtp;
+  }
+  if (n == "ftp" || n == "vsftpd" || n == "proftpd" || n == "pure-ftpd" || n == "wu-ftpd" ||
+      n == "ftpd") {
+    return kSvcFtp;
+  }
+  if (n == "named" || n == "bind" || n == "unbound") return kSvcDns;
+  if (n == "mysql" || n == "mysqld" || n == "mariadb" || n == "mariadbd") return kSvcSql;
+  if (n == "httpd" || n == "apache" || n == "apache2" || n == "nginx" || n == "webmail" ||
+      n == "roundcube" || n == "haproxy" || n == "monit") {
+    return kSvcHttp;
+  }
+  return name;
+}
+
 }  // namespace bannin::decode::daemon

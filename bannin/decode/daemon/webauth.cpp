@@ -9,7 +9,7 @@ using model::Field;
 
 namespace {
 
-constexpr string_view kHttp = "http";
+constexpr string_view kHttp = kSvcHttp;
 
 // "[client 1.2.3.4:5678]" / "[client 2001:db8::1]" / "[client [2001:db8::1]:5678]"
 void apache_client(string_view c, model::Event& ev) {
@@ -58,7 +58,18 @@ bool decode_apache_error(string_view msg, model::Event& ev) {
     code = r.substr(0, 7);
     r = trim(r.substr(8));
   }
-  consume(r, "Digest: ");
+  // mod_auth_* prefix their messages with the scheme ("Digest: ", "Basic: "): fail2ban's
+  // apache-auth `auth_type = ([A-Z]\w+: )?`.
+  {
+    std::size_t c = r.find(": ");
+    bool word = c != npos && c > 1 && c < 16 && r[0] >= 'A' && r[0] <= 'Z';
+    for (std::size_t i = 1; word && i < c; ++i) {
+      char ch = r[i];
+      word = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+             ch == '_';
+    }
+    if (word) r = trim(r.substr(c + 2));
+  }
   std::size_t ref = r.find(", referer: ");
   if (ref != npos) r = r.substr(0, ref);
 
@@ -67,15 +78,19 @@ bool decode_apache_error(string_view msg, model::Event& ev) {
   bool fail = false;
   string_view t = r;
   if (consume(t, "user ")) {
-    // "user X not found: /path", "user X: authentication failure for "/p": Password Mismatch",
-    // "user X: authorization failure for …", "user `X' in realm `R' not found: /p"
-    if (contains(t, " not found") || contains(t, ": authentication failure for ") ||
-        contains(t, ": authorization failure for ")) {
+    // mod_auth_basic/digest, mod_authz_*: "user X not found: /path", "user X: authentication
+    // failure for "/p": Password Mismatch", "user X: authorization failure for …", "user X:
+    // password mismatch", "user X denied by provider", "user `X' in realm `R' not found: /p".
+    static constexpr string_view kVerdicts[] = {" not found", " authentication failure",
+                                                " authorization failure", " denied by provider",
+                                                ": password mismatch"};
+    std::size_t verdict = npos;
+    for (string_view v : kVerdicts) verdict = std::min(verdict, t.find(v));
+    if (verdict != npos) {
       fail = true;
       std::size_t e = t.find(": ");
-      std::size_t nf = t.find(" not found");
       std::size_t in_realm = t.find(" in realm ");
-      std::size_t end = std::min({e, nf, in_realm});
+      std::size_t end = std::min({e, verdict, in_realm});
       string_view user = end == npos ? t : t.substr(0, end);
       if (user.size() >= 2 && user.front() == '`' && user.back() == '\'')
         user = user.substr(1, user.size() - 2);
@@ -87,7 +102,8 @@ bool decode_apache_error(string_view msg, model::Event& ev) {
   } else if (r.starts_with("client used wrong authentication scheme") ||
              r.starts_with("Authorization of user ") || r.starts_with("invalid qop ") ||
              r.starts_with("realm mismatch") || r.starts_with("unknown algorithm ") ||
-             r.starts_with("Hostname ") || r.starts_with("No hostname was provided via SNI") ||
+             (r.starts_with("Hostname ") && contains(r, " provided via SNI")) ||
+             r.starts_with("No hostname was provided via SNI") ||
              r.starts_with("client sent HTTP/1.1 request without hostname")) {
     fail = true;
     if (consume(t, "Authorization of user ")) set_str(ev, Field::User, first_token(t));
@@ -129,17 +145,40 @@ bool decode_nginx_error(string_view msg, model::Event& ev) {
   }
   if (pos == npos) return false;
   string_view text = r.substr(0, pos);
-  string_view client = r.substr(pos + 10);
-  std::size_t comma = client.find(',');
-  if (comma != npos) client = client.substr(0, comma);
+  string_view fields = r.substr(pos + 10);
+  // The mail proxy writes "client: <ip> using starttls, server: …" after STARTTLS.
+  string_view client = first_token(fields);
+  if (!client.empty() && client.back() == ',') client.remove_suffix(1);
+  if (text.starts_with("client login failed") || contains(text, "while in http auth state")) {
+    // ngx_mail_auth_http_module: the auth server refused the login ("Auth-Status" header,
+    // e.g. "Authentication credentials invalid"); the listening port tells the protocol.
+    std::size_t sv = fields.find(", server: ");
+    string_view server = sv == npos ? string_view{} : first_token(fields.substr(sv + 10));
+    if (!server.empty() && server.back() == ',') server.remove_suffix(1);
+    std::int64_t port = 0;
+    strip_port(server, &port);
+    bool smtp = port == 25 || port == 465 || port == 587 || port == 2525;
+    bool failed = text.starts_with("client login failed");
+    auth_event(ev, smtp ? kSvcSmtp : kSvcMailbox, failed ? kFailure : kNeutral);
+    set_addr(client, ev);
+    set_str(ev, Field::Reason, text);
+    std::size_t lg = fields.find(", login: \"");
+    if (lg != npos) {
+      string_view u = fields.substr(lg + 10);
+      set_str(ev, Field::User, u.substr(0, u.find('"')));
+    }
+    return true;
+  }
   auth_event(ev, kHttp, kNeutral);
   set_addr(client, ev);
   set_str(ev, Field::Reason, text);
   string_view t = text;
   bool fail = false;
   if (consume(t, "user \"")) {
-    std::size_t q = t.find("\": password mismatch");
-    std::size_t q2 = t.find("\" was not found in ");
+    // ngx_http_auth_basic: `user "X": password mismatch`, `user "X" was not found in "F"`;
+    // fail2ban's nginx-http-auth allows the colon on either (`":? `).
+    std::size_t q = std::min(t.find("\": password mismatch"), t.find("\" password mismatch"));
+    std::size_t q2 = std::min(t.find("\" was not found in "), t.find("\": was not found in "));
     std::size_t q3 = t.find("\": ");
     std::size_t end = std::min(q, q2);
     fail = end != npos;
@@ -172,9 +211,8 @@ bool decode_roundcube(string_view msg, model::Event& ev) {
   bool fail = false;
   std::size_t start = r.find("Login failed for ");
   std::size_t skip = 17;
-  if (start == npos) {
-    start = r.find("Failed login for ");
-  }
+  if (start == npos) start = r.find("Failed login for ");
+  if (start == npos) start = r.find("FAILED login for ");
   if (start != npos) {
     fail = true;
   } else {
@@ -202,7 +240,7 @@ bool decode_roundcube(string_view msg, model::Event& ev) {
   if (paren != npos) host = host.substr(0, paren);
   host = first_token(host);
   while (!host.empty() && host.back() == '.') host.remove_suffix(1);
-  auth_event(ev, "webmail", fail ? kFailure : kSuccess);
+  auth_event(ev, kHttp, fail ? kFailure : kSuccess);
   if (fail) ev.set_string(Field::Reason, "login_failed");
   string_view user = first_token(s);
   set_str(ev, Field::User, user);
@@ -219,7 +257,7 @@ bool decode_webmail(string_view msg, model::Event& ev) {
     std::size_t end = 0;
     string_view addr = bracket_addr(rest, 0, &end);
     if (addr.empty()) return false;
-    auth_event(ev, "webmail", kFailure);
+    auth_event(ev, kHttp, kFailure);
     ev.set_string(Field::Reason, "login_failed");
     set_str(ev, Field::User, trim(rest.substr(0, rest.find('['))));
     set_addr(addr, ev);
@@ -233,20 +271,22 @@ bool decode_webmail(string_view msg, model::Event& ev) {
     if (from == npos) return false;
     string_view ip = first_token(rest.substr(from + 6));
     if (!ip.empty() && ip.back() == ':') ip.remove_suffix(1);
-    auth_event(ev, "webmail", kFailure);
+    auth_event(ev, kHttp, kFailure);
     ev.set_string(Field::Reason, "login_failed");
     set_str(ev, Field::User, first_token(rest));
     set_addr(ip, ev);
     return true;
   }
-  // OpenWebMail: "- [pid] (1.2.3.4) user - login error - reason"
+  // OpenWebMail: "- [pid] (1.2.3.4) user - login error - reason" and, when the user does
+  // not exist, "… - userinfo error - auth_unix.pl, ret -4, User x doesn't exist".
   std::size_t ow = r.find(" - login error - ");
+  if (ow == npos) ow = r.find(" - userinfo error - ");
   if (ow != npos) {
     std::size_t open = r.rfind('(', ow);
     std::size_t close = open == npos ? npos : r.find(')', open);
     if (close == npos || close > ow) return false;
-    auth_event(ev, "webmail", kFailure);
-    set_str(ev, Field::Reason, trim(r.substr(ow + 17)));
+    auth_event(ev, kHttp, kFailure);
+    set_str(ev, Field::Reason, trim(r.substr(r.find(" error - ", ow) + 9)));
     set_addr(r.substr(open + 1, close - open - 1), ev);
     set_str(ev, Field::User, trim(r.substr(close + 1, ow - close - 1)));
     return true;
@@ -256,14 +296,27 @@ bool decode_webmail(string_view msg, model::Event& ev) {
 
 bool decode_monit(string_view msg, model::Event& ev) {
   string_view r = trim(msg);
-  std::size_t w = r.find("Warning: Client '");
-  if (w != npos) {
-    string_view rest = r.substr(w + 17);
+  // monit's own log file: "[TZ Mon DD hh:mm:ss] error    : " before the message.
+  if (r.starts_with("[")) {
+    std::size_t close = r.find("] ");
+    if (close != npos && close < 48) r = trim(r.substr(close + 2));
+  }
+  {
+    string_view lvl = first_token(r);
+    string_view after = trim(r.substr(lvl.size()));
+    if (!lvl.empty() && lvl.back() != ':' && after.starts_with(": ")) r = trim(after.substr(2));
+  }
+  // http/processor.c: "Warning: Client '<ip>' supplied {unknown user '<u>'|wrong password for
+  // user '<u>'} accessing monit httpd" (monit < 5.23), then "HttpRequest: access denied --
+  // client <ip>: <why>". Only the message start counts (filter.d/monit.conf anchors it).
+  if (consume(r, "Warning: Client '")) {
+    string_view rest = r;
     std::size_t q = rest.find('\'');
     if (q == npos) return false;
-    string_view text = rest.substr(q + 1);
-    bool fail =
-        contains(text, "supplied wrong password") || contains(text, "supplied unknown user");
+    string_view text = trim(rest.substr(q + 1));
+    bool fail = text.starts_with("supplied wrong password for user '") ||
+                text.starts_with("supplied unknown user '") ||
+                text.starts_with("supplied empty password");
     auth_event(ev, kHttp, fail ? kFailure : kNeutral);
     set_str(ev, Field::Reason, trim(text));
     set_addr(rest.substr(0, q), ev);
@@ -274,15 +327,17 @@ bool decode_monit(string_view msg, model::Event& ev) {
     }
     return true;
   }
-  std::size_t a = r.find("access denied -- client ");
-  if (a == npos) return false;
-  string_view rest = r.substr(a + 24);
+  if (!consume(r, "HttpRequest: access denied -- client ") &&
+      !consume(r, "HttpRequest: access denied -- Client ")) {
+    return false;
+  }
+  string_view rest = r;
   std::size_t colon = rest.find(": ");
   if (colon == npos) return false;
   string_view why = rest.substr(colon + 2);
   // A missing/invalid header or empty user name is what browsers send before asking.
-  bool fail = contains(why, "wrong password") || contains(why, "empty password") ||
-              contains(why, "unknown user");
+  bool fail = why.starts_with("wrong password for user '") || why.starts_with("empty password") ||
+              why.starts_with("unknown user '");
   auth_event(ev, kHttp, fail ? kFailure : kNeutral);
   set_str(ev, Field::Reason, why);
   set_addr(rest.substr(0, colon), ev);
@@ -309,10 +364,27 @@ bool decode_haproxy(string_view msg, model::Event& ev) {
   rest = trim(rest.substr(close + 2));
   string_view frontend = first_token(rest);
   rest = trim(rest.substr(frontend.size()));
+  // Connection-level errors (error-log-format's default "<frontend>/<bind>: <message>"):
+  // "SSL handshake failure", "Connection closed during SSL handshake", "Timeout during SSL
+  // handshake", PROXY protocol errors. Decoded for the record; old clients fail handshakes
+  // too, so they are neutral.
+  if (frontend.size() > 1 && frontend.back() == ':') {
+    auth_event(ev, kHttp, kNeutral);
+    set_str(ev, Field::Reason, rest);
+    set_addr(ip, ev);
+    if (port > 0) ev.set_int(Field::SrcPort, port);
+    return true;
+  }
   string_view backend = first_token(rest);
   rest = trim(rest.substr(backend.size()));
   string_view timers = first_token(rest);
   rest = trim(rest.substr(timers.size()));
+  // "Tq/Tw/Tc/Tr/Tt" (HTTP) or "Tw/Tc/Tt" (TCP): digits, '-', '+' and slashes. Rules out an
+  // access-log line that happens to start "<ip> [<date>]".
+  if (timers.empty() || timers.find('/') == npos ||
+      timers.find_first_not_of("0123456789/-+") != npos) {
+    return false;
+  }
   auto status = to_uint(first_token(rest));
   if (!status) return false;
   // A 401 haproxy answered itself (no server chosen) is its own http-auth refusing the client.
@@ -339,8 +411,9 @@ bool decode_mysql(string_view msg, model::Event& ev) {
   string_view host = hrest.substr(0, q2);
   string_view tail = trim(hrest.substr(q2 + 1));
   // Only the exact server message counts; anything after it is not MySQL's format.
-  bool exact = tail.empty() || tail == "(using password: YES)" || tail == "(using password: NO)";
-  auth_event(ev, "mysql", exact ? kFailure : kNeutral);
+  bool exact = tail.empty() || tail == "(using password: YES)" || tail == "(using password: NO)" ||
+               (tail.starts_with("to database '") && tail.back() == '\'');
+  auth_event(ev, kSvcSql, exact ? kFailure : kNeutral);
   ev.set_string(Field::Reason, "access_denied");
   set_str(ev, Field::User, user);
   set_addr(host, ev);

@@ -104,6 +104,28 @@ struct NoEvent {
   bool known = false;
 };
 
+// A daemon's own timestamp at the start of a syslog message ("19-Oct-2022 05:34:02.425 client
+// …" from named with print-time, "2023/12/09 21:35:20 [error] …" from nginx): the syslog
+// frame already dated the line, and the daemon decoders expect the daemon's message. Only
+// the stamps that cannot start a message (not RFC 3164/ISO-8601 syslog-like ones: exim reads
+// its own ISO stamp, which carries a zone the frame may lack) are removed.
+string_view strip_inner_time(string_view msg, const YearInference& years) {
+  if (msg.size() < 12 || msg[0] < '0' || msg[0] > '9') return msg;
+  core::TimeNs ts = 0;
+  std::size_t len = 0;
+  bool syslog_like = true;
+  if (!parse_leading_time(msg, years, ts, len, syslog_like) || syslog_like) return msg;
+  if (len >= msg.size() || (msg[len] != ' ' && msg[len] != '\t')) return msg;
+  return daemon::trim(msg.substr(len));
+}
+
+// Cheap test for "… [dd/Mon/yyyy:" within the first fields of a message: CLF's %t.
+bool looks_like_access(string_view msg) {
+  std::size_t lb = msg.find(" [");
+  if (lb == string_view::npos || lb > 160 || lb + 13 > msg.size()) return false;
+  return msg[lb + 4] == '/' && msg[lb + 8] == '/' && msg[lb + 13] == ':';
+}
+
 NoEvent known_without_event(MessageFn primary, string_view msg) {
   NoEvent n;
   if (msg.empty()) return n;
@@ -149,8 +171,27 @@ void SyslogDecoder::set_year(int year) noexcept {
   years_.fixed = true;
 }
 
-DecodeResult SyslogDecoder::decode_frame(const Frame& f, model::Event& ev) {
-  if (f.msg.empty()) return DecodeResult::fail("empty_message", 0);
+bool SyslogDecoder::decode_relayed_access(string_view msg, model::Event& ev) {
+  using access_log::ClfDecoder;
+  using access_log::ClfVariant;
+  if (!looks_like_access(msg)) return false;
+  if (!combined_) {
+    combined_ = std::make_unique<ClfDecoder>(ClfVariant::Combined);
+    common_ = std::make_unique<ClfDecoder>(ClfVariant::Common);
+    vhost_ = std::make_unique<ClfDecoder>(ClfVariant::VhostCombined);
+  }
+  for (ClfDecoder* d : {combined_.get(), common_.get(), vhost_.get()}) {
+    ev.reset();
+    if (d->decode(msg, ev).ok()) return true;
+  }
+  ev.reset();
+  return false;
+}
+
+DecodeResult SyslogDecoder::decode_frame(const Frame& framed, model::Event& ev) {
+  if (framed.msg.empty()) return DecodeResult::fail("empty_message", 0);
+  Frame f = framed;
+  if (!f.program.empty()) f.msg = strip_inner_time(f.msg, years_);
   MessageFn primary = f.program.empty() ? nullptr : by_program(f.program);
   std::int64_t pid = -1;
   if (auto p = daemon::to_uint(f.pid)) pid = *p;
@@ -160,6 +201,13 @@ DecodeResult SyslogDecoder::decode_frame(const Frame& f, model::Event& ev) {
     return fn(f.msg, ev);
   };
   auto decoded = [&] {
+    if (ev.kind() == model::EventKind::AuthAttempt && ev.str(Field::Service).empty() &&
+        !f.program.empty()) {
+      // "vsftpd(pam_unix)[pid]: authentication failure; …": the tag names the daemon.
+      string_view prog = f.program.substr(0, f.program.find('('));
+      string_view fam = daemon::service_family(prog);
+      if (fam != prog) ev.set_string(Field::Service, fam);
+    }
     mail_.observe(ev);
     return DecodeResult::success();
   };
@@ -173,6 +221,11 @@ DecodeResult SyslogDecoder::decode_frame(const Frame& f, model::Event& ev) {
       if (e.fn == primary) primary_allowed = family_ == Family::All || e.family == family_;
     }
     if (primary_allowed && attempt(primary)) return decoded();
+  }
+  // Only a line with a syslog tag is a relayed one: a bare access log is the CLF decoders'.
+  if ((family_ == Family::All || family_ == Family::WebAuth) && !f.program.empty() &&
+      decode_relayed_access(f.msg, ev)) {
+    return DecodeResult::success();
   }
   NoEvent none = known_without_event(primary_allowed ? primary : nullptr, f.msg);
   if (!none.queue_end.empty()) mail_.forget(f.host, none.queue_end);

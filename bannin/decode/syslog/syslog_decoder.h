@@ -8,6 +8,11 @@
 // account, SASL user, sender and size that earlier lines of the same message gave, which is
 // why a SyslogDecoder must see one input stream in order.
 //
+// A daemon that writes its own timestamp into the message (named "DD-Mon-YYYY hh:mm:ss.mmm",
+// nginx "YYYY/MM/DD hh:mm:ss", MySQL "YYMMDD hh:mm:ss") has it removed before its decoder
+// sees the message; the frame's time stays the event's time. Access-log lines relayed
+// through syslog are decoded as http.request events by the CLF decoders.
+//
 // Also reads journald JSON lines (`journalctl -o json`: MESSAGE, SYSLOG_IDENTIFIER, _PID,
 // _HOSTNAME, __REALTIME_TIMESTAMP).
 #pragma once
@@ -16,6 +21,7 @@
 #include <string_view>
 
 #include <bannin/core/time.h>
+#include <bannin/decode/access_log/clf_decoder.h>
 #include <bannin/decode/decoder.h>
 #include <bannin/decode/mail_correlator.h>
 #include <bannin/decode/syslog/frame.h>
@@ -46,12 +52,19 @@ class SyslogDecoder final : public Decoder {
   struct Json;
   DecodeResult decode_json(std::string_view line, model::Event& ev);
   DecodeResult decode_frame(const Frame& f, model::Event& ev);
+  /// An access-log line relayed through syslog (nginx `access_log syslog:`, Apache piped to
+  /// logger): the message decoded by the CLF decoders. False when it is not one.
+  bool decode_relayed_access(std::string_view msg, model::Event& ev);
 
   Family family_;
   std::string_view name_;
   YearInference years_;
   std::unique_ptr<Json> json_;
   MailCorrelator mail_;
+  // CLF decoders for relayed access lines, created on the first line that looks like one.
+  std::unique_ptr<access_log::ClfDecoder> combined_;
+  std::unique_ptr<access_log::ClfDecoder> common_;
+  std::unique_ptr<access_log::ClfDecoder> vhost_;
 };
 
 }  // namespace bannin::decode::syslog
