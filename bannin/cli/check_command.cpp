@@ -172,7 +172,7 @@ void add_check_command(CLI::App& app, int& exit_code) {
       "Check domains (delegation at the TLD, name servers, resolvers, RDAP or WHOIS status, "
       "block lists, Safe Browsing and VirusTotal with operator keys) and IPs (block lists) "
       "from the outside.\n"
-      "Exit code: 0 ok, 1 warning, 2 critical, 3 could not check.");
+      "Exit code: 0 ok, 1 warning, 2 critical, 3 could not check or bad arguments.");
   cmd->add_option("domains", a->domains,
                   "Domain names to check (U-labels such as 例え.jp are converted to A-labels)");
   // Repeatable options take one value per occurrence, so they never swallow the domains.

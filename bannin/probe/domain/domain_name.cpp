@@ -15,8 +15,9 @@ namespace {
 // ideographic full stop.
 constexpr std::string_view kDotLikes[] = {"\xE3\x80\x82", "\xEF\xBC\x8E", "\xEF\xBD\xA1"};
 
+// libidn2 returns malloc()ed strings that the caller frees.
 struct FreeDeleter {
-  void operator()(char* p) const noexcept { std::free(p); }
+  void operator()(char* p) const noexcept { std::free(p); }  // NOLINT(cppcoreguidelines-no-malloc)
 };
 
 bool is_ascii(std::string_view s) {
@@ -179,7 +180,9 @@ std::string unicode_form(std::string_view ascii) {
       // idn2_to_unicode decodes any Punycode; keep the U-label only when it is valid IDNA
       // 2008 and converts back to this very label.
       char* u = nullptr;
-      if (idn2_to_unicode_8z8z(text.c_str(), &u, 0) == IDN2_OK && u != nullptr) {
+      int rc = idn2_to_unicode_8z8z(text.c_str(), &u, 0);
+      std::unique_ptr<char, FreeDeleter> hold(u);
+      if (rc == IDN2_OK && u != nullptr) {
         std::string decoded(u);
         auto back = idna_label(decoded);
         std::string lower = text;
@@ -187,7 +190,6 @@ std::string unicode_form(std::string_view ascii) {
           if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
         if (back && back.value() == lower) text = std::move(decoded);
       }
-      std::free(u);
     }
     if (start != 0) out += '.';
     out += text;
