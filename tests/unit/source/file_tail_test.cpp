@@ -1,5 +1,7 @@
 // FileTail on real files: partial lines, rotation by rename with a writer still appending to
-// the old file, copytruncate, restart from a checkpoint (also after a rotation while down),
+// the old file, copytruncate (the unread rest from logrotate's copy, the bytes lost between
+// copy and truncation counted), compressed generations (gzip run as logrotate runs it),
+// restart from a checkpoint (also after a rotation, compression or copytruncate while down),
 // and a missing file. Every case checks that each line arrives exactly once, in order.
 #include <chrono>
 #include <cstdio>
