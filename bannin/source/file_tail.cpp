@@ -152,7 +152,7 @@ std::uint64_t head_hash(int fd) {
 }
 
 FileTail::FileTail(std::string path, std::optional<Checkpoint> start)
-    : path_(std::move(path)), resume_(start) {}
+    : path_(std::move(path)), resume_(std::move(start)) {}
 
 FileTail::~FileTail() {
   close_fd();
