@@ -344,22 +344,18 @@ FileTail::Seen FileTail::identify(const struct stat& st, const std::string& head
 // exactly the short file it was).
 bool FileTail::seen(const std::string& path, const struct stat& st) const {
   const std::string head = content_head(path);
-  bool same_inode_differs = false;
   for (const Seen& e : seen_) {
     const bool same_inode = e.device == static_cast<std::uint64_t>(st.st_dev) &&
                             e.inode == static_cast<std::uint64_t>(st.st_ino);
     if (same_inode && e.head_len == 0) return true;  // nothing to compare: the same, to be safe
-    if (e.head_len == 0 || head.size() < e.head_len) {
-      same_inode_differs = same_inode_differs || same_inode;
-      continue;
-    }
+    // Shorter than the head remembered: another file (an inode number reused).
+    if (e.head_len == 0 || head.size() < e.head_len) continue;
     const bool same_head = core::fnv1a64(head.data(), e.head_len) == e.head;
     if (same_inode && same_head) return true;
     if (!same_inode && same_head && (e.head_len == kHeadBytes || head.size() == e.head_len)) {
       return true;
     }
   }
-  (void)same_inode_differs;  // a reused inode number: a new file
   return false;
 }
 

@@ -12,13 +12,15 @@
 //     file),
 //   - restarts: a Checkpoint (device, inode, offset after the last delivered line, hash of
 //     the first bytes) lets a new FileTail continue where the old one stopped, including when
-//     the file was rotated while bannin was down (the old inode is looked for as PATH.N, and
-//     the generations after it are read too),
+//     the file was rotated while bannin was down (the old inode is looked for as PATH.N; a
+//     file compressed or copied and truncated meanwhile is found by its head as PATH.N.gz or
+//     the copy; the generations after it are read too),
 //   - several renames between two polls (a tail held back by a full queue): the generations
 //     in between are read, oldest first, before the new file,
 //   - a missing file (reported once, picked up when it appears).
 // poll() is non-blocking and reads what is there; the caller decides when to call it (inotify
-// or a timer). One FileTail per file; not thread-safe.
+// or a timer). One FileTail per file, owned and polled by the daemon's ingest thread
+// (bannin/app/ingest.cpp); not thread-safe.
 #pragma once
 
 #include <chrono>
