@@ -14,7 +14,7 @@ PACKAGES="
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   libsimdjson-dev libcli11-dev libmaxminddb-dev libyaml-cpp-dev tor-geoipdb libre2-dev
   python3 python3-yaml python3-jsonschema
-  libsqlite3-dev sqlite3
+  libsqlite3-dev sqlite3 zlib1g-dev
   fail2ban time
   libnftables-dev nftables iproute2 curl
   libc-ares-dev libcurl4-openssl-dev libidn2-dev nsd unbound dnsperf

@@ -175,6 +175,13 @@ void render_sources(std::string& out, const JsonValue* sources,
     if (const JsonValue* n = s.find("note"); n && n->string() && !n->string()->empty()) {
       note += (note.empty() ? "" : "; ") + text_of(n);
     }
+    // Lost at a copytruncate: written after logrotate's copy, truncated before bannin read it.
+    if (auto u = int_of(s.find("unaccounted_bytes")); u && *u > 0) {
+      note += (note.empty() ? "" : "; ") + std::to_string(*u) + " bytes unaccounted";
+      problems.push_back("source " + id + ": " + std::to_string(*u) +
+                         " bytes unaccounted (written after a copytruncate's copy, truncated "
+                         "before they were read)");
+    }
     rows.push_back({id, text_of(s.find("kind")), text_of(s.find("origin")),
                     text_of(s.find("state")), text_of(s.find("lines")), rate_of(s.find("rate_1m")),
                     text_of(s.find("dropped")), text_of(s.find("errors")), note});

@@ -218,7 +218,7 @@ core::Result<bool> Daemon::boot() {
   if (cps) {
     for (const auto& row : cps->rows) {
       checkpoints_[row.source] =
-          source::Checkpoint{row.device, row.inode, row.offset, row.head_hash};
+          source::Checkpoint{row.device, row.inode, row.offset, row.head_hash, row.cursor};
     }
     for (const auto& p : cps->problems) log("store: checkpoint skipped: %s", p.message.c_str());
   } else {

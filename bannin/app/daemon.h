@@ -70,6 +70,8 @@ struct Stream {
   std::atomic<std::uint64_t> lines{0}, decoded{0}, decode_errors{0}, dropped{0}, errors{0};
   std::atomic<std::uint64_t> dropped_kernel{0};  ///< lost before bannin read them
   std::atomic<std::uint64_t> rotations{0}, truncations{0};
+  /// file streams: bytes lost at a copytruncate (written after the copy, never read)
+  std::atomic<std::uint64_t> unaccounted_bytes{0};
   std::atomic<bool> missing{false}, closed{false};
   std::atomic<std::uint64_t> lines_minute_ago{0};  ///< sampled each minute, for lines/min
   std::mutex note_mu;
@@ -83,8 +85,8 @@ struct Batch {
   std::uint32_t stream = 0;
   std::string data;                              ///< the lines back to back
   std::vector<std::uint32_t> ends;               ///< end offset of each line in data
-  std::optional<source::Checkpoint> checkpoint;  ///< file streams: resume point after the batch
-  std::string checkpoint_key;                    ///< the file's path
+  std::optional<source::Checkpoint> checkpoint;  ///< resume point after the batch (files, journal)
+  std::string checkpoint_key;                    ///< the file's path, or "journald"
   struct Reload {
     std::vector<std::shared_ptr<const ruleset::Rule>> rules;
     std::size_t memory_budget = 0;

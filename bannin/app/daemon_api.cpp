@@ -176,6 +176,7 @@ std::string Daemon::status_json() {
       put_u64(j, "errors", s->errors.load());
       put_u64(j, "rotations", s->rotations.load());
       put_u64(j, "truncations", s->truncations.load());
+      put_u64(j, "unaccounted_bytes", s->unaccounted_bytes.load());
       j.boolean("missing", s->missing.load());
       {
         std::lock_guard nl(s->note_mu);

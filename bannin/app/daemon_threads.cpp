@@ -147,6 +147,7 @@ void Daemon::pipeline_main() {
         cp.inode = b.checkpoint->inode;
         cp.offset = b.checkpoint->offset;
         cp.head_hash = b.checkpoint->head_hash;
+        cp.cursor = b.checkpoint->cursor;
       }
       cp.updated_ts = wall_now();
       writer_->push_wait(std::move(cp), std::chrono::milliseconds(200));

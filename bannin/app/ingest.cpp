@@ -63,6 +63,9 @@ std::vector<std::string> expand(const std::string& pattern) {
   return out;
 }
 
+// The journal's checkpoint key in the store (its cursor; files are keyed by their path).
+constexpr const char* kJournalKey = "journald";
+
 bool has_glob(const std::string& p) {
   return p.find_first_of("*?[") != std::string::npos;
 }
@@ -81,6 +84,7 @@ struct Daemon::Ingest {
     std::unique_ptr<source::PollSource> src;
     Stream* stream = nullptr;
     int fd = -1;
+    source::JournaldSource* journal = nullptr;  // src, when it is the journal (has a cursor)
   };
   std::vector<Polled> polled;
   ~Ingest() {
@@ -124,7 +128,13 @@ core::Result<bool> Daemon::open_sources() {
         break;
       }
       case SourceConfig::Kind::Journald: {
-        auto r = source::JournaldSource::open(std::nullopt);
+        // Continue after the last entry whose findings were committed (the stored cursor).
+        std::optional<std::string> cursor;
+        if (auto it = checkpoints_.find(kJournalKey);
+            it != checkpoints_.end() && !it->second.cursor.empty()) {
+          cursor = it->second.cursor;
+        }
+        auto r = source::JournaldSource::open(cursor);
         if (!r) {
           Stream& s = add_stream("journald", "journald", sc.decoder);
           s.closed = true;
@@ -137,7 +147,24 @@ core::Result<bool> Daemon::open_sources() {
           break;
         }
         Stream& s = add_stream("journald", "journald", sc.decoder);
+        if (!(*r)->start_note().empty()) {
+          std::lock_guard lock(s.note_mu);
+          s.note = (*r)->start_note();
+          log("journald: %s", (*r)->start_note().c_str());
+        }
+        if ((!cursor || !(*r)->start_note().empty()) && !(*r)->cursor().empty()) {
+          // First start (or an unusable cursor): store where reading starts now, so that a crash
+          // before the first batch commits resumes here rather than at the tail again. Nothing from
+          // a source has been pushed yet, so this commit point closes no one's transaction early.
+          store::CheckpointRow row;
+          row.source = kJournalKey;
+          row.cursor = (*r)->cursor();
+          row.updated_ts = wall_now();
+          writer_->push_wait(std::move(row), std::chrono::milliseconds(200));
+        }
+        source::JournaldSource* journal = r->get();
         in->polled.push_back({std::move(*r), &s});
+        in->polled.back().journal = journal;
         break;
       }
       case SourceConfig::Kind::Stdin: {
@@ -186,7 +213,7 @@ void Daemon::ingest_main() {
       // A file with a checkpoint is followed even while its path is missing: it may have
       // been rotated away while bannin was down, and the rest is read from PATH.1.
       for (const auto& [cp_path, cp] : checkpoints_) {
-        if (in.known.count(cp_path) == 0 &&
+        if (cp.cursor.empty() && in.known.count(cp_path) == 0 &&
             fnmatch(p.pattern.c_str(), cp_path.c_str(), FNM_PATHNAME) == 0 &&
             std::find(paths.begin(), paths.end(), cp_path) == paths.end()) {
           paths.push_back(cp_path);
@@ -264,6 +291,8 @@ void Daemon::ingest_main() {
       t.stream->missing = t.tail->missing();
       t.stream->rotations = t.tail->rotations();
       t.stream->truncations = t.tail->truncations();
+      t.stream->unaccounted_bytes = t.tail->unaccounted_bytes();
+      t.stream->errors = t.tail->errors();
       if (n == 0) break;
       t.stream->lines.fetch_add(n, std::memory_order_relaxed);
       b.checkpoint = t.tail->checkpoint();
@@ -316,7 +345,15 @@ void Daemon::ingest_main() {
             kBatchLines);
         const auto& ss = p.src->stats();
         p.stream->errors = ss.errors;
-        if (got > 0) {
+        if (got > 0 && p.journal != nullptr) {
+          // The journal keeps its entries: wait for room like a file, and hand the cursor
+          // after the batch to the pipeline, which commits it with the batch's findings.
+          p.stream->lines.fetch_add(got, std::memory_order_relaxed);
+          b.checkpoint = source::Checkpoint{};
+          b.checkpoint->cursor = p.journal->cursor();
+          b.checkpoint_key = kJournalKey;
+          if (!records_->push_blocking(std::move(b))) break;
+        } else if (got > 0) {
           p.stream->lines.fetch_add(got, std::memory_order_relaxed);
           if (!records_->try_push(std::move(b))) {
             p.stream->dropped.fetch_add(got, std::memory_order_relaxed);

@@ -7,11 +7,112 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <bannin/core/hash.h>
 #include <bannin/source/file_tail.h>
 
 namespace bannin::source {
+namespace {
+
+bool is_gz(std::string_view path) {
+  return path.size() > 3 && path.substr(path.size() - 3) == ".gz";
+}
+
+// The first up to n bytes of a file's content: uncompressed for a .gz (empty when it is not
+// one or cannot be read). Rotated generations are read this way only at a switch or a
+// truncation, never per line.
+std::string content_head(const std::string& path, std::size_t n = FileTail::kHeadBytes) {
+  std::string out(n, '\0');
+  if (is_gz(path)) {
+    gzFile g = gzopen(path.c_str(), "rb");
+    if (g == nullptr) return {};
+    int got = gzread(g, out.data(), static_cast<unsigned>(n));
+    gzclose(g);
+    out.resize(got > 0 ? static_cast<std::size_t>(got) : 0);
+    return out;
+  }
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return {};
+  ssize_t got = pread(fd, out.data(), n, 0);
+  ::close(fd);
+  out.resize(got > 0 ? static_cast<std::size_t>(got) : 0);
+  return out;
+}
+
+std::string fd_head(int fd, std::size_t n = FileTail::kHeadBytes) {
+  std::string out(n, '\0');
+  ssize_t got = fd >= 0 ? pread(fd, out.data(), n, 0) : -1;
+  out.resize(got > 0 ? static_cast<std::size_t>(got) : 0);
+  return out;
+}
+
+std::uint64_t hash_of_head(const std::string& head) {
+  return head.size() == FileTail::kHeadBytes ? core::fnv1a64(head.data(), head.size()) : 0;
+}
+
+// The content length of a generation, counting at most to `limit` (a .gz is decompressed).
+std::uint64_t content_length(const std::string& path, const struct stat& st, std::uint64_t limit) {
+  if (!is_gz(path)) return static_cast<std::uint64_t>(st.st_size);
+  gzFile g = gzopen(path.c_str(), "rb");
+  if (g == nullptr) return 0;
+  std::uint64_t total = 0;
+  char buf[65536];
+  int n;
+  while (total < limit && (n = gzread(g, buf, sizeof buf)) > 0) total += static_cast<unsigned>(n);
+  gzclose(g);
+  return total;
+}
+
+// When a generation's content was last written. For a .gz that is the MTIME of its gzip
+// header (RFC 1952: gzip records the time of the file it compressed, also when logrotate feeds
+// it the file on stdin), whole seconds; the .gz file's own time is when it was compressed,
+// which for `delaycompress` comes after the next generation's last write. 0 when unknown.
+std::int64_t gz_mtime(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  unsigned char h[8];
+  ssize_t n = pread(fd, h, sizeof h, 0);
+  ::close(fd);
+  if (n != 8 || h[0] != 0x1f || h[1] != 0x8b) return 0;
+  return static_cast<std::int64_t>(h[4] | (h[5] << 8) | (h[6] << 16) |
+                                   (static_cast<std::uint32_t>(h[7]) << 24));
+}
+
+// The ordering key of a generation: its content's last write, and whether it is whole seconds.
+struct Age {
+  struct timespec t {};
+  bool coarse = false;
+};
+
+Age age_of(const std::string& path, const struct stat& st) {
+  if (is_gz(path)) {
+    if (std::int64_t m = gz_mtime(path); m > 0) return Age{{static_cast<time_t>(m), 0}, true};
+  }
+  return Age{st.st_mtim, false};
+}
+
+// N of PATH.N or PATH.N.gz; -1 for another name.
+long generation_number(std::string_view path) {
+  if (is_gz(path)) path.remove_suffix(3);
+  const auto dot = path.rfind('.');
+  if (dot == std::string_view::npos || dot + 1 == path.size()) return -1;
+  long n = 0;
+  for (char ch : path.substr(dot + 1)) {
+    if (ch < '0' || ch > '9' || n > 100000000) return -1;
+    n = n * 10 + (ch - '0');
+  }
+  return n;
+}
+
+// -1, 0, 1 as a is older than, as old as, newer than b (in seconds when either is coarse).
+int compare_age(const Age& a, const Age& b) {
+  if (a.t.tv_sec != b.t.tv_sec) return a.t.tv_sec < b.t.tv_sec ? -1 : 1;
+  if (a.coarse || b.coarse || a.t.tv_nsec == b.t.tv_nsec) return 0;
+  return a.t.tv_nsec < b.t.tv_nsec ? -1 : 1;
+}
+
+}  // namespace
 
 std::optional<Checkpoint> FileTail::checkpoint_at_end(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -51,7 +152,7 @@ std::uint64_t head_hash(int fd) {
 }
 
 FileTail::FileTail(std::string path, std::optional<Checkpoint> start)
-    : path_(std::move(path)), resume_(start) {}
+    : path_(std::move(path)), resume_(std::move(start)) {}
 
 FileTail::~FileTail() {
   close_fd();
@@ -59,14 +160,71 @@ FileTail::~FileTail() {
 }
 
 void FileTail::close_fd() {
-  if (fd_ >= 0) ::close(fd_);
+  if (gz_ != nullptr) {
+    gzclose(gz_);  // closes fd_ too
+  } else if (fd_ >= 0) {
+    ::close(fd_);
+  }
+  gz_ = nullptr;
+  gz_path_.clear();
   fd_ = -1;
+  from_copy_ = false;
+}
+
+bool FileTail::open_at(const std::string& path, std::uint64_t from) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  struct stat st {};
+  if (fstat(fd, &st) != 0) {
+    ::close(fd);
+    return false;
+  }
+  std::string head = is_gz(path) ? content_head(path) : fd_head(fd);
+  if (is_gz(path)) {
+    gzFile g = gzdopen(fd, "rb");
+    if (g == nullptr) {
+      ::close(fd);
+      return false;
+    }
+    // Skip what was read already: a compressed stream is only read forwards.
+    char buf[65536];
+    std::uint64_t skipped = 0;
+    while (skipped < from) {
+      auto want = static_cast<unsigned>(std::min<std::uint64_t>(sizeof buf, from - skipped));
+      int n = gzread(g, buf, want);
+      if (n <= 0) break;
+      skipped += static_cast<unsigned>(n);
+    }
+    if (skipped < from) {
+      gzclose(g);
+      return false;
+    }
+    close_fd();
+    gz_ = g;
+    gz_path_ = path;
+  } else {
+    if (static_cast<std::uint64_t>(st.st_size) < from) {
+      ::close(fd);
+      return false;
+    }
+    close_fd();
+    ::lseek(fd, static_cast<off_t>(from), SEEK_SET);
+  }
+  fd_ = fd;
+  missing_ = false;
+  cp_ = Checkpoint{static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino),
+                   from, hash_of_head(head)};
+  head_ = head;
+  size_seen_ = static_cast<std::uint64_t>(st.st_size);
+  remember(st, head);
+  return true;
 }
 
 // Opens path_. With a checkpoint to resume from, continues at its offset when the file is
 // the same one (inode and head); otherwise starts at 0 (a new file) — or, when the checkpoint's
 // inode is now PATH.1 (rotated while we were down), reads the rest of that one first.
 bool FileTail::open_current(bool at_start, const std::string* generation) {
+  if (generation != nullptr && is_gz(*generation)) return open_at(*generation, 0);
   int fd = ::open((generation != nullptr ? *generation : path_).c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     missing_ = true;
@@ -78,6 +236,8 @@ bool FileTail::open_current(bool at_start, const std::string* generation) {
   fd_ = fd;
   cp_ = Checkpoint{static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino), 0,
                    head_hash(fd)};
+  head_ = fd_head(fd_);
+  size_seen_ = static_cast<std::uint64_t>(st.st_size);
   remember(fd_);
   if (resume_ && !at_start) {
     const Checkpoint r = *resume_;
@@ -104,8 +264,11 @@ std::vector<std::string> FileTail::numbered_generations() const {
     std::string_view name(e->d_name);
     if (name.size() <= base.size() || name.substr(0, base.size()) != base) continue;
     std::string_view num = name.substr(base.size());
-    if (num.size() > 9 || num.find_first_not_of("0123456789") != std::string_view::npos) continue;
-    out.push_back(path_ + "." + std::string(num));
+    if (is_gz(num)) num.remove_suffix(3);
+    if (num.empty() || num.size() > 9 ||
+        num.find_first_not_of("0123456789") != std::string_view::npos)
+      continue;
+    out.push_back(path_ + "." + std::string(name.substr(base.size())));
   }
   ::closedir(d);
   return out;
@@ -124,33 +287,74 @@ std::string FileTail::find_generation(std::uint64_t device, std::uint64_t inode)
   return {};
 }
 
+std::string FileTail::find_by_head(std::uint64_t hash, std::uint64_t length) const {
+  if (hash == 0) return {};
+  for (const auto& p : numbered_generations()) {
+    struct stat st {};
+    if (::stat(p.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+    if (hash_of_head(content_head(p)) != hash) continue;
+    if (content_length(p, st, length) >= length) return p;
+  }
+  return {};
+}
+
+std::string FileTail::find_copy(std::uint64_t length, std::uint64_t* copy_length) const {
+  if (head_.empty()) return {};
+  for (const auto& p : numbered_generations()) {
+    struct stat st {};
+    if (::stat(p.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+    if (static_cast<std::uint64_t>(st.st_ino) == cp_.inode &&
+        static_cast<std::uint64_t>(st.st_dev) == cp_.device) {
+      continue;
+    }
+    const std::string head = content_head(p);
+    if (head.compare(0, head_.size(), head_) != 0) continue;
+    // A copy this tail read already: an earlier copytruncate of a file that began alike (the
+    // same inode with the same head; a copy rewritten in place is a new one).
+    bool read_before = false;
+    for (const Seen& e : seen_) {
+      read_before = read_before ||
+                    (e.device == static_cast<std::uint64_t>(st.st_dev) &&
+                     e.inode == static_cast<std::uint64_t>(st.st_ino) && e.head_len > 0 &&
+                     head.size() >= e.head_len && core::fnv1a64(head.data(), e.head_len) == e.head);
+    }
+    if (read_before) continue;
+    std::uint64_t len = content_length(p, st, UINT64_MAX);
+    if (len < length) continue;
+    *copy_length = len;
+    return p;
+  }
+  return {};
+}
+
 // A file this tail has opened: its identity, and a hash of its first bytes as far as they
 // were there, because a deleted file's inode number is soon handed to a new file (logrotate
 // deleting the oldest generation, then the writer creating the next one).
-FileTail::Seen FileTail::identify(int fd, const struct stat& st) {
+FileTail::Seen FileTail::identify(const struct stat& st, const std::string& head) {
   Seen s{static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino), 0, 0};
-  char buf[kHeadBytes];
-  ssize_t n = fd >= 0 ? pread(fd, buf, sizeof buf, 0) : -1;
-  if (n > 0) {
-    s.head_len = static_cast<std::uint32_t>(n);
-    s.head = core::fnv1a64(buf, static_cast<std::size_t>(n));
+  if (!head.empty()) {
+    s.head_len = static_cast<std::uint32_t>(head.size());
+    s.head = core::fnv1a64(head.data(), head.size());
   }
   return s;
 }
 
+// Read before: the same inode with the same first bytes, or — a compressed or copied
+// generation is a new inode — another file with the content of one read (its full head, or
+// exactly the short file it was).
 bool FileTail::seen(const std::string& path, const struct stat& st) const {
+  const std::string head = content_head(path);
   for (const Seen& e : seen_) {
-    if (e.device != static_cast<std::uint64_t>(st.st_dev) ||
-        e.inode != static_cast<std::uint64_t>(st.st_ino)) {
-      continue;
+    const bool same_inode = e.device == static_cast<std::uint64_t>(st.st_dev) &&
+                            e.inode == static_cast<std::uint64_t>(st.st_ino);
+    if (same_inode && e.head_len == 0) return true;  // nothing to compare: the same, to be safe
+    // Shorter than the head remembered: another file (an inode number reused).
+    if (e.head_len == 0 || head.size() < e.head_len) continue;
+    const bool same_head = core::fnv1a64(head.data(), e.head_len) == e.head;
+    if (same_inode && same_head) return true;
+    if (!same_inode && same_head && (e.head_len == kHeadBytes || head.size() == e.head_len)) {
+      return true;
     }
-    if (e.head_len == 0) return true;  // nothing to compare: the same file, to be safe
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return true;
-    char buf[kHeadBytes];
-    ssize_t n = pread(fd, buf, e.head_len, 0);
-    ::close(fd);
-    return n == static_cast<ssize_t>(e.head_len) && core::fnv1a64(buf, e.head_len) == e.head;
   }
   return false;
 }
@@ -158,7 +362,15 @@ bool FileTail::seen(const std::string& path, const struct stat& st) const {
 void FileTail::remember(int fd) {
   struct stat st {};
   if (fd < 0 || fstat(fd, &st) != 0) return;
-  Seen s = identify(fd, st);
+  if (fd == fd_ && gz_ != nullptr) {
+    remember(st, content_head(gz_path_));
+    return;
+  }
+  remember(st, fd_head(fd));
+}
+
+void FileTail::remember(const struct stat& st, const std::string& head) {
+  Seen s = identify(st, head);
   for (Seen& e : seen_) {
     if (e.device == s.device && e.inode == s.inode) {
       if (s.head_len >= e.head_len) e = s;  // more of its head known now
@@ -171,9 +383,8 @@ void FileTail::remember(int fd) {
 
 void FileTail::remember_generations() {
   for (const auto& p : numbered_generations()) {
-    int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
-    remember(fd);
-    if (fd >= 0) ::close(fd);
+    struct stat st {};
+    if (::stat(p.c_str(), &st) == 0) remember(st, content_head(p));
   }
 }
 
@@ -186,34 +397,69 @@ void FileTail::remember_generations() {
 // equal times are taken, file clocks are coarse), oldest first. A
 // file this tail already read is never read again; one it has not opened but that is older
 // (an old PATH.1 from before, a `dateext` scheme) is not read either.
-std::string FileTail::next_generation(const struct stat& left, const struct stat& current) const {
+std::string FileTail::next_generation(const struct stat& left, const std::string& left_path,
+                                      const struct stat& current) const {
   auto later = [](const struct timespec& a, const struct timespec& b) {
     return a.tv_sec != b.tv_sec ? a.tv_sec > b.tv_sec : a.tv_nsec > b.tv_nsec;
   };
-  // Oldest first: last write, then the rename (ctime), then the inode number (file clocks
-  // are coarse; inodes are mostly handed out in creation order).
-  auto older = [&](const struct stat& a, const struct stat& b) {
-    if (later(b.st_mtim, a.st_mtim)) return true;
-    if (later(a.st_mtim, b.st_mtim)) return false;
-    if (later(b.st_ctim, a.st_ctim)) return true;
-    if (later(a.st_ctim, b.st_ctim)) return false;
-    return a.st_ino < b.st_ino;
+  // A compressed file's age is its content's (gzip header), in whole seconds. Within one
+  // second, logrotate's scheme (the one that compresses) decides: the higher number is older.
+  const Age left_age = left_path.empty() ? Age{left.st_mtim, false} : age_of(left_path, left);
+  const long left_number = left_path.empty() ? -1 : generation_number(left_path);
+  // Oldest first: last write of the content, then the rename (ctime), then the inode number
+  // (file clocks are coarse; inodes are mostly handed out in creation order).
+  struct Candidate {
+    std::string path;
+    struct stat st {};
+    Age age;
   };
-  std::string best;
-  struct stat best_st {};
+  auto older = [&](const Candidate& a, const Candidate& b) {
+    if (int c = compare_age(a.age, b.age); c != 0) return c < 0;
+    if (a.age.coarse || b.age.coarse) {
+      const long na = generation_number(a.path), nb = generation_number(b.path);
+      if (na != nb) return na > nb;
+    }
+    if (later(b.st.st_ctim, a.st.st_ctim)) return true;
+    if (later(a.st.st_ctim, b.st.st_ctim)) return false;
+    return a.st.st_ino < b.st.st_ino;
+  };
+  std::optional<Candidate> best;
   for (auto& p : numbered_generations()) {
-    struct stat g {};
-    if (::stat(p.c_str(), &g) != 0 || !S_ISREG(g.st_mode)) continue;
+    Candidate c;
+    if (::stat(p.c_str(), &c.st) != 0 || !S_ISREG(c.st.st_mode)) continue;
+    const struct stat& g = c.st;
     if (g.st_ino == current.st_ino && g.st_dev == current.st_dev) continue;
     if (g.st_ino == left.st_ino && g.st_dev == left.st_dev) continue;
-    if (seen(p, g)) continue;
-    if (later(left.st_mtim, g.st_mtim)) continue;  // older than the file left
-    if (best.empty() || older(g, best_st)) {
-      best = std::move(p);
-      best_st = g;
+    c.age = age_of(p, g);
+    const int vs_left = compare_age(c.age, left_age);
+    if (vs_left < 0) continue;  // older than the file left
+    if (vs_left == 0 && (c.age.coarse || left_age.coarse) && left_number >= 0 &&
+        generation_number(p) > left_number) {
+      continue;
     }
+    c.path = p;
+    if (seen(p, g)) continue;
+    if (!best || older(c, *best)) best = std::move(c);
   }
-  return best.empty() ? path_ : best;
+  return best ? best->path : path_;
+}
+
+// A compressed generation is read to its end at once (it never grows), then the tail moves
+// on to the generation after it, or to PATH.
+std::size_t FileTail::advance_from_compressed(const Sink& sink) {
+  std::size_t lines = 0;
+  while (gz_ != nullptr) {
+    lines += drain(sink, true);
+    if (budget_hit_) return lines;
+    struct stat left {};
+    fstat(fd_, &left);
+    struct stat cur {};
+    if (::stat(path_.c_str(), &cur) != 0) cur = {};
+    const std::string next = next_generation(left, gz_path_, cur);
+    close_fd();
+    if (!open_current(true, &next)) return lines;
+  }
+  return lines;
 }
 
 std::size_t FileTail::drain(const Sink& sink, bool final_read) {
@@ -252,7 +498,18 @@ std::size_t FileTail::drain_fd(int fd, std::string& pending, std::uint64_t& offs
     pending.erase(0, start);
     start = 0;
     if (!more) return lines;
-    ssize_t n = ::read(fd, buf, sizeof buf);
+    const bool gz = fd >= 0 && fd == fd_ && gz_ != nullptr;
+    ssize_t n = gz ? gzread(gz_, buf, sizeof buf) : fd >= 0 ? ::read(fd, buf, sizeof buf) : 0;
+    int code = Z_OK;
+    const char* why = gz && n <= 0 ? gzerror(gz_, &code) : nullptr;
+    if (code != Z_OK && code != Z_STREAM_END) {  // corrupt, or cut short
+      ++errors_;
+      last_error_ = gz_path_ + ": " + (why != nullptr && *why != '\0' ? why : "unexpected end");
+      // The rest of this generation cannot be read: what follows is not a line of it.
+      pending.clear();
+      final_read = false;
+      break;
+    }
     if (n <= 0) break;
     pending.append(buf, static_cast<std::size_t>(n));
   }
@@ -290,35 +547,42 @@ std::size_t FileTail::poll(const Sink& sink, std::size_t max_lines) {
   std::size_t lines = drain_old(sink, false);
   if (budget_hit_) return lines;
   if (fd_ < 0) {
-    // First open, or the file was missing: a resumed checkpoint whose inode now lives at
-    // PATH.1 (rotated while down) is read to its end first.
     if (resume_) {
-      // Rotated while we were down: the checkpoint's file is now PATH.N. Its rest is read
-      // first, then the generations after it (see next_generation()), then PATH.
-      const std::string rotated = find_generation(resume_->device, resume_->inode);
-      int fd = rotated.empty() ? -1 : ::open(rotated.c_str(), O_RDONLY | O_CLOEXEC);
-      struct stat st {};
-      if (fd >= 0 && fstat(fd, &st) == 0 &&
-          static_cast<std::uint64_t>(st.st_ino) == resume_->inode &&
-          static_cast<std::uint64_t>(st.st_dev) == resume_->device &&
-          static_cast<std::uint64_t>(st.st_size) >= resume_->offset) {
-        fd_ = fd;
-        cp_ = *resume_;
+      // Rotated while we were down: the checkpoint's file is now PATH.N (found by inode), or,
+      // when it was compressed (PATH.N.gz) or copied and truncated, the generation with its
+      // head that holds at least its offset. Its rest is read first, then the generations
+      // after it (see next_generation()), then PATH.
+      const Checkpoint r = *resume_;
+      std::string rotated = find_generation(r.device, r.inode);
+      if (rotated.empty()) {
+        struct stat ps {};
+        const bool same = ::stat(path_.c_str(), &ps) == 0 &&
+                          static_cast<std::uint64_t>(ps.st_ino) == r.inode &&
+                          static_cast<std::uint64_t>(ps.st_dev) == r.device;
+        bool intact = false;
+        if (same) {
+          int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+          intact = fd >= 0 && static_cast<std::uint64_t>(ps.st_size) >= r.offset &&
+                   (r.head_hash == 0 || head_hash(fd) == r.head_hash);
+          if (fd >= 0) ::close(fd);
+        }
+        if (!intact && r.offset > 0) rotated = find_by_head(r.head_hash, r.offset);
+      }
+      if (!rotated.empty() && open_at(rotated, r.offset)) {
         resume_.reset();
-        ::lseek(fd_, static_cast<off_t>(cp_.offset), SEEK_SET);
-        remember(fd_);
-        lines += drain(sink, true);
-        if (budget_hit_) return lines;  // the rest of it on the next poll
-        struct stat left {};
-        fstat(fd_, &left);
-        close_fd();
         ++rotations_;
-        struct stat cur {};
-        if (::stat(path_.c_str(), &cur) != 0) cur = {};
-        const std::string next = next_generation(left, cur);
-        if (!open_current(true, &next)) return lines;
+        if (gz_ == nullptr) {  // a compressed one is read below
+          lines += drain(sink, true);
+          if (budget_hit_) return lines;  // the rest of it on the next poll
+          struct stat left {};
+          fstat(fd_, &left);
+          close_fd();
+          struct stat cur {};
+          if (::stat(path_.c_str(), &cur) != 0) cur = {};
+          const std::string next = next_generation(left, rotated, cur);
+          if (!open_current(true, &next)) return lines;
+        }
       } else {
-        if (fd >= 0) ::close(fd);
         remember_generations();  // rotated files from before are not this tail's to read
         if (!open_current(false)) return lines;
         resume_.reset();
@@ -328,21 +592,45 @@ std::size_t FileTail::poll(const Sink& sink, std::size_t max_lines) {
       if (!open_current(true)) return lines;
     }
   }
+  lines += advance_from_compressed(sink);
+  if (budget_hit_ || fd_ < 0) return lines;
   // Truncated in place (copytruncate)? Either shorter than what was read, or refilled with
   // other content before this poll (the first bytes changed).
   struct stat st {};
-  bool shrunk =
-      fstat(fd_, &st) == 0 && static_cast<std::uint64_t>(st.st_size) < cp_.offset + pending_.size();
-  bool replaced = !shrunk && cp_.head_hash != 0 && head_hash(fd_) != cp_.head_hash;
+  const std::uint64_t pos = cp_.offset + pending_.size();  // bytes read from this file
+  bool shrunk = fstat(fd_, &st) == 0 && static_cast<std::uint64_t>(st.st_size) < pos;
+  bool replaced = !shrunk && !head_.empty() && fd_head(fd_, head_.size()) != head_;
+  if (!shrunk && !replaced) {
+    size_seen_ = std::max(size_seen_, static_cast<std::uint64_t>(st.st_size));
+    if (head_.size() < kHeadBytes) head_ = fd_head(fd_);
+  }
+  // Lines read already but not delivered (the last poll ran out of budget) go first: they
+  // were in the file before any truncation.
+  lines += drain_fd(-1, pending_, cp_.offset, sink, false);
+  if (budget_hit_) return lines;
   if (shrunk || replaced) {
     ++truncations_;
-    pending_.clear();
-    cp_.offset = 0;
-    cp_.head_hash = head_hash(fd_);
-    ::lseek(fd_, 0, SEEK_SET);
+    // logrotate copied the file before truncating it: what was not read yet is in the copy.
+    const std::uint64_t known = std::max(size_seen_, pos);
+    std::uint64_t copy_length = 0;
+    const std::string copy = find_copy(pos, &copy_length);
+    if (!copy.empty() && open_at_copy(copy, pos)) {
+      unaccounted_ += known > copy_length ? known - copy_length : 0;
+      lines += advance_from_compressed(sink);  // a copy compressed already
+      if (budget_hit_ || fd_ < 0) return lines;
+    } else {
+      unaccounted_ += known - pos;
+      // The start of a line whose rest was cut away: delivered as it is.
+      lines += drain_fd(-1, pending_, cp_.offset, sink, true);
+      cp_.offset = 0;
+      cp_.head_hash = head_hash(fd_);
+      head_ = fd_head(fd_);
+      size_seen_ = 0;
+      ::lseek(fd_, 0, SEEK_SET);
+    }
   }
   lines += drain(sink, false);
-  if (cp_.head_hash == 0) cp_.head_hash = head_hash(fd_);  // once the file is long enough
+  if (cp_.head_hash == 0 && gz_ == nullptr) cp_.head_hash = head_hash(fd_);  // once long enough
   if (budget_hit_) return lines;  // more to read: rotation is looked at once caught up
   // Rotated by rename? The path now names another inode (or nothing yet).
   struct stat now {};
@@ -355,21 +643,40 @@ std::size_t FileTail::poll(const Sink& sink, std::size_t max_lines) {
       if (budget_hit_) return lines;
       lines += drain_old(sink, true);
       if (budget_hit_) return lines;
-      remember(fd_);  // its head as it is now (it may have been empty when opened)
+      remember(fd_);                  // its head as it is now (it may have been empty when opened)
+      if (!from_copy_) ++rotations_;  // a copytruncate copy: counted as a truncation
+      from_copy_ = false;
       old_fd_ = fd_;
       old_pending_ = std::move(pending_);
       old_offset_ = cp_.offset;
       old_until_ = std::chrono::steady_clock::now() + kOldFileGrace;
       fd_ = -1;
       pending_.clear();
-      ++rotations_;
       struct stat left {};
       fstat(old_fd_, &left);
-      const std::string next = next_generation(left, now);
-      if (open_current(true, &next)) lines += drain(sink, false);
+      const std::string next = next_generation(left, std::string(), now);
+      if (open_current(true, &next)) {
+        lines += advance_from_compressed(sink);
+        if (!budget_hit_ && fd_ >= 0) lines += drain(sink, false);
+      }
     }
   }
   return lines;
+}
+
+// Continues in the copytruncate copy at `pos`, keeping the bytes already read past the last
+// delivered line (the copy holds them at the same offsets).
+bool FileTail::open_at_copy(const std::string& copy, std::uint64_t pos) {
+  const std::uint64_t line_start = cp_.offset;
+  std::string pending = std::move(pending_);
+  if (!open_at(copy, pos)) {
+    pending_ = std::move(pending);
+    return false;
+  }
+  pending_ = std::move(pending);
+  cp_.offset = line_start;
+  from_copy_ = gz_ == nullptr;
+  return true;
 }
 
 }  // namespace bannin::source

@@ -220,6 +220,9 @@ core::Result<std::unique_ptr<JournaldSource>> JournaldSource::open(const Journal
   auto ready = ReadyFd::create(jfd);
   if (!ready) return unavailable(ready.error().message);
   s->ready_ = std::move(*ready);
+  // Entries written after the cursor while bannin was down are in the journal already: no
+  // inotify event will announce them, so the source starts out readable.
+  if (positioned) s->ready_.set_pending(true);
   return s;
 }
 

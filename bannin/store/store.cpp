@@ -122,6 +122,15 @@ CREATE TABLE domain_history (
 );
 CREATE INDEX domain_history_subject ON domain_history(subject, ts_ns);
 )sql",
+    // 4: resume points that are not file offsets: the journal's cursor (sd_journal_get_cursor
+    // text), committed with the findings of the entries before it, as a file's checkpoint is.
+    R"sql(
+CREATE TABLE source_cursors (
+  source TEXT PRIMARY KEY,
+  cursor TEXT NOT NULL,
+  updated_ns BIGINT NOT NULL
+);
+)sql",
 };
 constexpr int kMigrationCount = sizeof kMigrations / sizeof kMigrations[0];
 static_assert(kMigrationCount == kSchemaVersion);
@@ -695,6 +704,17 @@ core::Result<std::int64_t> Store::add_action(const ActionRow& a) {
 
 core::Result<bool> Store::save_checkpoint(const CheckpointRow& c) {
   if (c.source.empty()) return core::make_error("bad_checkpoint", "checkpoint without a source");
+  if (!c.cursor.empty()) {
+    Stmt q(
+        cached("INSERT INTO source_cursors(source, cursor, updated_ns) VALUES (?,?,?)"
+               " ON CONFLICT (source) DO UPDATE SET cursor = excluded.cursor,"
+               " updated_ns = excluded.updated_ns;"));
+    if (!q.ok() ||
+        q.bind(1, c.source).bind(2, c.cursor).bind(3, c.updated_ts).step() != SQLITE_DONE) {
+      return sql_error(db_, "save cursor of " + quote_text(c.source));
+    }
+    return true;
+  }
   if (c.offset > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
     return core::make_error("bad_checkpoint", "checkpoint of " + quote_text(c.source) +
                                                   ": offset " + std::to_string(c.offset) +
@@ -782,6 +802,32 @@ core::Result<CheckpointLoad> Store::load_checkpoints() {
     out.rows.push_back(std::move(c));
   }
   if (rc != SQLITE_DONE) return sql_error(db_, "load checkpoints");
+  // Cursors (the journal): text resume points, one per source.
+  Stmt c(db_,
+         "SELECT rowid, source, cursor, updated_ns FROM source_cursors ORDER BY source, rowid;");
+  if (!c.ok()) return sql_error(db_, "load cursors");
+  while ((rc = c.step()) == SQLITE_ROW) {
+    CheckpointRow row;
+    row.source = c.text(1);
+    row.cursor = c.text(2);
+    std::string bad;
+    if (c.type(1) != SQLITE_TEXT || row.source.empty()) {
+      bad = "source is not a name";
+    } else if (c.type(2) != SQLITE_TEXT || row.cursor.empty()) {
+      bad = "cursor is not text (" + quote_text(row.cursor) + ")";
+    } else if (c.type(3) != SQLITE_INTEGER) {
+      bad = "updated_ns is not an integer";
+    }
+    if (!bad.empty()) {
+      out.problems.push_back({c.i64(0), row.source,
+                              "source_cursors row " + std::to_string(c.i64(0)) + " (source " +
+                                  quote_text(row.source) + "): " + bad});
+      continue;
+    }
+    row.updated_ts = c.i64(3);
+    out.rows.push_back(std::move(row));
+  }
+  if (rc != SQLITE_DONE) return sql_error(db_, "load cursors");
   return out;
 }
 

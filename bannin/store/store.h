@@ -35,7 +35,7 @@ struct sqlite3_stmt;
 namespace bannin::store {
 
 /// The schema this bannin writes (the number of migrations it knows).
-inline constexpr int kSchemaVersion = 3;
+inline constexpr int kSchemaVersion = 4;
 
 // --- decision lifecycle ------------------------------------------------------------------
 // proposed -> active -> expired | revoked | failed. "proposed" and "active" are alive; a
@@ -110,6 +110,9 @@ struct CheckpointRow {
   std::uint64_t offset = 0;  ///< at most INT64_MAX
   std::uint64_t head_hash = 0;
   core::TimeNs updated_ts = 0;
+  /// A source resumed by a cursor instead (the journal): stored in table source_cursors, and
+  /// device/inode/offset/head_hash are unused.
+  std::string cursor = {};
   bool operator==(const CheckpointRow&) const = default;
 };
 

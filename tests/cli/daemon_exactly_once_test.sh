@@ -1,14 +1,17 @@
 #!/bin/bash
 # Exactly once across crashes: `bannin run` follows a log that a writer keeps appending to,
-# is killed with SIGKILL at random moments (several times, some while the log is rotated by
-# rename), and restarted from its checkpoints in the store. A test rule gives one finding,
-# one evidence line and one decision per line, so at the end the store must hold each line
-# exactly once: none lost, none processed twice.
+# is killed with SIGKILL at random moments (several times), and restarted from its
+# checkpoints in the store. Between and during the runs the log is rotated the ways logrotate
+# does it: by rename, by copytruncate, with `compress` (the rotated file gzipped at once), and
+# copytruncate with compress (the copy gzipped), some while bannin runs and some while it is
+# down (two rotations in a row, too). A test rule gives one finding, one evidence line and one
+# decision per line, so at the end the store must hold each line exactly once: none lost,
+# none processed twice.
 set -euo pipefail
 : "${BANNIN:?set BANNIN to the bannin binary}"
 . "$(dirname "$0")/lib/daemon.sh"
 
-N_ROUNDS=8
+N_ROUNDS=10
 PER_ROUND=700
 mkdir -p "$TMP/logs"
 cat >"$TMP/bannin.yaml" <<YAML
@@ -47,27 +50,50 @@ PY
 committed() { sql 'SELECT count(*) FROM findings'; }
 all_committed() { [ "$(committed)" -ge "$next" ]; }
 
+# logrotate's schemes. The writer (write_lines) reopens the log for every burst, so nothing is
+# written between a copy and its truncation here: every line must arrive.
+shift_generations() {
+  for k in 9 8 7 6 5 4 3 2 1; do
+    for ext in "" .gz; do
+      if [ -e "$LOG.$k$ext" ]; then mv "$LOG.$k$ext" "$LOG.$((k + 1))$ext"; fi
+    done
+  done
+}
+gzip_generation() { gzip -c <"$1" >"$1.gz" && rm "$1"; }
+rotate() {
+  shift_generations
+  case $1 in
+    rename) mv "$LOG" "$LOG.1" ;;
+    compress) mv "$LOG" "$LOG.1" && gzip_generation "$LOG.1" ;;
+    copytruncate) cp "$LOG" "$LOG.1" && truncate -s 0 "$LOG" ;;
+    copytruncate-compress) cp "$LOG" "$LOG.1" && truncate -s 0 "$LOG" && gzip_generation "$LOG.1" ;;
+    *) fail "unknown rotation $1" ;;
+  esac
+}
+# What each round does while bannin runs, and while it is down ("-": nothing). Round 1 has
+# nothing while down: a file bannin never read has no checkpoint to continue.
+RUNNING=(- - copytruncate rename - compress copytruncate-compress rename copytruncate - compress)
+DOWN=(- - - compress copytruncate rename - copytruncate-compress compress+compress copytruncate rename)
+
 for round in $(seq 1 $N_ROUNDS); do
   start_daemon
   half=$((PER_ROUND / 2))
   write_lines "$half"
-  if [ $((round % 3)) -eq 0 ]; then
-    # Rotation while running: the tail keeps reading the renamed file to its end.
-    mv "$LOG" "$LOG.1"
-  fi
+  if [ "${RUNNING[$round]}" != - ]; then rotate "${RUNNING[$round]}"; fi
   write_lines $((PER_ROUND - half))
   sleep "0.$((RANDOM % 4))"
   kill9_daemon
-  if [ $((round % 3)) -eq 1 ] && [ "$round" -gt 1 ]; then
-    # Rotation while bannin is down: the restart finds the rest of the old file as .1.
-    # (Not in round 1: a file bannin never read has no checkpoint to continue.)
-    # (Only one generation is looked at, so the test lets bannin catch up before the next.)
-    mv "$LOG" "$LOG.1"
-  fi
-  # Let it catch up before the next round's rotation, so that only one rotated
-  # generation ever holds unread lines (bannin reads PATH.1, not PATH.2).
+  case ${DOWN[$round]} in
+    -) ;;
+    compress+compress)  # two rotations while down: the first generation is PATH.2.gz now
+      rotate compress
+      write_lines 100
+      rotate compress ;;
+    *) rotate "${DOWN[$round]}" ;;
+  esac
+  write_lines 50  # written while bannin is down
   start_daemon
-  wait_for 60 "round $round: all $next lines committed" all_committed
+  wait_for 60 "round $round (${RUNNING[$round]}, down: ${DOWN[$round]}): all $next lines committed" all_committed
   kill9_daemon
 done
 
@@ -89,4 +115,4 @@ missing=$(sql "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i+1 FROM n WHER
   SELECT count(*) FROM n WHERE NOT EXISTS (SELECT 1 FROM evidence WHERE line LIKE '%GET /once/' || i || ' HTTP%')")
 [ "$missing" -eq 0 ] || fail "$missing lines never reached the store"
 grep -q 'from its checkpoint' "$TMP/daemon.log" || fail "no restart resumed from a checkpoint"
-echo "PASS: $next lines across $N_ROUNDS SIGKILLs and $((N_ROUNDS * 2 / 3)) rotations, each exactly once"
+echo "PASS: $next lines across $((N_ROUNDS * 2)) SIGKILLs and rotations by rename, copytruncate and compress (running and down), each exactly once"

@@ -3,17 +3,19 @@
 # rename every 0.5 s, the way logrotate's default (create) mode does it: the file is renamed,
 # the writer keeps writing to the renamed file for a moment (it has not reopened yet: a
 # "late write"), then reopens the path, which creates a new file. Once, halfway, the file is
-# rotated by copytruncate instead (copied, then truncated in place while the writer goes on).
+# rotated by copytruncate instead (copied to a numbered name, then truncated in place while
+# the writer goes on).
 #
 # Each line is a new path (tests/fixtures/daemon/every_path.yaml: one finding per line, its
 # line as evidence), so the store tells exactly which lines arrived and how often.
 #   - Every line arrives at most once (no duplicate after any rotation).
 #   - Every line written by rename rotation, late writes included, arrives.
 #   - copytruncate has a window that logrotate documents too: what the writer appends
-#     between bannin's last read and the truncation is gone from the file before bannin
-#     could read it. So the lines lost, if any, must be one contiguous run that ends just
-#     before the truncation (the test prints its length); every line written after the
-#     truncation arrives.
+#     between the copy and the truncation is in neither file. What bannin had not read when
+#     the file was truncated is read from the copy, so the lines lost, if any, must be one
+#     contiguous run inside that window ending at the truncation (the test prints its
+#     length), status must count the bytes of it bannin saw (unaccounted_bytes, at most the
+#     bytes of the lost lines), and every line written after the truncation arrives.
 #
 # queues.records is raised for that part: detection under ASan is slower than the writer,
 # and a tail that waits on a full queue falls behind; a tail two renames behind skips the
@@ -75,7 +77,7 @@ while True:
         f = open(path, "a")              # reopen: creates the new file
         next_rotation += 0.5
     if ct is None and now >= copytruncate_at:
-        shutil.copyfile(path, path + ".ct")
+        shutil.copyfile(path, path + ".1000")   # a numbered name no rename uses
         window_from = seq
         write(chunk // 2)                # between the copy and the truncation
         os.truncate(path, 0)
@@ -85,10 +87,10 @@ f.close()
 print(json.dumps({"total": seq, "rotations": generation, "copytruncate": ct,
                   "seconds": round(time.monotonic() - start, 2)}))
 PY
-read -r total rotations trunc_at < <(python3 -c '
+read -r total rotations trunc_at window_from < <(python3 -c '
 import json, sys
 w = json.load(open(sys.argv[1]))
-print(w["total"], w["rotations"], w["copytruncate"]["truncated_at"])' "$TMP/writer.json")
+print(w["total"], w["rotations"], w["copytruncate"]["truncated_at"], w["copytruncate"]["window_from"])' "$TMP/writer.json")
 echo "writer: $(cat "$TMP/writer.json")"
 kill -0 "$DPID" 2>/dev/null || fail "the daemon died under load"
 
@@ -104,7 +106,7 @@ status_get "[s for s in d['sources'] if s['kind'] == 'file' and s['state'] == 'o
 stop_daemon
 
 sqlite3 "$TMP/bannin.db" "SELECT e.line FROM evidence e JOIN findings f ON f.id = e.finding_id WHERE f.rule = 'test.every_path'" >"$TMP/evidence.txt"
-python3 - "$TMP/evidence.txt" "$total" "$trunc_at" "$TMP/source.json" <<'PY' || fail "see above"
+python3 - "$TMP/evidence.txt" "$total" "$trunc_at" "$TMP/source.json" "$window_from" <<'PY' || fail "see above"
 import collections, json, re, sys
 lines, total, trunc_at = open(sys.argv[1]).read().splitlines(), int(sys.argv[2]), int(sys.argv[3])
 src = json.load(open(sys.argv[4]))
@@ -120,21 +122,28 @@ if dups:
 after = [s for s in missing if s >= trunc_at]
 if after:
     print("FAIL: %d lines written after the copytruncate never arrived, e.g. %s" % (len(after), after[:10])); ok = False
+window_from = int(sys.argv[5])
+fmt = '192.0.2.1 - - [25/Nov/2026:10:00:00 +0000] "GET /once/%d HTTP/1.1" 200 10 "-" "t"\n'
+lost_bytes = sum(len(fmt % s) for s in missing)
 if missing and not after:
     contiguous = missing == list(range(missing[0], trunc_at))
-    if not contiguous:
-        print("FAIL: lost lines are not one run ending at the truncation (seq %d): %s"
-              % (trunc_at, missing[:20])); ok = False
+    if not contiguous or missing[0] < window_from:
+        print("FAIL: lost lines are not one run inside the copy-to-truncation window (seq %d..%d): %s"
+              % (window_from, trunc_at, missing[:20])); ok = False
     else:
-        print("copytruncate window: %d lines written between bannin's last read and the truncation were lost"
-              % len(missing))
+        print("copytruncate window: %d of the %d lines written between the copy and the truncation were lost"
+              % (len(missing), trunc_at - window_from))
+unaccounted = src.get("unaccounted_bytes")
+print("unaccounted_bytes %s; bytes of the lost lines %d" % (unaccounted, lost_bytes))
+if unaccounted is None or unaccounted > lost_bytes:
+    print("FAIL: status unaccounted_bytes %s, lost lines hold %d bytes" % (unaccounted, lost_bytes)); ok = False
 if src["truncations"] != 1:
     print("FAIL: status shows %d truncations, expected 1" % src["truncations"]); ok = False
 sys.exit(0 if ok else 1)
 PY
 rot=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["rotations"])' "$TMP/source.json")
 [ "$rot" -eq "$rotations" ] || fail "status shows $rot rotations, the writer made $rotations"
-echo "ok: $total lines through $rotations renames (late writes included) and a copytruncate: none twice, none lost outside the copytruncate window"
+echo "ok: $total lines through $rotations renames (late writes included) and a copytruncate: none twice, none lost outside the copy-to-truncation window"
 
 # Part 2: two renames while the tail is held back by a full one-batch records queue.
 rm -f "$TMP"/bannin.db*

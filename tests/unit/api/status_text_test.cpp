@@ -132,6 +132,20 @@ TEST(StatusText, DaemonDocument) {
                                                      "decisions: 2 actions failed"}));
 }
 
+// Bytes lost at a copytruncate (issue 11): in the source's note and among the problems.
+TEST(StatusText, UnaccountedBytesAreShownAndAProblem) {
+  auto r = render_status(R"({"sources":[{"id":4,"kind":"file","origin":"/var/log/a.log",
+    "state":"ok","lines":9,"dropped":0,"errors":0,"unaccounted_bytes":2500}]})");
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_NE(r->text.find("  2500 bytes unaccounted\n"), std::string::npos) << r->text;
+  EXPECT_EQ(r->problems, (std::vector<std::string>{
+                             "source 4: 2500 bytes unaccounted (written after a copytruncate's "
+                             "copy, truncated before they were read)"}));
+  auto none = render_status(R"({"sources":[{"id":4,"unaccounted_bytes":0}]})");
+  ASSERT_TRUE(none);
+  EXPECT_TRUE(none->problems.empty());
+}
+
 TEST(StatusText, ProblemsAreListed) {
   auto r = render_status(R"({
     "daemon": {"version": "0.5.0", "mode": "observe", "uptime_s": 42},

@@ -1,8 +1,11 @@
 // FileTail on real files: partial lines, rotation by rename with a writer still appending to
-// the old file, copytruncate, restart from a checkpoint (also after a rotation while down),
+// the old file, copytruncate (the unread rest from logrotate's copy, the bytes lost between
+// copy and truncation counted), compressed generations (gzip run as logrotate runs it),
+// restart from a checkpoint (also after a rotation, compression or copytruncate while down),
 // and a missing file. Every case checks that each line arrives exactly once, in order.
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <memory>
@@ -517,6 +520,297 @@ TEST(FileTail, CheckpointAtEndSkipsHistory) {
   w.write("ial\nnew\n");
   EXPECT_EQ(poll_all(t), (std::vector<std::string>{"partial", "new"}));
   EXPECT_FALSE(FileTail::checkpoint_at_end((d.p / "missing.log").string()).has_value());
+}
+
+// --- copytruncate with lines not read yet (issue 11) -----------------------------------------
+
+std::uint64_t bytes_of(int from, int to) {
+  return lines(from, to).size();
+}
+
+// logrotate's copytruncate: copy PATH to PATH.1 (or, given, another name), truncate PATH.
+void copytruncate(const fs::path& path, const std::string& copy_name = ".1") {
+  fs::copy_file(path, path.string() + copy_name, fs::copy_options::overwrite_existing);
+  ASSERT_EQ(::truncate(path.c_str(), 0), 0);
+}
+
+// The tail had read 10 lines when 300 more were written and the file was copied and
+// truncated: the 300 come from the copy, then the new lines from the truncated file.
+TEST(FileTail, CopyTruncateReadsUnreadLinesFromTheCopy) {
+  Dir d;
+  auto path = d.p / "a.log";
+  Writer w(path);
+  FileTail t(path.string());
+  w.write(lines(0, 10));
+  EXPECT_EQ(poll_all(t), expect(0, 10));
+  w.write(lines(10, 310));
+  copytruncate(path);
+  w.write(lines(310, 315));
+  std::vector<std::string> got = poll_all(t);
+  EXPECT_EQ(got, expect(10, 315)) << where_they_differ(got, expect(10, 315));
+  EXPECT_EQ(t.truncations(), 1u);
+  EXPECT_EQ(t.rotations(), 0u);
+  EXPECT_EQ(t.unaccounted_bytes(), 0u);
+  // Nothing is read twice later: not the copy, not the file.
+  w.write(lines(315, 317));
+  EXPECT_EQ(poll_all(t), expect(315, 317));
+  EXPECT_TRUE(poll_all(t).empty());
+}
+
+// A tail held back by its budget (a full queue) saw the file grow past the copy: the lines
+// written between the copy and the truncation are gone and counted, the rest arrives once.
+TEST(FileTail, LinesWrittenBetweenCopyAndTruncationAreCounted) {
+  Dir d;
+  auto path = d.p / "a.log";
+  Writer w(path);
+  FileTail t(path.string());
+  std::vector<std::string> got;
+  auto sink = [&](const model::Record& r) { got.emplace_back(r.bytes); };
+  w.write(lines(0, 300));
+  t.poll(sink, 10);
+  w.write(lines(300, 400));  // not seen yet: the copy has them
+  fs::copy_file(path, path.string() + ".1");
+  w.write(lines(400, 450));  // after the copy, before the truncation
+  t.poll(sink, 5);           // sees the file at 450 lines, reads 5
+  ASSERT_EQ(::truncate(path.c_str(), 0), 0);
+  w.write(lines(1000, 1003));
+  do {
+    t.poll(sink, 64);
+  } while (t.more());
+  std::vector<std::string> want = expect(0, 400);
+  for (auto& l : expect(1000, 1003)) want.push_back(l);
+  EXPECT_EQ(got, want) << where_they_differ(got, want);
+  EXPECT_EQ(t.unaccounted_bytes(), bytes_of(400, 450));
+  EXPECT_EQ(t.unaccounted_bytes(), 50u * 50u);  // "line 4NN " + 40 + '\n
+}
+
+// No copy at all (a plain truncation): the unread bytes the tail saw are counted, and the
+// lines it had read already but not delivered still arrive.
+TEST(FileTail, TruncationWithoutACopyCountsWhatWasLost) {
+  Dir d;
+  auto path = d.p / "a.log";
+  Writer w(path);
+  FileTail t(path.string());
+  std::vector<std::string> got;
+  auto sink = [&](const model::Record& r) { got.emplace_back(r.bytes); };
+  w.write(lines(0, 100));
+  t.poll(sink, 10);  // all 100 read into memory, 10 delivered
+  w.write(lines(100, 120));
+  t.poll(sink, 10);  // sees 120 lines
+  ASSERT_EQ(::truncate(path.c_str(), 0), 0);
+  w.write(lines(500, 502));
+  do {
+    t.poll(sink, 1000);
+  } while (t.more());
+  std::vector<std::string> want = expect(0, 100);
+  for (auto& l : expect(500, 502)) want.push_back(l);
+  EXPECT_EQ(got, want) << where_they_differ(got, want);
+  EXPECT_EQ(t.unaccounted_bytes(), bytes_of(100, 120));
+}
+
+// Restarted after a copytruncate that happened while bannin was down: the rest of the old
+// content is read from the copy (found by its head), then the file from its start.
+TEST(FileTail, CopyTruncateWhileDownIsFinishedFromTheCopy) {
+  Dir d;
+  auto path = d.p / "a.log";
+  Writer w(path);
+  Checkpoint cp;
+  {
+    FileTail t(path.string());
+    w.write(lines(0, 10));
+    EXPECT_EQ(poll_all(t), expect(0, 10));
+    cp = t.checkpoint();
+  }
+  w.write(lines(10, 40));
+  copytruncate(path);
+  w.write(lines(40, 60));  // more than before: the size alone would not tell
+  FileTail t(path.string(), cp);
+  std::vector<std::string> got = poll_n(t, 3);
+  EXPECT_EQ(got, expect(10, 60)) << where_they_differ(got, expect(10, 60));
+  FileTail again(path.string(), t.checkpoint());
+  EXPECT_TRUE(poll_n(again, 2).empty());
+}
+
+// An earlier copy (PATH.2 after logrotate shifted it) that starts like the file is not taken
+// for the copy of this truncation when it is too short, and is never read.
+TEST(FileTail, AnOldCopyIsNotReadAgain) {
+  Dir d;
+  auto path = d.p / "a.log";
+  Writer w(path);
+  FileTail t(path.string());
+  w.write(lines(0, 20));
+  EXPECT_EQ(poll_all(t), expect(0, 20));
+  copytruncate(path);
+  w.write(lines(20, 25));
+  EXPECT_EQ(poll_all(t), expect(20, 25));
+  fs::rename(path.string() + ".1", path.string() + ".2");
+  w.write(lines(25, 40));
+  copytruncate(path);
+  w.write(lines(40, 42));
+  std::vector<std::string> got = poll_n(t, 2);
+  EXPECT_EQ(got, expect(25, 42)) << where_they_differ(got, expect(25, 42));
+  EXPECT_EQ(t.unaccounted_bytes(), 0u);
+}
+
+// --- compressed generations (issue 11) --------------------------------------------------------
+
+// Compresses `from` into `to` as logrotate does (gzip reading the file on stdin; the gzip
+// header keeps the file's last write time) and removes `from`.
+void gzip(const fs::path& from, const fs::path& to) {
+  std::string cmd =
+      "gzip -c < '" + from.string() + "' > '" + to.string() + "' && rm '" + from.string() + "'";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+}
+
+// Sets a file's last write `seconds_ago` (generations are written hours apart, in order).
+void written_ago(const fs::path& p, int seconds_ago) {
+  struct timespec times[2] = {{::time(nullptr) - seconds_ago, 0},
+                              {::time(nullptr) - seconds_ago, 0}};
+  ASSERT_EQ(::utimensat(AT_FDCWD, p.c_str(), times, 0), 0);
+}
+
+// logrotate with `compress` (no delaycompress): PATH.k.gz -> PATH.(k+1).gz, PATH -> PATH.1,
+// gzip PATH.1 -> PATH.1.gz, a new PATH. The rotated file was last written `ago` seconds ago.
+void rotate_compress(const fs::path& path, std::unique_ptr<Writer>& w, int ago) {
+  tick();
+  for (int k = 8; k >= 1; --k) {
+    fs::path from = path.string() + "." + std::to_string(k) + ".gz";
+    if (fs::exists(from)) fs::rename(from, path.string() + "." + std::to_string(k + 1) + ".gz");
+  }
+  fs::rename(path, path.string() + ".1");
+  w = std::make_unique<Writer>(path);
+  written_ago(path.string() + ".1", ago);
+  gzip(path.string() + ".1", path.string() + ".1.gz");
+}
+
+// Restarted after two rotations with compress while bannin was down: the checkpoint's file is
+// only PATH.2.gz now. Its rest, then PATH.1.gz, then PATH, each line once; a second restart
+// from the new checkpoint reads nothing again.
+TEST(FileTail, CompressedWhileDownIsReadFromTheGz) {
+  Dir d;
+  auto path = d.p / "a.log";
+  auto w = std::make_unique<Writer>(path);
+  Checkpoint cp;
+  {
+    FileTail t(path.string());
+    w->write(lines(0, 10));
+    EXPECT_EQ(poll_all(t), expect(0, 10));
+    cp = t.checkpoint();
+  }
+  w->write(lines(10, 20));
+  rotate_compress(path, w, 7200);
+  w->write(lines(20, 30));
+  rotate_compress(path, w, 3600);
+  w->write(lines(30, 35));
+  FileTail t(path.string(), cp);
+  std::vector<std::string> got = poll_n(t, 4);
+  EXPECT_EQ(got, expect(10, 35)) << where_they_differ(got, expect(10, 35));
+  FileTail again(path.string(), t.checkpoint());
+  EXPECT_TRUE(poll_n(again, 3).empty());
+  w->write(lines(35, 37));
+  EXPECT_EQ(poll_n(again, 2), expect(35, 37));
+}
+
+// A tail held back across three rotations with compress: the generations it missed exist
+// only compressed. They are read oldest first, each once, also with small polls and restarts
+// from the checkpoint in the middle of a compressed file.
+TEST(FileTail, MissedCompressedGenerationsWithBudgetAndRestarts) {
+  Dir d;
+  auto path = d.p / "a.log";
+  auto w = std::make_unique<Writer>(path);
+  auto t = std::make_unique<FileTail>(path.string());
+  w->write(lines(0, 5));
+  EXPECT_EQ(poll_all(*t), expect(0, 5));
+  int next = 5;
+  for (int g = 0; g < 3; ++g) {
+    w->write(lines(next, next + 40));
+    next += 40;
+    rotate_compress(path, w, 3600 * (3 - g));
+  }
+  w->write(lines(next, next + 10));
+  next += 10;
+  std::vector<std::string> got;
+  for (int round = 0; round < 60; ++round) {
+    t->poll([&](const model::Record& r) { got.emplace_back(r.bytes); }, 7);
+    if (round % 4 == 3) t = std::make_unique<FileTail>(path.string(), t->checkpoint());
+  }
+  EXPECT_EQ(got, expect(5, next)) << where_they_differ(got, expect(5, next));
+}
+
+// delaycompress: PATH.1 stays plain one rotation, then becomes PATH.2.gz — compressed after
+// the next generation was last written, so the .gz file's own time would put it after that
+// one; the time in its gzip header (its content's last write) puts it first.
+TEST(FileTail, DelayCompressOrderComesFromTheGzipHeader) {
+  Dir d;
+  auto path = d.p / "a.log";
+  const std::string p1 = path.string() + ".1", p2gz = path.string() + ".2.gz",
+                    p3gz = path.string() + ".3.gz";
+  auto w = std::make_unique<Writer>(path);
+  FileTail t(path.string());
+  w->write(lines(0, 5));
+  EXPECT_EQ(poll_all(t), expect(0, 5));
+  w->write(lines(5, 15));
+  rotate(path, w);  // A -> a.log.1 (the tail's file)
+  written_ago(p1, 3 * 3600);
+  w->write(lines(15, 25));
+  // logrotate with delaycompress: a.log.1 -> a.log.2.gz, then a.log -> a.log.1.
+  gzip(p1, p2gz);
+  fs::rename(path, p1);
+  written_ago(p1, 2 * 3600);
+  w = std::make_unique<Writer>(path);
+  w->write(lines(25, 35));
+  tick();
+  fs::rename(p2gz, p3gz);
+  gzip(p1, p2gz);  // B, compressed now: the file is newer than C
+  fs::rename(path, p1);
+  written_ago(p1, 3600);
+  w = std::make_unique<Writer>(path);
+  w->write(lines(35, 40));
+  std::vector<std::string> got = poll_n(t, 5);
+  EXPECT_EQ(got, expect(5, 40)) << where_they_differ(got, expect(5, 40));
+}
+
+// compress + copytruncate: the copy was compressed before the tail saw the truncation.
+TEST(FileTail, CopyTruncateWhoseCopyIsCompressed) {
+  Dir d;
+  auto path = d.p / "a.log";
+  Writer w(path);
+  FileTail t(path.string());
+  w.write(lines(0, 10));
+  EXPECT_EQ(poll_all(t), expect(0, 10));
+  w.write(lines(10, 200));
+  copytruncate(path);
+  gzip(path.string() + ".1", path.string() + ".1.gz");
+  w.write(lines(200, 203));
+  std::vector<std::string> got = poll_n(t, 2);
+  EXPECT_EQ(got, expect(10, 203)) << where_they_differ(got, expect(10, 203));
+  EXPECT_EQ(t.unaccounted_bytes(), 0u);
+}
+
+// A corrupt or truncated .gz is read as far as it decompresses and never stops the tail.
+TEST(FileTail, ABrokenGzDoesNotStopTheTail) {
+  Dir d;
+  auto path = d.p / "a.log";
+  auto w = std::make_unique<Writer>(path);
+  FileTail t(path.string());
+  w->write(lines(0, 3));
+  EXPECT_EQ(poll_all(t), expect(0, 3));
+  w->write(lines(3, 6));
+  rotate(path, w);
+  w->write(lines(6, 9));
+  rotate(path, w);
+  {  // a.log.1 (lines 6-9) compressed by a tool that died half-way
+    Writer junk(path.string() + ".1.gz");
+    junk.write(std::string("\x1f\x8b\x08\x00\0\0\0\0\0\x03garbage", 17));
+  }
+  fs::remove(path.string() + ".1");
+  w->write(lines(9, 12));
+  std::vector<std::string> got = poll_n(t, 4);
+  std::vector<std::string> want = expect(3, 6);
+  for (auto& l : expect(9, 12)) want.push_back(l);
+  EXPECT_EQ(got, want) << where_they_differ(got, want);
+  EXPECT_EQ(t.errors(), 1u);
+  EXPECT_NE(t.last_error().find("a.log.1.gz"), std::string::npos) << t.last_error();
 }
 
 }  // namespace

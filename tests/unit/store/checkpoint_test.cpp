@@ -126,5 +126,46 @@ TEST(Checkpoints, CorruptRowsAreReportedWithTheirLocationAndSkipped) {
   EXPECT_EQ(again->problems.size(), 5u);
 }
 
+// The journal's resume point is a cursor: its own table (migration 4), upserted like a file's
+// checkpoint and loaded beside them; a damaged cursor row is reported and skipped.
+TEST(Checkpoints, JournalCursorIsSavedAndLoadedBesideFileCheckpoints) {
+  std::string path = temp_db("cp_cursor.db");
+  const std::string c1 = "s=0123456789abcdef;i=1a;b=fedcba;m=2f;t=5b1;x=77";
+  const std::string c2 = "s=0123456789abcdef;i=1b;b=fedcba;m=30;t=5b2;x=78";
+  {
+    auto s = Store::open(path);
+    ASSERT_TRUE(s);
+    EXPECT_EQ((*s)->schema_version(), 4);
+    ASSERT_TRUE((*s)->save_checkpoint(cp("/var/log/mail.log", 7)));
+    CheckpointRow j;
+    j.source = "journald";
+    j.cursor = c1;
+    j.updated_ts = 5;
+    ASSERT_TRUE((*s)->save_checkpoint(j));
+    j.cursor = c2;  // the next batch
+    j.updated_ts = 6;
+    ASSERT_TRUE((*s)->save_checkpoint(j));
+    EXPECT_EQ(*(*s)->count("checkpoints"), 1);  // no file row for the journal
+  }
+  auto s = Store::open(path);
+  ASSERT_TRUE(s);
+  auto load = (*s)->load_checkpoints();
+  ASSERT_TRUE(load) << load.error().message;
+  ASSERT_EQ(load->rows.size(), 2u);
+  EXPECT_EQ(load->rows[0], cp("/var/log/mail.log", 7));
+  EXPECT_EQ(load->rows[1].source, "journald");
+  EXPECT_EQ(load->rows[1].cursor, c2);
+  EXPECT_EQ(load->rows[1].updated_ts, 6);
+  EXPECT_TRUE(load->problems.empty());
+  raw_sql(path, "UPDATE source_cursors SET cursor = '' WHERE source = 'journald';");
+  auto bad = (*s)->load_checkpoints();
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->rows.size(), 1u);
+  ASSERT_EQ(bad->problems.size(), 1u);
+  EXPECT_NE(bad->problems[0].message.find("source_cursors row 1 (source \"journald\"): cursor"),
+            std::string::npos)
+      << bad->problems[0].message;
+}
+
 }  // namespace
 }  // namespace bannin::store
