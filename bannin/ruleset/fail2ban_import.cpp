@@ -443,10 +443,137 @@ std::string expand_tags(std::string_view rx, bool use_dns, std::vector<Issue>& i
   return out;
 }
 
+// Capturing groups of a Python regex in order: name ("" when unnamed) and content span.
+struct GroupSpan {
+  std::string name;
+  std::size_t begin = 0, end = 0;  // content, without the parentheses
+};
+
+std::vector<GroupSpan> capturing_groups(std::string_view rx) {
+  std::vector<GroupSpan> out;
+  std::vector<std::pair<std::size_t, std::size_t>> open;  // (index into out or npos, start)
+  for (std::size_t i = 0; i < rx.size(); ++i) {
+    if (rx[i] == '\\') {
+      ++i;
+      continue;
+    }
+    if (rx[i] == '[') {
+      std::size_t j = i + 1;
+      if (j < rx.size() && rx[j] == '^') ++j;
+      if (j < rx.size() && rx[j] == ']') ++j;
+      while (j < rx.size() && rx[j] != ']') j += rx[j] == '\\' ? 2 : 1;
+      i = j;
+      continue;
+    }
+    if (rx[i] == '(') {
+      if (rx.substr(i, 4) == "(?P<") {
+        auto close = rx.find('>', i + 4);
+        if (close == std::string_view::npos) break;
+        out.push_back({std::string(rx.substr(i + 4, close - i - 4)), close + 1, 0});
+        open.emplace_back(out.size() - 1, close + 1);
+        i = close;
+      } else if (i + 1 < rx.size() && rx[i + 1] == '?') {
+        open.emplace_back(std::string::npos, i + 1);
+      } else {
+        out.push_back({"", i + 1, 0});
+        open.emplace_back(out.size() - 1, i + 1);
+      }
+      continue;
+    }
+    if (rx[i] == ')' && !open.empty()) {
+      if (open.back().first != std::string::npos) out[open.back().first].end = i;
+      open.pop_back();
+    }
+  }
+  return out;
+}
+
+// RE2 has no back-references. A back-reference whose group holds a plain pattern is matched
+// as a copy of that pattern (any text the group could match, not the same text: may match
+// more lines, reported as a note); one whose group holds fail2ban tags is left out.
+std::string inline_backrefs(std::string_view rx, std::vector<Issue>& issues) {
+  std::vector<GroupSpan> groups = capturing_groups(rx);
+  std::string out;
+  for (std::size_t i = 0; i < rx.size(); ++i) {
+    const GroupSpan* g = nullptr;
+    std::size_t len = 0;
+    std::string ref;
+    if (rx[i] == '\\' && i + 1 < rx.size()) {
+      char d = rx[i + 1];
+      if (d >= '1' && d <= '9') {
+        std::size_t n = static_cast<std::size_t>(d - '0');
+        if (n <= groups.size()) g = &groups[n - 1];
+        len = 2;
+        ref = std::string("\\") + d;
+      } else {
+        out += rx[i];
+        out += d;
+        ++i;
+        continue;
+      }
+    } else if (rx.substr(i, 4) == "(?P=") {
+      auto close = rx.find(')', i);
+      if (close == std::string_view::npos) {
+        out.append(rx.substr(i));
+        break;
+      }
+      std::string name(rx.substr(i + 4, close - i - 4));
+      for (const auto& cand : groups) {
+        if (cand.name == name) g = &cand;
+      }
+      len = close - i + 1;
+      ref = std::string(rx.substr(i, len));
+    } else if (rx[i] == '[') {
+      // classes are copied as they are (a "\1" inside is not a back-reference)
+      std::size_t j = i + 1;
+      if (j < rx.size() && rx[j] == '^') ++j;
+      if (j < rx.size() && rx[j] == ']') ++j;
+      while (j < rx.size() && rx[j] != ']') j += rx[j] == '\\' ? 2 : 1;
+      out.append(rx.substr(i, std::min(j, rx.size() - 1) - i + 1));
+      i = j;
+      continue;
+    } else {
+      out += rx[i];
+      continue;
+    }
+    std::string_view body =
+        g != nullptr && g->end >= g->begin ? rx.substr(g->begin, g->end - g->begin) : "";
+    bool tags = body.find("<HOST>") != std::string_view::npos ||
+                body.find("<F-") != std::string_view::npos ||
+                body.find("<ADDR>") != std::string_view::npos ||
+                body.find("<IP") != std::string_view::npos ||
+                body.find("(?P=") != std::string_view::npos;
+    if (g == nullptr || g->end == 0 || tags) {
+      issues.push_back(
+          {"backreference",
+           "back-reference " + ref + " (RE2 matches in linear time and has no back-references)", "",
+           0, true});
+      out += ref;
+    } else {
+      // Names inside the copy would be duplicates: make them plain groups.
+      std::string copy(body);
+      for (std::size_t p = copy.find("(?P<"); p != std::string::npos; p = copy.find("(?P<", p)) {
+        auto close = copy.find('>', p);
+        if (close == std::string::npos) break;
+        copy.replace(p, close - p + 1, "(?:");
+      }
+      issues.push_back({"backreference",
+                        "back-reference " + ref + " matched as a copy of its group's pattern (" +
+                            copy + "), not the same text: may match more lines",
+                        "", 0, false});
+      out += "(?:" + copy + ")";
+    }
+    i += len - 1;
+  }
+  return out;
+}
+
 }  // namespace
 
-RegexTranslation translate_regex(std::string_view rx, bool use_dns) {
+RegexTranslation translate_regex(std::string_view rx_in, bool use_dns) {
   RegexTranslation t;
+  std::string inlined = inline_backrefs(rx_in, t.issues);
+  std::string_view rx = inlined;
   auto note = [&](const std::string& code, const std::string& msg) {
     t.issues.push_back({code, msg, "", 0, false});
   };
@@ -465,9 +592,7 @@ RegexTranslation translate_regex(std::string_view rx, bool use_dns) {
         break;
       }
       char d = rx[i + 1];
-      if (d >= '1' && d <= '9') {
-        fail("backreference", "back-reference \\" + std::string(1, d) +
-                                  " (RE2 matches in linear time and has no back-references)");
+      if (d >= '1' && d <= '9') {  // left in by inline_backrefs, which reported it
         out += "\\";
         out += d;
         ++i;
@@ -833,6 +958,50 @@ std::string resolved(const Config& cfg, const std::string& key,
 
 }  // namespace
 
+namespace {
+
+// A regex spanning lines (unescaped "\\n"): when every line but one is "anything" (`^.*`,
+// `.*?`, empty), that one line is kept, anchored as a line; nullopt when the regex is on one
+// line, "" when it cannot be reduced.
+std::optional<std::string> reduce_multiline(std::string_view rx) {
+  std::vector<std::string> parts;
+  std::string cur;
+  bool split = false;
+  for (std::size_t i = 0; i < rx.size(); ++i) {
+    if (rx[i] == '\\' && i + 1 < rx.size()) {
+      if (rx[i + 1] == 'n') {
+        parts.push_back(std::move(cur));
+        cur.clear();
+        split = true;
+      } else {
+        cur += rx[i];
+        cur += rx[i + 1];
+      }
+      ++i;
+      continue;
+    }
+    cur += rx[i];
+  }
+  if (!split) return std::nullopt;
+  parts.push_back(std::move(cur));
+  std::optional<std::size_t> keep;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    std::string_view p = trim(parts[i]);
+    if (p.starts_with("^")) p.remove_prefix(1);
+    if (p.ends_with("$")) p.remove_suffix(1);
+    if (p.empty() || p == ".*" || p == ".*?" || p == ".+" || p == ".+?") continue;
+    if (keep) return std::string();
+    keep = i;
+  }
+  if (!keep) return std::string();
+  std::string out = parts[*keep];
+  if (*keep > 0 && !out.starts_with("^")) out = "^" + out;
+  if (*keep + 1 < parts.size() && !out.ends_with("$")) out += "$";
+  return out;
+}
+
+}  // namespace
+
 Filter load_filter(const std::string& dir, const std::string& name,
                    const std::map<std::string, std::string>& args, const FileReader& read) {
   Filter f;
@@ -841,7 +1010,9 @@ Filter load_filter(const std::string& dir, const std::string& name,
   f.file = join_path(dir, name + ".conf");
   Config cfg = load_config(dir, name, read, f.issues);
   if (!cfg.has_section("Definition")) {
-    f.issues.push_back({"no_definition", "no [Definition] section", f.file, 0});
+    // An include file (common.conf, apache-common.conf …): nothing to import by itself.
+    f.issues.push_back(
+        {"no_definition", "no [Definition] section (an include file)", f.file, 0, false});
     return f;
   }
   std::string ml = resolved(cfg, "maxlines", args, f.issues);
@@ -868,10 +1039,37 @@ Filter load_filter(const std::string& dir, const std::string& name,
       if (fold && !pref.empty()) {
         if (auto folded = fold_prefregex(pref, src)) src = *folded;
       }
-      if (src.find("\\n") != std::string::npos || src.find("<SKIPLINES>") != std::string::npos) {
-        f.issues.push_back({"multiline",
-                            "regex spans several lines (\\n or <SKIPLINES>): " + r.source, r.file,
-                            r.line});
+      if (src.find("<SKIPLINES>") != std::string::npos) {
+        f.issues.push_back({"skiplines",
+                            "<SKIPLINES> joins lines fail2ban buffers (maxlines); bannin matches "
+                            "one line at a time: " +
+                                r.source,
+                            r.file, r.line});
+        continue;
+      }
+      if (auto ml = reduce_multiline(src)) {
+        if (ml->empty()) {
+          f.issues.push_back({"multiline",
+                              "regex spans several lines (\\n) and more than one of them is "
+                              "specific; bannin matches one line at a time: " +
+                                  r.source,
+                              r.file, r.line});
+          continue;
+        }
+        f.issues.push_back({"multiline_reduced",
+                            "regex spans several lines; the other lines match anything, so only "
+                            "the specific one is kept: " +
+                                r.source,
+                            r.file, r.line, false});
+        src = *ml;
+      }
+      if (auto ref = src.find("%(");
+          ref != std::string::npos && src.find(")s", ref) != std::string::npos) {
+        f.issues.push_back({"unknown_reference",
+                            "regex still holds an unresolved %(name)s reference (an include "
+                            "file used alone?): " +
+                                r.source,
+                            r.file, r.line});
         continue;
       }
       RegexTranslation t = translate_regex(src, use_dns);
@@ -1108,10 +1306,19 @@ std::optional<DateTemplate> make_template(const std::string& body, bool line_beg
   } else if (is_word(rx.front()) || rx.front() == '(' || rx.front() == '\\') {
     pre = R"(\b)";
   }
-  std::string post =
-      is_word(rx.back()) || rx.back() == ')' || rx.back() == '?' ? R"((?:\b|$))" : "";
+  // fail2ban ends a date with the look-ahead (?=\b|\W|$); consuming the \W instead is the
+  // same here because only group 1 (the date) is removed.
+  std::string post = rx.back() == '$' ? "" : R"((?:\b|\W|$))";
+  // A pattern with its own unnamed group names the date with it (fail2ban's RE_GROUPED);
+  // otherwise the whole pattern is the date. Back-references ((?P=_sep)) are inlined.
+  std::vector<Issue> ignored;
+  std::string body_re2 = inline_backrefs(rx, ignored);
+  bool grouped = false;
+  for (const auto& g : capturing_groups(body_re2)) {
+    if (g.name.empty()) grouped = true;
+  }
   DateTemplate t;
-  t.re = compile(pre + "(" + rx + ")" + post);
+  t.re = compile(pre + (grouped ? body_re2 : "(" + body_re2 + ")") + post);
   if (!t.re) return std::nullopt;
   t.line_begin = line_begin || anchored;
   return t;
@@ -1183,18 +1390,34 @@ FilterMatcher::FilterMatcher(const Filter& filter) : impl_(std::make_unique<Impl
       rest.remove_prefix(9);
     }
     if (rest.empty() || rest == "{DEFAULT}" || rest.find("{DATE}") != std::string_view::npos) {
+      // "{DATE}" inside a pattern: every default template in its place (fail2ban's preMatch).
+      auto at = rest.find("{DATE}");
       for (const auto& d : default_date_patterns()) {
         std::string_view dv = d;
         bool dln = dv.starts_with("{^LN-BEG}");
         if (dln) dv.remove_prefix(9);
-        if (auto t = make_template(date_pattern_re2(dv), ln_beg || dln)) {
+        if (dv.starts_with("^")) dv.remove_prefix(1);
+        std::string pat(dv);
+        if (at != std::string_view::npos) {
+          pat = std::string(rest.substr(0, at)) + pat + std::string(rest.substr(at + 6));
+        }
+        if (auto t = make_template(date_pattern_re2(pat), ln_beg || dln)) {
           impl_->dates.push_back(std::move(*t));
         }
       }
       continue;
     }
     if (rest == "{NONE}") continue;
-    if (rest == "EPOCH" || rest == "^EPOCH" || rest == "LEPOCH") rest = R"(%s(?:\.\d{3,6})?)";
+    std::string upper(rest);
+    for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    if (rest.find('%') == std::string_view::npos &&
+        (upper == "EPOCH" || upper == "^EPOCH" || upper == "LEPOCH" || upper == "^LEPOCH")) {
+      ln_beg = ln_beg || upper.starts_with("^");
+      rest = upper.find('L') != std::string::npos ? R"(\d{13}(?:\.\d{3,6})?)"
+                                                  : R"(\d{10}(?:\.\d{3,6})?)";
+      if (auto t = make_template(std::string(rest), ln_beg)) impl_->dates.push_back(std::move(*t));
+      continue;
+    }
     if (auto t = make_template(date_pattern_re2(rest), ln_beg)) {
       impl_->dates.push_back(std::move(*t));
     }
@@ -1256,10 +1479,13 @@ std::optional<FilterMatcher::Match> FilterMatcher::match(std::string_view line) 
       }
       return std::string(g[static_cast<std::size_t>(it->second)]);
     };
-    // A match marked <F-NOFAIL> is not a failure (fail2ban counts it only to correlate lines).
-    auto nf = names.find("nofail");
-    if (nf != names.end() && g[static_cast<std::size_t>(nf->second)].data() != nullptr) {
-      return std::nullopt;
+    // A match marked <F-NOFAIL> or <F-MLFGAINED> (a successful login) is not a failure;
+    // fail2ban uses it only to correlate the lines of one session.
+    for (const char* k : {"nofail", "mlfgained"}) {
+      auto nf = names.find(k);
+      if (nf != names.end() && g[static_cast<std::size_t>(nf->second)].data() != nullptr) {
+        return std::nullopt;
+      }
     }
     Match m;
     m.regex = f.index;
