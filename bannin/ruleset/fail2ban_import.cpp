@@ -465,6 +465,16 @@ std::vector<GroupSpan> capturing_groups(std::string_view rx) {
       i = j;
       continue;
     }
+    if (rx[i] == '<' && rx.substr(i, 3) == "<F-") {
+      // <F-NAME>…</F-NAME> becomes the group (?P<name>…): a back-reference may name it.
+      auto close = rx.find('>', i);
+      if (close == std::string_view::npos || rx[close - 1] == '/') continue;
+      std::string tag(rx.substr(i + 3, close - i - 3));
+      auto end = rx.find("</F-" + tag + ">", close);
+      if (end == std::string_view::npos) continue;
+      out.push_back({lower(tag), close + 1, end});
+      continue;
+    }
     if (rx[i] == '(') {
       if (rx.substr(i, 4) == "(?P<") {
         auto close = rx.find('>', i + 4);
@@ -1047,8 +1057,8 @@ Filter load_filter(const std::string& dir, const std::string& name,
                             r.file, r.line});
         continue;
       }
-      if (auto ml = reduce_multiline(src)) {
-        if (ml->empty()) {
+      if (auto reduced = reduce_multiline(src)) {
+        if (reduced->empty()) {
           f.issues.push_back({"multiline",
                               "regex spans several lines (\\n) and more than one of them is "
                               "specific; bannin matches one line at a time: " +
@@ -1061,7 +1071,7 @@ Filter load_filter(const std::string& dir, const std::string& name,
                             "the specific one is kept: " +
                                 r.source,
                             r.file, r.line, false});
-        src = *ml;
+        src = *reduced;
       }
       if (auto ref = src.find("%(");
           ref != std::string::npos && src.find(")s", ref) != std::string::npos) {
@@ -1303,6 +1313,8 @@ std::optional<DateTemplate> make_template(const std::string& body, bool line_beg
     pre = "^";
   } else if (line_begin) {
     pre = R"(^(?:\W{0,2})?)";
+  } else if (rx.starts_with("(?:^")) {
+    // anchors itself
   } else if (is_word(rx.front()) || rx.front() == '(' || rx.front() == '\\') {
     pre = R"(\b)";
   }
@@ -1342,7 +1354,9 @@ std::vector<std::string> default_date_patterns() {
   }
   out.push_back("%m/%d/%ExY:%H:%M:%S");
   out.push_back(R"(%m-%d-%ExY %k:%M:%S(?:\.%f)?)");
-  out.push_back(R"(%s(?:\.\d{3,6})?)");  // EPOCH
+  // EPOCH: fail2ban's DateEpoch takes it only at the line start (optionally after '[') or
+  // after "audit(" (SELinux), never in the middle of a line.
+  out.push_back(R"((?:^\[?|\baudit\()(\d{10,11}(?:\.\d{3,6})?))");
   out.push_back("{^LN-BEG}%H:%M:%S");
   out.push_back("^<%m/%d/%Exy@%H:%M:%S>");
   out.push_back("%Exy%Exm%Exd  ?%H:%M:%S");
@@ -1709,15 +1723,31 @@ ImportResult import_dir(const std::string& dir, const FileReader& read, const Di
     r.filters.push_back(load_filter(join_path(dir, "filter.d"), n, {}, read));
     done.insert(n);
   }
-  // Jails selecting a variant (mode=… or other arguments) get their own resolution.
+  // A jail's arguments (mode=… from jail.conf's `filter = %(__name__)s[mode=%(mode)s]`) may
+  // select another variant than the filter's own defaults: resolved again, and kept as
+  // "<filter>@<jail>" when its regexes differ.
+  auto same = [](const Filter& a, const Filter& b) {
+    if (a.failregex.size() != b.failregex.size() || a.ignoreregex.size() != b.ignoreregex.size()) {
+      return false;
+    }
+    for (std::size_t i = 0; i < a.failregex.size(); ++i) {
+      if (a.failregex[i].re2 != b.failregex[i].re2) return false;
+    }
+    for (std::size_t i = 0; i < a.ignoreregex.size(); ++i) {
+      if (a.ignoreregex[i].re2 != b.ignoreregex[i].re2) return false;
+    }
+    return a.datepattern == b.datepattern;
+  };
+  std::size_t stock = r.filters.size();
   for (const auto& j : r.jails) {
     auto [name, args] = parse_filter_spec(j.filter_spec);
-    bool only_default_mode = true;
-    for (const auto& [k, v] : args) {
-      if (!(k == "mode" && (v == "normal" || v.empty()))) only_default_mode = false;
-    }
-    if (args.empty() || only_default_mode) continue;
+    if (args.empty() || !done.contains(name)) continue;
     Filter f = load_filter(join_path(dir, "filter.d"), name, args, read);
+    const Filter* base = nullptr;
+    for (std::size_t i = 0; i < stock; ++i) {
+      if (r.filters[i].name == name) base = &r.filters[i];
+    }
+    if (base != nullptr && same(*base, f)) continue;
     f.name = name + "@" + j.name;
     r.filters.push_back(std::move(f));
   }

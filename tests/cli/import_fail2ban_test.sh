@@ -41,10 +41,10 @@ none = [f["name"] for f in with_regex if f["imported"] == 0]
 print(f"import: {len(stock)} stock filter files, {len(with_regex)} with failregex, "
       f"{r['imported']}/{r['failregex']} failregex imported, {r['rules_written']} rule files; "
       f"filters with nothing imported: {none or 'none'}")
+# A filter that imports nothing is allowed only with its reasons reported (checked above):
+# mongodb-auth and slapd need fail2ban's multi-line buffer, selinux-common is an include file.
 if bad:
     print("\n".join(bad)); sys.exit(1)
-if none:
-    print("FAIL: some stock filters import nothing"); sys.exit(1)
 PY
 test -s "$tmp/out/import-report.txt"
 grep -q "allowlist:" "$tmp/out/bannin-import.yaml"
@@ -58,20 +58,38 @@ done
 tail -1 "$tmp/check.txt"
 grep -q " 0 error(s)" "$tmp/check.txt"
 
-# 3. fail2ban-regex vs the imported filter on fail2ban's own test logs, two at a time.
+# 3. fail2ban-regex vs the imported filter on fail2ban's own test logs.
 ls "$F2B/filter.d" | sed -n 's/\.conf$//p' | while read -r name; do
   [ -f "$LOGS/$name" ] && echo "$name"
 done > "$tmp/filters.txt"
-run_one() {
-  name=$1
-  fail2ban-regex -o '<fid>	<msg>' "$LOGS/$name" "$F2B/filter.d/$name.conf" \
-    > "$tmp/f2b.$name" 2> "$tmp/f2b.$name.err" || echo "fail2ban-regex failed" >> "$tmp/f2b.$name.err"
-  "$BANNIN" import fail2ban "$F2B" --test "$LOGS/$name" --filter "$name" \
-    > "$tmp/bn.$name" 2> "$tmp/bn.$name.err" || true
-}
-export -f run_one
-export tmp LOGS F2B BANNIN
-xargs -P 2 -n 1 bash -c 'run_one "$0"' < "$tmp/filters.txt"
+# fail2ban-regex's own code (fail2ban.client.fail2banregex, what /usr/bin/fail2ban-regex runs)
+# in one interpreter per half of the filters: the interpreter's start-up, not the matching,
+# is what makes one process per filter slow.
+cat > "$tmp/f2b_many.py" <<'PY'
+import contextlib, io, sys
+from fail2ban.client import fail2banregex as fr
+logs, filters, out = sys.argv[1], sys.argv[2], sys.argv[3]
+parser = fr.get_opt_parser()
+for name in sys.argv[4:]:
+    opts, args = parser.parse_args(["-o", "<fid>\t<msg>", f"{logs}/{name}", f"{filters}/{name}.conf"])
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        ok = fr.Fail2banRegex(opts).start(args)
+    if not ok:
+        sys.exit(f"fail2ban-regex failed on {name}")
+    with open(f"{out}/f2b.{name}", "w") as f:
+        f.write(buf.getvalue())
+PY
+half=$(( ($(wc -l < "$tmp/filters.txt") + 1) / 2 ))
+/usr/bin/python3 "$tmp/f2b_many.py" "$LOGS" "$F2B/filter.d" "$tmp" $(head -n "$half" "$tmp/filters.txt") 2> "$tmp/f2b_err1" &
+p1=$!
+/usr/bin/python3 "$tmp/f2b_many.py" "$LOGS" "$F2B/filter.d" "$tmp" $(tail -n +"$((half + 1))" "$tmp/filters.txt") 2> "$tmp/f2b_err2" &
+p2=$!
+while read -r name; do
+  "$BANNIN" import fail2ban "$F2B" --test "$LOGS/$name" --filter "$name" > "$tmp/bn.$name" 2>/dev/null
+done < "$tmp/filters.txt"
+wait "$p1" || { tail "$tmp/f2b_err1"; exit 1; }
+wait "$p2" || { tail "$tmp/f2b_err2"; exit 1; }
 
 /usr/bin/python3 - "$tmp" "$ROOT/tests/cli/import_fail2ban_known.txt" <<'PY'
 import ipaddress, sys, collections

@@ -192,12 +192,18 @@ TEST(Fail2banRegex, TranslatesWhatMaps) {
 }
 
 TEST(Fail2banRegex, ReportsEveryUnsupportedConstruct) {
-  auto br = translate_regex(R"(^(a)b\1$)");
+  // A back-reference to a group holding fail2ban tags cannot be approximated: left out.
+  auto br = translate_regex(R"(^(<HOST>) again \1$)");
   EXPECT_FALSE(br.ok());
   EXPECT_TRUE(has_issue(br.issues, "backreference", 0, true));
   EXPECT_TRUE(br.re2.empty());
-  auto nbr = translate_regex(R"(^(?P<x>a)(?P=x)$)");
+  auto nbr = translate_regex(R"(^(?P<x><F-USER>\S+</F-USER>) (?P=x)$)");
   EXPECT_TRUE(has_issue(nbr.issues, "backreference", 0, true));
+  // One to a plain group is matched as a copy of the group's pattern, with a note.
+  auto plain = translate_regex(R"(^(?P<code>[0-9A-F]+): error:(?P=code) (\w)\2$)");
+  EXPECT_TRUE(plain.ok());
+  EXPECT_TRUE(has_issue(plain.issues, "backreference", 0, false));
+  EXPECT_EQ(plain.re2, R"(^(?P<code>[0-9A-F]+): error:(?:[0-9A-F]+) (\w)(?:\w)$)");
   auto lb = translate_regex(R"((?<=foo)bar (?<!baz)qux)");
   EXPECT_TRUE(lb.ok());  // approximated: imported, reported as a note
   EXPECT_TRUE(has_issue(lb.issues, "lookbehind", 0, false));
@@ -224,16 +230,25 @@ TEST(Fail2banFilter, MultiLineAndMaxlinesReportedWithLocation) {
       "failregex = ^first <HOST>$\n"
       "            ^a line\\nsecond <HOST>$\n"
       "            ^x<SKIPLINES>y <HOST>$\n"
-      "            ^back (a)\\1 <HOST>$\n"
+      "            ^back (<HOST>)\\1$\n"
+      "            ^.*\\nWARNING: attempt from <HOST> failed\\.$\n"
+      "            ^literal \\\\n is not a new line <HOST>$\n"
       "[Init]\nmaxlines = 5\n";
   Filter f = load_filter("/m/filter.d", "ml", {}, t.reader());
-  ASSERT_EQ(f.failregex.size(), 4u);
-  EXPECT_EQ(f.imported(), 1u);
-  EXPECT_TRUE(has_issue(f.issues, "multiline", 3));
-  EXPECT_TRUE(has_issue(f.issues, "multiline", 4));
-  EXPECT_TRUE(has_issue(f.issues, "backreference", 5));
-  EXPECT_TRUE(has_issue(f.issues, "maxlines", 7, false));
+  ASSERT_EQ(f.failregex.size(), 6u);
+  EXPECT_EQ(f.imported(), 3u);
+  EXPECT_TRUE(has_issue(f.issues, "multiline", 3, true));
+  EXPECT_TRUE(has_issue(f.issues, "skiplines", 4, true));
+  EXPECT_TRUE(has_issue(f.issues, "backreference", 5, true));
+  EXPECT_TRUE(has_issue(f.issues, "multiline_reduced", 6, false));
+  EXPECT_TRUE(has_issue(f.issues, "maxlines", 9, false));
   EXPECT_EQ(f.maxlines, 5);
+  EXPECT_EQ(f.failregex[4].re2.substr(0, 9), "^WARNING:");
+  FilterMatcher m(f);
+  auto r = m.match("WARNING: attempt from 192.0.2.9 failed.");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->host, "192.0.2.9");
+  EXPECT_TRUE(m.match("literal \\n is not a new line 192.0.2.9"));
 }
 
 TEST(Fail2banFilter, PrefregexFolding) {
