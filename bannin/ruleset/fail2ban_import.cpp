@@ -381,7 +381,7 @@ bool is_word(char c) {
 // <F-NAME>…</F-NAME> as the group (?P<name>…); unknown tags stay as written.
 std::string expand_tags(std::string_view rx, bool use_dns, std::vector<Issue>& issues) {
   std::string out;
-  std::set<std::string> open;
+  std::set<std::string> open, seen;
   for (std::size_t i = 0; i < rx.size(); ++i) {
     if (rx[i] == '\\' && i + 1 < rx.size()) {
       out += rx[i];
@@ -427,9 +427,10 @@ std::string expand_tags(std::string_view rx, bool use_dns, std::vector<Issue>& i
           out.append(rx.substr(i, j - i + 1));
         }
       } else {
-        if (open.contains(g)) {
+        if (!seen.insert(g).second) {
+          // Python refuses a group name used twice, so fail2ban cannot load it either.
           issues.push_back({"duplicate_group",
-                            "group <F-" + std::string(name.substr(2)) + "> opened twice", "", 0});
+                            "group <F-" + std::string(name.substr(2)) + "> used twice", "", 0});
         }
         open.insert(g);
         out += "(?P<" + g + ">";

@@ -1,7 +1,8 @@
 #!/bin/bash
 # `bannin import fail2ban` on the real Debian /etc/fail2ban (package fail2ban, tools/setup.sh):
 #  1. every stock filter imports, or each regex it leaves out is reported (file:line, reason);
-#  2. the written rules load in `bannin rules check` (all of them, disabled ones switched on);
+#  2. the written rules follow schema/rule.schema.json and load in `bannin rules check` (all
+#     of them, disabled ones switched on);
 #  3. on fail2ban's own test logs (/usr/lib/python3/dist-packages/fail2ban/tests/files/logs),
 #     `fail2ban-regex` and the imported filter (`bannin import fail2ban --test`) run on the same
 #     lines; the lines each matches and the host each extracts are compared per filter and
@@ -54,6 +55,14 @@ mkdir -p "$tmp/all"
 for f in "$tmp/out/rules"/*.yaml; do
   sed '/^    enabled: false$/d' "$f" > "$tmp/all/$(basename "$f")"
 done
+/usr/bin/python3 - "$ROOT/schema/rule.schema.json" "$tmp/all"/*.yaml <<'PY'
+import json, sys, yaml, jsonschema
+v = jsonschema.Draft202012Validator(json.load(open(sys.argv[1])))
+bad = [f"{f}: {'/'.join(map(str, e.absolute_path))}: {e.message}"
+       for f in sys.argv[2:] for e in v.iter_errors(yaml.safe_load(open(f)))]
+if bad: print("\n".join(bad[:20]))
+sys.exit(1 if bad else 0)
+PY
 "$BANNIN" rules check "$tmp/all" > "$tmp/check.txt" || { tail -20 "$tmp/check.txt"; exit 1; }
 tail -1 "$tmp/check.txt"
 grep -q " 0 error(s)" "$tmp/check.txt"
