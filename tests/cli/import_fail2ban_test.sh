@@ -49,6 +49,11 @@ if bad:
 PY
 test -s "$tmp/out/import-report.txt"
 grep -q "allowlist:" "$tmp/out/bannin-import.yaml"
+# The config fragment is a valid daemon configuration (with the shipped rules beside it).
+sed "s#rules/base#$ROOT/rules/base#" "$tmp/out/bannin-import.yaml" > "$tmp/fragment.yaml"
+"$BANNIN" run --check -c "$tmp/fragment.yaml" > "$tmp/run_check.txt"
+grep -q "OK: " "$tmp/run_check.txt"
+grep -q "source: file /var/log/auth.log" "$tmp/run_check.txt"
 
 # 2. the rules load (disabled jails switched on so that every rule is checked).
 mkdir -p "$tmp/all"
