@@ -1556,6 +1556,20 @@ std::string expr_string(std::string_view re) {
   return e;
 }
 
+// A failregex whose every match is marked <F-NOFAIL> or <F-MLFGAINED> (the tag opens the
+// regex, after '^' and other F- tags) is not a failure on its own: a rule must not count it.
+bool only_non_failures(std::string_view src) {
+  std::string_view s = src;
+  if (s.starts_with("^")) s.remove_prefix(1);
+  while (s.starts_with("<F-")) {
+    if (s.starts_with("<F-NOFAIL>") || s.starts_with("<F-MLFGAINED>")) return true;
+    auto close = s.find('>');
+    if (close == std::string_view::npos) return false;
+    s.remove_prefix(close + 1);
+  }
+  return false;
+}
+
 std::string yaml_quote(std::string_view s) {
   std::string out = "\"";
   for (char c : s) {
@@ -1591,6 +1605,14 @@ std::string rule_yaml(const Filter& filter, const Jail* jail) {
   y += " by `bannin import fail2ban`.\n";
   y += "# " + std::to_string(filter.imported()) + " of " + std::to_string(filter.failregex.size()) +
        " failregex imported; see the import report for what was left out or approximated.\n";
+  std::size_t non_failures = static_cast<std::size_t>(std::count_if(
+      filter.failregex.begin(), filter.failregex.end(),
+      [](const FilterRegex& r) { return !r.re2.empty() && only_non_failures(r.source); }));
+  if (non_failures > 0) {
+    y += "# " + std::to_string(non_failures) +
+         " failregex left out of the rule: they match only lines fail2ban marks as no failure "
+         "(<F-NOFAIL>, <F-MLFGAINED>) and uses to correlate a session's lines.\n";
+  }
   y += "rules:\n";
   y += "  - id: " + id + "\n";
   y += "    title: " +
@@ -1607,7 +1629,7 @@ std::string rule_yaml(const Filter& filter, const Jail* jail) {
   std::string where;
   std::size_t n = 0;
   for (const auto& r : filter.failregex) {
-    if (r.re2.empty()) continue;
+    if (r.re2.empty() || only_non_failures(r.source)) continue;
     where += n++ ? "\n      or message ~ " : "(message ~ ";
     where += expr_string(r.re2);
   }

@@ -331,6 +331,8 @@ TEST(Fail2banOutput, RuleLoadsInBanninsLoaderAndMatchesTheMessage) {
     j.findtime_s = 3600;
     j.bantime_s = -1;
     std::string yaml = rule_yaml(f, &j);
+    // A regex matching only non-failures (<F-NOFAIL> first) is not in the rule.
+    EXPECT_EQ(yaml.find("Connection from"), std::string::npos) << yaml;
     LoadReport r;
     load_rules_text(yaml, "x.yaml", {}, r);
     ASSERT_TRUE(r.ok()) << yaml << "\n" << (r.problems.empty() ? "" : r.problems[0].message);
