@@ -38,8 +38,8 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
 # dnsperf is only the reference of bench/domain_check_bench.sh (it sends DNS queries to the
 # loopback test bed that script starts).
-# fail2ban is only used as a benchmark peer (fail2ban-regex reads files and touches no
-# firewall); keep its service from starting where an init system exists.
+# fail2ban is a benchmark peer and the reference of `bannin import fail2ban`'s test (its
+# /etc/fail2ban, test logs and fail2ban-regex, which reads files and touches no firewall); keep its service from starting where an init system exists.
 if [ ! -e /usr/sbin/policy-rc.d ]; then
   printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
   $SUDO chmod +x /usr/sbin/policy-rc.d
