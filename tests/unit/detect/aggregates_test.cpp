@@ -35,6 +35,7 @@ rules:
   - id: t.aggs
     title: all aggregates
     when: [http.request]
+    group_by: [src_ip]
     window: 160s
     fire: count() >= 1 and rate() >= 0 and share(status == 404) >= 0 and distinct(src_ip) >= 0 and sum(bytes) >= 0 and min(request_time) >= 0 and max(bytes) >= 0
     then: [{action: deny, scope: ip, ttl: 1h}]
