@@ -178,13 +178,17 @@ std::size_t DistinctAggregate::heap_bytes() const noexcept {
          (set_->hll ? sizeof(SlidingHll) : 0);
 }
 
-// Block layout: byte 0 the number of aggregates n, bytes 1..n their kinds, padded to 8;
-// then the aggregates in order, each at a multiple of 8 (every class is 8-aligned and its
-// size a multiple of 8).
+// Block layout: bytes 0-1 the number of aggregates n (low byte first), then n bytes of their
+// kinds, padded to 8; then the aggregates in order, each at a multiple of 8 (every class is
+// 8-aligned and its size a multiple of 8).
 namespace {
 constexpr std::size_t kAlign = 8;
+constexpr std::size_t kCountBytes = 2;
 constexpr std::size_t round_up(std::size_t n) {
   return (n + kAlign - 1) & ~(kAlign - 1);
+}
+std::size_t count(const std::byte* data) {
+  return static_cast<std::size_t>(data[0]) | (static_cast<std::size_t>(data[1]) << 8);
 }
 std::size_t size_of(ruleset::AggregateKind k) {
   return AggregateBlock::with_kind(k, []<typename T>(std::type_identity<T>) {
@@ -196,11 +200,11 @@ std::size_t size_of(ruleset::AggregateKind k) {
 
 template <typename F>
 decltype(auto) AggregateBlock::visit(std::size_t i, F&& f) const {
-  const auto n = static_cast<std::size_t>(data_[0]);
-  std::size_t off = round_up(1 + n);
+  const auto n = count(data_);
+  std::size_t off = round_up(kCountBytes + n);
   for (std::size_t j = 0; j < i; ++j)
-    off += size_of(static_cast<ruleset::AggregateKind>(data_[1 + j]));
-  return with_kind(static_cast<ruleset::AggregateKind>(data_[1 + i]),
+    off += size_of(static_cast<ruleset::AggregateKind>(data_[kCountBytes + j]));
+  return with_kind(static_cast<ruleset::AggregateKind>(data_[kCountBytes + i]),
                    [&]<typename T>(std::type_identity<T>) -> decltype(auto) {
                      return f(*std::launder(reinterpret_cast<T*>(data_ + off)));
                    });
@@ -209,15 +213,16 @@ decltype(auto) AggregateBlock::visit(std::size_t i, F&& f) const {
 AggregateBlock::AggregateBlock(const std::vector<ruleset::AggregateSpec>& specs) {
   const std::size_t n = specs.size();
   if (n == 0) return;
-  if (n > 255) throw std::length_error("more than 255 aggregates in one rule");
-  std::size_t bytes = round_up(1 + n);
+  if (n > 0xffff) throw std::length_error("more than 65,535 aggregates in one rule");
+  std::size_t bytes = round_up(kCountBytes + n);
   for (const auto& s : specs) bytes += size_of(s.kind);
   // operator new aligns to __STDCPP_DEFAULT_NEW_ALIGNMENT__ (16), enough for every class.
   data_ = static_cast<std::byte*>(::operator new(bytes));
-  data_[0] = static_cast<std::byte>(n);
-  std::size_t off = round_up(1 + n);
+  data_[0] = static_cast<std::byte>(n & 0xff);
+  data_[1] = static_cast<std::byte>(n >> 8);
+  std::size_t off = round_up(kCountBytes + n);
   for (std::size_t i = 0; i < n; ++i) {
-    data_[1 + i] = static_cast<std::byte>(specs[i].kind);
+    data_[kCountBytes + i] = static_cast<std::byte>(specs[i].kind);
     with_kind(specs[i].kind, [&]<typename T>(std::type_identity<T>) { new (data_ + off) T(); });
     off += size_of(specs[i].kind);
   }
@@ -237,7 +242,7 @@ AggregateBlock& AggregateBlock::operator=(AggregateBlock&& o) noexcept {
 
 void AggregateBlock::destroy() noexcept {
   if (data_ == nullptr) return;
-  const auto n = static_cast<std::size_t>(data_[0]);
+  const auto n = count(data_);
   for (std::size_t i = 0; i < n; ++i) {
     visit(i, []<typename T>(T& agg) { agg.~T(); });
   }
@@ -256,17 +261,17 @@ double AggregateBlock::value(std::size_t i, core::TimeNs ts, const AggregateCont
 
 std::size_t AggregateBlock::block_bytes() const noexcept {
   if (data_ == nullptr) return 0;
-  const auto n = static_cast<std::size_t>(data_[0]);
-  std::size_t bytes = round_up(1 + n);
+  const auto n = count(data_);
+  std::size_t bytes = round_up(kCountBytes + n);
   for (std::size_t i = 0; i < n; ++i)
-    bytes += size_of(static_cast<ruleset::AggregateKind>(data_[1 + i]));
+    bytes += size_of(static_cast<ruleset::AggregateKind>(data_[kCountBytes + i]));
   return bytes;
 }
 
 std::size_t AggregateBlock::heap_bytes() const noexcept {
   if (data_ == nullptr) return 0;
   std::size_t bytes = 0;
-  const auto n = static_cast<std::size_t>(data_[0]);
+  const auto n = count(data_);
   for (std::size_t i = 0; i < n; ++i) {
     bytes += visit(i, []<typename T>(T& agg) -> std::size_t {
       if constexpr (std::is_same_v<T, DistinctAggregate>) {

@@ -208,8 +208,9 @@ TEST(AggregateBlock, EachSlotIsTheClassOfItsSpecKind) {
   ASSERT_TRUE(s.rule);
   const auto& specs = s.rule->aggregates.specs();
   AggregateBlock block(specs);
-  // Header (8) + count, rate (72 each), share (144), distinct (8), sum, min, max (136 each).
-  EXPECT_EQ(block.block_bytes(), 8u + 72 + 72 + 144 + 8 + 3 * 136);
+  // Header (2 + 7 kinds, padded: 16) + count, rate (72 each), share (144), distinct (8), sum,
+  // min, max (136 each).
+  EXPECT_EQ(block.block_bytes(), 16u + 72 + 72 + 144 + 8 + 3 * 136);
   EXPECT_EQ(block.heap_bytes(), 0u);
   model::Event ev;
   http(ev, kSec, "192.0.2.1", 404, 10, kSec);
