@@ -280,6 +280,9 @@ int run_replay(const ReplayOptions& opt) {
     o.integer("groups_evicted", static_cast<std::int64_t>(ds.groups_evicted));
     o.integer("members_cut", static_cast<std::int64_t>(ds.members_cut));
     o.integer("peak_detect_memory_bytes", static_cast<std::int64_t>(ds.peak_memory_bytes));
+    o.integer("peak_tracked_keys", static_cast<std::int64_t>(ds.peak_tracked_keys));
+    o.integer("groups_expired", static_cast<std::int64_t>(ds.groups_expired));
+    o.integer("spares_cut", static_cast<std::int64_t>(ds.spares_cut));
     if (writer) {
       o.integer("stored_rows", static_cast<std::int64_t>(stored));
       o.integer("store_dropped", static_cast<std::int64_t>(store_dropped));

@@ -1,155 +1,47 @@
 #include <algorithm>
-#include <array>
-#include <cmath>
-#include <deque>
+#include <cstring>
 #include <limits>
 #include <unordered_map>
 
-#include <bannin/core/hash.h>
+#include <bannin/detect/aggregates.h>
 #include <bannin/detect/detector.h>
-#include <bannin/detect/sliding_hll.h>
+#include <bannin/detect/lru_list.h>
 
 namespace bannin::detect {
 
 using model::Field;
 using model::FieldType;
 using model::FieldValue;
-using ruleset::AggregateKind;
 
 namespace {
 
-// Windows are kept as kBuckets time buckets; a value counts while its bucket is among the
-// last kBuckets. So a window's edge is exact to 1/16 of the window — enough for rates over
-// minutes and hours, and 16 numbers per aggregate per group whatever the traffic.
-constexpr std::size_t kBuckets = 16;
+// Windows are kept as kBuckets time buckets (see BucketRing).
+constexpr std::size_t kBuckets = BucketRing<std::uint32_t>::kBuckets;
 
-struct Buckets {
-  std::array<std::int64_t, kBuckets> epoch{};  // bucket number held by each slot (-1 = none)
-  std::array<double, kBuckets> value{};
-  Buckets() { epoch.fill(-1); }
-
-  static std::int64_t bucket_of(core::TimeNs ts, core::TimeNs width) { return ts / width; }
-  double& at(core::TimeNs ts, core::TimeNs width, double init) {
-    std::int64_t n = bucket_of(ts, width);
-    std::size_t slot = static_cast<std::size_t>(n % static_cast<std::int64_t>(kBuckets));
-    if (epoch[slot] != n) {
-      epoch[slot] = n;
-      value[slot] = init;
-    }
-    return value[slot];
-  }
-  template <typename Fold>
-  double fold(core::TimeNs ts, core::TimeNs width, double init, Fold f) const {
-    std::int64_t n = bucket_of(ts, width);
-    double acc = init;
-    for (std::size_t i = 0; i < kBuckets; ++i) {
-      if (epoch[i] >= 0 && epoch[i] > n - static_cast<std::int64_t>(kBuckets) && epoch[i] <= n) {
-        acc = f(acc, value[i]);
-      }
-    }
-    return acc;
-  }
-};
-
-// Exact distinct count over the window: value hash -> last time seen, and a FIFO of
-// insertions to expire old values in amortised O(1).
-struct DistinctSet {
-  std::unordered_map<std::uint64_t, core::TimeNs> last_seen;
-  std::deque<std::pair<core::TimeNs, std::uint64_t>> fifo;
-
-  void expire(core::TimeNs now, core::TimeNs window) {
-    while (!fifo.empty() && fifo.front().first <= now - window) {
-      auto [t, h] = fifo.front();
-      fifo.pop_front();
-      auto it = last_seen.find(h);
-      if (it != last_seen.end() && it->second == t) last_seen.erase(it);
-    }
-  }
-  // Returns false when the value was new and the cap refused it.
-  bool add(std::uint64_t h, core::TimeNs ts, std::size_t cap) {
-    auto it = last_seen.find(h);
-    if (it == last_seen.end()) {
-      if (last_seen.size() >= cap) return false;
-      last_seen.emplace(h, ts);
-    } else {
-      it->second = ts;
-    }
-    fifo.emplace_back(ts, h);
-    return true;
-  }
-  [[nodiscard]] std::size_t bytes() const {
-    return last_seen.size() * 48 + fifo.size() * 16 + (hll ? sizeof(SlidingHll) : 0);
-  }
-
-  // Above kExactMax values the set becomes a sliding HyperLogLog (exact below, ≤ 2 % above).
-  static constexpr std::size_t kExactMax = 1000;
-  std::unique_ptr<SlidingHll> hll;
-
-  void add_value(std::uint64_t h, core::TimeNs ts, core::TimeNs window, core::TimeNs width) {
-    if (hll) {
-      hll->add(SlidingHll::mix(h), ts, width);
-      return;
-    }
-    expire(ts, window);
-    add(h, ts, kExactMax + 1);
-    if (last_seen.size() > kExactMax) {
-      hll = std::make_unique<SlidingHll>();
-      for (const auto& [v, seen] : last_seen) hll->add(SlidingHll::mix(v), seen, width);
-      last_seen.clear();
-      fifo.clear();
-    }
-  }
-  double count(core::TimeNs ts, core::TimeNs window, core::TimeNs width) {
-    if (hll) return hll->estimate(ts, width);
-    expire(ts, window);
-    return static_cast<double>(last_seen.size());
-  }
-};
-
-struct AggState {
-  Buckets a;  // count, matches, sums, min or max
-  Buckets b;  // share: totals
-  std::unique_ptr<DistinctSet> distinct;
-};
-
-struct Member {
-  std::string text;  // the member value as findings print it (value_text)
-  core::TimeNs window_start = 0;
-  std::uint64_t hash = 0;  // hash_value() of the member, the key of spare marks
-  std::uint32_t events = 0;
-  core::TimeNs decided_at = std::numeric_limits<core::TimeNs>::min();
-  bool decided = false;
-};
-
-struct Group {
-  std::vector<AggState> aggs;
-  std::vector<std::string> evidence;  // ring
-  std::size_t evidence_next = 0;
-  std::size_t evidence_count = 0;
-  core::TimeNs last_ts = 0;
-  core::TimeNs last_fire = 0;
-  bool firing = false;
-  std::vector<std::pair<Field, std::string>> key_values;
-  std::unordered_map<std::string, Member> members;
-};
-
-std::uint64_t hash_value(const FieldValue& v) {
-  switch (v.type) {
-    case FieldType::Ip:
-      return core::fnv1a64(v.ip.bytes().data(), 16);
-    case FieldType::String:
-      return core::fnv1a64(v.s.data(), v.s.size()) ^ 0x9e3779b97f4a7c15ULL;
-    case FieldType::Bool:
-      return v.b ? 1 : 2;
-    default:
-      return core::fnv1a64(&v.i, sizeof v.i) ^ 0x51;
-  }
+// Heap bytes glibc's malloc takes for a request of n bytes (8 bytes of header, 16-byte
+// chunks, 32 at least): the memory estimate counts what the process pays, not sizeof.
+constexpr std::size_t chunk(std::size_t n) {
+  return std::max<std::size_t>(32, (n + 8 + 15) & ~15u);
+}
+std::size_t string_heap(const std::string& s) {
+  return s.capacity() > 15 ? chunk(s.capacity() + 1) : 0;  // libstdc++ keeps 15 chars inline
 }
 
-// Appends a value to a binary key (type tag, then length-prefixed bytes).
+// Binary keys: per value a type tag, then its bytes. IPv4 addresses (the common case) take
+// 4 bytes under their own tag instead of 16, so a (src_ip, service) key fits the string's
+// inline buffer and costs no allocation.
+constexpr char kTagAbsent = 0;
+constexpr char kTagV4 = 0x40;
+
 void append_key(std::string& key, const FieldValue* v) {
   if (v == nullptr) {
-    key.push_back('\0');
+    key.push_back(kTagAbsent);
+    return;
+  }
+  if (v->type == FieldType::Ip && v->ip.is_v4()) {
+    key.push_back(kTagV4);
+    std::uint32_t a = v->ip.v4();
+    key.append(reinterpret_cast<const char*>(&a), sizeof a);
     return;
   }
   key.push_back(static_cast<char>(1 + static_cast<int>(v->type)));
@@ -172,48 +64,161 @@ void append_key(std::string& key, const FieldValue* v) {
   }
 }
 
-std::string value_text(const FieldValue* v) {
-  if (v == nullptr) return {};
-  switch (v->type) {
-    case FieldType::Ip:
-      return v->ip.to_string();
-    case FieldType::String:
-      return std::string(v->s);
+// Reads back one value written by append_key (keys are only ever made by append_key, so
+// they are well formed). Returns false for an absent value.
+bool read_key(std::string_view& in, FieldValue& out) {
+  char tag = in.front();
+  in.remove_prefix(1);
+  if (tag == kTagAbsent) return false;
+  if (tag == kTagV4) {
+    std::uint32_t a = 0;
+    std::memcpy(&a, in.data(), sizeof a);
+    in.remove_prefix(sizeof a);
+    out.type = FieldType::Ip;
+    out.ip = core::IpAddress::from_v4(a);
+    return true;
+  }
+  out.type = static_cast<FieldType>(tag - 1);
+  switch (out.type) {
+    case FieldType::Ip: {
+      std::array<std::uint8_t, 16> b{};
+      std::memcpy(b.data(), in.data(), 16);
+      in.remove_prefix(16);
+      out.ip = core::IpAddress::from_bytes(b);
+      break;
+    }
+    case FieldType::String: {
+      std::uint32_t n = 0;
+      std::memcpy(&n, in.data(), sizeof n);
+      in.remove_prefix(sizeof n);
+      out.s = in.substr(0, n);
+      in.remove_prefix(n);
+      break;
+    }
     case FieldType::Bool:
-      return v->b ? "true" : "false";
+      out.b = in.front() != 0;
+      in.remove_prefix(1);
+      break;
     default:
-      return std::to_string(v->i);
+      std::memcpy(&out.i, in.data(), sizeof out.i);
+      in.remove_prefix(sizeof out.i);
+      break;
+  }
+  return true;
+}
+
+std::string value_text(const FieldValue& v) {
+  switch (v.type) {
+    case FieldType::Ip:
+      return v.ip.to_string();
+    case FieldType::String:
+      return std::string(v.s);
+    case FieldType::Bool:
+      return v.b ? "true" : "false";
+    default:
+      return std::to_string(v.i);
   }
 }
 
-std::optional<double> numeric(const FieldValue* v) {
-  if (v == nullptr) return std::nullopt;
-  switch (v->type) {
-    case FieldType::Int:
-    case FieldType::Timestamp:
-      return static_cast<double>(v->i);
-    case FieldType::Duration:
-      return static_cast<double>(v->i) / 1e9;
-    case FieldType::Bool:
-      return v->b ? 1.0 : 0.0;
-    default:
-      return std::nullopt;
-  }
-}
+// A campaign member: one source seen in a group. Its text and hash are not stored; they are
+// read back from its key when a finding needs them.
+struct Member {
+  LruHook<Member> hook;
+  const std::string* key = nullptr;  // its key in Members::map (node keys never move)
+  core::TimeNs window_start = 0;
+  core::TimeNs decided_at = std::numeric_limits<core::TimeNs>::min();
+  std::uint32_t events = 0;
+  bool decided = false;
+  bool held = false;  // in Members::held, else in Members::open
+};
+
+// A campaign group's members in two lists. `open`: undecided members (and decided ones whose
+// ttl had passed when their window restarted), by window start — a member whose window has
+// passed without a decision is the same as an absent one, so they are popped from the front.
+// `held`: decided members, by decision time; they stay while their decision holds (ttl) so
+// that a member is decided once per ttl, exactly as before.
+struct Members {
+  std::unordered_map<std::string, Member> map;
+  LruList<Member> open;
+  LruList<Member> held;
+};
+
+constexpr std::size_t kMemberBytes = chunk(sizeof(std::pair<const std::string, Member>) + 16) + 8;
+
+struct Group {
+  LruHook<Group> hook;
+  const std::string* key = nullptr;  // its key in RuleState::groups
+  core::TimeNs last_ts = 0;
+  core::TimeNs last_fire = 0;
+  AggregateBlock aggs;                // one per rule.aggregates.specs()
+  std::vector<std::string> evidence;  // ring: grows to rule.evidence lines, then overwrites
+  std::unique_ptr<Members> members;   // campaign rules, from the first member
+  std::size_t bytes = 0;              // this group's part of RuleState::bytes
+  std::uint32_t evidence_next = 0;    // slot the next line goes to once the ring is full
+  bool firing = false;
+};
+
+// A source that behaved like a real user (a campaign's `spare`), keyed by value_hash (64-bit:
+// a collision could only spare a source, never deny one).
+struct SpareMark {
+  LruHook<SpareMark> hook;
+  std::uint64_t hash = 0;
+  core::TimeNs ts = 0;
+};
+
+constexpr std::size_t kSpareBytes =
+    chunk(sizeof(std::pair<const std::uint64_t, SpareMark>) + 16) + 8;
 
 }  // namespace
 
+// One rule's state: its groups and spare marks, each in a map (lookup) and a list in touch
+// order (expiry and eviction). Owned by the Detector; moved to a new Detector by adopt().
 struct Detector::RuleState {
   const ruleset::Rule* rule;
   std::shared_ptr<const ruleset::Rule> owner;
   core::TimeNs width;  // bucket width
+  core::TimeNs keep;   // a group idle this long holds nothing a later event could use
+  std::vector<AggregateContext> ctx;
   std::unordered_map<std::string, Group> groups;
-  // hash of the member value -> last spare event (64-bit hashes: a collision could only
-  // spare a source, never deny one)
-  std::unordered_map<std::uint64_t, core::TimeNs> spared;
-  std::string key_buf;     // group key of the current event (reused, no allocation per event)
-  std::string member_buf;  // member key of the current event (reused likewise)
+  LruList<Group> lru;
+  std::unordered_map<std::uint64_t, SpareMark> spared;
+  LruList<SpareMark> spare_lru;
+  std::size_t bytes = 0;    // memory estimate of groups, members and marks
+  std::size_t members = 0;  // campaign members over all groups
+  std::string key_buf;      // group key of the current event (reused, no allocation per event)
+  std::string member_buf;   // member key of the current event (reused likewise)
   std::vector<double> values;
+
+  [[nodiscard]] std::size_t keys() const { return groups.size() + members + spared.size(); }
+
+  // The memory estimate of one group: its map node, key, aggregates, evidence and members.
+  [[nodiscard]] std::size_t group_bytes(const Group& g) const {
+    std::size_t b = chunk(sizeof(std::pair<const std::string, Group>) + 16) + 8 +
+                    string_heap(*g.key) + chunk(g.aggs.block_bytes()) + g.aggs.heap_bytes();
+    if (g.evidence.capacity() != 0) b += chunk(g.evidence.capacity() * sizeof(std::string));
+    for (const auto& e : g.evidence) b += string_heap(e);
+    if (g.members) {
+      b += chunk(sizeof(Members)) + g.members->map.size() * kMemberBytes +
+           g.members->map.bucket_count() * sizeof(void*);
+    }
+    return b;
+  }
+  void reaccount(Group& g) {
+    std::size_t now = group_bytes(g);
+    bytes = bytes - g.bytes + now;
+    g.bytes = now;
+  }
+  void drop_group(Group& g) {
+    lru.erase(g);
+    bytes -= g.bytes;
+    if (g.members) members -= g.members->map.size();
+    groups.erase(*g.key);
+  }
+  void drop_member(Group& g, Member& m) {
+    (m.held ? g.members->held : g.members->open).erase(m);
+    g.members->map.erase(*m.key);
+    --members;
+  }
 };
 
 Detector::Detector(std::vector<std::shared_ptr<const ruleset::Rule>> rules, DetectorOptions options)
@@ -223,7 +228,13 @@ Detector::Detector(std::vector<std::shared_ptr<const ruleset::Rule>> rules, Dete
     st->rule = r.get();
     st->owner = r;
     st->width = std::max<core::TimeNs>(1, r->window / static_cast<core::TimeNs>(kBuckets));
-    st->values.resize(r->aggregates.specs().size());
+    st->keep = r->window;
+    if (r->campaign) st->keep = std::max(st->keep, r->campaign->then.ttl);
+    const auto& specs = r->aggregates.specs();
+    for (std::size_t i = 0; i < specs.size(); ++i) {
+      st->ctx.push_back(AggregateContext{&specs[i], r->window, st->width});
+    }
+    st->values.resize(specs.size());
     for (model::EventKind k : r->when) by_kind_[static_cast<std::size_t>(k)].push_back(st.get());
     rules_.push_back(std::move(st));
   }
@@ -248,8 +259,15 @@ std::size_t Detector::adopt(Detector& old) {
   for (auto& st : rules_) {
     for (auto& o : old.rules_) {
       if (o && same_layout(*st->rule, *o->rule)) {
+        // Node-based maps move their nodes, so the lists' pointers stay valid.
         st->groups = std::move(o->groups);
+        st->lru = std::move(o->lru);
         st->spared = std::move(o->spared);
+        st->spare_lru = std::move(o->spare_lru);
+        st->bytes = std::exchange(o->bytes, 0);
+        st->members = std::exchange(o->members, 0);
+        o->groups.clear();
+        o->spared.clear();
         ++kept;
         break;
       }
@@ -257,266 +275,273 @@ std::size_t Detector::adopt(Detector& old) {
   }
   stats_ = old.stats_;
   old.stats_ = {};
+  account();
   return kept;
+}
+
+// Drops what the rule's windows have left behind, oldest first: groups idle longer than
+// `keep` (their buckets are all out of the window, so a new event would see the same as in a
+// fresh group) and spare marks older than two windows (one before a member's window starts
+// and one during it). Each entry is popped once, so this is O(1) amortised per event.
+void Detector::expire(RuleState& st, core::TimeNs now) {
+  while (Group* g = st.lru.front()) {
+    if (g->last_ts + st.keep >= now) break;
+    st.drop_group(*g);
+    ++stats_.groups_expired;
+  }
+  const core::TimeNs spare_life = 2 * st.rule->window;
+  while (SpareMark* m = st.spare_lru.front()) {
+    if (m->ts + spare_life >= now) break;
+    st.spare_lru.erase(*m);
+    st.bytes -= kSpareBytes;
+    st.spared.erase(m->hash);
+  }
+}
+
+// Over the memory budget: drops the least recently active group of all rules (counted).
+void Detector::evict_stalest() {
+  RuleState* victim = nullptr;
+  for (auto& st : rules_) {
+    Group* g = st->lru.front();
+    if (g != nullptr && (victim == nullptr || g->last_ts < victim->lru.front()->last_ts)) {
+      victim = st.get();
+    }
+  }
+  if (victim == nullptr) return;
+  victim->drop_group(*victim->lru.front());
+  ++stats_.groups_evicted;
+}
+
+void Detector::account() {
+  std::size_t bytes = 0;
+  std::size_t keys = 0;
+  for (const auto& st : rules_) {
+    bytes += st->bytes;
+    keys += st->keys();
+  }
+  stats_.memory_bytes = bytes;
+  stats_.peak_memory_bytes = std::max(stats_.peak_memory_bytes, bytes);
+  stats_.tracked_keys = keys;
+  stats_.peak_tracked_keys = std::max(stats_.peak_tracked_keys, keys);
 }
 
 void Detector::process(const model::Event& ev, std::string_view raw, FindingSink& sink) {
   ++stats_.events;
   const core::TimeNs ts = ev.ts();
   for (RuleState* st : by_kind_[static_cast<std::size_t>(ev.kind())]) {
-    const ruleset::Rule& rule = *st->rule;
-    const ruleset::CampaignSpec* camp = rule.campaign ? &*rule.campaign : nullptr;
-
-    // Sources that behave like real users (a campaign's `spare`) are remembered for any
-    // event of the rule's kinds, before `where`: the asset fetch that spares a real contact
-    // form sender is not a POST to the form.
-    const FieldValue* member_v = camp != nullptr ? ev.get(camp->member_field) : nullptr;
-    if (member_v != nullptr && camp->spare && camp->spare->eval(ev)) {
-      std::uint64_t h = hash_value(*member_v);
-      if (st->spared.size() < options_.max_groups_per_rule || st->spared.contains(h)) {
-        st->spared[h] = ts;
-      }
-    }
-
-    if (rule.where && !rule.where->eval(ev)) continue;
-    std::string& member_key = st->member_buf;
-    member_key.clear();
-    if (member_v != nullptr) append_key(member_key, member_v);
-    ++stats_.matched;
-
-    // Group lookup.
-    std::string& key = st->key_buf;
-    key.clear();
-    for (Field f : rule.group_by) append_key(key, ev.get(f));
-    auto it = st->groups.find(key);
-    if (it == st->groups.end()) {
-      if (st->groups.size() >= options_.max_groups_per_rule) {
-        sweep(ts);
-        if (st->groups.size() >= options_.max_groups_per_rule) {
-          st->groups.erase(st->groups.begin());
-          ++stats_.groups_evicted;
-        }
-      }
-      it = st->groups.emplace(key, Group{}).first;
-      Group& g = it->second;
-      g.aggs.resize(rule.aggregates.specs().size());
-      for (std::size_t i = 0; i < g.aggs.size(); ++i) {
-        if (rule.aggregates.specs()[i].kind == AggregateKind::Distinct) {
-          g.aggs[i].distinct = std::make_unique<DistinctSet>();
-        }
-      }
-      for (Field f : rule.group_by) g.key_values.emplace_back(f, value_text(ev.get(f)));
-      g.evidence.resize(rule.evidence);
-    }
-    Group& g = it->second;
-    g.last_ts = ts;
-
-    // Aggregates.
-    const auto& specs = rule.aggregates.specs();
-    for (std::size_t i = 0; i < specs.size(); ++i) {
-      const ruleset::AggregateSpec& spec = specs[i];
-      AggState& a = g.aggs[i];
-      switch (spec.kind) {
-        case AggregateKind::Count:
-        case AggregateKind::Rate:
-          a.a.at(ts, st->width, 0) += 1;
-          break;
-        case AggregateKind::Share:
-          a.b.at(ts, st->width, 0) += 1;
-          if (spec.predicate && spec.predicate->eval(ev)) a.a.at(ts, st->width, 0) += 1;
-          break;
-        case AggregateKind::Distinct:
-          if (const FieldValue* v = ev.get(*spec.field)) {
-            a.distinct->add_value(hash_value(*v), ts, rule.window, st->width);
-          }
-          break;
-        case AggregateKind::Sum:
-          if (auto x = numeric(ev.get(*spec.field))) a.a.at(ts, st->width, 0) += *x;
-          break;
-        case AggregateKind::Min:
-          if (auto x = numeric(ev.get(*spec.field))) {
-            double& m = a.a.at(ts, st->width, std::numeric_limits<double>::infinity());
-            m = std::min(m, *x);
-          }
-          break;
-        case AggregateKind::Max:
-          if (auto x = numeric(ev.get(*spec.field))) {
-            double& m = a.a.at(ts, st->width, -std::numeric_limits<double>::infinity());
-            m = std::max(m, *x);
-          }
-          break;
-      }
-    }
-
-    // Evidence ring.
-    if (!g.evidence.empty()) {
-      g.evidence[g.evidence_next].assign(raw);
-      g.evidence_next = (g.evidence_next + 1) % g.evidence.size();
-      g.evidence_count = std::min(g.evidence_count + 1, g.evidence.size());
-    }
-
-    // Campaign members.
-    Member* member = nullptr;
-    if (camp != nullptr && member_v != nullptr && (!camp->members || camp->members->eval(ev))) {
-      auto mit = g.members.find(member_key);
-      if (mit == g.members.end() && g.members.size() >= camp->max_members) {
-        // Drop members not seen for a window before refusing a new one.
-        std::erase_if(g.members, [&](const auto& kv) {
-          return kv.second.window_start + rule.window < ts && !kv.second.decided;
-        });
-        if (g.members.size() >= camp->max_members) ++stats_.members_cut;
-      }
-      if (mit == g.members.end() && g.members.size() < camp->max_members) {
-        Member fresh;
-        fresh.window_start = ts;
-        fresh.hash = hash_value(*member_v);
-        fresh.text = value_text(member_v);
-        mit = g.members.emplace(member_key, fresh).first;
-      }
-      if (mit != g.members.end()) {
-        member = &mit->second;
-        if (ts - member->window_start > rule.window) {
-          member->window_start = ts;
-          member->events = 0;
-        }
-        ++member->events;
-      }
-    }
-
-    // Fire condition.
-    for (std::size_t i = 0; i < specs.size(); ++i) {
-      const AggState& a = g.aggs[i];
-      double v = 0;
-      switch (specs[i].kind) {
-        case AggregateKind::Count:
-        case AggregateKind::Sum:
-          v = a.a.fold(ts, st->width, 0.0, [](double x, double y) { return x + y; });
-          break;
-        case AggregateKind::Rate:
-          v = a.a.fold(ts, st->width, 0.0, [](double x, double y) { return x + y; }) /
-              (static_cast<double>(rule.window) / 1e9);
-          break;
-        case AggregateKind::Share: {
-          double total = a.b.fold(ts, st->width, 0.0, [](double x, double y) { return x + y; });
-          double hits = a.a.fold(ts, st->width, 0.0, [](double x, double y) { return x + y; });
-          v = total > 0 ? hits / total : 0.0;
-          break;
-        }
-        case AggregateKind::Distinct:
-          v = std::round(a.distinct->count(ts, rule.window, st->width));
-          break;
-        case AggregateKind::Min:
-          v = a.a.fold(ts, st->width, std::numeric_limits<double>::infinity(),
-                       [](double x, double y) { return std::min(x, y); });
-          break;
-        case AggregateKind::Max:
-          v = a.a.fold(ts, st->width, -std::numeric_limits<double>::infinity(),
-                       [](double x, double y) { return std::max(x, y); });
-          break;
-      }
-      st->values[i] = v;
-    }
-    bool cond = rule.fire && rule.fire->eval(st->values);
-    if (!cond) {
-      g.firing = false;
-      continue;
-    }
-
-    // A source is spared when it behaved like a real user within a window before (or at any
-    // time after) the start of its current member window.
-    auto spared = [&](const Member& m) {
-      auto sit = st->spared.find(m.hash);
-      return sit != st->spared.end() && sit->second + rule.window >= m.window_start;
-    };
-    auto qualifies = [&](const Member& m) {
-      bool due = !m.decided || (camp->then.ttl > 0 && ts - m.decided_at >= camp->then.ttl);
-      return due && m.events >= camp->min_events && ts - m.window_start <= rule.window &&
-             !spared(m);
-    };
-    std::vector<std::string> members;  // decided with this finding
-    auto decide_member = [&](Member& m) {
-      m.decided = true;
-      m.decided_at = ts;
-      members.push_back(m.text);
-    };
-
-    bool rising = !g.firing || ts - g.last_fire >= rule.window;
-    bool update = false;
-    if (rising) {
-      g.firing = true;
-      g.last_fire = ts;
-      if (camp != nullptr) {
-        for (auto& [mkey, m] : g.members) {
-          if (qualifies(m)) decide_member(m);
-        }
-      }
-    } else if (member != nullptr && qualifies(*member)) {
-      decide_member(*member);
-      update = true;
-    } else {
-      continue;
-    }
-    Finding f;
-    f.members = std::move(members);
-    f.campaign_update = update;
-    f.rule = &rule;
-    f.ts = ts;
-    f.group = g.key_values;
-    for (std::size_t i = 0; i < specs.size(); ++i) {
-      f.numbers.emplace_back(rule.aggregates.texts()[i], st->values[i]);
-    }
-    for (std::size_t i = 0; i < g.evidence_count; ++i) {
-      std::size_t idx =
-          (g.evidence_next + g.evidence.size() - g.evidence_count + i) % g.evidence.size();
-      f.evidence.push_back(g.evidence[idx]);
-    }
-    ++stats_.findings;
-    sink.on_finding(f);
+    expire(*st, ts);
+    process_rule(*st, ev, raw, sink);
   }
-
-  if (++since_sweep_ >= 65536) {
-    since_sweep_ = 0;
-    sweep(ts);
+  // Rules that see no events still let their windows pass.
+  if (++since_expire_all_ >= 4096) {
+    since_expire_all_ = 0;
+    for (auto& st : rules_) expire(*st, ts);
+  }
+  account();
+  while (stats_.memory_bytes > options_.memory_budget) {
+    std::size_t before = stats_.memory_bytes;
+    evict_stalest();
+    account();
+    if (stats_.memory_bytes >= before) break;  // nothing left to evict
   }
 }
 
-// Drops groups (and spared sources) whose window has passed without events: they hold no
-// information a later event could use. Also refreshes the memory estimate, and when over
-// budget drops the least recently active groups, counting them.
-void Detector::sweep(core::TimeNs now) {
-  std::size_t bytes = 0;
-  for (auto& st : rules_) {
-    core::TimeNs keep = st->rule->window;
-    if (st->rule->campaign) keep = std::max(keep, st->rule->campaign->then.ttl);
-    std::erase_if(st->groups, [&](const auto& kv) { return kv.second.last_ts + keep < now; });
-    // Spare marks live two windows: one before a member's window starts and one during it.
-    std::erase_if(st->spared,
-                  [&](const auto& kv) { return kv.second + 2 * st->rule->window < now; });
-    for (const auto& [k, g] : st->groups) {
-      bytes += sizeof(Group) + k.size() + 64 + g.aggs.size() * sizeof(AggState);
-      for (const auto& a : g.aggs) {
-        if (a.distinct) bytes += a.distinct->bytes();
+void Detector::process_rule(RuleState& st, const model::Event& ev, std::string_view raw,
+                            FindingSink& sink) {
+  const core::TimeNs ts = ev.ts();
+  const ruleset::Rule& rule = *st.rule;
+  const ruleset::CampaignSpec* camp = rule.campaign ? &*rule.campaign : nullptr;
+
+  // Sources that behave like real users (a campaign's `spare`) are remembered for any
+  // event of the rule's kinds, before `where`: the asset fetch that spares a real contact
+  // form sender is not a POST to the form.
+  const FieldValue* member_v = camp != nullptr ? ev.get(camp->member_field) : nullptr;
+  if (member_v != nullptr && camp->spare && camp->spare->eval(ev)) {
+    std::uint64_t h = value_hash(*member_v);
+    auto sit = st.spared.find(h);
+    if (sit != st.spared.end()) {
+      sit->second.ts = ts;
+      st.spare_lru.move_to_back(sit->second);
+    } else if (st.spared.size() < options_.max_groups_per_rule) {
+      SpareMark& m = st.spared[h];
+      m.hash = h;
+      m.ts = ts;
+      st.spare_lru.push_back(m);
+      st.bytes += kSpareBytes;
+    } else {
+      ++stats_.spares_cut;
+    }
+  }
+
+  if (rule.where && !rule.where->eval(ev)) return;
+  std::string& member_key = st.member_buf;
+  member_key.clear();
+  if (member_v != nullptr) append_key(member_key, member_v);
+  ++stats_.matched;
+
+  // Group lookup; a full table gives up its stalest group (counted).
+  std::string& key = st.key_buf;
+  key.clear();
+  for (Field f : rule.group_by) append_key(key, ev.get(f));
+  auto it = st.groups.find(key);
+  if (it == st.groups.end()) {
+    if (st.groups.size() >= options_.max_groups_per_rule && !st.lru.empty()) {
+      st.drop_group(*st.lru.front());
+      ++stats_.groups_evicted;
+    }
+    it = st.groups.try_emplace(key).first;
+    Group& g = it->second;
+    g.key = &it->first;
+    g.aggs = AggregateBlock(rule.aggregates.specs());
+    st.lru.push_back(g);
+  } else {
+    st.lru.move_to_back(it->second);
+  }
+  Group& g = it->second;
+  g.last_ts = ts;
+
+  for (std::size_t i = 0; i < st.ctx.size(); ++i) g.aggs.add(i, ev, ts, st.ctx[i]);
+
+  // Evidence ring: grows to rule.evidence lines (a group seen once keeps one), then wraps.
+  if (rule.evidence != 0) {
+    if (g.evidence.size() < rule.evidence) {
+      if (g.evidence.size() == g.evidence.capacity()) {
+        g.evidence.reserve(std::min<std::size_t>(rule.evidence, 2 * g.evidence.size() + 1));
       }
-      for (const auto& e : g.evidence) bytes += e.capacity();
-      bytes += g.members.size() * (sizeof(Member) + 64);
-    }
-    bytes += st->spared.size() * 64;
-  }
-  if (bytes > options_.memory_budget) {
-    // Over budget: drop the oldest groups of every rule until under (counted).
-    for (auto& st : rules_) {
-      std::vector<std::pair<core::TimeNs, const std::string*>> order;
-      for (const auto& [k, g] : st->groups) order.emplace_back(g.last_ts, &k);
-      std::sort(order.begin(), order.end());
-      std::size_t drop = order.size() / 2;
-      std::vector<std::string> victims;
-      for (std::size_t i = 0; i < drop; ++i) victims.push_back(*order[i].second);
-      for (const auto& k : victims) st->groups.erase(k);
-      stats_.groups_evicted += drop;
+      g.evidence.emplace_back(raw);
+    } else {
+      g.evidence[g.evidence_next].assign(raw);
+      g.evidence_next = (g.evidence_next + 1) % rule.evidence;
     }
   }
-  stats_.memory_bytes = bytes;
-  stats_.peak_memory_bytes = std::max(stats_.peak_memory_bytes, bytes);
+
+  // Campaign members.
+  Member* member = nullptr;
+  if (camp != nullptr && member_v != nullptr && (!camp->members || camp->members->eval(ev))) {
+    if (!g.members) g.members = std::make_unique<Members>();
+    Members& ms = *g.members;
+    // Members whose window passed without a decision, and decided ones whose ttl and window
+    // have both passed, are the same as absent ones: drop them, oldest first.
+    while (Member* m = ms.open.front()) {
+      if (m->window_start + rule.window >= ts) break;
+      st.drop_member(g, *m);
+    }
+    while (Member* m = ms.held.front()) {
+      bool due = camp->then.ttl > 0 && ts - m->decided_at >= camp->then.ttl;
+      if (!due || m->window_start + rule.window >= ts) break;
+      st.drop_member(g, *m);
+    }
+    auto mit = ms.map.find(member_key);
+    if (mit == ms.map.end()) {
+      if (ms.map.size() >= camp->max_members) {
+        ++stats_.members_cut;  // every member still counts: the new one is not tracked
+      } else {
+        mit = ms.map.try_emplace(member_key).first;
+        Member& fresh = mit->second;
+        fresh.key = &mit->first;
+        fresh.window_start = ts;
+        ms.open.push_back(fresh);
+        ++st.members;
+      }
+    }
+    if (mit != ms.map.end()) {
+      member = &mit->second;
+      if (ts - member->window_start > rule.window) {
+        member->window_start = ts;
+        member->events = 0;
+        bool due = camp->then.ttl > 0 && ts - member->decided_at >= camp->then.ttl;
+        if (!member->held) {
+          ms.open.move_to_back(*member);
+        } else if (due) {
+          ms.held.erase(*member);
+          member->held = false;
+          ms.open.push_back(*member);
+        }
+      }
+      ++member->events;
+    }
+  }
+  st.reaccount(g);
+
+  // Fire condition.
+  for (std::size_t i = 0; i < st.ctx.size(); ++i) st.values[i] = g.aggs.value(i, ts, st.ctx[i]);
+  bool cond = rule.fire && rule.fire->eval(st.values);
+  if (!cond) {
+    g.firing = false;
+    return;
+  }
+
+  // A source is spared when it behaved like a real user within a window before (or at any
+  // time after) the start of its current member window.
+  auto spared = [&](const Member& m) {
+    std::string_view k = *m.key;
+    FieldValue v;
+    if (!read_key(k, v)) return false;
+    auto sit = st.spared.find(value_hash(v));
+    return sit != st.spared.end() && sit->second.ts + rule.window >= m.window_start;
+  };
+  auto qualifies = [&](const Member& m) {
+    bool due = !m.decided || (camp->then.ttl > 0 && ts - m.decided_at >= camp->then.ttl);
+    return due && m.events >= camp->min_events && ts - m.window_start <= rule.window && !spared(m);
+  };
+  std::vector<std::string> members;  // decided with this finding
+  auto decide_member = [&](Member& m) {
+    m.decided = true;
+    m.decided_at = ts;
+    (m.held ? g.members->held : g.members->open).erase(m);
+    m.held = true;
+    g.members->held.push_back(m);
+    std::string_view k = *m.key;
+    FieldValue v;
+    members.push_back(read_key(k, v) ? value_text(v) : std::string());
+  };
+
+  bool rising = !g.firing || ts - g.last_fire >= rule.window;
+  bool update = false;
+  if (rising) {
+    g.firing = true;
+    g.last_fire = ts;
+    if (camp != nullptr && g.members) {
+      // Only members whose window is still open can qualify: walk `open` back from its
+      // newest window start, then the decided members whose ttl has passed.
+      std::vector<Member*> picked;
+      for (Member* m = g.members->open.back(); m != nullptr; m = m->hook.prev) {
+        if (ts - m->window_start > rule.window) break;
+        if (qualifies(*m)) picked.push_back(m);
+      }
+      std::reverse(picked.begin(), picked.end());  // oldest window first
+      for (Member* m = g.members->held.front(); m != nullptr; m = m->hook.next) {
+        if (camp->then.ttl <= 0 || ts - m->decided_at < camp->then.ttl) break;
+        if (qualifies(*m)) picked.push_back(m);
+      }
+      for (Member* m : picked) decide_member(*m);
+    }
+  } else if (member != nullptr && qualifies(*member)) {
+    decide_member(*member);
+    update = true;
+  } else {
+    return;
+  }
+  Finding f;
+  f.members = std::move(members);
+  f.campaign_update = update;
+  f.rule = &rule;
+  f.ts = ts;
+  std::string_view k = *g.key;
+  for (Field field : rule.group_by) {
+    FieldValue v;
+    f.group.emplace_back(field, read_key(k, v) ? value_text(v) : std::string());
+  }
+  for (std::size_t i = 0; i < st.ctx.size(); ++i) {
+    f.numbers.emplace_back(rule.aggregates.texts()[i], st.values[i]);
+  }
+  // Oldest line first: until the ring is full it is in order; then it starts at the slot the
+  // next line would overwrite.
+  const std::size_t n = g.evidence.size();
+  const std::size_t first = n < rule.evidence ? 0 : g.evidence_next;
+  for (std::size_t i = 0; i < n; ++i) f.evidence.push_back(g.evidence[(first + i) % n]);
+  ++stats_.findings;
+  sink.on_finding(f);
 }
 
 }  // namespace bannin::detect

@@ -4,7 +4,13 @@
 // stays true). Time comes only from the events (never the wall clock), so replaying a day
 // gives what the live daemon would have given. All state is bounded: groups and members have
 // caps and counted evictions, distinct() is exact up to 1,000 values and a fixed-size sliding
-// HyperLogLog above, and a memory budget sweeps stale groups.
+// HyperLogLog above, and a memory budget evicts the stalest groups.
+//
+// Every step of process() is O(1) amortised in the number of tracked keys (issue 11): groups,
+// campaign members and spare marks sit in per-rule lists in the order they were last touched
+// (LruList), so expiring what a window has left behind pops from the front, a full table or
+// an exhausted budget evicts the stalest entry, and a campaign at its member cap counts the
+// cut without scanning its members. The aggregates are one class each (aggregates.h).
 // One Detector per pipeline thread; not thread-safe.
 #pragma once
 
@@ -53,6 +59,11 @@ struct DetectorStats {
   std::uint64_t members_cut = 0;     ///< campaign members not tracked (max_members)
   std::size_t memory_bytes = 0;      ///< current estimate
   std::size_t peak_memory_bytes = 0;
+  std::uint64_t groups_expired = 0;  ///< dropped because their window (or ttl) had passed
+  std::uint64_t spares_cut = 0;      ///< spare marks not kept (max_groups_per_rule marks)
+  /// Keys held now and at most: groups + campaign members + spare marks, over all rules.
+  std::size_t tracked_keys = 0;
+  std::size_t peak_tracked_keys = 0;
 };
 
 class Detector {
@@ -74,12 +85,15 @@ class Detector {
 
  private:
   struct RuleState;
-  void sweep(core::TimeNs now);
+  void process_rule(RuleState& st, const model::Event& ev, std::string_view raw, FindingSink& sink);
+  void expire(RuleState& st, core::TimeNs now);
+  void evict_stalest();
+  void account();
   std::vector<std::unique_ptr<RuleState>> rules_;
   std::vector<std::vector<RuleState*>> by_kind_;
   DetectorOptions options_;
   DetectorStats stats_;
-  std::uint64_t since_sweep_ = 0;
+  std::uint64_t since_expire_all_ = 0;
 };
 
 }  // namespace bannin::detect
