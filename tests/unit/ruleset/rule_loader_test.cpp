@@ -271,7 +271,9 @@ TEST(RuleLoader, ShippedRulesLoadCleanly) {
       EXPECT_FALSE(t.reason_ja.empty()) << rule->id;
       EXPECT_EQ(t.reason.find("{numbers}"), std::string::npos) << rule->id;
     }
-    if (rule->campaign) EXPECT_FALSE(rule->campaign->then.reason_ja.empty()) << rule->id;
+    if (rule->campaign) {
+      EXPECT_FALSE(rule->campaign->then.reason_ja.empty()) << rule->id;
+    }
   }
 }
 
