@@ -16,28 +16,133 @@ namespace {
 
 constexpr core::TimeNs kMinute = 60 * core::kNsPerSec;
 
-std::string fill(std::string text, const detect::Finding& f) {
-  auto replace = [&](const std::string& var, const std::string& value) {
-    for (std::size_t p = text.find(var); p != std::string::npos;
-         p = text.find(var, p + value.size())) {
-      text.replace(p, var.size(), value);
-    }
+// A number for people: whole numbers without decimals ("8", not "8.000000"), others with
+// at most two significant decimals; a share as a percentage ("75%").
+std::string number_text(double v, bool percent) {
+  if (!std::isfinite(v)) return "?";
+  char buf[64];
+  if (percent) {
+    std::snprintf(buf, sizeof buf, "%.0f%%", v * 100.0);
+  } else if (v == std::floor(v) && std::fabs(v) < 1e15) {
+    std::snprintf(buf, sizeof buf, "%.0f", v);
+  } else {
+    std::snprintf(buf, sizeof buf, "%.3g", v);
+  }
+  return buf;
+}
+
+// "10 minutes", "1 hour", "24 hours", "2 days" / "10分", "1時間", "2日": the largest whole
+// unit, as a person says it.
+std::string duration_words(core::TimeNs ns, bool ja) {
+  const std::int64_t s = ns / core::kNsPerSec;
+  auto say = [&](std::int64_t n, const char* one, const char* many, const char* jp) {
+    if (ja) return std::to_string(n) + jp;
+    return std::to_string(n) + " " + (n == 1 ? one : many);
   };
-  std::string group, numbers;
-  for (const auto& [field, v] : f.group) {
-    if (!group.empty()) group += " ";
-    group += std::string(model::name(field)) + "=" + v;
+  if (s > 0 && s % 86400 == 0) return say(s / 86400, "day", "days", "日");
+  if (s > 0 && s % 3600 == 0) return say(s / 3600, "hour", "hours", "時間");
+  if (s > 0 && s % 60 == 0) return say(s / 60, "minute", "minutes", "分");
+  return say(s, "second", "seconds", "秒");
+}
+
+// Service names as decoders emit them ("ssh", "imap") -> as people write them.
+std::string service_text(const std::string& v) {
+  static constexpr std::pair<std::string_view, std::string_view> kNames[] = {
+      {"ssh", "SSH"},
+      {"smtp", "SMTP"},
+      {"submission", "SMTP submission"},
+      {"imap", "IMAP"},
+      {"pop3", "POP3"},
+      {"ftp", "FTP"},
+      {"http", "HTTP"},
+      {"dns", "DNS"},
+      {"mysql", "MySQL"},
+      {"postgresql", "PostgreSQL"},
+      {"sieve", "ManageSieve"}};
+  for (const auto& [k, name] : kNames) {
+    if (v == k) return std::string(name);
   }
-  for (const auto& [n, v] : f.numbers) {
-    if (!numbers.empty()) numbers += ", ";
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%g", v);
-    numbers += n + " = " + buf;
+  return v;
+}
+
+// Fills a reason template (see ruleset::DecisionTemplate::reason for the placeholders).
+// `member` is the campaign member decided on ("" for a group decision): it fills the
+// member field's placeholder ({src_ip}) when that field is not part of the group.
+std::string fill(const std::string& tmpl, const detect::Finding& f, core::TimeNs ttl, bool ja,
+                 const std::string& member = {}) {
+  const ruleset::Rule& rule = *f.rule;
+  std::string out;
+  out.reserve(tmpl.size() + 32);
+  auto value_of = [&](std::string_view name, std::string& v) -> bool {
+    if (name == "rule") {
+      v = rule.id;
+      return true;
+    }
+    if (name == "group") {
+      // Members without a value ("vhost=" when the log has no vhost) say nothing.
+      v.clear();
+      for (const auto& [field, val] : f.group) {
+        if (val.empty()) continue;
+        if (!v.empty()) v += " ";
+        v += std::string(model::name(field)) + "=" + val;
+      }
+      return true;
+    }
+    if (name == "numbers") {
+      v.clear();
+      for (const auto& [n, x] : f.numbers) {
+        if (!v.empty()) v += ", ";
+        v += n + " = " + number_text(x, false);
+      }
+      return true;
+    }
+    if (name == "window") {
+      v = duration_words(rule.window, ja);
+      return true;
+    }
+    if (name == "ttl") {
+      v = duration_words(ttl, ja);
+      return true;
+    }
+    for (const ruleset::NamedNumber& n : rule.numbers) {
+      if (n.name != name) continue;
+      v = "?";
+      for (const auto& [text, x] : f.numbers) {
+        if (text == n.text) v = number_text(x, n.percent);
+      }
+      return true;
+    }
+    for (const auto& [field, val] : f.group) {
+      if (model::name(field) != name) continue;
+      v = field == model::Field::Service ? service_text(val) : val;
+      return true;
+    }
+    if (rule.campaign && !member.empty() && model::name(rule.campaign->member_field) == name) {
+      v = member;
+      return true;
+    }
+    return false;
+  };
+  std::string v;
+  std::size_t i = 0;
+  while (i < tmpl.size()) {
+    std::size_t open = tmpl.find('{', i);
+    std::size_t close = open == std::string::npos ? open : tmpl.find('}', open);
+    if (close == std::string::npos) {
+      out.append(tmpl, i, std::string::npos);
+      break;
+    }
+    out.append(tmpl, i, open - i);
+    std::string_view name(tmpl.data() + open + 1, close - open - 1);
+    if (value_of(name, v)) {
+      out += v;
+      i = close + 1;
+    } else {
+      out += '{';  // not a placeholder: kept as written
+      i = open + 1;
+    }
   }
-  replace("{rule}", f.rule->id);
-  replace("{group}", group);
-  replace("{numbers}", numbers);
-  return text;
+  return out;
 }
 
 // "203.0.113.0/24": the prefix text used in decisions, always with its length.
@@ -234,6 +339,7 @@ std::uint32_t Decider::apply_repeat(const std::string& key, Decision& d) {
       grown >= static_cast<double>(r.max_ttl) ? r.max_ttl : static_cast<core::TimeNs>(grown);
   d.ttl = std::max(ttl, base);  // the cap limits growth, never shortens a rule's own TTL
   d.reason += " (repeat " + std::to_string(n) + ")";
+  if (!d.reason_ja.empty()) d.reason_ja += "（" + std::to_string(n) + "回目の再発）";
   ++stats_.repeats;
   return n;
 }
@@ -392,7 +498,8 @@ void Decider::decide(const detect::Finding& f, std::vector<Decision>& out) {
     d.action = t.action;
     d.scope = t.scope;
     d.ttl = t.ttl;
-    d.reason = fill(t.reason.empty() ? rule.title : t.reason, f);
+    d.reason = fill(t.reason.empty() ? rule.title : t.reason, f, t.ttl, false);
+    if (!t.reason_ja.empty()) d.reason_ja = fill(t.reason_ja, f, t.ttl, true);
     d.except_countries = t.except_countries;
     d.method = t.method;
     return d;
@@ -425,6 +532,10 @@ void Decider::decide(const detect::Finding& f, std::vector<Decision>& out) {
     for (const std::string& m : f.members) {
       Decision d = make(rule.campaign->then);
       d.ip = m;
+      // The member's own address, when the reason names it (the group is the service).
+      const auto& ct = rule.campaign->then;
+      d.reason = fill(ct.reason.empty() ? rule.title : ct.reason, f, ct.ttl, false, m);
+      if (!ct.reason_ja.empty()) d.reason_ja = fill(ct.reason_ja, f, ct.ttl, true, m);
       if (rule.campaign->then.scope == "prefix" && !to_prefix(d, rule.campaign->then)) continue;
       emit(std::move(d));
     }

@@ -20,7 +20,8 @@ struct Decision {
   std::string vhost, path, method;  ///< scope vhost_path / vhost
   std::vector<std::string> except_countries;
   core::TimeNs ttl = 0;
-  std::string reason;
+  std::string reason;              ///< for people, in English
+  std::string reason_ja;           ///< the same in Japanese when the rule has reason_ja, else ""
   std::string state = "proposed";  ///< replay and observe mode act on nothing
 
   /// Identity of the target, for "is this already decided?".

@@ -508,15 +508,45 @@ struct StrOpNode final : BoolNode<Ctx> {
   bool negated_;
 };
 
-/// `x startswith "a"` or `x contains ["a", "b"]` (any of the constants).
+/// Lists at least this long are matched with one RE2 automaton instead of item by item.
+inline constexpr std::size_t kStrListRegexMin = 8;
+
+/// One RE2 for "any of these constants" at the start, the end or anywhere: the items quoted
+/// and joined with '|', matched as bytes (Latin-1, so any byte in an item or the subject
+/// compares as itself). RE2 runs an end-anchored pattern backwards from the end, so
+/// `endswith` over a hundred suffixes costs one short scan. Null when RE2 refuses it (a
+/// list too large for its memory budget); the caller then compares item by item.
+inline std::unique_ptr<re2::RE2> any_of_regex(StrOp op, const std::vector<std::string>& items) {
+  std::string pattern = op == StrOp::StartsWith ? "^(?:" : "(?:";
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i) pattern += '|';
+    pattern += re2::RE2::QuoteMeta(re2::StringPiece(items[i].data(), items[i].size()));
+  }
+  pattern += op == StrOp::EndsWith ? ")$" : ")";
+  re2::RE2::Options opts;
+  opts.set_encoding(re2::RE2::Options::EncodingLatin1);
+  opts.set_log_errors(false);
+  opts.set_max_mem(64 << 20);
+  auto re = std::make_unique<re2::RE2>(pattern, opts);
+  if (!re->ok()) return nullptr;
+  return re;
+}
+
+/// `x startswith "a"` or `x contains ["a", "b"]` (any of the constants). Long lists (the
+/// probe lists in data/, read as parameters) go through one RE2 automaton.
 template <class Ctx>
 struct StrOpConstNode final : BoolNode<Ctx> {
   StrOpConstNode(StrOp op, ValPtr<Ctx, std::string_view> l, std::vector<std::string> needles,
                  bool negated)
-      : op_(op), l_(std::move(l)), needles_(std::move(needles)), negated_(negated) {}
+      : op_(op), l_(std::move(l)), needles_(std::move(needles)), negated_(negated) {
+    if (needles_.size() >= kStrListRegexMin) re_ = any_of_regex(op_, needles_);
+  }
   bool eval(const Ctx& c) const noexcept override {
     std::string_view a;
     if (!l_->eval(c, a)) return negated_;
+    if (re_) {
+      return re2::RE2::PartialMatch(re2::StringPiece(a.data(), a.size()), *re_) != negated_;
+    }
     for (const auto& n : needles_) {
       if (str_op(op_, a, n)) return !negated_;
     }
@@ -526,6 +556,7 @@ struct StrOpConstNode final : BoolNode<Ctx> {
   ValPtr<Ctx, std::string_view> l_;
   std::vector<std::string> needles_;
   bool negated_;
+  std::unique_ptr<re2::RE2> re_;  ///< null: compare item by item
 };
 
 template <class Ctx>

@@ -26,8 +26,13 @@ struct DecisionTemplate {
   std::string action = "deny";  ///< deny | rate_limit | deny_foreign | notify_only
   std::string scope = "ip";     ///< ip | prefix | vhost_path | vhost
   core::TimeNs ttl = 0;
-  std::string reason;  ///< for people; {rule}, {group}, {numbers} are filled in
-  std::string method;  ///< vhost_path: method to contain ("" = all)
+  /// For people. Placeholders: {rule}, {group} (the non-empty group members), {numbers}
+  /// (every aggregate as "text = value"), {window}, {ttl} (durations in words), a group_by
+  /// field by name ({src_ip}, {service}, {vhost}, {path} …) and the rule's named numbers
+  /// ({failures}, {sources} …, see Rule::numbers).
+  std::string reason;
+  std::string reason_ja;  ///< the same in Japanese ("" = none); same placeholders
+  std::string method;     ///< vhost_path: method to contain ("" = all)
   std::vector<std::string> except_countries;             ///< vhost_path: sources from these pass
   std::uint32_t prefix_len_v4 = 24, prefix_len_v6 = 64;  ///< scope prefix
 };
@@ -40,6 +45,16 @@ struct CampaignSpec {
   std::uint32_t min_events = 1;              ///< member events needed in the window
   std::size_t max_members = 100'000;         ///< per group; beyond: counted, not tracked
   DecisionTemplate then;                     ///< applied to each member
+};
+
+/// A named number for reasons: `numbers: {failures: count()}` in the rule file. The
+/// aggregate is registered in Rule::aggregates (shared with `fire` when identical), so every
+/// Finding carries its value under `text`; the decider prints it as {failures}, formatted by
+/// its kind (a share() as a percentage, counts as whole numbers).
+struct NamedNumber {
+  std::string name;      ///< placeholder name, [a-z_][a-z0-9_]*
+  std::string text;      ///< canonical aggregate text, the key in Finding::numbers
+  bool percent = false;  ///< share(): printed as "75%"
 };
 
 struct Rule {
@@ -55,6 +70,7 @@ struct Rule {
   AggregateRegistry aggregates;
   std::shared_ptr<const Condition> fire;
   std::vector<DecisionTemplate> then;
+  std::vector<NamedNumber> numbers;  ///< named numbers for reasons, in file order
   std::optional<CampaignSpec> campaign;
   Params params;               ///< effective parameters (defaults + overrides)
   std::uint32_t evidence = 5;  ///< raw lines kept per finding

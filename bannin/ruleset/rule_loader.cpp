@@ -7,6 +7,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <bannin/core/duration.h>
+#include <bannin/ruleset/expr_ast.h>
 #include <bannin/ruleset/rule_loader.h>
 
 namespace bannin::ruleset {
@@ -26,9 +27,17 @@ namespace {
 
 const std::set<std::string, std::less<>> kRuleKeys = {
     "id",   "title", "description", "when",   "where",    "group_by", "window",
-    "fire", "then",  "campaign",    "params", "evidence", "enabled"};
-const std::set<std::string, std::less<>> kThenKeys = {
-    "action", "scope", "ttl", "reason", "method", "except_countries", "prefix_v4", "prefix_v6"};
+    "fire", "then",  "campaign",    "params", "evidence", "enabled",  "numbers"};
+const std::set<std::string, std::less<>> kThenKeys = {"action",           "scope",     "ttl",
+                                                      "reason",           "reason_ja", "method",
+                                                      "except_countries", "prefix_v4", "prefix_v6"};
+// Placeholders every reason may use besides the group_by fields and the named numbers.
+const std::set<std::string, std::less<>> kPlaceholders = {"rule", "group", "numbers", "window",
+                                                          "ttl"};
+// A list file (`params: {name: {file: …}}`) is data kept in the tree: bounded so that a
+// wrong path (a log, /dev/zero) is an error, not a hang.
+constexpr std::size_t kMaxListFileBytes = 1 << 20;
+constexpr std::size_t kMaxListItems = 10'000;
 const std::set<std::string, std::less<>> kCampaignKeys = {"member",     "members",     "spare",
                                                           "min_events", "max_members", "then"};
 const std::set<std::string, std::less<>> kActions = {"deny", "rate_limit", "deny_foreign",
@@ -38,6 +47,7 @@ const std::set<std::string, std::less<>> kScopes = {"ip", "prefix", "vhost_path"
 // Collects problems for one file and knows where each node is.
 struct Ctx {
   const std::string& file;
+  std::string dir;  // directory of `file`, for list files named relative to it
   LoadReport& report;
   std::string rule_id;
   bool failed = false;  // an error in the current rule
@@ -62,8 +72,62 @@ std::string scalar(const YAML::Node& n) {
   return n.IsDefined() && n.IsScalar() ? n.Scalar() : std::string();
 }
 
-ParamValue param_from_node(const YAML::Node& n) {
+bool is_name(std::string_view s) {
+  if (s.empty() || !((s[0] >= 'a' && s[0] <= 'z') || s[0] == '_')) return false;
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+  });
+}
+
+// A list parameter kept in a data file: one item per line, `#` starts a comment line,
+// surrounding blanks are dropped. The path is relative to the rule file's directory, so
+// rules/base/ finds ../../data/ in the source tree and in an installed tree alike.
+ParamValue list_file(Ctx& ctx, const YAML::Node& n) {
+  namespace fs = std::filesystem;
   ParamValue v;
+  v.is_list = true;
+  std::string name = scalar(n["file"]);
+  if (name.empty()) {
+    ctx.problem(n.Mark(), "bad_type", "a list parameter from a file is written {file: PATH}");
+    return v;
+  }
+  fs::path path = fs::path(name).is_absolute() ? fs::path(name) : fs::path(ctx.dir) / name;
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) {
+    ctx.problem(n["file"].Mark(), "list_file",
+                "list file " + path.string() + " does not exist or is not a regular file");
+    return v;
+  }
+  auto size = fs::file_size(path, ec);
+  if (ec || size > kMaxListFileBytes) {
+    ctx.problem(n["file"].Mark(), "list_file",
+                "list file " + path.string() + " is larger than 1 MiB or unreadable");
+    return v;
+  }
+  std::ifstream in(path);
+  std::string line;
+  std::uint32_t lineno = 0;
+  while (std::getline(in, line)) {
+    ++lineno;
+    auto b = line.find_first_not_of(" \t\r");
+    if (b == std::string::npos || line[b] == '#') continue;
+    auto e = line.find_last_not_of(" \t\r");
+    if (v.items.size() >= kMaxListItems) {
+      ctx.problem(n["file"].Mark(), "list_file",
+                  path.string() + ":" + std::to_string(lineno) + ": more than 10000 items");
+      break;
+    }
+    v.items.push_back(line.substr(b, e - b + 1));
+  }
+  if (v.items.empty()) {
+    ctx.problem(n["file"].Mark(), "list_file", "list file " + path.string() + " has no items");
+  }
+  return v;
+}
+
+ParamValue param_from_node(Ctx& ctx, const YAML::Node& n) {
+  ParamValue v;
+  if (n.IsMap()) return list_file(ctx, n);
   if (n.IsSequence()) {
     v.is_list = true;
     for (const auto& item : n) v.items.push_back(scalar(item));
@@ -145,12 +209,72 @@ DecisionTemplate decision(Ctx& ctx, const YAML::Node& node, const Params& params
     ctx.problem(node["ttl"].Mark(), "bad_duration", "bad ttl '" + scalar(node["ttl"]) + "'");
   }
   if (node["reason"]) d.reason = scalar(node["reason"]);
+  if (node["reason_ja"]) d.reason_ja = scalar(node["reason_ja"]);
   if (node["method"]) d.method = scalar(node["method"]);
   if (node["except_countries"])
     d.except_countries = resolve_list(ctx, node["except_countries"], params);
   if (node["prefix_v4"]) d.prefix_len_v4 = node["prefix_v4"].as<std::uint32_t>(24);
   if (node["prefix_v6"]) d.prefix_len_v6 = node["prefix_v6"].as<std::uint32_t>(64);
   return d;
+}
+
+// `numbers: {failures: count(), sources: distinct(src_ip)}`: each value must be exactly one
+// aggregate. It is registered in the rule's registry (sharing the slot with `fire` when the
+// same), so findings carry its value and reasons can say "{failures} failed logins".
+void named_numbers(Ctx& ctx, const YAML::Node& node, const CompileEnv& env, Rule& rule) {
+  if (!node.IsMap()) {
+    ctx.problem(node.Mark(), "bad_type", "numbers must be a map name: aggregate");
+    return;
+  }
+  for (const auto& kv : node) {
+    std::string name = scalar(kv.first);
+    std::string text = scalar(kv.second);
+    if (!is_name(name) || kPlaceholders.contains(name) || model::field_by_name(name)) {
+      ctx.problem(kv.first.Mark(), "bad_name",
+                  "number name '" + name +
+                      "' must be lowercase [a-z_][a-z0-9_]* and not a field or rule, group, "
+                      "numbers, window, ttl");
+      continue;
+    }
+    AggregateRegistry one;
+    auto c = compile_condition("(" + text + ") >= 0", env, one);
+    std::vector<Diagnostic> scratch;
+    auto parsed = detail::parse(text, scratch);
+    if (!c.value || one.specs().size() != 1 || !parsed.ok || !scratch.empty() ||
+        detail::to_text(*parsed.root) != one.texts()[0]) {
+      ctx.problem(kv.second.Mark(), "bad_number",
+                  "numbers." + name + ": '" + text +
+                      "' must be one aggregate (count(), distinct(field), share(filter), "
+                      "sum/min/max(field), rate())");
+      continue;
+    }
+    compile_condition("(" + text + ") >= 0", env, rule.aggregates);
+    rule.numbers.push_back({name, one.texts()[0], one.specs()[0].kind == AggregateKind::Share});
+  }
+}
+
+// Every {name} in a reason must be something the decider fills in; a typo would otherwise
+// reach a person as a literal "{failurs}".
+void check_placeholders(Ctx& ctx, const YAML::Node& node, const Rule& rule) {
+  std::string text = scalar(node);
+  for (std::size_t p = text.find('{'); p != std::string::npos; p = text.find('{', p + 1)) {
+    std::size_t e = text.find('}', p);
+    if (e == std::string::npos) break;
+    std::string name = text.substr(p + 1, e - p - 1);
+    if (!is_name(name)) continue;  // not a placeholder ("{" in prose, JSON examples)
+    bool known = kPlaceholders.contains(name) ||
+                 std::any_of(rule.numbers.begin(), rule.numbers.end(),
+                             [&](const NamedNumber& n) { return n.name == name; }) ||
+                 std::any_of(rule.group_by.begin(), rule.group_by.end(),
+                             [&](model::Field f) { return model::name(f) == name; }) ||
+                 (rule.campaign && model::name(rule.campaign->member_field) == name);
+    if (!known) {
+      ctx.problem(node.Mark(), "unknown_placeholder",
+                  "{" + name +
+                      "} is not a named number, a group_by field or one of {rule} {group} "
+                      "{numbers} {window} {ttl}");
+    }
+  }
 }
 
 void load_rule(Ctx& ctx, const YAML::Node& node, const LoadOptions& opt,
@@ -183,7 +307,7 @@ void load_rule(Ctx& ctx, const YAML::Node& node, const LoadOptions& opt,
       ctx.problem(node["params"].Mark(), "bad_type", "params must be a map name: default");
     } else {
       for (const auto& kv : node["params"]) {
-        rule->params[scalar(kv.first)] = param_from_node(kv.second);
+        rule->params[scalar(kv.first)] = param_from_node(ctx, kv.second);
       }
     }
   }
@@ -258,6 +382,7 @@ void load_rule(Ctx& ctx, const YAML::Node& node, const LoadOptions& opt,
     report_expr(ctx, node["fire"], c.diagnostics, "fire");
     rule->fire = std::shared_ptr<const Condition>(std::move(c.value));
   }
+  if (node["numbers"]) named_numbers(ctx, node["numbers"], env, *rule);
   if (node["then"]) {
     YAML::Node t = node["then"];
     if (t.IsSequence()) {
@@ -309,6 +434,22 @@ void load_rule(Ctx& ctx, const YAML::Node& node, const LoadOptions& opt,
                   "a decision with scope vhost_path needs group_by to include path");
     }
   }
+  auto check_reason = [&](const YAML::Node& t) {
+    if (!t.IsMap()) return;
+    for (const char* key : {"reason", "reason_ja"}) {
+      if (t[key]) check_placeholders(ctx, t[key], *rule);
+    }
+  };
+  if (node["then"]) {
+    if (node["then"].IsSequence()) {
+      for (const auto& d : node["then"]) check_reason(d);
+    } else {
+      check_reason(node["then"]);
+    }
+  }
+  if (node["campaign"] && node["campaign"].IsMap() && node["campaign"]["then"]) {
+    check_reason(node["campaign"]["then"]);
+  }
   if (node["evidence"]) rule->evidence = node["evidence"].as<std::uint32_t>(5);
   if (!ctx.failed) ctx.report.rules.push_back(std::move(rule));
 }
@@ -317,7 +458,7 @@ void load_rule(Ctx& ctx, const YAML::Node& node, const LoadOptions& opt,
 
 void load_rules_text(const std::string& text, const std::string& file, const LoadOptions& options,
                      LoadReport& report) {
-  Ctx ctx{file, report, {}};
+  Ctx ctx{file, std::filesystem::path(file).parent_path().string(), report, {}};
   std::set<std::string> ids;
   for (const auto& r : report.rules) ids.insert(r->id);
   YAML::Node doc;

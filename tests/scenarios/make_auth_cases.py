@@ -25,14 +25,14 @@ def stamp(s):
 
 def main():
     lines = []
-    for k in range(8):
+    for k in range(5):
         lines.append((k * 5, "%s web1 sshd[%d]: Failed password for root from 46.4.7.7 port %d ssh2" % (stamp(k * 5), 100 + k, 40000 + k)))
-    for k in range(7):
+    for k in range(4):
         lines.append((k * 5 + 1, "%s web1 sshd[%d]: Failed password for invalid user admin from 88.58.7.8 port %d ssh2" % (stamp(k * 5 + 1), 200 + k, 41000 + k)))
     lines.append((60, "%s web1 sshd[300]: Accepted publickey for deploy from 42.148.7.9 port 52000 ssh2: RSA SHA256:abc" % stamp(60)))
     write("ssh_bruteforce_threshold", """
 name: ssh brute force at the threshold
-46.4.7.7 fails 8 ssh logins in 35 s (max_failures 8): denied. 88.58.7.8 fails 7: not denied.
+46.4.7.7 fails 5 ssh logins in 20 s (max_failures 5): denied. 88.58.7.8 fails 4: not denied.
 A deploy key login: untouched.""", [l for _, l in sorted(lines)], ["auth.bruteforce.per_source ip 46.4.7.7"])
 
     bots = ["%d.%d.9.%d" % (a, b, c) for (a, b), c in zip([(46, 4), (77, 85), (88, 58), (94, 40), (178, 42)] * 4, range(10, 30))]
@@ -58,13 +58,13 @@ Nineteen addresses fail three ssh logins each within the hour (min_sources 20). 
 nothing.""", [l for l in lines if bots[19] not in l and user not in l], [])
 
     lines = []
-    for k in range(10):
+    for k in range(5):
         lines.append((k * 3, "%s mx1 postfix/smtpd[%d]: NOQUEUE: reject: RCPT from unknown[37.53.8.8]: 554 5.7.1 <x%d@example.net>: Relay access denied; from=<a@b.example> to=<x%d@example.net> proto=ESMTP helo=<spam>" % (stamp(k * 3), 300 + k, k, k)))
-    for k in range(9):
+    for k in range(4):
         lines.append((k * 3 + 1, "%s mx1 postfix/smtpd[%d]: NOQUEUE: reject: RCPT from unknown[94.40.8.9]: 554 5.7.1 <y%d@example.net>: Relay access denied; from=<a@b.example> to=<y%d@example.net> proto=ESMTP helo=<spam>" % (stamp(k * 3 + 1), 400 + k, k, k)))
     write("mail_relay_rejects", """
 name: relay attempts refused by postfix
-37.53.8.8 is refused 10 times in 27 s (max_rejects 10): denied. 94.40.8.9 is refused 9
+37.53.8.8 is refused 5 times in 12 s (max_rejects 5): denied. 94.40.8.9 is refused 4
 times: not denied.""", [l for _, l in sorted(lines)], ["mail.rejected.relay_attempts ip 37.53.8.8"])
 
 

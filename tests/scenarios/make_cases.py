@@ -97,9 +97,9 @@ foreign bot posts once. The foreign share of POSTs stays far below 0.75. Expect:
     # --- wp-login brute force (per address), at the threshold ---------------------------
     B = "web.wp_login.bruteforce"
     lines = []
-    for k in range(10):
+    for k in range(5):
         lines.append(line(k * 5, "46.4.2.7", "POST", "/wp-login.php", 200, 4532, "-", BOT))
-    for k in range(9):
+    for k in range(4):
         lines.append(line(k * 5, "88.58.2.9", "POST", "/wp-login.php", 200, 4532, "-", BOT))
     # an admin: one typo then success, then heartbeats
     lines.append(line(100, jp(5), "POST", "/wp-login.php", 200, 4690))
@@ -108,17 +108,17 @@ foreign bot posts once. The foreign share of POSTs stays far below 0.75. Expect:
         lines.append(line(120 + k * 15, jp(5), "POST", "/wp-admin/admin-ajax.php", 200, 120))
     write("wp_login_bruteforce_threshold", """
 name: wp-login brute force at the threshold
-46.4.2.7 fails 10 logins in 50 s (max_attempts 10): denied. 88.58.2.9 fails 9: not denied.
+46.4.2.7 fails 5 logins in 20 s (max_attempts 5): denied. 88.58.2.9 fails 4: not denied.
 An admin with one typo, a successful login and 20 heartbeats: untouched.""", lines, [B + " ip 46.4.2.7"])
 
     # --- xmlrpc ---------------------------------------------------------------------------
     X = "web.xmlrpc.bruteforce"
-    lines = [line(k * 2, "94.40.3.3", "POST", "/xmlrpc.php", 200, 410, "-", "-") for k in range(12)]
-    lines += [line(k * 30, "178.42.3.4", "POST", "/xmlrpc.php", 200, 410, "-", "-") for k in range(5)]
+    lines = [line(k * 2, "94.40.3.3", "POST", "/xmlrpc.php", 200, 410, "-", "-") for k in range(5)]
+    lines += [line(k * 30, "178.42.3.4", "POST", "/xmlrpc.php", 200, 410, "-", "-") for k in range(4)]
     write("xmlrpc_bruteforce", """
 name: xmlrpc.php hammering
-94.40.3.3 calls xmlrpc.php 12 times in 24 s: denied. 178.42.3.4 calls it 5 times (a blog
-client or pingbacks): not denied.""", lines, [X + " ip 94.40.3.3"])
+94.40.3.3 calls xmlrpc.php 5 times in 8 s (max_calls 5): denied. 178.42.3.4 calls it 4
+times (a blog client or pingbacks): not denied.""", lines, [X + " ip 94.40.3.3"])
 
     # --- distributed wp-login -------------------------------------------------------------
     D = "web.wp_login.distributed"
@@ -157,7 +157,10 @@ Five sources fail twice each within an hour (min_sources 6). Expect: nothing."""
              line(1, "77.85.4.4", "GET", "/.git/config", 404, 10213, "-", "python-requests/2.25.1"),
              line(2, "77.85.4.4", "GET", "/phpmyadmin/", 404, 10213, "-", "python-requests/2.25.1"),
              line(0, "37.53.4.5", "GET", "/.env", 404, 10213, "-", "curl/7.68.0"),
-             line(5, "37.53.4.5", "GET", "/wp-config.php.bak", 404, 10213, "-", "curl/7.68.0"),
+             line(5, "94.40.4.8", "GET", "/.bash_history", 404, 10213, "-", "curl/7.68.0"),
+             line(6, "94.40.4.8", "GET", "/wp-config.php.bak", 404, 10213, "-", "curl/7.68.0"),
+             line(7, "46.4.4.9", "GET", "/..%2f..%2fetc%2fpasswd", 400, 157, "-", "curl/7.68.0"),
+             line(8, "46.4.4.9", "GET", "/cgi-bin/.%2e/.%2e/etc/passwd", 400, 157, "-", "curl/7.68.0"),
              '5.52.4.6 - - %s "\\x16\\x03\\x01\\x02\\x00\\x01\\x00\\x01\\xFC\\x03\\x03" 400 157 "-" "-"\n' % ts(10),
              '5.52.4.6 - - %s "\\x16\\x03\\x01\\x02\\x00\\x01\\x00\\x01\\xFC\\x03\\x03" 400 157 "-" "-"\n' % ts(11),
              line(12, "5.52.4.6", "GET", "/.aws/credentials", 404, 10213, "-", "Go-http-client/1.1")]
@@ -165,11 +168,18 @@ Five sources fail twice each within an hour (min_sources 6). Expect: nothing."""
     lines += [line(20, jp(9), "GET", "/apple-touch-icon.png", 404, 10011),
               line(21, jp(9), "GET", "/apple-touch-icon-precomposed.png", 404, 10011),
               line(22, jp(9), "GET", "/favicon.ico", 404, 10011)]
+    # a site admin who really has phpMyAdmin (200) and a WordPress login (200): not a probe
+    lines += [line(30, jp(10), "GET", "/phpmyadmin/", 200, 9000),
+              line(31, jp(10), "GET", "/phpmyadmin/index.php", 200, 9000),
+              line(32, jp(10), "GET", "/wp-login.php", 200, 4532)]
     write("scanner_probes", """
 name: probe paths and TLS on the plain port
 77.85.4.4 asks for .env, .git/config and phpMyAdmin (3 probes): denied. 37.53.4.5 asks for
-two: not denied. 5.52.4.6 sends two TLS handshakes and asks for .aws/credentials: denied. A
-phone asking for missing icons: untouched.""", lines, [S + " ip 77.85.4.4", S + " ip 5.52.4.6"])
+one (max_probes 2): not denied. 94.40.4.8 asks for .bash_history and a wp-config.php backup:
+denied. 46.4.4.9 tries encoded traversal twice: denied. 5.52.4.6 sends two TLS handshakes and
+asks for .aws/credentials: denied. A phone asking for missing icons and an admin using the
+site's own phpMyAdmin (200): untouched.""", lines,
+          [S + " ip 77.85.4.4", S + " ip 5.52.4.6", S + " ip 94.40.4.8", S + " ip 46.4.4.9"])
 
     E = "web.scanner.many_errors"
     lines = [line(k * 5, "88.58.5.5", "GET", "/old/page-%d/" % (k % 15), 404, 10213, "-", "Go-http-client/1.1") for k in range(20)]
@@ -178,6 +188,25 @@ phone asking for missing icons: untouched.""", lines, [S + " ip 77.85.4.4", S + 
 name: many 404s on many paths
 88.58.5.5 gets 20 404s on 15 different paths in 100 s (min_errors 20, min_paths 15): denied.
 94.40.5.6 gets 19 (one short): not denied.""", lines, [E + " ip 88.58.5.5"])
+
+    # --- WordPress user enumeration -------------------------------------------------------
+    U = "web.wordpress.user_enum"
+    lines = [line(0, "77.85.6.1", "GET", "/?author=1", 301, 0, "-", "WPScan v3.8.25"),
+             line(1, "77.85.6.1", "GET", "/?author=2", 301, 0, "-", "WPScan v3.8.25"),
+             line(2, "5.52.6.2", "GET", "/wp-json/wp/v2/users", 200, 1800, "-", "python-requests/2.31"),
+             line(3, "5.52.6.2", "GET", "/index.php?rest_route=/wp/v2/users/1", 200, 600, "-", "python-requests/2.31"),
+             line(4, "94.40.6.3", "GET", "/?author=1", 301, 0, "-", "curl/8.5.0")]
+    # a reader following one author link; an editor whose block editor lists the authors
+    lines += [line(10, jp(11), "GET", "/?author=3", 301, 0, "https://example.jp/2026/12/hello/"),
+              line(11, jp(11), "GET", "/author/editor/", 200, 24000, "https://example.jp/2026/12/hello/")]
+    lines += [line(20 + k, jp(12), "GET", "/wp-json/wp/v2/users?context=view&who=authors", 200, 900,
+                   "https://example.jp/wp-admin/post.php?post=12&action=edit") for k in range(4)]
+    write("wordpress_user_enum", """
+name: WordPress user enumeration at the threshold
+77.85.6.1 asks for authors 1 and 2 (max_requests 2): denied. 5.52.6.2 lists users through
+the REST API twice: denied. 94.40.6.3 asks once: not denied. A reader following one author
+link and an editor whose block editor lists the authors four times: untouched.""", lines,
+          [U + " ip 77.85.6.1", U + " ip 5.52.6.2"])
 
 
 if __name__ == "__main__":

@@ -25,7 +25,8 @@ WP-Cron; ssh logins by key (one mistyped password) and inbound/outbound mail.  I
                      web.form_relay.many_sources), and a second wave POSTs the Contact Form 7
                      REST endpoint, answered 403; a foreign real customer who loaded the page's
                      styles posts the form during the wave and must be spared
-  web_wp_login       one source POSTs wp-login.php ~40 times (web.wp_login.bruteforce)
+  web_wp_login       one source lists the users, then POSTs wp-login.php ~40 times
+                     (web.wordpress.user_enum, web.wp_login.bruteforce)
   web_xmlrpc         one source POSTs xmlrpc.php ~30 times (web.xmlrpc.bruteforce)
   web_scanner        one source probes /.env, /wp-config.php.bak, /phpmyadmin/ ... mostly 404
                      (web.scanner.probe_paths and web.scanner.many_errors)
@@ -317,8 +318,10 @@ class Day:
         for _ in range(40):
             self.http(t, ip, "POST", "/wp-login.php", 200, 5123, SITE + "/wp-login.php", ua)
             t += r.uniform(4, 12)
-        self.incident("web_wp_login", "access.log", ["web.wp_login.bruteforce"], [ip], t0, t,
-                      "one source guesses WordPress passwords (40 POST /wp-login.php)")
+        self.incident("web_wp_login", "access.log",
+                      ["web.wordpress.user_enum", "web.wp_login.bruteforce"], [ip], t0, t,
+                      "one source lists the users (?author=1, /wp-json/wp/v2/users), then "
+                      "guesses WordPress passwords (40 POST /wp-login.php)")
 
     def xmlrpc_bruteforce(self, t0):
         r = self.r

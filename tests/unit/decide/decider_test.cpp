@@ -2,7 +2,8 @@
 // options decide as before, the allowlist with per-source counts, per-rule caps at their
 // boundaries with notes, repeat offenders, prefix escalation at N-1 and N (IPv4 and IPv6,
 // never over an allowlisted address), manual decisions, forget/expire/restore,
-// set_options keeping state, and the bounds on state.
+// set_options keeping state, the bounds on state, and plain-language reasons (named
+// numbers with units, empty group members dropped, Japanese).
 #include <string>
 
 #include <gtest/gtest.h>
@@ -80,6 +81,88 @@ class DeciderTest : public ::testing::Test {
   }
   std::vector<std::shared_ptr<const ruleset::Rule>> rules_;
 };
+
+// --- reasons --------------------------------------------------------------------------------
+
+const char* kReasonRules = R"(
+rules:
+  - id: r.login
+    title: logins
+    when: [auth.attempt]
+    group_by: [src_ip, service]
+    window: 10m
+    numbers: {failures: count()}
+    fire: count() >= 5
+    then:
+      action: deny
+      scope: ip
+      ttl: 1h
+      reason: "{failures} failed {service} logins from {src_ip} in {window}; denied for {ttl}. {nope}"
+      reason_ja: "{src_ip} から {service} へのログイン失敗が{window}で{failures}回。{ttl}遮断します。"
+  - id: r.form
+    title: form
+    when: [http.request]
+    group_by: [vhost, path]
+    window: 15m
+    numbers:
+      sources: distinct(src_ip)
+      foreign: share(country != "JP")
+    fire: distinct(src_ip) >= 3
+    then:
+      action: deny
+      scope: vhost_path
+      ttl: 24h
+      reason: "Form {vhost}{path} got POSTs from {sources} addresses, {foreign} abroad ({group}) in {window}"
+    campaign:
+      member: src_ip
+      then: {action: deny, scope: ip, ttl: 1d, reason: "{src_ip} relayed through {path}", reason_ja: "{src_ip} は {path} を中継に使いました"}
+)";
+
+TEST(DeciderReasons, NamedNumbersUnitsAndBothLanguages) {
+  ruleset::LoadReport r;
+  ruleset::load_rules_text(kReasonRules, "reasons.yaml", ruleset::LoadOptions{}, r);
+  // {nope} is reported at load time; the rule loads only when it has no error, so the test
+  // works on a copy without it.
+  ASSERT_EQ(r.rules.size(), 1u);
+  ASSERT_EQ(r.problems.size(), 1u);
+  EXPECT_EQ(r.problems[0].code, "unknown_placeholder");
+  std::string fixed = kReasonRules;
+  fixed.erase(fixed.find(" {nope}"), 7);
+  ruleset::LoadReport ok;
+  ruleset::load_rules_text(fixed, "reasons.yaml", ruleset::LoadOptions{}, ok);
+  ASSERT_EQ(ok.rules.size(), 2u);
+
+  Decider d({});
+  detect::Finding login;
+  login.rule = ok.rules[0].get();
+  login.ts = 100 * kSec;
+  login.group = {{model::Field::SrcIp, "198.51.100.7"}, {model::Field::Service, "ssh"}};
+  login.numbers = {{"count()", 8}};
+  std::vector<Decision> out;
+  d.decide(login, out);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].reason,
+            "8 failed SSH logins from 198.51.100.7 in 10 minutes; denied for 1 hour.");
+  EXPECT_EQ(out[0].reason_ja,
+            "198.51.100.7 から SSH へのログイン失敗が10分で8回。1時間遮断します。");
+
+  detect::Finding form;
+  form.rule = ok.rules[1].get();
+  form.ts = 200 * kSec;
+  form.group = {{model::Field::Vhost, ""}, {model::Field::Path, "/contact/"}};
+  form.numbers = {{"distinct(src_ip)", 4}, {"share(country != \"JP\")", 0.75}};
+  form.members = {"203.0.113.9"};
+  out.clear();
+  d.decide(form, out);
+  ASSERT_EQ(out.size(), 2u);
+  // The empty vhost says nothing, in {vhost} and in {group}; a share is a percentage.
+  EXPECT_EQ(out[0].reason,
+            "Form /contact/ got POSTs from 4 addresses, 75% abroad (path=/contact/) in 15 minutes");
+  EXPECT_EQ(out[0].reason_ja, "") << "no reason_ja in the rule: none in the decision";
+  EXPECT_EQ(out[1].ip, "203.0.113.9");
+  EXPECT_EQ(out[1].reason, "203.0.113.9 relayed through /contact/");
+  EXPECT_EQ(out[1].reason_ja, "203.0.113.9 は /contact/ を中継に使いました");
+}
 
 // --- defaults -------------------------------------------------------------------------------
 

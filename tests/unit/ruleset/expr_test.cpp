@@ -14,6 +14,7 @@
 #include <bannin/model/event.h>
 #include <bannin/model/fields.h>
 #include <bannin/ruleset/expr.h>
+#include <bannin/ruleset/expr_nodes.h>
 
 namespace bannin::ruleset {
 namespace {
@@ -237,6 +238,41 @@ TEST_F(ExprTest, StringOperators) {
   EXPECT_TRUE(eval(R"(path startswith ["/.env", "/con"])"));  // any of
   EXPECT_FALSE(eval("path startswith $probe_prefixes"));
   EXPECT_TRUE(eval("path contains method or path endswith path"));  // computed needle
+}
+
+// A long list (a probe list read from data/) is matched with one RE2 automaton; it must
+// answer exactly as comparing item by item does, regular-expression characters, bytes
+// above 0x7f and the empty subject included.
+TEST_F(ExprTest, LongStringListsMatchLikeItemByItem) {
+  std::vector<std::string> items = {".sql",  "/.env", "a.b", "(x)", "[y]",    "\\",
+                                    "$",     "^",     "a|b", "q+",  "%2e%2e", "\xc3\xa9",
+                                    "/.git", "/pma",  "../", "*?",  "{2}",    ".bak"};
+  ASSERT_GE(items.size(), detail::kStrListRegexMin);
+  params_["long"] = ParamValue{items, true};
+  params_["short"] = ParamValue{{"/.env", "a.b", "(x)"}, true};
+  const std::vector<std::string> subjects = {
+      "/dump.sql", "/dump.sqlx", "/.env", "/x/.env.bak", "/aXb",      "/a.b/",
+      "/(x)",      "/x",         "/[y]",  "\\",          "$",         "/^",
+      "/a|b",      "/ab",        "/qq+",  "/q",          "/..%2e%2e", "/caf\xc3\xa9",
+      "/.git",     "/.github",   "/pma/", "/a/../b",     "/*?",       "/{2}",
+      "/x.bak",    "",           "/"};
+  for (const std::string& subject : subjects) {
+    ev_.set_string(Field::Path, subject);
+    for (const char* op : {"startswith", "endswith", "contains"}) {
+      bool want = false;
+      for (const std::string& n : items) {
+        std::string_view h(subject);
+        if (std::string_view(op) == "startswith") want = want || h.starts_with(n);
+        if (std::string_view(op) == "endswith") want = want || h.ends_with(n);
+        if (std::string_view(op) == "contains") want = want || h.find(n) != std::string::npos;
+      }
+      EXPECT_EQ(eval(std::string("path ") + op + " $long"), want) << op << " " << subject;
+      EXPECT_EQ(eval(std::string("path not ") + op + " $long"), !want) << op << " " << subject;
+    }
+  }
+  ev_.set_string(Field::Path, "/x/.env");
+  EXPECT_TRUE(eval("path endswith $short"));  // short lists: item by item, same answers
+  EXPECT_FALSE(eval("path startswith $short"));
 }
 
 TEST_F(ExprTest, Regex) {

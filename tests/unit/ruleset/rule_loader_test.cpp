@@ -1,6 +1,9 @@
 // The rule loader's load report: every problem, located, with a stable code; good rules in
-// the same file still load; parameters and overrides; the shipped rules load cleanly.
+// the same file still load; parameters and overrides; list parameters from data files;
+// named numbers and reason placeholders; the shipped rules load cleanly.
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 
 #include <gtest/gtest.h>
 
@@ -118,12 +121,160 @@ TEST(RuleLoader, DurationsParse) {
   EXPECT_FALSE(parse_duration(""));
 }
 
+// A scratch directory for rule and list files, removed at the end of the test.
+class TempDir {
+ public:
+  TempDir() {
+    path_ =
+        std::filesystem::temp_directory_path() /
+        ("bannin_rule_loader_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
+         "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::create_directories(path_ / "rules");
+    std::filesystem::create_directories(path_ / "data");
+  }
+  ~TempDir() { std::filesystem::remove_all(path_); }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  void write(const std::string& rel, const std::string& text) const {
+    std::ofstream(path_ / rel) << text;
+  }
+  [[nodiscard]] std::string path(const std::string& rel) const { return (path_ / rel).string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+TEST(RuleLoader, ListParameterFromAFileRelativeToTheRuleFile) {
+  TempDir d;
+  d.write("data/probes.txt", "# comment\n/.env\n\n  /.git/config  \n# another\n.sql\n");
+  d.write("rules/r.yaml", R"(rules:
+  - id: t.probe
+    title: probe
+    when: [http.request]
+    where: path endswith $probes
+    group_by: [src_ip]
+    window: 10m
+    params:
+      probes: {file: ../data/probes.txt}
+    fire: count() >= 2
+    then: {action: deny, scope: ip, ttl: 1h}
+)");
+  LoadReport r = load_rules({d.path("rules")}, LoadOptions{});
+  for (const auto& p : r.problems) ADD_FAILURE() << p.file << ":" << p.line << " " << p.message;
+  ASSERT_EQ(r.rules.size(), 1u);
+  const ParamValue& v = r.rules[0]->params.at("probes");
+  EXPECT_TRUE(v.is_list);
+  EXPECT_EQ(v.items, (std::vector<std::string>{"/.env", "/.git/config", ".sql"}));
+}
+
+TEST(RuleLoader, MissingOrEmptyListFileIsALocatedError) {
+  TempDir d;
+  d.write("data/empty.txt", "# only a comment\n\n");
+  d.write("rules/r.yaml", R"(rules:
+  - id: t.missing
+    title: missing
+    when: [http.request]
+    where: path endswith $probes
+    group_by: [src_ip]
+    window: 10m
+    params:
+      probes: {file: ../data/nope.txt}
+    fire: count() >= 2
+    then: {action: deny, scope: ip, ttl: 1h}
+  - id: t.empty
+    title: empty
+    when: [http.request]
+    where: path endswith $probes
+    group_by: [src_ip]
+    window: 10m
+    params:
+      probes: {file: ../data/empty.txt}
+    fire: count() >= 2
+    then: {action: deny, scope: ip, ttl: 1h}
+  - id: t.nofile
+    title: no file key
+    when: [http.request]
+    group_by: [src_ip]
+    window: 10m
+    params:
+      probes: {path: x}
+    fire: count() >= 2
+    then: {action: deny, scope: ip, ttl: 1h}
+)");
+  LoadReport r = load_rules({d.path("rules")}, LoadOptions{});
+  EXPECT_TRUE(r.rules.empty());
+  EXPECT_TRUE(has(r, "list_file", 9));
+  EXPECT_TRUE(has(r, "list_file", 19));
+  EXPECT_TRUE(has(r, "bad_type", 0));
+}
+
+TEST(RuleLoader, NamedNumbersAndReasonPlaceholders) {
+  const char* yaml = R"(rules:
+  - id: t.named
+    title: named
+    when: [auth.attempt]
+    group_by: [src_ip, service]
+    window: 10m
+    numbers:
+      failures: count()
+      users: distinct( user )
+    fire: count() >= 5
+    then:
+      action: deny
+      scope: ip
+      ttl: 1h
+      reason: "{failures} failed {service} logins ({users} users) from {src_ip} in {window}"
+      reason_ja: "{src_ip} から{window}で{failures}回"
+  - id: t.bad
+    title: bad
+    when: [auth.attempt]
+    group_by: [src_ip]
+    window: 10m
+    numbers:
+      ratio: count() / 60
+      src_ip: count()
+    fire: count() >= 5
+    then:
+      action: deny
+      scope: ip
+      ttl: 1h
+      reason: "{failurs} from {src_ip}"
+      reason_ja: "{vhost}"
+)";
+  LoadReport r;
+  load_rules_text(yaml, "n.yaml", LoadOptions{}, r);
+  ASSERT_EQ(r.rules.size(), 1u);
+  const Rule& rule = *r.rules[0];
+  ASSERT_EQ(rule.numbers.size(), 2u);
+  EXPECT_EQ(rule.numbers[0].name, "failures");
+  EXPECT_EQ(rule.numbers[0].text, "count()");
+  EXPECT_EQ(rule.numbers[1].text, "distinct(user)");
+  // count() is shared with `fire`; distinct(user) gets its own slot.
+  EXPECT_EQ(rule.aggregates.texts(), (std::vector<std::string>{"count()", "distinct(user)"}));
+  EXPECT_EQ(rule.then.at(0).reason_ja, "{src_ip} から{window}で{failures}回");
+  EXPECT_TRUE(has(r, "bad_number", 23));           // an expression, not one aggregate
+  EXPECT_TRUE(has(r, "bad_name", 24));             // a field name would shadow {src_ip}
+  EXPECT_TRUE(has(r, "unknown_placeholder", 30));  // {failurs}
+  EXPECT_TRUE(has(r, "unknown_placeholder", 31));  // {vhost} is not grouped
+}
+
 TEST(RuleLoader, ShippedRulesLoadCleanly) {
   LoadOptions opt;
   opt.globals["home_countries"] = ParamValue{{"JP"}, true};
   LoadReport r = load_rules({std::string(BANNIN_SOURCE_DIR) + "/rules/base"}, opt);
   for (const auto& p : r.problems) ADD_FAILURE() << p.file << ":" << p.line << " " << p.message;
-  EXPECT_GE(r.rules.size(), 6u);
+  EXPECT_GE(r.rules.size(), 9u);
+  // Every shipped rule speaks in named numbers and in both languages.
+  for (const auto& rule : r.rules) {
+    EXPECT_FALSE(rule->numbers.empty()) << rule->id;
+    for (const auto& t : rule->then) {
+      EXPECT_FALSE(t.reason_ja.empty()) << rule->id;
+      EXPECT_EQ(t.reason.find("{numbers}"), std::string::npos) << rule->id;
+    }
+    if (rule->campaign) {
+      EXPECT_FALSE(rule->campaign->then.reason_ja.empty()) << rule->id;
+    }
+  }
 }
 
 }  // namespace
