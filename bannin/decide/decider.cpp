@@ -45,17 +45,20 @@ std::string duration_words(core::TimeNs ns, bool ja) {
   return say(s, "second", "seconds", "秒");
 }
 
-// Service names as decoders emit them ("ssh", "imap") -> as people write them.
+// Service names as decoders emit them (one per protocol family, decode/daemon/text.h:
+// ssh, smtp, mailbox, ftp, http, sql; PAM names as logged) -> as people write them.
 std::string service_text(const std::string& v) {
   static constexpr std::pair<std::string_view, std::string_view> kNames[] = {
       {"ssh", "SSH"},
       {"smtp", "SMTP"},
       {"submission", "SMTP submission"},
+      {"mailbox", "IMAP/POP3"},
       {"imap", "IMAP"},
       {"pop3", "POP3"},
       {"ftp", "FTP"},
       {"http", "HTTP"},
       {"dns", "DNS"},
+      {"sql", "MySQL/MariaDB"},
       {"mysql", "MySQL"},
       {"postgresql", "PostgreSQL"},
       {"sieve", "ManageSieve"}};
