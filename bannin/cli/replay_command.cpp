@@ -154,6 +154,7 @@ class Printer final : public app::PipelineOutput {
     o.raw("target", target);
     o.integer("ttl_s", d.ttl / core::kNsPerSec);
     o.string("reason", d.reason);
+    if (!d.reason_ja.empty()) o.string("reason_ja", d.reason_ja);
     o.string("state", d.state);
     o.close();
     out_ += '\n';
