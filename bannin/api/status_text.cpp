@@ -190,7 +190,8 @@ void render_sources(std::string& out, const JsonValue* sources,
     const std::string state = text_of(s.find("state"));
     if (state == "failed" || state == "error") {
       std::string why = text_of(s.find("last_error"));
-      std::string problem = "source " + id + ": " + state;
+      std::string problem = "source ";
+      problem.append(id).append(": ").append(state);
       if (why != "-") problem.append(" (").append(why).append(")");
       problems.push_back(std::move(problem));
     }
