@@ -11,7 +11,7 @@ namespace bannin::api {
 namespace {
 
 core::Error field_error(RequestErrorDetail* detail, std::string code, std::string_view field,
-                        std::string message) {
+                        const std::string& message) {
   if (detail) detail->field = std::string(field);
   return core::make_error(std::move(code), std::string(field) + ": " + message);
 }
@@ -65,7 +65,7 @@ std::optional<std::int64_t> parse_duration_s(std::string_view text) noexcept {
 
 core::Result<std::string> canonical_target(std::string_view text, std::string_view scope,
                                            std::string_view field) {
-  const auto bad = [&](std::string message) {
+  const auto bad = [&](const std::string& message) {
     return core::make_error("invalid_field", std::string(field) + ": " + message);
   };
   if (text.empty()) return bad("must not be empty");

@@ -174,9 +174,7 @@ HttpResponse Router::dispatch(const HttpRequest& request) const {
   std::string_view allow;
   std::string_view target;  // DELETE /api/v1/decisions/{target}
   std::string_view domain;  // GET /api/v1/domains/{name}
-  if (path == "/health" || path == "/metrics" || path == "/api/v1/status") {
-    allow = "GET, HEAD";
-  } else if (path == kDomainsPath) {
+  if (path == "/health" || path == "/metrics" || path == "/api/v1/status" || path == kDomainsPath) {
     allow = "GET, HEAD";
   } else if (path.size() > kDomainsPath.size() + 1 &&
              std::string_view(path).substr(0, kDomainsPath.size() + 1) == "/api/v1/domains/") {

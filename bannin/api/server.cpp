@@ -272,7 +272,7 @@ core::Result<bool> Server::start() {
         return httplib::Server::HandlerResponse::Handled;
       }));
   s.http.set_exception_handler(
-      [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+      [](const httplib::Request&, httplib::Response& res, const std::exception_ptr&) {
         write_response(error_response(500, "internal", "internal error"), res);
       });
 

@@ -34,7 +34,7 @@ core::Result<ListenAddress> parse_listen_address(std::string_view text);
 struct ServerOptions {
   std::string listen = "127.0.0.1:8730";  ///< config key api.listen
   std::string token;                      ///< api.token; required when listen is not loopback
-  std::size_t max_body = 64 * 1024;       ///< larger request bodies get 413
+  std::size_t max_body = 64UL * 1024;     ///< larger request bodies get 413
   int threads = 2;                        ///< worker threads (one request each at a time)
   int timeout_s = 5;                      ///< read/write timeout per connection
   std::function<core::TimeNs()> now;      ///< clock for manual decisions; empty = system

@@ -197,7 +197,10 @@ void render_sources(std::string& out, const JsonValue* sources,
     const std::string state = text_of(s.find("state"));
     if (state == "failed" || state == "error") {
       std::string why = text_of(s.find("last_error"));
-      problems.push_back("source " + id + ": " + state + (why == "-" ? "" : " (" + why + ")"));
+      std::string problem = "source ";
+      problem.append(id).append(": ").append(state);
+      if (why != "-") problem.append(" (").append(why).append(")");
+      problems.push_back(std::move(problem));
     }
   }
   table(out, {"ID", "KIND", "ORIGIN", "STATE", "LINES", "LINES/S 1m", "DROPPED", "ERRORS", ""},
@@ -338,9 +341,15 @@ void render_domains(std::string& out, const JsonValue* domains,
     const std::string state = text_of(d.find("state"));
     const std::string sev = text_of(d.find("severity"));
     std::string pending = text_of(d.find("pending"));
-    rows.push_back({subject, sev, (check.empty() || check == "-" ? "" : check + " ") + state,
-                    text_of(d.find("checked")), pending == "0" ? "" : pending});
-    if (sev == "critical") problems.push_back("domain " + subject + ": " + check + " " + state);
+    std::string worst = check.empty() || check == "-" ? std::string() : check + " ";
+    worst += state;
+    rows.push_back(
+        {subject, sev, worst, text_of(d.find("checked")), pending == "0" ? "" : pending});
+    if (sev == "critical") {
+      std::string problem = "domain " + subject + ": ";
+      problem.append(check).append(" ").append(state);
+      problems.push_back(std::move(problem));
+    }
   }
   table(out, {"SUBJECT", "SEVERITY", "WORST CHECK", "CHECKED", "PENDING"}, rows,
         {false, false, false, false, true});
@@ -360,7 +369,7 @@ void render_others(std::string& out, const JsonValue& doc) {
     std::string title = clean(key);
     if (!title.empty() && title[0] >= 'a' && title[0] <= 'z')
       title[0] = static_cast<char>(title[0] - 'a' + 'A');
-    out += "\n" + title + "\n  " + counts + "\n";
+    out.append("\n").append(title).append("\n  ").append(counts).append("\n");
   }
 }
 

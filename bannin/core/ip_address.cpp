@@ -58,7 +58,6 @@ bool parse_v6(std::string_view s, std::array<std::uint8_t, 16>& out) noexcept {
       if (e != s.data() + s.size()) return false;
       groups[n++] = static_cast<std::uint16_t>(v4 >> 16);
       groups[n++] = static_cast<std::uint16_t>(v4 & 0xffff);
-      i = s.size();
       break;
     }
     if (digits == 0 || digits > 4) return false;
@@ -87,8 +86,8 @@ bool parse_v6(std::string_view s, std::array<std::uint8_t, 16>& out) noexcept {
     std::copy(groups + gap, groups + n, full + (8 - tail));
   }
   for (int k = 0; k < 8; ++k) {
-    out[static_cast<std::size_t>(2 * k)] = static_cast<std::uint8_t>(full[k] >> 8);
-    out[static_cast<std::size_t>(2 * k + 1)] = static_cast<std::uint8_t>(full[k] & 0xff);
+    out[2 * static_cast<std::size_t>(k)] = static_cast<std::uint8_t>(full[k] >> 8);
+    out[2 * static_cast<std::size_t>(k) + 1] = static_cast<std::uint8_t>(full[k] & 0xff);
   }
   return true;
 }

@@ -41,7 +41,7 @@ class IpAddress {
   std::size_t format(char* buf) const noexcept;
   [[nodiscard]] std::string to_string() const;
 
-  auto operator<=>(const IpAddress&) const = default;
+  auto operator<=>(const IpAddress&) const = default;  // NOLINT(modernize-use-nullptr)
 
  private:
   std::array<std::uint8_t, 16> bytes_{};

@@ -30,7 +30,7 @@ struct IpPrefix {
   /// "ADDR" or "ADDR/LEN" (IPv4 or IPv6). Host bits are cleared; nullopt for anything else.
   static std::optional<IpPrefix> parse(std::string_view text) noexcept;
 
-  auto operator<=>(const IpPrefix&) const = default;
+  auto operator<=>(const IpPrefix&) const = default;  // NOLINT(modernize-use-nullptr)
 };
 
 }  // namespace bannin::core

@@ -38,7 +38,8 @@ std::optional<TimeNs> assemble(std::int64_t y, unsigned mo, unsigned d, unsigned
       mi > 59 || sec > 60) {
     return std::nullopt;
   }
-  std::int64_t secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - offset_s;
+  std::int64_t secs = days_from_civil(y, mo, d) * 86400 + std::int64_t{h} * 3600 +
+                      std::int64_t{mi} * 60 + sec - offset_s;
   return secs * kNsPerSec + nanos;
 }
 
@@ -120,7 +121,7 @@ unsigned month_from_abbrev(std::string_view s) noexcept {
   char lower[3];
   for (int i = 0; i < 3; ++i) lower[i] = static_cast<char>(s[i] | 0x20);
   for (unsigned m = 0; m < 12; ++m) {
-    if (std::memcmp(kMonths + m * 3, lower, 3) == 0) return m + 1;
+    if (std::memcmp(kMonths + std::size_t{m} * 3, lower, 3) == 0) return m + 1;
   }
   return 0;
 }
@@ -269,7 +270,7 @@ std::optional<TimeNs> parse_duration_ns(std::string_view text, bool allow_bare_n
           unit = 86400 * kNsPerSec;
           break;
         case 'w':
-          unit = 7 * 86400 * kNsPerSec;
+          unit = TimeNs{7} * 86400 * kNsPerSec;
           break;
         default:
           return std::nullopt;

@@ -19,7 +19,7 @@ namespace {
 // edit one that has shipped. Plain SQL that PostgreSQL also runs (BIGINT, TEXT, ALTER TABLE
 // ADD COLUMN, CREATE/DROP INDEX, correlated subqueries); the SQLite-specific parts (PRAGMAs,
 // rowid, user_version) stay in the backend code below.
-const char* const kMigrations[] = {
+constexpr const char* kMigrations[] = {
     // 1: the audit trail.
     R"sql(
 CREATE TABLE findings (

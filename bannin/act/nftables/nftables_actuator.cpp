@@ -10,6 +10,7 @@
 #include <nftables/libnftables.h>
 
 #include <bannin/act/nftables/nft_netlink.h>
+#include <bannin/act/nftables/nft_plan.h>
 #include <bannin/act/nftables/nftables_actuator.h>
 
 namespace bannin::act {
@@ -28,24 +29,8 @@ std::string first_error_line(std::string_view text) {
 }
 
 std::string explain(std::string_view code, const std::string& error) {
-  if (code == "not_permitted") {
-    return "nftables: operation not permitted (bannin needs root or CAP_NET_ADMIN): " + error;
-  }
-  if (code == "no_nftables") {
-    return "nftables: this kernel has no nf_tables support (module nf_tables): " + error;
-  }
-  return "nftables: " + error;
+  return nft::explain_error(code, error);
 }
-
-// Per-target bookkeeping while a batch is processed: the decisions with this target are
-// keyed[begin, end) (no vector per target: a batch can hold a million addresses).
-struct Group {
-  Target target;
-  std::size_t begin = 0, end = 0;
-  std::int64_t timeout_s = 0;
-  std::vector<Target> replaces;  ///< narrower prefixes in force that this one replaces
-  bool exists = false;           ///< see nft::Upsert::exists
-};
 
 bool unusable(std::string_view code) {
   return code == "not_permitted" || code == "no_nftables";
@@ -83,13 +68,7 @@ void run_isolating(
 }  // namespace
 
 std::string_view classify_nft_error(std::string_view error) noexcept {
-  if (error.find("Operation not permitted") != std::string_view::npos) return "not_permitted";
-  if (error.find("Protocol not supported") != std::string_view::npos ||
-      error.find("Address family not supported") != std::string_view::npos) {
-    return "no_nftables";
-  }
-  if (error.find("No such file or directory") != std::string_view::npos) return "not_found";
-  return "nft_error";
+  return nft::classify_error(error);
 }
 
 core::Result<std::unique_ptr<NftablesActuator>> NftablesActuator::create(nft::NftConfig cfg) {
@@ -247,233 +226,88 @@ core::Result<bool> NftablesActuator::install() {
 }
 
 std::vector<ActionResult> NftablesActuator::apply(std::span<const decide::Decision> batch) {
-  std::vector<ActionResult> results(batch.size());
+  nft::Plan plan;
   try {
-    // (target, decision index), sorted: one Group per distinct target.
-    std::vector<std::pair<Target, std::size_t>> keyed;
-    std::vector<std::int64_t> timeouts(batch.size(), 0);
-    keyed.reserve(batch.size());
-    for (std::size_t i = 0; i < batch.size(); ++i) {
-      const auto& d = batch[i];
-      auto& res = results[i];
-      res.index = i;
-      auto t = target_of(d);
-      if (!t) {
-        res.target = d.key();
-        bool unsupported = t.error().code == "unsupported_scope";
-        res.outcome = unsupported ? Outcome::Unsupported : Outcome::Invalid;
-        res.detail =
-            unsupported ? "scope " + d.scope + " is enforced by web-server deny rules, not nftables"
-                        : t.error().message;
-        continue;
-      }
-      res.target = t->text();
-      if (d.action != "deny") {
-        res.outcome = Outcome::Unsupported;
-        res.detail = "action " + d.action + " is not enforced by nftables";
-        continue;
-      }
-      std::int64_t timeout = nft::timeout_seconds(d.ttl, cfg_.max_timeout_s);
-      if (timeout == 0) {
-        res.outcome = Outcome::Invalid;
-        res.detail = "decision without a TTL (every ban must end)";
-        continue;
-      }
-      timeouts[i] = timeout;
-      keyed.emplace_back(*t, i);
-    }
-    // Sorted as integers (IpPrefix's own order compares byte arrays with memcmp: a fifth of
-    // the grouping time for a million addresses). Any total order groups equal targets.
-    {
-      struct Key {
-        std::uint64_t hi, lo;
-        std::uint32_t len;
-        std::uint32_t pos;
-      };
-      std::vector<Key> keys(keyed.size());
-      for (std::size_t k = 0; k < keyed.size(); ++k) {
-        const auto& b = keyed[k].first.network.bytes();
-        std::memcpy(&keys[k].hi, b.data(), 8);
-        std::memcpy(&keys[k].lo, b.data() + 8, 8);
-        keys[k].len = keyed[k].first.len;
-        keys[k].pos = static_cast<std::uint32_t>(k);
-      }
-      std::sort(keys.begin(), keys.end(), [](const Key& a, const Key& b) {
-        if (a.hi != b.hi) return a.hi < b.hi;
-        if (a.lo != b.lo) return a.lo < b.lo;
-        if (a.len != b.len) return a.len < b.len;
-        return a.pos < b.pos;  // decisions of one target in input order
-      });
-      std::vector<std::pair<Target, std::size_t>> sorted;
-      sorted.reserve(keyed.size());
-      for (const auto& k : keys) sorted.push_back(keyed[k.pos]);
-      keyed = std::move(sorted);
-    }
-    std::vector<Group> groups;
-    for (std::size_t k = 0; k < keyed.size();) {
-      Group g;
-      g.target = keyed[k].first;
-      g.begin = k;
-      while (k < keyed.size() && keyed[k].first == g.target) {
-        // Duplicates in one batch: the longest TTL wins.
-        g.timeout_s = std::max(g.timeout_s, timeouts[keyed[k].second]);
-        ++k;
-      }
-      g.end = k;
-      groups.push_back(std::move(g));
-    }
-
-    auto finish = [&](const Group& g, Outcome o, const std::string& detail) {
-      for (std::size_t k = g.begin; k < g.end; ++k) {
-        auto& r = results[keyed[k].second];
-        r.outcome = o;
-        r.detail = detail;
-        r.timeout_s = (o == Outcome::Applied || o == Outcome::DryRun) ? g.timeout_s : 0;
-      }
-    };
-
-    // Prefixes: interval sets refuse overlapping elements, so a prefix inside a wider one
-    // (in this batch or already in force) is reported as covered, and narrower prefixes in
-    // force are replaced by a wider new one.
-    std::vector<Group*> prefixes;
-    for (auto& g : groups) {
-      if (!g.target.is_single()) prefixes.push_back(&g);
-    }
-    std::vector<char> covered(groups.size(), 0);
-    if (!prefixes.empty()) {
-      std::sort(prefixes.begin(), prefixes.end(),
-                [](const Group* a, const Group* b) { return a->target.len < b->target.len; });
-      std::vector<Target> existing = existing_prefixes();
-      std::set<Target> existing_set(existing.begin(), existing.end());
-      std::set<Target> accepted;
-      for (Group* g : prefixes) {
-        const Target& p = g->target;
-        std::string covered_by;
-        for (unsigned l = 0; l < p.len && covered_by.empty(); ++l) {
-          Target super{p.network.masked(l), l};
-          if (accepted.count(super)) covered_by = super.text() + " in this batch";
-          if (existing_set.count(super)) covered_by = super.text() + " already in force";
-        }
-        if (!covered_by.empty()) {
-          finish(*g, Outcome::Covered, "covered by " + covered_by);
-          covered[static_cast<std::size_t>(g - groups.data())] = 1;
-          continue;
-        }
-        accepted.insert(p);
-        g->exists = existing_set.count(p) > 0;
-        for (const auto& e : existing) {
-          if (e != p && p.contains(e)) g->replaces.push_back(e);
-        }
-      }
-    }
-
-    std::vector<Group*> todo;
-    todo.reserve(groups.size());
-    for (std::size_t i = 0; i < groups.size(); ++i) {
-      if (!covered[i]) todo.push_back(&groups[i]);
-    }
-    if (todo.empty()) return results;
-
-    auto lay = layout();
-    if (!lay) {
-      for (Group* g : todo) finish(*g, Outcome::Failed, lay.error().message);
-      return results;
-    }
-    std::string install = lay->commands;
-
-    // Addresses already in a set need more than an add where the kernel keeps an old
-    // timeout on re-add. A table that does not exist yet holds nothing.
-    if (!lay->fresh && !readd_refreshes()) {
-      nft::NftNetlink* nl = netlink();
-      for (std::string_view set : {nft::kSetNames[0], nft::kSetNames[2]}) {
-        std::vector<Group*> addrs;
-        std::vector<Target> targets;
-        for (Group* g : todo) {
-          if (g->target.is_single() && nft::set_name(g->target) == set) {
-            addrs.push_back(g);
-            targets.push_back(g->target);
-          }
-        }
-        if (addrs.empty()) continue;
-        core::Result<std::vector<std::uint8_t>> present =
-            nl != nullptr ? nl->elements_present(cfg_.table, set, targets)
-                          : core::make_error("no_netlink", "");
-        for (std::size_t i = 0; i < addrs.size(); ++i) {
-          addrs[i]->exists = !present || (*present)[i] != 0;  // unknown: may be there
-        }
-      }
-    }
-
-    auto script_for = [&](const std::vector<std::size_t>& ids) {
-      std::vector<nft::Upsert> ups;
-      std::vector<Target> removes;
-      ups.reserve(ids.size());
-      for (auto id : ids) {
-        ups.push_back(nft::Upsert{todo[id]->target, todo[id]->timeout_s, todo[id]->exists});
-        removes.insert(removes.end(), todo[id]->replaces.begin(), todo[id]->replaces.end());
-      }
-      std::sort(removes.begin(), removes.end());
-      removes.erase(std::unique(removes.begin(), removes.end()), removes.end());
-      return install + nft::upsert_commands(cfg_, ups, removes, cfg_.per_line);
-    };
-    auto attempt = [&](const std::vector<std::size_t>& ids) {
-      Run r = run(script_for(ids), false, true);
-      return std::make_pair(r.ok, r.error);
-    };
-    const Outcome ok_outcome = cfg_.dry_run ? Outcome::DryRun : Outcome::Applied;
-    auto done = [&](std::size_t id, bool ok, const std::string& err) {
-      const Group& g = *todo[id];
-      if (ok) {
-        std::string detail;
-        if (g.end - g.begin > 1) detail = "same target decided more than once; longest TTL";
-        for (const auto& r : g.replaces) {
-          detail += (detail.empty() ? "replaces " : "; replaces ") + r.text();
-        }
-        finish(g, ok_outcome, detail);
-      } else {
-        auto code = classify_nft_error(err);
-        finish(g, Outcome::Failed, explain(code, err));
-      }
-    };
-    std::vector<std::size_t> ids(todo.size());
-    for (std::size_t i = 0; i < ids.size(); ++i) ids[i] = i;
-    int budget = cfg_.isolation_budget;
-    auto first = attempt(ids);
-    if (first.first) {
-      for (auto id : ids) done(id, true, {});
-    } else {
-      auto code = classify_nft_error(first.second);
-      if (unusable(code)) budget = 0;  // nothing will work
-      if (budget > 0) {
-        // Something changed since the questions were asked: the table or chain was removed
-        // (ENOENT), a prefix expired or was removed. Ask again, retry once, then look for
-        // the elements at fault.
-        --budget;
-        if (auto again_layout = layout()) install = again_layout->commands;
-        if (!prefixes.empty()) {
-          std::vector<Target> now_existing = existing_prefixes();
-          std::set<Target> now_set(now_existing.begin(), now_existing.end());
-          for (Group* g : todo) {
-            if (g->target.is_single()) continue;
-            g->exists = now_set.count(g->target) > 0;
-            std::erase_if(g->replaces, [&](const Target& t) { return now_set.count(t) == 0; });
-          }
-        }
-        auto again = attempt(ids);
-        if (again.first) {
-          for (auto id : ids) done(id, true, {});
-          return results;
-        }
-        first = again;
-      }
-      run_isolating(ids, attempt, done, budget, first.second);
-    }
+    plan = plan_apply(batch);
+    execute(plan);
   } catch (const std::exception& e) {
-    for (auto& r : results) {
+    if (plan.results.size() != batch.size()) {
+      plan.results.assign(batch.size(), ActionResult{});
+      for (std::size_t i = 0; i < batch.size(); ++i) plan.results[i].index = i;
+    }
+    for (auto& r : plan.results) {
       if (r.outcome == Outcome::Failed && r.detail.empty()) r.detail = e.what();
     }
   }
-  return results;
+  return std::move(plan.results);
+}
+
+nft::Plan NftablesActuator::plan_apply(std::span<const decide::Decision> batch) {
+  // The pure steps of nft_plan.h, with the kernel asked in between only what this batch
+  // needs: the prefixes in force when it has prefixes, the layout when anything is left to
+  // put in force, and which addresses are in their sets where re-adding keeps old timeouts.
+  nft::Plan plan = nft::group_batch(batch, cfg_);
+  nft::cover_prefixes(plan, plan.has_prefixes ? existing_prefixes() : std::vector<Target>{});
+  if (plan.todo.empty()) return plan;
+  nft::KernelState kernel;
+  auto lay = layout();
+  if (!lay) {
+    kernel.layout_error = lay.error().message;
+    nft::set_layout(plan, kernel, cfg_);
+    return plan;
+  }
+  kernel.install = lay->commands;
+  kernel.fresh = lay->fresh;
+  kernel.readd_refreshes = lay->fresh || readd_refreshes();
+  if (!kernel.readd_refreshes) {
+    nft::NftNetlink* nl = netlink();
+    for (std::string_view set : {nft::kSetNames[0], nft::kSetNames[2]}) {
+      std::vector<Target> targets = nft::addresses_in(plan, set);
+      if (targets.empty() || nl == nullptr) continue;  // unknown: may be there
+      auto present = nl->elements_present(cfg_.table, set, targets);
+      if (!present) continue;
+      for (std::size_t i = 0; i < targets.size(); ++i) {
+        if ((*present)[i] == 0) kernel.absent.push_back(targets[i]);
+      }
+    }
+  }
+  nft::set_layout(plan, kernel, cfg_);
+  return plan;
+}
+
+void NftablesActuator::execute(nft::Plan& plan) {
+  if (plan.todo.empty()) return;
+  auto attempt = [&](const std::vector<std::size_t>& ids) {
+    Run r = run(nft::commands(plan, ids, cfg_), false, true);
+    return std::make_pair(r.ok, r.error);
+  };
+  auto done = [&](std::size_t id, bool ok, const std::string& err) {
+    nft::complete(plan, id, ok, err, cfg_);
+  };
+  std::vector<std::size_t> ids(plan.todo.size());
+  for (std::size_t i = 0; i < ids.size(); ++i) ids[i] = i;
+  int budget = cfg_.isolation_budget;
+  auto first = attempt(ids);
+  if (first.first) {
+    for (auto id : ids) done(id, true, {});
+    return;
+  }
+  if (unusable(classify_nft_error(first.second))) budget = 0;  // nothing will work
+  if (budget > 0) {
+    // Something changed since the questions were asked: the table or chain was removed
+    // (ENOENT), a prefix expired or was removed. Ask again, retry once, then look for the
+    // elements at fault.
+    --budget;
+    if (auto again_layout = layout()) plan.install = again_layout->commands;
+    if (plan.has_prefixes) nft::refresh_prefixes(plan, existing_prefixes());
+    auto again = attempt(ids);
+    if (again.first) {
+      for (auto id : ids) done(id, true, {});
+      return;
+    }
+    first = again;
+  }
+  run_isolating(ids, attempt, done, budget, first.second);
 }
 
 std::vector<ActionResult> NftablesActuator::revoke(std::span<const decide::Decision> batch) {

@@ -4,7 +4,8 @@
 // sources (nft_commands.h shows the exact layout). Elements carry the decision's TTL as a
 // kernel timeout, so a ban ends even if bannin is gone.
 //
-// apply() is one transaction for the whole batch (install included when needed); if the
+// apply() plans (nft_plan.h: pure, the kernel's state as input) and then executes: one
+// transaction for the whole batch (install included when needed); if the
 // kernel refuses it, the batch is split to find the elements at fault, within a small budget
 // of extra calls, so one bad element does not fail thousands of good ones (bouncer ref §4.7).
 // Decisions nftables cannot carry out (vhost_path, vhost, actions other than deny) are
@@ -24,6 +25,7 @@
 
 #include <bannin/act/actuator.h>
 #include <bannin/act/nftables/nft_commands.h>
+#include <bannin/act/nftables/nft_plan.h>
 
 struct nft_ctx;
 
@@ -76,6 +78,10 @@ class NftablesActuator final : public Actuator {
   core::Result<Layout> layout();
   /// The prefixes in force now (both interval sets); empty when there is no table.
   std::vector<Target> existing_prefixes();
+  /// apply, step 1: the pure planning steps (nft_plan.h) with the kernel's answers.
+  nft::Plan plan_apply(std::span<const decide::Decision> batch);
+  /// apply, step 2: one transaction; on a refusal ask again, retry once, then bisect.
+  void execute(nft::Plan& plan);
   /// The kernel-query socket, opened on first use; nullptr when it cannot be used (then the
   /// slower libnftables listings are used instead).
   nft::NftNetlink* netlink();
