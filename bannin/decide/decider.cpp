@@ -49,18 +49,10 @@ std::string duration_words(core::TimeNs ns, bool ja) {
 // ssh, smtp, mailbox, ftp, http, sql; PAM names as logged) -> as people write them.
 std::string service_text(const std::string& v) {
   static constexpr std::pair<std::string_view, std::string_view> kNames[] = {
-      {"ssh", "SSH"},
-      {"smtp", "SMTP"},
-      {"submission", "SMTP submission"},
-      {"mailbox", "IMAP/POP3"},
-      {"imap", "IMAP"},
-      {"pop3", "POP3"},
-      {"ftp", "FTP"},
-      {"http", "HTTP"},
-      {"dns", "DNS"},
-      {"sql", "MySQL/MariaDB"},
-      {"mysql", "MySQL"},
-      {"postgresql", "PostgreSQL"},
+      {"ssh", "SSH"},           {"smtp", "SMTP"},   {"submission", "SMTP submission"},
+      {"mailbox", "IMAP/POP3"}, {"imap", "IMAP"},   {"pop3", "POP3"},
+      {"ftp", "FTP"},           {"http", "HTTP"},   {"dns", "DNS"},
+      {"sql", "MySQL/MariaDB"}, {"mysql", "MySQL"}, {"postgresql", "PostgreSQL"},
       {"sieve", "ManageSieve"}};
   for (const auto& [k, name] : kNames) {
     if (v == k) return std::string(name);
