@@ -295,9 +295,12 @@ std::optional<std::int64_t> parse_duration_seconds(std::string_view text, bool a
 
 std::string format_duration(TimeNs d) {
   if (d <= 0) return "0s";
-  static constexpr std::pair<TimeNs, const char*> kUnits[] = {
-      {7 * 86400 * kNsPerSec, "w"}, {86400 * kNsPerSec, "d"}, {3600 * kNsPerSec, "h"},
-      {60 * kNsPerSec, "m"},        {kNsPerSec, "s"},         {1'000'000, "ms"}};
+  static constexpr std::pair<TimeNs, const char*> kUnits[] = {{TimeNs{7} * 86400 * kNsPerSec, "w"},
+                                                              {86400 * kNsPerSec, "d"},
+                                                              {3600 * kNsPerSec, "h"},
+                                                              {60 * kNsPerSec, "m"},
+                                                              {kNsPerSec, "s"},
+                                                              {1'000'000, "ms"}};
   std::string out;
   for (const auto& [ns, unit] : kUnits) {
     if (d >= ns) {

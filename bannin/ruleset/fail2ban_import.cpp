@@ -1,6 +1,8 @@
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <cstdio>
+#include <cstdlib>
 #include <set>
 
 #include <re2/re2.h>
@@ -1027,7 +1029,15 @@ Filter load_filter(const std::string& dir, const std::string& name,
     return f;
   }
   std::string ml = resolved(cfg, "maxlines", args, f.issues);
-  if (!ml.empty()) f.maxlines = std::max(1, std::atoi(ml.c_str()));
+  if (!ml.empty()) {
+    int n = 0;
+    auto [end, ec] = std::from_chars(ml.data(), ml.data() + ml.size(), n);
+    if (ec == std::errc() && end == ml.data() + ml.size()) {
+      f.maxlines = std::max(1, n);
+    } else {
+      f.issues.push_back({"bad_number", "maxlines = " + ml + " is not a whole number", f.file, 0});
+    }
+  }
   f.datepattern = resolved(cfg, "datepattern", args, f.issues);
   f.journalmatch = resolved(cfg, "journalmatch", args, f.issues);
   bool use_dns = true;
@@ -1120,7 +1130,10 @@ std::optional<std::int64_t> parse_f2b_duration(std::string_view s) {
     std::size_t st = i;
     while (i < s.size() && (std::isdigit(static_cast<unsigned char>(s[i])) || s[i] == '.')) ++i;
     if (st == i) return std::nullopt;
-    double n = std::atof(std::string(s.substr(st, i - st)).c_str());
+    const std::string num(s.substr(st, i - st));
+    char* num_end = nullptr;
+    double n = std::strtod(num.c_str(), &num_end);
+    if (num_end != num.c_str() + num.size()) return std::nullopt;  // "1.2.3"
     while (i < s.size() && s[i] == ' ') ++i;
     std::size_t us = i;
     while (i < s.size() && std::isalpha(static_cast<unsigned char>(s[i]))) ++i;
@@ -1199,11 +1212,33 @@ std::vector<Jail> load_jails(const std::string& dir, const FileReader& read, con
     };
     dur("bantime", j.bantime_s);
     dur("findtime", j.findtime_s);
-    if (auto m = get("maxretry")) j.maxretry = std::max(1, std::atoi(m->c_str()));
+    if (auto m = get("maxretry")) {
+      std::string_view t = trim(*m);
+      int n = 0;
+      auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), n);
+      if (ec == std::errc() && end == t.data() + t.size()) {
+        j.maxretry = std::max(1, n);
+      } else {
+        const IniValue* rv = cfg.raw(sec, "maxretry");
+        j.issues.push_back({"bad_number", "maxretry = " + *m + " is not a whole number",
+                            rv ? rv->file : "", rv ? rv->line : 0});
+      }
+    }
     if (auto inc = get("bantime.increment")) {
       j.increment = lower(*inc) == "true" || lower(*inc) == "yes" || *inc == "1";
     }
-    if (auto f = get("bantime.factor")) j.factor = std::atof(f->c_str());
+    if (auto f = get("bantime.factor")) {
+      const std::string t(trim(*f));
+      char* end = nullptr;
+      double x = std::strtod(t.c_str(), &end);
+      if (!t.empty() && end != nullptr && *end == '\0' && x > 0) {
+        j.factor = x;
+      } else {
+        const IniValue* rv = cfg.raw(sec, "bantime.factor");
+        j.issues.push_back({"bad_number", "bantime.factor = " + *f + " is not a positive number",
+                            rv ? rv->file : "", rv ? rv->line : 0});
+      }
+    }
     dur("bantime.maxtime", j.maxtime_s);
     if (auto m = get("bantime.multipliers")) j.multipliers = std::string(trim(*m));
     for (auto& i : j.issues) {
