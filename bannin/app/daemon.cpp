@@ -42,21 +42,6 @@ std::string target_text(const decide::Decision& d) {
   return d.vhost + d.path;
 }
 
-store::DecisionRow decision_row(std::int64_t id, const decide::Decision& d, core::TimeNs now) {
-  store::DecisionRow row;
-  row.id = id;
-  row.ts = now;
-  row.rule = d.rule;
-  row.origin = d.origin;
-  row.action = d.action;
-  row.scope = d.scope;
-  row.target_json = decide::target_json(d);
-  row.ttl_s = d.ttl / core::kNsPerSec;
-  row.reason = d.reason;
-  row.state = "proposed";
-  return row;
-}
-
 void Daemon::log(const char* fmt, ...) const {
   char text[2048];
   va_list ap;

@@ -212,6 +212,5 @@ class Daemon final : public api::Backend {
 /// Shared by the daemon's files.
 core::TimeNs wall_now();
 std::string target_text(const decide::Decision& d);
-store::DecisionRow decision_row(std::int64_t id, const decide::Decision& d, core::TimeNs now);
 
 }  // namespace bannin::app

@@ -10,6 +10,7 @@
 #include <bannin/act/decision_json.h>
 #include <bannin/api/server.h>
 #include <bannin/app/daemon.h>
+#include <bannin/app/pipeline.h>
 #include <bannin/core/json_writer.h>
 #include <bannin/store/decision_export.h>
 #include <bannin/store/store.h>

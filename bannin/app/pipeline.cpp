@@ -9,6 +9,7 @@
 #include <bannin/enrich/geo_enricher.h>
 #include <bannin/model/event.h>
 #include <bannin/ruleset/rule_loader.h>
+#include <bannin/store/store.h>
 
 namespace bannin::app {
 
@@ -134,6 +135,22 @@ std::size_t Pipeline::reload(RuleList rules, std::size_t memory_budget_bytes) {
 
 const detect::DetectorStats& Pipeline::detect_stats() const {
   return detector_->stats();
+}
+
+// The store row of a decision, as the daemon writes it (state "proposed") and replay too.
+store::DecisionRow decision_row(std::int64_t id, const decide::Decision& d, core::TimeNs now) {
+  store::DecisionRow row;
+  row.id = id;
+  row.ts = now;
+  row.rule = d.rule;
+  row.origin = d.origin;
+  row.action = d.action;
+  row.scope = d.scope;
+  row.target_json = decide::target_json(d);
+  row.ttl_s = d.ttl / core::kNsPerSec;
+  row.reason = d.reason;
+  row.state = "proposed";
+  return row;
 }
 
 // --- set-up ---------------------------------------------------------------------------------

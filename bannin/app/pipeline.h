@@ -40,6 +40,9 @@ class GeoEnricher;
 namespace bannin::model {
 struct Event;
 }
+namespace bannin::store {
+struct DecisionRow;
+}
 
 namespace bannin::app {
 
@@ -127,6 +130,10 @@ struct LoadedRules {
   std::vector<std::string> warnings;
 };
 core::Result<LoadedRules> load_rules(const DaemonConfig& cfg, const enrich::GeoDb* geo);
+
+/// The store row of a decision: `ts` is when it was taken (the daemon: the wall clock;
+/// replay: the record's time), state "proposed"; id 0 lets the store number it.
+store::DecisionRow decision_row(std::int64_t id, const decide::Decision& d, core::TimeNs ts);
 
 /// The decide stage's options from cfg.decide.* (allowlists read and checked here).
 core::Result<decide::DeciderOptions> decider_options(const DaemonConfig& cfg);

@@ -66,15 +66,7 @@ class Printer final : public app::PipelineOutput {
     std::string target = decide::target_json(d);
     write_decision(d, target);
     if (writer_ != nullptr) {
-      store::DecisionRow row;
-      row.ts = d.ts;
-      row.rule = d.rule;
-      row.origin = d.origin;
-      row.action = d.action;
-      row.scope = d.scope;
-      row.target_json = std::move(target);
-      row.ttl_s = d.ttl / core::kNsPerSec;
-      row.reason = d.reason;
+      store::DecisionRow row = app::decision_row(0, d, d.ts);  // the daemon's row, at record time
       row.state = d.state;
       writer_->push(std::move(row));
     }
