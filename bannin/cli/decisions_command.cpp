@@ -134,7 +134,7 @@ bool any_failed(const std::map<std::string, std::int64_t>& counts) {
 int run_apply(const DecisionsOptions& opt) {
   if (opt.nft == !opt.record.empty()) {
     fail_setup("apply", "choose exactly one of --nft and --record FILE");
-    return 2;
+    return kUsageExitCode;
   }
   // Read the decisions (replay output: other line types are skipped).
   std::ifstream file;
@@ -215,7 +215,7 @@ int run_apply(const DecisionsOptions& opt) {
 int run_nft_list(const DecisionsOptions& opt) {
   if (!opt.format.empty() && opt.format != "jsonl" && opt.format != "text") {
     fail_setup("list", "--format: with --nft, use jsonl or text");
-    return 2;
+    return kUsageExitCode;
   }
   auto a = open_nft("list", opt);
   if (!a) {
@@ -570,6 +570,13 @@ int store_fail(const char* cmd, const std::string& message) {
   return 2;
 }
 
+// A bad argument (a target, a TTL, a format, a time): the usage exit code every command
+// shares (kUsageExitCode, 3); store and kernel problems keep 2.
+int usage_fail(const char* cmd, const std::string& message) {
+  std::fprintf(stderr, "bannin decisions %s: %s\n", cmd, message.c_str());
+  return kUsageExitCode;
+}
+
 std::string origin_text(const store::DecisionRow& d) {
   return d.origin == "rule" ? d.rule : d.origin + ":" + d.rule;
 }
@@ -615,15 +622,15 @@ std::string table_of(const std::vector<store::DecisionRow>& rows, core::TimeNs n
 int run_store_list(const DecisionsOptions& opt) {
   std::string format = opt.format.empty() ? "table" : opt.format;
   if (format != "table" && format != "json" && format != "csv") {
-    return store_fail("list", "--format: with the store, use table, json or csv");
+    return usage_fail("list", "--format: with the store, use table, json or csv");
   }
   if (!opt.state.empty() && opt.state != "in_force" && !store::is_state(opt.state)) {
-    return store_fail("list", "--state: '" + opt.state +
+    return usage_fail("list", "--state: '" + opt.state +
                                   "' is not one of proposed, active, expired, revoked, failed, "
                                   "in_force");
   }
   auto now = now_of(opt);
-  if (!now) return store_fail("list", now.error().message);
+  if (!now) return usage_fail("list", now.error().message);
   auto st = open_existing_store(opt.store);
   if (!st) return store_fail("list", st.error().message);
   auto rows = opt.state == "in_force" ? (*st)->in_force(*now) : (*st)->decisions(opt.state);
@@ -644,9 +651,9 @@ int run_store_list(const DecisionsOptions& opt) {
 
 int run_store_add(const DecisionsOptions& opt) {
   auto req = parse_add_request(opt);
-  if (!req) return store_fail("add", req.error().message);
+  if (!req) return usage_fail("add", req.error().message);
   auto now = now_of(opt);
-  if (!now) return store_fail("add", now.error().message);
+  if (!now) return usage_fail("add", now.error().message);
   Route route{opt.store, opt.now.empty() ? opt.api : "none"};
   auto row = submit_add(*req, route, *now);
   if (!row) return store_fail("add", row.error().message);
@@ -675,7 +682,7 @@ void print_revoked(const std::vector<store::DecisionRow>& rows, bool dry_run) {
 
 int run_store_revoke(const DecisionsOptions& opt) {
   auto now = now_of(opt);
-  if (!now) return store_fail("revoke", now.error().message);
+  if (!now) return usage_fail("revoke", now.error().message);
   int status = 0;
   for (const auto& text : opt.targets) {
     RevokeRequest req;
@@ -703,7 +710,7 @@ int run_store_revoke(const DecisionsOptions& opt) {
 
 int run_store_flush(const DecisionsOptions& opt) {
   auto now = now_of(opt);
-  if (!now) return store_fail("flush", now.error().message);
+  if (!now) return usage_fail("flush", now.error().message);
   RevokeRequest req;  // no target: everything in force
   req.note = opt.note;
   req.by = person();
@@ -718,7 +725,7 @@ int run_store_flush(const DecisionsOptions& opt) {
 
 int run_store_export(const DecisionsOptions& opt) {
   std::string format = opt.format.empty() ? "json" : opt.format;
-  if (format != "json" && format != "csv") return store_fail("export", "--format: json or csv");
+  if (format != "json" && format != "csv") return usage_fail("export", "--format: json or csv");
   auto st = open_existing_store(opt.store);
   if (!st) return store_fail("export", st.error().message);
   auto records = (*st)->decisions_with_history();
@@ -832,7 +839,7 @@ void add_decisions_command(CLI::App& app, int& exit_code) {
   flush->callback([opt, flush_store, &exit_code] {
     bool store = flush_store->count() > 0;
     if (store == opt->nft) {
-      exit_code = store_fail("flush", "say what to flush: --store [FILE] or --nft");
+      exit_code = usage_fail("flush", "say what to flush: --store [FILE] or --nft");
       return;
     }
     exit_code = opt->nft ? run_nft_flush(*opt) : run_store_flush(*opt);

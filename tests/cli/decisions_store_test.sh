@@ -95,7 +95,7 @@ D revoke 2001:db8:0::/48 --store "$db" --now 2026-01-01T00:00:12Z | grep -q 'rat
   || fail "prefix revoke"
 
 # --- flush --------------------------------------------------------------------------------------
-expect_exit 2 "say what to flush" D flush
+expect_exit 3 "say what to flush" D flush
 D add 203.0.113.1 --ttl 1h --reason f1 --store "$db" --now $T0 >/dev/null
 D add 203.0.113.0/24 --ttl 1h --reason f2 --store "$db" --now $T0 >/dev/null
 D flush --store "$db" --dry-run --now 2026-01-01T00:00:30Z | grep -q '^would revoke 2 decisions in force' \
@@ -150,21 +150,21 @@ mkdir -p "$tmp/cwd/var" && cp "$db" "$tmp/cwd/var/bannin.db"
   || fail "default store path"
 [ "$(cat "$tmp/n")" = "$total" ] || fail "default store: $(cat "$tmp/n") rows"
 
-# --- bad input: exit 2, a clear message, nothing written ------------------------------------
+# --- bad arguments: exit 3 (the usage code of every command), a clear message, nothing written ------------------------------------
 before=$(q 'SELECT COUNT(*) FROM decisions;')
-expect_exit 2 "'300.1.2.3' is not an address or prefix" D add 300.1.2.3 --ttl 1h --reason x --store "$db"
-expect_exit 2 "'example.jp' is not an address or prefix" D add example.jp --ttl 1h --reason x --store "$db"
-expect_exit 2 "'1x' is not a duration" D add 192.0.2.9 --ttl 1x --reason x --store "$db"
-expect_exit 2 "'90' is not a duration" D add 192.0.2.9 --ttl 90 --reason x --store "$db"
-expect_exit 2 "'0s' is zero" D add 192.0.2.9 --ttl 0s --reason x --store "$db"
-expect_exit 2 "longer than 10 years" D add 192.0.2.9 --ttl 99999d --reason x --store "$db"
-expect_exit 2 "longer than 10 years" D add 192.0.2.9 --ttl 99999999999999999999999s --reason x --store "$db"
-expect_exit 2 "say why" D add 192.0.2.9 --ttl 1h --reason "  " --store "$db"
-expect_exit 2 "'deny_foreign' is not one of" D add 192.0.2.9 --ttl 1h --reason x --action deny_foreign --store "$db"
-expect_exit 2 "not an RFC 3339 time" D add 192.0.2.9 --ttl 1h --reason x --now yesterday --store "$db"
-expect_exit 2 "'paused' is not one of" D list --state paused --store "$db"
-expect_exit 2 "use table, json or csv" D list --format text --store "$db"
-expect_exit 2 "json or csv" D export --format xml --store "$db"
+expect_exit 3 "'300.1.2.3' is not an address or prefix" D add 300.1.2.3 --ttl 1h --reason x --store "$db"
+expect_exit 3 "'example.jp' is not an address or prefix" D add example.jp --ttl 1h --reason x --store "$db"
+expect_exit 3 "'1x' is not a duration" D add 192.0.2.9 --ttl 1x --reason x --store "$db"
+expect_exit 3 "'90' is not a duration" D add 192.0.2.9 --ttl 90 --reason x --store "$db"
+expect_exit 3 "'0s' is zero" D add 192.0.2.9 --ttl 0s --reason x --store "$db"
+expect_exit 3 "longer than 10 years" D add 192.0.2.9 --ttl 99999d --reason x --store "$db"
+expect_exit 3 "longer than 10 years" D add 192.0.2.9 --ttl 99999999999999999999999s --reason x --store "$db"
+expect_exit 3 "say why" D add 192.0.2.9 --ttl 1h --reason "  " --store "$db"
+expect_exit 3 "'deny_foreign' is not one of" D add 192.0.2.9 --ttl 1h --reason x --action deny_foreign --store "$db"
+expect_exit 3 "not an RFC 3339 time" D add 192.0.2.9 --ttl 1h --reason x --now yesterday --store "$db"
+expect_exit 3 "'paused' is not one of" D list --state paused --store "$db"
+expect_exit 3 "use table, json or csv" D list --format text --store "$db"
+expect_exit 3 "json or csv" D export --format xml --store "$db"
 [ "$(q 'SELECT COUNT(*) FROM decisions;')" = "$before" ] || fail "bad input wrote to the store"
 # A store from a newer bannin is refused and left alone.
 cp "$db" "$tmp/newer.db"
