@@ -68,15 +68,7 @@ core::Result<bool> Pipeline::open_stream(std::uint32_t id, const std::string& de
     return core::make_error("bad_decoder", e.what());
   }
   s.detected = !s.decoders->is_auto();
-  for (const auto& c : s.decoders->candidates()) {
-    if (auto* sys = dynamic_cast<decode::syslog::SyslogDecoder*>(c.get())) {
-      if (year != 0) {
-        sys->set_year(year);
-      } else {
-        sys->set_reference_time(reference_time);
-      }
-    }
-  }
+  set_syslog_year(*s.decoders, reference_time, year);
   return true;
 }
 
@@ -97,6 +89,7 @@ void Pipeline::detect_format(std::uint32_t id, const std::vector<std::string_vie
   StreamState* s = stream(id);
   if (s == nullptr || s->detected) return;
   s->decoders->detect(sample);
+  forget_detection_pass(*s->decoders);
   s->detected = true;
 }
 
@@ -151,6 +144,26 @@ store::DecisionRow decision_row(std::int64_t id, const decide::Decision& d, core
   row.reason = d.reason;
   row.state = "proposed";
   return row;
+}
+
+void set_syslog_year(const decode::DecoderSet& set, core::TimeNs reference_time, int year) {
+  for (const auto& c : set.candidates()) {
+    if (auto* sys = dynamic_cast<decode::syslog::SyslogDecoder*>(c.get())) {
+      if (year != 0) {
+        sys->set_year(year);
+      } else {
+        sys->set_reference_time(reference_time);
+      }
+    }
+  }
+}
+
+void forget_detection_pass(const decode::DecoderSet& set) {
+  for (const auto& c : set.candidates()) {
+    if (auto* sys = dynamic_cast<decode::syslog::SyslogDecoder*>(c.get())) {
+      sys->mail_correlator().clear();
+    }
+  }
 }
 
 // --- set-up ---------------------------------------------------------------------------------

@@ -117,6 +117,15 @@ class Pipeline {
   PipelineCounts counts_;
 };
 
+// --- decoder set-up shared by the pipeline and `bannin parse` ----------------------------
+
+/// RFC 3164 timestamps carry no year: the syslog decoders of `set` get `year`, or when 0 the
+/// year that makes a line no later than `reference_time`.
+void set_syslog_year(const decode::DecoderSet& set, core::TimeNs reference_time, int year);
+/// Format detection decodes a stream's first lines once already: the mail queue-id tables
+/// start again from the top, so the real pass sees each message once.
+void forget_detection_pass(const decode::DecoderSet& set);
+
 // --- set-up shared by `bannin run`, `bannin run --check` and `bannin replay` --------------
 
 /// The geo database the configuration names: "tor" (Debian tor-geoipdb), "none", or an

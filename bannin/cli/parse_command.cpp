@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <bannin/app/pipeline.h>
 #include <bannin/cli/commands.h>
 #include <bannin/core/json_writer.h>
 #include <bannin/decode/decoder_set.h>
@@ -37,30 +38,11 @@ struct Options {
   int year = 0;  ///< RFC 3164 year; 0 = infer from the file's mtime
 };
 
-// RFC 3164 timestamps have no year: give the syslog decoders --year or the input's mtime.
-void set_syslog_year(const decode::DecoderSet& set, int fd, int year) {
-  core::TimeNs mtime = 0;
+// RFC 3164 timestamps have no year: --year, or the input's mtime (app::set_syslog_year).
+core::TimeNs input_mtime(int fd) {
   struct stat st {};
-  if (year == 0 && ::fstat(fd, &st) == 0) {
-    mtime = static_cast<core::TimeNs>(st.st_mtim.tv_sec) * core::kNsPerSec + st.st_mtim.tv_nsec;
-  }
-  for (const auto& d : set.candidates()) {
-    if (auto* s = dynamic_cast<decode::syslog::SyslogDecoder*>(d.get())) {
-      if (year != 0)
-        s->set_year(year);
-      else
-        s->set_reference_time(mtime);
-    }
-  }
-}
-
-// Detection decodes the first lines once already: the mail queue-id tables start again
-// from the top so that the real pass sees each message once.
-void forget_detection_pass(const decode::DecoderSet& set) {
-  for (const auto& d : set.candidates()) {
-    if (auto* s = dynamic_cast<decode::syslog::SyslogDecoder*>(d.get()))
-      s->mail_correlator().clear();
-  }
+  if (::fstat(fd, &st) != 0) return 0;
+  return static_cast<core::TimeNs>(st.st_mtim.tv_sec) * core::kNsPerSec + st.st_mtim.tv_nsec;
 }
 
 // One stderr line per input with mail queue-id correlation at work (bounded table: its
@@ -151,9 +133,9 @@ int run_parse(const Options& opt) {
     }
     source::LineReader reader(fd, path == "-" ? "<stdin>" : path);
     decode::DecoderSet decoders(opt.decoder);
-    set_syslog_year(decoders, fd, opt.year);
+    app::set_syslog_year(decoders, opt.year == 0 ? input_mtime(fd) : 0, opt.year);
     decoders.detect(reader.peek(64));
-    forget_detection_pass(decoders);
+    app::forget_detection_pass(decoders);
     const auto& cands = decoders.candidates();
     std::vector<std::uint64_t> accepted(cands.size(), 0);
     std::string_view primary_name = cands[static_cast<std::size_t>(decoders.primary())]->name();
