@@ -18,7 +18,8 @@ PACKAGES="
   fail2ban time
   libnftables-dev nftables iproute2 curl
   libc-ares-dev libcurl4-openssl-dev libidn2-dev nsd unbound dnsperf
-  libcpp-httplib-dev
+  libcpp-httplib-dev libmicrohttpd-dev libssl-dev
+  crowdsec-firewall-bouncer
 "
 
 missing=""

@@ -7,6 +7,7 @@
 
 #include <string>
 
+#include <bannin/api/lapi.h>
 #include <bannin/core/result.h>
 #include <bannin/decide/decision.h>
 
@@ -38,6 +39,16 @@ class Backend {
   /// of state, oldest first). not_found when the name is not probed and has no history.
   virtual core::Result<std::string> domain_json(const std::string& name) {
     return core::make_error("not_found", "no domain " + name.substr(0, 253));
+  }
+  /// GET /v1/decisions/stream (CrowdSec bouncers, api/lapi.h): the stream answer, or
+  /// "forbidden" for an unknown key. Backends without bouncer support refuse every key.
+  virtual core::Result<std::string> decision_stream(const StreamRequest& /*request*/) {
+    return core::make_error("forbidden", "access forbidden");
+  }
+  /// GET /v1/decisions?ip= (bouncers' live mode): a JSON array or "null".
+  virtual core::Result<std::string> bouncer_decisions(const std::string& /*api_key*/,
+                                                      const std::string& /*ip*/) {
+    return core::make_error("forbidden", "access forbidden");
   }
 };
 

@@ -145,6 +145,52 @@ HttpResponse Router::handle(const HttpRequest& request) const {
   }
 }
 
+namespace {
+HttpResponse lapi_message(int status, std::string_view message) {
+  std::string body;
+  core::JsonObjectWriter o(body);
+  o.string("message", message);
+  o.close();
+  return json_response(status, std::move(body));
+}
+}  // namespace
+
+HttpResponse Router::lapi(const HttpRequest& request) const {
+  const std::string& path = request.path;
+  std::string_view method = request.method;
+  if (method == "HEAD") method = "GET";
+  const auto from_error = [](const core::Error& e) {
+    if (e.code == "forbidden") return lapi_message(403, "access forbidden");
+    if (e.code.substr(0, 4) == "bad_") return lapi_message(400, e.message);
+    return lapi_message(500, e.message.empty() ? "internal error" : e.message);
+  };
+  if (path == "/v1/decisions/stream" || path == "/v1/decisions") {
+    if (method != "GET") {
+      auto r = lapi_message(405, "method not allowed");
+      r.allow = "GET, HEAD";
+      return r;
+    }
+    if (path == "/v1/decisions") {
+      auto it = request.query.find("ip");
+      if (it == request.query.end()) return lapi_message(400, "ip: this endpoint needs ?ip=");
+      auto body = backend_.bouncer_decisions(request.api_key, it->second);
+      if (!body) return from_error(body.error());
+      return json_response(200, std::move(*body));
+    }
+    StreamRequest s;
+    s.api_key = request.api_key;
+    auto it = request.query.find("startup");
+    s.startup = it != request.query.end() && it->second == "true";
+    s.filter = parse_stream_filter(request.query);
+    auto body = backend_.decision_stream(s);
+    if (!body) return from_error(body.error());
+    return json_response(200, std::move(*body));
+  }
+  // Newer bouncers report usage; bannin takes note of nothing but must not fail them.
+  if (path == "/v1/usage-metrics" && method == "POST") return json_response(201, "{}");
+  return lapi_message(404, "no such endpoint: " + path.substr(0, 200));
+}
+
 HttpResponse Router::dispatch(const HttpRequest& request) const {
   const std::string& path = request.path;
   std::string_view method = request.method;
@@ -155,6 +201,9 @@ HttpResponse Router::dispatch(const HttpRequest& request) const {
                           "this API answers only requests addressed to a loopback address or "
                           "localhost");
   }
+  // CrowdSec bouncers (api/lapi.h) identify themselves with X-Api-Key, not the API token,
+  // and read errors as {"message":…}.
+  if (path.size() >= 4 && std::string_view(path).substr(0, 4) == "/v1/") return lapi(request);
   if (path != "/health" && !options_.token.empty()) {
     constexpr std::string_view kBearer = "Bearer ";
     const std::string_view auth = request.authorization;

@@ -4,6 +4,7 @@
 //
 //   GET    /health                      {"ok":true} (never needs the token)
 //   GET    /metrics                     Backend::metrics_text(), Prometheus text 0.0.4
+//   GET    /v1/decisions/stream, /v1/decisions?ip=   CrowdSec bouncers (api/lapi.h; X-Api-Key)
 //   GET    /api/v1/status               Backend::status_json()
 //   GET    /api/v1/decisions?state=S    Backend::decisions_json(S)
 //   POST   /api/v1/decisions            Backend::add_decision (body: decision_request.h)
@@ -33,6 +34,7 @@ struct HttpRequest {
   std::string host;                          ///< Host header ("" when absent)
   std::string authorization;                 ///< Authorization header ("" when absent)
   std::string content_type;                  ///< Content-Type header ("" when absent)
+  std::string api_key;  ///< X-Api-Key header ("" when absent; CrowdSec bouncers)
   std::string body;
 };
 
@@ -59,6 +61,7 @@ class Router {
 
  private:
   HttpResponse dispatch(const HttpRequest& request) const;
+  HttpResponse lapi(const HttpRequest& request) const;
   HttpResponse add_decision(const HttpRequest& request) const;
   HttpResponse revoke(const HttpRequest& request, std::string_view path_target) const;
   Backend& backend_;

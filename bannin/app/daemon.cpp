@@ -215,6 +215,7 @@ core::Result<bool> Daemon::boot() {
   auto rs = store::Store::open(cfg.store_path);
   if (!rs) return core::make_error("store", "store " + cfg.store_path + ": " + rs.error().message);
   read_store_ = std::move(*rs);
+  lapi_ = std::make_unique<api::LapiService>(*read_store_, read_store_mu_, wall_now);
 
   // 3. The actuator, and what is in force reconciled with the store.
   if (cfg.enforce) {

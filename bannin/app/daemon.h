@@ -145,6 +145,9 @@ class Daemon final : public api::Backend {
   std::string metrics_text() override;
   core::Result<std::string> domains_json() override;
   core::Result<std::string> domain_json(const std::string& name) override;
+  core::Result<std::string> decision_stream(const api::StreamRequest& request) override;
+  core::Result<std::string> bouncer_decisions(const std::string& api_key,
+                                              const std::string& ip) override;
 
  private:
   explicit Daemon(Options options);
@@ -192,6 +195,7 @@ class Daemon final : public api::Backend {
   std::unique_ptr<store::StoreWriter> writer_;
   std::mutex read_store_mu_;
   std::unique_ptr<store::Store> read_store_;               // a second connection for API reads
+  std::unique_ptr<api::LapiService> lapi_;                 // CrowdSec bouncers, on read_store_
   std::map<std::string, source::Checkpoint> checkpoints_;  // loaded at start, by path
   std::unique_ptr<api::Server> api_;
   std::unique_ptr<DomainProbe> probe_;  // config `domains:`; null when off

@@ -376,6 +376,15 @@ core::Result<int> Daemon::revoke(const std::string& target, const std::string& n
   return static_cast<int>(ids.size());
 }
 
+core::Result<std::string> Daemon::decision_stream(const api::StreamRequest& request) {
+  return lapi_->stream(request);
+}
+
+core::Result<std::string> Daemon::bouncer_decisions(const std::string& api_key,
+                                                    const std::string& ip) {
+  return lapi_->decisions_for(api_key, ip);
+}
+
 std::string Daemon::metrics_text() {
   std::string m;
   char line[512];
@@ -408,6 +417,16 @@ std::string Daemon::metrics_text() {
                     static_cast<unsigned long long>(s->decode_errors.load()));
       m += line;
     }
+  }
+  {
+    const auto c = lapi_->counters();
+    metric("bannin_bouncer_polls_total", "Decision stream answers to CrowdSec bouncers.", "counter",
+           static_cast<double>(c.polls));
+    metric("bannin_bouncer_refused_total", "Bouncer requests refused (unknown key).", "counter",
+           static_cast<double>(c.refused));
+    metric("bannin_bouncer_store_errors_total",
+           "Bouncer polls answered \"no change\" because the store failed.", "counter",
+           static_cast<double>(c.store_errors));
   }
   metric("bannin_findings_total", "Findings (rules that fired).", "counter",
          static_cast<double>(findings_.load()));

@@ -131,6 +131,18 @@ CREATE TABLE source_cursors (
   updated_ns BIGINT NOT NULL
 );
 )sql",
+    // 5: CrowdSec bouncers that read the decision stream: the hash of each key, and how far
+    // into decision_history each has read (docs/bouncers.md).
+    R"sql(
+CREATE TABLE bouncers (
+  name TEXT PRIMARY KEY,
+  key_hash TEXT NOT NULL UNIQUE,
+  created_ns BIGINT NOT NULL,
+  last_pull_ns BIGINT NOT NULL,
+  cursor BIGINT NOT NULL
+);
+CREATE INDEX decisions_active_key ON decisions(state, target_key);
+)sql",
 };
 constexpr int kMigrationCount = sizeof kMigrations / sizeof kMigrations[0];
 static_assert(kMigrationCount == kSchemaVersion);
@@ -1315,6 +1327,137 @@ void StoreWriter::run() {
       backoff = std::min(backoff * 2, options_.retry_max);
     }
   }
+}
+
+// --- CrowdSec bouncers ------------------------------------------------------------------------
+
+core::Result<bool> Store::add_bouncer(const BouncerRow& b) {
+  Stmt q(db_,
+         "INSERT INTO bouncers(name, key_hash, created_ns, last_pull_ns, cursor)"
+         " VALUES (?,?,?,?,?);");
+  if (!q.ok()) return sql_error(db_, "add bouncer");
+  q.bind(1, b.name).bind(2, b.key_hash).bind(3, b.created).bind(4, b.last_pull).bind(5, b.cursor);
+  if (q.step() != SQLITE_DONE) {
+    if ((sqlite3_errcode(db_) & 0xff) == SQLITE_CONSTRAINT) {
+      return core::make_error("conflict", "a bouncer named " + quote_text(b.name) +
+                                              " exists already (or has that key)");
+    }
+    return sql_error(db_, "add bouncer " + quote_text(b.name));
+  }
+  return true;
+}
+
+namespace {
+BouncerRow read_bouncer(Stmt& q) {
+  BouncerRow b;
+  b.name = q.text(0);
+  b.key_hash = q.text(1);
+  b.created = q.i64(2);
+  b.last_pull = q.i64(3);
+  b.cursor = q.i64(4);
+  return b;
+}
+constexpr const char* kBouncerColumns =
+    "SELECT name, key_hash, created_ns, last_pull_ns, cursor FROM bouncers ";
+}  // namespace
+
+core::Result<std::vector<BouncerRow>> Store::bouncers() {
+  Stmt q(db_, std::string(kBouncerColumns) + "ORDER BY name;");
+  if (!q.ok()) return sql_error(db_, "list bouncers");
+  std::vector<BouncerRow> out;
+  int rc;
+  while ((rc = q.step()) == SQLITE_ROW) out.push_back(read_bouncer(q));
+  if (rc != SQLITE_DONE) return sql_error(db_, "list bouncers");
+  return out;
+}
+
+core::Result<bool> Store::delete_bouncer(const std::string& name) {
+  Stmt q(db_, "DELETE FROM bouncers WHERE name = ?;");
+  if (!q.ok() || q.bind(1, name).step() != SQLITE_DONE) {
+    return sql_error(db_, "delete bouncer " + quote_text(name));
+  }
+  if (sqlite3_changes(db_) == 0) {
+    return core::make_error("not_found", "no bouncer named " + quote_text(name));
+  }
+  return true;
+}
+
+core::Result<BouncerRow> Store::bouncer_by_hash(const std::string& key_hash) {
+  Stmt q(
+      cached("SELECT name, key_hash, created_ns, last_pull_ns, cursor FROM bouncers"
+             " WHERE key_hash = ?;"));
+  if (!q.ok()) return sql_error(db_, "find bouncer");
+  const int rc = q.bind(1, key_hash).step();
+  if (rc == SQLITE_DONE) return core::make_error("not_found", "no bouncer has that key");
+  if (rc != SQLITE_ROW) return sql_error(db_, "find bouncer");
+  return read_bouncer(q);
+}
+
+core::Result<bool> Store::save_bouncer_pull(const std::string& name, core::TimeNs last_pull,
+                                            std::int64_t cursor) {
+  Stmt q(cached("UPDATE bouncers SET last_pull_ns = ?, cursor = ? WHERE name = ?;"));
+  if (!q.ok() || q.bind(1, last_pull).bind(2, cursor).bind(3, name).step() != SQLITE_DONE) {
+    return sql_error(db_, "save bouncer " + quote_text(name));
+  }
+  return true;
+}
+
+core::Result<std::int64_t> Store::history_head() {
+  Stmt q(cached("SELECT COALESCE(MAX(rowid), 0) FROM decision_history;"));
+  if (!q.ok() || q.step() != SQLITE_ROW) return sql_error(db_, "decision history head");
+  return q.i64(0);
+}
+
+core::Result<std::vector<ActiveTarget>> Store::changed_targets(std::int64_t cursor,
+                                                               std::int64_t head) {
+  Stmt q(
+      cached("SELECT MAX(d.id), d.scope, d.target_key, d.rule, d.origin FROM decision_history h"
+             " JOIN decisions d ON d.id = h.decision_id"
+             " WHERE h.rowid > ? AND h.rowid <= ? AND d.scope IN ('ip', 'prefix')"
+             " GROUP BY d.scope, d.target_key ORDER BY d.scope, d.target_key;"));
+  if (!q.ok()) return sql_error(db_, "changed targets");
+  q.bind(1, cursor).bind(2, head);
+  std::vector<ActiveTarget> out;
+  int rc;
+  while ((rc = q.step()) == SQLITE_ROW) {
+    ActiveTarget t;
+    t.id = q.i64(0);
+    t.scope = q.text(1);
+    t.target_key = q.text(2);
+    t.rule = q.text(3);
+    t.origin = q.text(4);
+    out.push_back(std::move(t));
+  }
+  if (rc != SQLITE_DONE) return sql_error(db_, "changed targets");
+  return out;
+}
+
+core::Result<std::vector<ActiveTarget>> Store::active_targets(core::TimeNs now,
+                                                              const std::string& target_key) {
+  // One row per target: SQLite returns the bare columns of the row that holds the MAX().
+  std::string sql =
+      "SELECT id, scope, target_key, rule, origin, MAX(expires_ns) FROM decisions"
+      " WHERE state = 'active' AND scope IN ('ip', 'prefix') AND expires_ns > ?";
+  if (!target_key.empty()) sql += " AND target_key = ?";
+  sql += " GROUP BY scope, target_key ORDER BY scope, target_key;";
+  Stmt q(db_, sql);
+  if (!q.ok()) return sql_error(db_, "active targets");
+  q.bind(1, now);
+  if (!target_key.empty()) q.bind(2, target_key);
+  std::vector<ActiveTarget> out;
+  int rc;
+  while ((rc = q.step()) == SQLITE_ROW) {
+    ActiveTarget t;
+    t.id = q.i64(0);
+    t.scope = q.text(1);
+    t.target_key = q.text(2);
+    t.rule = q.text(3);
+    t.origin = q.text(4);
+    t.expires = q.i64(5);
+    out.push_back(std::move(t));
+  }
+  if (rc != SQLITE_DONE) return sql_error(db_, "active targets");
+  return out;
 }
 
 }  // namespace bannin::store

@@ -35,7 +35,7 @@ struct sqlite3_stmt;
 namespace bannin::store {
 
 /// The schema this bannin writes (the number of migrations it knows).
-inline constexpr int kSchemaVersion = 4;
+inline constexpr int kSchemaVersion = 5;
 
 // --- decision lifecycle ------------------------------------------------------------------
 // proposed -> active -> expired | revoked | failed. "proposed" and "active" are alive; a
@@ -155,6 +155,28 @@ struct DomainChangeRow {
 };
 
 /// A decision with its state history, oldest change first (exports, the API).
+/// A CrowdSec bouncer allowed to read the decision stream (`bannin bouncers add`). Only the
+/// SHA-256 of its key is kept. `cursor` is how far into the decision history it has read
+/// (decision_history rowid), kept across restarts: a bouncer never asks for a resync.
+struct BouncerRow {
+  std::string name;
+  std::string key_hash;  ///< lower-case hex SHA-256 of the key
+  core::TimeNs created = 0;
+  core::TimeNs last_pull = 0;  ///< 0 = never polled
+  std::int64_t cursor = 0;
+};
+
+/// One bouncer-visible decision target in force: an ip or prefix decision in state active,
+/// the longest of them when several cover the same target.
+struct ActiveTarget {
+  std::int64_t id = 0;  ///< the decision that ends last
+  std::string scope;    ///< ip | prefix
+  std::string target_key;
+  std::string rule;
+  std::string origin;
+  core::TimeNs expires = 0;
+};
+
 struct DecisionRecord {
   DecisionRow decision;
   std::vector<StateChange> history;
@@ -253,6 +275,27 @@ class Store {
   /// Changes of `subject` (all when empty), oldest first; at most `limit` (the newest).
   core::Result<std::vector<DomainChangeRow>> domain_changes(const std::string& subject = {},
                                                             std::size_t limit = 1000);
+
+  // --- CrowdSec bouncers (api/lapi.h) ---
+  /// Error "conflict" when the name is taken (or the key already belongs to a bouncer).
+  core::Result<bool> add_bouncer(const BouncerRow& b);
+  core::Result<std::vector<BouncerRow>> bouncers();
+  /// Error "not_found" when there is no such bouncer.
+  core::Result<bool> delete_bouncer(const std::string& name);
+  /// The bouncer with that key hash; not_found when none.
+  core::Result<BouncerRow> bouncer_by_hash(const std::string& key_hash);
+  core::Result<bool> save_bouncer_pull(const std::string& name, core::TimeNs last_pull,
+                                       std::int64_t cursor);
+  /// The newest decision_history row number (0 when empty): a stream cursor.
+  core::Result<std::int64_t> history_head();
+  /// Targets (ip/prefix scopes) whose decisions changed after history row `cursor`, up to
+  /// row `head`; sorted, each once, with the newest decision's id, rule and origin
+  /// (`expires` is not set).
+  core::Result<std::vector<ActiveTarget>> changed_targets(std::int64_t cursor, std::int64_t head);
+  /// Active ip/prefix targets not expired at `now`, one per target (the longest decision);
+  /// only `target_key` when it is given.
+  core::Result<std::vector<ActiveTarget>> active_targets(core::TimeNs now,
+                                                         const std::string& target_key = {});
 
   /// Retention (see RetentionPolicy), in one transaction. Never deletes a decision that is
   /// alive, nor the actions of one.

@@ -75,5 +75,54 @@ TEST(Router, ErrorShape) {
             "\"field\":\"ttl_s\",\"offset\":7}}\n");
 }
 
+/// A backend whose bouncer stream answers one key.
+class BouncerBackend : public test::FakeBackend {
+ public:
+  core::Result<std::string> decision_stream(const StreamRequest& r) override {
+    last = r;
+    if (r.api_key != "good-key-0123456789")
+      return core::make_error("forbidden", "access forbidden");
+    return std::string(R"({"new":[],"deleted":[]})");
+  }
+  StreamRequest last;
+};
+
+TEST(Router, BouncerRoutesUseTheirKeyNotTheToken) {
+  BouncerBackend backend;
+  RouterOptions o;
+  o.token = "api-token-0123456789";
+  Router router(backend, o);
+  HttpRequest r;
+  r.method = "GET";
+  r.path = "/v1/decisions/stream";
+  r.query = {{"startup", "true"}, {"scopes", "ip,Range"}, {"scenarios_containing", "SSH"}};
+  r.api_key = "good-key-0123456789";
+  auto ok = router.handle(r);
+  EXPECT_EQ(ok.status, 200) << ok.body;
+  EXPECT_EQ(ok.body, "{\"new\":[],\"deleted\":[]}\n");
+  EXPECT_TRUE(backend.last.startup);
+  EXPECT_EQ(backend.last.filter.scopes, (std::vector<std::string>{"ip", "range"}));
+  EXPECT_EQ(backend.last.filter.scenarios_containing, std::vector<std::string>{"ssh"});
+  r.query.clear();
+  EXPECT_EQ(router.handle(r).status, 200);
+  EXPECT_FALSE(backend.last.startup);
+  r.api_key = "wrong";
+  auto no = router.handle(r);
+  EXPECT_EQ(no.status, 403);
+  EXPECT_EQ(no.body, "{\"message\":\"access forbidden\"}\n");
+  r.method = "POST";
+  r.path = "/v1/usage-metrics";
+  EXPECT_EQ(router.handle(r).status, 201);
+  r.method = "DELETE";
+  r.path = "/v1/decisions/stream";
+  EXPECT_EQ(router.handle(r).status, 405);
+  r.method = "GET";
+  r.path = "/v1/alerts";
+  EXPECT_EQ(router.handle(r).status, 404);
+  // The rest of the API still wants the token.
+  r.path = "/api/v1/status";
+  EXPECT_EQ(router.handle(r).status, 401);
+}
+
 }  // namespace
 }  // namespace bannin::api
