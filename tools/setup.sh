@@ -19,7 +19,7 @@ PACKAGES="
   libnftables-dev nftables iproute2 curl
   libc-ares-dev libcurl4-openssl-dev libidn2-dev nsd unbound dnsperf
   libcpp-httplib-dev libmicrohttpd-dev libssl-dev
-  crowdsec-firewall-bouncer
+  crowdsec-firewall-bouncer prometheus wrk
 "
 
 missing=""

@@ -253,7 +253,12 @@ core::Result<std::string> LapiService::stream(const StreamRequest& request) {
   // Outside the read transaction (a write there could meet the writer thread's commits). If
   // it fails, the answer still goes out and the next poll repeats these changes: harmless,
   // a deletion of an absent address and an addition of a present one are no-ops.
-  const bool saved = static_cast<bool>(store_.save_bouncer_pull(b->name, now, *head));
+  // Written only when the position moved, or once a minute for `bannin bouncers list`'s "last
+  // poll": a poll that finds nothing new (nearly all of them) then costs reads only.
+  bool saved = true;
+  if (*head != b->cursor || now - b->last_pull >= 60 * core::kNsPerSec) {
+    saved = static_cast<bool>(store_.save_bouncer_pull(b->name, now, *head));
+  }
   {
     std::lock_guard c(counters_mu_);
     ++counters_.polls;

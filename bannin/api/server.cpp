@@ -99,8 +99,8 @@ bool known_method(std::string_view m) {
 // (MHD_add_connection) and holds a deadline per connection, which libmicrohttpd (idle
 // timeouts only) has not: the request head must be complete within head_timeout_s of the
 // connection's start, and the next head within keepalive_s of the previous answer. A
-// connection past its deadline is shut down; MHD then closes it. Per-address and total
-// connection limits are MHD's own.
+// connection past its deadline is shut down; MHD then closes it. The acceptor also keeps the
+// per-address and total connection limits, so a refusal is immediate and counted.
 // ---------------------------------------------------------------------------------------
 
 struct Server::Impl {
@@ -111,6 +111,7 @@ struct Server::Impl {
     std::chrono::steady_clock::time_point deadline;
     bool started = false;  ///< MHD said it runs the connection (so it will say when it closes)
     bool busy = false;     ///< a request is being answered: no head deadline
+    std::string client;    ///< the client's address bytes (per-address limit); "" = not counted
   };
 
   /// The per-request state between the handler's calls.
@@ -131,7 +132,8 @@ struct Server::Impl {
   std::atomic<int> port{0};
 
   std::mutex mu;
-  std::unordered_map<int, Open> open;  // under mu
+  std::unordered_map<int, Open> open;               // under mu
+  std::unordered_map<std::string, int> per_client;  // open connections per address; under mu
   std::atomic<std::uint64_t> head_timeouts{0};
   std::atomic<std::uint64_t> refused{0};
 
@@ -168,8 +170,27 @@ struct Server::Impl {
       it->second.started = true;
     } else {
       // Called before MHD closes the socket, so the number cannot have been reused yet.
-      s.open.erase(fd);
+      auto it = s.open.find(fd);
+      if (it != s.open.end()) s.erase_locked(it);
     }
+  }
+
+  /// Forgets a connection and gives its address one slot back. Under mu.
+  std::unordered_map<int, Open>::iterator erase_locked(std::unordered_map<int, Open>::iterator it) {
+    if (!it->second.client.empty()) {
+      auto c = per_client.find(it->second.client);
+      if (c != per_client.end() && --c->second <= 0) per_client.erase(c);
+    }
+    return open.erase(it);
+  }
+
+  static std::string client_key(const sockaddr_storage& sa) {
+    if (sa.ss_family == AF_INET6) {
+      const auto& a = reinterpret_cast<const sockaddr_in6&>(sa).sin6_addr;
+      return {reinterpret_cast<const char*>(&a), sizeof a};
+    }
+    const auto& a = reinterpret_cast<const sockaddr_in&>(sa).sin_addr;
+    return {reinterpret_cast<const char*>(&a), sizeof a};
   }
 
   static void on_completed(void* cls, MHD_Connection* c, void** req_cls,
@@ -313,19 +334,31 @@ struct Server::Impl {
         }
         return;
       }
+      const std::string client = client_key(sa);
       {
+        // The limits are kept here, not by MHD, so that a refusal is immediate and counted.
         std::lock_guard lock(mu);
+        int& n = per_client[client];
+        if (n >= options.per_client ||
+            open.size() >= static_cast<std::size_t>(options.max_connections)) {
+          if (n == 0) per_client.erase(client);
+          refused.fetch_add(1);
+          ::close(fd);
+          continue;
+        }
+        ++n;
+        if (auto old = open.find(fd); old != open.end()) erase_locked(old);  // a stale entry
         Open& o = open[fd];
-        o = Open{};
+        o.client = client;
         o.deadline =
             std::chrono::steady_clock::now() + std::chrono::seconds(options.head_timeout_s);
       }
       if (MHD_add_connection(mhd, fd, reinterpret_cast<sockaddr*>(&sa), len) != MHD_YES) {
-        // Over a limit (per address or in all): MHD has closed the socket already.
+        // Out of memory in MHD: it has closed the socket already.
         refused.fetch_add(1);
         std::lock_guard lock(mu);
         auto it = open.find(fd);
-        if (it != open.end() && !it->second.started) open.erase(it);
+        if (it != open.end() && !it->second.started) erase_locked(it);
       }
     }
   }
@@ -342,7 +375,7 @@ struct Server::Impl {
       if (!o.started) {
         // MHD never ran it (refused in its worker) or runs it late; not ours to touch.
         if (now > o.deadline + std::chrono::seconds(options.head_timeout_s)) {
-          it = open.erase(it);
+          it = erase_locked(it);
         } else {
           ++it;
         }
@@ -350,8 +383,8 @@ struct Server::Impl {
       }
       // MHD notices the shutdown, closes the connection and tells on_connection (under mu,
       // so the socket number cannot be reused while we hold it here).
+      head_timeouts.fetch_add(1);  // before the shutdown, which the client may see at once
       ::shutdown(it->first, SHUT_RDWR);
-      head_timeouts.fetch_add(1);
       o.deadline = std::chrono::steady_clock::time_point::max();
       ++it;
     }
@@ -506,14 +539,14 @@ core::Result<bool> Server::start() {
                          static_cast<unsigned>(MHD_USE_NO_LISTEN_SOCKET) |
                          static_cast<unsigned>(MHD_USE_ITC);
   s.mhd = MHD_start_daemon(
-      flags, 0, nullptr, nullptr, &Impl::on_request, &s,                                //
-      MHD_OPTION_THREAD_POOL_SIZE, threads,                                             //
-      MHD_OPTION_CONNECTION_LIMIT, static_cast<unsigned>(s.options.max_connections),    //
-      MHD_OPTION_PER_IP_CONNECTION_LIMIT, static_cast<unsigned>(s.options.per_client),  //
-      MHD_OPTION_CONNECTION_TIMEOUT, static_cast<unsigned>(s.options.timeout_s),        //
-      MHD_OPTION_NOTIFY_COMPLETED, &Impl::on_completed, &s,                             //
-      MHD_OPTION_NOTIFY_CONNECTION, &Impl::on_connection, &s,                           //
-      MHD_OPTION_EXTERNAL_LOGGER, &quiet_logger, nullptr,                               //
+      flags, 0, nullptr, nullptr, &Impl::on_request, &s,  //
+      MHD_OPTION_THREAD_POOL_SIZE, threads,               //
+      // The acceptor keeps the real limits (counted); MHD's total is only a backstop.
+      MHD_OPTION_CONNECTION_LIMIT, static_cast<unsigned>(s.options.max_connections + 64),  //
+      MHD_OPTION_CONNECTION_TIMEOUT, static_cast<unsigned>(s.options.timeout_s),           //
+      MHD_OPTION_NOTIFY_COMPLETED, &Impl::on_completed, &s,                                //
+      MHD_OPTION_NOTIFY_CONNECTION, &Impl::on_connection, &s,                              //
+      MHD_OPTION_EXTERNAL_LOGGER, &quiet_logger, nullptr,                                  //
       MHD_OPTION_END);
   if (s.mhd == nullptr) {
     ::close(s.listen_fd);

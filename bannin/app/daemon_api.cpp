@@ -395,9 +395,18 @@ std::string Daemon::metrics_text() {
   };
   metric("bannin_uptime_seconds", "Seconds since the daemon started.", "gauge",
          static_cast<double>((wall_now() - started_) / core::kNsPerSec));
-  m += "# HELP bannin_source_lines_total Lines (messages) read per source.\n"
-       "# TYPE bannin_source_lines_total counter\n";
+  // One family per metric, each with its HELP and TYPE (promtool check metrics, tested).
   {
+    std::string lines, dropped, errors;
+    lines =
+        "# HELP bannin_source_lines_total Lines (messages) read per source.\n"
+        "# TYPE bannin_source_lines_total counter\n";
+    dropped =
+        "# HELP bannin_source_dropped_total Lines lost per source (queue full or kernel drops).\n"
+        "# TYPE bannin_source_dropped_total counter\n";
+    errors =
+        "# HELP bannin_source_decode_errors_total Lines a source's decoder could not read.\n"
+        "# TYPE bannin_source_decode_errors_total counter\n";
     std::lock_guard lock(streams_mu_);
     for (const auto& s : streams_) {
       std::string origin;
@@ -405,18 +414,14 @@ std::string Daemon::metrics_text() {
         if (c == '"' || c == '\\') origin += '\\';
         origin += c;
       }
-      std::snprintf(line, sizeof line,
-                    "bannin_source_lines_total{kind=\"%s\",origin=\"%s\"} %llu\n"
-                    "bannin_source_dropped_total{kind=\"%s\",origin=\"%s\"} %llu\n"
-                    "bannin_source_decode_errors_total{kind=\"%s\",origin=\"%s\"} %llu\n",
-                    s->kind.c_str(), origin.c_str(),
-                    static_cast<unsigned long long>(s->lines.load()), s->kind.c_str(),
-                    origin.c_str(),
-                    static_cast<unsigned long long>(s->dropped.load() + s->dropped_kernel.load()),
-                    s->kind.c_str(), origin.c_str(),
-                    static_cast<unsigned long long>(s->decode_errors.load()));
-      m += line;
+      const std::string labels = "{kind=\"" + s->kind + "\",origin=\"" + origin + "\"} ";
+      lines += "bannin_source_lines_total" + labels + std::to_string(s->lines.load()) + "\n";
+      dropped += "bannin_source_dropped_total" + labels +
+                 std::to_string(s->dropped.load() + s->dropped_kernel.load()) + "\n";
+      errors += "bannin_source_decode_errors_total" + labels +
+                std::to_string(s->decode_errors.load()) + "\n";
     }
+    m += lines + dropped + errors;
   }
   {
     const auto c = lapi_->counters();
