@@ -88,8 +88,8 @@ Effect nginx_effect(const act::WebServerActuator& a) {
       continue;
     }
     if (file.rfind(dir + "/", 0) == 0) continue;  // bannin's own files
-    std::string t = trim(line);
-    if (t.rfind('#', 0) == 0) continue;
+    std::string t = trim(line.substr(0, line.find('#')));  // a trailing comment is not code
+    if (t.empty()) continue;
     if (starts_block(t, "server")) {
       ++servers;
       ++pending_server;
@@ -250,7 +250,7 @@ int run_setup(const SetupOptions& opt) {
     if (!fs::exists(wc.dir + "/" + name)) created = true;
   }
   if (created) {
-    auto inst = (*a)->install();
+    auto inst = (*a)->install(false);
     if (!inst) {
       fail("cannot create bannin's include files in " + wc.dir + ": " + inst.error().message);
       return 2;

@@ -230,7 +230,7 @@ core::Result<bool> WebServerActuator::test_alone(const std::map<std::string, std
   return true;
 }
 
-core::Result<bool> WebServerActuator::install_locked(const web::Rendered& rendered) {
+core::Result<bool> WebServerActuator::install_locked(const web::Rendered& rendered, bool reload) {
   std::map<std::string, std::string> temps;  // file name -> temp path
   auto drop_temps = [&] {
     for (const auto& [n, t] : temps) ::unlink(t.c_str());
@@ -306,6 +306,7 @@ core::Result<bool> WebServerActuator::install_locked(const web::Rendered& render
     return core::make_error("webserver", "the full configuration fails its test, old files put "
                                          "back: " + web::describe(targv, tr));
   }
+  if (!reload) return true;
   auto rargv = reload_argv();
   auto rr = run_command(rargv, command_env(), cfg_.command_timeout);
   if (!rr.ok()) {
@@ -317,7 +318,7 @@ core::Result<bool> WebServerActuator::install_locked(const web::Rendered& render
   return true;
 }
 
-core::Result<bool> WebServerActuator::install() {
+core::Result<bool> WebServerActuator::install(bool reload) {
   std::vector<web::WebRule> rules;
   for (const auto& [k, e] : in_force_) rules.push_back(e.rule);
   web::CountryNetworks nets_fn = [this](const std::string& cc) -> const std::vector<core::IpPrefix>& {
@@ -331,7 +332,7 @@ core::Result<bool> WebServerActuator::install() {
   }
   DirLock lock(cfg_.dir);
   if (!lock.locked()) return core::make_error("webserver", lock.error());
-  auto r = install_locked(rendered);
+  auto r = install_locked(rendered, reload);
   if (r) {
     synced_ = true;
     health_.ok = true;

@@ -65,8 +65,10 @@ class WebServerActuator final : public Actuator {
   ActuatorHealth health() override;
   std::chrono::milliseconds batch_window() const override { return cfg_.batch_window; }
 
-  /// Renders, checks and installs what is in force now (the safe sequence above).
-  core::Result<bool> install();
+  /// Renders, checks and installs what is in force now (the safe sequence above). Without
+  /// `reload` the files are tested and put in place but the server is not told (`bannin
+  /// webserver setup` creating them before the include lines exist).
+  core::Result<bool> install(bool reload = true);
   [[nodiscard]] std::uint64_t reloads() const noexcept { return reloads_; }
   [[nodiscard]] const WebServerConfig& config() const noexcept { return cfg_; }
   /// The include lines the server's configuration needs (`bannin webserver setup`).
@@ -86,7 +88,7 @@ class WebServerActuator final : public Actuator {
                     Clock clock);
   [[nodiscard]] core::TimeNs now() const;
   const std::vector<core::IpPrefix>& nets(const std::string& cc);
-  core::Result<bool> install_locked(const web::Rendered& r);
+  core::Result<bool> install_locked(const web::Rendered& r, bool reload);
   core::Result<bool> test_alone(const std::map<std::string, std::string>& temps);
   std::vector<std::string> full_test_argv() const;
   std::vector<std::string> reload_argv() const;
