@@ -183,6 +183,7 @@ LoadModule mpm_event_module $M/mod_mpm_event.so
 LoadModule authz_core_module $M/mod_authz_core.so
 LoadModule authz_host_module $M/mod_authz_host.so
 LoadModule dir_module $M/mod_dir.so
+TypesConfig /etc/mime.types
 LoadModule mime_module $M/mod_mime.so
 User www-data
 Group www-data
