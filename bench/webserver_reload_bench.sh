@@ -14,8 +14,8 @@
 # vhost. Measured per row: seconds from the append until the store says all N decisions are
 # active, and the reloads nginx itself logged ("reconfiguring", error_log at notice).
 # Reference row in the same run: enforce.webserver.batch_window 0 (no gathering: one install
-# per batch the act thread happens to pop). Afterwards a foreign POST to one vhost must get 403
-# and a JP-less... (a domestic address is not in tor's data, so only the 403 is checked).
+# per batch the act thread happens to pop). Afterwards a foreign POST to one of the vhosts
+# must get 403 (no test address is domestic in tor's data, so only the 403 is checked).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 N=${1:-1000}
@@ -84,7 +84,7 @@ sources:
 YAML
   N "$BANNIN" webserver setup --config "$TMP/bannin.yaml" >/dev/null
   N nginx -c "$TMP/nginx.conf"
-  N "$BANNIN" run --config "$TMP/bannin.yaml" >"$TMP/daemon.log" 2>&1 &
+  ip netns exec "$NS" "$BANNIN" run --config "$TMP/bannin.yaml" >"$TMP/daemon.log" 2>&1 &
   DPID=$!
   for _ in $(seq 200); do N "$BANNIN" status --api "http://127.0.0.1:$API" >/dev/null 2>&1 && break; sleep 0.05; done
   local base
@@ -116,7 +116,10 @@ PY
   reloads=$(( $(grep -c reconfiguring "$TMP/error.log" || true) - base ))
   kill -TERM "$DPID"; wait "$DPID" || true; DPID=""
   kill "$(cat "$TMP/nginx.pid")"; sleep 0.3
-  awk -v a="$t0" -v b="$t1" -v r="$reloads" 'BEGIN{ printf "%.2f %d\n", (b - a) / 1e9, r }'
+  local row
+  row=$(awk -v a="$t0" -v b="$t1" -v r="$reloads" 'BEGIN{ printf "%.2f %d", (b - a) / 1e9, r }')
+  echo "  batch_window $window: $row (seconds, reloads)" >&2
+  echo "$row"
 }
 
 echo "webserver reload bench: $N vhost_path decisions (one per vhost), nginx $(nginx -v 2>&1 | sed 's/.*\///'), JP allow-list from tor-geoipdb"

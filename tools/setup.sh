@@ -19,6 +19,7 @@ PACKAGES="
   libnftables-dev nftables iproute2 curl
   libc-ares-dev libcurl4-openssl-dev libidn2-dev nsd unbound dnsperf
   libcpp-httplib-dev
+  nginx apache2
 "
 
 missing=""
@@ -36,6 +37,9 @@ echo "setup: installing:$missing"
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
+# nginx and apache2 are the real servers of tests/cli/webserver_containment_test.sh and
+# bench/webserver_reload_bench.sh (started by hand with their own configuration in a temp dir;
+# policy-rc.d below keeps their services from starting at install).
 # dnsperf is only the reference of bench/domain_check_bench.sh (it sends DNS queries to the
 # loopback test bed that script starts).
 # fail2ban is a benchmark peer and the reference of `bannin import fail2ban`'s test (its

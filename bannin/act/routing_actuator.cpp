@@ -37,8 +37,8 @@ std::vector<ActionResult> RoutingActuator::route(std::span<const decide::Decisio
     if (tee_) {
       // Observe: the recording result stands; the web actuator's is a note.
       if (r.outcome == Outcome::Failed || r.outcome == Outcome::Invalid) {
-        out[i].detail += (out[i].detail.empty() ? "" : "; ") + std::string("web server files: ") +
-                         r.detail;
+        out[i].detail +=
+            (out[i].detail.empty() ? "" : "; ") + std::string("web server files: ") + r.detail;
       }
       continue;
     }

@@ -13,8 +13,8 @@
 #include <bannin/act/nftables/nftables_actuator.h>
 #include <bannin/act/recording/recording_actuator.h>
 #include <bannin/act/routing_actuator.h>
-#include <bannin/act/webserver/webserver_actuator.h>
 #include <bannin/act/target.h>
+#include <bannin/act/webserver/webserver_actuator.h>
 #include <bannin/api/server.h>
 #include <bannin/app/daemon.h>
 #include <bannin/app/domain_probe.h>
@@ -245,7 +245,8 @@ core::Result<bool> Daemon::boot() {
   // mode: the would-be files beside the store, the server untouched).
   if (cfg.web_server != "none") {
     act::WebServerConfig wc;
-    wc.kind = cfg.web_server == "nginx" ? act::web::ServerKind::Nginx : act::web::ServerKind::Apache;
+    wc.kind =
+        cfg.web_server == "nginx" ? act::web::ServerKind::Nginx : act::web::ServerKind::Apache;
     wc.observe = !cfg.enforce;
     if (wc.observe) {
       wc.dir = (store_path.has_parent_path() ? store_path.parent_path().string() + "/" : "") +
@@ -262,15 +263,14 @@ core::Result<bool> Daemon::boot() {
     wc.canaries.domestic = cfg.web_canary_domestic;
     wc.canaries.foreign = cfg.web_canary_foreign;
     const enrich::GeoDb* geo = geo_.get();
-    auto w = act::WebServerActuator::create(
-        wc, [geo](const std::string& cc) {
-          return geo->networks({enrich::CountryCode::from(cc)});
-        });
+    auto w = act::WebServerActuator::create(wc, [geo](const std::string& cc) {
+      return geo->networks({enrich::CountryCode::from(cc)});
+    });
     if (!w) return core::make_error("webserver", "enforce.webserver: " + w.error().message);
     log("web server containment: %s, files in %s%s", cfg.web_server.c_str(), wc.dir.c_str(),
         wc.observe ? " (observe: the server is not touched)" : "");
-    actuator_ = std::make_unique<act::RoutingActuator>(std::move(actuator_), std::move(*w),
-                                                       wc.observe);
+    actuator_ =
+        std::make_unique<act::RoutingActuator>(std::move(actuator_), std::move(*w), wc.observe);
     actuator_name_ += "+" + cfg.web_server;
   }
   if (auto r = reconcile_with(**st); !r) return r.error();

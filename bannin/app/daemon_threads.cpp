@@ -181,7 +181,8 @@ void Daemon::act_main() {
     bool open = actions_->pop_all(items, std::chrono::milliseconds(250));
     // Decisions a web server carries out are gathered for the actuator's batch window, so a
     // wave makes one reload.
-    if (const auto window = actuator_->batch_window(); open && window.count() > 0 &&
+    if (const auto window = actuator_->batch_window();
+        open && window.count() > 0 &&
         std::any_of(items.begin(), items.end(), [](const ActItem& it) {
           return it.kind == ActItem::Kind::Apply &&
                  (it.decision.scope == "vhost" || it.decision.scope == "vhost_path");

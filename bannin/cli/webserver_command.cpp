@@ -33,8 +33,12 @@ struct SetupOptions {
   bool apply = false;
 };
 
-void say(const std::string& s) { std::fprintf(stdout, "%s\n", s.c_str()); }
-void fail(const std::string& s) { std::fprintf(stderr, "bannin webserver setup: %s\n", s.c_str()); }
+void say(const std::string& s) {
+  std::fprintf(stdout, "%s\n", s.c_str());
+}
+void fail(const std::string& s) {
+  std::fprintf(stderr, "bannin webserver setup: %s\n", s.c_str());
+}
 
 std::string trim(const std::string& s) {
   auto a = s.find_first_not_of(" \t");
@@ -87,7 +91,7 @@ Effect nginx_effect(const act::WebServerActuator& a) {
       if (!file.empty() && file.back() == ':') file.pop_back();
       continue;
     }
-    if (file.rfind(dir + "/", 0) == 0) continue;  // bannin's own files
+    if (file.rfind(dir + "/", 0) == 0) continue;           // bannin's own files
     std::string t = trim(line.substr(0, line.find('#')));  // a trailing comment is not code
     if (t.empty()) continue;
     if (starts_block(t, "server")) {
@@ -114,7 +118,8 @@ Effect apache_effect(const act::WebServerActuator& a) {
   Effect e;
   std::vector<std::string> argv{a.command(), "-t", "-D", "DUMP_INCLUDES"};
   std::vector<std::string> env;
-  if (!a.config().main_config.empty()) env.push_back("APACHE_ARGUMENTS=-f " + a.config().main_config);
+  if (!a.config().main_config.empty())
+    env.push_back("APACHE_ARGUMENTS=-f " + a.config().main_config);
   auto r = act::web::run_command(argv, env);
   if (!r.ok()) {
     e.notes.push_back("cannot list the included files: " + act::web::describe(argv, r));
@@ -175,7 +180,8 @@ bool apply_lines(const act::WebServerActuator& a, bool nginx) {
     out = text;
     if (text.find(inc) == std::string::npos) {
       if (!out.empty() && out.back() != '\n') out += "\n";
-      out += "# added by bannin webserver setup: web containment (docs/enforcement.md)\n" + inc + "\n";
+      out +=
+          "# added by bannin webserver setup: web containment (docs/enforcement.md)\n" + inc + "\n";
       ++added;
     }
   }
@@ -205,8 +211,9 @@ bool apply_lines(const act::WebServerActuator& a, bool nginx) {
     fail("cannot replace " + main + ": " + ec.message());
     return false;
   }
-  std::vector<std::string> argv = nginx ? std::vector<std::string>{a.command(), "-t", "-q", "-c", main}
-                                        : std::vector<std::string>{a.command(), "configtest"};
+  std::vector<std::string> argv =
+      nginx ? std::vector<std::string>{a.command(), "-t", "-q", "-c", main}
+            : std::vector<std::string>{a.command(), "configtest"};
   std::vector<std::string> env;
   if (!nginx && !a.config().main_config.empty()) env.push_back("APACHE_ARGUMENTS=-f " + main);
   auto r = act::web::run_command(argv, env);
@@ -234,8 +241,9 @@ int run_setup(const SetupOptions& opt) {
   }
   act::WebServerConfig wc;
   wc.kind = server == "nginx" ? act::web::ServerKind::Nginx : act::web::ServerKind::Apache;
-  wc.dir = !cfg->web_dir.empty() ? cfg->web_dir
-                                  : (server == "nginx" ? "/etc/nginx/bannin" : "/etc/apache2/bannin");
+  wc.dir = !cfg->web_dir.empty()
+               ? cfg->web_dir
+               : (server == "nginx" ? "/etc/nginx/bannin" : "/etc/apache2/bannin");
   wc.main_config = cfg->web_config;
   wc.command = cfg->web_command;
   auto a = act::WebServerActuator::create(
@@ -258,7 +266,8 @@ int run_setup(const SetupOptions& opt) {
     say("created bannin's include files in " + wc.dir + " (nothing contained yet)");
   }
   const bool nginx = wc.kind == act::web::ServerKind::Nginx;
-  say(std::string(nginx ? "nginx" : "Apache") + ", main configuration " + (*a)->main_config() + ":");
+  say(std::string(nginx ? "nginx" : "Apache") + ", main configuration " + (*a)->main_config() +
+      ":");
   if (nginx) {
     say("  in the http{} block:        include " + wc.dir + "/http.conf;");
     say("  in every server{} block:    include " + wc.dir + "/server.conf;");
@@ -281,8 +290,9 @@ void add_webserver_command(CLI::App& app, int& exit_code) {
   auto* cmd = app.add_subcommand("webserver", "Web-server containment (nginx, Apache)");
   cmd->require_subcommand(1);
   auto* setup = cmd->add_subcommand(
-      "setup", "Show (or --apply) the include lines bannin's web containment needs, and check "
-               "that they are in effect");
+      "setup",
+      "Show (or --apply) the include lines bannin's web containment needs, and check "
+      "that they are in effect");
   setup->add_option("--config", opt->config_file, "The daemon's configuration file");
   setup->add_option("-o", opt->overrides, "key=value over the configuration (repeatable)");
   setup->add_option("--server", opt->server, "nginx or apache (default: enforce.webserver.server)")

@@ -61,7 +61,8 @@ class GeoDb {
   /// address order; adjacent ranges merged before the split into prefixes). From the range
   /// tables, or by walking an .mmdb's search tree (its IPv4 subtree reported as IPv4; the
   /// IPv4-mapped and 6to4 aliases skipped). What the web-server actuators allow-list.
-  [[nodiscard]] std::vector<core::IpPrefix> networks(const std::vector<CountryCode>& countries) const;
+  [[nodiscard]] std::vector<core::IpPrefix> networks(
+      const std::vector<CountryCode>& countries) const;
   [[nodiscard]] bool empty() const noexcept { return ranges() == 0 && !has_mmdb(); }
   [[nodiscard]] bool has_mmdb() const noexcept;
 

@@ -25,7 +25,9 @@ core::TimeNs system_now() {
   return static_cast<core::TimeNs>(ts.tv_sec) * core::kNsPerSec + ts.tv_nsec;
 }
 
-std::string errno_text(const std::string& what) { return what + ": " + std::strerror(errno); }
+std::string errno_text(const std::string& what) {
+  return what + ": " + std::strerror(errno);
+}
 
 // Writes content to a new temp file in dir (name ".bannin-<base>.XXXXXX": a dot file with no
 // .conf suffix, so no include glob picks it up), fsynced, mode 0644. Returns its path.
@@ -130,20 +132,21 @@ core::Result<std::unique_ptr<WebServerActuator>> WebServerActuator::create(
   std::unique_ptr<WebServerActuator> a(
       new WebServerActuator(std::move(cfg), std::move(networks), std::move(clock)));
   if (!a->cfg_.observe) {
-    auto v = run_command({a->command(), "-v"}, {},
-                         std::chrono::seconds(10));
+    auto v = run_command({a->command(), "-v"}, {}, std::chrono::seconds(10));
     if (v.status == 127 || v.status < 0) {
-      return core::make_error("webserver", a->command() + " does not run (is " +
-                                               (a->cfg_.kind == web::ServerKind::Nginx
-                                                    ? std::string("nginx")
-                                                    : std::string("apache2")) +
-                                               " installed?): " + v.output);
+      return core::make_error(
+          "webserver", a->command() + " does not run (is " +
+                           (a->cfg_.kind == web::ServerKind::Nginx ? std::string("nginx")
+                                                                   : std::string("apache2")) +
+                           " installed?): " + v.output);
     }
   }
   return a;
 }
 
-core::TimeNs WebServerActuator::now() const { return clock_ ? clock_() : system_now(); }
+core::TimeNs WebServerActuator::now() const {
+  return clock_ ? clock_() : system_now();
+}
 
 std::string WebServerActuator::main_config() const {
   if (!cfg_.main_config.empty()) return cfg_.main_config;
@@ -194,9 +197,13 @@ core::Result<bool> WebServerActuator::test_alone(const std::map<std::string, std
   std::string wrapper;
   std::vector<std::string> argv;
   if (cfg_.kind == web::ServerKind::Nginx) {
-    wrapper = "pid " + scratch + "/nginx.pid;\nerror_log stderr;\nevents {}\nhttp {\n"
-              "    access_log off;\n    client_body_temp_path " + scratch + "/body;\n"
-              "    proxy_temp_path " + scratch + "/proxy;\n    fastcgi_temp_path " + scratch +
+    wrapper = "pid " + scratch +
+              "/nginx.pid;\nerror_log stderr;\nevents {}\nhttp {\n"
+              "    access_log off;\n    client_body_temp_path " +
+              scratch +
+              "/body;\n"
+              "    proxy_temp_path " +
+              scratch + "/proxy;\n    fastcgi_temp_path " + scratch +
               "/fastcgi;\n    uwsgi_temp_path " + scratch + "/uwsgi;\n    scgi_temp_path " +
               scratch + "/scgi;\n    include " + temps.at("http.conf") +
               ";\n    server {\n        listen 127.0.0.1:1;\n        include " +
@@ -204,15 +211,21 @@ core::Result<bool> WebServerActuator::test_alone(const std::map<std::string, std
   } else {
     const std::string m = cfg_.apache_modules;
     wrapper = "ServerRoot " + scratch + "\nDefaultRuntimeDir " + scratch + "\nPidFile " + scratch +
-              "/httpd.pid\nErrorLog " + scratch + "/error.log\nServerName bannin-test\n"
+              "/httpd.pid\nErrorLog " + scratch +
+              "/error.log\nServerName bannin-test\n"
               "Listen 127.0.0.1:1\n"
               "<IfModule !mpm_event_module>\n<IfModule !mpm_prefork_module>\n"
-              "<IfModule !mpm_worker_module>\nLoadModule mpm_event_module " + m +
+              "<IfModule !mpm_worker_module>\nLoadModule mpm_event_module " +
+              m +
               "/mod_mpm_event.so\n</IfModule>\n</IfModule>\n</IfModule>\n"
-              "<IfModule !authz_core_module>\nLoadModule authz_core_module " + m +
+              "<IfModule !authz_core_module>\nLoadModule authz_core_module " +
+              m +
               "/mod_authz_core.so\n</IfModule>\n<IfModule !authz_host_module>\n"
-              "LoadModule authz_host_module " + m + "/mod_authz_host.so\n</IfModule>\n"
-              "Include " + temps.at("bannin.conf") + "\n";
+              "LoadModule authz_host_module " +
+              m +
+              "/mod_authz_host.so\n</IfModule>\n"
+              "Include " +
+              temps.at("bannin.conf") + "\n";
   }
   auto w = write_temp(scratch, "wrapper", wrapper);
   if (!w) return w.error();
@@ -224,8 +237,8 @@ core::Result<bool> WebServerActuator::test_alone(const std::map<std::string, std
   auto r = run_command(argv, {}, cfg_.command_timeout);
   ::unlink(w->c_str());
   if (!r.ok()) {
-    return core::make_error("webserver", "the generated files alone fail the server's test: " +
-                                             web::describe(argv, r));
+    return core::make_error(
+        "webserver", "the generated files alone fail the server's test: " + web::describe(argv, r));
   }
   return true;
 }
@@ -303,16 +316,18 @@ core::Result<bool> WebServerActuator::install_locked(const web::Rendered& render
   auto tr = run_command(targv, command_env(), cfg_.command_timeout);
   if (!tr.ok()) {
     restore();
-    return core::make_error("webserver", "the full configuration fails its test, old files put "
-                                         "back: " + web::describe(targv, tr));
+    return core::make_error("webserver",
+                            "the full configuration fails its test, old files put "
+                            "back: " +
+                                web::describe(targv, tr));
   }
   if (!reload) return true;
   auto rargv = reload_argv();
   auto rr = run_command(rargv, command_env(), cfg_.command_timeout);
   if (!rr.ok()) {
     restore();
-    return core::make_error("webserver", "reload refused, old files put back: " +
-                                             web::describe(rargv, rr));
+    return core::make_error("webserver",
+                            "reload refused, old files put back: " + web::describe(rargv, rr));
   }
   ++reloads_;
   return true;
@@ -321,12 +336,11 @@ core::Result<bool> WebServerActuator::install_locked(const web::Rendered& render
 core::Result<bool> WebServerActuator::install(bool reload) {
   std::vector<web::WebRule> rules;
   for (const auto& [k, e] : in_force_) rules.push_back(e.rule);
-  web::CountryNetworks nets_fn = [this](const std::string& cc) -> const std::vector<core::IpPrefix>& {
-    return nets(cc);
-  };
+  web::CountryNetworks nets_fn =
+      [this](const std::string& cc) -> const std::vector<core::IpPrefix>& { return nets(cc); };
   auto rendered = web::render(cfg_.kind, rules, nets_fn);
-  if (auto c = web::check_rendered(cfg_.kind, rendered, rules, nets_fn, cfg_.min_entries,
-                                   cfg_.canaries);
+  if (auto c =
+          web::check_rendered(cfg_.kind, rendered, rules, nets_fn, cfg_.min_entries, cfg_.canaries);
       !c) {
     return c.error();
   }
@@ -353,7 +367,8 @@ std::vector<ActionResult> WebServerActuator::apply(std::span<const decide::Decis
     r.target = d.vhost + d.path;
     auto rule = web::rule_of(d);
     if (!rule) {
-      r.outcome = rule.error().code == "unsupported_scope" ? Outcome::Unsupported : Outcome::Invalid;
+      r.outcome =
+          rule.error().code == "unsupported_scope" ? Outcome::Unsupported : Outcome::Invalid;
       r.detail = rule.error().message;
       continue;
     }
@@ -398,7 +413,8 @@ std::vector<ActionResult> WebServerActuator::revoke(std::span<const decide::Deci
     r.target = batch[i].vhost + batch[i].path;
     auto rule = web::rule_of(batch[i]);
     if (!rule) {
-      r.outcome = rule.error().code == "unsupported_scope" ? Outcome::Unsupported : Outcome::Invalid;
+      r.outcome =
+          rule.error().code == "unsupported_scope" ? Outcome::Unsupported : Outcome::Invalid;
       r.detail = rule.error().message;
       continue;
     }
@@ -419,7 +435,8 @@ std::vector<ActionResult> WebServerActuator::revoke(std::span<const decide::Deci
       ++health_.errors;
       next_retry_ = now() + 10 * core::kNsPerSec;
       for (auto& r : out) {
-        if (r.outcome == Outcome::Revoked) r.detail = "still in the server's files, retrying: " + inst.error().message;
+        if (r.outcome == Outcome::Revoked)
+          r.detail = "still in the server's files, retrying: " + inst.error().message;
       }
     }
   }

@@ -87,10 +87,9 @@ core::Result<WebRule> rule_of(const decide::Decision& d) {
   WebRule r;
   std::string host = d.vhost;
   for (auto& c : host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (auto colon = host.rfind(':'); colon != std::string::npos &&
-                                    host.find(':') == colon &&
-                                    host.find_first_not_of("0123456789", colon + 1) ==
-                                        std::string::npos) {
+  if (auto colon = host.rfind(':');
+      colon != std::string::npos && host.find(':') == colon &&
+      host.find_first_not_of("0123456789", colon + 1) == std::string::npos) {
     host.resize(colon);  // "example.jp:443"
   }
   while (!host.empty() && host.back() == '.') host.pop_back();
@@ -118,9 +117,9 @@ core::Result<WebRule> rule_of(const decide::Decision& d) {
         i += 2;
       }
       if (!path_char(c)) {
-        return core::make_error("invalid_target",
-                                "path '" + d.path + "' holds a character bannin does not write "
-                                "into a server configuration");
+        return core::make_error("invalid_target", "path '" + d.path +
+                                                      "' holds a character bannin does not write "
+                                                      "into a server configuration");
       }
       if (c == '/' && !path.empty() && path.back() == '/') continue;  // merge_slashes
       path += c;
@@ -139,7 +138,8 @@ core::Result<WebRule> rule_of(const decide::Decision& d) {
   for (const auto& c : d.except_countries) {
     if (c.size() != 2 || !std::isalpha(static_cast<unsigned char>(c[0])) ||
         !std::isalpha(static_cast<unsigned char>(c[1]))) {
-      return core::make_error("invalid_target", "except_countries: '" + c + "' is not a country code");
+      return core::make_error("invalid_target",
+                              "except_countries: '" + c + "' is not a country code");
     }
     std::string u = c;
     for (auto& ch : u) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
@@ -167,7 +167,8 @@ Rendered render(ServerKind kind, const std::vector<WebRule>& unsorted,
     h += "# " + std::to_string(rules.size()) + " containment rule(s).\n";
     // One geo table: every country some rule allows, each CIDR with its country.
     std::set<std::string> countries;
-    for (const auto& r : rules) countries.insert(r.except_countries.begin(), r.except_countries.end());
+    for (const auto& r : rules)
+      countries.insert(r.except_countries.begin(), r.except_countries.end());
     h += "geo $bannin_cc {\n    default ZZ;\n";
     for (const auto& cc : countries) {
       for (const auto& p : nets(cc)) {
@@ -207,7 +208,8 @@ Rendered render(ServerKind kind, const std::vector<WebRule>& unsorted,
   a += kHeader;
   a += "# " + std::to_string(rules.size()) + " containment rule(s).\n";
   for (const auto& r : rules) {
-    a += "# rule " + r.key + " allow " + (r.except_countries.empty() ? "-" : join(r.except_countries, ",")) + "\n";
+    a += "# rule " + r.key + " allow " +
+         (r.except_countries.empty() ? "-" : join(r.except_countries, ",")) + "\n";
     a += "<LocationMatch \"" + location_regex(r) + "\">\n";
     a += "    <If \"tolower(%{SERVER_NAME}) == '" + r.vhost + "'" +
          (r.method.empty() ? std::string() : " && %{REQUEST_METHOD} == '" + r.method + "'") +
@@ -240,7 +242,9 @@ Rendered render(ServerKind kind, const std::vector<WebRule>& unsorted,
 
 namespace {
 
-core::Error unsafe(const std::string& what) { return core::make_error("unsafe_config", what); }
+core::Error unsafe(const std::string& what) {
+  return core::make_error("unsafe_config", what);
+}
 
 std::vector<std::string_view> lines_of(const std::string& text) {
   std::vector<std::string_view> out;
@@ -256,7 +260,8 @@ std::vector<std::string_view> lines_of(const std::string& text) {
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+    s.remove_suffix(1);
   return s;
 }
 
@@ -319,7 +324,8 @@ core::Result<bool> check_rendered(ServerKind kind, const Rendered& r,
           has_default = true;
         } else {
           auto sp = l.find(' ');
-          auto p = sp == std::string_view::npos ? std::nullopt : core::IpPrefix::parse(l.substr(0, sp));
+          auto p =
+              sp == std::string_view::npos ? std::nullopt : core::IpPrefix::parse(l.substr(0, sp));
           if (!p || l.size() != sp + 4 || l.back() != ';') {
             return unsafe("http.conf: geo entry '" + std::string(l) + "' does not read back");
           }
@@ -338,9 +344,11 @@ core::Result<bool> check_rendered(ServerKind kind, const Rendered& r,
       }
     }
     if (in_geo) return unsafe("http.conf: the geo block is not closed");
-    if (!has_default) return unsafe("http.conf: the geo block has no 'default ZZ' (unknown must be foreign)");
+    if (!has_default)
+      return unsafe("http.conf: the geo block has no 'default ZZ' (unknown must be foreign)");
     for (const auto& [name, def] : foreign_defaults) {
-      if (def != "default 1;") return unsafe("http.conf: " + name + " does not refuse unknown countries");
+      if (def != "default 1;")
+        return unsafe("http.conf: " + name + " does not refuse unknown countries");
     }
     if (scope_lines != rules.size()) {
       return unsafe("http.conf: " + std::to_string(scope_lines) + " scope lines for " +
@@ -413,7 +421,8 @@ core::Result<bool> check_rendered(ServerKind kind, const Rendered& r,
   }
   for (const auto& [set, allowed] : lists) {
     if (allowed.empty()) {
-      return unsafe("the allow-list for " + join(set, ",") + " is empty (the geo database has "
+      return unsafe("the allow-list for " + join(set, ",") +
+                    " is empty (the geo database has "
                     "no networks for it): domestic visitors would be refused too");
     }
     core::IpAddress dom = allowed.front().network;

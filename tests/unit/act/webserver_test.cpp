@@ -76,8 +76,8 @@ TEST(WebRule, NormalisesHostPathAndMethod) {
 }
 
 TEST(WebRule, RefusesWhatCouldChangeTheConfigurationsMeaning) {
-  for (const char* path : {"/a\"b", "/a b", "/a$b", "/a{b}", "/a\nb", "/a%22", "/a%", "/a%zz",
-                           "contact", "/a\\b"}) {
+  for (const char* path :
+       {"/a\"b", "/a b", "/a$b", "/a{b}", "/a\nb", "/a%22", "/a%", "/a%zz", "contact", "/a\\b"}) {
     auto r = web::rule_of(form("a.jp", path));
     ASSERT_FALSE(r) << path;
     EXPECT_EQ(r.error().code, "invalid_target") << path;
@@ -212,9 +212,8 @@ TEST(WebCheck, RefusesWrongDefaultsSmallListsAndCanaryFailures) {
   auto d = form("a.jp", "/contact/");
   d.except_countries = {"LI"};
   auto li = rules_of({d});
-  EXPECT_FALSE(
-      web::check_rendered(ServerKind::Nginx, web::render(ServerKind::Nginx, li, n.fn()), li,
-                          n.fn(), 1, {}));
+  EXPECT_FALSE(web::check_rendered(ServerKind::Nginx, web::render(ServerKind::Nginx, li, n.fn()),
+                                   li, n.fn(), 1, {}));
 }
 
 class WebActuatorObserve : public ::testing::Test {
