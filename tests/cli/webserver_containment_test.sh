@@ -82,6 +82,8 @@ run_phase() {
   wait_for 15 "$name: foreign POST /contact/ refused" is_code 403 127.0.0.2 POST example.jp /contact/
   echo "$name: contained $(python3 -c "import time;print(round(time.time()-$t0,2))") s after the third POST"
   state_is active || fail "$name: decision state $(state_of), expected active"
+  echo "$name: $(sql "SELECT detail FROM actions ORDER BY id DESC LIMIT 1"); decision to active: $(sql \
+    "SELECT (max(ts_ns) - min(ts_ns)) / 1000000 FROM decision_history WHERE decision_id = (SELECT max(id) FROM decisions)") ms"
   expect 403 127.0.0.4 POST example.jp /contact/ "$name foreign"
   expect 403 127.0.0.2 POST example.jp /CONTACT/ "$name upper case"
   expect 403 127.0.0.2 POST example.jp /contact "$name no trailing slash"

@@ -384,11 +384,17 @@ std::vector<ActionResult> WebServerActuator::apply(std::span<const decide::Decis
     changed.push_back(i);
   }
   if (changed.empty()) return out;
+  const auto t0 = std::chrono::steady_clock::now();
   auto inst = install();
+  const auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
+          .count();
   for (auto i : changed) {
     if (inst) {
       out[i].outcome = cfg_.observe ? Outcome::Recorded : Outcome::Applied;
-      if (cfg_.observe) out[i].detail = "written to " + cfg_.dir;
+      out[i].detail = cfg_.observe ? "written to " + cfg_.dir
+                                   : std::to_string(changed.size()) + " rule(s) installed and " +
+                                         "server reloaded in " + std::to_string(ms) + " ms";
     } else {
       out[i].outcome = Outcome::Failed;
       out[i].timeout_s = 0;
