@@ -12,6 +12,7 @@
 #   - a generated file that fails the sanity check (min_entries above the table's size)
 #     never reaches the server: the decision fails, the live files keep their bytes and the
 #     server keeps answering 200;
+#   - observe mode writes the would-be files beside the store and leaves the server alone;
 #   - `bannin webserver setup` reports the include lines in effect (exit 0) and not in
 #     effect for a configuration without them (exit 1).
 # Skips only when the kernel refuses a namespace or nginx/apache2 are missing.
@@ -156,6 +157,20 @@ grep -q "server.conf included in 2 of 2" "$TMP/setup.out" || fail "setup output:
 N nginx -c "$TMP/nginx/nginx.conf" || fail "nginx did not start"
 wait_for 5 "nginx answers" is_code 200 127.0.0.3 GET example.jp /
 run_phase nginx nginx "$TMP/nginx/bannin" "$TMP/nginx/nginx.conf" "$TMP/nginx/access.log"
+# Observe mode: the would-be files beside the store; the server and its files untouched.
+rm -f "$TMP/bannin.db"*
+write_daemon_config nginx "$TMP/nginx/bannin" "$TMP/nginx/nginx.conf" "$TMP/nginx/access.log"
+sed -i 's/^mode: enforce/mode: observe/' "$TMP/bannin.yaml"
+live_before=$(cat "$TMP/nginx/bannin"/*.conf | md5sum)
+start_daemon
+for a in 127.0.0.2 127.0.0.4 127.0.0.5; do expect 200 $a POST example.jp /contact/ "observe wave"; done
+observed() { grep -q 'example[.]jp\[|\]POST\[|\]/contact' "$TMP/observe-webserver/nginx/http.conf"; }
+wait_for 15 "observe mode writes the would-be http.conf" observed
+grep -qx '# bannin-end' <(tail -n1 "$TMP/observe-webserver/nginx/http.conf") || fail "observe file without the marker"
+expect 200 127.0.0.2 POST example.jp /contact/ "observe mode must not contain"
+[ "$(cat "$TMP/nginx/bannin"/*.conf | md5sum)" = "$live_before" ] || fail "observe mode changed the live files"
+state_is proposed || fail "observe: decision state $(state_of), expected proposed"
+stop_daemon
 # A configuration without the lines: setup says so (exit 1) and --apply adds them.
 sed -e "/bannin\/http.conf/d" -e "/bannin\/server.conf/d" "$TMP/nginx/nginx.conf" >"$TMP/nginx/plain.conf"
 set +e

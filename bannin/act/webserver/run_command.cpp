@@ -22,6 +22,7 @@ CommandResult run_command(const std::vector<std::string>& argv, const std::vecto
   }
   // Everything the child needs is built before fork (only async-signal-safe calls after it).
   std::vector<char*> args;
+  args.reserve(argv.size() + 1);
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   std::vector<std::string> env_store;
@@ -36,6 +37,7 @@ CommandResult run_command(const std::vector<std::string>& argv, const std::vecto
   }
   env_store.insert(env_store.end(), env.begin(), env.end());
   std::vector<char*> envp;
+  envp.reserve(env_store.size() + 1);
   for (auto& e : env_store) envp.push_back(e.data());
   envp.push_back(nullptr);
 
