@@ -164,7 +164,7 @@ sed -i 's/^mode: enforce/mode: observe/' "$TMP/bannin.yaml"
 live_before=$(cat "$TMP/nginx/bannin"/*.conf | md5sum)
 start_daemon
 for a in 127.0.0.2 127.0.0.4 127.0.0.5; do expect 200 $a POST example.jp /contact/ "observe wave"; done
-observed() { grep -q 'example[.]jp\[|\]POST\[|\]/contact' "$TMP/observe-webserver/nginx/http.conf"; }
+observed() { grep -qF 'example[.]jp[|]POST[|]/contact(/|$)' "$TMP/observe-webserver/nginx/http.conf"; }
 wait_for 15 "observe mode writes the would-be http.conf" observed
 grep -qx '# bannin-end' <(tail -n1 "$TMP/observe-webserver/nginx/http.conf") || fail "observe file without the marker"
 expect 200 127.0.0.2 POST example.jp /contact/ "observe mode must not contain"
