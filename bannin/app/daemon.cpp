@@ -14,6 +14,7 @@
 #include <bannin/act/recording/recording_actuator.h>
 #include <bannin/act/routing_actuator.h>
 #include <bannin/act/target.h>
+#include <bannin/act/webserver/run_command.h>
 #include <bannin/act/webserver/webserver_actuator.h>
 #include <bannin/api/server.h>
 #include <bannin/app/daemon.h>
@@ -122,6 +123,16 @@ core::Result<bool> Daemon::validate(const DaemonConfig& cfg) {
     if (!p) {
       problems.push_back("enforce mode needs nftables: " + p.error().message +
                          " (run as root, or use mode: observe)");
+    }
+  }
+  if (cfg.enforce && cfg.web_server != "none") {
+    std::string cmd = !cfg.web_command.empty()    ? cfg.web_command
+                      : cfg.web_server == "nginx" ? std::string("nginx")
+                                                  : std::string("apache2ctl");
+    auto v = act::web::run_command({cmd, "-v"}, {}, std::chrono::seconds(10));
+    if (!v.ok()) {
+      problems.push_back("enforce.webserver.server " + cfg.web_server + ": " +
+                         act::web::describe({cmd, "-v"}, v) + " (is it installed?)");
     }
   }
   if (problems.empty()) return true;
