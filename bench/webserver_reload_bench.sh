@@ -87,8 +87,15 @@ YAML
   ip netns exec "$NS" "$BANNIN" run --config "$TMP/bannin.yaml" >"$TMP/daemon.log" 2>&1 &
   DPID=$!
   for _ in $(seq 200); do N "$BANNIN" status --api "http://127.0.0.1:$API" >/dev/null 2>&1 && break; sleep 0.05; done
-  local base
-  base=$(grep -c reconfiguring "$TMP/error.log" || true)
+  # The daemon's first act loop rewrites the files from the (empty) store and reloads once;
+  # that start-up reload is not the wave's.
+  local base=0
+  for _ in $(seq 100); do
+    base=$(grep -c reconfiguring "$TMP/error.log" || true)
+    [ "$base" -ge 1 ] && break
+    sleep 0.1
+  done
+  sleep 0.5
   python3 - "$N" >"$TMP/wave.log" <<'PY'
 import sys, time
 n = int(sys.argv[1])
