@@ -20,6 +20,7 @@ PACKAGES="
   libc-ares-dev libcurl4-openssl-dev libidn2-dev nsd unbound dnsperf
   libcpp-httplib-dev libmicrohttpd-dev libssl-dev
   crowdsec-firewall-bouncer prometheus wrk
+  nginx apache2
 "
 
 missing=""
@@ -37,6 +38,9 @@ echo "setup: installing:$missing"
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
+# nginx and apache2 are the real servers of tests/cli/webserver_containment_test.sh and
+# bench/webserver_reload_bench.sh (started by hand with their own configuration in a temp dir;
+# policy-rc.d below keeps their services from starting at install).
 # dnsperf is only the reference of bench/domain_check_bench.sh (it sends DNS queries to the
 # loopback test bed that script starts).
 # fail2ban is a benchmark peer and the reference of `bannin import fail2ban`'s test (its

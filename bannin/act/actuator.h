@@ -8,6 +8,7 @@
 // would do; observe mode and tests). One instance is used from one thread at a time.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -84,6 +85,9 @@ class Actuator {
   /// Retries deferred work, then says how the actuator is. Called often (every loop of the
   /// daemon's act thread); cheap when there is nothing to retry.
   virtual ActuatorHealth health() { return {}; }
+  /// How long the caller should gather decisions into one apply() call: 0 for actuators
+  /// whose changes are cheap (nftables), a short window for those that reload a server.
+  virtual std::chrono::milliseconds batch_window() const { return std::chrono::milliseconds(0); }
 };
 
 }  // namespace bannin::act

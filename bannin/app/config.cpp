@@ -247,6 +247,15 @@ class Loader {
     }
   }
 
+  void handle_web_server(const std::string& key, const Value& v) {
+    if (!scalar(v, key)) return;
+    if (v.one() == "none" || v.one() == "nginx" || v.one() == "apache") {
+      cfg_.web_server = v.one();
+    } else {
+      bad(v, key, "'" + v.one() + "' is not none, nginx or apache");
+    }
+  }
+
   void handle_rules(const std::string&, const Value& v) { rules(v); }
   void handle_sources(const std::string&, const Value& v) { sources(v); }
 

@@ -85,6 +85,12 @@ struct DaemonConfig {
   std::string nft_table = "bannin";
   int nft_priority = -10;
 
+  std::string web_server = "none";  ///< none | nginx | apache
+  std::string web_dir, web_config, web_command;
+  core::TimeNs web_batch_window = 500 * core::kNsPerSec / 1000;
+  std::uint32_t web_min_entries = 1;
+  std::string web_canary_domestic, web_canary_foreign;
+
   std::size_t queue_records = 256, queue_store = 65536, queue_actions = 16384;
 
   DomainsConfig domains;

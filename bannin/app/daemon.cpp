@@ -12,7 +12,10 @@
 
 #include <bannin/act/nftables/nftables_actuator.h>
 #include <bannin/act/recording/recording_actuator.h>
+#include <bannin/act/routing_actuator.h>
 #include <bannin/act/target.h>
+#include <bannin/act/webserver/run_command.h>
+#include <bannin/act/webserver/webserver_actuator.h>
 #include <bannin/api/server.h>
 #include <bannin/app/daemon.h>
 #include <bannin/app/domain_probe.h>
@@ -120,6 +123,16 @@ core::Result<bool> Daemon::validate(const DaemonConfig& cfg) {
     if (!p) {
       problems.push_back("enforce mode needs nftables: " + p.error().message +
                          " (run as root, or use mode: observe)");
+    }
+  }
+  if (cfg.enforce && cfg.web_server != "none") {
+    std::string cmd = !cfg.web_command.empty()    ? cfg.web_command
+                      : cfg.web_server == "nginx" ? std::string("nginx")
+                                                  : std::string("apache2ctl");
+    auto v = act::web::run_command({cmd, "-v"}, {}, std::chrono::seconds(10));
+    if (!v.ok()) {
+      problems.push_back("enforce.webserver.server " + cfg.web_server + ": " +
+                         act::web::describe({cmd, "-v"}, v) + " (is it installed?)");
     }
   }
   if (problems.empty()) return true;
@@ -239,6 +252,38 @@ core::Result<bool> Daemon::boot() {
     if (!a) return core::make_error("observe", "cannot open " + rec + ": " + a.error().message);
     actuator_ = std::move(*a);
     actuator_name_ = "recording";
+  }
+  // vhost/vhost_path decisions: the web server, through bannin's include files (observe
+  // mode: the would-be files beside the store, the server untouched).
+  if (cfg.web_server != "none") {
+    act::WebServerConfig wc;
+    wc.kind =
+        cfg.web_server == "nginx" ? act::web::ServerKind::Nginx : act::web::ServerKind::Apache;
+    wc.observe = !cfg.enforce;
+    if (wc.observe) {
+      wc.dir = (store_path.has_parent_path() ? store_path.parent_path().string() + "/" : "") +
+               "observe-webserver/" + cfg.web_server;
+    } else if (!cfg.web_dir.empty()) {
+      wc.dir = cfg.web_dir;
+    } else {
+      wc.dir = wc.kind == act::web::ServerKind::Nginx ? "/etc/nginx/bannin" : "/etc/apache2/bannin";
+    }
+    wc.main_config = cfg.web_config;
+    wc.command = cfg.web_command;
+    wc.batch_window = std::chrono::milliseconds(cfg.web_batch_window / 1'000'000);
+    wc.min_entries = cfg.web_min_entries;
+    wc.canaries.domestic = cfg.web_canary_domestic;
+    wc.canaries.foreign = cfg.web_canary_foreign;
+    const enrich::GeoDb* geo = geo_.get();
+    auto w = act::WebServerActuator::create(wc, [geo](const std::string& cc) {
+      return geo->networks({enrich::CountryCode::from(cc)});
+    });
+    if (!w) return core::make_error("webserver", "enforce.webserver: " + w.error().message);
+    log("web server containment: %s, files in %s%s", cfg.web_server.c_str(), wc.dir.c_str(),
+        wc.observe ? " (observe: the server is not touched)" : "");
+    actuator_ =
+        std::make_unique<act::RoutingActuator>(std::move(actuator_), std::move(*w), wc.observe);
+    actuator_name_ += "+" + cfg.web_server;
   }
   if (auto r = reconcile_with(**st); !r) return r.error();
   // The domain probe (config `domains:`): zone table and bootstrap loaded, states restored.

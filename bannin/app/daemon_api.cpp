@@ -109,6 +109,7 @@ core::Result<bool> Daemon::reconcile_with(store::Store& st) {
       std::vector<decide::Decision> remove;
       for (const auto& e : *listed) {
         if (wanted.count(e.target) != 0) continue;
+        if (e.where.rfind("webserver:", 0) == 0) continue;  // its files follow what it holds
         decide::Decision d;
         d.action = "deny";
         if (e.target.find('/') != std::string::npos) {

@@ -1,6 +1,7 @@
 // The daemon's stage threads: the pipeline thread (app::Pipeline — decode -> enrich ->
 // detect -> decide, the same object `bannin replay` runs — on live batches and probe rounds)
 // and the act thread (actuator calls, decision states, expiry, retention).
+#include <algorithm>
 #include <chrono>
 #include <functional>
 
@@ -178,6 +179,22 @@ void Daemon::act_main() {
   for (;;) {
     items.clear();
     bool open = actions_->pop_all(items, std::chrono::milliseconds(250));
+    // Decisions a web server carries out are gathered for the actuator's batch window, so a
+    // wave makes one reload.
+    if (const auto window = actuator_->batch_window();
+        open && window.count() > 0 &&
+        std::any_of(items.begin(), items.end(), [](const ActItem& it) {
+          return it.kind == ActItem::Kind::Apply &&
+                 (it.decision.scope == "vhost" || it.decision.scope == "vhost_path");
+        })) {
+      const auto until = std::chrono::steady_clock::now() + window;
+      while (open) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            until - std::chrono::steady_clock::now());
+        if (left.count() <= 0) break;
+        open = actions_->pop_all(items, left);
+      }
+    }
     batch.clear();
     ids.clear();
     for (auto& it : items) {

@@ -239,3 +239,138 @@ bool GeoDb::has_mmdb() const noexcept {
 }
 
 }  // namespace bannin::enrich
+
+namespace bannin::enrich {
+
+namespace {
+
+__extension__ typedef unsigned __int128 U128;  // NOLINT(modernize-use-using)
+
+U128 to_u128(const std::array<std::uint8_t, 16>& b) {
+  U128 v = 0;
+  for (auto x : b) v = (v << 8) | x;
+  return v;
+}
+
+std::array<std::uint8_t, 16> from_u128(U128 v) {
+  std::array<std::uint8_t, 16> b{};
+  for (int i = 15; i >= 0; --i) {
+    b[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(v & 0xff);
+    v >>= 8;
+  }
+  return b;
+}
+
+// Splits [first, last] (addresses of `bits` bits, held in a U128) into the fewest prefixes.
+template <typename Emit>
+void split_range(U128 first, U128 last, unsigned bits, Emit emit) {
+  const U128 top = bits == 128 ? ~U128{0} : ((U128{1} << bits) - 1);
+  for (;;) {
+    unsigned host = 0;  // the largest block aligned at first that stays within last
+    while (host < bits) {
+      U128 size_mask = host + 1 >= 128 ? ~U128{0} : ((U128{1} << (host + 1)) - 1);
+      if ((first & size_mask) != 0) break;
+      if ((first | size_mask) > last) break;
+      ++host;
+    }
+    emit(first, bits - host);
+    U128 block_last = host == 128 ? top : (first | ((U128{1} << host) - 1));
+    if (block_last >= last || block_last == top) return;
+    first = block_last + 1;
+  }
+}
+
+bool wanted(const std::vector<CountryCode>& countries, CountryCode cc) {
+  return std::find(countries.begin(), countries.end(), cc) != countries.end();
+}
+
+struct Collect {
+  std::vector<std::pair<U128, U128>> v4, v6;
+  static void add(std::vector<std::pair<U128, U128>>& v, U128 a, U128 b) {
+    if (!v.empty() && v.back().second + 1 == a) {
+      v.back().second = b;
+    } else {
+      v.emplace_back(a, b);
+    }
+  }
+  std::vector<core::IpPrefix> finish() {
+    std::vector<core::IpPrefix> out;
+    for (auto* list : {&v4, &v6}) {
+      std::sort(list->begin(), list->end());
+      std::vector<std::pair<U128, U128>> merged;
+      for (auto& r : *list) add(merged, r.first, r.second);
+      const bool is4 = list == &v4;
+      for (auto& [a, b] : merged) {
+        split_range(a, b, is4 ? 32 : 128, [&](U128 net, unsigned len) {
+          core::IpPrefix p;
+          p.network = is4 ? core::IpAddress::from_v4(static_cast<std::uint32_t>(net))
+                          : core::IpAddress::from_bytes(from_u128(net));
+          p.len = len;
+          out.push_back(p);
+        });
+      }
+    }
+    return out;
+  }
+};
+
+// Depth-first walk of an .mmdb search tree. `bits` address bits decided so far, `net` them.
+void walk_mmdb(MMDB_s& mmdb, std::uint32_t node, unsigned depth, U128 net,
+               const std::vector<CountryCode>& countries, Collect& c) {
+  MMDB_search_node_s sn{};
+  if (MMDB_read_node(&mmdb, node, &sn) != MMDB_SUCCESS) return;
+  const unsigned tree_bits = mmdb.metadata.ip_version == 6 ? 128 : 32;
+  for (int side = 0; side < 2; ++side) {
+    U128 child = net | (side == 0 ? U128{0} : (U128{1} << (tree_bits - 1 - depth)));
+    std::uint8_t type = side == 0 ? sn.left_record_type : sn.right_record_type;
+    std::uint64_t rec = side == 0 ? sn.left_record : sn.right_record;
+    unsigned len = depth + 1;
+    if (tree_bits == 128) {
+      // ::ffff:0:0/96 and 2002::/16 alias the IPv4 subtree (::/96): skip them.
+      if (len == 96 && (child >> 32) == 0xffff) continue;
+      if (len == 16 && (child >> 112) == 0x2002) continue;
+    }
+    if (type == MMDB_RECORD_TYPE_SEARCH_NODE) {
+      if (len < tree_bits) {
+        walk_mmdb(mmdb, static_cast<std::uint32_t>(rec), len, child, countries, c);
+      }
+    } else if (type == MMDB_RECORD_TYPE_DATA) {
+      MMDB_entry_s entry = side == 0 ? sn.left_record_entry : sn.right_record_entry;
+      MMDB_entry_data_s data{};
+      if (MMDB_get_value(&entry, &data, "country", "iso_code", nullptr) != MMDB_SUCCESS ||
+          !data.has_data || data.type != MMDB_DATA_TYPE_UTF8_STRING) {
+        continue;
+      }
+      CountryCode cc = CountryCode::from(std::string_view(data.utf8_string, data.data_size));
+      if (!wanted(countries, cc)) continue;
+      U128 last = len >= tree_bits ? child : (child | ((U128{1} << (tree_bits - len)) - 1));
+      if (tree_bits == 32) {
+        Collect::add(c.v4, child, last);
+      } else if (len >= 96 && (child >> 32) == 0) {
+        Collect::add(c.v4, child & 0xffffffffU, last & 0xffffffffU);  // ::a.b.c.d = IPv4
+      } else {
+        Collect::add(c.v6, child, last);
+      }
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<core::IpPrefix> GeoDb::networks(const std::vector<CountryCode>& countries) const {
+  const Impl& im = *impl_;
+  Collect c;
+  if (im.mmdb_open) {
+    walk_mmdb(const_cast<MMDB_s&>(im.mmdb), 0, 0, 0, countries, c);
+    return c.finish();
+  }
+  for (const auto& r : im.v4) {
+    if (wanted(countries, r.cc)) c.v4.emplace_back(r.first, r.last);
+  }
+  for (const auto& r : im.v6) {
+    if (wanted(countries, r.cc)) c.v6.emplace_back(to_u128(r.first), to_u128(r.last));
+  }
+  return c.finish();
+}
+
+}  // namespace bannin::enrich

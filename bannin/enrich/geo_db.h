@@ -15,6 +15,7 @@
 #include <vector>
 
 #include <bannin/core/ip_address.h>
+#include <bannin/core/ip_prefix.h>
 #include <bannin/core/result.h>
 
 namespace bannin::enrich {
@@ -56,6 +57,12 @@ class GeoDb {
   /// Autonomous system number, 0 when unknown (only .mmdb ASN databases have it).
   [[nodiscard]] std::uint32_t asn(const core::IpAddress& ip) const noexcept;
   [[nodiscard]] std::size_t ranges() const noexcept;
+  /// Every network of the given countries as CIDR prefixes (IPv4 first, then IPv6, each in
+  /// address order; adjacent ranges merged before the split into prefixes). From the range
+  /// tables, or by walking an .mmdb's search tree (its IPv4 subtree reported as IPv4; the
+  /// IPv4-mapped and 6to4 aliases skipped). What the web-server actuators allow-list.
+  [[nodiscard]] std::vector<core::IpPrefix> networks(
+      const std::vector<CountryCode>& countries) const;
   [[nodiscard]] bool empty() const noexcept { return ranges() == 0 && !has_mmdb(); }
   [[nodiscard]] bool has_mmdb() const noexcept;
 

@@ -119,3 +119,42 @@ TEST(GeoDb, MaxMindOpenErrors) {
 
 }  // namespace
 }  // namespace bannin::enrich
+
+namespace bannin::enrich {
+namespace {
+
+// networks(): the allow-lists of the web-server actuators.
+TEST(GeoDbNetworks, RangesBecomeTheFewestPrefixesAndAdjacentRangesMerge) {
+  auto ip = [](const char* s) { return *core::IpAddress::parse(s); };
+  auto db = GeoDb::from_ranges({
+      {ip("10.0.0.0"), ip("10.0.0.255"), CountryCode::from("JP")},
+      {ip("10.0.1.0"), ip("10.0.1.255"), CountryCode::from("JP")},  // adjacent: one /23
+      {ip("10.0.3.1"), ip("10.0.3.6"), CountryCode::from("JP")},    // unaligned
+      {ip("10.0.2.0"), ip("10.0.2.255"), CountryCode::from("US")},
+      {ip("2001:db8::"), ip("2001:db8:0:1:ffff:ffff:ffff:ffff"), CountryCode::from("JP")},
+  });
+  std::vector<std::string> got;
+  for (const auto& p : db.networks({CountryCode::from("JP")})) got.push_back(p.text());
+  EXPECT_EQ(got, (std::vector<std::string>{"10.0.0.0/23", "10.0.3.1", "10.0.3.2/31", "10.0.3.4/31",
+                                           "10.0.3.6", "2001:db8::/63"}));
+  got.clear();
+  for (const auto& p : db.networks({CountryCode::from("US")})) got.push_back(p.text());
+  EXPECT_EQ(got, (std::vector<std::string>{"10.0.2.0/24"}));
+  EXPECT_TRUE(db.networks({CountryCode::from("DE")}).empty());
+}
+
+TEST(GeoDbNetworks, WalksAnMmdbTreeIncludingItsIpv4Subtree) {
+  auto db = GeoDb::load_mmdb(std::string(BANNIN_FIXTURES) + "/geo/test.mmdb");
+  ASSERT_TRUE(db) << db.error().message;
+  auto text = [&](const char* cc) {
+    std::vector<std::string> out;
+    for (const auto& p : db->networks({CountryCode::from(cc)})) out.push_back(p.text());
+    return out;
+  };
+  EXPECT_EQ(text("JP"), (std::vector<std::string>{"192.0.2.0/24"}));
+  EXPECT_EQ(text("DE"), (std::vector<std::string>{"198.51.100.0/25"}));
+  EXPECT_EQ(text("US"), (std::vector<std::string>{"2001:db8:1::/48"}));
+}
+
+}  // namespace
+}  // namespace bannin::enrich
