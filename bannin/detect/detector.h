@@ -64,8 +64,8 @@ struct DetectorStats {
   /// Keys held now and at most: groups + campaign members + spare marks, over all rules.
   std::size_t tracked_keys = 0;
   std::size_t peak_tracked_keys = 0;
-  std::uint64_t groups_reset = 0;   ///< emptied by a rule's `reset` event (a success)
-  std::uint64_t not_failures = 0;   ///< matched `where` but a capture marked it no failure
+  std::uint64_t groups_reset = 0;  ///< emptied by a rule's `reset` event (a success)
+  std::uint64_t not_failures = 0;  ///< matched `where` but a capture marked it no failure
 };
 
 class Detector {

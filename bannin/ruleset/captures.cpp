@@ -118,7 +118,9 @@ Captures::Outcome Captures::apply(model::Event& ev) const noexcept {
                      re2::RE2::UNANCHORED, g.data(), n)) {
       continue;
     }
-    auto took_part = [&](int i) { return i < n && g[static_cast<std::size_t>(i)].data() != nullptr; };
+    auto took_part = [&](int i) {
+      return i < n && g[static_cast<std::size_t>(i)].data() != nullptr;
+    };
     auto text = [&](int i) {
       const auto& p = g[static_cast<std::size_t>(i)];
       return std::string_view(p.data(), p.size());

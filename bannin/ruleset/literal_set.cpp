@@ -30,8 +30,8 @@ bool LiteralSet::build(Mode mode, const std::vector<std::string>& items, std::si
   for (const std::string& it : items) {
     std::uint32_t s = 0;
     for (std::size_t k = 0; k < it.size(); ++k) {
-      unsigned char c = static_cast<unsigned char>(mode == Mode::Suffix ? it[it.size() - 1 - k]
-                                                                        : it[k]);
+      unsigned char c =
+          static_cast<unsigned char>(mode == Mode::Suffix ? it[it.size() - 1 - k] : it[k]);
       const std::size_t cell = std::size_t{s} * classes_ + cls_[c];
       if (next_[cell] == kDead) {
         next_[cell] = static_cast<std::uint32_t>(out_.size());

@@ -26,8 +26,8 @@ std::optional<core::TimeNs> parse_duration(std::string_view s) {
 namespace {
 
 const std::set<std::string, std::less<>> kRuleKeys = {
-    "id",   "title", "description", "when",   "where",    "group_by", "window",
-    "fire", "then",  "campaign",    "params", "evidence", "enabled",  "numbers", "reset"};
+    "id",   "title",    "description", "when",     "where",   "group_by", "window", "fire",
+    "then", "campaign", "params",      "evidence", "enabled", "numbers",  "reset"};
 const std::set<std::string, std::less<>> kResetKeys = {"when", "match"};
 const std::set<std::string, std::less<>> kThenKeys = {"action",           "scope",     "ttl",
                                                       "reason",           "reason_ja", "method",
@@ -428,8 +428,9 @@ void load_rule(Ctx& ctx, const YAML::Node& node, const LoadOptions& opt,
     } else {
       check_keys(ctx, r, kResetKeys, "reset");
       if (!r["when"]) {
-        ctx.problem(r.Mark(), "missing_key", "reset needs `when` (the event that resets, e.g. "
-                                             "outcome == \"success\")");
+        ctx.problem(r.Mark(), "missing_key",
+                    "reset needs `when` (the event that resets, e.g. "
+                    "outcome == \"success\")");
       } else {
         spec.when_text = scalar(r["when"]);
         spec.when = predicate(ctx, r["when"], env, "reset.when");

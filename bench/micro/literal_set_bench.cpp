@@ -34,26 +34,25 @@ std::vector<std::string> read_list(const std::string& name) {
 }
 
 const std::vector<std::string>& benign_paths() {
-  static const std::vector<std::string> p = {
-      "/",
-      "/index.php",
-      "/wp-content/themes/twentytwentyfour/style.css",
-      "/wp-includes/js/jquery/jquery.min.js",
-      "/images/products/2021/summer-collection-banner.jpg",
-      "/contact/",
-      "/blog/2021/02/19/how-we-roast-our-coffee-beans/",
-      "/api/v1/cart/items",
-      "/favicon.ico",
-      "/category/news/page/3/",
-      "/shop/product/organic-green-tea-100g",
-      "/feed/"};
+  static const std::vector<std::string> p = {"/",
+                                             "/index.php",
+                                             "/wp-content/themes/twentytwentyfour/style.css",
+                                             "/wp-includes/js/jquery/jquery.min.js",
+                                             "/images/products/2021/summer-collection-banner.jpg",
+                                             "/contact/",
+                                             "/blog/2021/02/19/how-we-roast-our-coffee-beans/",
+                                             "/api/v1/cart/items",
+                                             "/favicon.ico",
+                                             "/category/news/page/3/",
+                                             "/shop/product/organic-green-tea-100g",
+                                             "/feed/"};
   return p;
 }
 
 const std::vector<std::string>& probe_paths() {
-  static const std::vector<std::string> p = {"/.env",         "/.git/config", "/wp-config.php.bak",
-                                             "/phpmyadmin/",  "/../../etc/passwd",
-                                             "/backup.sql",   "/.aws/credentials"};
+  static const std::vector<std::string> p = {
+      "/.env",       "/.git/config",     "/wp-config.php.bak", "/phpmyadmin/", "/../../etc/passwd",
+      "/backup.sql", "/.aws/credentials"};
   return p;
 }
 

@@ -24,12 +24,12 @@ constexpr LiteralSet::Mode kModes[] = {LiteralSet::Mode::Prefix, LiteralSet::Mod
 // The textbook Aho–Corasick traps: items inside items, an item that only a failure link
 // reaches ("his" inside "ushers"), shared prefixes and suffixes.
 TEST(LiteralSetTest, OverlappingItemsAnswerLikeItemByItem) {
-  const std::vector<std::string> items = {"he", "she", "his", "hers", "/.git/", "/.git",
-                                          ".env", "/.env.bak", "../", "..%2f"};
+  const std::vector<std::string> items = {"he",    "she",  "his",       "hers", "/.git/",
+                                          "/.git", ".env", "/.env.bak", "../",  "..%2f"};
   const std::vector<std::string> subjects = {
-      "",       "h",        "he",     "ushers",     "ahis",    "sh",        "/.gi",  "x/.git",
-      "/.git/", "a/.env",   ".en",    "/.env.bakx", "/a/../b", "..%2",      "..%2f", "hhhhe",
-      "shis",   "xx/.env.b", "she",   "/.git/config"};
+      "",       "h",      "he",     "ushers",    "ahis",       "sh",          "/.gi",
+      "x/.git", "/.git/", "a/.env", ".en",       "/.env.bakx", "/a/../b",     "..%2",
+      "..%2f",  "hhhhe",  "shis",   "xx/.env.b", "she",        "/.git/config"};
   for (auto mode : kModes) {
     LiteralSet set;
     ASSERT_TRUE(set.build(mode, items));
