@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include <bannin/ruleset/literal_set.h>
 
 namespace bannin::ruleset {
@@ -22,7 +24,8 @@ bool LiteralSet::build(Mode mode, const std::vector<std::string>& items, std::si
   }
   classes_ = n;
   // At most one state per item byte, plus the root.
-  if ((total + 1) > max_cells / classes_) return false;
+  // (Row offsets must stay below kDead: never more than kMaxCells, whatever the caller asks.)
+  if ((total + 1) > std::min(max_cells, kMaxCells) / classes_) return false;
 
   // The trie (items reversed for Suffix).
   next_.assign(classes_, kDead);
@@ -42,7 +45,10 @@ bool LiteralSet::build(Mode mode, const std::vector<std::string>& items, std::si
     }
     out_[s] = 1;
   }
-  if (mode != Mode::Anywhere) return true;
+  if (mode != Mode::Anywhere) {
+    encode();
+    return true;
+  }
 
   // Aho–Corasick: breadth first, each missing transition takes its failure state's, and a
   // state is an output when its failure state is (an item ends inside what was read).
@@ -72,33 +78,42 @@ bool LiteralSet::build(Mode mode, const std::vector<std::string>& items, std::si
       }
     }
   }
+  encode();
   return true;
+}
+
+// Cells from state numbers to what match() reads: the target's row offset (state × classes,
+// so a step is one add and one load) with kOut set when an item ends there (no second load).
+void LiteralSet::encode() {
+  for (std::uint32_t& v : next_) {
+    if (v == kDead) continue;
+    v = v * classes_ | (out_[v] != 0 ? kOut : 0u);
+  }
 }
 
 bool LiteralSet::match(std::string_view s) const noexcept {
   if (always_) return true;
   const std::uint32_t* next = next_.data();
-  const std::size_t nc = classes_;
-  std::uint32_t st = 0;
+  std::uint32_t st = 0;  // row offset of the current state; kOut is never set while looping
   switch (mode_) {
     case Mode::Anywhere:
       for (unsigned char c : s) {
-        st = next[st * nc + cls_[c]];
-        if (out_[st]) return true;
+        st = next[st + cls_[c]];
+        if ((st & kOut) != 0) return true;
       }
       return false;
     case Mode::Prefix:
       for (unsigned char c : s) {
-        st = next[st * nc + cls_[c]];
+        st = next[st + cls_[c]];
         if (st == kDead) return false;
-        if (out_[st]) return true;
+        if ((st & kOut) != 0) return true;
       }
       return false;
     case Mode::Suffix:
       for (std::size_t k = s.size(); k-- > 0;) {
-        st = next[st * nc + cls_[static_cast<unsigned char>(s[k])]];
+        st = next[st + cls_[static_cast<unsigned char>(s[k])]];
         if (st == kDead) return false;
-        if (out_[st]) return true;
+        if ((st & kOut) != 0) return true;
       }
       return false;
   }

@@ -42,12 +42,16 @@ class LiteralSet {
   [[nodiscard]] std::size_t classes() const noexcept { return classes_; }
 
  private:
-  static constexpr std::uint32_t kDead = 0xFFFFFFFFu;
+  void encode();
+  // While building, cells hold state numbers (kDead: no transition); encode() turns them into
+  // row offsets (state × classes_, below kMaxCells) with kOut set for output states.
+  static constexpr std::uint32_t kDead = 0x7FFFFFFFu;
+  static constexpr std::uint32_t kOut = 0x80000000u;
   Mode mode_ = Mode::Anywhere;
   bool always_ = false;  // an empty item matches everything
   std::uint32_t classes_ = 1;
   std::array<std::uint8_t, 256> cls_{};  // byte -> class; 0 = a byte no item holds
-  std::vector<std::uint32_t> next_;      // state * classes_ + class -> state (or kDead)
+  std::vector<std::uint32_t> next_;      // row offset + class -> encoded target (see encode())
   std::vector<std::uint8_t> out_;        // 1: an item ends here (Anywhere: or at a suffix)
 };
 
