@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cstdio>
 #include <stdexcept>
 
@@ -8,6 +9,7 @@
 #include <bannin/enrich/geo_db.h>
 #include <bannin/enrich/geo_enricher.h>
 #include <bannin/model/event.h>
+#include <bannin/ruleset/fail2ban_import.h>
 #include <bannin/ruleset/rule_loader.h>
 #include <bannin/store/store.h>
 
@@ -50,10 +52,21 @@ Pipeline::Pipeline(RuleList rules, std::size_t memory_budget_bytes, const enrich
     : enricher_(std::make_unique<enrich::GeoEnricher>(geo)),
       sink_(std::make_unique<Sink>(decider, decider_mu, out, counts_)),
       event_(std::make_unique<model::Event>()) {
-  rule_count_ = rules.size();
+  set_rules(rules);
   detect::DetectorOptions o;
   o.memory_budget = memory_budget_bytes;
   detector_ = std::make_unique<detect::Detector>(std::move(rules), o);
+}
+
+void Pipeline::set_rules(const RuleList& rules) {
+  rule_count_ = rules.size();
+  raw_lines_ = std::any_of(rules.begin(), rules.end(), [](const auto& r) {
+    return std::find(r->when.begin(), r->when.end(), model::EventKind::LogLine) != r->when.end();
+  });
+  if (raw_lines_ && !dates_) {
+    line_event_ = std::make_unique<model::Event>();
+    dates_ = std::make_unique<ruleset::fail2ban::FilterMatcher>(ruleset::fail2ban::Filter{});
+  }
 }
 
 Pipeline::~Pipeline() = default;
@@ -104,12 +117,39 @@ bool Pipeline::line(std::uint32_t id, std::string_view text) {
   auto res = s->decoders->decode(text, ev);
   if (!res.result.ok()) {
     ++counts_.rejected;
+    if (raw_lines_) raw_line(*s, text, nullptr);
     return false;
   }
   ++counts_.decoded;
+  s->last_ts = ev.ts();
   enricher_->enrich(ev);
   detector_->process(ev, text, *sink_);
+  if (raw_lines_) raw_line(*s, text, &ev);
   return true;
+}
+
+// The line as a log.line event for rules imported from fail2ban. Its time is the decoded
+// event's, or for a line no decoder read the stream's last (fail2ban's filters read lines
+// bannin has no decoder for); host, program and pid come from the decoded line. src_ip and
+// user are left to the rule's captures (the groups of its regexes), as fail2ban takes the
+// host from its failregex, not from the line's framing.
+void Pipeline::raw_line(const StreamState& s, std::string_view text, const model::Event* decoded) {
+  model::Event& le = *line_event_;
+  le.reset();
+  le.set_kind(model::EventKind::LogLine);
+  le.set_ts(decoded != nullptr ? decoded->ts() : s.last_ts);
+  if (decoded != nullptr) {
+    for (model::Field f : {model::Field::Host, model::Field::Program, model::Field::Pid}) {
+      if (const model::FieldValue* v = decoded->get(f)) {
+        if (v->type == model::FieldType::String) le.set_string(f, v->s);
+        if (v->type == model::FieldType::Int) le.set_int(f, v->i);
+      }
+    }
+  }
+  message_ = dates_->strip_date(text);
+  le.set_string(model::Field::Message, message_);
+  ++counts_.log_lines;
+  detector_->process(le, text, *sink_);
 }
 
 void Pipeline::event(const model::Event& e, std::string_view raw) {
@@ -117,7 +157,7 @@ void Pipeline::event(const model::Event& e, std::string_view raw) {
 }
 
 std::size_t Pipeline::reload(RuleList rules, std::size_t memory_budget_bytes) {
-  rule_count_ = rules.size();
+  set_rules(rules);
   detect::DetectorOptions o;
   o.memory_budget = memory_budget_bytes;
   auto next = std::make_unique<detect::Detector>(std::move(rules), o);

@@ -43,6 +43,9 @@ struct Event;
 namespace bannin::store {
 struct DecisionRow;
 }
+namespace bannin::ruleset::fail2ban {
+class FilterMatcher;
+}
 
 namespace bannin::app {
 
@@ -64,6 +67,7 @@ class PipelineOutput {
 /// Per-stream counts the caller may read after each call (the pipeline's thread only).
 struct PipelineCounts {
   std::uint64_t decoded = 0, rejected = 0, findings = 0, decisions = 0;
+  std::uint64_t log_lines = 0;  ///< log.line events made (only when a rule reads them)
 };
 
 class Pipeline {
@@ -87,7 +91,11 @@ class Pipeline {
   void detect_format(std::uint32_t id, const std::vector<std::string_view>& sample);
   [[nodiscard]] bool format_detected(std::uint32_t id) const;
   /// One line of a stream (a trailing '\r' is dropped): decode, enrich, detect, decide.
-  /// False when no decoder accepted it (counted in counts().rejected).
+  /// False when no decoder accepted it (counted in counts().rejected). When a rule reads
+  /// `log.line` events (rules imported from fail2ban), every line — decoded or not — also
+  /// becomes one: `message` is the line with its timestamp removed as fail2ban removes it,
+  /// the time is the decoded line's or else the stream's last; without such a rule this
+  /// costs one test of a flag.
   bool line(std::uint32_t id, std::string_view line);
   /// An Event made by a probe, with its text as evidence: detect, decide. Probe events carry
   /// their fields as made (no address to enrich: domain.status, kpi.sample).
@@ -99,14 +107,19 @@ class Pipeline {
   [[nodiscard]] const PipelineCounts& counts() const noexcept { return counts_; }
   [[nodiscard]] const detect::DetectorStats& detect_stats() const;
   [[nodiscard]] std::size_t rule_count() const noexcept { return rule_count_; }
+  /// True when the rules read `log.line` events (a rule's `when` names the kind).
+  [[nodiscard]] bool raw_lines() const noexcept { return raw_lines_; }
 
  private:
   class Sink;
   struct StreamState {
     std::unique_ptr<decode::DecoderSet> decoders;
     bool detected = false;
+    core::TimeNs last_ts = 0;  // time of the stream's last decoded line (for log.line)
   };
   StreamState* stream(std::uint32_t id);
+  void set_rules(const RuleList& rules);
+  void raw_line(const StreamState& s, std::string_view text, const model::Event* decoded);
 
   std::unique_ptr<detect::Detector> detector_;
   std::unique_ptr<enrich::GeoEnricher> enricher_;
@@ -115,6 +128,12 @@ class Pipeline {
   std::vector<StreamState> streams_;     // by stream id
   std::size_t rule_count_ = 0;
   PipelineCounts counts_;
+  // log.line events, only when a rule reads them: the event, its message and fail2ban's
+  // default date templates (the importer's, so `message` is what `import --test` matches).
+  bool raw_lines_ = false;
+  std::unique_ptr<model::Event> line_event_;
+  std::unique_ptr<ruleset::fail2ban::FilterMatcher> dates_;
+  std::string message_;
 };
 
 // --- decoder set-up shared by the pipeline and `bannin parse` ----------------------------

@@ -276,6 +276,9 @@ int run_replay(const ReplayOptions& opt) {
     o.integer("peak_tracked_keys", static_cast<std::int64_t>(ds.peak_tracked_keys));
     o.integer("groups_expired", static_cast<std::int64_t>(ds.groups_expired));
     o.integer("spares_cut", static_cast<std::int64_t>(ds.spares_cut));
+    o.integer("groups_reset", static_cast<std::int64_t>(ds.groups_reset));
+    o.integer("log_lines", static_cast<std::int64_t>(c.log_lines));
+    o.integer("not_failures", static_cast<std::int64_t>(ds.not_failures));
     if (writer) {
       o.integer("stored_rows", static_cast<std::int64_t>(stored));
       o.integer("store_dropped", static_cast<std::int64_t>(store_dropped));

@@ -94,6 +94,19 @@ int run_explain(const std::string& id, const std::vector<std::string>& paths) {
     }
     std::printf(" over a sliding %s window,\nand fires when %s.\n",
                 duration_text(rule->window).c_str(), rule->fire_text.c_str());
+    if (rule->reset) {
+      std::string match;
+      for (model::Field f : rule->reset->match) {
+        match += (match.empty() ? "" : ", ") + std::string(model::name(f));
+      }
+      std::printf(
+          "Resets a group's count on an event where %s%s.\n", rule->reset->when_text.c_str(),
+          match.empty() ? "" : (" with the same " + match + " as its last counted one").c_str());
+    }
+    if (rule->captures) {
+      std::printf("Takes fields from the named groups of %zu regular expression(s) in `where`.\n",
+                  rule->captures->size());
+    }
     for (const auto& t : rule->then) {
       std::string except;
       for (const auto& c : t.except_countries) except += (except.empty() ? "" : ", ") + c;

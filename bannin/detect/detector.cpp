@@ -156,6 +156,7 @@ struct Group {
   std::size_t bytes = 0;              // this group's part of RuleState::bytes
   std::uint32_t evidence_next = 0;    // slot the next line goes to once the ring is full
   bool firing = false;
+  std::string reset_match;  // rules with `reset: match`: those fields of the last counted event
 };
 
 // A source that behaved like a real user (a campaign's `spare`), keyed by value_hash (64-bit:
@@ -187,6 +188,7 @@ struct Detector::RuleState {
   std::size_t members = 0;  // campaign members over all groups
   std::string key_buf;      // group key of the current event (reused, no allocation per event)
   std::string member_buf;   // member key of the current event (reused likewise)
+  std::string match_buf;    // `reset: match` key of the current event (reused likewise)
   std::vector<double> values;
 
   [[nodiscard]] std::size_t keys() const { return groups.size() + members + spared.size(); }
@@ -194,7 +196,8 @@ struct Detector::RuleState {
   // The memory estimate of one group: its map node, key, aggregates, evidence and members.
   [[nodiscard]] std::size_t group_bytes(const Group& g) const {
     std::size_t b = chunk(sizeof(std::pair<const std::string, Group>) + 16) + 8 +
-                    string_heap(*g.key) + chunk(g.aggs.block_bytes()) + g.aggs.heap_bytes();
+                    string_heap(*g.key) + chunk(g.aggs.block_bytes()) + g.aggs.heap_bytes() +
+                    string_heap(g.reset_match);
     if (g.evidence.capacity() != 0) b += chunk(g.evidence.capacity() * sizeof(std::string));
     for (const auto& e : g.evidence) b += string_heap(e);
     if (g.members) {
@@ -222,7 +225,7 @@ struct Detector::RuleState {
 };
 
 Detector::Detector(std::vector<std::shared_ptr<const ruleset::Rule>> rules, DetectorOptions options)
-    : by_kind_(model::kKindCount), options_(options) {
+    : by_kind_(model::kKindCount), options_(options), captured_(std::make_unique<model::Event>()) {
   for (auto& r : rules) {
     auto st = std::make_unique<RuleState>();
     st->rule = r.get();
@@ -346,17 +349,70 @@ void Detector::process(const model::Event& ev, std::string_view raw, FindingSink
   }
 }
 
-void Detector::process_rule(RuleState& st, const model::Event& ev, std::string_view raw,
+namespace {
+// `to` becomes a copy of `from`'s kind, time and fields (string values stay the same views).
+void copy_event(const model::Event& from, model::Event& to) noexcept {
+  to.reset();
+  to.set_kind(from.kind());
+  to.set_ts(from.ts());
+  for (const FieldValue& v : from) {
+    switch (v.type) {
+      case FieldType::String:
+        to.set_string(v.field, v.s);
+        break;
+      case FieldType::Ip:
+        to.set_ip(v.field, v.ip);
+        break;
+      case FieldType::Bool:
+        to.set_bool(v.field, v.b);
+        break;
+      case FieldType::Duration:
+        to.set_duration(v.field, v.i);
+        break;
+      default:
+        to.set_int(v.field, v.i);
+        break;
+    }
+  }
+}
+
+void match_key(std::string& key, const std::vector<Field>& fields, const model::Event& ev) {
+  key.clear();
+  for (Field f : fields) append_key(key, ev.get(f));
+}
+}  // namespace
+
+// A rule's `reset` event (a successful login): the group with the same key starts again from
+// zero when its last counted event had the same `match` fields (the same account).
+void Detector::reset_group(RuleState& st, const model::Event& ev) {
+  const ruleset::ResetSpec& reset = *st.rule->reset;
+  std::string& key = st.key_buf;
+  key.clear();
+  for (Field f : st.rule->group_by) append_key(key, ev.get(f));
+  auto it = st.groups.find(key);
+  if (it == st.groups.end()) return;
+  if (!reset.match.empty()) {
+    match_key(st.match_buf, reset.match, ev);
+    if (st.match_buf != it->second.reset_match) return;
+  }
+  st.drop_group(it->second);
+  ++stats_.groups_reset;
+}
+
+void Detector::process_rule(RuleState& st, const model::Event& event, std::string_view raw,
                             FindingSink& sink) {
-  const core::TimeNs ts = ev.ts();
+  const core::TimeNs ts = event.ts();
   const ruleset::Rule& rule = *st.rule;
   const ruleset::CampaignSpec* camp = rule.campaign ? &*rule.campaign : nullptr;
+
+  if (rule.reset && rule.reset->when && rule.reset->when->eval(event)) reset_group(st, event);
+  const model::Event* evp = &event;
 
   // Sources that behave like real users (a campaign's `spare`) are remembered for any
   // event of the rule's kinds, before `where`: the asset fetch that spares a real contact
   // form sender is not a POST to the form.
-  const FieldValue* member_v = camp != nullptr ? ev.get(camp->member_field) : nullptr;
-  if (member_v != nullptr && camp->spare && camp->spare->eval(ev)) {
+  const FieldValue* member_v = camp != nullptr ? evp->get(camp->member_field) : nullptr;
+  if (member_v != nullptr && camp->spare && camp->spare->eval(*evp)) {
     std::uint64_t h = value_hash(*member_v);
     auto sit = st.spared.find(h);
     if (sit != st.spared.end()) {
@@ -373,7 +429,19 @@ void Detector::process_rule(RuleState& st, const model::Event& ev, std::string_v
     }
   }
 
-  if (rule.where && !rule.where->eval(ev)) return;
+  if (rule.where && !rule.where->eval(*evp)) return;
+  // Fields from the named groups of `where`'s regexes (an imported fail2ban rule's <HOST>):
+  // on a copy, so the next rule sees the event as decoded.
+  if (rule.captures) {
+    copy_event(event, *captured_);
+    if (rule.captures->apply(*captured_) == ruleset::Captures::Outcome::NotFailure) {
+      ++stats_.not_failures;
+      return;
+    }
+    evp = captured_.get();
+    if (camp != nullptr) member_v = evp->get(camp->member_field);
+  }
+  const model::Event& ev = *evp;
   std::string& member_key = st.member_buf;
   member_key.clear();
   if (member_v != nullptr) append_key(member_key, member_v);
@@ -399,6 +467,10 @@ void Detector::process_rule(RuleState& st, const model::Event& ev, std::string_v
   }
   Group& g = it->second;
   g.last_ts = ts;
+  if (rule.reset && !rule.reset->match.empty()) {
+    match_key(st.match_buf, rule.reset->match, ev);
+    g.reset_match = st.match_buf;
+  }
 
   for (std::size_t i = 0; i < st.ctx.size(); ++i) g.aggs.add(i, ev, ts, st.ctx[i]);
 

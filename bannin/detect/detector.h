@@ -64,6 +64,8 @@ struct DetectorStats {
   /// Keys held now and at most: groups + campaign members + spare marks, over all rules.
   std::size_t tracked_keys = 0;
   std::size_t peak_tracked_keys = 0;
+  std::uint64_t groups_reset = 0;  ///< emptied by a rule's `reset` event (a success)
+  std::uint64_t not_failures = 0;  ///< matched `where` but a capture marked it no failure
 };
 
 class Detector {
@@ -86,6 +88,7 @@ class Detector {
  private:
   struct RuleState;
   void process_rule(RuleState& st, const model::Event& ev, std::string_view raw, FindingSink& sink);
+  void reset_group(RuleState& st, const model::Event& ev);
   void expire(RuleState& st, core::TimeNs now);
   void evict_stalest();
   void account();
@@ -94,6 +97,7 @@ class Detector {
   DetectorOptions options_;
   DetectorStats stats_;
   std::uint64_t since_expire_all_ = 0;
+  std::unique_ptr<model::Event> captured_;  // an event with a rule's captures added (reused)
 };
 
 }  // namespace bannin::detect

@@ -33,6 +33,7 @@
 #include <bannin/enrich/geo_db.h>
 #include <bannin/model/event.h>
 #include <bannin/ruleset/expr_ast.h>
+#include <bannin/ruleset/literal_set.h>
 
 namespace bannin::ruleset::detail {
 
@@ -508,14 +509,13 @@ struct StrOpNode final : BoolNode<Ctx> {
   bool negated_;
 };
 
-/// Lists at least this long are matched with one RE2 automaton instead of item by item.
+/// Lists at least this long are matched with one automaton instead of item by item.
 inline constexpr std::size_t kStrListRegexMin = 8;
 
 /// One RE2 for "any of these constants" at the start, the end or anywhere: the items quoted
 /// and joined with '|', matched as bytes (Latin-1, so any byte in an item or the subject
-/// compares as itself). RE2 runs an end-anchored pattern backwards from the end, so
-/// `endswith` over a hundred suffixes costs one short scan. Null when RE2 refuses it (a
-/// list too large for its memory budget); the caller then compares item by item.
+/// compares as itself). The fallback for a list too large for a LiteralSet's table. Null when
+/// RE2 refuses it too (over its memory budget); the caller then compares item by item.
 inline std::unique_ptr<re2::RE2> any_of_regex(StrOp op, const std::vector<std::string>& items) {
   std::string pattern = op == StrOp::StartsWith ? "^(?:" : "(?:";
   for (std::size_t i = 0; i < items.size(); ++i) {
@@ -532,18 +532,39 @@ inline std::unique_ptr<re2::RE2> any_of_regex(StrOp op, const std::vector<std::s
   return re;
 }
 
+inline LiteralSet::Mode literal_mode(StrOp op) noexcept {
+  switch (op) {
+    case StrOp::StartsWith:
+      return LiteralSet::Mode::Prefix;
+    case StrOp::EndsWith:
+      return LiteralSet::Mode::Suffix;
+    case StrOp::Contains:
+      break;
+  }
+  return LiteralSet::Mode::Anywhere;
+}
+
 /// `x startswith "a"` or `x contains ["a", "b"]` (any of the constants). Long lists (the
-/// probe lists in data/, read as parameters) go through one RE2 automaton.
+/// probe lists in data/, read as parameters) go through one LiteralSet automaton (one table
+/// step per byte; literal_set.h), or one RE2 when the list is too large for its table.
 template <class Ctx>
 struct StrOpConstNode final : BoolNode<Ctx> {
   StrOpConstNode(StrOp op, ValPtr<Ctx, std::string_view> l, std::vector<std::string> needles,
                  bool negated)
       : op_(op), l_(std::move(l)), needles_(std::move(needles)), negated_(negated) {
-    if (needles_.size() >= kStrListRegexMin) re_ = any_of_regex(op_, needles_);
+    if (needles_.size() >= kStrListRegexMin) {
+      auto set = std::make_unique<LiteralSet>();
+      if (set->build(literal_mode(op_), needles_)) {
+        set_ = std::move(set);
+      } else {
+        re_ = any_of_regex(op_, needles_);
+      }
+    }
   }
   bool eval(const Ctx& c) const noexcept override {
     std::string_view a;
     if (!l_->eval(c, a)) return negated_;
+    if (set_) return set_->match(a) != negated_;
     if (re_) {
       return re2::RE2::PartialMatch(re2::StringPiece(a.data(), a.size()), *re_) != negated_;
     }
@@ -556,7 +577,8 @@ struct StrOpConstNode final : BoolNode<Ctx> {
   ValPtr<Ctx, std::string_view> l_;
   std::vector<std::string> needles_;
   bool negated_;
-  std::unique_ptr<re2::RE2> re_;  ///< null: compare item by item
+  std::unique_ptr<LiteralSet> set_;  ///< null: RE2, or item by item
+  std::unique_ptr<re2::RE2> re_;     ///< null: the LiteralSet, or item by item
 };
 
 template <class Ctx>

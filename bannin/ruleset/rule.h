@@ -17,6 +17,7 @@
 
 #include <bannin/core/time.h>
 #include <bannin/model/fields.h>
+#include <bannin/ruleset/captures.h>
 #include <bannin/ruleset/expr.h>
 
 namespace bannin::ruleset {
@@ -57,6 +58,17 @@ struct NamedNumber {
   bool percent = false;  ///< share(): printed as "75%"
 };
 
+/// `reset:` — an event that clears a group's window: a success after a few failures. Matched
+/// on every event of the rule's `when` kinds (before `where`), it empties the group with the
+/// same group_by key when the group's last counted event had the same `match` fields (a real
+/// user who mistyped and then logged in to the same account), so the failures before it no
+/// longer count. A decision already taken stands; the group starts counting again from zero.
+struct ResetSpec {
+  std::shared_ptr<const Predicate> when;
+  std::vector<model::Field> match;  ///< fields that must equal the last counted event's
+  std::string when_text;
+};
+
 struct Rule {
   std::string id, title, description;
   std::string file;
@@ -72,6 +84,9 @@ struct Rule {
   std::vector<DecisionTemplate> then;
   std::vector<NamedNumber> numbers;  ///< named numbers for reasons, in file order
   std::optional<CampaignSpec> campaign;
+  std::optional<ResetSpec> reset;
+  /// Fields taken from the named groups of `where`'s regexes (null: none; captures.h).
+  std::shared_ptr<const Captures> captures;
   Params params;               ///< effective parameters (defaults + overrides)
   std::uint32_t evidence = 5;  ///< raw lines kept per finding
 };

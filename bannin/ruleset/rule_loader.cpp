@@ -26,8 +26,9 @@ std::optional<core::TimeNs> parse_duration(std::string_view s) {
 namespace {
 
 const std::set<std::string, std::less<>> kRuleKeys = {
-    "id",   "title", "description", "when",   "where",    "group_by", "window",
-    "fire", "then",  "campaign",    "params", "evidence", "enabled",  "numbers"};
+    "id",   "title",    "description", "when",     "where",   "group_by", "window", "fire",
+    "then", "campaign", "params",      "evidence", "enabled", "numbers",  "reset"};
+const std::set<std::string, std::less<>> kResetKeys = {"when", "match"};
 const std::set<std::string, std::less<>> kThenKeys = {"action",           "scope",     "ttl",
                                                       "reason",           "reason_ja", "method",
                                                       "except_countries", "prefix_v4", "prefix_v6"};
@@ -349,6 +350,7 @@ void load_rule(Ctx& ctx, const YAML::Node& node, const LoadOptions& opt,
   if (node["where"]) {
     rule->where_text = scalar(node["where"]);
     rule->where = predicate(ctx, node["where"], env, "where");
+    if (rule->where) rule->captures = compile_captures(rule->where_text);
   }
   if (node["group_by"]) {
     YAML::Node g = node["group_by"];
@@ -417,6 +419,40 @@ void load_rule(Ctx& ctx, const YAML::Node& node, const LoadOptions& opt,
       }
     }
     rule->campaign = std::move(spec);
+  }
+  if (node["reset"]) {
+    YAML::Node r = node["reset"];
+    ResetSpec spec;
+    if (!r.IsMap()) {
+      ctx.problem(r.Mark(), "bad_type", "reset must be a map {when, match}");
+    } else {
+      check_keys(ctx, r, kResetKeys, "reset");
+      if (!r["when"]) {
+        ctx.problem(r.Mark(), "missing_key",
+                    "reset needs `when` (the event that resets, e.g. "
+                    "outcome == \"success\")");
+      } else {
+        spec.when_text = scalar(r["when"]);
+        spec.when = predicate(ctx, r["when"], env, "reset.when");
+      }
+      if (r["match"]) {
+        YAML::Node m = r["match"];
+        std::vector<std::string> names;
+        if (m.IsSequence()) {
+          for (const auto& f : m) names.push_back(scalar(f));
+        } else {
+          names.push_back(scalar(m));
+        }
+        for (const std::string& f : names) {
+          if (auto field = model::field_by_name(f)) {
+            spec.match.push_back(*field);
+          } else {
+            ctx.problem(m.Mark(), "unknown_field", "reset.match: unknown field '" + f + "'");
+          }
+        }
+      }
+    }
+    rule->reset = std::move(spec);
   }
   if (rule->then.empty() && !rule->campaign) {
     ctx.problem(node.Mark(), "missing_key", "a rule needs `then` or a `campaign`");

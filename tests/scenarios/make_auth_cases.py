@@ -57,6 +57,34 @@ name: nineteen sources are not yet a botnet
 Nineteen addresses fail three ssh logins each within the hour (min_sources 20). Expect:
 nothing.""", [l for l in lines if bots[19] not in l and user not in l], [])
 
+    # A success from the same source and account resets the per-source count (reset: match
+    # [user]); one on another account does not.
+    lines = []
+    user = "42.148.9.1"
+    for k in range(3):
+        lines.append((k * 20, "%s web1 sshd[%d]: Failed password for alice from %s port %d ssh2" % (stamp(k * 20), 500 + k, user, 42000 + k)))
+    lines.append((70, "%s web1 sshd[510]: Accepted password for alice from %s port 42010 ssh2" % (stamp(70), user)))
+    for k in range(3):
+        lines.append((200 + k * 20, "%s web1 sshd[%d]: Failed password for alice from %s port %d ssh2" % (stamp(200 + k * 20), 520 + k, user, 42020 + k)))
+    # The same pattern from a guesser whose success is on another account: not reset.
+    bad = "46.4.7.20"
+    for k in range(3):
+        lines.append((k * 20 + 1, "%s web1 sshd[%d]: Failed password for root from %s port %d ssh2" % (stamp(k * 20 + 1), 600 + k, bad, 43000 + k)))
+    lines.append((71, "%s web1 sshd[610]: Accepted password for guest from %s port 43010 ssh2" % (stamp(71), bad)))
+    for k in range(3):
+        lines.append((200 + k * 20 + 1, "%s web1 sshd[%d]: Failed password for root from %s port %d ssh2" % (stamp(200 + k * 20 + 1), 620 + k, bad, 43020 + k)))
+    write("ssh_success_resets", """
+name: a login by the same account resets the per-source count
+42.148.9.1 mistypes alice's password 3 times, logs in as alice, and mistypes 3 more times
+within 10 minutes (6 failures, max_failures 5): not denied, the login reset the count.
+46.4.7.20 fails 3 logins as root, logs in as guest, and fails 3 more as root: the success is
+on another account, so all 6 count and it is denied.""", [l for _, l in sorted(lines)],
+          ["auth.bruteforce.per_source ip %s" % bad])
+    write("ssh_mistype_then_login", """
+name: a real user who mistypes, logs in and mistypes again is not denied
+Only 42.148.9.1's lines of ssh_success_resets: 6 failures in 4 minutes around a login as the
+same account (max_failures 5). Expect: nothing.""", [l for _, l in sorted(lines) if bad not in l], [])
+
     lines = []
     for k in range(5):
         lines.append((k * 3, "%s mx1 postfix/smtpd[%d]: NOQUEUE: reject: RCPT from unknown[37.53.8.8]: 554 5.7.1 <x%d@example.net>: Relay access denied; from=<a@b.example> to=<x%d@example.net> proto=ESMTP helo=<spam>" % (stamp(k * 3), 300 + k, k, k)))
