@@ -19,6 +19,7 @@ PACKAGES="
   libnftables-dev nftables iproute2 curl
   libc-ares-dev libcurl4-openssl-dev libidn2-dev nsd unbound dnsperf
   libcpp-httplib-dev
+  python3-aiosmtpd openssl
 "
 
 missing=""
