@@ -392,13 +392,17 @@ void Inventory::add_yaml_text(std::string_view text, const std::string& name,
         for (auto& n : names) {
           std::string h = normalise_host(n);
           if (!plausible_name(h)) {
-            problems.push_back(where(s) + ": not a host name: \"" + n + "\"");
+            problems.push_back(where(s["names"].IsDefined() ? s["names"] : s["name"]) +
+                               ": not a host name: \"" + n + "\"");
             continue;
           }
           site.names.push_back(std::move(h));
         }
         if (site.names.empty()) {
-          problems.push_back(where(s) + ": a site needs at least one name (names: [...])");
+          // Names that were all bad are reported above already.
+          if (names.empty()) {
+            problems.push_back(where(s) + ": a site needs at least one name (names: [...])");
+          }
           continue;
         }
         scalar(s["account"], "account", site.account);

@@ -130,7 +130,7 @@ TEST(Inventory, BadYamlReportsEveryProblemWithItsLine) {
   EXPECT_TRUE(has_problem(problems, "language must be ja or en, not \"fr\""));
   EXPECT_TRUE(has_problem(problems, f + "7:5: unknown key \"color\""));
   EXPECT_TRUE(has_problem(problems, f + "8:5: a site needs at least one name"));
-  EXPECT_TRUE(has_problem(problems, "not a host name: \"bad name!\""));
+  EXPECT_TRUE(has_problem(problems, f + "9:12: not a host name: \"bad name!\""));
   EXPECT_EQ(problems.size(), 5u) << joined(problems);
   EXPECT_NE(inv.find("ok.example.jp"), nullptr);  // the good parts are kept
 }
