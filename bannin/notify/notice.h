@@ -43,7 +43,8 @@ struct Incident {
   std::map<std::string, std::uint64_t> countries;   ///< country of each member -> count
   std::vector<std::string> evidence;                ///< distinct lines, oldest first (bounded)
   std::vector<DecisionNote> decisions;              ///< the first few, in order
-  std::uint64_t decisions_total = 0, member_decisions = 0;
+  std::uint64_t decisions_total = 0, member_decisions = 0;  ///< member: ip or prefix
+  std::uint64_t prefix_decisions = 0;
   core::TimeNs until_ts = 0;  ///< event time the latest decision ends
 };
 

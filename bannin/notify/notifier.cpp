@@ -155,6 +155,7 @@ void Notifier::observe(const decide::Decision& d, core::TimeNs wall) {
   if (inc == nullptr || inc->rule != d.rule) return;
   ++inc->decisions_total;
   if (d.scope == "ip" || d.scope == "prefix") ++inc->member_decisions;
+  if (d.scope == "prefix") ++inc->prefix_decisions;
   inc->until_ts = std::max(inc->until_ts, d.ts + d.ttl);
   if (inc->decisions.size() < 20) {
     DecisionNote n;

@@ -225,12 +225,18 @@ Notice Notifier::render(const Incident& inc, const std::string& language,
   }
   if (inc.member_decisions > 0) {
     any = true;
+    const std::uint64_t addresses = inc.member_decisions - inc.prefix_decisions;
     if (ja) {
-      t += "  - 攻撃に加わったアドレス " + std::to_string(inc.member_decisions) + " 個を " +
-           when(inc.until_ts) + " まで遮断" + observe_ja + "\n";
+      t += "  - 攻撃に加わったアドレス " + std::to_string(addresses) + " 個" +
+           (inc.prefix_decisions > 0 ? "と範囲 " + std::to_string(inc.prefix_decisions) + " 個"
+                                     : std::string()) +
+           "を " + when(inc.until_ts) + " まで遮断" + observe_ja + "\n";
     } else {
-      t += "  - " + std::to_string(inc.member_decisions) + " source addresses denied until " +
-           when(inc.until_ts) + observe_en + "\n";
+      t += "  - " + std::to_string(addresses) + " source addresses" +
+           (inc.prefix_decisions > 0
+                ? " and " + std::to_string(inc.prefix_decisions) + " prefixes"
+                : std::string()) +
+           " denied until " + when(inc.until_ts) + observe_en + "\n";
     }
   }
   if (!any) t += ja ? "  - 通知のみ（遮断はしていません）\n" : "  - Nothing but this notice.\n";

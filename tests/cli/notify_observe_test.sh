@@ -4,8 +4,9 @@
 # webhook are configured (they point at a closed loopback port: an attempt would show as a
 # pending or failed delivery). Exactly one notice per incident, i.e. per (rule, group) the
 # store has findings for, and no digest when the whole day arrives within the gather time;
-# the form relay's notice carries the store's numbers (sources, first finding time) and its
-# evidence lines are lines of the log.
+# the form relay's notice carries the wave's numbers (its attackers and their countries, as
+# the generator's truth file and the geo data say; the store's decisions and first finding
+# time) and its evidence lines are lines of the log.
 set -euo pipefail
 : "${BANNIN:?set BANNIN to the bannin binary}"
 . "$(dirname "$0")/lib/daemon.sh"
@@ -34,7 +35,7 @@ sources:
     start: beginning
 notify:
   operator: [ops@host.example]
-  gather: 20s
+  gather: 15s
   smtp: {url: "smtp://127.0.0.1:$CLOSED"}
   webhook: {url: "http://127.0.0.1:$CLOSED/hook"}
 YAML
@@ -60,7 +61,7 @@ sqlite3 -json "$TMP/var/bannin.db" "SELECT ts_ns, rule, group_json, numbers_json
 sqlite3 -json "$TMP/var/bannin.db" "SELECT rule, scope, target_json FROM decisions ORDER BY id" >"$TMP/decisions.json"
 
 python3 - "$TMP" <<'PY' || fail "observe-mode notices"
-import collections, datetime, json, os, sys
+import bisect, collections, datetime, ipaddress, json, os, sys
 tmp = sys.argv[1]
 errors = []
 notices = [json.loads(l) for l in open(os.path.join(tmp, "var", "observe-notices.jsonl"), encoding="utf-8")]
@@ -93,11 +94,37 @@ else:
     n = relay[0]
     w = n["webhook"][0]
     fs = [f for k, v in keys.items() if k.startswith("web.form_relay") for f in v]
-    members = {json.loads(d["target_json"])["ip"] for d in decisions
-               if d["rule"] == "web.form_relay.many_sources" and d["scope"] == "ip"}
-    distinct = max(json.loads(f["numbers_json"]).get("distinct(src_ip)", 0) for f in fs)
-    if w["sources"] != max(len(members), int(distinct)):
-        errors.append("sources %s, store: %d members, distinct up to %d" % (w["sources"], len(members), distinct))
+    # The sources: the wave's attackers in the generator's truth file; their countries from
+    # the geo data bannin uses (Debian tor-geoipdb, IPv4 and IPv6).
+    truth = json.load(open(os.path.join(tmp, "logs", "access.log.truth.json")))
+    wave = [i for i in truth["incidents"] if i["kind"] == "contact_spam"]
+    ips = set(wave[0]["ips"]) if len(wave) == 1 else set()
+    if not ips:
+        errors.append("the generated day has no single contact_spam incident")
+    def ranges(path, parse):
+        rows = []
+        for line in open(path):
+            if line[:1].isalnum() and "," in line:
+                a, b, cc = line.strip().split(",")
+                rows.append((parse(a), parse(b), cc))
+        rows.sort()
+        return rows, [r[0] for r in rows]
+    v4 = ranges("/usr/share/tor/geoip", int)
+    v6 = ranges("/usr/share/tor/geoip6", lambda x: int(ipaddress.IPv6Address(x)))
+    def country(ip):
+        a = ipaddress.ip_address(ip)
+        rows, starts = v4 if a.version == 4 else v6
+        n = int(a)
+        i = bisect.bisect_right(starts, n) - 1
+        return rows[i][2] if i >= 0 and rows[i][0] <= n <= rows[i][1] else None
+    countries = len({country(ip) for ip in ips} - {None})
+    if w["sources"] != len(ips) or w["countries"] != countries:
+        errors.append("sources %s in %s countries; the truth: %d attackers in %d countries" % (
+            w["sources"], w["countries"], len(ips), countries))
+    scopes = collections.Counter(d["scope"] for d in decisions if d["rule"] == "web.form_relay.many_sources")
+    denied = "%d source addresses" % scopes["ip"] + (" and %d prefixes" % scopes["prefix"] if scopes["prefix"] else "") + " denied until"
+    if denied not in n["text"]:
+        errors.append("text lacks %r (the store's decisions)" % denied)
     if w["first_seen"] != min(f["ts_ns"] for f in fs) // 10**9:
         errors.append("first_seen %s differs from the first finding" % w["first_seen"])
     if w["decisions"] != sum(1 for d in decisions if d["rule"] == "web.form_relay.many_sources"):
