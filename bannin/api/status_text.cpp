@@ -365,17 +365,15 @@ void render_notify(std::string& out, const JsonValue* n, std::vector<std::string
   out += "\nNotices\n";
   out += "  notify: " + mode + " (" + text_of(n->find("channels")) + ")" +
          "; incidents: " + text_of(n->find("incidents")) +
-         "; notices: " + text_of(n->find("notices")) +
-         "; digests: " + text_of(n->find("digests")) + "\n";
-  out += "  deliveries: sent " + text_of(n->find("sent")) +
-         ", observed " + text_of(n->find("observed")) +
-         ", pending " + text_of(n->find("pending")) +
-         ", failed " + text_of(n->find("failed")) +
-         "; retries " + text_of(n->find("retries")) +
-         "; held by the recipient budget " + text_of(n->find("rate_limited")) +
-         "; dropped " + text_of(n->find("dropped")) +
-         "; latency finding->delivered last " + text_of(n->find("last_latency_ms")) +
-         " ms, max " + text_of(n->find("max_latency_ms")) + " ms\n";
+         "; notices: " + text_of(n->find("notices")) + "; digests: " + text_of(n->find("digests")) +
+         "\n";
+  out += "  deliveries: sent " + text_of(n->find("sent")) + ", observed " +
+         text_of(n->find("observed")) + ", pending " + text_of(n->find("pending")) + ", failed " +
+         text_of(n->find("failed")) + "; retries " + text_of(n->find("retries")) +
+         "; held by the recipient budget " + text_of(n->find("rate_limited")) + "; dropped " +
+         text_of(n->find("dropped")) + "; latency finding->delivered last " +
+         text_of(n->find("last_latency_ms")) + " ms, max " + text_of(n->find("max_latency_ms")) +
+         " ms\n";
   const JsonValue* list = n->find("deliveries");
   if (list && list->is_array()) {
     std::vector<std::vector<std::string>> rows;

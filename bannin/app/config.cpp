@@ -8,11 +8,11 @@
 #include <yaml-cpp/yaml.h>
 
 #include <bannin/app/config.h>
-#include <bannin/enrich/inventory.h>
 #include <bannin/core/duration.h>
 #include <bannin/core/ip_address.h>
 #include <bannin/core/ip_prefix.h>
 #include <bannin/decode/decoder_set.h>
+#include <bannin/enrich/inventory.h>
 #include <bannin/probe/domain/check_setup.h>
 #include <bannin/probe/domain/dns_client.h>
 #include <bannin/probe/domain/domain_name.h>

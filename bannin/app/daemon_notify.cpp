@@ -100,7 +100,8 @@ core::Result<bool> Daemon::make_notifier(const std::string& store_dir) {
   } else {
     std::string path = store_dir + "observe-notices.jsonl";
     auto rec = notify::RecordingChannel::open(path);
-    if (!rec) return core::make_error("observe", "cannot open " + path + ": " + rec.error().message);
+    if (!rec)
+      return core::make_error("observe", "cannot open " + path + ": " + rec.error().message);
     channels.push_back(std::move(*rec));
     notify_mode_ = "file";
   }

@@ -8,7 +8,6 @@
 
 #include <glob.h>
 #include <sys/stat.h>
-
 #include <yaml-cpp/yaml.h>
 
 #include <bannin/enrich/inventory.h>
@@ -50,7 +49,9 @@ std::string at(const std::string& name, std::size_t line) {
   return name + ":" + std::to_string(line);
 }
 
-bool valid_language(std::string_view l) { return l == "ja" || l == "en"; }
+bool valid_language(std::string_view l) {
+  return l == "ja" || l == "en";
+}
 
 // A host name as written in a configuration: letters, digits, '-', '.', and a leading "*.".
 bool plausible_name(std::string_view n) {
@@ -242,7 +243,8 @@ bool Inventory::add_file(const std::string& path, std::vector<std::string>& prob
   }
   ++files_read_;
   std::string_view ext;
-  if (auto dot = path.rfind('.'); dot != std::string::npos) ext = std::string_view(path).substr(dot);
+  if (auto dot = path.rfind('.'); dot != std::string::npos)
+    ext = std::string_view(path).substr(dot);
   bool csv = iequals(ext, ".csv");
   if (!csv && !iequals(ext, ".yaml") && !iequals(ext, ".yml")) {
     // By content: a CSV inventory starts with its header line naming the columns.
@@ -332,8 +334,9 @@ void Inventory::add_yaml_text(std::string_view text, const std::string& name,
     const YAML::Node accounts = root["accounts"];
     if (accounts.IsDefined() && !accounts.IsNull()) {
       if (!accounts.IsMap()) {
-        problems.push_back(where(accounts) + ": accounts must map an account name to "
-                                             "{contacts, language}");
+        problems.push_back(where(accounts) +
+                           ": accounts must map an account name to "
+                           "{contacts, language}");
       } else {
         for (const auto& kv : accounts) {
           Account a;
@@ -372,16 +375,17 @@ void Inventory::add_yaml_text(std::string_view text, const std::string& name,
       }
       for (const auto& s : sites) {
         if (!s.IsMap()) {
-          problems.push_back(where(s) + ": a site must be a map (names, account, docroot, "
-                                        "contacts, language)");
+          problems.push_back(where(s) +
+                             ": a site must be a map (names, account, docroot, "
+                             "contacts, language)");
           continue;
         }
         Site site;
         site.origin = where(s);
         for (const auto& f : s) {
           std::string k = f.first.IsScalar() ? f.first.Scalar() : "?";
-          if (k != "name" && k != "names" && k != "account" && k != "docroot" &&
-              k != "contacts" && k != "language") {
+          if (k != "name" && k != "names" && k != "account" && k != "docroot" && k != "contacts" &&
+              k != "language") {
             problems.push_back(where(f.first) + ": unknown key \"" + k +
                                "\" (expected names, account, docroot, contacts, language)");
           }
@@ -599,7 +603,9 @@ bool icontains(std::string_view hay, std::string_view needle) {
   return false;
 }
 
-bool has_glob(std::string_view p) { return p.find_first_of("*?[") != std::string_view::npos; }
+bool has_glob(std::string_view p) {
+  return p.find_first_of("*?[") != std::string_view::npos;
+}
 
 }  // namespace
 
@@ -612,8 +618,8 @@ void Inventory::add_web_config(const std::string& path_or_glob, std::vector<std:
   int rc = ::glob(path_or_glob.c_str(), GLOB_ERR, nullptr, &g);
   if (rc == GLOB_NOMATCH) {
     if (!has_glob(path_or_glob)) {
-      problems.push_back(path_or_glob + ": cannot read the web server configuration: " +
-                         std::strerror(ENOENT));
+      problems.push_back(path_or_glob +
+                         ": cannot read the web server configuration: " + std::strerror(ENOENT));
     }
     globfree(&g);
     return;
@@ -660,8 +666,9 @@ void Inventory::read_web_file(const std::string& path, WebWalk& walk, int depth)
                text.find("include ") != std::string::npos) {
       walk.kind = WebWalk::Kind::Nginx;
     } else {
-      problems.push_back(path + ": neither an Apache nor an nginx configuration (no "
-                                "<VirtualHost>, server_name or include)");
+      problems.push_back(path +
+                         ": neither an Apache nor an nginx configuration (no "
+                         "<VirtualHost>, server_name or include)");
       return;
     }
   }
@@ -783,8 +790,7 @@ void Inventory::parse_apache(std::string_view text, const std::string& name, Web
         problems.push_back(at(name, ln) + ": </VirtualHost> without <VirtualHost>");
       }
       finish(ln);
-    } else if (directive == "serverroot" && !args.empty() && walk != nullptr &&
-               !walk->root_fixed) {
+    } else if (directive == "serverroot" && !args.empty() && walk != nullptr && !walk->root_fixed) {
       walk->root = args[0];
     } else if (directive == "include" || directive == "includeoptional") {
       if (args.empty()) {

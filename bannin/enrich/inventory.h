@@ -27,9 +27,9 @@ namespace bannin::enrich {
 
 /// One site: a virtual host and the names it answers to.
 struct Site {
-  std::vector<std::string> names;  ///< lower-case; "*.example.jp" wildcards allowed
-  std::string account;             ///< hosting account (Unix user), "" when unknown
-  std::string docroot;             ///< document root, "" when unknown
+  std::vector<std::string> names;     ///< lower-case; "*.example.jp" wildcards allowed
+  std::string account;                ///< hosting account (Unix user), "" when unknown
+  std::string docroot;                ///< document root, "" when unknown
   std::vector<std::string> contacts;  ///< e-mail addresses; empty: the account's
   std::string language;               ///< "ja" | "en" | "" (the account's, else the default)
   std::string origin;                 ///< file:line where it was declared
@@ -100,8 +100,8 @@ class Inventory {
                     std::vector<std::string>& problems);
   void parse_nginx(std::string_view text, const std::string& name, WebWalk* walk, int depth,
                    std::vector<std::string>& problems);
-  void include(const std::string& pattern, const std::string& from, std::size_t line,
-               WebWalk* walk, int depth, std::vector<std::string>& problems);
+  void include(const std::string& pattern, const std::string& from, std::size_t line, WebWalk* walk,
+               int depth, std::vector<std::string>& problems);
 
   std::vector<Site> sites_;
   std::map<std::string, std::size_t, std::less<>> by_name_;      ///< exact name -> site

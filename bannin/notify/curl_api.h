@@ -4,9 +4,9 @@
 #pragma once
 
 #define CURL_DISABLE_TYPECHECK
-#include <curl/curl.h>
-
 #include <string>
+
+#include <curl/curl.h>
 
 namespace bannin::notify {
 

@@ -60,7 +60,9 @@ void Notifier::count_dropped(std::uint64_t n) {
   stats_.dropped += n;
 }
 
-void Notifier::observe(const FindingNote& f) { open_or_update(f); }
+void Notifier::observe(const FindingNote& f) {
+  open_or_update(f);
+}
 
 void Notifier::open_or_update(const FindingNote& f) {
   std::string key = f.rule;

@@ -123,7 +123,7 @@ class Notifier {
   const enrich::GeoDb* geo_;
 
   std::map<std::string, std::unique_ptr<Incident>> incidents_;  ///< by key
-  struct Pending {  ///< notice state of an incident
+  struct Pending {                                              ///< notice state of an incident
     bool first_sent = false;
     core::TimeNs first_due = 0;
     core::TimeNs first_finding_wall = 0;
@@ -134,7 +134,7 @@ class Notifier {
   std::map<std::uint64_t, Pending> pending_;  ///< by incident id
   Incident* current_ = nullptr;               ///< the last finding's incident (for decisions)
   std::uint64_t next_incident_ = 1, next_notice_ = 1;
-  std::map<std::string, core::TimeNs> last_digest_;  ///< by recipient key
+  std::map<std::string, core::TimeNs> last_digest_;             ///< by recipient key
   std::map<std::string, std::deque<core::TimeNs>> sent_times_;  ///< by recipient, last hour
 
   mutable std::mutex mu_;  // guards what status() and recent_json() read

@@ -23,7 +23,8 @@ std::string when(core::TimeNs ts, bool date = true) {
 }
 
 bool same_day(core::TimeNs a, core::TimeNs b) {
-  time_t ta = static_cast<time_t>(a / core::kNsPerSec), tb = static_cast<time_t>(b / core::kNsPerSec);
+  time_t ta = static_cast<time_t>(a / core::kNsPerSec),
+         tb = static_cast<time_t>(b / core::kNsPerSec);
   tm x{}, y{};
   localtime_r(&ta, &x);
   localtime_r(&tb, &y);
@@ -31,7 +32,8 @@ bool same_day(core::TimeNs a, core::TimeNs b) {
 }
 
 std::string number_text(double v) {
-  if (std::fabs(v - std::round(v)) < 1e-9) return std::to_string(static_cast<long long>(std::llround(v)));
+  if (std::fabs(v - std::round(v)) < 1e-9)
+    return std::to_string(static_cast<long long>(std::llround(v)));
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.2f", v);
   return buf;
@@ -162,14 +164,17 @@ Notice Notifier::render(const Incident& inc, const std::string& language,
       t += "  " + span_from + " から " + span_to + " までに、" + countries_ja +
            std::to_string(sources) + " 個のアドレスから " + target + " へ POST がありました" +
            (requests > 0 ? "（" + std::to_string(requests) + " 件）" : "") + "。";
-      if (foreign >= 0) t += "海外（" + home + " 以外）からの割合は " + number_text(std::round(foreign * 100)) + "% です。";
+      if (foreign >= 0)
+        t += "海外（" + home + " 以外）からの割合は " + number_text(std::round(foreign * 100)) +
+             "% です。";
       t += "\n  問い合わせフォームが第三者の迷惑メール送信の中継に使われるときの典型的な形です。\n";
     } else {
       t += "  " + (requests > 0 ? std::to_string(requests) + " POSTs" : std::string("POSTs")) +
            " from " + std::to_string(sources) + " addresses" + countries_en + " to " + target +
            " between " + span_from + " and " + span_to + ".";
       if (foreign >= 0) {
-        t += " " + number_text(std::round(foreign * 100)) + "% of them came from outside " + home + ".";
+        t += " " + number_text(std::round(foreign * 100)) + "% of them came from outside " + home +
+             ".";
       }
       t += "\n  This is how a contact form is abused to send spam through your site.\n";
     }
@@ -178,9 +183,11 @@ Notice Notifier::render(const Incident& inc, const std::string& language,
     }
   } else {
     if (ja) {
-      t += "  " + span_from + " から " + span_to + " まで: " + (inc.title.empty() ? inc.rule : inc.title) + "（" + target + "）\n";
+      t += "  " + span_from + " から " + span_to +
+           " まで: " + (inc.title.empty() ? inc.rule : inc.title) + "（" + target + "）\n";
     } else {
-      t += "  Between " + span_from + " and " + span_to + ": " + (inc.title.empty() ? inc.rule : inc.title) + " (" + target + ")\n";
+      t += "  Between " + span_from + " and " + span_to + ": " +
+           (inc.title.empty() ? inc.rule : inc.title) + " (" + target + ")\n";
     }
     if (sources > 0) {
       t += ja ? "  送信元アドレス: " + std::to_string(sources) + "\n"
@@ -192,7 +199,8 @@ Notice Notifier::render(const Incident& inc, const std::string& language,
     std::vector<std::string> parts;
     for (const auto& [text, v] : inc.numbers_max) {
       auto name = inc.number_names.find(text);
-      parts.push_back((name != inc.number_names.end() ? name->second : text) + "=" + number_text(v));
+      parts.push_back((name != inc.number_names.end() ? name->second : text) + "=" +
+                      number_text(v));
     }
     t += join(parts, ", ") + (ja ? "（最大値）\n" : " (largest seen)\n");
   }
@@ -216,7 +224,8 @@ Notice Notifier::render(const Incident& inc, const std::string& language,
     std::string except = join(d.except_countries, ja ? "・" : ", ");
     if (ja) {
       t += "  - " + d.target + ": " + (except.empty() ? "すべての送信元" : except + " 以外から") +
-           "の要求を " + until + " まで（" + core::format_duration(d.ttl) + "）拒否" + observe_ja + "\n";
+           "の要求を " + until + " まで（" + core::format_duration(d.ttl) + "）拒否" + observe_ja +
+           "\n";
     } else {
       t += "  - " + d.target + ": refused for sources " +
            (except.empty() ? std::string("everywhere") : "outside " + except) + " until " + until +
@@ -233,9 +242,8 @@ Notice Notifier::render(const Incident& inc, const std::string& language,
            "を " + when(inc.until_ts) + " まで遮断" + observe_ja + "\n";
     } else {
       t += "  - " + std::to_string(addresses) + " source addresses" +
-           (inc.prefix_decisions > 0
-                ? " and " + std::to_string(inc.prefix_decisions) + " prefixes"
-                : std::string()) +
+           (inc.prefix_decisions > 0 ? " and " + std::to_string(inc.prefix_decisions) + " prefixes"
+                                     : std::string()) +
            " denied until " + when(inc.until_ts) + observe_en + "\n";
     }
   }
@@ -243,20 +251,34 @@ Notice Notifier::render(const Incident& inc, const std::string& language,
 
   // --- what to do now ---------------------------------------------------------------------
   t += ja ? "\n■ 今すぐ行うこと\n" : "\nWhat to do now\n";
-  const std::string docroot = owner.docroot.empty() ? (ja ? "公開ディレクトリ" : "the document root")
-                                                    : owner.docroot;
+  const std::string docroot =
+      owner.docroot.empty() ? (ja ? "公開ディレクトリ" : "the document root") : owner.docroot;
   switch (kind) {
     case Kind::FormRelay:
       if (ja) {
-        t += "  1. フォームに reCAPTCHA などの確認を加えてください。使っていないフォームは削除してください。\n"
-             "  2. フォームのプラグイン（Contact Form 7 など）、WordPress 本体と他のプラグインを最新版にしてください。\n"
-             "  3. " + docroot + " の下に改ざん・設置されたファイル（最近変わった .php、心当たりのないファイル）がないか確認してください。\n"
-             "  4. アカウント" + (owner.account.empty() ? "" : " " + owner.account) + " から送られたメール（メールログ、送信キュー）と、サーバーのブロックリスト掲載を確認してください。\n";
+        t += "  1. フォームに reCAPTCHA "
+             "などの確認を加えてください。使っていないフォームは削除してください。\n"
+             "  2. フォームのプラグイン（Contact Form 7 など）、WordPress "
+             "本体と他のプラグインを最新版にしてください。\n"
+             "  3. " +
+             docroot +
+             " の下に改ざん・設置されたファイル（最近変わった "
+             ".php、心当たりのないファイル）がないか確認してください。\n"
+             "  4. アカウント" +
+             (owner.account.empty() ? "" : " " + owner.account) +
+             " から送られたメール（メールログ、送信キュー）と、サーバーのブロックリスト掲載を確認し"
+             "てください。\n";
       } else {
-        t += "  1. Add a CAPTCHA (e.g. reCAPTCHA) or another check to the form; remove the form if it is not used.\n"
-             "  2. Update the form plugin (e.g. Contact Form 7), WordPress and every other plugin.\n"
-             "  3. Look for tampered or planted files under " + docroot + " (recently changed .php files, files nobody uploaded).\n"
-             "  4. Check the mail sent from the account" + (owner.account.empty() ? "" : " " + owner.account) + " (mail log, queue) and whether the server is on a block list.\n";
+        t +=
+            "  1. Add a CAPTCHA (e.g. reCAPTCHA) or another check to the form; remove the form if "
+            "it is not used.\n"
+            "  2. Update the form plugin (e.g. Contact Form 7), WordPress and every other plugin.\n"
+            "  3. Look for tampered or planted files under " +
+            docroot +
+            " (recently changed .php files, files nobody uploaded).\n"
+            "  4. Check the mail sent from the account" +
+            (owner.account.empty() ? "" : " " + owner.account) +
+            " (mail log, queue) and whether the server is on a block list.\n";
       }
       break;
     case Kind::LoginBruteForce:
@@ -267,13 +289,19 @@ Notice Notifier::render(const Incident& inc, const std::string& language,
       break;
     case Kind::Scanner:
       t += ja ? "  1. 使っているソフトウェア（CMS、プラグイン）を最新版にしてください。\n"
-                "  2. " + docroot + " に不要なファイル（バックアップ、設定ファイル）が公開されていないか確認してください。\n"
+                "  2. " +
+                    docroot +
+                    " に不要なファイル（バックアップ、設定ファイル）が公開されていないか確認してく"
+                    "ださい。\n"
               : "  1. Update the software the site runs (CMS, plugins).\n"
-                "  2. Make sure no backups or configuration files are served from " + docroot + ".\n";
+                "  2. Make sure no backups or configuration files are served from " +
+                    docroot + ".\n";
       break;
     case Kind::Domain:
-      t += ja ? "  1. `bannin check " + target + "` で詳細と対処（申請先・書く内容）を確認してください。\n"
-              : "  1. Run `bannin check " + target + "` for the details and what to do (which form, what to write).\n";
+      t += ja ? "  1. `bannin check " + target +
+                    "` で詳細と対処（申請先・書く内容）を確認してください。\n"
+              : "  1. Run `bannin check " + target +
+                    "` for the details and what to do (which form, what to write).\n";
       break;
     case Kind::Other:
       t += ja ? "  1. 下の理由を読み、該当するサービスの設定とログを確認してください。\n"
@@ -299,7 +327,8 @@ Notice Notifier::render(const Incident& inc, const std::string& language,
            "` で解除します）。依頼がなければ " + when(inc.until_ts) + " に自動で解除されます。\n";
     } else {
       t += "  When it is fixed, reply to this message or ask " +
-           (contact.empty() ? std::string("the server's operator") : "the server's operator (" + contact + ")") +
+           (contact.empty() ? std::string("the server's operator")
+                            : "the server's operator (" + contact + ")") +
            " to lift it (they run `bannin decisions revoke " + target +
            "`). Otherwise it ends by itself at " + when(inc.until_ts) + ".\n";
     }

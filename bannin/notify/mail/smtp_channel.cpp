@@ -108,7 +108,8 @@ core::Result<bool> SmtpChannel::deliver(const Notice& notice, const std::string&
   CURL* curl = api.easy_init();
   if (curl == nullptr) return core::make_error("retry", "curl_easy_init failed");
   Upload up;
-  up.data = mail_message(notice, o_.from, recipient, static_cast<core::TimeNs>(time(nullptr)) * core::kNsPerSec);
+  up.data = mail_message(notice, o_.from, recipient,
+                         static_cast<core::TimeNs>(time(nullptr)) * core::kNsPerSec);
   curl_slist* rcpt = api.slist_append(nullptr, ("<" + recipient + ">").c_str());
   std::string mail_from = "<" + o_.from + ">";
   api.easy_setopt(curl, CURLOPT_URL, o_.url.c_str());

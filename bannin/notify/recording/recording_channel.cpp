@@ -18,7 +18,8 @@ RecordingChannel::~RecordingChannel() {
   if (f_ != nullptr) std::fclose(f_);
 }
 
-core::Result<bool> RecordingChannel::deliver(const Notice& notice, const std::string& /*recipient*/) {
+core::Result<bool> RecordingChannel::deliver(const Notice& notice,
+                                             const std::string& /*recipient*/) {
   std::string line;
   core::JsonObjectWriter o(line);
   o.integer("ts", static_cast<std::int64_t>(time(nullptr)));

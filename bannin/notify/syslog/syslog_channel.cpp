@@ -4,7 +4,9 @@
 
 namespace bannin::notify {
 
-SyslogChannel::SyslogChannel() { openlog("bannin-notify", LOG_PID | LOG_NDELAY, LOG_DAEMON); }
+SyslogChannel::SyslogChannel() {
+  openlog("bannin-notify", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+}
 
 core::Result<bool> SyslogChannel::deliver(const Notice& notice, const std::string& /*recipient*/) {
   std::string ids;

@@ -21,7 +21,8 @@ core::Result<bool> WebhookChannel::deliver(const Notice& notice, const std::stri
   headers = api.slist_append(headers, ("X-Bannin-Notice: " + std::to_string(notice.id)).c_str());
   if (!o_.secret.empty()) {
     headers = api.slist_append(
-        headers, ("X-Bannin-Signature-256: sha256=" + hmac_sha256_hex(o_.secret, notice.json)).c_str());
+        headers,
+        ("X-Bannin-Signature-256: sha256=" + hmac_sha256_hex(o_.secret, notice.json)).c_str());
   }
   api.easy_setopt(curl, CURLOPT_URL, o_.url.c_str());
   api.easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");

@@ -46,7 +46,9 @@ class FakeChannel final : public Channel {
   bool per_recipient_;
 };
 
-core::IpAddress ip(const char* s) { return *core::IpAddress::parse(s); }
+core::IpAddress ip(const char* s) {
+  return *core::IpAddress::parse(s);
+}
 
 enrich::GeoDb geo() {
   return enrich::GeoDb::from_ranges({
@@ -68,7 +70,8 @@ FindingNote relay(core::TimeNs ts, core::TimeNs wall, std::vector<std::string> m
   f.number_names = {{"distinct(src_ip)", "sources"},
                     {"share(country not in $home_countries)", "foreign"}};
   for (const auto& m : members) {
-    f.evidence.push_back(m + " - - [19/Feb/2021:05:21:35 +0900] \"POST /contact/ HTTP/1.1\" 200 147");
+    f.evidence.push_back(m +
+                         " - - [19/Feb/2021:05:21:35 +0900] \"POST /contact/ HTTP/1.1\" 200 147");
   }
   f.members = std::move(members);
   f.update = update;
@@ -164,8 +167,9 @@ TEST(Notifier, OneNoticePerIncidentThenOneDigest) {
   const Sent* en = log[0].notice.language == "en" ? &log[0] : &log[1];
   EXPECT_EQ(ja->recipient, "hanako@example.jp");
   EXPECT_EQ(en->recipient, "abuse@host.example");
-  EXPECT_NE(en->notice.text.find("POSTs from 4 addresses in 3 countries to shop.example.jp/contact/"),
-            std::string::npos)
+  EXPECT_NE(
+      en->notice.text.find("POSTs from 4 addresses in 3 countries to shop.example.jp/contact/"),
+      std::string::npos)
       << en->notice.text;
   EXPECT_NE(en->notice.text.find("90% of them came from outside JP"), std::string::npos);
   EXPECT_NE(en->notice.text.find("4 source addresses denied"), std::string::npos);
