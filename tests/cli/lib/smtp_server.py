@@ -19,6 +19,7 @@ import signal
 import ssl
 import sys
 import threading
+import time
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
@@ -40,6 +41,7 @@ class Handler:
         rec = {
             "mail_from": envelope.mail_from,
             "rcpt_tos": envelope.rcpt_tos,
+            "received": time.time(),
             "tls": session.ssl is not None,
             "authenticated": bool(session.authenticated),
             "subject": decode_header(msg.get("Subject", "")),
