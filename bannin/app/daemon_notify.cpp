@@ -1,6 +1,7 @@
 // The daemon's notices (config `notify:` and `inventory:`): the inventory loaded at start,
 // the channels built from the configuration, and the notify thread's view in status.
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -11,6 +12,7 @@
 #include <bannin/notify/recording/recording_channel.h>
 #include <bannin/notify/syslog/syslog_channel.h>
 #include <bannin/notify/webhook/webhook_channel.h>
+#include <bannin/store/store.h>
 
 namespace bannin::app {
 
@@ -121,6 +123,30 @@ core::Result<bool> Daemon::make_notifier(const std::string& store_dir) {
   notifier_ = std::make_unique<notify::Notifier>(std::move(o), std::move(channels), std::move(*inv),
                                                  geo_.get());
   notify_items_ = std::make_unique<BoundedQueue<NotifyItem>>(8192);
+  // Every attempt's outcome on record (table notice_deliveries); the rows commit with the
+  // pipeline's next commit point, like the act thread's.
+  notifier_->on_attempt([this](const notify::Delivery& d) {
+    store::NoticeDeliveryRow row;
+    row.notice_id = static_cast<std::int64_t>(d.notice->id);
+    row.ts = wall_now();
+    row.kind = d.notice->kind;
+    row.language = d.notice->language;
+    for (auto id : d.notice->incidents) {
+      row.incidents += (row.incidents.empty() ? "" : ",") + std::to_string(id);
+    }
+    row.channel = d.channel_name;
+    row.recipient = d.recipient;
+    row.subject = d.notice->subject;
+    row.state = notify::delivery_state_name(d.state);
+    row.attempts = d.attempts;
+    row.error = d.last_error;
+    if (writer_) writer_->push_wait(std::move(row), std::chrono::milliseconds(200));
+    if (d.state == notify::Delivery::State::Failed) {
+      log("notify: notice %llu not delivered by %s%s%s after %u attempts: %s",
+          static_cast<unsigned long long>(d.notice->id), d.channel_name.c_str(),
+          d.recipient.empty() ? "" : " to ", d.recipient.c_str(), d.attempts, d.last_error.c_str());
+    }
+  });
   return true;
 }
 

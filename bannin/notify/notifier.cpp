@@ -24,6 +24,17 @@ const char* delivery_state_name(Delivery::State s) noexcept {
   return "pending";
 }
 
+namespace {
+
+// The key of one audience (language and recipients) for the digest clock.
+std::string audience_key(const std::string& lang, const std::vector<std::string>& who) {
+  std::string k = lang + ":";
+  for (const auto& w : who) k.append(w).append(",");
+  return k;
+}
+
+}  // namespace
+
 FindingNote finding_note(const detect::Finding& f, core::TimeNs wall) {
   FindingNote n;
   if (f.rule != nullptr) {
@@ -66,7 +77,7 @@ void Notifier::observe(const FindingNote& f) {
 
 void Notifier::open_or_update(const FindingNote& f) {
   std::string key = f.rule;
-  for (const auto& [k, v] : f.group) key += " " + k + "=" + v;
+  for (const auto& [k, v] : f.group) key.append(" ").append(k).append("=").append(v);
   auto it = incidents_.find(key);
   // A closed incident (quiet for incident_quiet) starts again as a new one.
   if (it != incidents_.end() && f.wall - it->second->last_wall > options_.incident_quiet) {
@@ -214,11 +225,7 @@ void Notifier::send_first(Incident& inc, core::TimeNs now) {
     n->recipients = who;
     n->first_finding_wall = p.first_finding_wall;
     n->created_wall = now;
-    last_digest_[lang + ":" + [&] {
-      std::string k;
-      for (const auto& w : who) k += w + ",";
-      return k;
-    }()] = now;
+    last_digest_[audience_key(lang, who)] = now;
     queue(std::move(n), now);
   }
   {
@@ -248,8 +255,7 @@ void Notifier::send_digests(core::TimeNs now, bool force) {
     if (!p.first_sent || p.followups == 0) continue;
     enrich::Owner owner = inventory_->owner(inc.vhost);
     for (const auto& [lang, who] : audience(owner)) {
-      std::string k = lang + ":";
-      for (const auto& w : who) k += w + ",";
+      std::string k = audience_key(lang, who);
       auto last = last_digest_.find(k);
       if (!force && last != last_digest_.end() && now - last->second < options_.digest_interval) {
         continue;
@@ -352,7 +358,7 @@ void Notifier::attempt(core::TimeNs now) {
     ++d.attempts;
     auto r = ch.deliver(*d.notice, d.recipient);
     const core::TimeNs after = now;
-    std::lock_guard lock(mu_);
+    std::unique_lock lock(mu_);
     if (r) {
       times.push_back(now);
       d.state = std::string_view(ch.name()) == "recording" ? Delivery::State::Observed
@@ -380,6 +386,9 @@ void Notifier::attempt(core::TimeNs now) {
         }
         d.next_try = now + std::min(delay, options_.retry_max_delay);
         ++stats_.retries;
+        lock.unlock();
+        if (on_attempt_) on_attempt_(d);
+        lock.lock();
         queue_.push_back(std::move(d));
         continue;
       }
@@ -388,6 +397,9 @@ void Notifier::attempt(core::TimeNs now) {
       --stats_.pending;
       ++stats_.failed;
     }
+    lock.unlock();
+    if (on_attempt_) on_attempt_(d);
+    lock.lock();
     done_.push_back(std::move(d));
     while (done_.size() > 200) done_.pop_front();
   }

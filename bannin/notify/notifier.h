@@ -50,7 +50,8 @@ struct NotifyOptions {
   std::string operator_hint;  ///< how to reach the operator, for "lifting it early"
   core::TimeNs gather = 30 * core::kNsPerSec;
   core::TimeNs digest_interval = 3600 * core::kNsPerSec;
-  core::TimeNs incident_quiet = 6 * 3600 * core::kNsPerSec;  ///< closed after this quiet
+  core::TimeNs incident_quiet =
+      core::TimeNs{6} * 3600 * core::kNsPerSec;  ///< closed after this quiet
   std::uint32_t per_recipient_per_hour = 10;
   std::uint32_t retry_max = 8;
   core::TimeNs retry_base = 30 * core::kNsPerSec;
@@ -102,6 +103,10 @@ class Notifier {
   /// The latest deliveries (newest last), at most `n`, as JSON objects.
   [[nodiscard]] std::string recent_json(std::size_t n) const;
   void count_dropped(std::uint64_t n);
+  /// Called (on the notify thread) with each attempt's outcome: a failed attempt that will be
+  /// retried (state pending, its error), and the final sent / failed / observed. The daemon
+  /// stores them (store::NoticeDeliveryRow).
+  void on_attempt(std::function<void(const Delivery&)> f) { on_attempt_ = std::move(f); }
 
   /// Renders the notice an incident gets (tests; also used by tick()).
   [[nodiscard]] Notice render(const Incident& inc, const std::string& language,
@@ -137,6 +142,7 @@ class Notifier {
   std::map<std::string, core::TimeNs> last_digest_;             ///< by recipient key
   std::map<std::string, std::deque<core::TimeNs>> sent_times_;  ///< by recipient, last hour
 
+  std::function<void(const Delivery&)> on_attempt_;
   mutable std::mutex mu_;  // guards what status() and recent_json() read
   std::deque<Delivery> queue_;
   std::deque<Delivery> done_;  ///< finished deliveries, newest last (bounded)

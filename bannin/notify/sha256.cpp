@@ -22,7 +22,7 @@ constexpr std::uint32_t rotr(std::uint32_t x, int n) {
 
 void block(std::uint32_t (&h)[8], const std::uint8_t* p) {
   std::uint32_t w[64];
-  for (int i = 0; i < 16; ++i) {
+  for (std::size_t i = 0; i < 16; ++i) {
     w[i] = (std::uint32_t{p[4 * i]} << 24) | (std::uint32_t{p[4 * i + 1]} << 16) |
            (std::uint32_t{p[4 * i + 2]} << 8) | std::uint32_t{p[4 * i + 3]};
   }
@@ -77,7 +77,7 @@ std::array<std::uint8_t, 32> sha256(std::string_view data) {
   block(h, tail);
   if (tail_len == 128) block(h, tail + 64);
   std::array<std::uint8_t, 32> out{};
-  for (int i = 0; i < 8; ++i) {
+  for (std::size_t i = 0; i < 8; ++i) {
     out[4 * i] = static_cast<std::uint8_t>(h[i] >> 24);
     out[4 * i + 1] = static_cast<std::uint8_t>(h[i] >> 16);
     out[4 * i + 2] = static_cast<std::uint8_t>(h[i] >> 8);

@@ -105,7 +105,10 @@ std::size_t known_countries(const Incident& inc) {
 std::string target_of(const Incident& inc) {
   if (!inc.vhost.empty() || !inc.path.empty()) return inc.vhost + inc.path;
   std::string out;
-  for (const auto& [k, v] : inc.group) out += (out.empty() ? "" : " ") + k + "=" + v;
+  for (const auto& [k, v] : inc.group) {
+    if (!out.empty()) out += ' ';
+    out.append(k).append("=").append(v);
+  }
   return out;
 }
 
@@ -223,13 +226,15 @@ Notice Notifier::render(const Incident& inc, const std::string& language,
     std::string until = when(d.ts + d.ttl);
     std::string except = join(d.except_countries, ja ? "・" : ", ");
     if (ja) {
-      t += "  - " + d.target + ": " + (except.empty() ? "すべての送信元" : except + " 以外から") +
-           "の要求を " + until + " まで（" + core::format_duration(d.ttl) + "）拒否" + observe_ja +
-           "\n";
+      t.append("  - ").append(d.target).append(": ");
+      t.append(except.empty() ? std::string("すべての送信元") : except + " 以外から");
+      t.append("の要求を ").append(until).append(" まで（").append(core::format_duration(d.ttl));
+      t.append("）拒否").append(observe_ja).append("\n");
     } else {
-      t += "  - " + d.target + ": refused for sources " +
-           (except.empty() ? std::string("everywhere") : "outside " + except) + " until " + until +
-           " (" + core::format_duration(d.ttl) + ")" + observe_en + "\n";
+      t.append("  - ").append(d.target).append(": refused for sources ");
+      t.append(except.empty() ? std::string("everywhere") : "outside " + except);
+      t.append(" until ").append(until).append(" (").append(core::format_duration(d.ttl));
+      t.append(")").append(observe_en).append("\n");
     }
   }
   if (inc.member_decisions > 0) {

@@ -12,7 +12,9 @@
 #   - every (rule, group) with a finding got one incident notice per language (incidents of one
 #     source, which name no site, go to the operator only), and no other incident notices
 #     were sent; the webhook got one signed JSON body per notice, after retries;
-#   - `bannin status` shows the deliveries (sent, retries, no failures) and the latency.
+#   - every attempt is on record in the store (notice_deliveries: the webhook's refusals as
+#     pending rows with the HTTP status, then sent rows), and `bannin status` shows the
+#     deliveries (sent, retries, no failures) and the latency.
 set -euo pipefail
 : "${BANNIN:?set BANNIN to the bannin binary}"
 . "$(dirname "$0")/lib/daemon.sh"
@@ -116,6 +118,7 @@ stop_daemon
 
 sqlite3 -json "$TMP/bannin.db" "SELECT ts_ns, rule, group_json, numbers_json FROM findings ORDER BY id" >"$TMP/findings.json"
 sqlite3 -json "$TMP/bannin.db" "SELECT rule, scope, target_json FROM decisions ORDER BY id" >"$TMP/decisions.json"
+sqlite3 -json "$TMP/bannin.db" "SELECT notice_id, channel, recipient, state, attempts, error FROM notice_deliveries ORDER BY id" >"$TMP/deliveries.json"
 
 $PY - "$TMP" "$LINES" <<'PY' || fail "the notices are not what the store says"
 import bisect, collections, datetime, ipaddress, json, os, sys
@@ -246,6 +249,17 @@ rb = [b for b in hook_incidents if b["rule"] == "web.form_relay.many_sources"]
 if rb and not rb[0]["evidence"]:
     err("the webhook body has no evidence")
 
+# The store's record of the attempts: the webhook's two refusals as "pending" rows with the
+# receiver's answer, then one "sent" row per delivery that arrived.
+rows = json.load(open(os.path.join(tmp, "deliveries.json")))
+refused = [r for r in rows if r["channel"] == "webhook" and r["state"] == "pending"]
+if len(refused) != 2 or any("HTTP 503" not in r["error"] for r in refused):
+    err("store: webhook retries on record: %s" % refused)
+sent = collections.Counter(r["channel"] for r in rows if r["state"] == "sent")
+if sent["smtp"] != len(mails) or sent["webhook"] != len(ok_notices):
+    err("store: sent rows %s, but %d mails and %d webhook posts arrived" % (dict(sent), len(mails), len(ok_notices)))
+if any(r["state"] == "failed" for r in rows):
+    err("store: a failed delivery")
 if status["failed"] != 0 or status["pending"] != 0:
     err("status: failed %s, pending %s" % (status["failed"], status["pending"]))
 if status["retries"] < 2:

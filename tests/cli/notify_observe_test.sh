@@ -59,6 +59,7 @@ stop_daemon
 [ -s "$TMP/var/observe-notices.jsonl" ] || fail "no observe-notices.jsonl beside the store"
 sqlite3 -json "$TMP/var/bannin.db" "SELECT ts_ns, rule, group_json, numbers_json FROM findings ORDER BY id" >"$TMP/findings.json"
 sqlite3 -json "$TMP/var/bannin.db" "SELECT rule, scope, target_json FROM decisions ORDER BY id" >"$TMP/decisions.json"
+sqlite3 -json "$TMP/var/bannin.db" "SELECT notice_id, channel, state FROM notice_deliveries ORDER BY id" >"$TMP/deliveries.json"
 
 python3 - "$TMP" <<'PY' || fail "observe-mode notices"
 import bisect, collections, datetime, ipaddress, json, os, sys
@@ -139,6 +140,10 @@ else:
         errors.append("observe mode not said in the text")
     print(n["subject"])
     print(n["text"])
+rows = json.load(open(os.path.join(tmp, "deliveries.json")))
+if sorted(r["notice_id"] for r in rows) != sorted(n["notice"] for n in notices) or any(
+        r["state"] != "observed" or r["channel"] != "recording" for r in rows):
+    errors.append("store: notice_deliveries %s do not match the notices written" % rows[:3])
 if status["channels"] != "recording" or status["sent"] != 0 or status["observed"] != len(notices):
     errors.append("status: %s" % {k: status[k] for k in ("channels", "sent", "observed")})
 print("incidents %d, notices %d" % (len(keys), len(notices)))

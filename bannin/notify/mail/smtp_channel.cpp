@@ -63,7 +63,8 @@ struct Upload {
 std::size_t read_cb(char* buf, std::size_t size, std::size_t n, void* user) {
   auto* u = static_cast<Upload*>(user);
   std::size_t len = std::min(size * n, u->data.size() - u->pos);
-  std::memcpy(buf, u->data.data() + u->pos, len);
+  // A byte buffer for libcurl, not a C string: no terminator belongs in it.
+  std::memcpy(buf, u->data.data() + u->pos, len);  // NOLINT(bugprone-not-null-terminated-result)
   u->pos += len;
   return len;
 }
