@@ -202,10 +202,11 @@ Notice Notifier::render(const Incident& inc, const std::string& language,
     std::vector<std::string> parts;
     for (const auto& [text, v] : inc.numbers_max) {
       auto name = inc.number_names.find(text);
-      parts.push_back((name != inc.number_names.end() ? name->second : text) + "=" +
-                      number_text(v));
+      std::string shown = text.rfind("share(", 0) == 0 ? number_text(std::round(v * 100)) + "%"
+                                                      : number_text(v);
+      parts.push_back((name != inc.number_names.end() ? name->second : text) + "=" + shown);
     }
-    t += join(parts, ", ") + (ja ? "（最大値）\n" : " (largest seen)\n");
+    t += join(parts, ", ") + (ja ? "（1 つの窓での最大値）\n" : " (the most one window saw)\n");
   }
   t += ja ? "  規則: " + inc.rule + "、検知 " + std::to_string(inc.findings) + " 回\n"
           : "  Rule: " + inc.rule + ", " + std::to_string(inc.findings) + " findings\n";
