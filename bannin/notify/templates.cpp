@@ -202,8 +202,8 @@ Notice Notifier::render(const Incident& inc, const std::string& language,
     std::vector<std::string> parts;
     for (const auto& [text, v] : inc.numbers_max) {
       auto name = inc.number_names.find(text);
-      std::string shown = text.rfind("share(", 0) == 0 ? number_text(std::round(v * 100)) + "%"
-                                                      : number_text(v);
+      std::string shown =
+          text.rfind("share(", 0) == 0 ? number_text(std::round(v * 100)) + "%" : number_text(v);
       parts.push_back((name != inc.number_names.end() ? name->second : text) + "=" + shown);
     }
     t += join(parts, ", ") + (ja ? "（1 つの窓での最大値）\n" : " (the most one window saw)\n");
