@@ -355,13 +355,55 @@ void render_domains(std::string& out, const JsonValue* domains,
         {false, false, false, false, true});
 }
 
+/// Notices (config notify:): mode and channels, counters, latency, and the deliveries not
+/// delivered (pending with their next attempt, failed with their error). A failed delivery
+/// is a problem: somebody was not told.
+void render_notify(std::string& out, const JsonValue* n, std::vector<std::string>& problems) {
+  if (!n || !n->is_object()) return;
+  const std::string mode = text_of(n->find("mode"));
+  if (mode == "off" || mode == "-") return;
+  out += "\nNotices\n";
+  out += "  notify: " + mode + " (" + text_of(n->find("channels")) + ")" +
+         "; incidents: " + text_of(n->find("incidents")) +
+         "; notices: " + text_of(n->find("notices")) + "; digests: " + text_of(n->find("digests")) +
+         "\n";
+  out += "  deliveries: sent " + text_of(n->find("sent")) + ", observed " +
+         text_of(n->find("observed")) + ", pending " + text_of(n->find("pending")) + ", failed " +
+         text_of(n->find("failed")) + "; retries " + text_of(n->find("retries")) +
+         "; held by the recipient budget " + text_of(n->find("rate_limited")) + "; dropped " +
+         text_of(n->find("dropped")) + "; latency finding->delivered last " +
+         text_of(n->find("last_latency_ms")) + " ms, max " + text_of(n->find("max_latency_ms")) +
+         " ms\n";
+  const JsonValue* list = n->find("deliveries");
+  if (list && list->is_array()) {
+    std::vector<std::vector<std::string>> rows;
+    for (const JsonValue& d : list->items()) {
+      const std::string state = text_of(d.find("state"));
+      if (state == "sent" || state == "observed") continue;
+      std::string to = text_of(d.find("recipient"));
+      rows.push_back({text_of(d.find("notice")), text_of(d.find("channel")),
+                      to.empty() || to == "-" ? std::string("-") : to, state,
+                      text_of(d.find("attempts")), clean(text_of(d.find("error")))});
+      if (state == "failed") {
+        problems.push_back("notice " + text_of(d.find("notice")) + " not delivered by " +
+                           text_of(d.find("channel")) + (to.empty() ? "" : " to " + to) + ": " +
+                           clean(text_of(d.find("error"))));
+      }
+    }
+    if (!rows.empty()) {
+      table(out, {"NOTICE", "CHANNEL", "TO", "STATE", "ATTEMPTS", "ERROR"}, rows,
+            {true, false, false, false, true, false});
+    }
+  }
+}
+
 /// Sections this renderer does not know yet (e.g. "detect"): their scalar members on a line,
 /// so a daemon that grows is still shown.
 void render_others(std::string& out, const JsonValue& doc) {
   for (std::size_t i = 0; i < doc.size(); ++i) {
     const std::string& key = doc.keys()[i];
     if (key == "daemon" || key == "sources" || key == "queues" || key == "store" ||
-        key == "decisions" || key == "problems" || key == "domains") {
+        key == "decisions" || key == "problems" || key == "domains" || key == "notify") {
       continue;
     }
     const std::string counts = counts_of(&doc.items()[i]);
@@ -400,6 +442,7 @@ core::Result<StatusReport> render_status(std::string_view status_json) {
   render_store(r.text, doc->find("store"), r.problems);
   render_decisions(r.text, doc->find("decisions"), r.problems);
   render_domains(r.text, doc->find("domains"), r.problems);
+  render_notify(r.text, doc->find("notify"), r.problems);
   render_others(r.text, *doc);
   if (const JsonValue* p = doc->find("problems"); p && p->is_array()) {
     for (const JsonValue& item : p->items()) {

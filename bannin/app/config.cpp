@@ -12,6 +12,7 @@
 #include <bannin/core/ip_address.h>
 #include <bannin/core/ip_prefix.h>
 #include <bannin/decode/decoder_set.h>
+#include <bannin/enrich/inventory.h>
 #include <bannin/probe/domain/check_setup.h>
 #include <bannin/probe/domain/dns_client.h>
 #include <bannin/probe/domain/domain_name.h>
@@ -253,6 +254,50 @@ class Loader {
       cfg_.web_server = v.one();
     } else {
       bad(v, key, "'" + v.one() + "' is not none, nginx or apache");
+    }
+  }
+  void choice(const Value& v, const std::string& key, std::string& out,
+              std::initializer_list<const char*> values) {
+    if (!scalar(v, key)) return;
+    std::string all;
+    for (const char* c : values) {
+      if (v.one() == c) {
+        out = c;
+        return;
+      }
+      all += (all.empty() ? "" : ", ") + std::string(c);
+    }
+    bad(v, key, "'" + v.one() + "' is not one of " + all);
+  }
+  void handle_notify_observe(const std::string& key, const Value& v) {
+    choice(v, key, cfg_.notify.observe, {"file", "send"});
+  }
+  void handle_notify_operator_language(const std::string& key, const Value& v) {
+    choice(v, key, cfg_.notify.operator_language, {"en", "ja"});
+  }
+  void handle_notify_owner_language(const std::string& key, const Value& v) {
+    choice(v, key, cfg_.notify.owner_language, {"ja", "en"});
+  }
+  void handle_notify_smtp_tls(const std::string& key, const Value& v) {
+    choice(v, key, cfg_.notify.smtp_tls, {"try", "require", "off"});
+  }
+  void handle_notify_operator(const std::string& key, const Value& v) {
+    std::vector<std::string> all;
+    list(v, key, all);
+    cfg_.notify.operator_contacts.clear();
+    for (const auto& a : all) {
+      if (enrich::plausible_email(a)) {
+        cfg_.notify.operator_contacts.push_back(a);
+      } else {
+        bad(v, key, "'" + a + "' is not an e-mail address");
+      }
+    }
+  }
+  void handle_notify_smtp_url(const std::string& key, const Value& v) {
+    text(v, key, cfg_.notify.smtp_url, false);
+    const std::string& u = cfg_.notify.smtp_url;
+    if (!u.empty() && u.rfind("smtp://", 0) != 0 && u.rfind("smtps://", 0) != 0) {
+      bad(v, key, "'" + u + "' is not an smtp:// or smtps:// URL");
     }
   }
 

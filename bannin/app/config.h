@@ -49,6 +49,33 @@ struct DomainsConfig {
   bool operator==(const DomainsConfig&) const = default;
 };
 
+/// `inventory:`: the hosting inventory (enrich/inventory.h).
+struct InventoryConfig {
+  std::string file;
+  std::vector<std::string> web_configs;
+  bool operator==(const InventoryConfig&) const = default;
+};
+
+/// `notify:`: notices (notify/notifier.h, docs/notify.md).
+struct NotifyConfig {
+  bool enabled = true;
+  std::string observe = "file";  ///< file | send (observe mode only)
+  std::vector<std::string> operator_contacts;
+  std::string operator_language = "en", owner_language = "ja";
+  bool tell_owners = true;
+  std::string operator_hint;
+  std::string from = "bannin@localhost";
+  core::TimeNs gather = 30 * core::kNsPerSec;
+  core::TimeNs digest_interval = 3600 * core::kNsPerSec;
+  std::int64_t per_recipient_per_hour = 10;
+  std::int64_t retry_max = 8;
+  core::TimeNs retry_base = 30 * core::kNsPerSec;
+  bool syslog = false;
+  std::string smtp_url, smtp_tls = "try", smtp_user, smtp_password_file, smtp_ca_file;
+  std::string webhook_url, webhook_secret_file;
+  bool operator==(const NotifyConfig&) const = default;
+};
+
 /// Member initialisers equal the defaults declared in schema/config.yaml (a unit test checks
 /// it); `sources` has its default list only there.
 struct DaemonConfig {
@@ -94,6 +121,8 @@ struct DaemonConfig {
   std::size_t queue_records = 256, queue_store = 65536, queue_actions = 16384;
 
   DomainsConfig domains;
+  InventoryConfig inventory;
+  NotifyConfig notify;
 };
 
 /// One key of schema/config.yaml, for listings (`bannin run --list-keys`) and messages.

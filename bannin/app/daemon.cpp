@@ -154,11 +154,19 @@ core::Result<std::string> Daemon::check(const Options& options) {
   auto dopt = app::decider_options(d.cfg_);
   if (!dopt) return dopt.error();
   if (auto p = d.make_probe(nullptr); !p) return p.error();
+  std::vector<std::string> inventory_warnings;
+  auto inv = load_inventory(d.cfg_, inventory_warnings);
+  if (!inv) return inv.error();
   std::string s = d.cfg_.origin + ": OK: " + (d.cfg_.enforce ? "enforce" : "observe") + " mode, " +
                   std::to_string(d.cfg_.sources.size()) + " sources, " +
                   std::to_string(rules.size()) + " rules, store " + d.cfg_.store_path + ", API " +
                   d.cfg_.api_listen;
   for (const auto& sc : d.cfg_.sources) s += "\n  source: " + sc.describe();
+  if (!d.cfg_.inventory.file.empty() || !d.cfg_.inventory.web_configs.empty()) {
+    s += "\n  inventory: " + std::to_string((*inv)->sites().size()) + " sites, " +
+         std::to_string((*inv)->accounts().size()) + " accounts";
+    for (const auto& w : inventory_warnings) s += "\n  " + w;
+  }
   if (d.cfg_.domains.enabled()) {
     s += "\n  domain probe: " + std::to_string(d.cfg_.domains.list.size()) + " domains, " +
          std::to_string(d.cfg_.domains.ips.size()) + " IPs, every " +
@@ -286,6 +294,12 @@ core::Result<bool> Daemon::boot() {
     actuator_name_ += "+" + cfg.web_server;
   }
   if (auto r = reconcile_with(**st); !r) return r.error();
+  // Notices: the inventory, the channels (observe mode: a file beside the store).
+  if (auto r = make_notifier(store_path.has_parent_path() ? store_path.parent_path().string() + "/"
+                                                          : std::string());
+      !r) {
+    return r.error();
+  }
   // The domain probe (config `domains:`): zone table and bootstrap loaded, states restored.
   if (auto r = make_probe(st->get()); !r) return r.error();
 
@@ -297,6 +311,7 @@ core::Result<bool> Daemon::boot() {
   actions_ = std::make_unique<BoundedQueue<ActItem>>(cfg.queue_actions);
   wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   act_ = std::thread([this] { act_main(); });
+  if (notifier_) notify_ = std::thread([this] { notify_main(); });
   pipeline_ = std::thread([this] { pipeline_main(); });
   if (probe_) probe_->start();  // its rounds go through the pipeline thread
   auto sources = open_sources();
@@ -327,6 +342,8 @@ void Daemon::stop() {
   if (ingest_.joinable()) ingest_.join();
   if (records_) records_->close();
   if (pipeline_.joinable()) pipeline_.join();
+  if (notify_items_) notify_items_->close();
+  if (notify_.joinable()) notify_.join();
   if (actions_) actions_->close();
   if (act_.joinable()) act_.join();
   if (writer_) {

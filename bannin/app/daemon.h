@@ -39,6 +39,7 @@
 #include <bannin/app/config.h>
 #include <bannin/core/result.h>
 #include <bannin/decide/decider.h>
+#include <bannin/notify/notifier.h>
 #include <bannin/ruleset/rule.h>
 #include <bannin/source/file_tail.h>
 
@@ -104,6 +105,13 @@ struct ActItem {
   bool state_written = false;  ///< Revoke: the store already says "revoked"
 };
 
+/// An input of the notify thread: a finding (first or update) or a decision, in pipeline order.
+struct NotifyItem {
+  std::optional<notify::FindingNote> finding;
+  std::optional<decide::Decision> decision;
+  core::TimeNs wall = 0;
+};
+
 struct InForce {
   decide::Decision decision;
   std::string target;        ///< canonical target text
@@ -163,6 +171,9 @@ class Daemon final : public api::Backend {
   void ingest_main();
   void pipeline_main();
   void act_main();
+  void notify_main();
+  core::Result<bool> make_notifier(const std::string& store_dir);
+  std::string notify_status_json();  // the "notify" member of status_json
 
   Stream& add_stream(std::string kind, std::string origin, std::string decoder);
   void push_decision(decide::Decision d);
@@ -202,7 +213,11 @@ class Daemon final : public api::Backend {
 
   std::atomic<bool> stopping_{false};
   int wake_fd_ = -1;  // eventfd: wakes the ingest thread's epoll
-  std::thread ingest_, pipeline_, act_;
+  std::thread ingest_, pipeline_, act_, notify_;
+  // Notices (config notify:): fed by the pipeline thread, sent by the notify thread.
+  std::unique_ptr<notify::Notifier> notifier_;
+  std::unique_ptr<BoundedQueue<NotifyItem>> notify_items_;
+  std::string notify_mode_;  ///< "send" | "file" | "off", for status
   std::atomic<std::uint64_t> reloads_{0};
   std::atomic<std::size_t> rule_count_{0};  // for status (rules_ belongs to the main thread)
   std::atomic<std::uint64_t> detect_evicted_{0};
@@ -212,6 +227,11 @@ class Daemon final : public api::Backend {
   struct Ingest;
   std::unique_ptr<Ingest> ingest_state_;
 };
+
+/// The hosting inventory of cfg (inventory.file must load cleanly; problems in the web server
+/// configurations are warnings).
+core::Result<std::shared_ptr<const enrich::Inventory>> load_inventory(
+    const DaemonConfig& cfg, std::vector<std::string>& warnings);
 
 /// Shared by the daemon's files.
 core::TimeNs wall_now();

@@ -23,21 +23,48 @@ namespace {
 class DaemonOutput final : public PipelineOutput {
  public:
   DaemonOutput(store::StoreWriter& writer, std::atomic<std::uint64_t>& findings,
-               std::function<void(decide::Decision)> push)
-      : writer_(writer), findings_(findings), push_(std::move(push)) {}
+               std::function<void(decide::Decision)> push, BoundedQueue<NotifyItem>* notices,
+               notify::Notifier* notifier)
+      : writer_(writer),
+        findings_(findings),
+        push_(std::move(push)),
+        notices_(notices),
+        notifier_(notifier) {}
   void on_finding(const detect::Finding& f, std::string group_json,
                   std::string numbers_json) override {
     findings_.fetch_add(1, std::memory_order_relaxed);
+    tell(f);
     writer_.push_wait(store::FindingRow{f.ts, f.rule->id, std::move(group_json),
                                         std::move(numbers_json), f.evidence},
                       std::chrono::milliseconds(200));
   }
-  void on_decision(decide::Decision d) override { push_(std::move(d)); }
+  void on_finding_update(const detect::Finding& f) override { tell(f); }
+  void on_decision(decide::Decision d) override {
+    if (notices_ != nullptr) {
+      NotifyItem item;
+      item.decision = d;
+      item.wall = wall_now();
+      if (!notices_->try_push(std::move(item))) notifier_->count_dropped(1);
+    }
+    push_(std::move(d));
+  }
 
  private:
+  // The notify thread gets a copy; a full queue drops it, counted (detection never waits
+  // for mail).
+  void tell(const detect::Finding& f) {
+    if (notices_ == nullptr) return;
+    NotifyItem item;
+    item.wall = wall_now();
+    item.finding = notify::finding_note(f, item.wall);
+    if (!notices_->try_push(std::move(item))) notifier_->count_dropped(1);
+  }
+
   store::StoreWriter& writer_;
   std::atomic<std::uint64_t>& findings_;
   std::function<void(decide::Decision)> push_;
+  BoundedQueue<NotifyItem>* notices_;
+  notify::Notifier* notifier_;
 };
 
 }  // namespace
@@ -55,8 +82,9 @@ void Daemon::push_decision(decide::Decision d) {
 }
 
 void Daemon::pipeline_main() {
-  DaemonOutput output(*writer_, findings_,
-                      [this](decide::Decision d) { push_decision(std::move(d)); });
+  DaemonOutput output(
+      *writer_, findings_, [this](decide::Decision d) { push_decision(std::move(d)); },
+      notifier_ ? notify_items_.get() : nullptr, notifier_.get());
   Pipeline pipeline(rules_, cfg_.memory_budget_mb << 20, geo_.get(), *decider_, &decide_mu_,
                     output);
   std::vector<bool> broken;  // by stream: its decoder could not be built
@@ -332,6 +360,32 @@ void Daemon::act_main() {
       std::lock_guard lock(read_store_mu_);
       auto pr = read_store_->prune(rp, now);
       if (!pr) log("store: retention: %s", pr.error().message.c_str());
+    }
+    if (!open) break;
+  }
+}
+
+void Daemon::notify_main() {
+  std::vector<NotifyItem> items;
+  for (;;) {
+    items.clear();
+    bool open = notify_items_->pop_all(items, std::chrono::milliseconds(100));
+    for (auto& it : items) {
+      try {
+        if (it.finding) notifier_->observe(*it.finding);
+        if (it.decision) notifier_->observe(*it.decision, it.wall);
+      } catch (const std::exception& e) {
+        log("notify: %s", e.what());
+      }
+    }
+    try {
+      if (open) {
+        notifier_->tick(wall_now());
+      } else {
+        notifier_->flush(wall_now());  // at stop: what waits for its gather time goes now
+      }
+    } catch (const std::exception& e) {
+      log("notify: %s", e.what());
     }
     if (!open) break;
   }

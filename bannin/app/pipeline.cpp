@@ -25,6 +25,8 @@ class Pipeline::Sink final : public detect::FindingSink {
     if (!f.campaign_update) {
       ++counts_.findings;
       out_.on_finding(f, detect::group_json(f), detect::numbers_json(f));
+    } else {
+      out_.on_finding_update(f);
     }
     decisions_.clear();
     if (mu_ != nullptr) {

@@ -60,6 +60,8 @@ class PipelineOutput {
   /// Not called for a campaign's later updates, which only decide on new members.
   virtual void on_finding(const detect::Finding& f, std::string group_json,
                           std::string numbers_json) = 0;
+  /// A campaign's later finding (new members to decide on); the notices count them.
+  virtual void on_finding_update(const detect::Finding& /*f*/) {}
   /// A decision the Decider admitted (allowlist, de-duplication, caps, repeat, escalation).
   virtual void on_decision(decide::Decision d) = 0;
 };

@@ -143,6 +143,26 @@ CREATE TABLE bouncers (
 );
 CREATE INDEX decisions_active_key ON decisions(state, target_key);
 )sql",
+    // 6: notices (notify/): one row per delivery attempt's outcome — a retry ("pending" with
+    // the error), then "sent", "failed" or "observed" — so a notice that did not reach its
+    // recipient is on record with why.
+    R"sql(
+CREATE TABLE notice_deliveries (
+  id INTEGER PRIMARY KEY,
+  notice_id BIGINT NOT NULL,
+  ts_ns BIGINT NOT NULL,
+  kind TEXT NOT NULL,
+  language TEXT NOT NULL,
+  incidents TEXT NOT NULL,
+  channel TEXT NOT NULL,
+  recipient TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  state TEXT NOT NULL,
+  attempts INTEGER NOT NULL,
+  error TEXT NOT NULL
+);
+CREATE INDEX notice_deliveries_ts ON notice_deliveries(ts_ns);
+)sql",
 };
 constexpr int kMigrationCount = sizeof kMigrations / sizeof kMigrations[0];
 static_assert(kMigrationCount == kSchemaVersion);
@@ -714,6 +734,27 @@ core::Result<std::int64_t> Store::add_action(const ActionRow& a) {
   return static_cast<std::int64_t>(sqlite3_last_insert_rowid(db_));
 }
 
+core::Result<std::int64_t> Store::add_notice_delivery(const NoticeDeliveryRow& n) {
+  Stmt q(
+      cached("INSERT INTO notice_deliveries(notice_id, ts_ns, kind, language, incidents, channel,"
+             " recipient, subject, state, attempts, error) VALUES (?,?,?,?,?,?,?,?,?,?,?);"));
+  if (!q.ok() || q.bind(1, n.notice_id)
+                         .bind(2, n.ts)
+                         .bind(3, n.kind)
+                         .bind(4, n.language)
+                         .bind(5, n.incidents)
+                         .bind(6, n.channel)
+                         .bind(7, n.recipient)
+                         .bind(8, n.subject)
+                         .bind(9, n.state)
+                         .bind(10, static_cast<std::int64_t>(n.attempts))
+                         .bind(11, n.error)
+                         .step() != SQLITE_DONE) {
+    return sql_error(db_, "add notice delivery for notice " + std::to_string(n.notice_id));
+  }
+  return static_cast<std::int64_t>(sqlite3_last_insert_rowid(db_));
+}
+
 core::Result<bool> Store::save_checkpoint(const CheckpointRow& c) {
   if (c.source.empty()) return core::make_error("bad_checkpoint", "checkpoint without a source");
   if (!c.cursor.empty()) {
@@ -1015,6 +1056,12 @@ core::Result<PruneReport> Store::prune(const RetentionPolicy& policy, core::Time
       return r.error();
     }
     rep.actions += deleted;
+    // Notice deliveries are kept as long as actions.
+    if (auto r = run("", "DELETE FROM notice_deliveries WHERE ts_ns < ?1;", cut, unused,
+                     &rep.notice_deliveries);
+        !r) {
+      return r.error();
+    }
   }
   if (auto r = sp.release("prune"); !r) return r.error();
   return rep;
@@ -1233,6 +1280,8 @@ StoreWriter::Attempt StoreWriter::write_batch(std::vector<Item>& batch) {
               return keep(store_->save_domain_check(row));
             } else if constexpr (std::is_same_v<T, DomainChangeRow>) {
               return keep(store_->add_domain_change(row));
+            } else if constexpr (std::is_same_v<T, NoticeDeliveryRow>) {
+              return keep(store_->add_notice_delivery(row));
             } else if (row.source.empty()) {
               return std::nullopt;  // a commit point only (rows not bound to source lines)
             } else {

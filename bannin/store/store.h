@@ -35,7 +35,7 @@ struct sqlite3_stmt;
 namespace bannin::store {
 
 /// The schema this bannin writes (the number of migrations it knows).
-inline constexpr int kSchemaVersion = 5;
+inline constexpr int kSchemaVersion = 6;
 
 // --- decision lifecycle ------------------------------------------------------------------
 // proposed -> active -> expired | revoked | failed. "proposed" and "active" are alive; a
@@ -97,6 +97,22 @@ struct ActionRow {
   std::string actuator;  ///< "nftables", "recording", …
   std::string result;    ///< act::outcome_name: "applied", "revoked", "failed", …
   std::string detail;
+};
+
+/// One outcome of a notice delivery attempt (notify::Delivery): "pending" after a failed
+/// attempt that will be retried, then "sent", "failed" or "observed" (observe mode's file).
+struct NoticeDeliveryRow {
+  std::int64_t notice_id = 0;
+  core::TimeNs ts = 0;
+  std::string kind;       ///< incident | digest
+  std::string language;   ///< ja | en
+  std::string incidents;  ///< incident ids, "3,4"
+  std::string channel;    ///< smtp | webhook | syslog | recording
+  std::string recipient;  ///< e-mail address; "" for webhook and syslog
+  std::string subject;
+  std::string state;
+  std::uint32_t attempts = 0;
+  std::string error;
 };
 
 /// Where a source stopped (source::Checkpoint plus its id and time). Given to a
@@ -192,6 +208,7 @@ struct RetentionPolicy {
 /// Rows deleted per table by prune().
 struct PruneReport {
   std::int64_t findings = 0, evidence = 0, decisions = 0, history = 0, actions = 0;
+  std::int64_t notice_deliveries = 0;
 };
 
 struct OpenOptions {
@@ -242,6 +259,7 @@ class Store {
     return set_state(c.decision_id, c.state, c.ts, c.note);
   }
   core::Result<std::int64_t> add_action(const ActionRow& a);
+  core::Result<std::int64_t> add_notice_delivery(const NoticeDeliveryRow& n);
   /// Insert or replace the checkpoint of `source`.
   core::Result<bool> save_checkpoint(const CheckpointRow& c);
   /// Every usable checkpoint; a row with NULLs, wrong types, a negative offset or a head
@@ -354,7 +372,7 @@ struct WriterOptions {
 class StoreWriter {
  public:
   using Item = std::variant<FindingRow, DecisionRow, StateChange, ActionRow, CheckpointRow,
-                            DomainCheckRow, DomainChangeRow>;
+                            DomainCheckRow, DomainChangeRow, NoticeDeliveryRow>;
   StoreWriter(std::unique_ptr<Store> store, std::size_t capacity = 65536, std::size_t batch = 1024);
   StoreWriter(std::unique_ptr<Store> store, const WriterOptions& options);
   ~StoreWriter();  ///< commits what is queued (one last attempt when failing) and stops
