@@ -5,6 +5,7 @@
 
 #include <bannin/detect/aggregates.h>
 #include <bannin/detect/detector.h>
+#include <bannin/detect/key_table.h>
 #include <bannin/detect/lru_list.h>
 
 namespace bannin::detect {
@@ -120,11 +121,14 @@ std::string value_text(const FieldValue& v) {
   }
 }
 
-// A campaign member: one source seen in a group. Its text and hash are not stored; they are
-// read back from its key when a finding needs them.
+// A campaign member: one source seen in a group. Its text and value hash are not stored; they
+// are read back from its key when a finding needs them. The key (one value: an IPv4 address
+// in 5 bytes, IPv6 in 17) is inline.
 struct Member {
   LruHook<Member> hook;
-  const std::string* key = nullptr;  // its key in Members::map (node keys never move)
+  CompactKey<24> key;
+  std::uint32_t hash = 0;  // KeyTable's
+  std::uint32_t id = 0;    // KeyTable's
   core::TimeNs window_start = 0;
   core::TimeNs decided_at = std::numeric_limits<core::TimeNs>::min();
   std::uint32_t events = 0;
@@ -138,16 +142,16 @@ struct Member {
 // `held`: decided members, by decision time; they stay while their decision holds (ttl) so
 // that a member is decided once per ttl, exactly as before.
 struct Members {
-  std::unordered_map<std::string, Member> map;
+  KeyTable<Member> map;
   LruList<Member> open;
   LruList<Member> held;
 };
 
-constexpr std::size_t kMemberBytes = chunk(sizeof(std::pair<const std::string, Member>) + 16) + 8;
-
 struct Group {
   LruHook<Group> hook;
-  const std::string* key = nullptr;  // its key in RuleState::groups
+  CompactKey<32> key;      // group_by values; (IPv6 address, service) is inline
+  std::uint32_t hash = 0;  // KeyTable's
+  std::uint32_t id = 0;    // KeyTable's
   core::TimeNs last_ts = 0;
   core::TimeNs last_fire = 0;
   AggregateBlock aggs;                // one per rule.aggregates.specs()
@@ -179,27 +183,28 @@ struct Detector::RuleState {
   core::TimeNs width;  // bucket width
   core::TimeNs keep;   // a group idle this long holds nothing a later event could use
   std::vector<AggregateContext> ctx;
-  std::unordered_map<std::string, Group> groups;
+  KeyTable<Group> groups;
   LruList<Group> lru;
   std::unordered_map<std::uint64_t, SpareMark> spared;
   LruList<SpareMark> spare_lru;
   std::size_t bytes = 0;    // memory estimate of groups, members and marks
   std::size_t members = 0;  // campaign members over all groups
   std::string key_buf;      // group key of the current event (reused, no allocation per event)
+  std::uint32_t key_hash = 0;  // its key_hash
   std::string member_buf;   // member key of the current event (reused likewise)
   std::vector<double> values;
 
   [[nodiscard]] std::size_t keys() const { return groups.size() + members + spared.size(); }
 
-  // The memory estimate of one group: its map node, key, aggregates, evidence and members.
+  // The memory estimate of one group: its table entry and index slots (at most 3/4 full, so
+  // 8 bytes of index per entry count as 16), key, aggregates, evidence and members.
   [[nodiscard]] std::size_t group_bytes(const Group& g) const {
-    std::size_t b = chunk(sizeof(std::pair<const std::string, Group>) + 16) + 8 +
-                    string_heap(*g.key) + chunk(g.aggs.block_bytes()) + g.aggs.heap_bytes();
+    std::size_t b = sizeof(Group) + 16 + (g.key.heap_bytes() ? chunk(g.key.heap_bytes()) : 0) +
+                    chunk(g.aggs.block_bytes()) + g.aggs.heap_bytes();
     if (g.evidence.capacity() != 0) b += chunk(g.evidence.capacity() * sizeof(std::string));
     for (const auto& e : g.evidence) b += string_heap(e);
     if (g.members) {
-      b += chunk(sizeof(Members)) + g.members->map.size() * kMemberBytes +
-           g.members->map.bucket_count() * sizeof(void*);
+      b += chunk(sizeof(Members)) + g.members->map.table_bytes();
     }
     return b;
   }
@@ -212,11 +217,11 @@ struct Detector::RuleState {
     lru.erase(g);
     bytes -= g.bytes;
     if (g.members) members -= g.members->map.size();
-    groups.erase(*g.key);
+    groups.erase(g);
   }
   void drop_member(Group& g, Member& m) {
     (m.held ? g.members->held : g.members->open).erase(m);
-    g.members->map.erase(*m.key);
+    g.members->map.erase(m);
     --members;
   }
 };
@@ -259,7 +264,8 @@ std::size_t Detector::adopt(Detector& old) {
   for (auto& st : rules_) {
     for (auto& o : old.rules_) {
       if (o && same_layout(*st->rule, *o->rule)) {
-        // Node-based maps move their nodes, so the lists' pointers stay valid.
+        // The tables move their chunks (and the maps their nodes), so the lists' pointers stay
+        // valid.
         st->groups = std::move(o->groups);
         st->lru = std::move(o->lru);
         st->spared = std::move(o->spared);
@@ -328,7 +334,17 @@ void Detector::account() {
 void Detector::process(const model::Event& ev, std::string_view raw, FindingSink& sink) {
   ++stats_.events;
   const core::TimeNs ts = ev.ts();
-  for (RuleState* st : by_kind_[static_cast<std::size_t>(ev.kind())]) {
+  const auto& rules = by_kind_[static_cast<std::size_t>(ev.kind())];
+  // Group keys first, and a prefetch of their index slots: with many keys the slot is a cache
+  // miss, which then overlaps with expiry and the other rules' work instead of stalling the
+  // lookup (issue 11).
+  for (RuleState* st : rules) {
+    st->key_buf.clear();
+    for (Field f : st->rule->group_by) append_key(st->key_buf, ev.get(f));
+    st->key_hash = key_hash(st->key_buf);
+    st->groups.prefetch(st->key_hash);
+  }
+  for (RuleState* st : rules) {
     expire(*st, ts);
     process_rule(*st, ev, raw, sink);
   }
@@ -379,26 +395,27 @@ void Detector::process_rule(RuleState& st, const model::Event& ev, std::string_v
   if (member_v != nullptr) append_key(member_key, member_v);
   ++stats_.matched;
 
-  // Group lookup; a full table gives up its stalest group (counted).
-  std::string& key = st.key_buf;
-  key.clear();
-  for (Field f : rule.group_by) append_key(key, ev.get(f));
-  auto it = st.groups.find(key);
-  if (it == st.groups.end()) {
+  // Group lookup (key made by process()); a full table gives up its stalest group (counted).
+  const std::string& key = st.key_buf;
+  const std::uint32_t key_h = st.key_hash;
+  Group* gp = st.groups.find(key, key_h);
+  if (gp == nullptr) {
     if (st.groups.size() >= options_.max_groups_per_rule && !st.lru.empty()) {
       st.drop_group(*st.lru.front());
       ++stats_.groups_evicted;
     }
-    it = st.groups.try_emplace(key).first;
-    Group& g = it->second;
-    g.key = &it->first;
-    g.aggs = AggregateBlock(rule.aggregates.specs());
-    st.lru.push_back(g);
+    gp = &st.groups.insert(key, key_h);
+    gp->aggs = AggregateBlock(rule.aggregates.specs());
+    st.lru.push_back(*gp);
   } else {
-    st.lru.move_to_back(it->second);
+    st.lru.move_to_back(*gp);
   }
-  Group& g = it->second;
+  Group& g = *gp;
   g.last_ts = ts;
+  const bool counts_member =
+      camp != nullptr && member_v != nullptr && (!camp->members || camp->members->eval(ev));
+  const std::uint32_t member_h = counts_member ? key_hash(member_key) : 0;
+  if (counts_member && g.members) g.members->map.prefetch(member_h);  // as for the group
 
   for (std::size_t i = 0; i < st.ctx.size(); ++i) g.aggs.add(i, ev, ts, st.ctx[i]);
 
@@ -417,7 +434,7 @@ void Detector::process_rule(RuleState& st, const model::Event& ev, std::string_v
 
   // Campaign members.
   Member* member = nullptr;
-  if (camp != nullptr && member_v != nullptr && (!camp->members || camp->members->eval(ev))) {
+  if (counts_member) {
     if (!g.members) g.members = std::make_unique<Members>();
     Members& ms = *g.members;
     // Members whose window passed without a decision, and decided ones whose ttl and window
@@ -431,21 +448,18 @@ void Detector::process_rule(RuleState& st, const model::Event& ev, std::string_v
       if (!due || m->window_start + rule.window >= ts) break;
       st.drop_member(g, *m);
     }
-    auto mit = ms.map.find(member_key);
-    if (mit == ms.map.end()) {
+    member = ms.map.find(member_key, member_h);
+    if (member == nullptr) {
       if (ms.map.size() >= camp->max_members) {
         ++stats_.members_cut;  // every member still counts: the new one is not tracked
       } else {
-        mit = ms.map.try_emplace(member_key).first;
-        Member& fresh = mit->second;
-        fresh.key = &mit->first;
-        fresh.window_start = ts;
-        ms.open.push_back(fresh);
+        member = &ms.map.insert(member_key, member_h);
+        member->window_start = ts;
+        ms.open.push_back(*member);
         ++st.members;
       }
     }
-    if (mit != ms.map.end()) {
-      member = &mit->second;
+    if (member != nullptr) {
       if (ts - member->window_start > rule.window) {
         member->window_start = ts;
         member->events = 0;
@@ -474,7 +488,7 @@ void Detector::process_rule(RuleState& st, const model::Event& ev, std::string_v
   // A source is spared when it behaved like a real user within a window before (or at any
   // time after) the start of its current member window.
   auto spared = [&](const Member& m) {
-    std::string_view k = *m.key;
+    std::string_view k = m.key.view();
     FieldValue v;
     if (!read_key(k, v)) return false;
     auto sit = st.spared.find(value_hash(v));
@@ -491,7 +505,7 @@ void Detector::process_rule(RuleState& st, const model::Event& ev, std::string_v
     (m.held ? g.members->held : g.members->open).erase(m);
     m.held = true;
     g.members->held.push_back(m);
-    std::string_view k = *m.key;
+    std::string_view k = m.key.view();
     FieldValue v;
     members.push_back(read_key(k, v) ? value_text(v) : std::string());
   };
@@ -527,7 +541,7 @@ void Detector::process_rule(RuleState& st, const model::Event& ev, std::string_v
   f.campaign_update = update;
   f.rule = &rule;
   f.ts = ts;
-  std::string_view k = *g.key;
+  std::string_view k = g.key.view();
   for (Field field : rule.group_by) {
     FieldValue v;
     f.group.emplace_back(field, read_key(k, v) ? value_text(v) : std::string());
