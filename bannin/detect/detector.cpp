@@ -147,6 +147,53 @@ struct Members {
   LruList<Member> held;
 };
 
+// The last `cap` raw lines of a group, the oldest overwritten first. The first line is held in
+// the ring itself and the others in a vector from the second line on: most groups of a
+// many-source day see one line and then cost one allocation (the line), not two.
+class EvidenceRing {
+ public:
+  void add(std::string_view raw, std::size_t cap) {
+    if (size_ < cap) {
+      if (size_ != 0) {
+        if (more_.size() == more_.capacity()) {
+          more_.reserve(std::min<std::size_t>(cap - 1, 2 * more_.size() + 1));
+        }
+        more_.emplace_back(raw);
+      } else {
+        first_.assign(raw);
+      }
+      ++size_;
+    } else {
+      slot(next_).assign(raw);
+      next_ = static_cast<std::uint32_t>((next_ + 1) % cap);
+    }
+  }
+  /// Calls f(line) oldest first. Until the ring is full it is in order; then it starts at the
+  /// slot the next line would overwrite.
+  template <typename F>
+  void for_each(std::size_t cap, F f) const {
+    const std::size_t first = size_ < cap ? 0 : next_;
+    for (std::size_t i = 0; i < size_; ++i) f(slot((first + i) % size_));
+  }
+  [[nodiscard]] std::size_t heap_bytes() const {
+    std::size_t b = string_heap(first_);
+    if (more_.capacity() != 0) b += chunk(more_.capacity() * sizeof(std::string));
+    for (const auto& e : more_) b += string_heap(e);
+    return b;
+  }
+
+ private:
+  [[nodiscard]] const std::string& slot(std::size_t i) const {
+    return i == 0 ? first_ : more_[i - 1];
+  }
+  std::string& slot(std::size_t i) { return i == 0 ? first_ : more_[i - 1]; }
+
+  std::string first_;
+  std::vector<std::string> more_;
+  std::uint32_t size_ = 0;
+  std::uint32_t next_ = 0;  // slot the next line goes to once the ring is full
+};
+
 struct Group {
   LruHook<Group> hook;
   CompactKey<32> key;      // group_by values; (IPv6 address, service) is inline
@@ -155,10 +202,9 @@ struct Group {
   core::TimeNs last_ts = 0;
   core::TimeNs last_fire = 0;
   AggregateBlock aggs;                // one per rule.aggregates.specs()
-  std::vector<std::string> evidence;  // ring: grows to rule.evidence lines, then overwrites
+  EvidenceRing evidence;              // up to rule.evidence lines
   std::unique_ptr<Members> members;   // campaign rules, from the first member
   std::size_t bytes = 0;              // this group's part of RuleState::bytes
-  std::uint32_t evidence_next = 0;    // slot the next line goes to once the ring is full
   bool firing = false;
 };
 
@@ -201,8 +247,7 @@ struct Detector::RuleState {
   [[nodiscard]] std::size_t group_bytes(const Group& g) const {
     std::size_t b = sizeof(Group) + 16 + (g.key.heap_bytes() ? chunk(g.key.heap_bytes()) : 0) +
                     chunk(g.aggs.block_bytes()) + g.aggs.heap_bytes();
-    if (g.evidence.capacity() != 0) b += chunk(g.evidence.capacity() * sizeof(std::string));
-    for (const auto& e : g.evidence) b += string_heap(e);
+    b += g.evidence.heap_bytes();
     if (g.members) {
       b += chunk(sizeof(Members)) + g.members->map.table_bytes();
     }
@@ -294,6 +339,12 @@ void Detector::expire(RuleState& st, core::TimeNs now) {
     if (g->last_ts + st.keep >= now) break;
     st.drop_group(*g);
     ++stats_.groups_expired;
+  }
+  // The next group to expire is usually one created long ago, out of the cache: fetch it, its
+  // successor and its index slot now, for a later event (issue 11).
+  if (const Group* g = st.lru.front()) {
+    if (g->hook.next != nullptr) __builtin_prefetch(g->hook.next);
+    st.groups.prefetch(g->hash);
   }
   const core::TimeNs spare_life = 2 * st.rule->window;
   while (SpareMark* m = st.spare_lru.front()) {
@@ -420,17 +471,7 @@ void Detector::process_rule(RuleState& st, const model::Event& ev, std::string_v
   for (std::size_t i = 0; i < st.ctx.size(); ++i) g.aggs.add(i, ev, ts, st.ctx[i]);
 
   // Evidence ring: grows to rule.evidence lines (a group seen once keeps one), then wraps.
-  if (rule.evidence != 0) {
-    if (g.evidence.size() < rule.evidence) {
-      if (g.evidence.size() == g.evidence.capacity()) {
-        g.evidence.reserve(std::min<std::size_t>(rule.evidence, 2 * g.evidence.size() + 1));
-      }
-      g.evidence.emplace_back(raw);
-    } else {
-      g.evidence[g.evidence_next].assign(raw);
-      g.evidence_next = (g.evidence_next + 1) % rule.evidence;
-    }
-  }
+  if (rule.evidence != 0) g.evidence.add(raw, rule.evidence);
 
   // Campaign members.
   Member* member = nullptr;
@@ -549,11 +590,7 @@ void Detector::process_rule(RuleState& st, const model::Event& ev, std::string_v
   for (std::size_t i = 0; i < st.ctx.size(); ++i) {
     f.numbers.emplace_back(rule.aggregates.texts()[i], st.values[i]);
   }
-  // Oldest line first: until the ring is full it is in order; then it starts at the slot the
-  // next line would overwrite.
-  const std::size_t n = g.evidence.size();
-  const std::size_t first = n < rule.evidence ? 0 : g.evidence_next;
-  for (std::size_t i = 0; i < n; ++i) f.evidence.push_back(g.evidence[(first + i) % n]);
+  g.evidence.for_each(rule.evidence, [&](const std::string& line) { f.evidence.push_back(line); });
   ++stats_.findings;
   sink.on_finding(f);
 }

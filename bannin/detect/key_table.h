@@ -137,6 +137,7 @@ class KeyTable {
     std::size_t i = h & mask_;
     while (index_[i].id != kNone) i = (i + 1) & mask_;
     index_[i] = Slot{h, id};
+    live_[id / 64] |= std::uint64_t{1} << (id % 64);
     ++size_;
     return *x;
   }
@@ -157,14 +158,15 @@ class KeyTable {
     index_[i] = Slot{0, kNone};
     std::uint32_t id = x.id;
     x.~T();
+    live_[id / 64] &= ~(std::uint64_t{1} << (id % 64));
     free_.push_back(id);
     --size_;
   }
 
-  /// Destroys every entry and releases the memory.
+  /// Destroys every entry (in pool order, which walks memory forwards) and releases the memory.
   void clear() noexcept {
-    for (const Slot& s : index_) {
-      if (s.id != kNone) at(s.id).~T();
+    for (std::size_t id = 0; id < next_; ++id) {
+      if ((live_[id / 64] >> (id % 64)) & 1) at(static_cast<std::uint32_t>(id)).~T();
     }
     for (std::size_t c = 0; c < chunks_.size(); ++c) {
       ::operator delete(chunks_[c], std::align_val_t{alignof(T)});
@@ -172,6 +174,7 @@ class KeyTable {
     chunks_.clear();
     index_ = {};
     free_ = {};
+    live_ = {};
     mask_ = 0;
     size_ = 0;
     next_ = 0;
@@ -204,6 +207,7 @@ class KeyTable {
       std::size_t n = kFirstChunk << chunks_.size();
       chunks_.push_back(::operator new(n * sizeof(T), std::align_val_t{alignof(T)}));
       pool_capacity_ += n;
+      live_.resize((pool_capacity_ + 63) / 64, 0);
     }
     return static_cast<std::uint32_t>(next_++);
   }
@@ -225,6 +229,7 @@ class KeyTable {
     std::swap(index_, o.index_);
     std::swap(chunks_, o.chunks_);
     std::swap(free_, o.free_);
+    std::swap(live_, o.live_);
     std::swap(mask_, o.mask_);
     std::swap(size_, o.size_);
     std::swap(next_, o.next_);
@@ -234,6 +239,7 @@ class KeyTable {
   std::vector<Slot> index_;
   std::vector<void*> chunks_;
   std::vector<std::uint32_t> free_;
+  std::vector<std::uint64_t> live_;  // bit per pool entry: constructed
   std::size_t mask_ = 0;
   std::size_t size_ = 0;
   std::size_t next_ = 0;  // ids below next_ have been handed out (live or in free_)
