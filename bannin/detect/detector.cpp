@@ -201,10 +201,10 @@ struct Group {
   std::uint32_t id = 0;    // KeyTable's
   core::TimeNs last_ts = 0;
   core::TimeNs last_fire = 0;
-  AggregateBlock aggs;                // one per rule.aggregates.specs()
-  EvidenceRing evidence;              // up to rule.evidence lines
-  std::unique_ptr<Members> members;   // campaign rules, from the first member
-  std::size_t bytes = 0;              // this group's part of RuleState::bytes
+  AggregateBlock aggs;               // one per rule.aggregates.specs()
+  EvidenceRing evidence;             // up to rule.evidence lines
+  std::unique_ptr<Members> members;  // campaign rules, from the first member
+  std::size_t bytes = 0;             // this group's part of RuleState::bytes
   bool firing = false;
 };
 
@@ -233,11 +233,11 @@ struct Detector::RuleState {
   LruList<Group> lru;
   std::unordered_map<std::uint64_t, SpareMark> spared;
   LruList<SpareMark> spare_lru;
-  std::size_t bytes = 0;    // memory estimate of groups, members and marks
-  std::size_t members = 0;  // campaign members over all groups
-  std::string key_buf;      // group key of the current event (reused, no allocation per event)
+  std::size_t bytes = 0;       // memory estimate of groups, members and marks
+  std::size_t members = 0;     // campaign members over all groups
+  std::string key_buf;         // group key of the current event (reused, no allocation per event)
   std::uint32_t key_hash = 0;  // its key_hash
-  std::string member_buf;   // member key of the current event (reused likewise)
+  std::string member_buf;      // member key of the current event (reused likewise)
   std::vector<double> values;
 
   [[nodiscard]] std::size_t keys() const { return groups.size() + members + spared.size(); }

@@ -169,7 +169,7 @@ class KeyTable {
       if ((live_[id / 64] >> (id % 64)) & 1) at(static_cast<std::uint32_t>(id)).~T();
     }
     for (std::size_t c = 0; c < chunks_.size(); ++c) {
-      ::operator delete(chunks_[c], std::align_val_t{alignof(T)});
+      ::operator delete (chunks_[c], std::align_val_t{alignof(T)});
     }
     chunks_.clear();
     index_ = {};
@@ -205,7 +205,7 @@ class KeyTable {
     }
     if (next_ == pool_capacity_) {
       std::size_t n = kFirstChunk << chunks_.size();
-      chunks_.push_back(::operator new(n * sizeof(T), std::align_val_t{alignof(T)}));
+      chunks_.push_back(::operator new (n * sizeof(T), std::align_val_t{alignof(T)}));
       pool_capacity_ += n;
       live_.resize((pool_capacity_ + 63) / 64, 0);
     }
