@@ -1,6 +1,8 @@
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <limits>
+#include <memory>
 #include <unordered_map>
 
 #include <bannin/detect/aggregates.h>
@@ -148,9 +150,34 @@ struct Members {
 };
 
 // The last `cap` raw lines of a group, the oldest overwritten first. The first line is held in
-// the ring itself and the others in a vector from the second line on: most groups of a
-// many-source day see one line and then cost one allocation (the line), not two.
+// the ring itself (FirstLine) and the others in a vector from the second line on: most groups
+// of a many-source day see one line, which then costs no allocation.
 class EvidenceRing {
+  // The first line: up to kInline bytes in place (an sshd or mail line), longer on the heap.
+  class FirstLine {
+   public:
+    static constexpr std::size_t kInline = 120;
+    void assign(std::string_view s) {
+      if (s.size() > kInline) {
+        long_ = std::make_unique<char[]>(s.size());
+        std::memcpy(long_.get(), s.data(), s.size());
+      } else {
+        long_.reset();
+        if (!s.empty()) std::memcpy(inline_.data(), s.data(), s.size());
+      }
+      size_ = static_cast<std::uint32_t>(s.size());
+    }
+    [[nodiscard]] std::string_view view() const noexcept {
+      return {long_ ? long_.get() : inline_.data(), size_};
+    }
+    [[nodiscard]] std::size_t heap_bytes() const noexcept { return long_ ? chunk(size_) : 0; }
+
+   private:
+    std::array<char, kInline> inline_;
+    std::uint32_t size_ = 0;
+    std::unique_ptr<char[]> long_;
+  };
+
  public:
   void add(std::string_view raw, std::size_t cap) {
     if (size_ < cap) {
@@ -164,7 +191,11 @@ class EvidenceRing {
       }
       ++size_;
     } else {
-      slot(next_).assign(raw);
+      if (next_ == 0) {
+        first_.assign(raw);
+      } else {
+        more_[next_ - 1].assign(raw);
+      }
       next_ = static_cast<std::uint32_t>((next_ + 1) % cap);
     }
   }
@@ -173,22 +204,20 @@ class EvidenceRing {
   template <typename F>
   void for_each(std::size_t cap, F f) const {
     const std::size_t first = size_ < cap ? 0 : next_;
-    for (std::size_t i = 0; i < size_; ++i) f(slot((first + i) % size_));
+    for (std::size_t i = 0; i < size_; ++i) {
+      const std::size_t k = (first + i) % size_;
+      f(k == 0 ? first_.view() : std::string_view(more_[k - 1]));
+    }
   }
   [[nodiscard]] std::size_t heap_bytes() const {
-    std::size_t b = string_heap(first_);
+    std::size_t b = first_.heap_bytes();
     if (more_.capacity() != 0) b += chunk(more_.capacity() * sizeof(std::string));
     for (const auto& e : more_) b += string_heap(e);
     return b;
   }
 
  private:
-  [[nodiscard]] const std::string& slot(std::size_t i) const {
-    return i == 0 ? first_ : more_[i - 1];
-  }
-  std::string& slot(std::size_t i) { return i == 0 ? first_ : more_[i - 1]; }
-
-  std::string first_;
+  FirstLine first_;
   std::vector<std::string> more_;
   std::uint32_t size_ = 0;
   std::uint32_t next_ = 0;  // slot the next line goes to once the ring is full
@@ -590,7 +619,7 @@ void Detector::process_rule(RuleState& st, const model::Event& ev, std::string_v
   for (std::size_t i = 0; i < st.ctx.size(); ++i) {
     f.numbers.emplace_back(rule.aggregates.texts()[i], st.values[i]);
   }
-  g.evidence.for_each(rule.evidence, [&](const std::string& line) { f.evidence.push_back(line); });
+  g.evidence.for_each(rule.evidence, [&](std::string_view line) { f.evidence.emplace_back(line); });
   ++stats_.findings;
   sink.on_finding(f);
 }

@@ -130,7 +130,7 @@ class KeyTable {
   T& insert(std::string_view k, std::uint32_t h) {
     if ((size_ + 1) * 4 > index_.size() * 3) grow();
     std::uint32_t id = allocate();
-    T* x = new (&at(id)) T();
+    T* x = new (&at(id)) T;  // default-initialised: T's member initialisers, no memset
     x->key.assign(k);
     x->hash = h;
     x->id = id;
