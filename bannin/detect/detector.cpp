@@ -1,10 +1,13 @@
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <limits>
+#include <memory>
 #include <unordered_map>
 
 #include <bannin/detect/aggregates.h>
 #include <bannin/detect/detector.h>
+#include <bannin/detect/key_table.h>
 #include <bannin/detect/lru_list.h>
 
 namespace bannin::detect {
@@ -120,11 +123,14 @@ std::string value_text(const FieldValue& v) {
   }
 }
 
-// A campaign member: one source seen in a group. Its text and hash are not stored; they are
-// read back from its key when a finding needs them.
+// A campaign member: one source seen in a group. Its text and value hash are not stored; they
+// are read back from its key when a finding needs them. The key (one value: an IPv4 address
+// in 5 bytes, IPv6 in 17) is inline.
 struct Member {
   LruHook<Member> hook;
-  const std::string* key = nullptr;  // its key in Members::map (node keys never move)
+  CompactKey<24> key;
+  std::uint32_t hash = 0;  // KeyTable's
+  std::uint32_t id = 0;    // KeyTable's
   core::TimeNs window_start = 0;
   core::TimeNs decided_at = std::numeric_limits<core::TimeNs>::min();
   std::uint32_t events = 0;
@@ -138,23 +144,96 @@ struct Member {
 // `held`: decided members, by decision time; they stay while their decision holds (ttl) so
 // that a member is decided once per ttl, exactly as before.
 struct Members {
-  std::unordered_map<std::string, Member> map;
+  KeyTable<Member> map;
   LruList<Member> open;
   LruList<Member> held;
 };
 
-constexpr std::size_t kMemberBytes = chunk(sizeof(std::pair<const std::string, Member>) + 16) + 8;
+// The last `cap` raw lines of a group, the oldest overwritten first. The first line is held in
+// the ring itself (FirstLine) and the others in a vector from the second line on: most groups
+// of a many-source day see one line, which then costs no allocation.
+class EvidenceRing {
+  // The first line: up to kInline bytes in place (an sshd or mail line), longer on the heap.
+  class FirstLine {
+   public:
+    static constexpr std::size_t kInline = 120;
+    void assign(std::string_view s) {
+      if (s.size() > kInline) {
+        long_ = std::make_unique<char[]>(s.size());
+        std::memcpy(long_.get(), s.data(), s.size());
+      } else {
+        long_.reset();
+        if (!s.empty()) std::memcpy(inline_.data(), s.data(), s.size());
+      }
+      size_ = static_cast<std::uint32_t>(s.size());
+    }
+    [[nodiscard]] std::string_view view() const noexcept {
+      return {long_ ? long_.get() : inline_.data(), size_};
+    }
+    [[nodiscard]] std::size_t heap_bytes() const noexcept { return long_ ? chunk(size_) : 0; }
+
+   private:
+    std::array<char, kInline> inline_;
+    std::uint32_t size_ = 0;
+    std::unique_ptr<char[]> long_;
+  };
+
+ public:
+  void add(std::string_view raw, std::size_t cap) {
+    if (size_ < cap) {
+      if (size_ != 0) {
+        if (more_.size() == more_.capacity()) {
+          more_.reserve(std::min<std::size_t>(cap - 1, 2 * more_.size() + 1));
+        }
+        more_.emplace_back(raw);
+      } else {
+        first_.assign(raw);
+      }
+      ++size_;
+    } else {
+      if (next_ == 0) {
+        first_.assign(raw);
+      } else {
+        more_[next_ - 1].assign(raw);
+      }
+      next_ = static_cast<std::uint32_t>((next_ + 1) % cap);
+    }
+  }
+  /// Calls f(line) oldest first. Until the ring is full it is in order; then it starts at the
+  /// slot the next line would overwrite.
+  template <typename F>
+  void for_each(std::size_t cap, F f) const {
+    const std::size_t first = size_ < cap ? 0 : next_;
+    for (std::size_t i = 0; i < size_; ++i) {
+      const std::size_t k = (first + i) % size_;
+      f(k == 0 ? first_.view() : std::string_view(more_[k - 1]));
+    }
+  }
+  [[nodiscard]] std::size_t heap_bytes() const {
+    std::size_t b = first_.heap_bytes();
+    if (more_.capacity() != 0) b += chunk(more_.capacity() * sizeof(std::string));
+    for (const auto& e : more_) b += string_heap(e);
+    return b;
+  }
+
+ private:
+  FirstLine first_;
+  std::vector<std::string> more_;
+  std::uint32_t size_ = 0;
+  std::uint32_t next_ = 0;  // slot the next line goes to once the ring is full
+};
 
 struct Group {
   LruHook<Group> hook;
-  const std::string* key = nullptr;  // its key in RuleState::groups
+  CompactKey<32> key;      // group_by values; (IPv6 address, service) is inline
+  std::uint32_t hash = 0;  // KeyTable's
+  std::uint32_t id = 0;    // KeyTable's
   core::TimeNs last_ts = 0;
   core::TimeNs last_fire = 0;
-  AggregateBlock aggs;                // one per rule.aggregates.specs()
-  std::vector<std::string> evidence;  // ring: grows to rule.evidence lines, then overwrites
-  std::unique_ptr<Members> members;   // campaign rules, from the first member
-  std::size_t bytes = 0;              // this group's part of RuleState::bytes
-  std::uint32_t evidence_next = 0;    // slot the next line goes to once the ring is full
+  AggregateBlock aggs;               // one per rule.aggregates.specs()
+  EvidenceRing evidence;             // up to rule.evidence lines
+  std::unique_ptr<Members> members;  // campaign rules, from the first member
+  std::size_t bytes = 0;             // this group's part of RuleState::bytes
   bool firing = false;
   std::string reset_match;  // rules with `reset: match`: those fields of the last counted event
 };
@@ -180,29 +259,28 @@ struct Detector::RuleState {
   core::TimeNs width;  // bucket width
   core::TimeNs keep;   // a group idle this long holds nothing a later event could use
   std::vector<AggregateContext> ctx;
-  std::unordered_map<std::string, Group> groups;
+  KeyTable<Group> groups;
   LruList<Group> lru;
   std::unordered_map<std::uint64_t, SpareMark> spared;
   LruList<SpareMark> spare_lru;
-  std::size_t bytes = 0;    // memory estimate of groups, members and marks
-  std::size_t members = 0;  // campaign members over all groups
-  std::string key_buf;      // group key of the current event (reused, no allocation per event)
-  std::string member_buf;   // member key of the current event (reused likewise)
-  std::string match_buf;    // `reset: match` key of the current event (reused likewise)
+  std::size_t bytes = 0;       // memory estimate of groups, members and marks
+  std::size_t members = 0;     // campaign members over all groups
+  std::string key_buf;         // group key of the current event (reused, no allocation per event)
+  std::uint32_t key_hash = 0;  // its key_hash
+  std::string member_buf;      // member key of the current event (reused likewise)
+  std::string match_buf;       // `reset: match` key of the current event (reused likewise)
   std::vector<double> values;
 
   [[nodiscard]] std::size_t keys() const { return groups.size() + members + spared.size(); }
 
-  // The memory estimate of one group: its map node, key, aggregates, evidence and members.
+  // The memory estimate of one group: its table entry and index slots (at most 3/4 full, so
+  // 8 bytes of index per entry count as 16), key, aggregates, evidence and members.
   [[nodiscard]] std::size_t group_bytes(const Group& g) const {
-    std::size_t b = chunk(sizeof(std::pair<const std::string, Group>) + 16) + 8 +
-                    string_heap(*g.key) + chunk(g.aggs.block_bytes()) + g.aggs.heap_bytes() +
-                    string_heap(g.reset_match);
-    if (g.evidence.capacity() != 0) b += chunk(g.evidence.capacity() * sizeof(std::string));
-    for (const auto& e : g.evidence) b += string_heap(e);
+    std::size_t b = sizeof(Group) + 16 + (g.key.heap_bytes() ? chunk(g.key.heap_bytes()) : 0) +
+                    chunk(g.aggs.block_bytes()) + g.aggs.heap_bytes() + string_heap(g.reset_match);
+    b += g.evidence.heap_bytes();
     if (g.members) {
-      b += chunk(sizeof(Members)) + g.members->map.size() * kMemberBytes +
-           g.members->map.bucket_count() * sizeof(void*);
+      b += chunk(sizeof(Members)) + g.members->map.table_bytes();
     }
     return b;
   }
@@ -215,11 +293,11 @@ struct Detector::RuleState {
     lru.erase(g);
     bytes -= g.bytes;
     if (g.members) members -= g.members->map.size();
-    groups.erase(*g.key);
+    groups.erase(g);
   }
   void drop_member(Group& g, Member& m) {
     (m.held ? g.members->held : g.members->open).erase(m);
-    g.members->map.erase(*m.key);
+    g.members->map.erase(m);
     --members;
   }
 };
@@ -262,7 +340,8 @@ std::size_t Detector::adopt(Detector& old) {
   for (auto& st : rules_) {
     for (auto& o : old.rules_) {
       if (o && same_layout(*st->rule, *o->rule)) {
-        // Node-based maps move their nodes, so the lists' pointers stay valid.
+        // The tables move their chunks (and the maps their nodes), so the lists' pointers stay
+        // valid.
         st->groups = std::move(o->groups);
         st->lru = std::move(o->lru);
         st->spared = std::move(o->spared);
@@ -291,6 +370,12 @@ void Detector::expire(RuleState& st, core::TimeNs now) {
     if (g->last_ts + st.keep >= now) break;
     st.drop_group(*g);
     ++stats_.groups_expired;
+  }
+  // The next group to expire is usually one created long ago, out of the cache: fetch it, its
+  // successor and its index slot now, for a later event (issue 11).
+  if (const Group* g = st.lru.front()) {
+    if (g->hook.next != nullptr) __builtin_prefetch(g->hook.next);
+    st.groups.prefetch(g->hash);
   }
   const core::TimeNs spare_life = 2 * st.rule->window;
   while (SpareMark* m = st.spare_lru.front()) {
@@ -331,7 +416,17 @@ void Detector::account() {
 void Detector::process(const model::Event& ev, std::string_view raw, FindingSink& sink) {
   ++stats_.events;
   const core::TimeNs ts = ev.ts();
-  for (RuleState* st : by_kind_[static_cast<std::size_t>(ev.kind())]) {
+  const auto& rules = by_kind_[static_cast<std::size_t>(ev.kind())];
+  // Group keys first, and a prefetch of their index slots: with many keys the slot is a cache
+  // miss, which then overlaps with expiry and the other rules' work instead of stalling the
+  // lookup (issue 11).
+  for (RuleState* st : rules) {
+    st->key_buf.clear();
+    for (Field f : st->rule->group_by) append_key(st->key_buf, ev.get(f));
+    st->key_hash = key_hash(st->key_buf);
+    st->groups.prefetch(st->key_hash);
+  }
+  for (RuleState* st : rules) {
     expire(*st, ts);
     process_rule(*st, ev, raw, sink);
   }
@@ -386,16 +481,13 @@ void match_key(std::string& key, const std::vector<Field>& fields, const model::
 // zero when its last counted event had the same `match` fields (the same account).
 void Detector::reset_group(RuleState& st, const model::Event& ev) {
   const ruleset::ResetSpec& reset = *st.rule->reset;
-  std::string& key = st.key_buf;
-  key.clear();
-  for (Field f : st.rule->group_by) append_key(key, ev.get(f));
-  auto it = st.groups.find(key);
-  if (it == st.groups.end()) return;
+  Group* g = st.groups.find(st.key_buf, st.key_hash);  // the key process() made for this event
+  if (g == nullptr) return;
   if (!reset.match.empty()) {
     match_key(st.match_buf, reset.match, ev);
-    if (st.match_buf != it->second.reset_match) return;
+    if (st.match_buf != g->reset_match) return;
   }
-  st.drop_group(it->second);
+  st.drop_group(*g);
   ++stats_.groups_reset;
 }
 
@@ -440,6 +532,11 @@ void Detector::process_rule(RuleState& st, const model::Event& event, std::strin
     }
     evp = captured_.get();
     if (camp != nullptr) member_v = evp->get(camp->member_field);
+    // The captures may have set the grouping fields (src_ip from <HOST>): the key process()
+    // made from the decoded event is not this one.
+    st.key_buf.clear();
+    for (Field f : rule.group_by) append_key(st.key_buf, evp->get(f));
+    st.key_hash = key_hash(st.key_buf);
   }
   const model::Event& ev = *evp;
   std::string& member_key = st.member_buf;
@@ -447,49 +544,40 @@ void Detector::process_rule(RuleState& st, const model::Event& event, std::strin
   if (member_v != nullptr) append_key(member_key, member_v);
   ++stats_.matched;
 
-  // Group lookup; a full table gives up its stalest group (counted).
-  std::string& key = st.key_buf;
-  key.clear();
-  for (Field f : rule.group_by) append_key(key, ev.get(f));
-  auto it = st.groups.find(key);
-  if (it == st.groups.end()) {
+  // Group lookup (key made by process()); a full table gives up its stalest group (counted).
+  const std::string& key = st.key_buf;
+  const std::uint32_t key_h = st.key_hash;
+  Group* gp = st.groups.find(key, key_h);
+  if (gp == nullptr) {
     if (st.groups.size() >= options_.max_groups_per_rule && !st.lru.empty()) {
       st.drop_group(*st.lru.front());
       ++stats_.groups_evicted;
     }
-    it = st.groups.try_emplace(key).first;
-    Group& g = it->second;
-    g.key = &it->first;
-    g.aggs = AggregateBlock(rule.aggregates.specs());
-    st.lru.push_back(g);
+    gp = &st.groups.insert(key, key_h);
+    gp->aggs = AggregateBlock(rule.aggregates.specs());
+    st.lru.push_back(*gp);
   } else {
-    st.lru.move_to_back(it->second);
+    st.lru.move_to_back(*gp);
   }
-  Group& g = it->second;
+  Group& g = *gp;
   g.last_ts = ts;
   if (rule.reset && !rule.reset->match.empty()) {
     match_key(st.match_buf, rule.reset->match, ev);
     g.reset_match = st.match_buf;
   }
+  const bool counts_member =
+      camp != nullptr && member_v != nullptr && (!camp->members || camp->members->eval(ev));
+  const std::uint32_t member_h = counts_member ? key_hash(member_key) : 0;
+  if (counts_member && g.members) g.members->map.prefetch(member_h);  // as for the group
 
   for (std::size_t i = 0; i < st.ctx.size(); ++i) g.aggs.add(i, ev, ts, st.ctx[i]);
 
   // Evidence ring: grows to rule.evidence lines (a group seen once keeps one), then wraps.
-  if (rule.evidence != 0) {
-    if (g.evidence.size() < rule.evidence) {
-      if (g.evidence.size() == g.evidence.capacity()) {
-        g.evidence.reserve(std::min<std::size_t>(rule.evidence, 2 * g.evidence.size() + 1));
-      }
-      g.evidence.emplace_back(raw);
-    } else {
-      g.evidence[g.evidence_next].assign(raw);
-      g.evidence_next = (g.evidence_next + 1) % rule.evidence;
-    }
-  }
+  if (rule.evidence != 0) g.evidence.add(raw, rule.evidence);
 
   // Campaign members.
   Member* member = nullptr;
-  if (camp != nullptr && member_v != nullptr && (!camp->members || camp->members->eval(ev))) {
+  if (counts_member) {
     if (!g.members) g.members = std::make_unique<Members>();
     Members& ms = *g.members;
     // Members whose window passed without a decision, and decided ones whose ttl and window
@@ -503,21 +591,18 @@ void Detector::process_rule(RuleState& st, const model::Event& event, std::strin
       if (!due || m->window_start + rule.window >= ts) break;
       st.drop_member(g, *m);
     }
-    auto mit = ms.map.find(member_key);
-    if (mit == ms.map.end()) {
+    member = ms.map.find(member_key, member_h);
+    if (member == nullptr) {
       if (ms.map.size() >= camp->max_members) {
         ++stats_.members_cut;  // every member still counts: the new one is not tracked
       } else {
-        mit = ms.map.try_emplace(member_key).first;
-        Member& fresh = mit->second;
-        fresh.key = &mit->first;
-        fresh.window_start = ts;
-        ms.open.push_back(fresh);
+        member = &ms.map.insert(member_key, member_h);
+        member->window_start = ts;
+        ms.open.push_back(*member);
         ++st.members;
       }
     }
-    if (mit != ms.map.end()) {
-      member = &mit->second;
+    if (member != nullptr) {
       if (ts - member->window_start > rule.window) {
         member->window_start = ts;
         member->events = 0;
@@ -546,7 +631,7 @@ void Detector::process_rule(RuleState& st, const model::Event& event, std::strin
   // A source is spared when it behaved like a real user within a window before (or at any
   // time after) the start of its current member window.
   auto spared = [&](const Member& m) {
-    std::string_view k = *m.key;
+    std::string_view k = m.key.view();
     FieldValue v;
     if (!read_key(k, v)) return false;
     auto sit = st.spared.find(value_hash(v));
@@ -563,7 +648,7 @@ void Detector::process_rule(RuleState& st, const model::Event& event, std::strin
     (m.held ? g.members->held : g.members->open).erase(m);
     m.held = true;
     g.members->held.push_back(m);
-    std::string_view k = *m.key;
+    std::string_view k = m.key.view();
     FieldValue v;
     members.push_back(read_key(k, v) ? value_text(v) : std::string());
   };
@@ -599,7 +684,7 @@ void Detector::process_rule(RuleState& st, const model::Event& event, std::strin
   f.campaign_update = update;
   f.rule = &rule;
   f.ts = ts;
-  std::string_view k = *g.key;
+  std::string_view k = g.key.view();
   for (Field field : rule.group_by) {
     FieldValue v;
     f.group.emplace_back(field, read_key(k, v) ? value_text(v) : std::string());
@@ -607,11 +692,7 @@ void Detector::process_rule(RuleState& st, const model::Event& event, std::strin
   for (std::size_t i = 0; i < st.ctx.size(); ++i) {
     f.numbers.emplace_back(rule.aggregates.texts()[i], st.values[i]);
   }
-  // Oldest line first: until the ring is full it is in order; then it starts at the slot the
-  // next line would overwrite.
-  const std::size_t n = g.evidence.size();
-  const std::size_t first = n < rule.evidence ? 0 : g.evidence_next;
-  for (std::size_t i = 0; i < n; ++i) f.evidence.push_back(g.evidence[(first + i) % n]);
+  g.evidence.for_each(rule.evidence, [&](std::string_view line) { f.evidence.emplace_back(line); });
   ++stats_.findings;
   sink.on_finding(f);
 }

@@ -10,7 +10,8 @@
 // campaign members and spare marks sit in per-rule lists in the order they were last touched
 // (LruList), so expiring what a window has left behind pops from the front, a full table or
 // an exhausted budget evicts the stalest entry, and a campaign at its member cap counts the
-// cut without scanning its members. The aggregates are one class each (aggregates.h).
+// cut without scanning its members. Groups and members live in flat tables (KeyTable: inline
+// keys, one index line per lookup). The aggregates are one class each (aggregates.h).
 // One Detector per pipeline thread; not thread-safe.
 #pragma once
 

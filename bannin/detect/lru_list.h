@@ -1,5 +1,5 @@
-// LruList: an intrusive doubly linked list of objects that already live in a node-based
-// container (std::unordered_map values, whose addresses never move). The detector keeps one
+// LruList: an intrusive doubly linked list of objects that already live in a container
+// whose entries never move (a KeyTable's pool, std::unordered_map values). The detector keeps one
 // per rule over its groups, one per campaign group over its members and one per rule over
 // its spare marks, each in the order the entries were last touched — which, as events come
 // in time order, is also the order of their timestamps. So the stalest entry is always at

@@ -45,6 +45,7 @@ void SlidingHll::raise(std::size_t idx, std::uint8_t rank) noexcept {
   --histogram_[old];
   ++histogram_[rank];
   merged_[idx] = rank;
+  estimate_valid_ = false;
 }
 
 void SlidingHll::remerge(std::int64_t now_bucket) noexcept {
@@ -62,6 +63,7 @@ void SlidingHll::remerge(std::int64_t now_bucket) noexcept {
   histogram_.fill(0);
   for (std::size_t i = 0; i < kRegisters; ++i) ++histogram_[merged_[i]];
   merged_bucket_ = now_bucket;
+  estimate_valid_ = false;
 }
 
 void SlidingHll::add(std::uint64_t hash, core::TimeNs ts, core::TimeNs width) noexcept {
@@ -82,13 +84,16 @@ void SlidingHll::add(std::uint64_t hash, core::TimeNs ts, core::TimeNs width) no
 double SlidingHll::estimate(core::TimeNs ts, core::TimeNs width) noexcept {
   std::int64_t n = ts / width;
   if (n != merged_bucket_) remerge(n);
+  if (estimate_valid_) return estimate_;
   const double m = static_cast<double>(kRegisters);
   const int q = 64 - kPrecision;
   double z = m * tau(1.0 - static_cast<double>(histogram_[q + 1]) / m);
   for (int k = q; k >= 1; --k) z = 0.5 * (z + static_cast<double>(histogram_[k]));
   z += m * sigma(static_cast<double>(histogram_[0]) / m);
-  if (!std::isfinite(z)) return 0.0;  // every register empty
-  return (0.5 / std::log(2.0)) * m * m / z;
+  // Every register empty: 0.
+  estimate_ = std::isfinite(z) ? (0.5 / std::log(2.0)) * m * m / z : 0.0;
+  estimate_valid_ = true;
+  return estimate_;
 }
 
 }  // namespace bannin::detect

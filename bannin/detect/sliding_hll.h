@@ -50,6 +50,10 @@ class SlidingHll {
   std::int64_t merged_bucket_ = -1;  // bucket number the merge is valid for
   static constexpr int kMaxRank = 64 - kPrecision + 1;
   std::array<std::uint32_t, kMaxRank + 1> histogram_{};  // registers per merged value
+  // The last estimate, valid until the histogram changes: with many sources most values
+  // raise no register, and the estimate (two series) is the costly part of an event.
+  double estimate_ = 0.0;
+  bool estimate_valid_ = false;
 };
 
 }  // namespace bannin::detect
