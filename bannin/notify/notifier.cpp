@@ -81,21 +81,13 @@ void Notifier::open_or_update(const FindingNote& f) {
   auto it = incidents_.find(key);
   // A closed incident (quiet for incident_quiet) starts again as a new one.
   if (it != incidents_.end() && f.wall - it->second->last_wall > options_.incident_quiet) {
-    pending_.erase(it->second->id);
-    if (current_ == it->second.get()) current_ = nullptr;
-    incidents_.erase(it);
+    close_incident(it);
     it = incidents_.end();
   }
   if (it == incidents_.end()) {
-    if (incidents_.size() >= options_.max_incidents) {
+    if (incidents_.size() >= options_.max_incidents && !recency_.empty()) {
       // The stalest incident goes (its notice, if any, has been queued already).
-      auto stalest = incidents_.begin();
-      for (auto i = incidents_.begin(); i != incidents_.end(); ++i) {
-        if (i->second->last_wall < stalest->second->last_wall) stalest = i;
-      }
-      pending_.erase(stalest->second->id);
-      if (current_ == stalest->second.get()) current_ = nullptr;
-      incidents_.erase(stalest);
+      close_incident(incidents_.find(recency_.front()->key));
     }
     auto inc = std::make_unique<Incident>();
     inc->id = next_incident_++;
@@ -118,7 +110,10 @@ void Notifier::open_or_update(const FindingNote& f) {
       ++stats_.incidents;
     }
     it = incidents_.emplace(key, std::move(inc)).first;
+    recency_pos_[it->second.get()] = recency_.insert(recency_.end(), it->second.get());
   } else {
+    auto pos = recency_pos_.find(it->second.get());
+    if (pos != recency_pos_.end()) recency_.splice(recency_.end(), recency_, pos->second);
     Pending& p = pending_[it->second->id];
     if (p.first_sent) {
       ++p.followups;
@@ -159,6 +154,17 @@ void Notifier::open_or_update(const FindingNote& f) {
       inc.evidence.push_back(line);
     }
   }
+}
+
+Notifier::IncidentMap::iterator Notifier::close_incident(IncidentMap::iterator it) {
+  Incident* inc = it->second.get();
+  pending_.erase(inc->id);
+  if (current_ == inc) current_ = nullptr;
+  if (auto pos = recency_pos_.find(inc); pos != recency_pos_.end()) {
+    recency_.erase(pos->second);
+    recency_pos_.erase(pos);
+  }
+  return incidents_.erase(it);
 }
 
 void Notifier::observe(const decide::Decision& d, core::TimeNs wall) {
@@ -416,9 +422,7 @@ void Notifier::tick(core::TimeNs now) {
   for (auto it = incidents_.begin(); it != incidents_.end();) {
     Pending& p = pending_[it->second->id];
     if (p.first_sent && p.followups == 0 && now - it->second->last_wall > options_.incident_quiet) {
-      if (current_ == it->second.get()) current_ = nullptr;
-      pending_.erase(it->second->id);
-      it = incidents_.erase(it);
+      it = close_incident(it);
     } else {
       ++it;
     }

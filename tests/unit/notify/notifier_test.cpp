@@ -202,6 +202,36 @@ TEST(Notifier, OneNoticePerIncidentThenOneDigest) {
   EXPECT_EQ(n.status().incidents, 1u);
 }
 
+// A full incident table closes the incident updated least recently (not the first opened):
+// a later finding of a closed incident opens a new one, counted in status().incidents.
+TEST(Notifier, FullTableClosesTheStalestIncident) {
+  std::vector<Sent> log;
+  std::vector<std::unique_ptr<Channel>> ch;
+  ch.push_back(std::make_unique<FakeChannel>(log, std::vector<std::string>{}, true));
+  NotifyOptions o = options();
+  o.max_incidents = 2;
+  o.gather = 3600 * kS;
+  auto g = geo();
+  Notifier n(o, std::move(ch), inventory(), &g);
+  auto on = [&](const char* vhost, core::TimeNs wall) {
+    FindingNote f = relay(kT0, wall, {"198.51.100.1"}, 1, false);
+    f.group = {{"vhost", vhost}, {"path", "/contact/"}};
+    n.observe(f);
+  };
+  const core::TimeNs w0 = 1000 * kS;
+  on("a.example.jp", w0);
+  on("b.example.jp", w0 + 1 * kS);
+  on("a.example.jp", w0 + 2 * kS);  // a is now the fresher one
+  on("c.example.jp", w0 + 3 * kS);  // table full: b goes
+  EXPECT_EQ(n.status().incidents, 3u);
+  on("a.example.jp", w0 + 4 * kS);  // still open
+  EXPECT_EQ(n.status().incidents, 3u);
+  on("b.example.jp", w0 + 5 * kS);  // closed before: a new incident (c goes)
+  EXPECT_EQ(n.status().incidents, 4u);
+  on("a.example.jp", w0 + 6 * kS);
+  EXPECT_EQ(n.status().incidents, 4u);
+}
+
 TEST(Notifier, OwnerUnknownGoesToOperatorOnly) {
   std::vector<Sent> log;
   std::vector<std::unique_ptr<Channel>> ch;
