@@ -167,5 +167,8 @@ store::DecisionRow decision_row(std::int64_t id, const decide::Decision& d, core
 
 /// The decide stage's options from cfg.decide.* (allowlists read and checked here).
 core::Result<decide::DeciderOptions> decider_options(const DaemonConfig& cfg);
+/// decide.ladder.* as LadderOptions (the inventory loaded for site -> account when on);
+/// errors name the key.
+core::Result<bool> ladder_options(const DaemonConfig& cfg, decide::LadderOptions& out);
 
 }  // namespace bannin::app

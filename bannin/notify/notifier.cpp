@@ -176,7 +176,9 @@ void Notifier::observe(const decide::Decision& d, core::TimeNs wall) {
   if (d.scope == "ip" || d.scope == "prefix") ++inc->member_decisions;
   if (d.scope == "prefix") ++inc->prefix_decisions;
   inc->until_ts = std::max(inc->until_ts, d.ts + d.ttl);
-  if (inc->decisions.size() < 20) {
+  // Site decisions, suspensions and warnings are few (one per target and step) and always
+  // kept; addresses only up to 20 (their count is kept above).
+  if (inc->decisions.size() < 20 || (d.scope != "ip" && d.scope != "prefix")) {
     DecisionNote n;
     n.action = d.action;
     n.scope = d.scope;
@@ -192,6 +194,7 @@ void Notifier::observe(const decide::Decision& d, core::TimeNs wall) {
     n.ttl = d.ttl;
     n.reason = d.reason;
     n.reason_ja = d.reason_ja;
+    n.warning = d.warning;
     inc->decisions.push_back(std::move(n));
   }
   Pending& p = pending_[inc->id];
@@ -199,6 +202,8 @@ void Notifier::observe(const decide::Decision& d, core::TimeNs wall) {
     ++p.followups;
     if (p.followup_wall == 0) p.followup_wall = wall;
   }
+  // A warning before the next step goes out at the next tick, not in the next digest.
+  if (d.warning) p.urgent = true;
 }
 
 std::vector<std::pair<std::string, std::vector<std::string>>> Notifier::audience(
@@ -263,7 +268,8 @@ void Notifier::send_digests(core::TimeNs now, bool force) {
     for (const auto& [lang, who] : audience(owner)) {
       std::string k = audience_key(lang, who);
       auto last = last_digest_.find(k);
-      if (!force && last != last_digest_.end() && now - last->second < options_.digest_interval) {
+      if (!force && !p.urgent && last != last_digest_.end() &&
+          now - last->second < options_.digest_interval) {
         continue;
       }
       Batch& b = batches[k];
@@ -309,6 +315,7 @@ void Notifier::send_digests(core::TimeNs now, bool force) {
     Pending& p = pending_[id];
     p.followups = 0;
     p.followup_wall = 0;
+    p.urgent = false;
   }
 }
 

@@ -146,6 +146,7 @@ class Notifier {
     std::uint64_t followups = 0;  ///< findings and decisions since its last notice
     core::TimeNs followup_wall = 0;
     std::uint64_t reported_findings = 0, reported_decisions = 0;
+    bool urgent = false;  ///< a ladder warning waits: the digest goes at once
   };
   std::map<std::uint64_t, Pending> pending_;  ///< by incident id
   Incident* current_ = nullptr;               ///< the last finding's incident (for decisions)
