@@ -22,6 +22,7 @@ PACKAGES="
   crowdsec-firewall-bouncer prometheus wrk
   nginx apache2
   python3-aiosmtpd openssl
+  libyara-dev yara
 "
 
 missing=""

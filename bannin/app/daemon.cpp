@@ -42,6 +42,7 @@ core::TimeNs wall_now() {
 std::string target_text(const decide::Decision& d) {
   if (d.scope == "ip") return d.ip;
   if (d.scope == "prefix") return d.prefix;
+  if (d.scope == "file") return d.file;
   return d.vhost + d.path;
 }
 

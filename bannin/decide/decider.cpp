@@ -9,6 +9,7 @@ namespace bannin::decide {
 std::string Decision::key() const {
   if (scope == "ip") return "ip|" + ip;
   if (scope == "prefix") return "prefix|" + prefix;
+  if (scope == "file") return "file|" + file;
   return scope + "|" + vhost + "|" + path + "|" + method;
 }
 
@@ -191,7 +192,8 @@ std::uint32_t repeat_in_reason(const std::string& reason) {
 }
 
 bool known_action(const std::string& a) {
-  return a == "deny" || a == "rate_limit" || a == "deny_foreign" || a == "notify_only";
+  return a == "deny" || a == "rate_limit" || a == "deny_foreign" || a == "notify_only" ||
+         a == "quarantine";
 }
 
 // Options with out-of-range values replaced by the nearest valid ones (check_options reports
@@ -516,6 +518,10 @@ void Decider::decide(const detect::Finding& f, std::vector<Decision>& out) {
         d.ip = group_value(f, model::Field::SrcIp);
         if (d.ip.empty()) continue;
         if (t.scope == "prefix" && !to_prefix(d, t)) continue;
+      } else if (t.scope == "file") {
+        // A file found by the file probe (file.found, group_by file_path).
+        d.file = group_value(f, model::Field::FilePath);
+        if (d.file.empty()) continue;
       } else {
         d.vhost = group_value(f, model::Field::Vhost);
         d.path = group_value(f, model::Field::Path);
@@ -580,6 +586,10 @@ core::Result<Decision> Decider::add_manual(Decision d) {
     }
   } else if (d.scope == "vhost") {
     if (d.vhost.empty()) return refuse("bad_target", "a vhost decision needs a vhost");
+  } else if (d.scope == "file") {
+    if (d.file.empty() || d.file[0] != '/') {
+      return refuse("bad_target", "a file decision needs an absolute path");
+    }
   } else {
     return refuse("bad_scope",
                   "unknown scope \"" + d.scope + "\" (ip, prefix, vhost_path or vhost)");
@@ -610,7 +620,7 @@ bool Decider::restore(const Decision& in, core::TimeNs expiry) {
       net = *p;
     }
   } else {
-    ok = d.scope == "vhost_path" || d.scope == "vhost";
+    ok = d.scope == "vhost_path" || d.scope == "vhost" || d.scope == "file";
   }
   if (!ok) {
     ++stats_.restore_refused;
