@@ -155,6 +155,7 @@ core::Result<std::string> Daemon::check(const Options& options) {
   auto dopt = app::decider_options(d.cfg_);
   if (!dopt) return dopt.error();
   if (auto p = d.make_probe(nullptr); !p) return p.error();
+  if (auto p = d.make_file_probe(true); !p) return p.error();
   std::vector<std::string> inventory_warnings;
   auto inv = load_inventory(d.cfg_, inventory_warnings);
   if (!inv) return inv.error();
@@ -294,6 +295,8 @@ core::Result<bool> Daemon::boot() {
         std::make_unique<act::RoutingActuator>(std::move(actuator_), std::move(*w), wc.observe);
     actuator_name_ += "+" + cfg.web_server;
   }
+  // file decisions (quarantine): their own actuator in front, in enforce mode (issue 17).
+  if (auto r = wrap_quarantine(cfg.store_path); !r) return r.error();
   if (auto r = reconcile_with(**st); !r) return r.error();
   // Notices: the inventory, the channels (observe mode: a file beside the store).
   if (auto r = make_notifier(store_path.has_parent_path() ? store_path.parent_path().string() + "/"
@@ -303,6 +306,7 @@ core::Result<bool> Daemon::boot() {
   }
   // The domain probe (config `domains:`): zone table and bootstrap loaded, states restored.
   if (auto r = make_probe(st->get()); !r) return r.error();
+  if (auto r = make_file_probe(false); !r) return r.error();
 
   // 4. Threads, from the end of the pipeline to its start.
   auto writer = std::make_unique<store::StoreWriter>(std::move(*st), cfg.queue_store, 1024);
@@ -315,6 +319,7 @@ core::Result<bool> Daemon::boot() {
   if (notifier_) notify_ = std::thread([this] { notify_main(); });
   pipeline_ = std::thread([this] { pipeline_main(); });
   if (probe_) probe_->start();  // its rounds go through the pipeline thread
+  if (file_probe_) file_probe_->start();  // so do its hits
   auto sources = open_sources();
   if (!sources) return sources.error();
   ingest_ = std::thread([this] { ingest_main(); });
@@ -336,6 +341,7 @@ void Daemon::stop() {
   }
   if (api_) api_->stop();
   if (probe_) probe_->stop();  // before the records queue closes: its last round goes in
+  if (file_probe_) file_probe_->stop();
   if (wake_fd_ >= 0) {
     std::uint64_t one = 1;
     (void)!::write(wake_fd_, &one, sizeof one);

@@ -33,6 +33,7 @@ int main(int argc, char** argv) {
   bannin::cli::add_import_command(app, exit_code);
   bannin::cli::add_bouncers_command(app, exit_code);
   bannin::cli::add_webserver_command(app, exit_code);
+  bannin::cli::add_quarantine_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -13,9 +13,14 @@ ActionResult QuarantineActuator::quarantine_one(const decide::Decision& d, std::
   ActionResult r;
   r.index = index;
   r.target = d.file;
+  if (d.action == "notify_only") {
+    r.outcome = Outcome::Recorded;
+    r.detail = "notify only: the file is left as it is";
+    return r;
+  }
   if (d.action != "quarantine") {
     r.outcome = Outcome::Unsupported;
-    r.detail = "a file decision's action is quarantine, not " + d.action;
+    r.detail = "a file decision's action is quarantine or notify_only, not " + d.action;
     return r;
   }
   if (auto had = ledger_.last(d.file)) {

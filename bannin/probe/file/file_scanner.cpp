@@ -93,6 +93,9 @@ std::vector<FileHit> FileScanner::walk() {
         ec.clear();
         break;
       }
+      if (options_.cancel != nullptr && options_.cancel->load(std::memory_order_relaxed)) {
+        return hits;  // stopping: the memory of this walk is incomplete, keep the old one
+      }
       const std::string p = it->path().string();
       if (excluded(p)) {
         if (it->is_directory(ec)) it.disable_recursion_pending();

@@ -14,6 +14,7 @@
 // A scanner belongs to one thread (the daemon's file-probe thread, a test, the bench).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -46,6 +47,8 @@ struct ScannerOptions {
   std::uint64_t max_file_bytes = 8u << 20;
   std::size_t max_files = 1'000'000;
   int yara_timeout_s = 10;
+  /// When set and true, a walk stops between two files (the daemon's stop()).
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 /// A file with at least one reason.
