@@ -42,7 +42,9 @@ class Quarantine : public ::testing::Test {
     std::ofstream(file_, std::ios::binary) << bytes_;
     ::chmod(file_.c_str(), 0644);
     root_ = ::geteuid() == 0;
-    if (root_) ASSERT_EQ(::chown(file_.c_str(), kUid, kGid), 0);
+    if (root_) {
+      ASSERT_EQ(::chown(file_.c_str(), kUid, kGid), 0);
+    }
     struct stat st {};
     ::stat(file_.c_str(), &st);
     before_ = st;
@@ -74,7 +76,9 @@ TEST_F(Quarantine, ChmodRoundTrip) {
   struct stat st {};
   ::lstat(file_.c_str(), &st);
   EXPECT_EQ(st.st_mode & 07777, 0u);
-  if (root_) EXPECT_EQ(e->uid, kUid);
+  if (root_) {
+    EXPECT_EQ(e->uid, kUid);
+  }
   auto r = restore_file(*e);
   ASSERT_TRUE(r) << r.error().message;
   expect_as_before();

@@ -44,7 +44,7 @@ TEST(ProcParse, StatusCmdlineAndSocketTables) {
   EXPECT_EQ(parse_status_uid("Name:\tphp\nUid:\t1001\t1001\t1001\t1001\n"), 1001);
   EXPECT_FALSE(parse_status_uid("Name:\tphp\n"));
   EXPECT_FALSE(parse_status_uid("Uid:\tx\n"));
-  auto argv = parse_cmdline(std::string("php\0/w/x.php\0--a\0", 18));
+  auto argv = parse_cmdline(std::string("php\0/w/x.php\0--a\0", 17));
   EXPECT_EQ(argv, (std::vector<std::string>{"php", "/w/x.php", "--a"}));
   EXPECT_TRUE(parse_cmdline("").empty());
   EXPECT_EQ(parse_cmdline(std::string(10000, 'a')).front().size(), 4096u);

@@ -46,7 +46,8 @@ TEST(YaraRules, EveryProblemOfEveryFileWithItsLine) {
   auto r = YaraRules::compile({dir.string(), (dir / "missing.yar").string()});
   ASSERT_FALSE(r);
   const std::string& m = r.error().message;
-  EXPECT_NE(m.find((dir / "b.yar").string() + ":3:"), std::string::npos) << m;
+  // libyara locates an undefined string at the end of its rule (line 4).
+  EXPECT_NE(m.find((dir / "b.yar").string() + ":4: undefined string"), std::string::npos) << m;
   EXPECT_NE(m.find((dir / "c.yara").string() + ":3:"), std::string::npos) << m;
   EXPECT_NE(m.find("missing.yar: no such file"), std::string::npos) << m;
   EXPECT_EQ(m.find("a.yar:"), std::string::npos) << m;
