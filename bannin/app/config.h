@@ -86,9 +86,9 @@ struct FilesConfig {
   std::size_t max_watches = 65536;
   std::size_t max_files = 1'000'000;
   std::size_t max_file_bytes = 8u << 20;
-  std::vector<std::string> upload_dirs{"wp-content/uploads", "wp-content/cache", "uploads",
-                                       "cache",              "tmp",              "/tmp",
-                                       "/var/tmp",           "/dev/shm"};
+  std::vector<std::string> upload_dirs{
+      "wp-content/uploads", "wp-content/cache", "uploads", "cache", "tmp", "/tmp",
+      "/var/tmp",           "/dev/shm"};
   std::vector<std::string> yara_rules{"rules/yara"};
   std::size_t base64_min = 4096;
   double entropy_min = 5.9;

@@ -318,7 +318,7 @@ core::Result<bool> Daemon::boot() {
   act_ = std::thread([this] { act_main(); });
   if (notifier_) notify_ = std::thread([this] { notify_main(); });
   pipeline_ = std::thread([this] { pipeline_main(); });
-  if (probe_) probe_->start();  // its rounds go through the pipeline thread
+  if (probe_) probe_->start();            // its rounds go through the pipeline thread
   if (file_probe_) file_probe_->start();  // so do its hits
   auto sources = open_sources();
   if (!sources) return sources.error();

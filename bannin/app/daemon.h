@@ -217,8 +217,8 @@ class Daemon final : public api::Backend {
   std::unique_ptr<api::LapiService> lapi_;                 // CrowdSec bouncers, on read_store_
   std::map<std::string, source::Checkpoint> checkpoints_;  // loaded at start, by path
   std::unique_ptr<api::Server> api_;
-  std::unique_ptr<DomainProbe> probe_;  // config `domains:`; null when off
-  std::unique_ptr<FileProbe> file_probe_;  // config `files:`; null when off
+  std::unique_ptr<DomainProbe> probe_;               // config `domains:`; null when off
+  std::unique_ptr<FileProbe> file_probe_;            // config `files:`; null when off
   std::unique_ptr<act::quarantine::Ledger> ledger_;  // enforce mode: the quarantine's records
 
   std::atomic<bool> stopping_{false};

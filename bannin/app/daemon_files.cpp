@@ -4,13 +4,13 @@
 // `quarantine` decisions on `file` targets, which the act thread carries out through
 // act::quarantine::QuarantineActuator in enforce mode, recording every entry in the store
 // (tables quarantine and quarantine_history, store/quarantine_rows.cpp).
-#include <glob.h>
-#include <pwd.h>
-#include <sys/stat.h>
-
 #include <array>
 #include <filesystem>
 #include <set>
+
+#include <glob.h>
+#include <pwd.h>
+#include <sys/stat.h>
 
 #include <bannin/app/daemon.h>
 #include <bannin/core/json_writer.h>
@@ -69,9 +69,8 @@ class StoreLedger final : public aq::Ledger {
   }
   void refused(const std::string& path, const std::string& actor,
                const std::string& detail) override {
-    (void)st_->add_quarantine_event(
-        store::QuarantineEventRow{0, wall_now(), "quarantine", "refused", "rule " + actor, path,
-                                  detail});
+    (void)st_->add_quarantine_event(store::QuarantineEventRow{
+        0, wall_now(), "quarantine", "refused", "rule " + actor, path, detail});
   }
 
  private:
@@ -154,9 +153,9 @@ core::Result<bool> Daemon::make_file_probe(bool build_only) {
   s.watch = fc.watch;
   s.max_watches = fc.max_watches;
   s.interval = fc.interval;
-  log("files: %zu document roots, %zu YARA rules, walked every %lld s%s",
-      s.scanner.roots.size(), yara ? yara->rule_count() : 0,
-      static_cast<long long>(fc.interval / core::kNsPerSec), fc.watch ? " and watched" : "");
+  log("files: %zu document roots, %zu YARA rules, walked every %lld s%s", s.scanner.roots.size(),
+      yara ? yara->rule_count() : 0, static_cast<long long>(fc.interval / core::kNsPerSec),
+      fc.watch ? " and watched" : "");
   file_probe_ = std::make_unique<FileProbe>(
       std::move(s), yara,
       [this](std::shared_ptr<const FileRound> r) {

@@ -8,14 +8,13 @@
 //
 // Exit status: 0 done (list: also when something is flagged), 1 no such process, 2 the store
 // or the kernel refused, 3 bad arguments.
-#include <unistd.h>
-
 #include <charconv>
 #include <cstdio>
 #include <memory>
 #include <string>
 
 #include <CLI/CLI.hpp>
+#include <unistd.h>
 
 #include <bannin/cli/commands.h>
 #include <bannin/core/json_writer.h>
@@ -112,7 +111,8 @@ int run_signal(const ProcessesOptions& o, bool stop) {
   }
   auto info = pp::read_process(pid);
   if (!info) {
-    std::fprintf(stderr, "bannin processes %s: no process %lld\n", sub, static_cast<long long>(pid));
+    std::fprintf(stderr, "bannin processes %s: no process %lld\n", sub,
+                 static_cast<long long>(pid));
     return 1;
   }
   auto st = store::Store::open(o.store);

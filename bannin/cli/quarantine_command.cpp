@@ -15,14 +15,13 @@
 // Exit status: 0 done, 1 no such entry, or refused (already restored or purged, the bytes
 // changed, something else is at the path now), 2 the store or the file system failed, 3 bad
 // arguments.
-#include <unistd.h>
-
 #include <charconv>
 #include <cstdio>
 #include <memory>
 #include <string>
 
 #include <CLI/CLI.hpp>
+#include <unistd.h>
 
 #include <bannin/act/quarantine/quarantine.h>
 #include <bannin/cli/commands.h>
@@ -148,9 +147,8 @@ int run_list(const QuarantineOptions& o) {
               "SIZE", "PATH");
   for (const auto& r : *rows) {
     std::printf("%-5lld %-20s %-11s %-6s %-5s %10lld  %s\n", static_cast<long long>(r.id),
-                core::format_rfc3339(r.ts).substr(0, 19).c_str(), r.state.c_str(),
-                r.method.c_str(), mode_text(r.old_mode).c_str(), static_cast<long long>(r.size),
-                r.path.c_str());
+                core::format_rfc3339(r.ts).substr(0, 19).c_str(), r.state.c_str(), r.method.c_str(),
+                mode_text(r.old_mode).c_str(), static_cast<long long>(r.size), r.path.c_str());
   }
   if (rows->empty()) std::fprintf(stderr, "nothing in quarantine\n");
   return 0;
@@ -188,17 +186,17 @@ int run_show(const QuarantineOptions& o) {
     std::printf("%s\n", out.c_str());
     return 0;
   }
-  std::printf("quarantine %lld: %s\n  state %s since %s\n  %s, was mode %s, owner %lld:%lld, "
-              "%lld bytes\n  sha256 %s\n  bytes at %s\n  why: %s (%s)\n",
-              static_cast<long long>(r->id), r->path.c_str(), r->state.c_str(),
-              core::format_rfc3339(r->state_ts).c_str(), r->method.c_str(),
-              mode_text(r->old_mode).c_str(), static_cast<long long>(r->uid),
-              static_cast<long long>(r->gid), static_cast<long long>(r->size), r->sha256.c_str(),
-              r->stored_path.c_str(), r->reason.c_str(), r->origin.c_str());
+  std::printf(
+      "quarantine %lld: %s\n  state %s since %s\n  %s, was mode %s, owner %lld:%lld, "
+      "%lld bytes\n  sha256 %s\n  bytes at %s\n  why: %s (%s)\n",
+      static_cast<long long>(r->id), r->path.c_str(), r->state.c_str(),
+      core::format_rfc3339(r->state_ts).c_str(), r->method.c_str(), mode_text(r->old_mode).c_str(),
+      static_cast<long long>(r->uid), static_cast<long long>(r->gid),
+      static_cast<long long>(r->size), r->sha256.c_str(), r->stored_path.c_str(), r->reason.c_str(),
+      r->origin.c_str());
   for (const auto& e : *events) {
     std::printf("  %s %s %s by %s%s%s\n", core::format_rfc3339(e.ts).c_str(), e.action.c_str(),
-                e.result.c_str(), e.actor.c_str(), e.detail.empty() ? "" : ": ",
-                e.detail.c_str());
+                e.result.c_str(), e.actor.c_str(), e.detail.empty() ? "" : ": ", e.detail.c_str());
   }
   return 0;
 }
@@ -222,7 +220,8 @@ int run_end(const QuarantineOptions& o, bool restore) {
     (void)(*st)->add_quarantine_event(store::QuarantineEventRow{
         id, now, restore ? "restore" : "purge", "failed", actor(), e.path, done.error().message});
     const std::string& c = done.error().code;
-    return fail(sub, done.error().message, c == "changed" || c == "occupied" || c == "bad_entry" ? 1 : 2);
+    return fail(sub, done.error().message,
+                c == "changed" || c == "occupied" || c == "bad_entry" ? 1 : 2);
   }
   std::string detail = restore ? "mode " + mode_text(e.old_mode) + ", owner " +
                                      std::to_string(e.uid) + ":" + std::to_string(e.gid)
@@ -273,9 +272,8 @@ int run_file(const QuarantineOptions& o) {
   const core::TimeNs now = wall_clock();
   auto e = aq::quarantine_file(o.path, m, o.dir, now);
   if (!e) {
-    (void)(*st)->add_quarantine_event(
-        store::QuarantineEventRow{0, now, "quarantine", "failed", actor(), o.path,
-                                  e.error().message});
+    (void)(*st)->add_quarantine_event(store::QuarantineEventRow{
+        0, now, "quarantine", "failed", actor(), o.path, e.error().message});
     const std::string& c = e.error().code;
     return fail("file", e.error().message, c == "not_found" || c == "not_regular" ? 1 : 2);
   }
@@ -295,10 +293,11 @@ int run_file(const QuarantineOptions& o) {
   auto id = (*st)->add_quarantine(q, actor());
   if (!id) {
     auto undo = aq::restore_file(*e);
-    return fail("file",
-                "not recorded (" + id.error().message + "); " +
-                    (undo ? "the file was put back" : "putting it back failed: " + undo.error().message),
-                2);
+    return fail(
+        "file",
+        "not recorded (" + id.error().message + "); " +
+            (undo ? "the file was put back" : "putting it back failed: " + undo.error().message),
+        2);
   }
   if (o.format == "json") {
     std::string out;
@@ -310,7 +309,8 @@ int run_file(const QuarantineOptions& o) {
     std::printf("%s\n", out.c_str());
   } else {
     std::printf("%lld\n", static_cast<long long>(*id));
-    std::fprintf(stderr, "%s quarantined (%s) as %lld; `bannin quarantine restore %lld` undoes it\n",
+    std::fprintf(stderr,
+                 "%s quarantined (%s) as %lld; `bannin quarantine restore %lld` undoes it\n",
                  e->path.c_str(), q.method.c_str(), static_cast<long long>(*id),
                  static_cast<long long>(*id));
   }
@@ -326,7 +326,8 @@ void add_quarantine_command(CLI::App& app, int& exit_code) {
   cmd->require_subcommand(1);
   auto opt = std::make_shared<QuarantineOptions>();
   const auto common = [&](CLI::App* sub) {
-    sub->add_option("--store", opt->store, "The daemon's store (store.path)")->capture_default_str();
+    sub->add_option("--store", opt->store, "The daemon's store (store.path)")
+        ->capture_default_str();
     sub->add_option("--format", opt->format, "table or json")
         ->check(CLI::IsMember({"table", "json"}))
         ->capture_default_str();

@@ -142,7 +142,12 @@ core::Result<std::int64_t> Store::add_quarantine(const QuarantineRow& r, const s
       .bind(14, r.ts);
   if (q.step() != SQLITE_DONE) return fail(q.error("add quarantine of " + r.path));
   const std::int64_t id = sqlite3_last_insert_rowid(db_);
-  QuarantineEventRow e{id, r.ts, "quarantine", "ok", actor, r.path,
+  QuarantineEventRow e{id,
+                       r.ts,
+                       "quarantine",
+                       "ok",
+                       actor,
+                       r.path,
                        r.method + (r.method == "move" ? " to " + r.stored_path : " 000")};
   if (auto a = add_quarantine_event(e); !a) return fail(a.error());
   if (own_tx) {
@@ -158,8 +163,7 @@ core::Result<std::vector<QuarantineRow>> Store::quarantines(const std::string& s
 }
 
 core::Result<QuarantineRow> Store::quarantine(std::int64_t id) {
-  std::string sql =
-      std::string("SELECT ") + kQuarantineColumns + " FROM quarantine WHERE id = ?;";
+  std::string sql = std::string("SELECT ") + kQuarantineColumns + " FROM quarantine WHERE id = ?;";
   auto rows = select_rows(db_, sql, {}, false, id == 0 ? -1 : id);
   if (!rows) return rows.error();
   if (rows->empty()) {
@@ -177,9 +181,8 @@ core::Result<QuarantineRow> Store::last_quarantine(const std::string& path) {
   return std::move(rows->front());
 }
 
-core::Result<bool> Store::end_quarantine(std::int64_t id, const std::string& state,
-                                         core::TimeNs ts, const std::string& actor,
-                                         const std::string& detail) {
+core::Result<bool> Store::end_quarantine(std::int64_t id, const std::string& state, core::TimeNs ts,
+                                         const std::string& actor, const std::string& detail) {
   if (state != "restored" && state != "purged") {
     return core::make_error("bad_state", "a quarantine ends restored or purged, not " + state);
   }
@@ -194,15 +197,15 @@ core::Result<bool> Store::end_quarantine(std::int64_t id, const std::string& sta
   auto cur = quarantine(id);
   if (!cur) return fail(cur.error());
   if (cur->state != "quarantined") {
-    return fail(core::make_error("bad_transition", "quarantine " + std::to_string(id) +
-                                                       " is already " + cur->state));
+    return fail(core::make_error("bad_transition",
+                                 "quarantine " + std::to_string(id) + " is already " + cur->state));
   }
   Q q(db_, "UPDATE quarantine SET state = ?, state_ns = ? WHERE id = ?;");
   if (!q.ok()) return fail(q.error("end quarantine"));
   q.bind(1, state).bind(2, ts).bind(3, id);
   if (q.step() != SQLITE_DONE) return fail(q.error("end quarantine " + std::to_string(id)));
-  QuarantineEventRow e{id, ts, state == "restored" ? "restore" : "purge", "ok", actor, cur->path,
-                       detail};
+  QuarantineEventRow e{id,        ts,    state == "restored" ? "restore" : "purge", "ok", actor,
+                       cur->path, detail};
   if (auto a = add_quarantine_event(e); !a) return fail(a.error());
   if (own_tx) {
     if (auto c = commit(); !c) return fail(c.error());
@@ -220,8 +223,8 @@ core::Result<std::vector<QuarantineEventRow>> Store::quarantine_events(std::int6
   std::vector<QuarantineEventRow> out;
   int rc;
   while ((rc = q.step()) == SQLITE_ROW) {
-    out.push_back(QuarantineEventRow{q.i64(0), q.i64(1), q.text(2), q.text(3), q.text(4),
-                                     q.text(5), q.text(6)});
+    out.push_back(QuarantineEventRow{q.i64(0), q.i64(1), q.text(2), q.text(3), q.text(4), q.text(5),
+                                     q.text(6)});
   }
   if (rc != SQLITE_DONE) return q.error("read quarantine history");
   return out;

@@ -1,13 +1,12 @@
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <array>
 #include <cerrno>
 #include <cstring>
 #include <memory>
 
+#include <fcntl.h>
 #include <openssl/evp.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <bannin/act/quarantine/quarantine.h>
 
@@ -159,7 +158,8 @@ core::Result<bool> ensure_dir(const std::string& dir) {
 core::Result<bool> put_back_attributes(int fd, const Entry& e, const std::string& where) {
   if (::fchown(fd, static_cast<uid_t>(e.uid), static_cast<gid_t>(e.gid)) != 0)
     return sys_error(where + ": chown", errno);
-  if (::fchmod(fd, static_cast<mode_t>(e.old_mode)) != 0) return sys_error(where + ": chmod", errno);
+  if (::fchmod(fd, static_cast<mode_t>(e.old_mode)) != 0)
+    return sys_error(where + ": chmod", errno);
   std::array<timespec, 2> times{};
   times[0].tv_nsec = UTIME_OMIT;
   times[1].tv_sec = static_cast<time_t>(e.mtime / core::kNsPerSec);
@@ -180,9 +180,9 @@ core::Result<int> open_checked(const Entry& e, struct stat& st) {
     ::close(*fd);
     if (!h) return h.error();
     return core::make_error("changed", e.stored_path + ": its bytes changed since quarantine " +
-                                           std::to_string(e.id) + " (SHA-256 " +
-                                           h->substr(0, 12) + "…, recorded " +
-                                           e.sha256.substr(0, 12) + "…); left as it is");
+                                           std::to_string(e.id) + " (SHA-256 " + h->substr(0, 12) +
+                                           "…, recorded " + e.sha256.substr(0, 12) +
+                                           "…); left as it is");
   }
   return fd;
 }

@@ -43,11 +43,11 @@ struct Entry {
   std::int64_t uid = 0, gid = 0;
   std::int64_t size = 0;
   core::TimeNs mtime = 0;
-  std::string sha256;  ///< lower-case hex
-  core::TimeNs ts = 0; ///< when it was quarantined
-  std::string reason;  ///< for people: why
-  std::string origin;  ///< rule id, or "person" (the CLI)
-  std::int64_t decision_id = 0;  ///< the decision that ordered it (0 = none)
+  std::string sha256;                 ///< lower-case hex
+  core::TimeNs ts = 0;                ///< when it was quarantined
+  std::string reason;                 ///< for people: why
+  std::string origin;                 ///< rule id, or "person" (the CLI)
+  std::int64_t decision_id = 0;       ///< the decision that ordered it (0 = none)
   std::string state = "quarantined";  ///< quarantined | restored | purged
 };
 

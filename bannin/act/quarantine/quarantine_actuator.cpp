@@ -54,7 +54,8 @@ ActionResult QuarantineActuator::quarantine_one(const decide::Decision& d, std::
     auto undo = restore_file(*e);
     r.outcome = Outcome::Failed;
     r.detail = "not recorded (" + id.error().message + "); " +
-               (undo ? std::string("the file was put back") : "putting it back failed too: " + undo.error().message);
+               (undo ? std::string("the file was put back")
+                     : "putting it back failed too: " + undo.error().message);
     return r;
   }
   r.outcome = Outcome::Applied;

@@ -75,7 +75,7 @@ bool ext_is(std::string_view ext, std::string_view want) {
 constexpr std::array<std::string_view, 17> kScriptExts = {
     "php", "phtml", "php3", "php4", "php5", "php7", "php8", "phar", "pht",
     "pl",  "py",    "cgi",  "sh",   "asp",  "aspx", "jsp",  "inc"};
-constexpr std::array<std::string_view, 8> kImageExts = {"jpg", "jpeg", "png", "gif",
+constexpr std::array<std::string_view, 8> kImageExts = {"jpg", "jpeg", "png",  "gif",
                                                         "ico", "bmp",  "webp", "svg"};
 
 }  // namespace
@@ -97,7 +97,10 @@ double shannon_entropy(std::string_view bytes) {
 ContentSigns content_signs(std::string_view bytes) {
   ContentSigns s;
   s.size = bytes.size();
-  s.elf = bytes.size() >= 4 && bytes.substr(0, 4) == std::string_view("\x7f" "ELF", 4);
+  s.elf = bytes.size() >= 4 && bytes.substr(0, 4) == std::string_view(
+                                                         "\x7f"
+                                                         "ELF",
+                                                         4);
   s.entropy = shannon_entropy(bytes);
   std::size_t run = 0;
   for (std::size_t i = 0; i < bytes.size(); ++i) {
@@ -126,9 +129,8 @@ bool is_script_name(std::string_view path) {
   std::size_t dot = name.find('.', 1);
   while (dot != std::string_view::npos) {
     std::size_t next = name.find('.', dot + 1);
-    std::string_view ext =
-        name.substr(dot + 1, next == std::string_view::npos ? std::string_view::npos
-                                                             : next - dot - 1);
+    std::string_view ext = name.substr(
+        dot + 1, next == std::string_view::npos ? std::string_view::npos : next - dot - 1);
     for (std::string_view e : kScriptExts) {
       if (ext_is(ext, e)) return true;
     }
@@ -169,7 +171,8 @@ std::vector<std::string> sign_reasons(std::string_view path, const ContentSigns&
   if (upload && s.elf) out.emplace_back("executable_in_upload_dir");
   if (!s.decoder_chain.empty()) out.emplace_back("decoder_chain");
   if (script && s.longest_base64 >= t.base64_min) out.emplace_back("base64_blob");
-  if (script && s.size >= t.entropy_min_bytes && s.entropy >= t.entropy_min) out.emplace_back("high_entropy");
+  if (script && s.size >= t.entropy_min_bytes && s.entropy >= t.entropy_min)
+    out.emplace_back("high_entropy");
   if (s.php_open_tag && !script) {
     const std::string_view ext = extension_of(path);
     for (std::string_view e : kImageExts) {

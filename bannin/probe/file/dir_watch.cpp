@@ -1,9 +1,9 @@
-#include <sys/inotify.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+
+#include <sys/inotify.h>
+#include <unistd.h>
 
 #include <bannin/probe/file/dir_watch.h>
 
@@ -13,8 +13,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr std::uint32_t kMask = IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_ATTRIB |
-                                IN_ONLYDIR | IN_DONT_FOLLOW | IN_EXCL_UNLINK;
+constexpr std::uint32_t kMask = IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_ATTRIB | IN_ONLYDIR |
+                                IN_DONT_FOLLOW | IN_EXCL_UNLINK;
 
 bool is_excluded(const std::string& p, const std::vector<std::string>& exclude) {
   for (const std::string& x : exclude) {
@@ -52,7 +52,8 @@ void DirWatch::watch_one(const std::string& dir, std::vector<std::string>& files
   const bool fresh = dirs_.emplace(wd, dir).second;
   if (!fresh) return;
   std::error_code ec;
-  for (const auto& e : fs::directory_iterator(dir, fs::directory_options::skip_permission_denied, ec)) {
+  for (const auto& e :
+       fs::directory_iterator(dir, fs::directory_options::skip_permission_denied, ec)) {
     if (e.is_regular_file(ec) && !e.is_symlink(ec)) files.push_back(e.path().string());
   }
 }

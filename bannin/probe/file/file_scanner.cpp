@@ -1,12 +1,11 @@
-#include <fcntl.h>
-#include <pwd.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <array>
 #include <filesystem>
 
+#include <fcntl.h>
 #include <openssl/evp.h>
+#include <pwd.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <bannin/probe/file/file_scanner.h>
 #include <bannin/probe/file/yara_rules.h>
@@ -62,7 +61,8 @@ FileScanner::FileScanner(ScannerOptions options, std::shared_ptr<const YaraRules
 const Root* FileScanner::root_of(const std::string& path) const {
   const Root* best = nullptr;
   for (const Root& r : options_.roots) {
-    if ((path == r.path || under(path, r.path)) && (best == nullptr || r.path.size() > best->path.size()))
+    if ((path == r.path || under(path, r.path)) &&
+        (best == nullptr || r.path.size() > best->path.size()))
       best = &r;
   }
   return best;
@@ -173,7 +173,8 @@ std::optional<FileHit> FileScanner::examine(const std::string& path, const Root&
     // O_NOFOLLOW and a check of the inode after open: the path may have been swapped for a
     // link since lstat. O_NONBLOCK: a FIFO put there meanwhile must not block the scan.
     int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOATIME);
-    if (fd < 0 && errno == EPERM) fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0 && errno == EPERM)
+      fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
     struct stat fst {};
     if (fd >= 0 && ::fstat(fd, &fst) == 0 && S_ISREG(fst.st_mode) && fst.st_ino == st.st_ino) {
       buffer_.resize(static_cast<std::size_t>(fst.st_size));

@@ -39,9 +39,9 @@ struct Root {
 struct ScannerOptions {
   std::vector<Root> roots;
   /// Directories where only uploads belong (content_signs.h in_upload_dir).
-  std::vector<std::string> upload_dirs{"wp-content/uploads", "wp-content/cache", "uploads",
-                                       "cache",              "tmp",              "/tmp",
-                                       "/var/tmp",           "/dev/shm"};
+  std::vector<std::string> upload_dirs{
+      "wp-content/uploads", "wp-content/cache", "uploads", "cache", "tmp", "/tmp",
+      "/var/tmp",           "/dev/shm"};
   std::vector<std::string> exclude;  ///< absolute paths never walked (the quarantine directory)
   SignThresholds thresholds;
   std::uint64_t max_file_bytes = 8u << 20;
@@ -57,8 +57,8 @@ struct FileHit {
   std::int64_t uid = -1;
   std::int64_t size = 0;
   core::TimeNs mtime = 0;
-  std::uint32_t mode = 0;  ///< st_mode & 07777
-  std::string change;      ///< present (seen at the first walk) | new | changed
+  std::uint32_t mode = 0;            ///< st_mode & 07777
+  std::string change;                ///< present (seen at the first walk) | new | changed
   std::vector<std::string> reasons;  ///< sign codes (content_signs.h) and "yara:<rule>"
   std::string sha256;                ///< lower-case hex of the bytes examined
 };
@@ -66,14 +66,14 @@ struct FileHit {
 /// Counters, for status and the bench (the scanner's thread writes them; copy to read).
 struct ScanStats {
   std::uint64_t walks = 0;
-  std::uint64_t files_seen = 0;     ///< regular files met by walks and single paths
-  std::uint64_t files_examined = 0; ///< new or changed: read and judged
+  std::uint64_t files_seen = 0;      ///< regular files met by walks and single paths
+  std::uint64_t files_examined = 0;  ///< new or changed: read and judged
   std::uint64_t bytes_examined = 0;
   std::uint64_t hits = 0;
-  std::uint64_t untracked = 0;      ///< over max_files: not examined
-  std::uint64_t too_large = 0;      ///< over max_file_bytes: judged by name only
+  std::uint64_t untracked = 0;  ///< over max_files: not examined
+  std::uint64_t too_large = 0;  ///< over max_file_bytes: judged by name only
   std::uint64_t read_errors = 0;
-  std::uint64_t yara_errors = 0;    ///< timeouts and failures (what matched before counts)
+  std::uint64_t yara_errors = 0;  ///< timeouts and failures (what matched before counts)
   std::size_t tracked = 0;
 };
 

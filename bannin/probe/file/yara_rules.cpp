@@ -63,7 +63,9 @@ bool add_file(YR_COMPILER* c, const std::string& path, Problems& p) {
 std::size_t count_rules(YR_RULES* rules) {
   std::size_t n = 0;
   const YR_RULE* rule = nullptr;
-  yr_rules_foreach(rules, rule) { ++n; }
+  yr_rules_foreach(rules, rule) {
+    ++n;
+  }
   return n;
 }
 
@@ -170,8 +172,9 @@ std::vector<std::string> YaraRules::match(std::string_view bytes, int timeout_s,
   int rc = yr_rules_scan_mem(rules_, reinterpret_cast<const std::uint8_t*>(bytes.data()),
                              bytes.size(), SCAN_FLAGS_FAST_MODE, on_scan_message, &st, timeout_s);
   if (rc != ERROR_SUCCESS && error != nullptr) {
-    *error = rc == ERROR_SCAN_TIMEOUT ? "yara scan timed out"
-                                      : "yara scan failed (libyara error " + std::to_string(rc) + ")";
+    *error = rc == ERROR_SCAN_TIMEOUT
+                 ? "yara scan timed out"
+                 : "yara scan failed (libyara error " + std::to_string(rc) + ")";
   }
   return out;
 }

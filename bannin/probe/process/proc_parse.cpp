@@ -79,8 +79,9 @@ std::vector<std::string> parse_cmdline(std::string_view raw, std::size_t max_arg
 }
 
 std::vector<ListenSocket> parse_listen_sockets(std::string_view table, bool udp) {
-  // "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode"
-  // "   0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000  1000        0 12345 ..."
+  // "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout
+  // inode" "   0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000  1000 0
+  // 12345 ..."
   std::vector<ListenSocket> out;
   std::size_t pos = 0;
   bool header = true;

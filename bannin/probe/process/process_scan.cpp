@@ -1,12 +1,12 @@
-#include <dirent.h>
-#include <fcntl.h>
-#include <signal.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <unordered_map>
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
 
 #include <bannin/probe/file/content_signs.h>
 #include <bannin/probe/process/proc_parse.h>
@@ -42,8 +42,8 @@ std::string read_link(const std::string& path) {
 bool is_interpreter(std::string_view name) {
   std::size_t slash = name.rfind('/');
   if (slash != std::string_view::npos) name.remove_prefix(slash + 1);
-  for (std::string_view i : {"php", "php-cgi", "perl", "python", "python2", "python3", "ruby",
-                             "sh", "bash", "dash", "node"}) {
+  for (std::string_view i : {"php", "php-cgi", "perl", "python", "python2", "python3", "ruby", "sh",
+                             "bash", "dash", "node"}) {
     if (name == i) return true;
   }
   // php8.2, python3.11 …
@@ -85,7 +85,8 @@ std::optional<ProcessInfo> read_one(std::int64_t pid, const std::string& proc_ro
         std::string link = read_link(base + "/fd/" + e->d_name);
         if (link.rfind("socket:[", 0) != 0) continue;
         std::uint64_t ino = std::strtoull(link.c_str() + 8, nullptr, 10);
-        if (auto it = sockets->find(ino); it != sockets->end()) p.listen_ports.push_back(it->second);
+        if (auto it = sockets->find(ino); it != sockets->end())
+          p.listen_ports.push_back(it->second);
       }
       ::closedir(d);
     }
@@ -109,7 +110,8 @@ std::vector<std::string> process_flags(const ProcessInfo& p, const FlagOptions& 
     out.emplace_back("exe_deleted");
     exe.resize(exe.size() - kDeleted.size());
   }
-  if (!exe.empty() && file::in_upload_dir(exe, o.writable_dirs)) out.emplace_back("exe_in_writable_dir");
+  if (!exe.empty() && file::in_upload_dir(exe, o.writable_dirs))
+    out.emplace_back("exe_in_writable_dir");
   if (is_interpreter(exe.empty() ? p.comm : exe)) {
     for (std::size_t i = 1; i < p.argv.size(); ++i) {
       const std::string& a = p.argv[i];

@@ -29,19 +29,19 @@ namespace bannin::probe::process {
 
 struct ProcessInfo {
   std::int64_t pid = 0, ppid = 0, uid = -1;
-  std::string comm;                      ///< the kernel's name (stat field 2)
-  std::string exe;                       ///< readlink of /proc/PID/exe ("" when unreadable)
-  std::string cwd;                       ///< readlink of /proc/PID/cwd
-  std::vector<std::string> argv;         ///< from /proc/PID/cmdline
-  std::uint64_t start_ticks = 0;         ///< stat field 22
-  std::vector<int> listen_ports;         ///< TCP ports it listens on, sorted
-  char state = '?';                      ///< R, S, T (stopped) …
+  std::string comm;               ///< the kernel's name (stat field 2)
+  std::string exe;                ///< readlink of /proc/PID/exe ("" when unreadable)
+  std::string cwd;                ///< readlink of /proc/PID/cwd
+  std::vector<std::string> argv;  ///< from /proc/PID/cmdline
+  std::uint64_t start_ticks = 0;  ///< stat field 22
+  std::vector<int> listen_ports;  ///< TCP ports it listens on, sorted
+  char state = '?';               ///< R, S, T (stopped) …
 };
 
 struct FlagOptions {
   std::int64_t min_uid = 1000;  ///< accounts start here; system daemons are below
-  std::vector<std::string> writable_dirs{"/tmp", "/dev/shm", "/var/tmp", "wp-content/uploads",
-                                         "wp-content/cache", "uploads", "cache"};
+  std::vector<std::string> writable_dirs{
+      "/tmp", "/dev/shm", "/var/tmp", "wp-content/uploads", "wp-content/cache", "uploads", "cache"};
 };
 
 /// The flags of one process, in the order listed above; empty for uid < min_uid.
@@ -49,7 +49,8 @@ std::vector<std::string> process_flags(const ProcessInfo& p, const FlagOptions& 
 
 /// Every process of uid >= min_uid under `proc_root` ("/proc"), with listening TCP ports.
 /// Processes that vanish while being read are skipped.
-std::vector<ProcessInfo> read_processes(std::int64_t min_uid, const std::string& proc_root = "/proc");
+std::vector<ProcessInfo> read_processes(std::int64_t min_uid,
+                                        const std::string& proc_root = "/proc");
 /// One process (any uid); nullopt when it is gone.
 std::optional<ProcessInfo> read_process(std::int64_t pid, const std::string& proc_root = "/proc");
 

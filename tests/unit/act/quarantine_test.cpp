@@ -1,14 +1,14 @@
 // Reversible quarantine (act/quarantine/): real files in a temporary directory. The owner
 // round trip needs root (chown to a throwaway numeric uid); without root those checks are
 // skipped, the rest runs.
-#include <gtest/gtest.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <bannin/act/quarantine/quarantine.h>
 #include <bannin/act/quarantine/quarantine_actuator.h>
@@ -38,7 +38,8 @@ class Quarantine : public ::testing::Test {
     fs::remove_all(dir_);
     fs::create_directories(dir_ / "www/wp-content/uploads");
     file_ = dir_ / "www/wp-content/uploads/x.php";
-    bytes_ = std::string("<?php echo 'BANNIN-TEST-WEBSHELL-7F3A';\n") + std::string("\0\x01\xff", 3);
+    bytes_ =
+        std::string("<?php echo 'BANNIN-TEST-WEBSHELL-7F3A';\n") + std::string("\0\x01\xff", 3);
     std::ofstream(file_, std::ios::binary) << bytes_;
     ::chmod(file_.c_str(), 0644);
     root_ = ::geteuid() == 0;
@@ -165,7 +166,8 @@ class MemoryLedger final : public Ledger {
 TEST_F(Quarantine, ActuatorIsIdempotentAndRespectsARestore) {
   MemoryLedger ledger;
   auto rest = std::make_unique<RecordingActuator>([] { return core::TimeNs{5}; });
-  QuarantineActuator a(std::move(rest), {Method::Chmod, ""}, ledger, [] { return core::TimeNs{5}; });
+  QuarantineActuator a(std::move(rest), {Method::Chmod, ""}, ledger,
+                       [] { return core::TimeNs{5}; });
   decide::Decision d;
   d.rule = "files.planted.strong";
   d.action = "quarantine";

@@ -1,14 +1,14 @@
 // The file scanner and the inotify watch (probe/file/file_scanner.h, dir_watch.h) on a real
 // temporary document root with planted harmless samples.
-#include <gtest/gtest.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <memory>
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <bannin/probe/file/dir_watch.h>
 #include <bannin/probe/file/file_events.h>

@@ -1,8 +1,8 @@
 // The file probe's pure parts (probe/file/content_signs.h): the signs in a file's bytes and
 // name, and the reasons they give. Planted-code samples here are harmless strings.
-#include <gtest/gtest.h>
-
 #include <string>
+
+#include <gtest/gtest.h>
 
 #include <bannin/probe/file/content_signs.h>
 
@@ -24,7 +24,8 @@ TEST(ContentSigns, DecoderChainsAtWordBoundariesOnly) {
   EXPECT_EQ(content_signs("$f = 'gzinflate'; // eval(").decoder_chain, "");
   // Truncated at every byte: never reads past the end, never a false chain.
   const std::string s = "eval(gzinflate(";
-  for (std::size_t n = 0; n < s.size(); ++n) EXPECT_EQ(content_signs(s.substr(0, n)).decoder_chain, "");
+  for (std::size_t n = 0; n < s.size(); ++n)
+    EXPECT_EQ(content_signs(s.substr(0, n)).decoder_chain, "");
 }
 
 TEST(ContentSigns, Base64RunEntropyElfAndPhpTag) {
@@ -39,7 +40,10 @@ TEST(ContentSigns, Base64RunEntropyElfAndPhpTag) {
   std::string all;
   for (int i = 0; i < 256; ++i) all += static_cast<char>(i);
   EXPECT_DOUBLE_EQ(shannon_entropy(all), 8);
-  EXPECT_TRUE(content_signs(std::string("\x7f" "ELF\x02\x01", 6)).elf);
+  EXPECT_TRUE(content_signs(std::string("\x7f"
+                                        "ELF\x02\x01",
+                                        6))
+                  .elf);
   EXPECT_FALSE(content_signs("ELF").elf);
   EXPECT_TRUE(content_signs("GIF89a....<?PHP system('id');").php_open_tag);
   EXPECT_TRUE(content_signs("<?= $x ?>").php_open_tag);
@@ -51,7 +55,8 @@ TEST(ContentSigns, ScriptNamesIncludeDoubleExtensions) {
                         "/w/x.phar", "y.inc"}) {
     EXPECT_TRUE(is_script_name(p)) << p;
   }
-  for (const char* p : {"/a/b.jpg", "/a/php/readme.txt", "/a/.php", "phpinfo", "/a/b.php_", "x.js"}) {
+  for (const char* p :
+       {"/a/b.jpg", "/a/php/readme.txt", "/a/.php", "phpinfo", "/a/b.php_", "x.js"}) {
     EXPECT_FALSE(is_script_name(p)) << p;
   }
 }

@@ -2,17 +2,17 @@
 // ProcessInfo values, and real processes this test starts — a script run from an "upload"
 // directory, an executable deleted after it started, a process named like a kernel thread —
 // with a SIGSTOP/SIGCONT round trip.
-#include <gtest/gtest.h>
-#include <signal.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <thread>
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <bannin/probe/process/proc_parse.h>
 #include <bannin/probe/process/process_scan.h>
@@ -148,7 +148,8 @@ TEST(ProcessProbe, RealProcessesFlagsAndStopContinue) {
   EXPECT_NE(std::find(f2.begin(), f2.end(), "exe_deleted"), f2.end()) << p2->exe;
   // read_processes lists both (uid floor 0).
   auto all = read_processes(static_cast<std::int64_t>(::getuid()));
-  EXPECT_TRUE(std::any_of(all.begin(), all.end(), [&](const ProcessInfo& p) { return p.pid == sh.pid(); }));
+  EXPECT_TRUE(
+      std::any_of(all.begin(), all.end(), [&](const ProcessInfo& p) { return p.pid == sh.pid(); }));
 
   // SIGSTOP and SIGCONT, checked against the kernel's state letter.
   ASSERT_TRUE(signal_process(deleted.pid(), p2->start_ticks, true));

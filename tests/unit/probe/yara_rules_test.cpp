@@ -1,10 +1,10 @@
 // YARA rules through libyara (probe/file/yara_rules.h): the shipped set compiles and matches
 // its harmless test strings and the well-known markers; bad rule files are reported with
 // file:line, every file's problems at once.
-#include <gtest/gtest.h>
-
 #include <filesystem>
 #include <fstream>
+
+#include <gtest/gtest.h>
 
 #include <bannin/probe/file/yara_rules.h>
 

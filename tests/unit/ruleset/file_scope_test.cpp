@@ -15,10 +15,13 @@ bool has_code(const LoadReport& r, const std::string& code) {
 }
 
 LoadReport load(const std::string& group_by, const std::string& action, const std::string& scope) {
-  const std::string yaml = "rules:\n  - id: f.x\n    title: t\n    when: [file.found]\n"
-                           "    group_by: [" + group_by + "]\n    window: 1m\n"
-                           "    fire: count() >= 1\n    then: [{action: " + action +
-                           ", scope: " + scope + ", ttl: 1d}]\n";
+  const std::string yaml =
+      "rules:\n  - id: f.x\n    title: t\n    when: [file.found]\n"
+      "    group_by: [" +
+      group_by +
+      "]\n    window: 1m\n"
+      "    fire: count() >= 1\n    then: [{action: " +
+      action + ", scope: " + scope + ", ttl: 1d}]\n";
   LoadReport r;
   load_rules_text(yaml, "f.yaml", LoadOptions{}, r);
   return r;

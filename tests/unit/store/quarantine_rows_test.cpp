@@ -58,7 +58,8 @@ TEST(QuarantineRows, AddListEndAndAudit) {
   EXPECT_EQ((*h)[0].actor, "rule files.planted.strong");
   EXPECT_EQ((*h)[1].action, "restore");
   EXPECT_EQ((*h)[1].actor, "person alice");
-  ASSERT_TRUE(st.add_quarantine_event({0, 500, "quarantine", "refused", "rule r", "/w/c.php", "x"}));
+  ASSERT_TRUE(
+      st.add_quarantine_event({0, 500, "quarantine", "refused", "rule r", "/w/c.php", "x"}));
   EXPECT_EQ(st.quarantine_events()->size(), 4u);
 }
 
