@@ -16,7 +16,7 @@ namespace bannin::probe::process {
 
 namespace {
 
-constexpr std::size_t kMaxProcFile = 64 * 1024;
+constexpr std::size_t kMaxProcFile = std::size_t{64} * 1024;
 
 std::string read_small(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -126,11 +126,9 @@ std::vector<std::string> process_flags(const ProcessInfo& p, const FlagOptions& 
     }
   }
   // Kernel threads have no command line; a user process named like one hides.
-  if (!p.argv.empty() && !p.argv[0].empty() && p.argv[0].front() == '[') {
-    out.emplace_back("kernel_thread_name");
-  } else if (!p.comm.empty() && p.comm.front() == '[') {
-    out.emplace_back("kernel_thread_name");
-  }
+  const bool argv_bracket = !p.argv.empty() && !p.argv[0].empty() && p.argv[0].front() == '[';
+  const bool comm_bracket = !p.comm.empty() && p.comm.front() == '[';
+  if (argv_bracket || comm_bracket) out.emplace_back("kernel_thread_name");
   if (!p.listen_ports.empty()) out.emplace_back("listening");
   return out;
 }
