@@ -22,6 +22,7 @@ PACKAGES="
   crowdsec-firewall-bouncer prometheus wrk
   nginx apache2
   python3-aiosmtpd openssl gdb
+  libyara-dev yara
 "
 
 missing=""
@@ -42,6 +43,8 @@ export DEBIAN_FRONTEND=noninteractive
 # nginx and apache2 are the real servers of tests/cli/webserver_containment_test.sh and
 # bench/webserver_reload_bench.sh (started by hand with their own configuration in a temp dir;
 # policy-rc.d below keeps their services from starting at install).
+# libyara-dev is the file probe's signature engine (probe/file/yara_rules.cpp); yara, the
+# command-line tool on the same library, is only the reference of bench/yara_scan_bench.sh.
 # dnsperf is only the reference of bench/domain_check_bench.sh (it sends DNS queries to the
 # loopback test bed that script starts).
 # fail2ban is a benchmark peer and the reference of `bannin import fail2ban`'s test (its

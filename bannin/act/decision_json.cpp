@@ -56,6 +56,7 @@ core::Result<std::optional<decide::Decision>> parse_decision_line(std::string_vi
   d.vhost = get_string(target, "vhost");
   d.path = get_string(target, "path");
   d.method = get_string(target, "method");
+  d.file = get_string(target, "file");
   simdjson::dom::array countries;
   if (target["except_countries"].get_array().get(countries) == simdjson::SUCCESS) {
     for (auto c : countries) {

@@ -269,6 +269,9 @@ class Loader {
     }
     bad(v, key, "'" + v.one() + "' is not one of " + all);
   }
+  void handle_quarantine_method(const std::string& key, const Value& v) {
+    choice(v, key, cfg_.files.quarantine_method, {"chmod", "move"});
+  }
   void handle_notify_observe(const std::string& key, const Value& v) {
     choice(v, key, cfg_.notify.observe, {"file", "send"});
   }

@@ -76,6 +76,27 @@ struct NotifyConfig {
   bool operator==(const NotifyConfig&) const = default;
 };
 
+/// `files:`: the file probe (probe/file/, docs/accounts.md) and `enforce.quarantine`. No
+/// roots (and no inventory roots): the probe is off.
+struct FilesConfig {
+  std::vector<std::string> roots;  ///< document roots to watch (absolute paths)
+  bool inventory_roots = false;    ///< also every document root of the hosting inventory
+  core::TimeNs interval = 3600 * core::kNsPerSec;  ///< full walk; inotify sees the rest
+  bool watch = true;
+  std::size_t max_watches = 65536;
+  std::size_t max_files = 1'000'000;
+  std::size_t max_file_bytes = 8u << 20;
+  std::vector<std::string> upload_dirs{
+      "wp-content/uploads", "wp-content/cache", "uploads", "cache", "tmp", "/tmp",
+      "/var/tmp",           "/dev/shm"};
+  std::vector<std::string> yara_rules{"rules/yara"};
+  std::size_t base64_min = 4096;
+  double entropy_min = 5.9;
+  std::string quarantine_method = "chmod";  ///< chmod | move (enforce.quarantine.method)
+  std::string quarantine_dir = "/var/lib/bannin/quarantine";
+  bool operator==(const FilesConfig&) const = default;
+};
+
 /// Member initialisers equal the defaults declared in schema/config.yaml (a unit test checks
 /// it); `sources` has its default list only there.
 struct DaemonConfig {
@@ -133,6 +154,7 @@ struct DaemonConfig {
 
   DomainsConfig domains;
   InventoryConfig inventory;
+  FilesConfig files;
   NotifyConfig notify;
 };
 

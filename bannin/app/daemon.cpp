@@ -43,6 +43,7 @@ core::TimeNs wall_now() {
 std::string target_text(const decide::Decision& d) {
   if (d.scope == "ip") return d.ip;
   if (d.scope == "prefix") return d.prefix;
+  if (d.scope == "file") return d.file;
   return d.vhost + d.path;
 }
 
@@ -155,6 +156,7 @@ core::Result<std::string> Daemon::check(const Options& options) {
   auto dopt = app::decider_options(d.cfg_);
   if (!dopt) return dopt.error();
   if (auto p = d.make_probe(nullptr); !p) return p.error();
+  if (auto p = d.make_file_probe(true); !p) return p.error();
   std::vector<std::string> inventory_warnings;
   auto inv = load_inventory(d.cfg_, inventory_warnings);
   if (!inv) return inv.error();
@@ -316,6 +318,8 @@ core::Result<bool> Daemon::boot() {
       log("decide.ladder: enforce.suspend.command is not set; a suspend step is recorded only");
     }
   }
+  // file decisions (quarantine): their own actuator in front, in enforce mode (issue 17).
+  if (auto r = wrap_quarantine(cfg.store_path); !r) return r.error();
   if (auto r = reconcile_with(**st); !r) return r.error();
   // Notices: the inventory, the channels (observe mode: a file beside the store).
   if (auto r = make_notifier(store_path.has_parent_path() ? store_path.parent_path().string() + "/"
@@ -325,6 +329,7 @@ core::Result<bool> Daemon::boot() {
   }
   // The domain probe (config `domains:`): zone table and bootstrap loaded, states restored.
   if (auto r = make_probe(st->get()); !r) return r.error();
+  if (auto r = make_file_probe(false); !r) return r.error();
 
   // 4. Threads, from the end of the pipeline to its start.
   auto writer = std::make_unique<store::StoreWriter>(std::move(*st), cfg.queue_store, 1024);
@@ -336,7 +341,8 @@ core::Result<bool> Daemon::boot() {
   act_ = std::thread([this] { act_main(); });
   if (notifier_) notify_ = std::thread([this] { notify_main(); });
   pipeline_ = std::thread([this] { pipeline_main(); });
-  if (probe_) probe_->start();  // its rounds go through the pipeline thread
+  if (probe_) probe_->start();            // its rounds go through the pipeline thread
+  if (file_probe_) file_probe_->start();  // so do its hits
   auto sources = open_sources();
   if (!sources) return sources.error();
   ingest_ = std::thread([this] { ingest_main(); });
@@ -358,6 +364,7 @@ void Daemon::stop() {
   }
   if (api_) api_->stop();
   if (probe_) probe_->stop();  // before the records queue closes: its last round goes in
+  if (file_probe_) file_probe_->stop();
   if (wake_fd_ >= 0) {
     std::uint64_t one = 1;
     (void)!::write(wake_fd_, &one, sizeof one);

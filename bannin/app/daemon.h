@@ -34,9 +34,11 @@
 #include <vector>
 
 #include <bannin/act/actuator.h>
+#include <bannin/act/quarantine/quarantine_actuator.h>
 #include <bannin/api/backend.h>
 #include <bannin/app/bounded_queue.h>
 #include <bannin/app/config.h>
+#include <bannin/app/file_probe.h>
 #include <bannin/core/result.h>
 #include <bannin/decide/decider.h>
 #include <bannin/notify/notifier.h>
@@ -81,8 +83,9 @@ struct Stream {
 
 /// What the ingest thread hands to the pipeline: up to kBatchLines lines of one stream.
 struct Batch {
-  /// Lines of a stream; a configuration reload; a round of the domain probe (`domain`).
-  enum class Kind { Lines, Reload, Domain } kind = Kind::Lines;
+  /// Lines of a stream; a configuration reload; a round of the domain probe (`domain`); hits
+  /// of the file probe (`files`).
+  enum class Kind { Lines, Reload, Domain, Files } kind = Kind::Lines;
   std::uint32_t stream = 0;
   std::string data;                              ///< the lines back to back
   std::vector<std::uint32_t> ends;               ///< end offset of each line in data
@@ -94,6 +97,7 @@ struct Batch {
   };
   std::shared_ptr<Reload> reload;
   std::shared_ptr<const DomainRound> domain;
+  std::shared_ptr<const FileRound> files;
 };
 
 /// An order for the act thread.
@@ -167,6 +171,10 @@ class Daemon final : public api::Backend {
   core::Result<bool> open_sources();
   core::Result<bool> make_probe(store::Store* st);
   std::string domains_status_json();  // the "domains" member of status_json (daemon_domains.cpp)
+  // The file probe and quarantine (daemon_files.cpp, issue 17).
+  core::Result<bool> make_file_probe(bool build_only);
+  core::Result<bool> wrap_quarantine(const std::string& store_path);
+  std::string files_status_json();  // the "files" member of status_json
 
   void ingest_main();
   void pipeline_main();
@@ -209,7 +217,9 @@ class Daemon final : public api::Backend {
   std::unique_ptr<api::LapiService> lapi_;                 // CrowdSec bouncers, on read_store_
   std::map<std::string, source::Checkpoint> checkpoints_;  // loaded at start, by path
   std::unique_ptr<api::Server> api_;
-  std::unique_ptr<DomainProbe> probe_;  // config `domains:`; null when off
+  std::unique_ptr<DomainProbe> probe_;               // config `domains:`; null when off
+  std::unique_ptr<FileProbe> file_probe_;            // config `files:`; null when off
+  std::unique_ptr<act::quarantine::Ledger> ledger_;  // enforce mode: the quarantine's records
 
   std::atomic<bool> stopping_{false};
   int wake_fd_ = -1;  // eventfd: wakes the ingest thread's epoll

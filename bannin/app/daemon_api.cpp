@@ -296,6 +296,8 @@ std::string Daemon::status_json() {
   out += domains_status_json();
   o.key("notify");
   out += notify_status_json();
+  o.key("files");
+  out += files_status_json();
   o.key("problems");
   out += '[';
   if (!ah.ok) core::json_append_string(out, actuator_name_ + ": " + ah.problem);

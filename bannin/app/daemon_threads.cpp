@@ -12,6 +12,7 @@
 #include <bannin/core/json_writer.h>
 #include <bannin/model/event_format.h>
 #include <bannin/probe/domain/report_format.h>
+#include <bannin/probe/file/file_events.h>
 #include <bannin/store/store.h>
 
 namespace bannin::app {
@@ -114,6 +115,20 @@ void Daemon::pipeline_main() {
         }
         std::string raw;
         probe::domain::for_each_event(r.reports, r.ts, [&](const model::Event& e) {
+          raw.clear();
+          core::JsonObjectWriter o(raw);
+          event_format.append_json_members(o, e);
+          o.close();
+          pipeline.event(e, raw);
+        });
+        writer_->push_wait(store::CheckpointRow{}, std::chrono::milliseconds(200));
+        continue;
+      }
+      if (b.kind == Batch::Kind::Files) {
+        // Hits of the file probe: file.found Events through the rules (quarantine decisions
+        // come out of them like any other), then a commit point.
+        std::string raw;
+        probe::file::for_each_event(b.files->hits, b.files->ts, [&](const model::Event& e) {
           raw.clear();
           core::JsonObjectWriter o(raw);
           event_format.append_json_members(o, e);

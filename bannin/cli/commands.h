@@ -29,5 +29,8 @@ void add_status_command(CLI::App& app, int& exit_code);
 void add_import_command(CLI::App& app, int& exit_code);
 void add_bouncers_command(CLI::App& app, int& exit_code);
 void add_webserver_command(CLI::App& app, int& exit_code);
+void add_quarantine_command(CLI::App& app, int& exit_code);
+void add_processes_command(CLI::App& app, int& exit_code);
+void add_files_command(CLI::App& app, int& exit_code);
 
 }  // namespace bannin::cli

@@ -33,6 +33,9 @@ int main(int argc, char** argv) {
   bannin::cli::add_import_command(app, exit_code);
   bannin::cli::add_bouncers_command(app, exit_code);
   bannin::cli::add_webserver_command(app, exit_code);
+  bannin::cli::add_quarantine_command(app, exit_code);
+  bannin::cli::add_processes_command(app, exit_code);
+  bannin::cli::add_files_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -10,6 +10,7 @@ std::string Decision::key() const {
   if (scope == "ip") return "ip|" + ip;
   if (action == "suspend") return "suspend|" + vhost;  // beside a containment of the site
   if (scope == "prefix") return "prefix|" + prefix;
+  if (scope == "file") return "file|" + file;
   return scope + "|" + vhost + "|" + path + "|" + method;
 }
 
@@ -193,7 +194,7 @@ std::uint32_t repeat_in_reason(const std::string& reason) {
 
 bool known_action(const std::string& a) {
   return a == "deny" || a == "rate_limit" || a == "deny_foreign" || a == "notify_only" ||
-         a == "suspend";
+         a == "suspend" || a == "quarantine";
 }
 
 // Options with out-of-range values replaced by the nearest valid ones (check_options reports
@@ -532,6 +533,10 @@ void Decider::decide(const detect::Finding& f, std::vector<Decision>& out) {
         d.ip = group_value(f, model::Field::SrcIp);
         if (d.ip.empty()) continue;
         if (t.scope == "prefix" && !to_prefix(d, t)) continue;
+      } else if (t.scope == "file") {
+        // A file found by the file probe (file.found, group_by file_path).
+        d.file = group_value(f, model::Field::FilePath);
+        if (d.file.empty()) continue;
       } else {
         d.vhost = group_value(f, model::Field::Vhost);
         d.path = group_value(f, model::Field::Path);
@@ -596,6 +601,10 @@ core::Result<Decision> Decider::add_manual(Decision d) {
     }
   } else if (d.scope == "vhost") {
     if (d.vhost.empty()) return refuse("bad_target", "a vhost decision needs a vhost");
+  } else if (d.scope == "file") {
+    if (d.file.empty() || d.file[0] != '/') {
+      return refuse("bad_target", "a file decision needs an absolute path");
+    }
   } else {
     return refuse("bad_scope",
                   "unknown scope \"" + d.scope + "\" (ip, prefix, vhost_path or vhost)");
@@ -626,7 +635,7 @@ bool Decider::restore(const Decision& in, core::TimeNs expiry) {
       net = *p;
     }
   } else {
-    ok = d.scope == "vhost_path" || d.scope == "vhost";
+    ok = d.scope == "vhost_path" || d.scope == "vhost" || d.scope == "file";
   }
   if (!ok) {
     ++stats_.restore_refused;

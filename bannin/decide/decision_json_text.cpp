@@ -10,6 +10,8 @@ std::string target_json(const Decision& d) {
     t.string("ip", d.ip);
   } else if (d.scope == "prefix") {
     t.string("prefix", d.prefix);
+  } else if (d.scope == "file") {
+    t.string("file", d.file);
   } else {
     t.string("vhost", d.vhost);
     t.string("path", d.path);

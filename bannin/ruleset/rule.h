@@ -24,8 +24,8 @@ namespace bannin::ruleset {
 
 /// What to do when a rule fires: one Decision template.
 struct DecisionTemplate {
-  std::string action = "deny";  ///< deny | rate_limit | deny_foreign | notify_only
-  std::string scope = "ip";     ///< ip | prefix | vhost_path | vhost
+  std::string action = "deny";  ///< deny | rate_limit | deny_foreign | notify_only | quarantine
+  std::string scope = "ip";     ///< ip | prefix | vhost_path | vhost | file
   core::TimeNs ttl = 0;
   /// For people. Placeholders: {rule}, {group} (the non-empty group members), {numbers}
   /// (every aggregate as "text = value"), {window}, {ttl} (durations in words), a group_by

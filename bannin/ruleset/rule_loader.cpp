@@ -42,8 +42,8 @@ constexpr std::size_t kMaxListItems = 10'000;
 const std::set<std::string, std::less<>> kCampaignKeys = {"member",     "members",     "spare",
                                                           "min_events", "max_members", "then"};
 const std::set<std::string, std::less<>> kActions = {"deny", "rate_limit", "deny_foreign",
-                                                     "notify_only"};
-const std::set<std::string, std::less<>> kScopes = {"ip", "prefix", "vhost_path", "vhost"};
+                                                     "notify_only", "quarantine"};
+const std::set<std::string, std::less<>> kScopes = {"ip", "prefix", "vhost_path", "vhost", "file"};
 
 // Collects problems for one file and knows where each node is.
 struct Ctx {
@@ -195,12 +195,13 @@ DecisionTemplate decision(Ctx& ctx, const YAML::Node& node, const Params& params
   if (node["action"]) d.action = scalar(node["action"]);
   if (!kActions.contains(d.action)) {
     ctx.problem(node["action"] ? node["action"].Mark() : node.Mark(), "bad_action",
-                "unknown action '" + d.action + "' (deny, rate_limit, deny_foreign, notify_only)");
+                "unknown action '" + d.action +
+                    "' (deny, rate_limit, deny_foreign, notify_only, quarantine)");
   }
   if (node["scope"]) d.scope = scalar(node["scope"]);
   if (!kScopes.contains(d.scope)) {
     ctx.problem(node["scope"] ? node["scope"].Mark() : node.Mark(), "bad_scope",
-                "unknown scope '" + d.scope + "' (ip, prefix, vhost_path, vhost)");
+                "unknown scope '" + d.scope + "' (ip, prefix, vhost_path, vhost, file)");
   }
   if (!node["ttl"]) {
     ctx.problem(node.Mark(), "missing_key", "a decision needs a ttl (every decision expires)");
@@ -468,6 +469,18 @@ void load_rule(Ctx& ctx, const YAML::Node& node, const LoadOptions& opt,
                                              model::Field::Path) == rule->group_by.end()) {
       ctx.problem(node.Mark(), "scope_needs_group",
                   "a decision with scope vhost_path needs group_by to include path");
+    }
+    // Quarantine acts on one file: the file probe's file.found events, grouped by path.
+    if (d.scope == "file" && std::find(rule->group_by.begin(), rule->group_by.end(),
+                                       model::Field::FilePath) == rule->group_by.end()) {
+      ctx.problem(node.Mark(), "scope_needs_group",
+                  "a decision with scope file needs group_by to include file_path");
+    }
+    const bool file_action = d.action == "quarantine" || d.action == "notify_only";
+    if ((d.action == "quarantine" && d.scope != "file") || (d.scope == "file" && !file_action)) {
+      ctx.problem(node.Mark(), "bad_action",
+                  "quarantine goes with scope file, and scope file takes quarantine or "
+                  "notify_only");
     }
   }
   auto check_reason = [&](const YAML::Node& t) {

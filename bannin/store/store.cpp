@@ -163,6 +163,59 @@ CREATE TABLE notice_deliveries (
 );
 CREATE INDEX notice_deliveries_ts ON notice_deliveries(ts_ns);
 )sql",
+    // 7: reserved for h-kpi's migration (issue 17 merge note: the lead renumbers at merge).
+    R"sql(
+SELECT 1;
+)sql",
+    // 8: account watch (issue 17): files in quarantine with everything a restore needs (old
+    // mode, owner, SHA-256, where the bytes are), the audit trail of every quarantine,
+    // restore and purge, and the process probe's stops and continues.
+    R"sql(
+CREATE TABLE quarantine (
+  id INTEGER PRIMARY KEY,
+  ts_ns BIGINT NOT NULL,
+  path TEXT NOT NULL,
+  stored_path TEXT NOT NULL,
+  method TEXT NOT NULL,
+  old_mode BIGINT NOT NULL,
+  uid BIGINT NOT NULL,
+  gid BIGINT NOT NULL,
+  size BIGINT NOT NULL,
+  mtime_ns BIGINT NOT NULL,
+  sha256 TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  origin TEXT NOT NULL,
+  decision_id BIGINT NOT NULL,
+  state TEXT NOT NULL,
+  state_ns BIGINT NOT NULL
+);
+CREATE INDEX quarantine_path ON quarantine(path);
+CREATE TABLE quarantine_history (
+  id INTEGER PRIMARY KEY,
+  quarantine_id BIGINT NOT NULL,
+  ts_ns BIGINT NOT NULL,
+  action TEXT NOT NULL,
+  result TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  path TEXT NOT NULL,
+  detail TEXT NOT NULL
+);
+CREATE INDEX quarantine_history_id ON quarantine_history(quarantine_id);
+CREATE TABLE process_actions (
+  id INTEGER PRIMARY KEY,
+  ts_ns BIGINT NOT NULL,
+  pid BIGINT NOT NULL,
+  uid BIGINT NOT NULL,
+  start_ticks BIGINT NOT NULL,
+  account TEXT NOT NULL,
+  exe TEXT NOT NULL,
+  command TEXT NOT NULL,
+  action TEXT NOT NULL,
+  result TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  detail TEXT NOT NULL
+);
+)sql",
 };
 constexpr int kMigrationCount = sizeof kMigrations / sizeof kMigrations[0];
 static_assert(kMigrationCount == kSchemaVersion);
@@ -381,6 +434,8 @@ std::string target_key_of(std::string_view scope, std::string_view target_json) 
     }
   } else if (scope == "vhost") {
     if (auto v = detail::json_member_string(target_json, "vhost")) return *v;
+  } else if (scope == "file") {
+    if (auto v = detail::json_member_string(target_json, "file")) return *v;
   }
   return std::string(target_json);
 }

@@ -35,7 +35,7 @@ struct sqlite3_stmt;
 namespace bannin::store {
 
 /// The schema this bannin writes (the number of migrations it knows).
-inline constexpr int kSchemaVersion = 6;
+inline constexpr int kSchemaVersion = 8;
 
 // --- decision lifecycle ------------------------------------------------------------------
 // proposed -> active -> expired | revoked | failed. "proposed" and "active" are alive; a
@@ -193,6 +193,45 @@ struct ActiveTarget {
   core::TimeNs expires = 0;
 };
 
+/// A file in quarantine, or one that was (table quarantine; act/quarantine/quarantine.h says
+/// what the fields mean). `state` moves quarantined -> restored | purged, once.
+struct QuarantineRow {
+  std::int64_t id = 0;  ///< set by the store
+  core::TimeNs ts = 0;
+  std::string path, stored_path;
+  std::string method;  ///< chmod | move
+  std::int64_t old_mode = 0, uid = 0, gid = 0, size = 0;
+  core::TimeNs mtime = 0;
+  std::string sha256, reason, origin;
+  std::int64_t decision_id = 0;
+  std::string state = "quarantined";
+  core::TimeNs state_ts = 0;  ///< when `state` was set
+};
+
+/// One audit row of the quarantine (table quarantine_history): every quarantine, restore and
+/// purge, and every attempt that failed or was refused, with who asked.
+struct QuarantineEventRow {
+  std::int64_t quarantine_id = 0;  ///< 0 when nothing was quarantined
+  core::TimeNs ts = 0;
+  std::string action;  ///< quarantine | restore | purge
+  std::string result;  ///< ok | failed | refused
+  std::string actor;   ///< rule id, "person" (the CLI) and the user name
+  std::string path, detail;
+};
+
+/// One action of the process probe on a process (table process_actions): a stop (SIGSTOP),
+/// a continue (SIGCONT), a kill, or a failure to do one.
+struct ProcessActionRow {
+  std::int64_t id = 0;  ///< set by the store
+  core::TimeNs ts = 0;
+  std::int64_t pid = 0, uid = 0;
+  std::int64_t start_ticks = 0;  ///< /proc/PID/stat field 22: tells a reused pid apart
+  std::string account, exe, command;
+  std::string action;  ///< stop | cont | kill
+  std::string result;  ///< ok | failed
+  std::string actor, detail;
+};
+
 struct DecisionRecord {
   DecisionRow decision;
   std::vector<StateChange> history;
@@ -314,6 +353,27 @@ class Store {
   /// only `target_key` when it is given.
   core::Result<std::vector<ActiveTarget>> active_targets(core::TimeNs now,
                                                          const std::string& target_key = {});
+
+  // --- quarantine of files (act/quarantine/) and process actions (probe/process/) ---
+  // (store/quarantine_rows.cpp)
+  /// Inserts the entry (state quarantined) and its audit row "quarantine ok"; returns its id.
+  core::Result<std::int64_t> add_quarantine(const QuarantineRow& q, const std::string& actor);
+  /// Entries, newest first; only those in `state` when it is given.
+  core::Result<std::vector<QuarantineRow>> quarantines(const std::string& state = {});
+  /// One entry; not_found when there is none.
+  core::Result<QuarantineRow> quarantine(std::int64_t id);
+  /// The newest entry for `path`; not_found when there is none.
+  core::Result<QuarantineRow> last_quarantine(const std::string& path);
+  /// Moves entry `id` from quarantined to `state` (restored | purged) with its audit row, in
+  /// one transaction. Errors: not_found, bad_transition (not in state quarantined).
+  core::Result<bool> end_quarantine(std::int64_t id, const std::string& state, core::TimeNs ts,
+                                    const std::string& actor, const std::string& detail);
+  core::Result<std::int64_t> add_quarantine_event(const QuarantineEventRow& e);
+  /// Audit rows of entry `id` (all when 0), oldest first.
+  core::Result<std::vector<QuarantineEventRow>> quarantine_events(std::int64_t id = 0);
+  core::Result<std::int64_t> add_process_action(const ProcessActionRow& a);
+  /// Newest first, at most `limit`.
+  core::Result<std::vector<ProcessActionRow>> process_actions(std::size_t limit = 1000);
 
   /// Retention (see RetentionPolicy), in one transaction. Never deletes a decision that is
   /// alive, nor the actions of one.
