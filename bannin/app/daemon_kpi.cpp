@@ -11,6 +11,7 @@
 
 #include <bannin/app/daemon.h>
 #include <bannin/app/kpi_probe.h>
+#include <bannin/core/duration.h>
 #include <bannin/core/json_writer.h>
 #include <bannin/store/store.h>
 

@@ -298,7 +298,8 @@ void SeriesStore::serialize(std::string& out) const {
 }
 
 core::Result<std::size_t> SeriesStore::restore(std::string_view bytes) {
-  Reader r{bytes};
+  Reader r;
+  r.in = bytes;
   char magic[sizeof kMagic];
   r.take(magic, sizeof magic);
   if (r.ok() && std::memcmp(magic, kMagic, sizeof kMagic) != 0) r.fail("not a bannin series file");
