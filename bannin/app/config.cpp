@@ -627,11 +627,8 @@ class Loader {
   // kpi.services: [{name, pid_file | process, ports: [...], children}], every problem located.
   void kpi_services(const std::string& key, const Value& v) {
     auto& out = cfg_.kpi.services;
+    // From -o the value is text, never a list of maps (an empty value clears the list).
     if (!v.node.IsDefined() || !v.items.empty() || v.is_map) {
-      if (v.node.IsDefined() && v.node.IsNull()) {
-        out.clear();
-        return;
-      }
       bad(v, key, "expected a list of services (- name: ..., pid_file: ... or process: ...)");
       return;
     }
