@@ -14,13 +14,6 @@
 //              every value into a SeriesStore — what the daemon's KPI thread does a second.
 // CPU time comes from CLOCK_PROCESS_CPUTIME_ID (one thread runs). Allocations are counted by
 // a replaced operator new, over the samples after the first 20.
-#include <signal.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
@@ -31,6 +24,13 @@
 #include <new>
 #include <string>
 #include <vector>
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <bannin/probe/kpi/proc_parse.h>
 #include <bannin/probe/kpi/proc_sampler.h>
@@ -95,9 +95,12 @@ pid_t spawn_service(std::uint16_t& udp_port, std::uint16_t& tcp_port) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const int samples = argc > 1 ? std::max(100, std::atoi(argv[1])) : 3000;  // banned-call-ok: a benchmark's argument
-  const int nsvc = argc > 2 ? std::max(0, std::atoi(argv[2])) : 20;         // banned-call-ok: a benchmark's argument
-  const bool ports = argc > 3 ? std::atoi(argv[3]) != 0 : true;               // banned-call-ok: a benchmark's argument
+  const int samples = argc > 1 ? std::max(100, std::atoi(argv[1]))
+                               : 3000;  // banned-call-ok: a benchmark's argument
+  const int nsvc =
+      argc > 2 ? std::max(0, std::atoi(argv[2])) : 20;  // banned-call-ok: a benchmark's argument
+  const bool ports =
+      argc > 3 ? std::atoi(argv[3]) != 0 : true;  // banned-call-ok: a benchmark's argument
   namespace fs = std::filesystem;
   const fs::path dir = fs::temp_directory_path() / ("bannin_kpi_bench_" + std::to_string(getpid()));
   fs::create_directories(dir);
@@ -144,8 +147,8 @@ int main(int argc, char** argv) {
     wall += 1'000'000'000;
   };
   std::vector<char> buf(64 * 1024);
-  constexpr pk::Want kSnmp[] = {{"Udp", "InDatagrams", 0}, {"Udp", "RcvbufErrors", 1},
-                                {"Udp", "InErrors", 2}};
+  constexpr pk::Want kSnmp[] = {
+      {"Udp", "InDatagrams", 0}, {"Udp", "RcvbufErrors", 1}, {"Udp", "InErrors", 2}};
   std::uint64_t v[3] = {};
   bool has[3] = {};
   pk::ParseCounts counts;
@@ -184,8 +187,7 @@ int main(int argc, char** argv) {
               best_sample / 1e3, best_sample / best_ref);
   std::printf("  at one sample a second: %.3f %% of one core\n", best_sample / 1e9 * 100);
   std::printf("  allocations after warm-up: %llu in %d samples (%.3f per sample)\n",
-              static_cast<unsigned long long>(allocs), done,
-              static_cast<double>(allocs) / done);
+              static_cast<unsigned long long>(allocs), done, static_cast<double>(allocs) / done);
   std::printf("  process scans %llu, sockets in the last sample %llu, series %zu\n",
               static_cast<unsigned long long>(st.scans),
               static_cast<unsigned long long>(st.sockets), series.stats().series);

@@ -321,8 +321,7 @@ HttpResponse Router::series(const HttpRequest& request) const {
   SeriesRequest r;
   r.name = name->second;
   if (r.name.empty() || r.name.size() > 200 || has_control(r.name)) {
-    return error_response(400, "invalid_field", "name: a series name (GET /api/v1/series)",
-                          "name");
+    return error_response(400, "invalid_field", "name: a series name (GET /api/v1/series)", "name");
   }
   const core::TimeNs now = options_.now();
   r.to = now;

@@ -436,25 +436,23 @@ void render_kpi(std::string& out, const JsonValue* kpi) {
   out += "  every " +
          (int_of(kpi->find("interval_s")) ? format_duration(*int_of(kpi->find("interval_s")))
                                           : std::string("-")) +
-         " from " + text_of(kpi->find("proc_root")) + "; samples " +
-         text_of(kpi->find("samples")) + ", last " + text_of(kpi->find("last")) + "; " +
-         text_of(kpi->find("cpu_us_per_sample")) + " µs CPU a sample; series " +
-         text_of(kpi->find("series")) + "\n";
-  out += "  udp/s: in " + num("udp.in_datagrams") + ", rcvbuf errors " +
-         num("udp.rcvbuf_errors") + ", in errors " + num("udp.in_errors") + ", no port " +
-         num("udp.no_ports") + "; udp6/s: in " + num("udp6.in_datagrams") + ", rcvbuf errors " +
+         " from " + text_of(kpi->find("proc_root")) + "; samples " + text_of(kpi->find("samples")) +
+         ", last " + text_of(kpi->find("last")) + "; " + text_of(kpi->find("cpu_us_per_sample")) +
+         " µs CPU a sample; series " + text_of(kpi->find("series")) + "\n";
+  out += "  udp/s: in " + num("udp.in_datagrams") + ", rcvbuf errors " + num("udp.rcvbuf_errors") +
+         ", in errors " + num("udp.in_errors") + ", no port " + num("udp.no_ports") +
+         "; udp6/s: in " + num("udp6.in_datagrams") + ", rcvbuf errors " +
          num("udp6.rcvbuf_errors") + "\n";
   out += "  tcp: " + num("tcp.curr_estab") + " established, accepted/s " +
          num("tcp.passive_opens") + ", listen overflows/s " + num("tcp.listen_overflows") +
          ", listen drops/s " + num("tcp.listen_drops") + "; sockets " + num("sockets.used") +
-         ", tcp memory " + (val("tcp.mem_bytes") ? bytes_text(*val("tcp.mem_bytes")) : "-") +
-         "\n";
+         ", tcp memory " + (val("tcp.mem_bytes") ? bytes_text(*val("tcp.mem_bytes")) : "-") + "\n";
   if (val("conntrack.count")) {
-    out += "  conntrack: " + num("conntrack.count") + " of " + num("conntrack.max") + " (" +
-           (val("conntrack.fill_permille")
-                ? std::to_string(*val("conntrack.fill_permille") / 10) + "%"
-                : std::string("-")) +
-           "), drops/s " + num("conntrack.drops") + "\n";
+    out +=
+        "  conntrack: " + num("conntrack.count") + " of " + num("conntrack.max") + " (" +
+        (val("conntrack.fill_permille") ? std::to_string(*val("conntrack.fill_permille") / 10) + "%"
+                                        : std::string("-")) +
+        "), drops/s " + num("conntrack.drops") + "\n";
   }
   out += "  memory: available " +
          (val("mem.available_bytes") ? bytes_text(*val("mem.available_bytes")) : "-") + " of " +

@@ -185,8 +185,7 @@ core::Result<std::string> Daemon::check(const Options& options) {
   }
   if (d.cfg_.kpi.enabled) {
     s += "\n  kpi probe: every " + core::format_duration(d.cfg_.kpi.interval) + " from " +
-         d.cfg_.kpi.proc_root + "/net, " + std::to_string(d.cfg_.kpi.services.size()) +
-         " services";
+         d.cfg_.kpi.proc_root + "/net, " + std::to_string(d.cfg_.kpi.services.size()) + " services";
   }
   return s;
 }

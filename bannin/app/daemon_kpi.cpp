@@ -325,7 +325,7 @@ core::Result<std::string> Daemon::series_json(const api::SeriesRequest& request)
   }
   o.integer("step_s", a->step_s);
   o.string("from", core::format_rfc3339(a->points.empty() ? request.from
-                                                           : a->points.front().t * core::kNsPerSec));
+                                                          : a->points.front().t * core::kNsPerSec));
   o.string("to", core::format_rfc3339(request.to));
   o.key("points");
   out += '[';

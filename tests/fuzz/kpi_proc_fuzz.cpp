@@ -25,9 +25,10 @@ void check(bool ok, const char* what) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace bannin::probe::kpi;
   const std::string_view text(reinterpret_cast<const char*>(data), size);
-  constexpr Want want[] = {{"Udp", "InDatagrams", 0}, {"Udp", "RcvbufErrors", 1},
-                           {"TcpExt", "ListenOverflows", 2}, {"", "Udp6InErrors", 3},
-                           {"", "MemAvailable", 4}, {"TCP", "inuse", 5}, {"sockets", "used", 6}};
+  constexpr Want want[] = {
+      {"Udp", "InDatagrams", 0}, {"Udp", "RcvbufErrors", 1}, {"TcpExt", "ListenOverflows", 2},
+      {"", "Udp6InErrors", 3},   {"", "MemAvailable", 4},    {"TCP", "inuse", 5},
+      {"sockets", "used", 6}};
   // Slot 7 is never asked for: it must stay untouched.
   std::array<std::uint64_t, 8> v{};
   std::array<bool, 8> has{};

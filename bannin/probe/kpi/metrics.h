@@ -98,7 +98,11 @@ struct MetricInfo {
 
 const std::array<MetricInfo, kSysCount>& sys_metrics() noexcept;
 const std::array<MetricInfo, kSvcCount>& svc_metrics() noexcept;
-inline const MetricInfo& info(Sys m) noexcept { return sys_metrics()[static_cast<std::size_t>(m)]; }
-inline const MetricInfo& info(Svc m) noexcept { return svc_metrics()[static_cast<std::size_t>(m)]; }
+inline const MetricInfo& info(Sys m) noexcept {
+  return sys_metrics()[static_cast<std::size_t>(m)];
+}
+inline const MetricInfo& info(Svc m) noexcept {
+  return svc_metrics()[static_cast<std::size_t>(m)];
+}
 
 }  // namespace bannin::probe::kpi

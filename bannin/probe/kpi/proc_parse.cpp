@@ -121,7 +121,8 @@ void parse_pair_table(std::string_view text, std::span<const Want> want, const S
     const std::string_view section = names.substr(0, colon);
     // The values line must follow with the same section.
     std::size_t after = pos;
-    if (!next_line(text, after, values) || values.substr(0, colon + 1) != names.substr(0, colon + 1)) {
+    if (!next_line(text, after, values) ||
+        values.substr(0, colon + 1) != names.substr(0, colon + 1)) {
       counts.reject(Reject::BadLine);
       continue;
     }
@@ -403,7 +404,12 @@ bool parse_pid_stat(std::string_view text, PidStat& out, ParseCounts& counts) no
   bool got[5] = {false, false, false, false, false};
   std::uint64_t utime = 0, stime = 0;
   while (next_token(rest, tp, tok) && field <= 24) {
-    int which = field == 4 ? 0 : field == 14 ? 1 : field == 15 ? 2 : field == 22 ? 3 : field == 24 ? 4 : -1;
+    int which = field == 4    ? 0
+                : field == 14 ? 1
+                : field == 15 ? 2
+                : field == 22 ? 3
+                : field == 24 ? 4
+                              : -1;
     if (which >= 0) {
       auto v = parse_u64(tok);
       if (!v) {
@@ -446,8 +452,8 @@ bool parse_socket_line(std::string_view line, SocketLine& out, ParseCounts& coun
   std::size_t tp = 0;
   std::string_view sl, local, remote, st, queues, timer, retr, uid, timeout, inode, ref, ptr, drops;
   if (!next_token(line, tp, sl)) return false;  // blank line: nothing, no problem
-  if (!next_token(line, tp, local) || !next_token(line, tp, remote) ||
-      !next_token(line, tp, st) || !next_token(line, tp, queues)) {
+  if (!next_token(line, tp, local) || !next_token(line, tp, remote) || !next_token(line, tp, st) ||
+      !next_token(line, tp, queues)) {
     counts.reject(Reject::FieldCount);
     return false;
   }

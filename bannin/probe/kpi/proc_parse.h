@@ -109,7 +109,7 @@ std::optional<std::uint64_t> parse_single_number(std::string_view text,
 struct PidStat {
   std::string_view comm;  ///< into the text
   std::uint64_t ppid = 0;
-  std::uint64_t cpu_ticks = 0;  ///< utime + stime, in clock ticks
+  std::uint64_t cpu_ticks = 0;    ///< utime + stime, in clock ticks
   std::uint64_t start_ticks = 0;  ///< starttime: tells a reused pid from the old process
   std::uint64_t rss_pages = 0;
 };

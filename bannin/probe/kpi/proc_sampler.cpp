@@ -165,7 +165,7 @@ struct ProcSampler::Impl {
     std::uint64_t start = 0;
     std::array<char, kCommSize> comm{};
   };
-  std::vector<ScanEntry> scan;    // reserved kMaxScan
+  std::vector<ScanEntry> scan;     // reserved kMaxScan
   std::vector<std::uint8_t> mark;  // reserved kMaxScan
   core::TimeNs next_scan = 0;
 
@@ -382,8 +382,7 @@ void ProcSampler::read(RawSample& out, core::TimeNs wall, core::TimeNs mono) {
       if (auto v = parse_single_number(text, f.parse)) {
         slots.set(slot(Sys::ConntrackMax), *v);
         if (*v > 0) {
-          slots.set(slot(Sys::ConntrackFillPermille),
-                    out.v[slot(Sys::ConntrackCount)] * 1000 / *v);
+          slots.set(slot(Sys::ConntrackFillPermille), out.v[slot(Sys::ConntrackCount)] * 1000 / *v);
         }
       }
     }
@@ -478,9 +477,8 @@ void ProcSampler::read(RawSample& out, core::TimeNs wall, core::TimeNs mono) {
                 [](const Impl::ScanEntry& a, const Impl::ScanEntry& b) { return a.pid < b.pid; });
     }
     auto find_scan = [&](int pid) -> std::ptrdiff_t {
-      auto it = std::lower_bound(
-          m.scan.begin(), m.scan.end(), pid,
-          [](const Impl::ScanEntry& e, int p) { return e.pid < p; });
+      auto it = std::lower_bound(m.scan.begin(), m.scan.end(), pid,
+                                 [](const Impl::ScanEntry& e, int p) { return e.pid < p; });
       return it != m.scan.end() && it->pid == pid ? it - m.scan.begin() : -1;
     };
     for (std::size_t i = 0; i < m.services.size(); ++i) {

@@ -84,19 +84,19 @@ std::string_view file_name(File f) noexcept;
 
 struct FileStats {
   ParseCounts parse;
-  std::uint64_t reads = 0;       ///< successful reads
-  std::uint64_t errors = 0;      ///< reads that failed other than "does not exist"
-  std::uint64_t truncated = 0;   ///< larger than the sampler's buffer (the rest unread)
-  bool absent = false;           ///< did not exist at the last try
+  std::uint64_t reads = 0;      ///< successful reads
+  std::uint64_t errors = 0;     ///< reads that failed other than "does not exist"
+  std::uint64_t truncated = 0;  ///< larger than the sampler's buffer (the rest unread)
+  bool absent = false;          ///< did not exist at the last try
 };
 
 struct SamplerStats {
   std::array<FileStats, kFileCount> files{};
-  std::uint64_t scans = 0;          ///< process scans
-  std::uint64_t pids_cut = 0;       ///< processes not tracked: a service's table was full
-  std::uint64_t procs_cut = 0;      ///< processes not scanned: the scan table was full
-  std::uint64_t sockets = 0;        ///< socket lines read in the last sample
-  std::uint64_t port_clashes = 0;   ///< ports named by two services (the first keeps it)
+  std::uint64_t scans = 0;         ///< process scans
+  std::uint64_t pids_cut = 0;      ///< processes not tracked: a service's table was full
+  std::uint64_t procs_cut = 0;     ///< processes not scanned: the scan table was full
+  std::uint64_t sockets = 0;       ///< socket lines read in the last sample
+  std::uint64_t port_clashes = 0;  ///< ports named by two services (the first keeps it)
 };
 
 class ProcSampler {

@@ -180,9 +180,9 @@ core::Result<SeriesStore::Answer> SeriesStore::query(std::string_view name, core
   const std::int64_t last = floor_div(to, core::kNsPerSec);
   const std::int64_t n = (last - first) / step_s + 1;
   if (n > static_cast<std::int64_t>(kMaxPoints)) {
-    return core::make_error("invalid_argument",
-                            "too many points (" + std::to_string(n) + ", at most " +
-                                std::to_string(kMaxPoints) + "): a larger step or a shorter range");
+    return core::make_error("invalid_argument", "too many points (" + std::to_string(n) +
+                                                    ", at most " + std::to_string(kMaxPoints) +
+                                                    "): a larger step or a shorter range");
   }
   std::lock_guard lock(mu_);
   const Series* s = nullptr;
@@ -227,8 +227,7 @@ core::Result<SeriesStore::Answer> SeriesStore::query(std::string_view name, core
       }
       if (s->last_min != kNone) {
         // Only the minutes the ring holds are visited (a range far in the past costs nothing).
-        const std::int64_t lo =
-            std::max(m0, s->last_min - static_cast<std::int64_t>(kMinutes) + 1);
+        const std::int64_t lo = std::max(m0, s->last_min - static_cast<std::int64_t>(kMinutes) + 1);
         const std::int64_t hi = std::min(m1 - 1, s->last_min);
         for (std::int64_t m = lo; m <= hi; ++m) {
           take(s->mean[ring(m, kMinutes)], s->peak[ring(m, kMinutes)]);
@@ -316,7 +315,8 @@ core::Result<std::size_t> SeriesStore::restore(std::string_view bytes) {
     } else {
       std::uint64_t sum = 0;
       std::memcpy(&sum, bytes.data() + bytes.size() - sizeof sum, sizeof sum);
-      if (sum != core::fnv1a64(bytes.data(), bytes.size() - sizeof sum)) r.fail("checksum mismatch");
+      if (sum != core::fnv1a64(bytes.data(), bytes.size() - sizeof sum))
+        r.fail("checksum mismatch");
     }
   }
   std::vector<std::unique_ptr<Series>> loaded;
@@ -350,8 +350,8 @@ core::Result<std::size_t> SeriesStore::restore(std::string_view bytes) {
         none ? s->cur_min == kNone && s->last_min == kNone
              : s->last_sec > -(1LL << 40) && s->last_sec < (1LL << 40) &&
                    s->cur_min == floor_div(s->last_sec, 60) &&
-                   (s->last_min == kNone || (s->last_min < s->cur_min &&
-                                             s->last_min > s->cur_min - (1LL << 30)));
+                   (s->last_min == kNone ||
+                    (s->last_min < s->cur_min && s->last_min > s->cur_min - (1LL << 30)));
     if (!times_ok || s->min_n > 3600 || !std::isfinite(s->min_sum)) {
       r.fail("inconsistent times in series " + s->name);
       break;

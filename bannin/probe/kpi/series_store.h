@@ -68,8 +68,8 @@ class SeriesStore {
   /// Values of series `name` from `from` to `to` (inclusive, wall clock) in steps of `step`
   /// (1 s … 1 h from the one-hour ring; multiples of a minute from the one-day ring).
   /// Errors: not_found (no such series), invalid_argument (step, range, too many points).
-  [[nodiscard]] core::Result<Answer> query(std::string_view name, core::TimeNs from, core::TimeNs to,
-                                           core::TimeNs step) const;
+  [[nodiscard]] core::Result<Answer> query(std::string_view name, core::TimeNs from,
+                                           core::TimeNs to, core::TimeNs step) const;
 
   /// Series names in the order they were first named.
   [[nodiscard]] std::vector<std::string> names() const;

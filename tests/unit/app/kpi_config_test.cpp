@@ -1,12 +1,11 @@
 // `kpi:` in the daemon configuration (schema/config.yaml, app/config.cpp): the services list
 // loads into ServiceSpecs, and every problem in it is reported with its file:line:column.
-#include <unistd.h>
-
 #include <cstdio>
 #include <fstream>
 #include <string>
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <bannin/app/config.h>
 
@@ -78,14 +77,14 @@ TEST(KpiConfig, EveryProblemLocated) {
         "ports: '0' is not a port", "ports: '70000' is not a port", "ports: 'x' is not a port",
         ":8:29: kpi.services: unknown key 'port'",
         ":10:7: kpi.services: port 53 belongs to service f already",
-        ":11:7: kpi.services: service f named twice", ":12:7: kpi.services: each service is a map"}) {
+        ":11:7: kpi.services: service f named twice",
+        ":12:7: kpi.services: each service is a map"}) {
     EXPECT_NE(m.find(want), std::string::npos) << want << "\n" << m;
   }
   // Only a file can hold the list.
   auto o = load_config("", {"kpi.services=x"});
   ASSERT_FALSE(o);
-  EXPECT_NE(o.error().message.find("kpi.services: expected a list of services"),
-            std::string::npos)
+  EXPECT_NE(o.error().message.find("kpi.services: expected a list of services"), std::string::npos)
       << o.error().message;
 }
 

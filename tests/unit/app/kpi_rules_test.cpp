@@ -41,8 +41,8 @@ class KpiRules : public ::testing::Test {
     ASSERT_TRUE(loaded) << loaded.error().message;
     ASSERT_EQ(loaded->rules.size(), 5u);
     decider_ = std::make_unique<decide::Decider>(decide::DeciderOptions{});
-    pipeline_ = std::make_unique<Pipeline>(loaded->rules, 64 << 20, nullptr, *decider_, nullptr,
-                                           out_);
+    pipeline_ =
+        std::make_unique<Pipeline>(loaded->rules, 64 << 20, nullptr, *decider_, nullptr, out_);
   }
 
   // One sample a second: udp.rcvbuf_errors = v[i]; service "dns" drops = svc[i] when given.

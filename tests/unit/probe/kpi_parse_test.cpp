@@ -33,8 +33,10 @@ std::uint64_t rejects(const ParseCounts& c, Reject r) {
 TEST(KpiParse, SnmpFixture) {
   const std::string text = fixture("net/snmp");
   ASSERT_FALSE(text.empty());
-  constexpr Want want[] = {{"Udp", "InDatagrams", 0}, {"Udp", "RcvbufErrors", 1},
-                           {"Tcp", "CurrEstab", 2},   {"Udp", "NoPorts", 3},
+  constexpr Want want[] = {{"Udp", "InDatagrams", 0},
+                           {"Udp", "RcvbufErrors", 1},
+                           {"Tcp", "CurrEstab", 2},
+                           {"Udp", "NoPorts", 3},
                            {"Tcp", "PassiveOpens", 4}};
   Table t;
   ParseCounts c;
@@ -116,7 +118,8 @@ TEST(KpiParse, Snmp6Fixture) {
 }
 
 TEST(KpiParse, MeminfoInBytes) {
-  constexpr Want want[] = {{"", "MemAvailable", 0}, {"", "MemTotal", 1}, {"", "HugePages_Total", 2}};
+  constexpr Want want[] = {
+      {"", "MemAvailable", 0}, {"", "MemTotal", 1}, {"", "HugePages_Total", 2}};
   Table t;
   ParseCounts c;
   parse_meminfo(fixture("meminfo"), want, t.slots(), c);
@@ -131,8 +134,8 @@ TEST(KpiParse, MeminfoInBytes) {
 }
 
 TEST(KpiParse, SockstatFixtureAndOddPairs) {
-  constexpr Want want[] = {{"sockets", "used", 0}, {"TCP", "inuse", 1}, {"TCP", "mem", 2},
-                           {"UDP", "mem", 3}};
+  constexpr Want want[] = {
+      {"sockets", "used", 0}, {"TCP", "inuse", 1}, {"TCP", "mem", 2}, {"UDP", "mem", 3}};
   Table t;
   ParseCounts c;
   parse_sockstat(fixture("net/sockstat"), want, t.slots(), c);
@@ -197,9 +200,10 @@ TEST(KpiParse, PidStatWithAwkwardComm) {
   EXPECT_EQ(st.start_ticks, 79932u);
   EXPECT_EQ(st.rss_pages, 365u);
   // A name with spaces and parentheses: the comm ends at the last ')'.
-  ASSERT_TRUE(parse_pid_stat(
-      "77 (a (b) c) S 1 77 77 0 -1 4194560 10 0 0 0 12 30 0 0 20 0 1 0 500 1000 42 18446744073709551615",
-      st, c));
+  ASSERT_TRUE(
+      parse_pid_stat("77 (a (b) c) S 1 77 77 0 -1 4194560 10 0 0 0 12 30 0 0 20 0 1 0 500 1000 42 "
+                     "18446744073709551615",
+                     st, c));
   EXPECT_EQ(st.comm, "a (b) c");
   EXPECT_EQ(st.cpu_ticks, 42u);
   EXPECT_EQ(st.start_ticks, 500u);
@@ -229,8 +233,7 @@ TEST(KpiParse, SocketLinesFromCapturedTables) {
   // net/udp6 has 32-hex-digit addresses.
   const std::string udp6 = fixture("net/udp6");
   const auto nl6 = udp6.find('\n');
-  ASSERT_TRUE(
-      parse_socket_line(udp6.substr(nl6 + 1, udp6.find('\n', nl6 + 1) - nl6 - 1), sl, c));
+  ASSERT_TRUE(parse_socket_line(udp6.substr(nl6 + 1, udp6.find('\n', nl6 + 1) - nl6 - 1), sl, c));
   EXPECT_EQ(sl.port, 5354);
   // net/tcp: a listener on 8053 with one connection waiting, and an established one.
   const std::string tcp = fixture("net/tcp");

@@ -3,8 +3,6 @@
 // processes by pid file and by name with their children, reads their CPU and memory, its
 // sockets by port; RateComputer turns counters into per-second rates and handles resets,
 // 32-bit wraps and falling sums; events carry metric, value, host and service.
-#include <unistd.h>
-
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -13,6 +11,7 @@
 #include <string>
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <bannin/probe/kpi/proc_sampler.h>
 #include <bannin/probe/kpi/sample.h>
@@ -53,8 +52,9 @@ std::string snmp(std::uint64_t rcvbuf, std::uint64_t in) {
 class KpiSampler : public ::testing::Test {
  protected:
   void SetUp() override {
-    root_ = fs::temp_directory_path() / ("bannin_kpi_" + std::to_string(::getpid()) + "_" +
-                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    root_ = fs::temp_directory_path() /
+            ("bannin_kpi_" + std::to_string(::getpid()) + "_" +
+             ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(root_);
     for (const char* f : {"netstat", "snmp6", "sockstat", "sockstat6", "udp", "udp6", "tcp"}) {
       write(root_ / "net" / f, read_fixture(std::string("net/") + f));
@@ -95,8 +95,9 @@ std::int64_t sys(const Sample& s, Sys m) {
   return s.has[static_cast<std::size_t>(m)] ? s.sys[static_cast<std::size_t>(m)] : -1;
 }
 std::int64_t svc(const Sample& s, std::size_t k, Svc m) {
-  return s.services[k].has[static_cast<std::size_t>(m)] ? s.services[k].v[static_cast<std::size_t>(m)]
-                                                        : -1;
+  return s.services[k].has[static_cast<std::size_t>(m)]
+             ? s.services[k].v[static_cast<std::size_t>(m)]
+             : -1;
 }
 
 TEST_F(KpiSampler, CountersBecomeRatesAndServicesAreFound) {
@@ -121,10 +122,10 @@ TEST_F(KpiSampler, CountersBecomeRatesAndServicesAreFound) {
   EXPECT_EQ(svc(s, 0, Svc::Procs), 2);  // 100 and its child 101
   EXPECT_EQ(svc(s, 0, Svc::RssBytes), 1500 * page);
   EXPECT_EQ(svc(s, 1, Svc::Procs), 1);
-  EXPECT_EQ(svc(s, 0, Svc::UdpRxQueue), 0x680);   // 127.0.0.1:5353 in net/udp
-  EXPECT_EQ(svc(s, 0, Svc::Connections), 1);      // 8053 established (server side)
-  EXPECT_EQ(svc(s, 0, Svc::AcceptQueue), 1);      // one waiting on the 8053 listener
-  EXPECT_EQ(svc(s, 1, Svc::Connections), -1);     // no ports, no socket values
+  EXPECT_EQ(svc(s, 0, Svc::UdpRxQueue), 0x680);  // 127.0.0.1:5353 in net/udp
+  EXPECT_EQ(svc(s, 0, Svc::Connections), 1);     // 8053 established (server side)
+  EXPECT_EQ(svc(s, 0, Svc::AcceptQueue), 1);     // one waiting on the 8053 listener
+  EXPECT_EQ(svc(s, 1, Svc::Connections), -1);    // no ports, no socket values
 
   // Two seconds later: 600 more receive-buffer drops, the processes used CPU.
   write(root_ / "net/snmp", snmp(700, 3000));
@@ -174,7 +175,7 @@ TEST_F(KpiSampler, ProblemsAreCountedNotFatal) {
   ProcSampler sampler(options());
   RawSample raw = sampler.make_raw();
   write(root_ / "net/snmp", "Udp: InDatagrams RcvbufErrors\nUdp: 1\n");  // a value short
-  write(root_ / "200/stat", "200 (other S\n");                            // no ')'
+  write(root_ / "200/stat", "200 (other S\n");                           // no ')'
   sampler.read(raw, kSec, kSec);
   const auto& st = sampler.stats();
   EXPECT_GE(st.files[static_cast<std::size_t>(File::Snmp)].parse.total_rejects(), 1u);
@@ -202,7 +203,7 @@ TEST(KpiRates, ResetsWrapsAndDrops) {
   EXPECT_EQ(s, Step::Wrap);
   EXPECT_EQ(counter_rate(500, 20, kSec, true, s), 0);  // a sum whose member ended
   EXPECT_EQ(s, Step::Drop);
-  EXPECT_EQ(counter_rate(5, 10, 0, false, s), 0);  // no time passed: no rate
+  EXPECT_EQ(counter_rate(5, 10, 0, false, s), 0);                  // no time passed: no rate
   EXPECT_EQ(counter_rate(0, UINT64_MAX, 1, false, s), INT64_MAX);  // saturates
 }
 

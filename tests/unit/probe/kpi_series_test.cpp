@@ -67,7 +67,8 @@ TEST(KpiSeries, RingsForgetWhatIsOlderThanTheyHold) {
   st.add(id, (kT0 + 2 * 86400) * kSec, 7);
   auto d = st.query("x.y", (kT0 + 2 * 86400 - 3000) * kSec, (kT0 + 2 * 86400) * kSec, 60 * kSec);
   ASSERT_TRUE(d);
-  for (std::size_t i = 0; i + 1 < d->points.size(); ++i) EXPECT_TRUE(std::isnan(d->points[i].value));
+  for (std::size_t i = 0; i + 1 < d->points.size(); ++i)
+    EXPECT_TRUE(std::isnan(d->points[i].value));
   EXPECT_EQ(d->points.back().value, 7);
 }
 
@@ -76,7 +77,7 @@ TEST(KpiSeries, BoundedAndChecked) {
   EXPECT_GE(st.id("a.b"), 0);
   EXPECT_GE(st.id("a.c"), 0);
   EXPECT_GE(st.id("service.rss_bytes/unbound"), 0);
-  EXPECT_EQ(st.id("a.d"), -1);          // full
+  EXPECT_EQ(st.id("a.d"), -1);           // full
   EXPECT_EQ(SeriesStore(3).id(""), -1);  // bad names
   EXPECT_EQ(SeriesStore(3).id("has space"), -1);
   EXPECT_EQ(st.stats().refused, 1u);
