@@ -333,7 +333,7 @@ HttpResponse Router::series(const HttpRequest& request) const {
     }
     r.to = *t;
   }
-  r.from = r.to - 15 * 60 * core::kNsPerSec;  // the last quarter of an hour
+  r.from = r.to - 900 * core::kNsPerSec;  // the last quarter of an hour
   if (auto it = request.query.find("from"); it != request.query.end()) {
     auto t = series_time(it->second, now);
     if (!t) {

@@ -70,9 +70,9 @@ enum class Sys : std::uint8_t {
   PsiIoSomeUs,
   PsiIoFullAvg10,
   PsiIoFullUs,
-  kCount
+  Count
 };
-inline constexpr std::size_t kSysCount = static_cast<std::size_t>(Sys::kCount);
+inline constexpr std::size_t kSysCount = static_cast<std::size_t>(Sys::Count);
 
 /// Per-service readings (services named in the configuration, `kpi.services`).
 enum class Svc : std::uint8_t {
@@ -83,9 +83,9 @@ enum class Svc : std::uint8_t {
   AcceptQueue,  ///< connections waiting in the accept queues of its listening sockets
   UdpRxQueue,   ///< bytes waiting in the receive queues of its UDP sockets
   UdpDrops,     ///< datagrams its UDP sockets dropped, per second (the `drops` column)
-  kCount
+  Count
 };
-inline constexpr std::size_t kSvcCount = static_cast<std::size_t>(Svc::kCount);
+inline constexpr std::size_t kSvcCount = static_cast<std::size_t>(Svc::Count);
 
 enum class Kind : std::uint8_t { Gauge, Rate };
 

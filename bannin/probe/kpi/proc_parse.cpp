@@ -88,7 +88,7 @@ std::string_view reject_name(Reject r) noexcept {
       return "missing";
     case Reject::Empty:
       return "empty";
-    case Reject::kCount:
+    case Reject::Count:
       break;
   }
   return "?";

@@ -26,9 +26,9 @@ enum class Reject : std::uint8_t {
   BadNumber,   ///< a wanted value that is not a number, or out of range
   Missing,     ///< a wanted value the text does not have
   Empty,       ///< nothing to read (empty file)
-  kCount
+  Count
 };
-inline constexpr std::size_t kRejectCount = static_cast<std::size_t>(Reject::kCount);
+inline constexpr std::size_t kRejectCount = static_cast<std::size_t>(Reject::Count);
 std::string_view reject_name(Reject r) noexcept;
 
 /// Counts for one kind of file (snmp, netstat, …): texts read and problems by reason.

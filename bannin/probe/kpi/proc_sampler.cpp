@@ -15,10 +15,10 @@ namespace bannin::probe::kpi {
 namespace {
 
 // /proc texts the sampler reads in one go: the largest, /proc/net/netstat, is ~5 KiB.
-constexpr std::size_t kFileBuffer = 64 * 1024;
+constexpr std::size_t kFileBuffer = std::size_t{64} * 1024;
 // Socket tables are streamed through this buffer a block at a time (a line is ~150 bytes).
-constexpr std::size_t kStreamBuffer = 64 * 1024;
-constexpr std::size_t kDirBuffer = 32 * 1024;
+constexpr std::size_t kStreamBuffer = std::size_t{64} * 1024;
+constexpr std::size_t kDirBuffer = std::size_t{32} * 1024;
 constexpr std::size_t kCommSize = 16;  // the kernel's TASK_COMM_LEN
 
 constexpr std::uint8_t kTcpEstablished = 0x01;
@@ -116,7 +116,7 @@ std::string_view file_name(File f) noexcept {
       return "pid_file";
     case File::Sockets:
       return "sockets";
-    case File::kCount:
+    case File::Count:
       break;
   }
   return "?";

@@ -77,9 +77,9 @@ enum class File : std::uint8_t {
   PidStat,
   PidFile,
   Sockets,
-  kCount
+  Count
 };
-inline constexpr std::size_t kFileCount = static_cast<std::size_t>(File::kCount);
+inline constexpr std::size_t kFileCount = static_cast<std::size_t>(File::Count);
 std::string_view file_name(File f) noexcept;
 
 struct FileStats {
