@@ -2,6 +2,8 @@
 // and maximum for a day, fixed memory, a cap on series, gaps as "no value", queries by step,
 // and the bytes written to disk read back exactly — or refused, with where, when damaged.
 #include <cmath>
+#include <fstream>
+#include <iterator>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -132,6 +134,28 @@ TEST(KpiSeries, PersistsAndRefusesDamage) {
   EXPECT_FALSE(c.restore(""));
   EXPECT_FALSE(c.restore("BNKPISR1 and then nonsense"));
   EXPECT_FALSE(SeriesStore(1).restore(bytes));  // more series than it holds
+}
+
+}  // namespace
+}  // namespace bannin::probe::kpi
+
+namespace bannin::probe::kpi {
+namespace {
+
+// The fuzz corpus's valid file (written by a separate implementation of the format, in
+// Python) restores: the fuzzer's deep paths start from a real file.
+TEST(KpiSeries, CorpusFileRestores) {
+  std::ifstream f(std::string(BANNIN_SOURCE_DIR) + "/tests/fuzz/corpus/kpi_series/two_series",
+                  std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  ASSERT_GT(bytes.size(), 1u);
+  SeriesStore st;
+  auto r = st.restore(std::string_view(bytes).substr(1));  // the first byte is the mode
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(*r, 2u);
+  std::int64_t sec = 0;
+  EXPECT_EQ(st.last(0, &sec), 3);
+  EXPECT_EQ(sec, 1'800'000'119);
 }
 
 }  // namespace
