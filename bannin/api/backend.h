@@ -9,9 +9,18 @@
 
 #include <bannin/api/lapi.h>
 #include <bannin/core/result.h>
+#include <bannin/core/time.h>
 #include <bannin/decide/decision.h>
 
 namespace bannin::api {
+
+/// GET /api/v1/series?name=…&from=…&to=…&step=…, checked and with its defaults filled by
+/// the router (docs/api.md "Series"): times are wall-clock nanoseconds, step whole seconds.
+struct SeriesRequest {
+  std::string name;
+  core::TimeNs from = 0, to = 0, step = 0;
+  bool step_given = false;  ///< false: the backend may pick a coarser step for a long range
+};
 
 class Backend {
  public:
@@ -39,6 +48,16 @@ class Backend {
   /// of state, oldest first). not_found when the name is not probed and has no history.
   virtual core::Result<std::string> domain_json(const std::string& name) {
     return core::make_error("not_found", "no domain " + name.substr(0, 253));
+  }
+  /// GET /api/v1/series: the names of the KPI series with their unit and last value
+  /// (docs/api.md "Series"). Backends without series answer not_found.
+  virtual core::Result<std::string> series_names_json() {
+    return core::make_error("not_found", "this daemon keeps no series (config kpi:)");
+  }
+  /// GET /api/v1/series?name=…: one series' points. not_found for an unknown name,
+  /// invalid_argument for a step or range the series cannot answer.
+  virtual core::Result<std::string> series_json(const SeriesRequest& /*request*/) {
+    return core::make_error("not_found", "this daemon keeps no series (config kpi:)");
   }
   /// GET /v1/decisions/stream (CrowdSec bouncers, api/lapi.h): the stream answer, or
   /// "forbidden" for an unknown key. Backends without bouncer support refuse every key.

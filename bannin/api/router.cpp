@@ -5,6 +5,7 @@
 
 #include <bannin/api/decision_request.h>
 #include <bannin/api/router.h>
+#include <bannin/core/duration.h>
 #include <bannin/core/ip_address.h>
 #include <bannin/core/json_writer.h>
 
@@ -13,6 +14,7 @@ namespace {
 
 constexpr std::string_view kDecisionsPath = "/api/v1/decisions";
 constexpr std::string_view kDomainsPath = "/api/v1/domains";
+constexpr std::string_view kSeriesPath = "/api/v1/series";
 constexpr std::string_view kMetricsContentType = "text/plain; version=0.0.4";
 constexpr std::array<std::string_view, 6> kStates = {"",        "proposed", "active",
                                                      "expired", "revoked",  "failed"};
@@ -65,6 +67,22 @@ bool method_allowed(std::string_view allow, std::string_view method) {
     allow.remove_prefix(comma + 1);
   }
   return false;
+}
+
+// A time in a series request: "now", "-15m" (that long ago), Unix seconds, or RFC 3339.
+std::optional<core::TimeNs> series_time(std::string_view text, core::TimeNs now) {
+  constexpr core::TimeNs kMaxAgo = 400LL * 86400 * core::kNsPerSec;
+  if (text == "now") return now;
+  if (!text.empty() && text.front() == '-') {
+    auto d = core::parse_duration_ns(text.substr(1), false, kMaxAgo);
+    if (!d) return std::nullopt;
+    return now - *d;
+  }
+  if (!text.empty() && text.front() >= '0' && text.front() <= '9' &&
+      text.find_first_not_of("0123456789.") == std::string_view::npos) {
+    return core::parse_epoch_seconds(text);
+  }
+  return core::parse_iso8601(text);
 }
 
 bool is_loopback(const core::IpAddress& ip) {
@@ -223,7 +241,8 @@ HttpResponse Router::dispatch(const HttpRequest& request) const {
   std::string_view allow;
   std::string_view target;  // DELETE /api/v1/decisions/{target}
   std::string_view domain;  // GET /api/v1/domains/{name}
-  if (path == "/health" || path == "/metrics" || path == "/api/v1/status" || path == kDomainsPath) {
+  if (path == "/health" || path == "/metrics" || path == "/api/v1/status" || path == kDomainsPath ||
+      path == kSeriesPath) {
     allow = "GET, HEAD";
   } else if (path.size() > kDomainsPath.size() + 1 &&
              std::string_view(path).substr(0, kDomainsPath.size() + 1) == "/api/v1/domains/") {
@@ -254,6 +273,7 @@ HttpResponse Router::dispatch(const HttpRequest& request) const {
     return r;
   }
   if (path == "/api/v1/status") return json_response(200, backend_.status_json());
+  if (path == kSeriesPath) return series(request);
   if (path == kDomainsPath) {
     auto body = backend_.domains_json();
     if (!body) return from_backend_error(body.error());
@@ -289,6 +309,53 @@ HttpResponse Router::dispatch(const HttpRequest& request) const {
   auto rows = backend_.decisions_json(state);
   if (!rows) return from_backend_error(rows.error());
   return json_response(200, std::move(*rows));
+}
+
+HttpResponse Router::series(const HttpRequest& request) const {
+  const auto name = request.query.find("name");
+  if (name == request.query.end()) {
+    auto body = backend_.series_names_json();
+    if (!body) return from_backend_error(body.error());
+    return json_response(200, std::move(*body));
+  }
+  SeriesRequest r;
+  r.name = name->second;
+  if (r.name.empty() || r.name.size() > 200 || has_control(r.name)) {
+    return error_response(400, "invalid_field", "name: a series name (GET /api/v1/series)", "name");
+  }
+  const core::TimeNs now = options_.now();
+  r.to = now;
+  if (auto it = request.query.find("to"); it != request.query.end()) {
+    auto t = series_time(it->second, now);
+    if (!t) {
+      return error_response(400, "invalid_field",
+                            "to: now, -DURATION (e.g. -5m), Unix seconds or RFC 3339", "to");
+    }
+    r.to = *t;
+  }
+  r.from = r.to - 900 * core::kNsPerSec;  // the last quarter of an hour
+  if (auto it = request.query.find("from"); it != request.query.end()) {
+    auto t = series_time(it->second, now);
+    if (!t) {
+      return error_response(400, "invalid_field",
+                            "from: now, -DURATION (e.g. -1h), Unix seconds or RFC 3339", "from");
+    }
+    r.from = *t;
+  }
+  if (r.from > r.to) return error_response(400, "invalid_field", "from: after to", "from");
+  r.step = core::kNsPerSec;
+  if (auto it = request.query.find("step"); it != request.query.end()) {
+    auto d = core::parse_duration_ns(it->second, true, 86400 * core::kNsPerSec);
+    if (!d || *d < core::kNsPerSec || *d % core::kNsPerSec != 0) {
+      return error_response(400, "invalid_field",
+                            "step: whole seconds from 1s to 1d (1s, 10s, 1m, 5m, 1h)", "step");
+    }
+    r.step = *d;
+    r.step_given = true;
+  }
+  auto body = backend_.series_json(r);
+  if (!body) return from_backend_error(body.error());
+  return json_response(200, std::move(*body));
 }
 
 HttpResponse Router::add_decision(const HttpRequest& request) const {

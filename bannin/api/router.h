@@ -6,6 +6,7 @@
 //   GET    /metrics                     Backend::metrics_text(), Prometheus text 0.0.4
 //   GET    /v1/decisions/stream, /v1/decisions?ip=   CrowdSec bouncers (api/lapi.h; X-Api-Key)
 //   GET    /api/v1/status               Backend::status_json()
+//   GET    /api/v1/series[?name=&from=&to=&step=]   Backend::series_names_json / series_json
 //   GET    /api/v1/decisions?state=S    Backend::decisions_json(S)
 //   POST   /api/v1/decisions            Backend::add_decision (body: decision_request.h)
 //   DELETE /api/v1/decisions/{target}   Backend::revoke (also ?target=; ?note= optional)
@@ -62,6 +63,7 @@ class Router {
  private:
   HttpResponse dispatch(const HttpRequest& request) const;
   HttpResponse lapi(const HttpRequest& request) const;
+  HttpResponse series(const HttpRequest& request) const;
   HttpResponse add_decision(const HttpRequest& request) const;
   HttpResponse revoke(const HttpRequest& request, std::string_view path_target) const;
   Backend& backend_;

@@ -397,13 +397,97 @@ void render_notify(std::string& out, const JsonValue* n, std::vector<std::string
   }
 }
 
+/// "22.8 GiB" from bytes.
+std::string bytes_text(std::int64_t b) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  double v = static_cast<double>(b);
+  std::size_t u = 0;
+  while (v >= 1024 && u + 1 < std::size(units)) {
+    v /= 1024;
+    ++u;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", v, units[u]);
+  return buf;
+}
+
+/// The KPI probe (config kpi:): the platform counters of the last sample on a few lines,
+/// then one row per service. docs/kpi.md names every value.
+void render_kpi(std::string& out, const JsonValue* kpi) {
+  if (!kpi || !kpi->is_object()) return;
+  const JsonValue* enabled = kpi->find("enabled");
+  if (!enabled || !enabled->boolean() || !*enabled->boolean()) return;
+  const JsonValue* values = kpi->find("values");
+  auto val = [&](std::string_view name) -> std::optional<std::int64_t> {
+    return values && values->is_object() ? int_of(values->find(name)) : std::nullopt;
+  };
+  auto num = [&](std::string_view name) {
+    auto v = val(name);
+    return v ? std::to_string(*v) : std::string("-");
+  };
+  auto pct = [&](std::string_view name) {  // hundredths of a percent
+    auto v = val(name);
+    if (!v) return std::string("-");
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.2f%%", static_cast<double>(*v) / 100.0);
+    return std::string(buf);
+  };
+  out += "\nKPIs\n";
+  out += "  every " +
+         (int_of(kpi->find("interval_s")) ? format_duration(*int_of(kpi->find("interval_s")))
+                                          : std::string("-")) +
+         " from " + text_of(kpi->find("proc_root")) + "; samples " + text_of(kpi->find("samples")) +
+         ", last " + text_of(kpi->find("last")) + "; " + text_of(kpi->find("cpu_us_per_sample")) +
+         " µs CPU a sample; series " + text_of(kpi->find("series")) + "\n";
+  out += "  udp/s: in " + num("udp.in_datagrams") + ", rcvbuf errors " + num("udp.rcvbuf_errors") +
+         ", in errors " + num("udp.in_errors") + ", no port " + num("udp.no_ports") +
+         "; udp6/s: in " + num("udp6.in_datagrams") + ", rcvbuf errors " +
+         num("udp6.rcvbuf_errors") + "\n";
+  out += "  tcp: " + num("tcp.curr_estab") + " established, accepted/s " +
+         num("tcp.passive_opens") + ", listen overflows/s " + num("tcp.listen_overflows") +
+         ", listen drops/s " + num("tcp.listen_drops") + "; sockets " + num("sockets.used") +
+         ", tcp memory " + (val("tcp.mem_bytes") ? bytes_text(*val("tcp.mem_bytes")) : "-") + "\n";
+  if (val("conntrack.count")) {
+    out +=
+        "  conntrack: " + num("conntrack.count") + " of " + num("conntrack.max") + " (" +
+        (val("conntrack.fill_permille") ? std::to_string(*val("conntrack.fill_permille") / 10) + "%"
+                                        : std::string("-")) +
+        "), drops/s " + num("conntrack.drops") + "\n";
+  }
+  out += "  memory: available " +
+         (val("mem.available_bytes") ? bytes_text(*val("mem.available_bytes")) : "-") + " of " +
+         (val("mem.total_bytes") ? bytes_text(*val("mem.total_bytes")) : "-");
+  if (val("psi.cpu.some_avg10") || val("psi.memory.some_avg10")) {
+    out += "; pressure (avg10): cpu " + pct("psi.cpu.some_avg10") + ", memory " +
+           pct("psi.memory.some_avg10") + " (full " + pct("psi.memory.full_avg10") + "), io " +
+           pct("psi.io.some_avg10");
+  }
+  out += "\n";
+  if (auto r = counts_of(kpi->find("rejects")); !r.empty()) out += "  /proc problems: " + r + "\n";
+  const JsonValue* services = kpi->find("services");
+  if (!services || !services->is_array() || services->size() == 0) return;
+  std::vector<std::vector<std::string>> rows;
+  for (const JsonValue& sv : services->items()) {
+    auto b = int_of(sv.find("rss_bytes"));
+    rows.push_back({text_of(sv.find("name")), text_of(sv.find("procs")),
+                    b ? bytes_text(*b) : std::string("-"), text_of(sv.find("cpu_ms")),
+                    text_of(sv.find("connections")), text_of(sv.find("accept_queue")),
+                    text_of(sv.find("udp_rx_queue")), text_of(sv.find("udp_drops"))});
+  }
+  table(out,
+        {"SERVICE", "PROCS", "RSS", "CPU ms/s", "CONNECTIONS", "ACCEPT QUEUE", "UDP QUEUE B",
+         "UDP DROPS/S"},
+        rows, {false, true, true, true, true, true, true, true});
+}
+
 /// Sections this renderer does not know yet (e.g. "detect"): their scalar members on a line,
 /// so a daemon that grows is still shown.
 void render_others(std::string& out, const JsonValue& doc) {
   for (std::size_t i = 0; i < doc.size(); ++i) {
     const std::string& key = doc.keys()[i];
     if (key == "daemon" || key == "sources" || key == "queues" || key == "store" ||
-        key == "decisions" || key == "problems" || key == "domains" || key == "notify") {
+        key == "decisions" || key == "problems" || key == "domains" || key == "notify" ||
+        key == "kpi") {
       continue;
     }
     const std::string counts = counts_of(&doc.items()[i]);
@@ -443,6 +527,7 @@ core::Result<StatusReport> render_status(std::string_view status_json) {
   render_decisions(r.text, doc->find("decisions"), r.problems);
   render_domains(r.text, doc->find("domains"), r.problems);
   render_notify(r.text, doc->find("notify"), r.problems);
+  render_kpi(r.text, doc->find("kpi"));
   render_others(r.text, *doc);
   if (const JsonValue* p = doc->find("problems"); p && p->is_array()) {
     for (const JsonValue& item : p->items()) {

@@ -2,6 +2,7 @@
 #include <cctype>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <functional>
 
 #include <sys/stat.h>
@@ -105,7 +106,8 @@ class Loader {
       Value v;
       v.node = val;
       v.at = where(origin, kv.first);
-      if (key == "rules" || key == "sources" || key == "decide.max_per_minute_by_rule") {
+      if (key == "rules" || key == "sources" || key == "decide.max_per_minute_by_rule" ||
+          key == "kpi.services") {
         v.is_map = val.IsMap();
         set(key, v);
         continue;
@@ -305,6 +307,7 @@ class Loader {
   }
 
   void handle_rules(const std::string&, const Value& v) { rules(v); }
+  void handle_kpi_services(const std::string& key, const Value& v) { kpi_services(key, v); }
   void handle_sources(const std::string&, const Value& v) { sources(v); }
 
   void handle_max_per_minute_by_rule(const std::string& key, const Value& v) {
@@ -621,6 +624,123 @@ class Loader {
         problems.push_back(at + ": sources: a syslog source needs listen: udp://HOST:PORT");
       }
       cfg_.sources.push_back(std::move(sc));
+    }
+  }
+
+  // kpi.services: [{name, pid_file | process, ports: [...], children}], every problem located.
+  void kpi_services(const std::string& key, const Value& v) {
+    auto& out = cfg_.kpi.services;
+    // From -o the value is text, never a list of maps (an empty value clears the list).
+    if (!v.node.IsDefined() || !v.items.empty() || v.is_map) {
+      bad(v, key, "expected a list of services (- name: ..., pid_file: ... or process: ...)");
+      return;
+    }
+    if (v.node.IsNull()) {
+      out.clear();
+      return;
+    }
+    if (!v.node.IsSequence()) {
+      bad(v, key, "expected a list of services (- name: ..., pid_file: ... or process: ...)");
+      return;
+    }
+    const std::string origin = origin_of(v);
+    out.clear();
+    std::vector<std::pair<std::uint16_t, std::string>> claimed;  // port -> service
+    for (const auto& s : v.node) {
+      const std::string at = where(origin, s);
+      if (!s.IsMap()) {
+        problems.push_back(at + ": " + key + ": each service is a map (name: ..., process: ...)");
+        continue;
+      }
+      probe::kpi::ServiceSpec spec;
+      bool ok = true;
+      auto problem = [&](const YAML::Node& n, const std::string& what) {
+        problems.push_back(where(origin, n) + ": " + key + ": " + what);
+        ok = false;
+      };
+      for (const auto& kv : s) {
+        const std::string k = kv.first.Scalar();
+        const YAML::Node& val = kv.second;
+        if (k == "name" || k == "pid_file" || k == "process" || k == "children") {
+          if (!val.IsScalar()) {
+            problem(val, k + ": expected a single value");
+            continue;
+          }
+        }
+        if (k == "name") {
+          spec.name = val.Scalar();
+          bool good = !spec.name.empty() && spec.name.size() <= 64;
+          for (char c : spec.name) {
+            good = good && (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' ||
+                            c == '.');
+          }
+          if (!good) problem(val, "name '" + spec.name + "': letters, digits, _ - . (1-64)");
+        } else if (k == "pid_file") {
+          spec.pid_file = val.Scalar();
+          if (spec.pid_file.empty() || spec.pid_file.front() != '/') {
+            problem(val, "pid_file '" + spec.pid_file + "' must be an absolute path");
+          }
+        } else if (k == "process") {
+          spec.process = val.Scalar();
+          if (spec.process.empty() || spec.process.size() > 15) {
+            problem(val, "process '" + spec.process +
+                             "': the kernel's process name, 1 to 15 characters (as in "
+                             "/proc/<pid>/comm)");
+          }
+        } else if (k == "children") {
+          const std::string b = val.Scalar();
+          if (b == "true" || b == "yes" || b == "on") {
+            spec.children = true;
+          } else if (b == "false" || b == "no" || b == "off") {
+            spec.children = false;
+          } else {
+            problem(val, "children: '" + b + "' is not true or false");
+          }
+        } else if (k == "ports") {
+          std::vector<YAML::Node> items;
+          if (val.IsSequence()) {
+            for (const auto& p : val) items.push_back(p);
+          } else if (val.IsScalar()) {
+            items.push_back(val);
+          }
+          if (items.empty() && !val.IsNull()) problem(val, "ports: expected a list of ports");
+          for (const auto& p : items) {
+            const std::string t = p.IsScalar() ? p.Scalar() : "";
+            char* end = nullptr;
+            const long n = std::strtol(t.c_str(), &end, 10);
+            if (t.empty() || *end != '\0' || n < 1 || n > 65535) {
+              problem(p, "ports: '" + t + "' is not a port (1-65535)");
+              continue;
+            }
+            spec.ports.push_back(static_cast<std::uint16_t>(n));
+          }
+        } else {
+          problem(kv.first, "unknown key '" + k +
+                                "' for a service (name, pid_file, process, ports, children)");
+        }
+      }
+      if (spec.name.empty() && ok) problem(s, "a service needs a name");
+      if (spec.pid_file.empty() && spec.process.empty() && ok) {
+        problem(s, "service " + spec.name + " needs pid_file or process");
+      }
+      for (const auto& other : out) {
+        if (ok && other.name == spec.name) problem(s, "service " + spec.name + " named twice");
+      }
+      for (std::uint16_t p : spec.ports) {
+        for (const auto& [port, owner] : claimed) {
+          if (ok && port == p && owner != spec.name) {
+            problem(s, "port " + std::to_string(p) + " belongs to service " + owner + " already");
+          }
+        }
+      }
+      if (!ok) continue;
+      if (out.size() >= KpiConfig::kMaxServices) {
+        problems.push_back(at + ": " + key + ": at most " +
+                           std::to_string(KpiConfig::kMaxServices) + " services");
+        break;
+      }
+      for (std::uint16_t p : spec.ports) claimed.emplace_back(p, spec.name);
+      out.push_back(std::move(spec));
     }
   }
 

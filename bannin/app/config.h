@@ -13,6 +13,7 @@
 #include <bannin/core/result.h>
 #include <bannin/core/time.h>
 #include <bannin/probe/domain/check_setup.h>
+#include <bannin/probe/kpi/proc_sampler.h>
 #include <bannin/ruleset/expr.h>
 
 namespace bannin::app {
@@ -47,6 +48,16 @@ struct DomainsConfig {
   probe::domain::CheckSettings check;
   [[nodiscard]] bool enabled() const { return !list.empty() || !ips.empty(); }
   bool operator==(const DomainsConfig&) const = default;
+};
+
+/// `kpi:`: the KPI probe (app/kpi_probe.h, docs/kpi.md).
+struct KpiConfig {
+  static constexpr std::size_t kMaxServices = 64;
+  bool enabled = true;
+  core::TimeNs interval = core::kNsPerSec;
+  std::string proc_root = "/proc";
+  std::vector<probe::kpi::ServiceSpec> services;
+  bool operator==(const KpiConfig&) const = default;
 };
 
 /// `inventory:`: the hosting inventory (enrich/inventory.h).
@@ -153,6 +164,7 @@ struct DaemonConfig {
   std::size_t queue_records = 256, queue_store = 65536, queue_actions = 16384;
 
   DomainsConfig domains;
+  KpiConfig kpi;
   InventoryConfig inventory;
   FilesConfig files;
   NotifyConfig notify;

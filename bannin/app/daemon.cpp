@@ -20,7 +20,9 @@
 #include <bannin/api/server.h>
 #include <bannin/app/daemon.h>
 #include <bannin/app/domain_probe.h>
+#include <bannin/app/kpi_probe.h>
 #include <bannin/app/pipeline.h>
+#include <bannin/core/duration.h>
 #include <bannin/core/json_writer.h>
 #include <bannin/decide/allowlist.h>
 #include <bannin/enrich/geo_db.h>
@@ -137,6 +139,15 @@ core::Result<bool> Daemon::validate(const DaemonConfig& cfg) {
                          act::web::describe({cmd, "-v"}, v) + " (is it installed?)");
     }
   }
+  if (cfg.kpi.enabled) {
+    // The KPI probe reads <proc_root>/net/snmp every second; a proc_root that cannot give it
+    // (a mistyped path, a process that ended) is a configuration error, not a silent probe.
+    const std::string snmp = cfg.kpi.proc_root + "/net/snmp";
+    if (::access(snmp.c_str(), R_OK) != 0) {
+      problems.push_back("kpi.proc_root " + cfg.kpi.proc_root + ": cannot read " + snmp + ": " +
+                         std::strerror(errno));
+    }
+  }
   if (problems.empty()) return true;
   std::string msg;
   for (const auto& p : problems) msg += (msg.empty() ? "" : "\n") + p;
@@ -174,6 +185,10 @@ core::Result<std::string> Daemon::check(const Options& options) {
     s += "\n  domain probe: " + std::to_string(d.cfg_.domains.list.size()) + " domains, " +
          std::to_string(d.cfg_.domains.ips.size()) + " IPs, every " +
          std::to_string(d.cfg_.domains.interval / core::kNsPerSec) + " s";
+  }
+  if (d.cfg_.kpi.enabled) {
+    s += "\n  kpi probe: every " + core::format_duration(d.cfg_.kpi.interval) + " from " +
+         d.cfg_.kpi.proc_root + "/net, " + std::to_string(d.cfg_.kpi.services.size()) + " services";
   }
   return s;
 }
@@ -330,6 +345,12 @@ core::Result<bool> Daemon::boot() {
   // The domain probe (config `domains:`): zone table and bootstrap loaded, states restored.
   if (auto r = make_probe(st->get()); !r) return r.error();
   if (auto r = make_file_probe(false); !r) return r.error();
+  // The KPI probe (config `kpi:`): its series restored from the file beside the store.
+  if (auto r = make_kpi(store_path.has_parent_path() ? store_path.parent_path().string() + "/"
+                                                     : std::string());
+      !r) {
+    return r.error();
+  }
 
   // 4. Threads, from the end of the pipeline to its start.
   auto writer = std::make_unique<store::StoreWriter>(std::move(*st), cfg.queue_store, 1024);
@@ -343,6 +364,7 @@ core::Result<bool> Daemon::boot() {
   pipeline_ = std::thread([this] { pipeline_main(); });
   if (probe_) probe_->start();            // its rounds go through the pipeline thread
   if (file_probe_) file_probe_->start();  // so do its hits
+  if (kpi_) kpi_->start();                // and its samples
   auto sources = open_sources();
   if (!sources) return sources.error();
   ingest_ = std::thread([this] { ingest_main(); });
@@ -365,6 +387,7 @@ void Daemon::stop() {
   if (api_) api_->stop();
   if (probe_) probe_->stop();  // before the records queue closes: its last round goes in
   if (file_probe_) file_probe_->stop();
+  if (kpi_) kpi_->stop();  // and writes its series file
   if (wake_fd_ >= 0) {
     std::uint64_t one = 1;
     (void)!::write(wake_fd_, &one, sizeof one);

@@ -52,6 +52,9 @@ class Server;
 namespace bannin::enrich {
 class GeoDb;
 }
+namespace bannin::probe::kpi {
+struct Sample;
+}
 namespace bannin::store {
 class Store;
 class StoreWriter;
@@ -62,6 +65,7 @@ namespace bannin::app {
 
 class DomainProbe;
 struct DomainRound;
+class KpiProbe;
 
 /// One concrete input: a file, a socket, the journal, stdin. Counters are written by the
 /// ingest and pipeline threads and read by status (atomics, relaxed).
@@ -84,8 +88,8 @@ struct Stream {
 /// What the ingest thread hands to the pipeline: up to kBatchLines lines of one stream.
 struct Batch {
   /// Lines of a stream; a configuration reload; a round of the domain probe (`domain`); hits
-  /// of the file probe (`files`).
-  enum class Kind { Lines, Reload, Domain, Files } kind = Kind::Lines;
+  /// of the file probe (`files`); a sample of the KPI probe (`kpi`).
+  enum class Kind { Lines, Reload, Domain, Files, Kpi } kind = Kind::Lines;
   std::uint32_t stream = 0;
   std::string data;                              ///< the lines back to back
   std::vector<std::uint32_t> ends;               ///< end offset of each line in data
@@ -98,6 +102,7 @@ struct Batch {
   std::shared_ptr<Reload> reload;
   std::shared_ptr<const DomainRound> domain;
   std::shared_ptr<const FileRound> files;
+  std::shared_ptr<const probe::kpi::Sample> kpi;
 };
 
 /// An order for the act thread.
@@ -160,6 +165,9 @@ class Daemon final : public api::Backend {
   core::Result<std::string> decision_stream(const api::StreamRequest& request) override;
   core::Result<std::string> bouncer_decisions(const std::string& api_key,
                                               const std::string& ip) override;
+  // The KPI probe's series (daemon_kpi.cpp).
+  core::Result<std::string> series_names_json() override;
+  core::Result<std::string> series_json(const api::SeriesRequest& request) override;
 
  private:
   explicit Daemon(Options options);
@@ -175,6 +183,10 @@ class Daemon final : public api::Backend {
   core::Result<bool> make_file_probe(bool build_only);
   core::Result<bool> wrap_quarantine(const std::string& store_path);
   std::string files_status_json();  // the "files" member of status_json
+  // The KPI probe (config `kpi:`, daemon_kpi.cpp): built at start, its status and its
+  // samples' events in the pipeline thread.
+  core::Result<bool> make_kpi(const std::string& store_dir);
+  std::string kpi_status_json(std::vector<std::string>& problems);
 
   void ingest_main();
   void pipeline_main();
@@ -220,6 +232,8 @@ class Daemon final : public api::Backend {
   std::unique_ptr<DomainProbe> probe_;               // config `domains:`; null when off
   std::unique_ptr<FileProbe> file_probe_;            // config `files:`; null when off
   std::unique_ptr<act::quarantine::Ledger> ledger_;  // enforce mode: the quarantine's records
+  std::unique_ptr<DomainProbe> probe_;               // config `domains:`; null when off
+  std::unique_ptr<KpiProbe> kpi_;                    // config `kpi:`; null when off
 
   std::atomic<bool> stopping_{false};
   int wake_fd_ = -1;  // eventfd: wakes the ingest thread's epoll

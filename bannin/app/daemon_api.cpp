@@ -298,9 +298,16 @@ std::string Daemon::status_json() {
   out += notify_status_json();
   o.key("files");
   out += files_status_json();
+  std::vector<std::string> problems;
+  o.key("kpi");
+  out += kpi_status_json(problems);
+  if (!ah.ok) problems.insert(problems.begin(), actuator_name_ + ": " + ah.problem);
   o.key("problems");
   out += '[';
-  if (!ah.ok) core::json_append_string(out, actuator_name_ + ": " + ah.problem);
+  for (std::size_t i = 0; i < problems.size(); ++i) {
+    if (i) out += ',';
+    core::json_append_string(out, problems[i]);
+  }
   out += ']';
   o.close();
   return out;

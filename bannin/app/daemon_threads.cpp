@@ -8,11 +8,13 @@
 #include <bannin/act/actuator.h>
 #include <bannin/app/daemon.h>
 #include <bannin/app/domain_probe.h>
+#include <bannin/app/kpi_probe.h>
 #include <bannin/app/pipeline.h>
 #include <bannin/core/json_writer.h>
 #include <bannin/model/event_format.h>
 #include <bannin/probe/domain/report_format.h>
 #include <bannin/probe/file/file_events.h>
+#include <bannin/probe/kpi/sample.h>
 #include <bannin/store/store.h>
 
 namespace bannin::app {
@@ -90,6 +92,8 @@ void Daemon::pipeline_main() {
                     output);
   std::vector<bool> broken;  // by stream: its decoder could not be built
   model::EventFormatter event_format;
+  model::Event kpi_event;  // reused for every kpi.sample event
+  std::string kpi_raw;
 
   std::vector<Batch> batches;
   for (;;) {
@@ -135,6 +139,20 @@ void Daemon::pipeline_main() {
           o.close();
           pipeline.event(e, raw);
         });
+        writer_->push_wait(store::CheckpointRow{}, std::chrono::milliseconds(200));
+        continue;
+      }
+      if (b.kind == Batch::Kind::Kpi) {
+        // A sample of the KPI probe: one kpi.sample Event per value through the rules, its
+        // JSON as the evidence text; then a commit point for what the rules found.
+        probe::kpi::for_each_event(*b.kpi, kpi_->service_names(), kpi_->host(), kpi_event,
+                                   [&](const model::Event& e) {
+                                     kpi_raw.clear();
+                                     core::JsonObjectWriter o(kpi_raw);
+                                     event_format.append_json_members(o, e);
+                                     o.close();
+                                     pipeline.event(e, kpi_raw);
+                                   });
         writer_->push_wait(store::CheckpointRow{}, std::chrono::milliseconds(200));
         continue;
       }

@@ -25,6 +25,7 @@
 #include <bannin/api/server.h>
 #include <bannin/app/daemon.h>
 #include <bannin/app/domain_probe.h>
+#include <bannin/app/kpi_probe.h>
 #include <bannin/enrich/geo_db.h>
 #include <bannin/source/journald_source.h>
 #include <bannin/source/stdin_source.h>

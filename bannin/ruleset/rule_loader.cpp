@@ -455,8 +455,13 @@ void load_rule(Ctx& ctx, const YAML::Node& node, const LoadOptions& opt,
     }
     rule->reset = std::move(spec);
   }
-  if (rule->then.empty() && !rule->campaign) {
-    ctx.problem(node.Mark(), "missing_key", "a rule needs `then` or a `campaign`");
+  // `then: []` says so on purpose: the rule makes Findings only (the KPI rules: an overload
+  // is reported, what to do about it is not a ban). A rule that forgot `then` is refused.
+  if (rule->then.empty() && !rule->campaign &&
+      !(node["then"] && node["then"].IsSequence() && node["then"].size() == 0)) {
+    ctx.problem(node.Mark(), "missing_key",
+                "a rule needs `then` or a `campaign` (`then: []` for a rule that only makes "
+                "findings)");
   }
   for (const auto& d : rule->then) {
     if ((d.scope == "ip" || d.scope == "prefix") &&
