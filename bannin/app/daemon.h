@@ -232,7 +232,6 @@ class Daemon final : public api::Backend {
   std::unique_ptr<DomainProbe> probe_;               // config `domains:`; null when off
   std::unique_ptr<FileProbe> file_probe_;            // config `files:`; null when off
   std::unique_ptr<act::quarantine::Ledger> ledger_;  // enforce mode: the quarantine's records
-  std::unique_ptr<DomainProbe> probe_;               // config `domains:`; null when off
   std::unique_ptr<KpiProbe> kpi_;                    // config `kpi:`; null when off
 
   std::atomic<bool> stopping_{false};
