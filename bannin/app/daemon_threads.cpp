@@ -4,12 +4,14 @@
 #include <algorithm>
 #include <chrono>
 #include <functional>
+#include <unordered_map>
 
 #include <bannin/act/actuator.h>
 #include <bannin/app/daemon.h>
 #include <bannin/app/domain_probe.h>
 #include <bannin/app/pipeline.h>
 #include <bannin/core/json_writer.h>
+#include <bannin/detect/finding_json.h>
 #include <bannin/model/event_format.h>
 #include <bannin/probe/domain/report_format.h>
 #include <bannin/store/store.h>
@@ -19,26 +21,48 @@ namespace bannin::app {
 namespace {
 
 // The daemon's end of the pipeline: findings and decisions become store rows (committed
-// with the batch's checkpoint) and orders for the act thread.
+// with the batch's checkpoint) and orders for the act thread. Each finding gets its id here
+// (next_finding_id), so the decisions that follow it name it (DecisionRow::finding_id): the
+// API shows a finding with the decisions it caused and groups them into incidents. A
+// campaign's later decisions belong to the group's finding, found by rule and group.
 class DaemonOutput final : public PipelineOutput {
  public:
   DaemonOutput(store::StoreWriter& writer, std::atomic<std::uint64_t>& findings,
-               std::function<void(decide::Decision)> push, BoundedQueue<NotifyItem>* notices,
-               notify::Notifier* notifier)
+               std::int64_t& next_finding_id,
+               std::function<void(decide::Decision, std::int64_t)> push,
+               BoundedQueue<NotifyItem>* notices, notify::Notifier* notifier)
       : writer_(writer),
         findings_(findings),
+        next_finding_id_(next_finding_id),
         push_(std::move(push)),
         notices_(notices),
         notifier_(notifier) {}
-  void on_finding(const detect::Finding& f, std::string group_json,
-                  std::string numbers_json) override {
+  void on_finding(const detect::Finding& f, std::string group_json, std::string numbers_json,
+                  const model::Event* trigger) override {
     findings_.fetch_add(1, std::memory_order_relaxed);
     tell(f);
-    writer_.push_wait(store::FindingRow{f.ts, f.rule->id, std::move(group_json),
-                                        std::move(numbers_json), f.evidence},
-                      std::chrono::milliseconds(200));
+    store::FindingRow row;
+    row.id = next_finding_id_++;
+    row.ts = f.ts;
+    row.rule = f.rule->id;
+    row.numbers_json = std::move(numbers_json);
+    row.evidence = f.evidence;
+    label_finding(row, f, trigger);
+    current_ = row.id;
+    if (f.rule->campaign) {
+      // Bounded: a day with more campaign groups than this starts the map again (the later
+      // decisions of a forgotten group are then stored without their finding).
+      if (campaigns_.size() >= kMaxCampaignGroups) campaigns_.clear();
+      campaigns_[f.rule->id + '\n' + group_json] = row.id;
+    }
+    row.group_json = std::move(group_json);
+    writer_.push_wait(std::move(row), std::chrono::milliseconds(200));
   }
-  void on_finding_update(const detect::Finding& f) override { tell(f); }
+  void on_finding_update(const detect::Finding& f) override {
+    tell(f);
+    auto it = campaigns_.find(f.rule->id + '\n' + detect::group_json(f));
+    current_ = it != campaigns_.end() ? it->second : 0;
+  }
   void on_decision(decide::Decision d) override {
     if (notices_ != nullptr) {
       NotifyItem item;
@@ -46,7 +70,7 @@ class DaemonOutput final : public PipelineOutput {
       item.wall = wall_now();
       if (!notices_->try_push(std::move(item))) notifier_->count_dropped(1);
     }
-    push_(std::move(d));
+    push_(std::move(d), current_);
   }
 
  private:
@@ -60,20 +84,25 @@ class DaemonOutput final : public PipelineOutput {
     if (!notices_->try_push(std::move(item))) notifier_->count_dropped(1);
   }
 
+  static constexpr std::size_t kMaxCampaignGroups = 100'000;
   store::StoreWriter& writer_;
   std::atomic<std::uint64_t>& findings_;
-  std::function<void(decide::Decision)> push_;
+  std::int64_t& next_finding_id_;
+  std::function<void(decide::Decision, std::int64_t)> push_;
   BoundedQueue<NotifyItem>* notices_;
   notify::Notifier* notifier_;
+  std::int64_t current_ = 0;  // the finding the next decisions follow
+  std::unordered_map<std::string, std::int64_t> campaigns_;  // rule \n group -> finding id
 };
 
 }  // namespace
 
-void Daemon::push_decision(decide::Decision d) {
+void Daemon::push_decision(decide::Decision d, std::int64_t finding_id) {
   const std::int64_t id = next_decision_id_.fetch_add(1);
   decisions_.fetch_add(1, std::memory_order_relaxed);
-  writer_->push_wait(store::DecisionRow(decision_row(id, d, wall_now())),
-                     std::chrono::milliseconds(200));
+  store::DecisionRow row = decision_row(id, d, wall_now());
+  row.finding_id = finding_id;
+  writer_->push_wait(std::move(row), std::chrono::milliseconds(200));
   ActItem item;
   item.kind = ActItem::Kind::Apply;
   item.id = id;
@@ -83,10 +112,11 @@ void Daemon::push_decision(decide::Decision d) {
 
 void Daemon::pipeline_main() {
   DaemonOutput output(
-      *writer_, findings_, [this](decide::Decision d) { push_decision(std::move(d)); },
+      *writer_, findings_, next_finding_id_,
+      [this](decide::Decision d, std::int64_t finding) { push_decision(std::move(d), finding); },
       notifier_ ? notify_items_.get() : nullptr, notifier_.get());
   Pipeline pipeline(rules_, cfg_.memory_budget_mb << 20, geo_.get(), *decider_, &decide_mu_,
-                    output);
+                    output, [this](const ruleset::Rule& r) { return rule_counters(r.id); });
   std::vector<bool> broken;  // by stream: its decoder could not be built
   model::EventFormatter event_format;
 
@@ -110,7 +140,9 @@ void Daemon::pipeline_main() {
         for (const auto& row : r.changes) writer_->push_wait(row, std::chrono::milliseconds(200));
         for (const auto& f : r.findings) {
           findings_.fetch_add(1, std::memory_order_relaxed);
-          writer_->push_wait(f, std::chrono::milliseconds(200));
+          store::FindingRow row = f;
+          row.id = next_finding_id_++;  // ids come from this thread only (DaemonOutput)
+          writer_->push_wait(std::move(row), std::chrono::milliseconds(200));
         }
         std::string raw;
         probe::domain::for_each_event(r.reports, r.ts, [&](const model::Event& e) {

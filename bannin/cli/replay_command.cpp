@@ -54,11 +54,18 @@ class Printer final : public app::PipelineOutput {
   }
   ~Printer() override { flush(); }
 
-  void on_finding(const detect::Finding& f, std::string group, std::string numbers) override {
+  void on_finding(const detect::Finding& f, std::string group, std::string numbers,
+                  const model::Event* trigger) override {
     write_finding(f, group, numbers);
     if (writer_ != nullptr) {
-      writer_->push(
-          store::FindingRow{f.ts, f.rule->id, std::move(group), std::move(numbers), f.evidence});
+      store::FindingRow row;
+      row.ts = f.ts;
+      row.rule = f.rule->id;
+      row.group_json = std::move(group);
+      row.numbers_json = std::move(numbers);
+      row.evidence = f.evidence;
+      app::label_finding(row, f, trigger);
+      writer_->push(std::move(row));
     }
     if (out_.size() > (1u << 20)) flush();
   }
