@@ -35,6 +35,7 @@
 
 #include <bannin/act/actuator.h>
 #include <bannin/api/backend.h>
+#include <bannin/api/finding_service.h>
 #include <bannin/app/bounded_queue.h>
 #include <bannin/app/config.h>
 #include <bannin/core/result.h>
@@ -48,8 +49,7 @@
 namespace bannin::act {}
 namespace bannin::api {
 class Server;
-class FindingService;
-}  // namespace bannin::api
+}
 namespace bannin::enrich {
 class GeoDb;
 }
@@ -204,7 +204,7 @@ class Daemon final : public api::Backend {
   std::int64_t next_finding_id_ = 1;  // the pipeline thread's, once started
   std::mutex findings_store_mu_;
   std::unique_ptr<store::Store> findings_store_;  // the findings service's own connection
-  std::unique_ptr<api::FindingService> findings_;
+  std::unique_ptr<api::FindingService> finding_service_;
   std::vector<ruleset::LoadProblem> load_warnings_;  // of the last load_rules (main thread)
 
   Options options_;

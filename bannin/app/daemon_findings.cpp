@@ -92,21 +92,21 @@ core::Result<bool> Daemon::make_findings_service() {
     if (it == view->facts.end()) return std::nullopt;
     return it->second;
   };
-  findings_ = std::make_unique<api::FindingService>(*findings_store_, findings_store_mu_,
+  finding_service_ = std::make_unique<api::FindingService>(*findings_store_, findings_store_mu_,
                                                     std::move(o));
   return true;
 }
 
 core::Result<std::string> Daemon::findings_json(const api::FindingQuery& query) {
-  return findings_->findings(query);
+  return finding_service_->findings(query);
 }
 
 core::Result<std::string> Daemon::incidents_json(const api::FindingQuery& query) {
-  return findings_->incidents(query);
+  return finding_service_->incidents(query);
 }
 
 core::Result<std::string> Daemon::incident_json(std::int64_t id) {
-  return findings_->incident(id);
+  return finding_service_->incident(id);
 }
 
 namespace {
