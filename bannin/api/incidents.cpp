@@ -81,7 +81,47 @@ std::vector<Incident> group_incidents(
     inc.last = std::max(inc.last, f.ts);
   }
 
-  // 2. Campaign links: source -> campaign incidents that decided on it.
+  std::vector<bool> merged(out.size(), false);
+  // Moves incident `from` into `into` (its findings become linked ones).
+  auto merge = [&](std::size_t from, std::size_t into) {
+    Incident& a = out[into];
+    Incident& b = out[from];
+    a.linked.insert(a.linked.end(), b.own.begin(), b.own.end());
+    a.linked.insert(a.linked.end(), b.linked.begin(), b.linked.end());
+    a.first = std::min(a.first, b.first);
+    a.last = std::max(a.last, b.last);
+    merged[from] = true;
+  };
+
+  // 2. One source, several per-source rules, one time: the same event (a scanner that trips
+  // two rules, user enumeration followed by password guessing).
+  std::unordered_map<std::string_view, std::vector<std::size_t>> by_source;
+  for (std::size_t k = 0; k < out.size(); ++k) {
+    if (facts[k].campaign) continue;
+    const std::string_view src = sole_source(out[k].group_json);
+    if (!src.empty()) by_source[src].push_back(k);
+  }
+  for (auto& [src, list] : by_source) {
+    if (list.size() < 2) continue;
+    std::sort(list.begin(), list.end(), [&](std::size_t a, std::size_t b) {
+      return out[a].first != out[b].first ? out[a].first < out[b].first : out[a].id < out[b].id;
+    });
+    std::size_t keep = list.front();
+    core::TimeNs keep_gap = facts[keep].gap;
+    for (std::size_t n = 1; n < list.size(); ++n) {
+      std::size_t k = list[n];
+      if (out[k].first > sat_add(out[keep].last, std::max(keep_gap, facts[k].gap))) {
+        keep = k;
+        keep_gap = facts[k].gap;
+        continue;
+      }
+      keep_gap = std::max(keep_gap, facts[k].gap);
+      if (out[k].id < out[keep].id) std::swap(k, keep);  // the lowest id takes the others
+      merge(k, keep);
+    }
+  }
+
+  // 3. Campaign links: source -> campaign incidents that decided on it.
   std::unordered_map<std::string_view, std::vector<std::size_t>> by_member;
   for (std::size_t c = 0; c < out.size(); ++c) {
     if (!facts[c].campaign) continue;
@@ -94,10 +134,9 @@ std::vector<Incident> group_incidents(
       }
     }
   }
-  std::vector<bool> merged(out.size(), false);
   if (!by_member.empty()) {
     for (std::size_t p = 0; p < out.size(); ++p) {
-      if (facts[p].campaign) continue;
+      if (facts[p].campaign || merged[p]) continue;
       const std::string_view src = sole_source(out[p].group_json);
       if (src.empty()) continue;
       auto cands = by_member.find(src);
@@ -110,10 +149,7 @@ std::vector<Incident> group_incidents(
         }
         if (best == out.size() || out[c].id < out[best].id) best = c;
       }
-      if (best == out.size()) continue;
-      merged[p] = true;
-      Incident& c = out[best];
-      c.linked.insert(c.linked.end(), out[p].own.begin(), out[p].own.end());
+      if (best != out.size()) merge(p, best);
     }
   }
   std::vector<Incident> result;

@@ -7,15 +7,20 @@
 //      service), consecutive findings no further apart than the rule's gap: a wave that goes
 //      on fires its rule again every window, so gap = 2 x window (at least kMinGap); a later
 //      burst after a quiet gap is a new incident.
-//   2. Linked by a campaign, where the rules say so: a rule with `campaign:` decides on the
-//      sources of its group (its members). A finding grouped by one source alone
-//      ({"src_ip":X}, a per-source rule) belongs to the campaign incident that decided on X
-//      when it falls within that incident's time span widened by its gap: the wave's sources
-//      that also tripped a per-source rule are the same event. When several campaign
-//      incidents qualify, the one with the lowest id takes it.
+//   2. One source, several per-source rules ({"src_ip":X} groups), overlapping in time (each
+//      within the larger gap of the other): one event — a scanner that trips two rules,
+//      user enumeration followed by password guessing (whose decision the first one's made
+//      redundant). The incident with the lowest id takes the others as linked findings.
+//   3. Linked by a campaign, where the rules say so: a rule with `campaign:` decides on the
+//      sources of its group (its members). A per-source incident of source X belongs to the
+//      campaign incident that decided on X when it falls within that incident's time span
+//      widened by its gap: the wave's sources that also tripped a per-source rule are the
+//      same event. When several campaign incidents qualify, the one with the lowest id
+//      takes it.
 //
 // An incident's id is the lowest id among its own findings (its rule and group), so it does
-// not change as later findings join it; linked findings never change it.
+// not change as later findings of that group join it; linked findings never change it (only
+// a merge of two incidents under 2 or 3 retires the id of the one merged away).
 #pragma once
 
 #include <cstdint>

@@ -51,9 +51,7 @@ TEST(FindingQuery, Times) {
 
 TEST(FindingQuery, RefusalsNameTheParameter) {
   struct Case {
-    const char* name;
-    const char* value;
-    const char* code;
+    std::string name, value, code;
   };
   for (const Case& c : {Case{"limit", "0", "invalid_field"}, Case{"limit", "501", "invalid_field"},
                         Case{"limit", "ten", "invalid_field"}, Case{"limit", "-1", "invalid_field"},
@@ -61,13 +59,13 @@ TEST(FindingQuery, RefusalsNameTheParameter) {
                         Case{"to", "", "invalid_field"}, Case{"cursor", "abc", "invalid_field"},
                         Case{"rules", "x", "unknown_field"}, Case{"state", "active", "unknown_field"},
                         Case{"q", "a\x01", "invalid_field"},
-                        Case{"vhost", std::string(257, 'a').c_str(), "invalid_field"}}) {
+                        Case{"vhost", std::string(257, 'a'), "invalid_field"}}) {
     std::string field;
     auto q = parse_finding_query({{c.name, c.value}}, CursorKind::Findings, &field);
     ASSERT_FALSE(q) << c.name << "=" << c.value;
     EXPECT_EQ(q.error().code, c.code) << c.name;
     EXPECT_EQ(field, c.name);
-    EXPECT_EQ(q.error().message.rfind(std::string(c.name) + ":", 0), 0u) << q.error().message;
+    EXPECT_EQ(q.error().message.rfind(c.name + ":", 0), 0u) << q.error().message;
   }
   std::string field;
   auto q = parse_finding_query({{"from", "1613679695"}, {"to", "1613679694"}},

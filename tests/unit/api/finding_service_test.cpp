@@ -89,7 +89,7 @@ class FindingServiceTest : public ::testing::Test {
 };
 
 TEST_F(FindingServiceTest, FindingWithEvidenceAndDecisions) {
-  const auto id = finding(kT0, kRelay, kContact, R"({"distinct(src_ip)":3})", "example.jp",
+  const auto id = finding(kT0, kRelay, kContact, R"j({"distinct(src_ip)":3})j", "example.jp",
                           {"POST one", "POST two"});
   decision(id, "198.51.100.7", "active");
   decision(id, "198.51.100.8", "revoked");
@@ -177,9 +177,9 @@ TEST_F(FindingServiceTest, PagesReturnEveryFindingOnceWhileFindingsArrive) {
 TEST_F(FindingServiceTest, IncidentWithNumbersCountriesAndDecisionsInForce) {
   // A relay wave: two findings 15 min apart (one incident), decisions on three members, one
   // per-source finding of a member (linked), and an unrelated source elsewhere.
-  const auto a = finding(kT0, kRelay, kContact, R"({"distinct(src_ip)":3,"share(x)":0.75})",
+  const auto a = finding(kT0, kRelay, kContact, R"j({"distinct(src_ip)":3,"share(x)":0.75})j",
                          "example.jp", {"POST /contact/ 1", "POST /contact/ 2"});
-  const auto b = finding(kT0 + 900 * kSec, kRelay, kContact, R"({"distinct(src_ip)":41})",
+  const auto b = finding(kT0 + 900 * kSec, kRelay, kContact, R"j({"distinct(src_ip)":41})j",
                          "example.jp", {"POST /contact/ 2", "POST /contact/ 3"});
   decision(a, "198.51.100.7", "active");
   decision(a, "198.51.100.8", "active");

@@ -107,6 +107,23 @@ TEST(Incidents, CampaignLinksItsSourcesFindings) {
   EXPECT_EQ(group_incidents(in, plain, members).size(), 4u);
 }
 
+TEST(Incidents, OneSourceSeveralRulesAtOneTimeIsOneIncident) {
+  std::vector<IncidentFinding> in = {
+      {3, 10 * kMin, "web.wordpress.user_enum", src("192.0.2.7")},
+      {4, 11 * kMin, "web.wp_login.bruteforce", src("192.0.2.7")},
+      {5, 11 * kMin, "web.wp_login.bruteforce", src("192.0.2.8")},   // another source
+      {6, 200 * kMin, "web.wp_login.bruteforce", src("192.0.2.7")},  // hours later
+  };
+  auto out = group_incidents(in, facts, {});
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_EQ(out[0].id, 6);
+  EXPECT_EQ(out[1].id, 5);
+  EXPECT_EQ(out[2].id, 3);
+  ASSERT_EQ(out[2].linked.size(), 1u);
+  EXPECT_EQ(in[out[2].linked[0]].id, 4);
+  EXPECT_EQ(out[2].last, 11 * kMin);
+}
+
 TEST(Incidents, HostileTimesDoNotOverflow) {
   std::vector<IncidentFinding> in = {{1, INT64_MAX, kRelay, kContact},
                                      {2, INT64_MIN, kRelay, kContact},

@@ -62,7 +62,7 @@ TEST(FindingReads, IdsLinksAndPaging) {
   f.ts = 100;
   f.rule = "web.form_relay.many_sources";
   f.group_json = R"({"vhost":"example.jp","path":"/contact/"})";
-  f.numbers_json = R"({"distinct(src_ip)":3})";
+  f.numbers_json = R"j({"distinct(src_ip)":3})j";
   f.evidence = {"one", "two"};
   f.id = 41;  // the daemon's own id
   f.vhost = "example.jp";
