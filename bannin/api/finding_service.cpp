@@ -201,41 +201,58 @@ core::Result<std::string> FindingService::findings(const FindingQuery& q) {
 
 // --- incidents ---------------------------------------------------------------------------
 
-core::Result<FindingService::Grouped> FindingService::group(core::TimeNs from, core::TimeNs to) {
+std::pair<std::uint64_t, std::uint64_t> FindingService::cache_counts() const {
+  std::lock_guard lock(mu_);
+  return {hits_, misses_};
+}
+
+core::Result<std::shared_ptr<const FindingService::Grouped>> FindingService::group(
+    core::TimeNs from, core::TimeNs to) {
   // Called with mu_ held.
-  Grouped g;
+  auto version = store_.findings_version();
+  if (!version) return store_error(version.error());
+  if (options_.rules_version) *version += "/" + std::to_string(options_.rules_version());
+  for (auto it = cache_.begin(); it != cache_.end(); ++it) {
+    if (it->from == from && it->to == to && it->version == *version) {
+      ++hits_;
+      Cached hit = *it;
+      cache_.erase(it);
+      cache_.push_back(hit);
+      return hit.grouped;
+    }
+  }
+  ++misses_;
+  auto g = std::make_shared<Grouped>();
   store::FindingFilter filter;
   filter.from = from;
   filter.to = to;
   filter.limit = options_.max_scan + 1;
   auto rows = store_.findings(filter, false);
   if (!rows) return store_error(rows.error());
-  g.rows = std::move(*rows);
-  if (g.rows.size() > options_.max_scan) {
-    g.rows.pop_back();
-    g.truncated = true;
+  g->rows = std::move(*rows);
+  if (g->rows.size() > options_.max_scan) {
+    g->rows.pop_back();
+    g->truncated = true;
   }
   auto facts_of = [&](const std::string& rule) -> const std::optional<RuleFacts>& {
-    auto it = g.facts.find(rule);
-    if (it == g.facts.end()) it = g.facts.emplace(rule, facts(rule)).first;
+    auto it = g->facts.find(rule);
+    if (it == g->facts.end()) it = g->facts.emplace(rule, facts(rule)).first;
     return it->second;
   };
   std::vector<std::int64_t> campaign_ids;
-  g.inputs.reserve(g.rows.size());
-  for (const auto& f : g.rows) {
-    g.inputs.push_back(IncidentFinding{f.id, f.ts, f.rule, f.group_json});
+  g->inputs.reserve(g->rows.size());
+  for (const auto& f : g->rows) {
+    g->inputs.push_back(IncidentFinding{f.id, f.ts, f.rule, f.group_json});
     const auto& rf = facts_of(f.rule);
     if (rf && rf->campaign) campaign_ids.push_back(f.id);
   }
   if (!campaign_ids.empty()) {
-    auto d = store_.decisions_of_findings(campaign_ids);
-    if (!d) return store_error(d.error());
-    for (const auto& row : *d) {
-      if (row.scope == "ip") g.members[row.finding_id].push_back(row.target_key);
-    }
+    auto sources = store_.finding_sources(campaign_ids);
+    if (!sources) return store_error(sources.error());
+    for (auto& [finding, ip] : *sources) g->members[finding].push_back(std::move(ip));
   }
-  g.incidents = group_incidents(
-      g.inputs,
+  g->incidents = group_incidents(
+      g->inputs,
       [&](const std::string& rule) {
         IncidentRule r;
         const auto& rf = facts_of(rule);
@@ -245,8 +262,10 @@ core::Result<FindingService::Grouped> FindingService::group(core::TimeNs from, c
         }
         return r;
       },
-      g.members);
-  return g;
+      g->members);
+  if (cache_.size() >= kCacheEntries) cache_.erase(cache_.begin());
+  cache_.push_back(Cached{from, to, std::move(*version), g});
+  return std::shared_ptr<const Grouped>(g);
 }
 
 namespace {
@@ -492,7 +511,7 @@ core::Result<std::string> FindingService::incidents(const FindingQuery& q) {
   std::lock_guard lock(mu_);
   auto grouped = group(q.from, q.to);
   if (!grouped) return grouped.error();
-  Grouped& g = *grouped;
+  const Grouped& g = **grouped;
 
   // The page: incidents below the cursor with a finding that matches the filters.
   const std::string text = lower(q.text);
@@ -602,7 +621,7 @@ core::Result<std::string> FindingService::incident(std::int64_t id) {
   auto grouped = group(first > INT64_MIN + kWiden ? first - kWiden : INT64_MIN,
                        last < INT64_MAX - kWiden ? last + kWiden : INT64_MAX);
   if (!grouped) return grouped.error();
-  Grouped& g = *grouped;
+  const Grouped& g = **grouped;
   const Incident* inc = nullptr;
   for (const Incident& candidate : g.incidents) {
     for (std::size_t i : candidate.own) inc = g.rows[i].id == id ? &candidate : inc;

@@ -4,7 +4,9 @@
 // (its geo database) and the rules in force (titles, windows, campaigns, number names).
 // Every answer is bounded: a page of at most kMaxLimit, at most max_scan findings grouped per
 // incidents request (the newest; "truncated" says when older ones were left out), at most
-// kDecisionsPerFinding decisions per finding and max_decisions per incident.
+// kDecisionsPerFinding decisions per finding and max_decisions per incident. Grouping reads
+// every finding of the range, so its result is cached (kCacheEntries ranges) until the
+// store's findings or decisions or the rules change; a page is then rendered from memory.
 //
 // Shapes (docs/api.md, docs/openapi.yaml):
 //   findings:  {"findings":[{id, ts, rule, title, group, numbers, vhost, account, evidence,
@@ -16,6 +18,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -46,6 +49,8 @@ struct FindingServiceOptions {
   std::function<core::TimeNs()> now;  ///< wall clock (decisions in force); empty = system
   std::size_t max_scan = 100'000;     ///< findings grouped per incidents request
   std::size_t max_decisions = 1'000;  ///< decisions listed in one incident
+  /// Changes whenever the rules in force change (reload); empty: never.
+  std::function<std::uint64_t()> rules_version;
 };
 
 inline constexpr std::size_t kDecisionsPerFinding = 100;
@@ -64,11 +69,27 @@ class FindingService {
 
  private:
   struct Grouped;
-  core::Result<Grouped> group(core::TimeNs from, core::TimeNs to);
+  /// The findings of [from, to] grouped into incidents; from the cache while the store's
+  /// findings_version() and the rules' version are what they were (called with mu_ held).
+  core::Result<std::shared_ptr<const Grouped>> group(core::TimeNs from, core::TimeNs to);
   std::optional<RuleFacts> facts(const std::string& rule) const;
   store::Store& store_;
   std::mutex& mu_;
   FindingServiceOptions options_;
+  // The last few groupings (under mu_): an incidents page and its detail views reuse them
+  // until a finding or decision is added or removed or the rules change.
+  struct Cached {
+    core::TimeNs from = 0, to = 0;
+    std::string version;
+    std::shared_ptr<const Grouped> grouped;
+  };
+  std::vector<Cached> cache_;  // at most kCacheEntries, most recent last
+  std::uint64_t hits_ = 0, misses_ = 0;
+
+ public:
+  static constexpr std::size_t kCacheEntries = 4;
+  /// Groupings served from the cache and computed (tests, metrics).
+  [[nodiscard]] std::pair<std::uint64_t, std::uint64_t> cache_counts() const;
 };
 
 }  // namespace bannin::api

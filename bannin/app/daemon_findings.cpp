@@ -3,6 +3,7 @@
 // behind a bouncer poll on the shared read connection; the rules view is a snapshot published
 // at start and at every reload (rules_ belongs to the main thread); rule counters are shared
 // with the pipeline thread's detector (detect/rule_counters.h) and outlive reloads.
+#include <atomic>
 #include <cmath>
 #include <cstdlib>
 
@@ -16,7 +17,14 @@
 
 namespace bannin::app {
 
+namespace {
+// Numbers each published rules view, so the findings service knows when its cached
+// incidents were grouped under other rules (titles, windows, campaigns).
+std::atomic<std::uint64_t> rules_generation{0};
+}  // namespace
+
 struct Daemon::RulesView {
+  std::uint64_t generation = 0;
   std::vector<std::shared_ptr<const ruleset::Rule>> rules;
   std::map<std::string, api::RuleFacts, std::less<>> facts;
   std::vector<ruleset::LoadProblem> warnings;
@@ -38,6 +46,7 @@ std::shared_ptr<detect::RuleCounters> Daemon::rule_counters(const std::string& i
 void Daemon::publish_rules(const std::vector<std::shared_ptr<const ruleset::Rule>>& rules,
                            std::vector<ruleset::LoadProblem> warnings) {
   auto view = std::make_shared<RulesView>();
+  view->generation = rules_generation.fetch_add(1) + 1;
   view->rules = rules;
   view->warnings = std::move(warnings);
   view->files = cfg_.rule_files;
@@ -71,6 +80,10 @@ core::Result<bool> Daemon::make_findings_service() {
   if (!st) return core::make_error("store", "store " + cfg_.store_path + ": " + st.error().message);
   findings_store_ = std::move(*st);
   api::FindingServiceOptions o;
+  o.rules_version = [this]() -> std::uint64_t {
+    std::lock_guard lock(rules_view_mu_);
+    return rules_view_ ? rules_view_->generation : 0;
+  };
   o.now = wall_now;
   const enrich::GeoDb* geo = geo_.get();
   if (geo != nullptr) {

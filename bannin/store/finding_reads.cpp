@@ -199,10 +199,41 @@ core::Result<std::vector<DecisionRow>> Store::decisions_of_findings(
         out.push_back(std::move(d));
       });
   if (!r) return r.error();
-  // Chunks come in id order each; the whole list too.
-  std::sort(out.begin(), out.end(),
-            [](const DecisionRow& a, const DecisionRow& b) { return a.id < b.id; });
+  // Each chunk comes in id order; more than one chunk needs a sort (of the rows' positions,
+  // then one move each: a row holds several strings).
+  auto by_id = [](const DecisionRow& a, const DecisionRow& b) { return a.id < b.id; };
+  if (!std::is_sorted(out.begin(), out.end(), by_id)) {
+    std::vector<std::size_t> order(out.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::sort(order.begin(), order.end(),
+              [&](std::size_t a, std::size_t b) { return out[a].id < out[b].id; });
+    std::vector<DecisionRow> sorted;
+    sorted.reserve(out.size());
+    for (std::size_t i : order) sorted.push_back(std::move(out[i]));
+    out = std::move(sorted);
+  }
   return out;
+}
+
+core::Result<std::vector<std::pair<std::int64_t, std::string>>> Store::finding_sources(
+    const std::vector<std::int64_t>& finding_ids) {
+  std::vector<std::pair<std::int64_t, std::string>> out;
+  auto r = for_id_chunks(db_, finding_ids,
+                         "SELECT finding_id, target_key FROM decisions WHERE scope = 'ip' AND"
+                         " finding_id IN ",
+                         ";", "read the sources of findings",
+                         [&](Query& q) { out.emplace_back(q.i64(0), q.text(1)); });
+  if (!r) return r.error();
+  return out;
+}
+
+core::Result<std::string> Store::findings_version() {
+  Query q(db_,
+          "SELECT COALESCE((SELECT MAX(id) FROM findings), 0), (SELECT COUNT(*) FROM findings),"
+          " COALESCE((SELECT MAX(id) FROM decisions), 0);");
+  if (!q.ok() || q.step() != SQLITE_ROW) return read_error(db_, "read the findings version");
+  return std::to_string(q.i64(0)) + "/" + std::to_string(q.i64(1)) + "/" +
+         std::to_string(q.i64(2));
 }
 
 core::Result<std::int64_t> Store::max_finding_id() {

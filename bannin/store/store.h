@@ -24,6 +24,7 @@
 #include <string_view>
 #include <thread>
 #include <unordered_map>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -362,6 +363,13 @@ class Store {
   /// Decisions caused by the given findings (DecisionRow::finding_id), oldest first.
   core::Result<std::vector<DecisionRow>> decisions_of_findings(
       const std::vector<std::int64_t>& finding_ids);
+  /// (finding id, target key) of the ip-scope decisions of the given findings: the sources a
+  /// campaign decided on, without reading whole decision rows.
+  core::Result<std::vector<std::pair<std::int64_t, std::string>>> finding_sources(
+      const std::vector<std::int64_t>& finding_ids);
+  /// Changes when findings or decisions are added or removed (not on state changes): the
+  /// highest finding id, the number of findings and the highest decision id, as one text.
+  core::Result<std::string> findings_version();
   /// The highest finding id in use: of findings and of decisions.finding_id (so that an id
   /// handed out again after retention cannot point old decisions at a new finding).
   core::Result<std::int64_t> max_finding_id();

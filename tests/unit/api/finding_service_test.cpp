@@ -263,6 +263,30 @@ TEST_F(FindingServiceTest, IncidentWithNumbersCountriesAndDecisionsInForce) {
   EXPECT_FALSE(later.find("incidents")->items()[1].find("open")->boolean().value());
 }
 
+TEST_F(FindingServiceTest, GroupingIsCachedUntilTheStoreChanges) {
+  const auto a = finding(kT0, kRelay, kContact, "{}", "example.jp");
+  ASSERT_TRUE(service_->incidents(FindingQuery{}));
+  ASSERT_TRUE(service_->incidents(FindingQuery{}));
+  ASSERT_TRUE(service_->incident(a));  // another range: computed once, then cached
+  ASSERT_TRUE(service_->incident(a));
+  EXPECT_EQ(service_->cache_counts(), (std::pair<std::uint64_t, std::uint64_t>{2, 2}));
+  // A new decision of the wave names a new source: grouped again, and the answer shows it.
+  decision(a, "198.51.100.7", "active");
+  auto v = get(service_->incidents(FindingQuery{}));
+  EXPECT_EQ(v.find("incidents")->items()[0].find("counts")->find("decisions")->integer(), 1);
+  EXPECT_EQ(service_->cache_counts().second, 3u);
+  // A state change needs no regrouping, but the page shows it (rendered per request).
+  ASSERT_TRUE(store_->set_state(1, "revoked", kT0 + 1, "test"));
+  v = get(service_->incidents(FindingQuery{}));
+  EXPECT_EQ(v.find("incidents")->items()[0].find("counts")->find("in_force")->integer(), 0);
+  EXPECT_EQ(service_->cache_counts().second, 3u);
+  // A new finding: grouped again.
+  finding(kT0 + 60 * kSec, kRelay, kContact, "{}", "example.jp");
+  v = get(service_->incidents(FindingQuery{}));
+  EXPECT_EQ(v.find("incidents")->items()[0].find("counts")->find("findings")->integer(), 2);
+  EXPECT_EQ(service_->cache_counts().second, 4u);
+}
+
 TEST_F(FindingServiceTest, ScanBoundIsReported) {
   FindingServiceOptions o;
   o.max_scan = 3;
