@@ -201,7 +201,7 @@ class Daemon final : public api::Backend {
   std::shared_ptr<const RulesView> rules_view_;  // replaced whole; readers copy the pointer
   std::mutex rule_counters_mu_;
   std::map<std::string, std::shared_ptr<detect::RuleCounters>> rule_counters_;
-  std::int64_t next_finding_id_ = 1;  // the pipeline thread's, once started
+  std::int64_t next_finding_id_ = 1;  // the first id the pipeline thread's FindingLinker gives
   std::mutex findings_store_mu_;
   std::unique_ptr<store::Store> findings_store_;  // the findings service's own connection
   std::unique_ptr<api::FindingService> finding_service_;

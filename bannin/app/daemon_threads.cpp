@@ -4,14 +4,12 @@
 #include <algorithm>
 #include <chrono>
 #include <functional>
-#include <unordered_map>
 
 #include <bannin/act/actuator.h>
 #include <bannin/app/daemon.h>
 #include <bannin/app/domain_probe.h>
 #include <bannin/app/pipeline.h>
 #include <bannin/core/json_writer.h>
-#include <bannin/detect/finding_json.h>
 #include <bannin/model/event_format.h>
 #include <bannin/probe/domain/report_format.h>
 #include <bannin/store/store.h>
@@ -21,19 +19,17 @@ namespace bannin::app {
 namespace {
 
 // The daemon's end of the pipeline: findings and decisions become store rows (committed
-// with the batch's checkpoint) and orders for the act thread. Each finding gets its id here
-// (next_finding_id), so the decisions that follow it name it (DecisionRow::finding_id): the
-// API shows a finding with the decisions it caused and groups them into incidents. A
-// campaign's later decisions belong to the group's finding, found by rule and group.
+// with the batch's checkpoint) and orders for the act thread. The FindingLinker numbers the
+// findings so the decisions that follow name theirs (DecisionRow::finding_id): the API shows
+// a finding with the decisions it caused and groups them into incidents.
 class DaemonOutput final : public PipelineOutput {
  public:
   DaemonOutput(store::StoreWriter& writer, std::atomic<std::uint64_t>& findings,
-               std::int64_t& next_finding_id,
-               std::function<void(decide::Decision, std::int64_t)> push,
+               FindingLinker& linker, std::function<void(decide::Decision, std::int64_t)> push,
                BoundedQueue<NotifyItem>* notices, notify::Notifier* notifier)
       : writer_(writer),
         findings_(findings),
-        next_finding_id_(next_finding_id),
+        linker_(linker),
         push_(std::move(push)),
         notices_(notices),
         notifier_(notifier) {}
@@ -42,26 +38,18 @@ class DaemonOutput final : public PipelineOutput {
     findings_.fetch_add(1, std::memory_order_relaxed);
     tell(f);
     store::FindingRow row;
-    row.id = next_finding_id_++;
+    row.id = linker_.on_finding(f, group_json);
     row.ts = f.ts;
     row.rule = f.rule->id;
+    row.group_json = std::move(group_json);
     row.numbers_json = std::move(numbers_json);
     row.evidence = f.evidence;
     label_finding(row, f, trigger);
-    current_ = row.id;
-    if (f.rule->campaign) {
-      // Bounded: a day with more campaign groups than this starts the map again (the later
-      // decisions of a forgotten group are then stored without their finding).
-      if (campaigns_.size() >= kMaxCampaignGroups) campaigns_.clear();
-      campaigns_[f.rule->id + '\n' + group_json] = row.id;
-    }
-    row.group_json = std::move(group_json);
     writer_.push_wait(std::move(row), std::chrono::milliseconds(200));
   }
   void on_finding_update(const detect::Finding& f) override {
     tell(f);
-    auto it = campaigns_.find(f.rule->id + '\n' + detect::group_json(f));
-    current_ = it != campaigns_.end() ? it->second : 0;
+    linker_.on_update(f);
   }
   void on_decision(decide::Decision d) override {
     if (notices_ != nullptr) {
@@ -70,7 +58,7 @@ class DaemonOutput final : public PipelineOutput {
       item.wall = wall_now();
       if (!notices_->try_push(std::move(item))) notifier_->count_dropped(1);
     }
-    push_(std::move(d), current_);
+    push_(std::move(d), linker_.current());
   }
 
  private:
@@ -84,15 +72,12 @@ class DaemonOutput final : public PipelineOutput {
     if (!notices_->try_push(std::move(item))) notifier_->count_dropped(1);
   }
 
-  static constexpr std::size_t kMaxCampaignGroups = 100'000;
   store::StoreWriter& writer_;
   std::atomic<std::uint64_t>& findings_;
-  std::int64_t& next_finding_id_;
+  FindingLinker& linker_;
   std::function<void(decide::Decision, std::int64_t)> push_;
   BoundedQueue<NotifyItem>* notices_;
   notify::Notifier* notifier_;
-  std::int64_t current_ = 0;  // the finding the next decisions follow
-  std::unordered_map<std::string, std::int64_t> campaigns_;  // rule \n group -> finding id
 };
 
 }  // namespace
@@ -111,8 +96,9 @@ void Daemon::push_decision(decide::Decision d, std::int64_t finding_id) {
 }
 
 void Daemon::pipeline_main() {
+  FindingLinker linker(next_finding_id_);
   DaemonOutput output(
-      *writer_, findings_, next_finding_id_,
+      *writer_, findings_, linker,
       [this](decide::Decision d, std::int64_t finding) { push_decision(std::move(d), finding); },
       notifier_ ? notify_items_.get() : nullptr, notifier_.get());
   Pipeline pipeline(rules_, cfg_.memory_budget_mb << 20, geo_.get(), *decider_, &decide_mu_,
@@ -141,7 +127,7 @@ void Daemon::pipeline_main() {
         for (const auto& f : r.findings) {
           findings_.fetch_add(1, std::memory_order_relaxed);
           store::FindingRow row = f;
-          row.id = next_finding_id_++;  // ids come from this thread only (DaemonOutput)
+          row.id = linker.next_id();  // ids come from this thread only
           writer_->push_wait(std::move(row), std::chrono::milliseconds(200));
         }
         std::string raw;

@@ -198,6 +198,20 @@ store::DecisionRow decision_row(std::int64_t id, const decide::Decision& d, core
   return row;
 }
 
+std::int64_t FindingLinker::on_finding(const detect::Finding& f, const std::string& group_json) {
+  current_ = next_++;
+  if (f.rule->campaign) {
+    if (campaigns_.size() >= kMaxCampaignGroups) campaigns_.clear();
+    campaigns_[f.rule->id + '\n' + group_json] = current_;
+  }
+  return current_;
+}
+
+void FindingLinker::on_update(const detect::Finding& f) {
+  auto it = campaigns_.find(f.rule->id + '\n' + detect::group_json(f));
+  current_ = it != campaigns_.end() ? it->second : 0;
+}
+
 void label_finding(store::FindingRow& row, const detect::Finding& f, const model::Event* trigger) {
   for (const auto& [field, value] : f.group) {
     if (field == model::Field::Vhost) row.vhost = value;

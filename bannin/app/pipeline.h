@@ -23,6 +23,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include <bannin/app/config.h>
@@ -176,6 +177,31 @@ core::Result<LoadedRules> load_rules(const DaemonConfig& cfg, const enrich::GeoD
 /// The store row of a decision: `ts` is when it was taken (the daemon: the wall clock;
 /// replay: the record's time), state "proposed"; id 0 lets the store number it.
 store::DecisionRow decision_row(std::int64_t id, const decide::Decision& d, core::TimeNs ts);
+
+/// Numbers findings and tells which finding a decision follows, for the store rows of the
+/// daemon and of `bannin replay --store` alike: a finding gets the next id (from
+/// Store::max_finding_id() + 1), the decisions after it name it, and a campaign's later
+/// decisions (on_finding_update) the group's finding, found by rule and group (bounded: past
+/// kMaxCampaignGroups groups the table starts again, and such later decisions name none).
+/// One per pipeline thread.
+class FindingLinker {
+ public:
+  static constexpr std::size_t kMaxCampaignGroups = 100'000;
+  explicit FindingLinker(std::int64_t next_id) : next_(next_id) {}
+  /// A new finding: its id (also the current one).
+  std::int64_t on_finding(const detect::Finding& f, const std::string& group_json);
+  /// A campaign's update: the current finding becomes its group's (0 when forgotten).
+  void on_update(const detect::Finding& f);
+  /// An id for a finding that decides nothing (the domain probe's).
+  std::int64_t next_id() { return next_++; }
+  /// The finding the next decisions follow (0: none).
+  [[nodiscard]] std::int64_t current() const noexcept { return current_; }
+
+ private:
+  std::int64_t next_;
+  std::int64_t current_ = 0;
+  std::unordered_map<std::string, std::int64_t> campaigns_;  // rule \n group -> finding id
+};
 
 /// The finding's site and account for its store row (FindingRow::vhost/account): the group's
 /// vhost/account fields, else the trigger event's (null: none).
