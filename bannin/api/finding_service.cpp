@@ -367,7 +367,8 @@ class IncidentWriter {
       if (d->scope == "ip") add_source(d->target_key);
     }
     std::int64_t counted = static_cast<std::int64_t>(sources.size());
-    if (auto it = numbers.find("distinct(src_ip)"); it != numbers.end() && std::isfinite(it->second)) {
+    if (auto it = numbers.find("distinct(src_ip)");
+        it != numbers.end() && std::isfinite(it->second)) {
       counted = std::max<std::int64_t>(counted, std::llround(std::min(it->second, 1e15)));
     }
     std::map<std::string, std::int64_t> countries;
@@ -397,9 +398,9 @@ class IncidentWriter {
       c.integer("linked_findings", static_cast<std::int64_t>(inc.linked.size()));
       c.integer("sources", counted);
       c.integer("sources_located", static_cast<std::int64_t>(sources.size()));
-      c.integer("countries",
-                static_cast<std::int64_t>(std::count_if(by_count.begin(), by_count.end(),
-                                                        [](const auto& p) { return p.second != "??"; })));
+      c.integer("countries", static_cast<std::int64_t>(
+                                 std::count_if(by_count.begin(), by_count.end(),
+                                               [](const auto& p) { return p.second != "??"; })));
       c.integer("decisions", static_cast<std::int64_t>(decisions.size()));
       c.integer("in_force", static_cast<std::int64_t>(forced));
       c.close();

@@ -64,7 +64,8 @@ std::vector<Incident> group_incidents(
       last_rule = f.rule;
     }
     bool extend = !out.empty() && out.back().rule == f.rule &&
-                  out.back().group_json == f.group_json && sat_sub(f.ts, out.back().last) <= rule_facts.gap;
+                  out.back().group_json == f.group_json &&
+                  sat_sub(f.ts, out.back().last) <= rule_facts.gap;
     if (!extend) {
       Incident inc;
       inc.id = f.id;

@@ -44,7 +44,8 @@ HttpResponse answer(core::Result<std::string> r) {
 
 std::string_view findings_allow(std::string_view path) noexcept {
   if (path == kFindings || path == kIncidents || path == kRules) return "GET, HEAD";
-  if (path.size() > kIncidentPrefix.size() && path.substr(0, kIncidentPrefix.size()) == kIncidentPrefix) {
+  if (path.size() > kIncidentPrefix.size() &&
+      path.substr(0, kIncidentPrefix.size()) == kIncidentPrefix) {
     return "GET, HEAD";
   }
   return {};

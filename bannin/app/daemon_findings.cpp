@@ -105,8 +105,8 @@ core::Result<bool> Daemon::make_findings_service() {
     if (it == view->facts.end()) return std::nullopt;
     return it->second;
   };
-  finding_service_ = std::make_unique<api::FindingService>(*findings_store_, findings_store_mu_,
-                                                    std::move(o));
+  finding_service_ =
+      std::make_unique<api::FindingService>(*findings_store_, findings_store_mu_, std::move(o));
   return true;
 }
 

@@ -101,8 +101,8 @@ void Daemon::pipeline_main() {
       *writer_, findings_, linker,
       [this](decide::Decision d, std::int64_t finding) { push_decision(std::move(d), finding); },
       notifier_ ? notify_items_.get() : nullptr, notifier_.get());
-  Pipeline pipeline(rules_, cfg_.memory_budget_mb << 20, geo_.get(), *decider_, &decide_mu_,
-                    output, [this](const ruleset::Rule& r) { return rule_counters(r.id); });
+  Pipeline pipeline(rules_, cfg_.memory_budget_mb << 20, geo_.get(), *decider_, &decide_mu_, output,
+                    [this](const ruleset::Rule& r) { return rule_counters(r.id); });
   std::vector<bool> broken;  // by stream: its decoder could not be built
   model::EventFormatter event_format;
 

@@ -396,7 +396,8 @@ bool Decider::admit(Decision& d) {
     net = core::IpPrefix::parse(d.prefix);
   }
   auto counts = rule_counts_.find(d.rule);
-  if (counts == rule_counts_.end()) counts = rule_counts_.emplace(d.rule, RuleDecisionCounts{}).first;
+  if (counts == rule_counts_.end())
+    counts = rule_counts_.emplace(d.rule, RuleDecisionCounts{}).first;
   RuleDecisionCounts& rc = counts->second;
   if (allowlisted(d, ip, net)) {
     ++rc.suppressed;

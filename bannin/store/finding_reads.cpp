@@ -232,8 +232,7 @@ core::Result<std::string> Store::findings_version() {
           "SELECT COALESCE((SELECT MAX(id) FROM findings), 0), (SELECT COUNT(*) FROM findings),"
           " COALESCE((SELECT MAX(id) FROM decisions), 0);");
   if (!q.ok() || q.step() != SQLITE_ROW) return read_error(db_, "read the findings version");
-  return std::to_string(q.i64(0)) + "/" + std::to_string(q.i64(1)) + "/" +
-         std::to_string(q.i64(2));
+  return std::to_string(q.i64(0)) + "/" + std::to_string(q.i64(1)) + "/" + std::to_string(q.i64(2));
 }
 
 core::Result<std::int64_t> Store::max_finding_id() {

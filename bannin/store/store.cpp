@@ -667,9 +667,9 @@ core::Result<std::vector<DomainChangeRow>> Store::domain_changes(const std::stri
 core::Result<std::int64_t> Store::add_finding(const FindingRow& f) {
   Savepoint sp(db_);
   if (!sp.ok()) return sql_error(db_, "add finding");
-  Stmt q(cached(
-      "INSERT INTO findings(id, ts_ns, rule, group_json, numbers_json, vhost, account)"
-      " VALUES (?,?,?,?,?,?,?);"));
+  Stmt q(
+      cached("INSERT INTO findings(id, ts_ns, rule, group_json, numbers_json, vhost, account)"
+             " VALUES (?,?,?,?,?,?,?);"));
   if (!q.ok()) return sql_error(db_, "add finding");
   if (f.id > 0) {
     q.bind(1, f.id);
@@ -709,10 +709,10 @@ core::Result<std::int64_t> Store::add_decision(const DecisionRow& d) {
   }
   Savepoint sp(db_);
   if (!sp.ok()) return sql_error(db_, "add decision");
-  Stmt q(cached(
-      "INSERT INTO decisions(id, ts_ns, rule, origin, action, scope, target_json, ttl_s,"
-      " expires_ns, reason, state, target_key, ended_ns, finding_id)"
-      " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?);"));
+  Stmt q(
+      cached("INSERT INTO decisions(id, ts_ns, rule, origin, action, scope, target_json, ttl_s,"
+             " expires_ns, reason, state, target_key, ended_ns, finding_id)"
+             " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?);"));
   if (!q.ok()) return sql_error(db_, "add decision");
   if (d.id != 0) {
     q.bind(1, d.id);

@@ -212,12 +212,12 @@ struct DecisionRecord {
 
 /// Which findings to read. Every filter is optional; rows come newest id first.
 struct FindingFilter {
-  std::string rule;  ///< exact rule id
+  std::string rule;                                              ///< exact rule id
   core::TimeNs from = std::numeric_limits<core::TimeNs>::min();  ///< ts_ns >= from
   core::TimeNs to = std::numeric_limits<core::TimeNs>::max();    ///< ts_ns <= to
-  std::string text;     ///< a substring of the group (group_json), ASCII case-insensitive
-  std::string vhost;    ///< exact
-  std::string account;  ///< exact
+  std::string text;            ///< a substring of the group (group_json), ASCII case-insensitive
+  std::string vhost;           ///< exact
+  std::string account;         ///< exact
   std::int64_t before_id = 0;  ///< only ids below it (a page cursor); 0 = no bound
   std::size_t limit = 100;
 };
@@ -229,7 +229,6 @@ struct StoredFinding {
   std::string rule, group_json, numbers_json, vhost, account;
   std::vector<std::string> evidence;
 };
-
 
 /// Retention, in days; 0 (or less) keeps that table forever.
 struct RetentionPolicy {

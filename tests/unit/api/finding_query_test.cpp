@@ -42,9 +42,9 @@ TEST(FindingQuery, Times) {
   EXPECT_EQ(parse_time_parameter("2021-02-18T20:21:35.5Z"), 1613679695 * kSec + kSec / 2);
   EXPECT_EQ(parse_time_parameter("1613679695"), 1613679695 * kSec);
   EXPECT_EQ(parse_time_parameter("1613679695.25"), 1613679695 * kSec + kSec / 4);
-  for (const char* bad : {"", "yesterday", "2021-02-18T20:21:35", "-5", "1e9", "12:00",
-                          "2021-13-01T00:00:00Z", "99999999999999999999", "1613679695.",
-                          ".5", "2021-02-18T20:21:35Z trailing"}) {
+  for (const char* bad :
+       {"", "yesterday", "2021-02-18T20:21:35", "-5", "1e9", "12:00", "2021-13-01T00:00:00Z",
+        "99999999999999999999", "1613679695.", ".5", "2021-02-18T20:21:35Z trailing"}) {
     EXPECT_FALSE(parse_time_parameter(bad)) << bad;
   }
 }
@@ -53,13 +53,14 @@ TEST(FindingQuery, RefusalsNameTheParameter) {
   struct Case {
     std::string name, value, code;
   };
-  for (const Case& c : {Case{"limit", "0", "invalid_field"}, Case{"limit", "501", "invalid_field"},
-                        Case{"limit", "ten", "invalid_field"}, Case{"limit", "-1", "invalid_field"},
-                        Case{"limit", "10 ", "invalid_field"}, Case{"from", "soon", "invalid_field"},
-                        Case{"to", "", "invalid_field"}, Case{"cursor", "abc", "invalid_field"},
-                        Case{"rules", "x", "unknown_field"}, Case{"state", "active", "unknown_field"},
-                        Case{"q", "a\x01", "invalid_field"},
-                        Case{"vhost", std::string(257, 'a'), "invalid_field"}}) {
+  for (const Case& c :
+       {Case{"limit", "0", "invalid_field"}, Case{"limit", "501", "invalid_field"},
+        Case{"limit", "ten", "invalid_field"}, Case{"limit", "-1", "invalid_field"},
+        Case{"limit", "10 ", "invalid_field"}, Case{"from", "soon", "invalid_field"},
+        Case{"to", "", "invalid_field"}, Case{"cursor", "abc", "invalid_field"},
+        Case{"rules", "x", "unknown_field"}, Case{"state", "active", "unknown_field"},
+        Case{"q", "a\x01", "invalid_field"},
+        Case{"vhost", std::string(257, 'a'), "invalid_field"}}) {
     std::string field;
     auto q = parse_finding_query({{c.name, c.value}}, CursorKind::Findings, &field);
     ASSERT_FALSE(q) << c.name << "=" << c.value;
@@ -68,8 +69,8 @@ TEST(FindingQuery, RefusalsNameTheParameter) {
     EXPECT_EQ(q.error().message.rfind(c.name + ":", 0), 0u) << q.error().message;
   }
   std::string field;
-  auto q = parse_finding_query({{"from", "1613679695"}, {"to", "1613679694"}},
-                               CursorKind::Findings, &field);
+  auto q = parse_finding_query({{"from", "1613679695"}, {"to", "1613679694"}}, CursorKind::Findings,
+                               &field);
   ASSERT_FALSE(q);
   EXPECT_EQ(field, "from");
 }
@@ -82,9 +83,9 @@ TEST(FindingQuery, CursorsRoundTripAndAreKindBound) {
     EXPECT_EQ(decode_cursor(CursorKind::Incidents, i), id);
     EXPECT_FALSE(decode_cursor(CursorKind::Incidents, f)) << "a findings cursor for incidents";
     EXPECT_FALSE(decode_cursor(CursorKind::Findings, i));
-    EXPECT_EQ(f.find_first_not_of(
-                  "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
-              std::string::npos)
+    EXPECT_EQ(
+        f.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
+        std::string::npos)
         << f << " must be URL-safe";
     auto q = parse_finding_query({{"cursor", f}}, CursorKind::Findings);
     ASSERT_TRUE(q);

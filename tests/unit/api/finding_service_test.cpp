@@ -115,8 +115,7 @@ TEST_F(FindingServiceTest, Filters) {
   finding(kT0, kRelay, kContact, "{}", "example.jp");
   finding(kT0 + 100 * kSec, "web.wp_login.bruteforce", R"({"src_ip":"192.0.2.1"})", "{}",
           "blog.example.jp");
-  finding(kT0 + 200 * kSec, kRelay, R"({"vhost":"other.jp","path":"/Inquiry/"})", "{}",
-          "other.jp");
+  finding(kT0 + 200 * kSec, kRelay, R"({"vhost":"other.jp","path":"/Inquiry/"})", "{}", "other.jp");
   auto ids = [&](FindingQuery q) {
     std::vector<std::int64_t> out;
     auto v = get(service_->findings(q));

@@ -49,9 +49,9 @@ TEST(Incidents, SoleSource) {
 TEST(Incidents, SameRuleAndGroupWithinTheGap) {
   // A wave refiring every window (15 min) is one incident; after 31 quiet minutes, another.
   std::vector<IncidentFinding> in = {
-      {10, 0, kRelay, kContact},           {11, 15 * kMin, kRelay, kContact},
-      {12, 30 * kMin, kRelay, kContact},   {20, 61 * kMin, kRelay, kContact},
-      {13, 5 * kMin, kRelay, kOther},      {14, 5 * kMin, "web.other", kContact},
+      {10, 0, kRelay, kContact},         {11, 15 * kMin, kRelay, kContact},
+      {12, 30 * kMin, kRelay, kContact}, {20, 61 * kMin, kRelay, kContact},
+      {13, 5 * kMin, kRelay, kOther},    {14, 5 * kMin, "web.other", kContact},
   };
   auto out = group_incidents(in, facts, {});
   ASSERT_EQ(out.size(), 4u);
@@ -79,8 +79,8 @@ TEST(Incidents, SameRuleAndGroupWithinTheGap) {
 TEST(Incidents, CampaignLinksItsSourcesFindings) {
   std::vector<IncidentFinding> in = {
       {5, 10 * kMin, kRelay, kContact},
-      {6, 12 * kMin, "web.scanner.probe_paths", src("198.51.100.7")},  // a member: linked
-      {7, 12 * kMin, "web.scanner.probe_paths", src("198.51.100.8")},  // not a member
+      {6, 12 * kMin, "web.scanner.probe_paths", src("198.51.100.7")},   // a member: linked
+      {7, 12 * kMin, "web.scanner.probe_paths", src("198.51.100.8")},   // not a member
       {8, 300 * kMin, "web.scanner.probe_paths", src("198.51.100.9")},  // member, too late
   };
   std::unordered_map<std::int64_t, std::vector<std::string>> members = {

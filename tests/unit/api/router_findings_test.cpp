@@ -82,14 +82,12 @@ TEST(RouterFindings, BadParametersAre400NamingThem) {
   struct Case {
     std::string path, name, value;
   };
-  for (const Case& c : {Case{"/api/v1/findings", "limit", "0"},
-                        Case{"/api/v1/findings", "limit", "100000"},
-                        Case{"/api/v1/findings", "from", "tuesday"},
-                        Case{"/api/v1/incidents", "to", "2021-02-18"},
-                        Case{"/api/v1/incidents", "cursor", encode_cursor(CursorKind::Findings, 3)},
-                        Case{"/api/v1/findings", "sort", "asc"},
-                        Case{"/api/v1/rules", "verbose", "1"},
-                        Case{"/api/v1/incidents/5", "x", "1"}}) {
+  for (const Case& c :
+       {Case{"/api/v1/findings", "limit", "0"}, Case{"/api/v1/findings", "limit", "100000"},
+        Case{"/api/v1/findings", "from", "tuesday"}, Case{"/api/v1/incidents", "to", "2021-02-18"},
+        Case{"/api/v1/incidents", "cursor", encode_cursor(CursorKind::Findings, 3)},
+        Case{"/api/v1/findings", "sort", "asc"}, Case{"/api/v1/rules", "verbose", "1"},
+        Case{"/api/v1/incidents/5", "x", "1"}}) {
     auto r = router.handle(get(c.path, {{c.name, c.value}}));
     EXPECT_EQ(r.status, 400) << c.path << "?" << c.name << "=" << c.value;
     EXPECT_EQ(field_of(r), c.name) << r.body;

@@ -31,7 +31,8 @@ TEST(FindingReads, MigratesASchemaSixFile) {
   }
   raw_sql(path,
           "INSERT INTO findings(id, ts_ns, rule, group_json, numbers_json) VALUES"
-          " (1, 10, 'web.form_relay.many_sources', '{\"vhost\":\"example.jp\",\"path\":\"/c/\"}', '{}'),"
+          " (1, 10, 'web.form_relay.many_sources', '{\"vhost\":\"example.jp\",\"path\":\"/c/\"}', "
+          "'{}'),"
           " (2, 20, 'mail.burst', '{\"account\":\"shop1\"}', '{}'),"
           " (3, 30, 'web.scanner', '{\"src_ip\":\"192.0.2.1\"}', '{}');");
   auto s = open_ok(path);
