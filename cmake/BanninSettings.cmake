@@ -28,6 +28,11 @@ if(BANNIN_SANITIZERS)
   target_compile_options(bannin_settings INTERFACE ${_san} -fno-omit-frame-pointer
     -fno-sanitize-recover=all)
   target_link_options(bannin_settings INTERFACE ${_san})
+  # Executables are linked position-dependent in sanitizer builds: an ASan+UBSan PIE carries
+  # ~2.5 million relative relocations (sanitizer metadata) that the loader applies at every
+  # start, 0.3 s and 60 MB per process; the test suite starts thousands of processes.
+  # Measured in docs/decisions/2026-12-07-ci-time.md.
+  target_link_options(bannin_settings INTERFACE -no-pie)
 endif()
 
 if(BANNIN_BUILD_FUZZERS)

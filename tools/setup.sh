@@ -21,7 +21,7 @@ PACKAGES="
   libcpp-httplib-dev libmicrohttpd-dev libssl-dev
   crowdsec-firewall-bouncer prometheus wrk
   nginx apache2
-  python3-aiosmtpd openssl
+  python3-aiosmtpd openssl gdb
 "
 
 missing=""

@@ -10,9 +10,14 @@ template <typename Call>
 std::vector<ActionResult> RoutingActuator::route(std::span<const decide::Decision> batch,
                                                  Call call) {
   std::vector<ActionResult> out(batch.size());
-  std::vector<decide::Decision> to_addr, to_web;
-  std::vector<std::size_t> at_addr, at_web;
+  std::vector<decide::Decision> to_addr, to_web, to_hook;
+  std::vector<std::size_t> at_addr, at_web, at_hook;
   for (std::size_t i = 0; i < batch.size(); ++i) {
+    if (hook_ && batch[i].action == "suspend") {
+      to_hook.push_back(batch[i]);
+      at_hook.push_back(i);
+      continue;
+    }
     const bool web = web_ && is_web_scope(batch[i]);
     if (web) {
       to_web.push_back(batch[i]);
@@ -21,6 +26,13 @@ std::vector<ActionResult> RoutingActuator::route(std::span<const decide::Decisio
     if (!web || tee_) {
       to_addr.push_back(batch[i]);
       at_addr.push_back(i);
+    }
+  }
+  if (!to_hook.empty()) {
+    for (auto r : call(*hook_, to_hook)) {
+      const std::size_t i = at_hook[r.index];
+      r.index = i;
+      out[i] = std::move(r);
     }
   }
   std::vector<ActionResult> web_results;

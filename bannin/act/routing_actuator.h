@@ -5,6 +5,8 @@
 // back in input order. `tee_web`: in observe mode every decision also goes to the recording
 // actuator (the observe log keeps them all) and web scopes additionally to the web actuator
 // in observe mode, which writes the would-be files; the recording result is the one reported.
+// `suspend` decisions (the escalation ladder's last step) go to the panel hook when one is
+// set (set_hook), in observe mode too (it records what it would run).
 #pragma once
 
 #include <memory>
@@ -29,12 +31,13 @@ class RoutingActuator final : public Actuator {
     return d.scope == "vhost" || d.scope == "vhost_path";
   }
   [[nodiscard]] Actuator* web() const noexcept { return web_.get(); }
+  void set_hook(std::unique_ptr<Actuator> hook) { hook_ = std::move(hook); }
 
  private:
   template <typename Call>
   std::vector<ActionResult> route(std::span<const decide::Decision> batch, Call call);
 
-  std::unique_ptr<Actuator> address_, web_;
+  std::unique_ptr<Actuator> address_, web_, hook_;
   bool tee_ = false;
 };
 

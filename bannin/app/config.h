@@ -108,6 +108,14 @@ struct DaemonConfig {
   std::uint32_t prefix_min_members = 8;
   std::uint32_t prefix_v4_len = 24, prefix_v6_len = 64;
   core::TimeNs prefix_window = 3600 * core::kNsPerSec;
+  // decide.ladder.*: the escalation ladder per account (decide/ladder.h).
+  bool ladder_enabled = false;
+  std::vector<std::string> ladder_steps{"path", "vhost", "suspend"};
+  core::TimeNs ladder_step_time = 3600 * core::kNsPerSec;
+  core::TimeNs ladder_warn_lead = 900 * core::kNsPerSec;
+  core::TimeNs ladder_reset_after = 86400 * core::kNsPerSec;
+  std::vector<std::string> ladder_pinned;  ///< "account=step"
+  std::vector<std::string> ladder_exempt;
 
   std::string nft_table = "bannin";
   int nft_priority = -10;
@@ -117,6 +125,9 @@ struct DaemonConfig {
   core::TimeNs web_batch_window = 500 * core::kNsPerSec / 1000;
   std::uint32_t web_min_entries = 1;
   std::string web_canary_domestic, web_canary_foreign;
+  /// enforce.suspend.*: the operator's panel commands (argv, no shell) for the ladder's
+  /// suspend step; empty: suspend decisions are recorded only.
+  std::vector<std::string> suspend_command, unsuspend_command;
 
   std::size_t queue_records = 256, queue_store = 65536, queue_actions = 16384;
 

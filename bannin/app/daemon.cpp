@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <bannin/act/hook/hook_actuator.h>
 #include <bannin/act/nftables/nftables_actuator.h>
 #include <bannin/act/recording/recording_actuator.h>
 #include <bannin/act/routing_actuator.h>
@@ -295,6 +296,28 @@ core::Result<bool> Daemon::boot() {
     actuator_ =
         std::make_unique<act::RoutingActuator>(std::move(actuator_), std::move(*w), wc.observe);
     actuator_name_ += "+" + cfg.web_server;
+  }
+  if (cfg.ladder_enabled || !cfg.suspend_command.empty()) {
+    // The ladder's suspend step runs the operator's panel command (act/hook/).
+    act::HookOptions ho;
+    ho.apply_argv = cfg.suspend_command;
+    ho.revoke_argv = cfg.unsuspend_command;
+    ho.observe = !cfg.enforce;
+    std::vector<std::string> ignored;  // reported once by the notice set-up
+    if (auto inv = load_inventory(cfg, ignored); inv) {
+      ho.account_of = [inv = *inv](std::string_view vhost) { return inv->owner(vhost).account; };
+    }
+    auto* routing = dynamic_cast<act::RoutingActuator*>(actuator_.get());
+    if (routing == nullptr) {
+      auto r = std::make_unique<act::RoutingActuator>(std::move(actuator_), nullptr, false);
+      routing = r.get();
+      actuator_ = std::move(r);
+    }
+    routing->set_hook(std::make_unique<act::HookActuator>(std::move(ho)));
+    actuator_name_ += "+panel";
+    if (cfg.suspend_command.empty()) {
+      log("decide.ladder: enforce.suspend.command is not set; a suspend step is recorded only");
+    }
   }
   if (auto r = reconcile_with(**st); !r) return r.error();
   // Notices: the inventory, the channels (observe mode: a file beside the store).

@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <stdexcept>
 
+#include <bannin/app/daemon.h>
 #include <bannin/app/pipeline.h>
 #include <bannin/decode/decoder_set.h>
 #include <bannin/decode/syslog/syslog_decoder.h>
@@ -320,7 +321,52 @@ core::Result<decide::DeciderOptions> decider_options(const DaemonConfig& cfg) {
   o.prefix_v4_len = cfg.prefix_v4_len;
   o.prefix_v6_len = cfg.prefix_v6_len;
   o.prefix_window = cfg.prefix_window;
+  if (auto r = ladder_options(cfg, o.ladder); !r) return r.error();
   return o;
+}
+
+core::Result<bool> ladder_options(const DaemonConfig& cfg, decide::LadderOptions& o) {
+  o.enabled = cfg.ladder_enabled;
+  o.step_time = cfg.ladder_step_time;
+  o.warn_lead = cfg.ladder_warn_lead;
+  o.reset_after = cfg.ladder_reset_after;
+  auto step = [](const std::string& text, const char* key) -> core::Result<decide::LadderStep> {
+    decide::LadderStep s{};
+    if (!decide::parse_ladder_step(text, s)) {
+      return core::make_error("bad_config", std::string(key) + ": unknown step \"" + text +
+                                                "\" (notice, path, vhost or suspend)");
+    }
+    return s;
+  };
+  o.steps.clear();
+  for (const auto& t : cfg.ladder_steps) {
+    auto s = step(t, "decide.ladder.steps");
+    if (!s) return s.error();
+    o.steps.push_back(*s);
+  }
+  for (const auto& p : cfg.ladder_pinned) {
+    const auto eq = p.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return core::make_error("bad_config", "decide.ladder.pinned: \"" + p +
+                                                "\" is not account=step (e.g. shopowner=path)");
+    }
+    auto s = step(p.substr(eq + 1), "decide.ladder.pinned");
+    if (!s) return s.error();
+    o.pinned[p.substr(0, eq)] = *s;
+  }
+  o.exempt = {cfg.ladder_exempt.begin(), cfg.ladder_exempt.end()};
+  if (auto problems = decide::check_options(o); !problems.empty()) {
+    return core::make_error("bad_config", problems.front());
+  }
+  if (o.enabled) {
+    // Sites belong to accounts through the hosting inventory; a site not in it is its own
+    // account.
+    std::vector<std::string> warnings;
+    auto inv = load_inventory(cfg, warnings);
+    if (!inv) return inv.error();
+    o.account_of = [inv = *inv](std::string_view vhost) { return inv->owner(vhost).account; };
+  }
+  return true;
 }
 
 }  // namespace bannin::app

@@ -209,5 +209,8 @@ void label_finding(store::FindingRow& row, const detect::Finding& f, const model
 
 /// The decide stage's options from cfg.decide.* (allowlists read and checked here).
 core::Result<decide::DeciderOptions> decider_options(const DaemonConfig& cfg);
+/// decide.ladder.* as LadderOptions (the inventory loaded for site -> account when on);
+/// errors name the key.
+core::Result<bool> ladder_options(const DaemonConfig& cfg, decide::LadderOptions& out);
 
 }  // namespace bannin::app

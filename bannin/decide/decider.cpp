@@ -8,6 +8,7 @@ namespace bannin::decide {
 
 std::string Decision::key() const {
   if (scope == "ip") return "ip|" + ip;
+  if (action == "suspend") return "suspend|" + vhost;  // beside a containment of the site
   if (scope == "prefix") return "prefix|" + prefix;
   return scope + "|" + vhost + "|" + path + "|" + method;
 }
@@ -191,7 +192,8 @@ std::uint32_t repeat_in_reason(const std::string& reason) {
 }
 
 bool known_action(const std::string& a) {
-  return a == "deny" || a == "rate_limit" || a == "deny_foreign" || a == "notify_only";
+  return a == "deny" || a == "rate_limit" || a == "deny_foreign" || a == "notify_only" ||
+         a == "suspend";
 }
 
 // Options with out-of-range values replaced by the nearest valid ones (check_options reports
@@ -240,6 +242,7 @@ void Decider::set_options(DeciderOptions options) {
   bool lengths_changed =
       o.prefix_v4_len != options_.prefix_v4_len || o.prefix_v6_len != options_.prefix_v6_len;
   options_ = std::move(o);
+  ladder_.set_options(options_.ladder);
   allow_ = options_.allowlist_set;
   std::vector<AllowEntry> plain;
   plain.reserve(options_.allowlist.size());
@@ -513,7 +516,16 @@ void Decider::decide(const detect::Finding& f, std::vector<Decision>& out) {
     d.method = t.method;
     return d;
   };
+  std::vector<Decision> warnings;
   auto emit = [&](Decision d) {
+    ladder_.apply(d, warnings);
+    // A warning goes out whether or not the decision it came with is new (it announces the
+    // next step; it contains nothing, so no de-duplication or cap applies).
+    for (auto& w : warnings) {
+      ++stats_.decisions;
+      out.push_back(std::move(w));
+    }
+    warnings.clear();
     if (!admit(d)) return;
     std::optional<Decision> escalated;
     if (options_.prefix_min_members > 0 && d.scope == "ip" && d.action == "deny") {
@@ -523,8 +535,12 @@ void Decider::decide(const detect::Finding& f, std::vector<Decision>& out) {
     if (escalated) out.push_back(std::move(*escalated));
   };
   if (notes_pending_ && f.ts >= next_note_due_) close_notes(f.ts, false);
-  if (!f.campaign_update) {
+  // A campaign update means the harm goes on: the ladder sees the site's containment again
+  // (de-duplication drops it while its step is unchanged).
+  const bool ladder_update = f.campaign_update && options_.ladder.enabled;
+  if (!f.campaign_update || ladder_update) {
     for (const ruleset::DecisionTemplate& t : rule.then) {
+      if (ladder_update && (t.scope == "ip" || t.scope == "prefix")) continue;
       Decision d = make(t);
       if (t.scope == "ip" || t.scope == "prefix") {
         d.ip = group_value(f, model::Field::SrcIp);

@@ -10,6 +10,8 @@
 //      counted, and a note per rule per minute says so;
 //   4. repeat offenders: a target decided again within `repeat_window` after its previous
 //      decision ended gets TTL x factor^n (capped), and " (repeat n)" in its reason;
+//   0. the escalation ladder (decide/ladder.h, when on) first rewrites a site containment to
+//      its account's step and may add a warning that announces the next step;
 //   5. prefix escalation: when enough distinct addresses of one /24 (/64) got ip denies
 //      within a window, one prefix deny is added (never over an allowlisted address).
 // The daemon keeps the active set in step with the store: add_manual (API), forget (revoked
@@ -35,6 +37,7 @@
 #include <bannin/core/result.h>
 #include <bannin/decide/allowlist.h>
 #include <bannin/decide/decision.h>
+#include <bannin/decide/ladder.h>
 #include <bannin/detect/detector.h>
 
 namespace bannin::decide {
@@ -65,6 +68,9 @@ struct DeciderOptions {
   std::uint32_t prefix_v4_len = 24;      ///< 16..31
   std::uint32_t prefix_v6_len = 64;      ///< 32..127
   core::TimeNs prefix_window = kDefaultPrefixWindow;  ///< how old member decisions may be
+  // decide.ladder.*: site containment rewritten per account step (decide/ladder.h); off
+  // while ladder.enabled is false.
+  LadderOptions ladder{};
   // Bounds on state; past them the oldest is evicted and counted.
   std::size_t max_active = 1'000'000;          ///< active decisions
   std::size_t max_repeat_history = 100'000;    ///< targets remembered for repeat offenders
@@ -177,6 +183,7 @@ class Decider {
       const noexcept {
     return rule_counts_;
   }
+  [[nodiscard]] const Ladder& ladder() const noexcept { return ladder_; }
 
  private:
   struct Active {
@@ -220,6 +227,7 @@ class Decider {
   void sync_sizes();
 
   DeciderOptions options_;
+  Ladder ladder_;
   Allowlist allow_;
   DeciderStats stats_;
   std::map<std::string, Active, std::less<>> active_;                // key -> entry

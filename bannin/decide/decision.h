@@ -23,6 +23,9 @@ struct Decision {
   std::string reason;              ///< for people, in English
   std::string reason_ja;           ///< the same in Japanese when the rule has reason_ja, else ""
   std::string state = "proposed";  ///< replay and observe mode act on nothing
+  /// The escalation ladder's announcement of its next step (action notify_only): notices send
+  /// it at once, not in the next digest. In-process only (the store keeps the reason).
+  bool warning = false;
 
   /// Identity of the target, for "is this already decided?".
   [[nodiscard]] std::string key() const;

@@ -24,6 +24,7 @@ struct DecisionNote {
   std::vector<std::string> except_countries;
   core::TimeNs ts = 0, ttl = 0;  ///< event time taken; its duration
   std::string reason, reason_ja;
+  bool warning = false;  ///< the escalation ladder announces its next step
 };
 
 struct Incident {

@@ -81,21 +81,13 @@ void Notifier::open_or_update(const FindingNote& f) {
   auto it = incidents_.find(key);
   // A closed incident (quiet for incident_quiet) starts again as a new one.
   if (it != incidents_.end() && f.wall - it->second->last_wall > options_.incident_quiet) {
-    pending_.erase(it->second->id);
-    if (current_ == it->second.get()) current_ = nullptr;
-    incidents_.erase(it);
+    close_incident(it);
     it = incidents_.end();
   }
   if (it == incidents_.end()) {
-    if (incidents_.size() >= options_.max_incidents) {
+    if (incidents_.size() >= options_.max_incidents && !recency_.empty()) {
       // The stalest incident goes (its notice, if any, has been queued already).
-      auto stalest = incidents_.begin();
-      for (auto i = incidents_.begin(); i != incidents_.end(); ++i) {
-        if (i->second->last_wall < stalest->second->last_wall) stalest = i;
-      }
-      pending_.erase(stalest->second->id);
-      if (current_ == stalest->second.get()) current_ = nullptr;
-      incidents_.erase(stalest);
+      close_incident(incidents_.find(recency_.front()->key));
     }
     auto inc = std::make_unique<Incident>();
     inc->id = next_incident_++;
@@ -118,7 +110,10 @@ void Notifier::open_or_update(const FindingNote& f) {
       ++stats_.incidents;
     }
     it = incidents_.emplace(key, std::move(inc)).first;
+    recency_pos_[it->second.get()] = recency_.insert(recency_.end(), it->second.get());
   } else {
+    auto pos = recency_pos_.find(it->second.get());
+    if (pos != recency_pos_.end()) recency_.splice(recency_.end(), recency_, pos->second);
     Pending& p = pending_[it->second->id];
     if (p.first_sent) {
       ++p.followups;
@@ -161,6 +156,17 @@ void Notifier::open_or_update(const FindingNote& f) {
   }
 }
 
+Notifier::IncidentMap::iterator Notifier::close_incident(IncidentMap::iterator it) {
+  Incident* inc = it->second.get();
+  pending_.erase(inc->id);
+  if (current_ == inc) current_ = nullptr;
+  if (auto pos = recency_pos_.find(inc); pos != recency_pos_.end()) {
+    recency_.erase(pos->second);
+    recency_pos_.erase(pos);
+  }
+  return incidents_.erase(it);
+}
+
 void Notifier::observe(const decide::Decision& d, core::TimeNs wall) {
   // A finding's decisions follow it; a decision of another rule (a manual one, from the
   // API) opens nothing.
@@ -170,7 +176,9 @@ void Notifier::observe(const decide::Decision& d, core::TimeNs wall) {
   if (d.scope == "ip" || d.scope == "prefix") ++inc->member_decisions;
   if (d.scope == "prefix") ++inc->prefix_decisions;
   inc->until_ts = std::max(inc->until_ts, d.ts + d.ttl);
-  if (inc->decisions.size() < 20) {
+  // Site decisions, suspensions and warnings are few (one per target and step) and always
+  // kept; addresses only up to 20 (their count is kept above).
+  if (inc->decisions.size() < 20 || (d.scope != "ip" && d.scope != "prefix")) {
     DecisionNote n;
     n.action = d.action;
     n.scope = d.scope;
@@ -186,6 +194,7 @@ void Notifier::observe(const decide::Decision& d, core::TimeNs wall) {
     n.ttl = d.ttl;
     n.reason = d.reason;
     n.reason_ja = d.reason_ja;
+    n.warning = d.warning;
     inc->decisions.push_back(std::move(n));
   }
   Pending& p = pending_[inc->id];
@@ -193,6 +202,8 @@ void Notifier::observe(const decide::Decision& d, core::TimeNs wall) {
     ++p.followups;
     if (p.followup_wall == 0) p.followup_wall = wall;
   }
+  // A warning before the next step goes out at the next tick, not in the next digest.
+  if (d.warning) p.urgent = true;
 }
 
 std::vector<std::pair<std::string, std::vector<std::string>>> Notifier::audience(
@@ -257,7 +268,8 @@ void Notifier::send_digests(core::TimeNs now, bool force) {
     for (const auto& [lang, who] : audience(owner)) {
       std::string k = audience_key(lang, who);
       auto last = last_digest_.find(k);
-      if (!force && last != last_digest_.end() && now - last->second < options_.digest_interval) {
+      if (!force && !p.urgent && last != last_digest_.end() &&
+          now - last->second < options_.digest_interval) {
         continue;
       }
       Batch& b = batches[k];
@@ -303,6 +315,7 @@ void Notifier::send_digests(core::TimeNs now, bool force) {
     Pending& p = pending_[id];
     p.followups = 0;
     p.followup_wall = 0;
+    p.urgent = false;
   }
 }
 
@@ -416,9 +429,7 @@ void Notifier::tick(core::TimeNs now) {
   for (auto it = incidents_.begin(); it != incidents_.end();) {
     Pending& p = pending_[it->second->id];
     if (p.first_sent && p.followups == 0 && now - it->second->last_wall > options_.incident_quiet) {
-      if (current_ == it->second.get()) current_ = nullptr;
-      pending_.erase(it->second->id);
-      it = incidents_.erase(it);
+      it = close_incident(it);
     } else {
       ++it;
     }

@@ -19,10 +19,12 @@
 
 #include <deque>
 #include <functional>
+#include <list>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include <bannin/core/time.h>
@@ -114,7 +116,11 @@ class Notifier {
 
  private:
   struct Recipient;
+  using IncidentMap = std::map<std::string, std::unique_ptr<Incident>>;
   void open_or_update(const FindingNote& f);
+  /// Forgets an incident (closed when quiet, or the stalest when the table is full): its
+  /// notice state and its place in the recency list go with it. Returns the next entry.
+  IncidentMap::iterator close_incident(IncidentMap::iterator it);
   void send_first(Incident& inc, core::TimeNs now);
   void send_digests(core::TimeNs now, bool force);
   void queue(std::shared_ptr<const Notice> n, core::TimeNs now);
@@ -127,14 +133,20 @@ class Notifier {
   std::shared_ptr<const enrich::Inventory> inventory_;
   const enrich::GeoDb* geo_;
 
-  std::map<std::string, std::unique_ptr<Incident>> incidents_;  ///< by key
-  struct Pending {                                              ///< notice state of an incident
+  IncidentMap incidents_;  ///< by key
+  /// Incidents by last update, stalest first (each update moves its incident to the back), so
+  /// a full table closes its stalest incident in O(1): a day with one finding per line (100 k
+  /// groups) must not scan the 10 k open incidents per finding.
+  std::list<Incident*> recency_;
+  std::unordered_map<const Incident*, std::list<Incident*>::iterator> recency_pos_;
+  struct Pending {  ///< notice state of an incident
     bool first_sent = false;
     core::TimeNs first_due = 0;
     core::TimeNs first_finding_wall = 0;
     std::uint64_t followups = 0;  ///< findings and decisions since its last notice
     core::TimeNs followup_wall = 0;
     std::uint64_t reported_findings = 0, reported_decisions = 0;
+    bool urgent = false;  ///< a ladder warning waits: the digest goes at once
   };
   std::map<std::uint64_t, Pending> pending_;  ///< by incident id
   Incident* current_ = nullptr;               ///< the last finding's incident (for decisions)

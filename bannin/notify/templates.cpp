@@ -216,15 +216,28 @@ Notice Notifier::render(const Incident& inc, const std::string& language,
   for (const auto& line : inc.evidence) t += "  " + line + "\n";
   if (inc.evidence.empty()) t += ja ? "  （なし）\n" : "  (none kept)\n";
 
+  // --- the escalation ladder's warning, before anything else it did -------------------------
+  for (const auto& d : inc.decisions) {
+    if (!d.warning) continue;
+    t += ja ? "\n■ 警告：次の段階の予告\n" : "\nWarning: the next step\n";
+    t += "  " + (ja && !d.reason_ja.empty() ? d.reason_ja : d.reason) + "\n";
+  }
+
   // --- what bannin did --------------------------------------------------------------------
   t += ja ? "\n■ bannin が行ったこと\n" : "\nWhat bannin did\n";
   const char* observe_en = options_.enforce ? "" : " [observe mode: decided, not carried out]";
   const char* observe_ja = options_.enforce ? "" : "［観察モード: 判断のみで実施していません］";
   bool any = false;
   for (const auto& d : inc.decisions) {
-    if (d.scope == "ip" || d.scope == "prefix") continue;
+    if (d.scope == "ip" || d.scope == "prefix" || d.action == "notify_only") continue;
     any = true;
     std::string until = when(d.ts + d.ttl);
+    if (d.action == "suspend") {
+      t += ja ? "  - アカウントを " + until + " まで一時停止（管理パネル経由）" + observe_ja + "\n"
+              : "  - the account suspended through the hosting panel until " + until + observe_en +
+                    "\n";
+      continue;
+    }
     std::string except = join(d.except_countries, ja ? "・" : ", ");
     if (ja) {
       t.append("  - ").append(d.target).append(": ");
@@ -315,7 +328,7 @@ Notice Notifier::render(const Incident& inc, const std::string& language,
       break;
   }
   for (const auto& d : inc.decisions) {
-    if (d.scope == "ip" || d.scope == "prefix") continue;
+    if (d.scope == "ip" || d.scope == "prefix" || d.warning) continue;
     const std::string& r = ja && !d.reason_ja.empty() ? d.reason_ja : d.reason;
     if (!r.empty()) t += (ja ? "  理由: " : "  Reason: ") + r + "\n";
     break;

@@ -11,7 +11,7 @@ set -euo pipefail
 : "${BANNIN:?set BANNIN to the bannin binary}"
 . "$(dirname "$0")/lib/daemon.sh"
 
-N_ROUNDS=10
+N_ROUNDS=${N_ROUNDS:-6}
 PER_ROUND=700
 mkdir -p "$TMP/logs"
 cat >"$TMP/bannin.yaml" <<YAML

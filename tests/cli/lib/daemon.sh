@@ -42,6 +42,17 @@ start_daemon() {
   fail "the daemon's API did not answer within 10 s"
 }
 
+# dump_threads PID: where each thread of a stuck daemon waits (gdb when installed, else the
+# kernel's view), so a hang in CI leaves the stacks in the log.
+dump_threads() {
+  echo "--- threads of $1" >&2
+  if command -v gdb >/dev/null; then
+    timeout 60 gdb -p "$1" -batch -ex "thread apply all bt 25" 2>/dev/null | grep -E '^(Thread|#)' >&2 || true
+  else
+    for t in /proc/"$1"/task/*; do echo "$(cat "$t/comm") wchan=$(cat "$t/wchan")" >&2; done
+  fi
+}
+
 # stop_daemon: SIGTERM, and the daemon must exit 0 within 20 s.
 stop_daemon() {
   kill -TERM "$DPID"
@@ -53,6 +64,7 @@ stop_daemon() {
     fi
     sleep 0.05
   done
+  dump_threads "$DPID"
   fail "the daemon did not stop within 20 s of SIGTERM"
 }
 

@@ -202,6 +202,74 @@ TEST(Notifier, OneNoticePerIncidentThenOneDigest) {
   EXPECT_EQ(n.status().incidents, 1u);
 }
 
+// A full incident table closes the incident updated least recently (not the first opened):
+// a later finding of a closed incident opens a new one, counted in status().incidents.
+TEST(Notifier, FullTableClosesTheStalestIncident) {
+  std::vector<Sent> log;
+  std::vector<std::unique_ptr<Channel>> ch;
+  ch.push_back(std::make_unique<FakeChannel>(log, std::vector<std::string>{}, true));
+  NotifyOptions o = options();
+  o.max_incidents = 2;
+  o.gather = 3600 * kS;
+  auto g = geo();
+  Notifier n(o, std::move(ch), inventory(), &g);
+  auto on = [&](const char* vhost, core::TimeNs wall) {
+    FindingNote f = relay(kT0, wall, {"198.51.100.1"}, 1, false);
+    f.group = {{"vhost", vhost}, {"path", "/contact/"}};
+    n.observe(f);
+  };
+  const core::TimeNs w0 = 1000 * kS;
+  on("a.example.jp", w0);
+  on("b.example.jp", w0 + 1 * kS);
+  on("a.example.jp", w0 + 2 * kS);  // a is now the fresher one
+  on("c.example.jp", w0 + 3 * kS);  // table full: b goes
+  EXPECT_EQ(n.status().incidents, 3u);
+  on("a.example.jp", w0 + 4 * kS);  // still open
+  EXPECT_EQ(n.status().incidents, 3u);
+  on("b.example.jp", w0 + 5 * kS);  // closed before: a new incident (c goes)
+  EXPECT_EQ(n.status().incidents, 4u);
+  on("a.example.jp", w0 + 6 * kS);
+  EXPECT_EQ(n.status().incidents, 4u);
+}
+
+// The escalation ladder's warning goes out at the next tick, ahead of the digest interval,
+// and says what comes next before anything else.
+TEST(Notifier, LadderWarningIsSentAtOnce) {
+  std::vector<Sent> log;
+  std::vector<std::unique_ptr<Channel>> ch;
+  ch.push_back(std::make_unique<FakeChannel>(log, std::vector<std::string>{}, true));
+  auto g = geo();
+  Notifier n(options(), std::move(ch), inventory(), &g);
+  const core::TimeNs w0 = 1000 * kS;
+  n.observe(relay(kT0, w0, {"198.51.100.1", "198.51.100.2", "198.51.100.3"}, 3, false));
+  n.observe(path_decision(kT0), w0);
+  n.tick(w0 + 10 * kS);
+  ASSERT_EQ(log.size(), 2u);  // the first notice, ja and en
+  n.observe(relay(kT0 + 3600 * kS, w0 + 60 * kS, {"203.0.113.9"}, 4, true));
+  decide::Decision w;
+  w.ts = kT0 + 3600 * kS;
+  w.rule = "web.form_relay.many_sources";
+  w.action = "notify_only";
+  w.scope = "vhost";
+  w.vhost = "shop.example.jp";
+  w.ttl = 900 * kS;
+  w.warning = true;
+  w.reason = "Warning for account hanako: the next step is containing the whole site";
+  w.reason_ja = "アカウント hanako への警告：次の段階";
+  n.observe(w, w0 + 60 * kS);
+  n.tick(w0 + 61 * kS);  // long before digest_interval (600 s)
+  ASSERT_EQ(log.size(), 4u);
+  const Sent& en = log[2].notice.language == "en" ? log[2] : log[3];
+  const Sent& ja = log[2].notice.language == "ja" ? log[2] : log[3];
+  const auto warn = en.notice.text.find("Warning: the next step\n  Warning for account hanako");
+  ASSERT_NE(warn, std::string::npos) << en.notice.text;
+  EXPECT_LT(warn, en.notice.text.find("What bannin did"));
+  EXPECT_NE(ja.notice.text.find("■ 警告：次の段階の予告"), std::string::npos) << ja.notice.text;
+  // The warning itself contains nothing: not listed as a measure.
+  EXPECT_EQ(en.notice.text.find("shop.example.jp: refused for sources everywhere"),
+            std::string::npos);
+}
+
 TEST(Notifier, OwnerUnknownGoesToOperatorOnly) {
   std::vector<Sent> log;
   std::vector<std::unique_ptr<Channel>> ch;
