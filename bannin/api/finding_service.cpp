@@ -164,6 +164,7 @@ core::Result<std::string> FindingService::findings(const FindingQuery& q) {
     const bool more = rows.size() > q.limit;
     if (more) rows.pop_back();
     std::vector<std::int64_t> ids;
+    ids.reserve(rows.size());
     for (const auto& f : rows) ids.push_back(f.id);
     auto d = store_.decisions_of_findings(ids);
     if (!d) return store_error(d.error());
@@ -179,6 +180,7 @@ core::Result<std::string> FindingService::findings(const FindingQuery& q) {
     if (v.size() < kDecisionsPerFinding) v.push_back(&d);
   }
   std::map<std::string, std::optional<RuleFacts>> facts_of;
+  const std::vector<const store::DecisionRow*> no_decisions;
   std::string out;
   core::JsonObjectWriter o(out);
   o.key("findings");
@@ -187,9 +189,8 @@ core::Result<std::string> FindingService::findings(const FindingQuery& q) {
     if (i != 0) out += ',';
     auto fit = facts_of.find(rows[i].rule);
     if (fit == facts_of.end()) fit = facts_of.emplace(rows[i].rule, facts(rows[i].rule)).first;
-    static const std::vector<const store::DecisionRow*> kNone;
     auto b = by_finding.find(rows[i].id);
-    append_finding(out, rows[i], fit->second, b != by_finding.end() ? &b->second : &kNone,
+    append_finding(out, rows[i], fit->second, b != by_finding.end() ? &b->second : &no_decisions,
                    totals[rows[i].id]);
   }
   out += ']';
@@ -379,6 +380,7 @@ class IncidentWriter {
       }
     }
     std::vector<std::pair<std::int64_t, std::string>> by_count;
+    by_count.reserve(countries.size());
     for (const auto& [cc, n] : countries) by_count.emplace_back(n, cc);
     std::sort(by_count.begin(), by_count.end(), [](const auto& a, const auto& b) {
       return a.first != b.first ? a.first > b.first : a.second < b.second;
@@ -618,7 +620,8 @@ core::Result<std::string> FindingService::incident(std::int64_t id) {
       last = (it + 1)->ts;
     }
   }
-  constexpr core::TimeNs kWiden = 2 * 24 * 3600 * core::kNsPerSec;  // campaign gaps and more
+  // Two days each side: campaign gaps and more.
+  constexpr core::TimeNs kWiden = core::TimeNs{172'800} * core::kNsPerSec;
   auto grouped = group(first > INT64_MIN + kWiden ? first - kWiden : INT64_MIN,
                        last < INT64_MAX - kWiden ? last + kWiden : INT64_MAX);
   if (!grouped) return grouped.error();

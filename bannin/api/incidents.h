@@ -34,9 +34,9 @@
 
 namespace bannin::api {
 
-inline constexpr core::TimeNs kMinGap = 10 * 60 * core::kNsPerSec;
+inline constexpr core::TimeNs kMinGap = core::TimeNs{600} * core::kNsPerSec;
 /// For findings of rules the daemon does not have (removed, or the domain probe's).
-inline constexpr core::TimeNs kDefaultGap = 3600 * core::kNsPerSec;
+inline constexpr core::TimeNs kDefaultGap = core::TimeNs{3600} * core::kNsPerSec;
 
 /// max(2 x window, kMinGap); kDefaultGap for a window of 0.
 core::TimeNs incident_gap(core::TimeNs window) noexcept;
