@@ -5,8 +5,10 @@
 // while the daemon runs: implementations lock what they read.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
+#include <bannin/api/finding_query.h>
 #include <bannin/api/lapi.h>
 #include <bannin/core/result.h>
 #include <bannin/core/time.h>
@@ -59,6 +61,25 @@ class Backend {
   virtual core::Result<std::string> series_json(const SeriesRequest& /*request*/) {
     return core::make_error("not_found", "this daemon keeps no series (config kpi:)");
   }
+  // --- findings, incidents, rules (issue 15; api/finding_service.h, docs/api.md) ---
+  /// GET /api/v1/findings: {"findings":[…],"next_cursor":…} (FindingService::findings).
+  virtual core::Result<std::string> findings_json(const FindingQuery& /*query*/) {
+    return core::make_error("not_found", "this daemon keeps no findings");
+  }
+  /// GET /api/v1/incidents: {"incidents":[…],"next_cursor":…} (FindingService::incidents).
+  virtual core::Result<std::string> incidents_json(const FindingQuery& /*query*/) {
+    return core::make_error("not_found", "this daemon keeps no findings");
+  }
+  /// GET /api/v1/incidents/{id}: one incident with its findings and decisions.
+  virtual core::Result<std::string> incident_json(std::int64_t id) {
+    return core::make_error("not_found", "no incident " + std::to_string(id));
+  }
+  /// GET /api/v1/rules: the load report, every rule in force with its parameters and
+  /// counters (docs/api.md "Rules").
+  virtual core::Result<std::string> rules_json() {
+    return core::make_error("not_found", "this daemon has no rules to show");
+  }
+
   /// GET /v1/decisions/stream (CrowdSec bouncers, api/lapi.h): the stream answer, or
   /// "forbidden" for an unknown key. Backends without bouncer support refuse every key.
   virtual core::Result<std::string> decision_stream(const StreamRequest& /*request*/) {

@@ -254,6 +254,8 @@ HttpResponse Router::dispatch(const HttpRequest& request) const {
              std::string_view(path).substr(0, kDecisionsPath.size() + 1) == "/api/v1/decisions/") {
     allow = "DELETE";
     target = std::string_view(path).substr(kDecisionsPath.size() + 1);
+  } else if (!findings_allow(path).empty()) {
+    allow = findings_allow(path);
   } else {
     return error_response(404, "not_found", "no such endpoint: " + path.substr(0, 200));
   }
@@ -266,6 +268,7 @@ HttpResponse Router::dispatch(const HttpRequest& request) const {
   }
 
   if (path == "/health") return json_response(200, "{\"ok\":true}");
+  if (!findings_allow(path).empty()) return findings_route(request);
   if (path == "/metrics") {
     HttpResponse r;
     r.content_type = std::string(kMetricsContentType);

@@ -10,6 +10,7 @@
 //   GET    /api/v1/decisions?state=S    Backend::decisions_json(S)
 //   POST   /api/v1/decisions            Backend::add_decision (body: decision_request.h)
 //   DELETE /api/v1/decisions/{target}   Backend::revoke (also ?target=; ?note= optional)
+//   GET    /api/v1/findings, /api/v1/incidents[/{id}], /api/v1/rules   (router_findings.cpp)
 //
 // Errors are {"error":{"code":…,"message":…[,"field":…][,"offset":N]}} with 400, 401, 403,
 // 404, 405, 411, 413, 415, 409, 503 or 500 (docs/api.md). Owned by api::Server; handle() is
@@ -66,9 +67,14 @@ class Router {
   HttpResponse series(const HttpRequest& request) const;
   HttpResponse add_decision(const HttpRequest& request) const;
   HttpResponse revoke(const HttpRequest& request, std::string_view path_target) const;
+  /// GET /api/v1/findings, /api/v1/incidents[/{id}], /api/v1/rules (router_findings.cpp).
+  HttpResponse findings_route(const HttpRequest& request) const;
   Backend& backend_;
   RouterOptions options_;
 };
+
+/// "GET, HEAD" for the paths findings_route() serves, "" for any other path.
+std::string_view findings_allow(std::string_view path) noexcept;
 
 /// {"error":{"code":…,"message":…}} as a response (field and offset added when given).
 HttpResponse error_response(int status, std::string_view code, std::string_view message,

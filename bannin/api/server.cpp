@@ -565,7 +565,7 @@ void Server::stop() {
   if (!s.acceptor.joinable()) return;
   s.stopping = true;
   const std::uint64_t one = 1;
-  (void)::write(s.wake_fd, &one, sizeof one);
+  (void)!::write(s.wake_fd, &one, sizeof one);
   s.acceptor.join();
   ::close(s.listen_fd);
   s.listen_fd = -1;

@@ -205,6 +205,7 @@ core::Result<bool> Daemon::load_rules(const DaemonConfig& cfg, RuleList& out) {
   if (!loaded) return loaded.error();
   for (const auto& w : loaded->warnings) log("%s", w.c_str());
   out = std::move(loaded->rules);
+  load_warnings_ = std::move(loaded->warning_problems);
   return true;
 }
 
@@ -255,6 +256,8 @@ core::Result<bool> Daemon::boot() {
   if (!rs) return core::make_error("store", "store " + cfg.store_path + ": " + rs.error().message);
   read_store_ = std::move(*rs);
   lapi_ = std::make_unique<api::LapiService>(*read_store_, read_store_mu_, wall_now);
+  publish_rules(rules_, load_warnings_);
+  if (auto r = make_findings_service(); !r) return r.error();
 
   // 3. The actuator, and what is in force reconciled with the store.
   if (cfg.enforce) {
@@ -414,16 +417,19 @@ void Daemon::reload() {
   auto cfg = load_config(options_.config_file, options_.overrides);
   if (!cfg) {
     log("reload refused, configuration unchanged:\n%s", cfg.error().message.c_str());
+    record_reload_failure(cfg.error().message);
     return;
   }
   std::vector<std::shared_ptr<const ruleset::Rule>> rules;
   if (auto r = load_rules(*cfg, rules); !r) {
     log("reload refused, rules unchanged:\n%s", r.error().message.c_str());
+    record_reload_failure(r.error().message);
     return;
   }
   auto dopt = app::decider_options(*cfg);
   if (!dopt) {
     log("reload refused: %s", dopt.error().message.c_str());
+    record_reload_failure(dopt.error().message);
     return;
   }
   // Keys SIGHUP does not apply (schema/config.yaml `reload: false`) are named, not applied.
@@ -445,6 +451,7 @@ void Daemon::reload() {
   records_->push_blocking(std::move(b));
   rules_ = std::move(rules);
   rule_count_ = rules_.size();
+  publish_rules(rules_, load_warnings_);
   cfg_.rule_files = cfg->rule_files;
   cfg_.rule_overrides = cfg->rule_overrides;
   cfg_.home_countries = cfg->home_countries;

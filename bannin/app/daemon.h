@@ -36,13 +36,16 @@
 #include <bannin/act/actuator.h>
 #include <bannin/act/quarantine/quarantine_actuator.h>
 #include <bannin/api/backend.h>
+#include <bannin/api/finding_service.h>
 #include <bannin/app/bounded_queue.h>
 #include <bannin/app/config.h>
 #include <bannin/app/file_probe.h>
 #include <bannin/core/result.h>
 #include <bannin/decide/decider.h>
+#include <bannin/detect/rule_counters.h>
 #include <bannin/notify/notifier.h>
 #include <bannin/ruleset/rule.h>
+#include <bannin/ruleset/rule_loader.h>
 #include <bannin/source/file_tail.h>
 
 namespace bannin::act {}
@@ -168,6 +171,11 @@ class Daemon final : public api::Backend {
   // The KPI probe's series (daemon_kpi.cpp).
   core::Result<std::string> series_names_json() override;
   core::Result<std::string> series_json(const api::SeriesRequest& request) override;
+  // Findings, incidents and rules (daemon_findings.cpp).
+  core::Result<std::string> findings_json(const api::FindingQuery& query) override;
+  core::Result<std::string> incidents_json(const api::FindingQuery& query) override;
+  core::Result<std::string> incident_json(std::int64_t id) override;
+  core::Result<std::string> rules_json() override;
 
  private:
   explicit Daemon(Options options);
@@ -196,7 +204,28 @@ class Daemon final : public api::Backend {
   std::string notify_status_json();  // the "notify" member of status_json
 
   Stream& add_stream(std::string kind, std::string origin, std::string decoder);
-  void push_decision(decide::Decision d);
+  void push_decision(decide::Decision d, std::int64_t finding_id = 0);
+
+  // --- findings, incidents and rules for the API (daemon_findings.cpp) ---
+  /// Opens the findings service on a store connection of its own; next_finding_id_ from it.
+  core::Result<bool> make_findings_service();
+  /// The counters of rule `id`, the same object for the daemon's life (kept across reloads).
+  std::shared_ptr<detect::RuleCounters> rule_counters(const std::string& id);
+  /// Publishes the rules in force and their load report for the API (boot and reload).
+  void publish_rules(const std::vector<std::shared_ptr<const ruleset::Rule>>& rules,
+                     std::vector<ruleset::LoadProblem> warnings);
+  /// Records a refused reload for the API's load report.
+  void record_reload_failure(const std::string& errors);
+  struct RulesView;
+  std::mutex rules_view_mu_;
+  std::shared_ptr<const RulesView> rules_view_;  // replaced whole; readers copy the pointer
+  std::mutex rule_counters_mu_;
+  std::map<std::string, std::shared_ptr<detect::RuleCounters>> rule_counters_;
+  std::int64_t next_finding_id_ = 1;  // the first id the pipeline thread's FindingLinker gives
+  std::mutex findings_store_mu_;
+  std::unique_ptr<store::Store> findings_store_;  // the findings service's own connection
+  std::unique_ptr<api::FindingService> finding_service_;
+  std::vector<ruleset::LoadProblem> load_warnings_;  // of the last load_rules (main thread)
 
   Options options_;
   DaemonConfig cfg_;

@@ -22,26 +22,38 @@ namespace bannin::app {
 namespace {
 
 // The daemon's end of the pipeline: findings and decisions become store rows (committed
-// with the batch's checkpoint) and orders for the act thread.
+// with the batch's checkpoint) and orders for the act thread. The FindingLinker numbers the
+// findings so the decisions that follow name theirs (DecisionRow::finding_id): the API shows
+// a finding with the decisions it caused and groups them into incidents.
 class DaemonOutput final : public PipelineOutput {
  public:
   DaemonOutput(store::StoreWriter& writer, std::atomic<std::uint64_t>& findings,
-               std::function<void(decide::Decision)> push, BoundedQueue<NotifyItem>* notices,
-               notify::Notifier* notifier)
+               FindingLinker& linker, std::function<void(decide::Decision, std::int64_t)> push,
+               BoundedQueue<NotifyItem>* notices, notify::Notifier* notifier)
       : writer_(writer),
         findings_(findings),
+        linker_(linker),
         push_(std::move(push)),
         notices_(notices),
         notifier_(notifier) {}
-  void on_finding(const detect::Finding& f, std::string group_json,
-                  std::string numbers_json) override {
+  void on_finding(const detect::Finding& f, std::string group_json, std::string numbers_json,
+                  const model::Event* trigger) override {
     findings_.fetch_add(1, std::memory_order_relaxed);
     tell(f);
-    writer_.push_wait(store::FindingRow{f.ts, f.rule->id, std::move(group_json),
-                                        std::move(numbers_json), f.evidence},
-                      std::chrono::milliseconds(200));
+    store::FindingRow row;
+    row.id = linker_.on_finding(f, group_json);
+    row.ts = f.ts;
+    row.rule = f.rule->id;
+    row.group_json = std::move(group_json);
+    row.numbers_json = std::move(numbers_json);
+    row.evidence = f.evidence;
+    label_finding(row, f, trigger);
+    writer_.push_wait(std::move(row), std::chrono::milliseconds(200));
   }
-  void on_finding_update(const detect::Finding& f) override { tell(f); }
+  void on_finding_update(const detect::Finding& f) override {
+    tell(f);
+    linker_.on_update(f);
+  }
   void on_decision(decide::Decision d) override {
     if (notices_ != nullptr) {
       NotifyItem item;
@@ -49,7 +61,7 @@ class DaemonOutput final : public PipelineOutput {
       item.wall = wall_now();
       if (!notices_->try_push(std::move(item))) notifier_->count_dropped(1);
     }
-    push_(std::move(d));
+    push_(std::move(d), linker_.current());
   }
 
  private:
@@ -65,18 +77,20 @@ class DaemonOutput final : public PipelineOutput {
 
   store::StoreWriter& writer_;
   std::atomic<std::uint64_t>& findings_;
-  std::function<void(decide::Decision)> push_;
+  FindingLinker& linker_;
+  std::function<void(decide::Decision, std::int64_t)> push_;
   BoundedQueue<NotifyItem>* notices_;
   notify::Notifier* notifier_;
 };
 
 }  // namespace
 
-void Daemon::push_decision(decide::Decision d) {
+void Daemon::push_decision(decide::Decision d, std::int64_t finding_id) {
   const std::int64_t id = next_decision_id_.fetch_add(1);
   decisions_.fetch_add(1, std::memory_order_relaxed);
-  writer_->push_wait(store::DecisionRow(decision_row(id, d, wall_now())),
-                     std::chrono::milliseconds(200));
+  store::DecisionRow row = decision_row(id, d, wall_now());
+  row.finding_id = finding_id;
+  writer_->push_wait(std::move(row), std::chrono::milliseconds(200));
   ActItem item;
   item.kind = ActItem::Kind::Apply;
   item.id = id;
@@ -85,11 +99,13 @@ void Daemon::push_decision(decide::Decision d) {
 }
 
 void Daemon::pipeline_main() {
+  FindingLinker linker(next_finding_id_);
   DaemonOutput output(
-      *writer_, findings_, [this](decide::Decision d) { push_decision(std::move(d)); },
+      *writer_, findings_, linker,
+      [this](decide::Decision d, std::int64_t finding) { push_decision(std::move(d), finding); },
       notifier_ ? notify_items_.get() : nullptr, notifier_.get());
-  Pipeline pipeline(rules_, cfg_.memory_budget_mb << 20, geo_.get(), *decider_, &decide_mu_,
-                    output);
+  Pipeline pipeline(rules_, cfg_.memory_budget_mb << 20, geo_.get(), *decider_, &decide_mu_, output,
+                    [this](const ruleset::Rule& r) { return rule_counters(r.id); });
   std::vector<bool> broken;  // by stream: its decoder could not be built
   model::EventFormatter event_format;
   model::Event kpi_event;  // reused for every kpi.sample event
@@ -115,7 +131,9 @@ void Daemon::pipeline_main() {
         for (const auto& row : r.changes) writer_->push_wait(row, std::chrono::milliseconds(200));
         for (const auto& f : r.findings) {
           findings_.fetch_add(1, std::memory_order_relaxed);
-          writer_->push_wait(f, std::chrono::milliseconds(200));
+          store::FindingRow row = f;
+          row.id = linker.next_id();  // ids come from this thread only
+          writer_->push_wait(std::move(row), std::chrono::milliseconds(200));
         }
         std::string raw;
         probe::domain::for_each_event(r.reports, r.ts, [&](const model::Event& e) {

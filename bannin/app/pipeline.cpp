@@ -22,10 +22,13 @@ class Pipeline::Sink final : public detect::FindingSink {
   Sink(decide::Decider& decider, std::mutex* mu, PipelineOutput& out, PipelineCounts& counts)
       : decider_(decider), mu_(mu), out_(out), counts_(counts) {}
 
+  /// The event the detector is processing (the one that makes a rule fire).
+  const model::Event* trigger = nullptr;
+
   void on_finding(const detect::Finding& f) override {
     if (!f.campaign_update) {
       ++counts_.findings;
-      out_.on_finding(f, detect::group_json(f), detect::numbers_json(f));
+      out_.on_finding(f, detect::group_json(f), detect::numbers_json(f), trigger);
     } else {
       out_.on_finding_update(f);
     }
@@ -51,13 +54,16 @@ class Pipeline::Sink final : public detect::FindingSink {
 };
 
 Pipeline::Pipeline(RuleList rules, std::size_t memory_budget_bytes, const enrich::GeoDb* geo,
-                   decide::Decider& decider, std::mutex* decider_mu, PipelineOutput& out)
+                   decide::Decider& decider, std::mutex* decider_mu, PipelineOutput& out,
+                   RuleCounterSource counters)
     : enricher_(std::make_unique<enrich::GeoEnricher>(geo)),
       sink_(std::make_unique<Sink>(decider, decider_mu, out, counts_)),
-      event_(std::make_unique<model::Event>()) {
+      event_(std::make_unique<model::Event>()),
+      counters_(std::move(counters)) {
   set_rules(rules);
   detect::DetectorOptions o;
   o.memory_budget = memory_budget_bytes;
+  o.counters = counters_;
   detector_ = std::make_unique<detect::Detector>(std::move(rules), o);
 }
 
@@ -126,6 +132,7 @@ bool Pipeline::line(std::uint32_t id, std::string_view text) {
   ++counts_.decoded;
   s->last_ts = ev.ts();
   enricher_->enrich(ev);
+  sink_->trigger = &ev;
   detector_->process(ev, text, *sink_);
   if (raw_lines_) raw_line(*s, text, &ev);
   return true;
@@ -152,10 +159,12 @@ void Pipeline::raw_line(const StreamState& s, std::string_view text, const model
   message_ = dates_->strip_date(text);
   le.set_string(model::Field::Message, message_);
   ++counts_.log_lines;
+  sink_->trigger = decoded != nullptr ? decoded : &le;
   detector_->process(le, text, *sink_);
 }
 
 void Pipeline::event(const model::Event& e, std::string_view raw) {
+  sink_->trigger = &e;
   detector_->process(e, raw, *sink_);
 }
 
@@ -163,6 +172,7 @@ std::size_t Pipeline::reload(RuleList rules, std::size_t memory_budget_bytes) {
   set_rules(rules);
   detect::DetectorOptions o;
   o.memory_budget = memory_budget_bytes;
+  o.counters = counters_;
   auto next = std::make_unique<detect::Detector>(std::move(rules), o);
   std::size_t kept = next->adopt(*detector_);
   detector_ = std::move(next);
@@ -187,6 +197,34 @@ store::DecisionRow decision_row(std::int64_t id, const decide::Decision& d, core
   row.reason = d.reason;
   row.state = "proposed";
   return row;
+}
+
+std::int64_t FindingLinker::on_finding(const detect::Finding& f, const std::string& group_json) {
+  current_ = next_++;
+  if (f.rule->campaign) {
+    if (campaigns_.size() >= kMaxCampaignGroups) campaigns_.clear();
+    campaigns_[f.rule->id + '\n' + group_json] = current_;
+  }
+  return current_;
+}
+
+void FindingLinker::on_update(const detect::Finding& f) {
+  auto it = campaigns_.find(f.rule->id + '\n' + detect::group_json(f));
+  current_ = it != campaigns_.end() ? it->second : 0;
+}
+
+void label_finding(store::FindingRow& row, const detect::Finding& f, const model::Event* trigger) {
+  for (const auto& [field, value] : f.group) {
+    if (field == model::Field::Vhost) row.vhost = value;
+    if (field == model::Field::Account) row.account = value;
+  }
+  if (trigger == nullptr) return;
+  auto text = [&](model::Field field) -> std::string {
+    const model::FieldValue* v = trigger->get(field);
+    return v != nullptr && v->type == model::FieldType::String ? std::string(v->s) : std::string();
+  };
+  if (row.vhost.empty()) row.vhost = text(model::Field::Vhost);
+  if (row.account.empty()) row.account = text(model::Field::Account);
 }
 
 void set_syslog_year(const decode::DecoderSet& set, core::TimeNs reference_time, int year) {
@@ -241,6 +279,7 @@ core::Result<LoadedRules> load_rules(const DaemonConfig& cfg, const enrich::GeoD
                   p.warning ? "warning" : "error", p.message.c_str(), p.code.c_str());
     if (p.warning) {
       out.warnings.emplace_back(line);
+      out.warning_problems.push_back(p);
     } else {
       errors += (errors.empty() ? "" : "\n") + std::string(line);
     }

@@ -18,10 +18,12 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include <bannin/app/config.h>
@@ -29,6 +31,7 @@
 #include <bannin/decide/decider.h>
 #include <bannin/detect/detector.h>
 #include <bannin/ruleset/rule.h>
+#include <bannin/ruleset/rule_loader.h>
 
 namespace bannin::decode {
 class DecoderSet;
@@ -42,7 +45,8 @@ struct Event;
 }
 namespace bannin::store {
 struct DecisionRow;
-}
+struct FindingRow;
+}  // namespace bannin::store
 namespace bannin::ruleset::fail2ban {
 class FilterMatcher;
 }
@@ -57,9 +61,11 @@ class PipelineOutput {
  public:
   virtual ~PipelineOutput() = default;
   /// A new finding, its group and numbers serialised once (detect::group_json/numbers_json).
-  /// Not called for a campaign's later updates, which only decide on new members.
+  /// Not called for a campaign's later updates, which only decide on new members. `trigger`
+  /// is the event that made the rule fire (null when unknown): its vhost and account label
+  /// the finding when the group has none.
   virtual void on_finding(const detect::Finding& f, std::string group_json,
-                          std::string numbers_json) = 0;
+                          std::string numbers_json, const model::Event* trigger) = 0;
   /// A campaign's later finding (new members to decide on); the notices count them.
   virtual void on_finding_update(const detect::Finding& /*f*/) {}
   /// A decision the Decider admitted (allowlist, de-duplication, caps, repeat, escalation).
@@ -72,12 +78,17 @@ struct PipelineCounts {
   std::uint64_t log_lines = 0;  ///< log.line events made (only when a rule reads them)
 };
 
+/// Where the detector gets each rule's counters (the daemon's, kept across reloads).
+using RuleCounterSource =
+    std::function<std::shared_ptr<detect::RuleCounters>(const ruleset::Rule&)>;
+
 class Pipeline {
  public:
   /// `decider` outlives the pipeline; `decider_mu` (may be null) guards it when other threads
-  /// use it too. `geo` may be null (no country enrichment).
+  /// use it too. `geo` may be null (no country enrichment). `counters` may be empty.
   Pipeline(RuleList rules, std::size_t memory_budget_bytes, const enrich::GeoDb* geo,
-           decide::Decider& decider, std::mutex* decider_mu, PipelineOutput& out);
+           decide::Decider& decider, std::mutex* decider_mu, PipelineOutput& out,
+           RuleCounterSource counters = {});
   ~Pipeline();
   Pipeline(const Pipeline&) = delete;
   Pipeline& operator=(const Pipeline&) = delete;
@@ -136,6 +147,7 @@ class Pipeline {
   std::unique_ptr<model::Event> line_event_;
   std::unique_ptr<ruleset::fail2ban::FilterMatcher> dates_;
   std::string message_;
+  RuleCounterSource counters_;
 };
 
 // --- decoder set-up shared by the pipeline and `bannin parse` ----------------------------
@@ -158,12 +170,42 @@ core::Result<std::unique_ptr<enrich::GeoDb>> load_geo(const DaemonConfig& cfg);
 struct LoadedRules {
   RuleList rules;
   std::vector<std::string> warnings;
+  std::vector<ruleset::LoadProblem> warning_problems;  ///< the same, as the loader gave them
 };
 core::Result<LoadedRules> load_rules(const DaemonConfig& cfg, const enrich::GeoDb* geo);
 
 /// The store row of a decision: `ts` is when it was taken (the daemon: the wall clock;
 /// replay: the record's time), state "proposed"; id 0 lets the store number it.
 store::DecisionRow decision_row(std::int64_t id, const decide::Decision& d, core::TimeNs ts);
+
+/// Numbers findings and tells which finding a decision follows, for the store rows of the
+/// daemon and of `bannin replay --store` alike: a finding gets the next id (from
+/// Store::max_finding_id() + 1), the decisions after it name it, and a campaign's later
+/// decisions (on_finding_update) the group's finding, found by rule and group (bounded: past
+/// kMaxCampaignGroups groups the table starts again, and such later decisions name none).
+/// One per pipeline thread.
+class FindingLinker {
+ public:
+  static constexpr std::size_t kMaxCampaignGroups = 100'000;
+  explicit FindingLinker(std::int64_t next_id) : next_(next_id) {}
+  /// A new finding: its id (also the current one).
+  std::int64_t on_finding(const detect::Finding& f, const std::string& group_json);
+  /// A campaign's update: the current finding becomes its group's (0 when forgotten).
+  void on_update(const detect::Finding& f);
+  /// An id for a finding that decides nothing (the domain probe's).
+  std::int64_t next_id() { return next_++; }
+  /// The finding the next decisions follow (0: none).
+  [[nodiscard]] std::int64_t current() const noexcept { return current_; }
+
+ private:
+  std::int64_t next_;
+  std::int64_t current_ = 0;
+  std::unordered_map<std::string, std::int64_t> campaigns_;  // rule \n group -> finding id
+};
+
+/// The finding's site and account for its store row (FindingRow::vhost/account): the group's
+/// vhost/account fields, else the trigger event's (null: none).
+void label_finding(store::FindingRow& row, const detect::Finding& f, const model::Event* trigger);
 
 /// The decide stage's options from cfg.decide.* (allowlists read and checked here).
 core::Result<decide::DeciderOptions> decider_options(const DaemonConfig& cfg);

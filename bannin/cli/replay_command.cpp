@@ -49,18 +49,30 @@ struct ReplayOptions {
 
 class Printer final : public app::PipelineOutput {
  public:
-  Printer(bool text, store::StoreWriter* writer) : text_(text), writer_(writer) {
+  Printer(bool text, store::StoreWriter* writer, std::int64_t next_finding_id)
+      : text_(text), writer_(writer), linker_(next_finding_id) {
     out_.reserve(1 << 20);
   }
   ~Printer() override { flush(); }
 
-  void on_finding(const detect::Finding& f, std::string group, std::string numbers) override {
+  void on_finding(const detect::Finding& f, std::string group, std::string numbers,
+                  const model::Event* trigger) override {
     write_finding(f, group, numbers);
     if (writer_ != nullptr) {
-      writer_->push(
-          store::FindingRow{f.ts, f.rule->id, std::move(group), std::move(numbers), f.evidence});
+      store::FindingRow row;
+      row.id = linker_.on_finding(f, group);
+      row.ts = f.ts;
+      row.rule = f.rule->id;
+      row.group_json = std::move(group);
+      row.numbers_json = std::move(numbers);
+      row.evidence = f.evidence;
+      app::label_finding(row, f, trigger);
+      writer_->push(std::move(row));
     }
     if (out_.size() > (1u << 20)) flush();
+  }
+  void on_finding_update(const detect::Finding& f) override {
+    if (writer_ != nullptr) linker_.on_update(f);  // a campaign's later decisions: its finding
   }
   void on_decision(decide::Decision d) override {
     std::string target = decide::target_json(d);
@@ -68,6 +80,7 @@ class Printer final : public app::PipelineOutput {
     if (writer_ != nullptr) {
       store::DecisionRow row = app::decision_row(0, d, d.ts);  // the daemon's row, at record time
       row.state = d.state;
+      row.finding_id = linker_.current();
       writer_->push(std::move(row));
     }
     if (out_.size() > (1u << 20)) flush();
@@ -154,6 +167,7 @@ class Printer final : public app::PipelineOutput {
 
   bool text_;
   store::StoreWriter* writer_;
+  app::FindingLinker linker_;  // finding ids, and the finding each decision follows
   std::string out_;
   model::EventFormatter fmt_;
 };
@@ -197,12 +211,16 @@ int run_replay(const ReplayOptions& opt) {
 
   // Optional audit trail: findings and decisions go to SQLite through the writer thread.
   std::unique_ptr<store::StoreWriter> writer;
+  std::int64_t next_finding_id = 1;
   if (!opt.store.empty()) {
     auto st = store::Store::open(opt.store);
     if (!st) return fail("store: " + st.error().message);
+    auto max_id = (*st)->max_finding_id();
+    if (!max_id) return fail("store: " + max_id.error().message);
+    next_finding_id = *max_id + 1;
     writer = std::make_unique<store::StoreWriter>(std::move(*st));
   }
-  Printer printer(opt.format == "text", writer.get());
+  Printer printer(opt.format == "text", writer.get(), next_finding_id);
   const std::size_t rule_count = rules->rules.size();
   app::Pipeline pipeline(std::move(rules->rules), cfg->memory_budget_mb << 20, geo->get(), decider,
                          nullptr, printer);

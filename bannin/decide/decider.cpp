@@ -399,22 +399,35 @@ bool Decider::admit(Decision& d) {
   } else if (d.scope == "prefix") {
     net = core::IpPrefix::parse(d.prefix);
   }
-  if (allowlisted(d, ip, net)) return false;
+  auto counts = rule_counts_.find(d.rule);
+  if (counts == rule_counts_.end())
+    counts = rule_counts_.emplace(d.rule, RuleDecisionCounts{}).first;
+  RuleDecisionCounts& rc = counts->second;
+  if (allowlisted(d, ip, net)) {
+    ++rc.suppressed;
+    return false;
+  }
   std::string k = d.key();
   auto it = active_.find(k);
   if (it != active_.end() && it->second.expiry > d.ts) {
     ++stats_.suppressed_active;
+    ++rc.suppressed;
     return false;
   }
   if (ip && d.scope == "ip" && covered(*ip, d.ts)) {
     ++stats_.suppressed_covered;
+    ++rc.suppressed;
     return false;
   }
-  if (!cap_allows(d.rule, d.ts)) return false;
+  if (!cap_allows(d.rule, d.ts)) {
+    ++rc.capped;
+    return false;
+  }
   std::uint32_t n = apply_repeat(k, d);
   activate(k, d, d.ts + d.ttl, net, d.ts);
   remember(k, n, d.ts + d.ttl, d.ts);
   ++stats_.decisions;
+  ++rc.decisions;
   return true;
 }
 
@@ -485,6 +498,7 @@ std::optional<Decision> Decider::escalate(const Decision& d, const core::IpAddre
   remember(k, n, now + x.ttl, now);
   ++stats_.decisions;
   ++stats_.escalations;
+  ++rule_counts_[x.rule].decisions;
   return x;
 }
 

@@ -119,6 +119,14 @@ struct DeciderStats {
   std::size_t tracked_prefixes = 0;
 };
 
+/// What the policy did with one rule's decisions (since the Decider was made; kept across
+/// set_options). GET /api/v1/rules reads them under the daemon's decide lock.
+struct RuleDecisionCounts {
+  std::uint64_t decisions = 0;   ///< admitted (escalations included)
+  std::uint64_t capped = 0;      ///< over the rule's max_per_minute
+  std::uint64_t suppressed = 0;  ///< allowlisted, already decided, or covered by a prefix
+};
+
 class Decider {
  public:
   explicit Decider(DeciderOptions options);
@@ -170,6 +178,11 @@ class Decider {
   [[nodiscard]] const Allowlist& allowlist() const noexcept { return allow_; }
   [[nodiscard]] const DeciderOptions& options() const noexcept { return options_; }
   [[nodiscard]] const DeciderStats& stats() const noexcept { return stats_; }
+  /// Per rule id (rule decisions only; a person's go through add_manual).
+  [[nodiscard]] const std::map<std::string, RuleDecisionCounts, std::less<>>& rule_counts()
+      const noexcept {
+    return rule_counts_;
+  }
   [[nodiscard]] const Ladder& ladder() const noexcept { return ladder_; }
 
  private:
@@ -229,6 +242,7 @@ class Decider {
   std::map<core::IpPrefix, Tracked> tracked_;
   std::set<std::pair<core::TimeNs, core::IpPrefix>> tracked_by_last_;
   std::vector<DeciderNote> notes_;
+  std::map<std::string, RuleDecisionCounts, std::less<>> rule_counts_;  // bounded by the rules
 };
 
 }  // namespace bannin::decide

@@ -270,6 +270,7 @@ struct Detector::RuleState {
   std::string member_buf;      // member key of the current event (reused likewise)
   std::string match_buf;       // `reset: match` key of the current event (reused likewise)
   std::vector<double> values;
+  std::shared_ptr<RuleCounters> counters;  // never null; shared with the daemon (API reads)
 
   [[nodiscard]] std::size_t keys() const { return groups.size() + members + spared.size(); }
 
@@ -316,6 +317,8 @@ Detector::Detector(std::vector<std::shared_ptr<const ruleset::Rule>> rules, Dete
       st->ctx.push_back(AggregateContext{&specs[i], r->window, st->width});
     }
     st->values.resize(specs.size());
+    if (options_.counters) st->counters = options_.counters(*r);
+    if (!st->counters) st->counters = std::make_shared<RuleCounters>();
     for (model::EventKind k : r->when) by_kind_[static_cast<std::size_t>(k)].push_back(st.get());
     rules_.push_back(std::move(st));
   }
@@ -370,6 +373,7 @@ void Detector::expire(RuleState& st, core::TimeNs now) {
     if (g->last_ts + st.keep >= now) break;
     st.drop_group(*g);
     ++stats_.groups_expired;
+    bump(st.counters->groups_expired);
   }
   // The next group to expire is usually one created long ago, out of the cache: fetch it, its
   // successor and its index slot now, for a later event (issue 11).
@@ -398,6 +402,7 @@ void Detector::evict_stalest() {
   if (victim == nullptr) return;
   victim->drop_group(*victim->lru.front());
   ++stats_.groups_evicted;
+  bump(victim->counters->groups_evicted);
 }
 
 void Detector::account() {
@@ -496,6 +501,8 @@ void Detector::process_rule(RuleState& st, const model::Event& event, std::strin
   const core::TimeNs ts = event.ts();
   const ruleset::Rule& rule = *st.rule;
   const ruleset::CampaignSpec* camp = rule.campaign ? &*rule.campaign : nullptr;
+  RuleCounters& counters = *st.counters;
+  bump(counters.evaluations);
 
   if (rule.reset && rule.reset->when && rule.reset->when->eval(event)) reset_group(st, event);
   const model::Event* evp = &event;
@@ -543,6 +550,7 @@ void Detector::process_rule(RuleState& st, const model::Event& event, std::strin
   member_key.clear();
   if (member_v != nullptr) append_key(member_key, member_v);
   ++stats_.matched;
+  bump(counters.matched);
 
   // Group lookup (key made by process()); a full table gives up its stalest group (counted).
   const std::string& key = st.key_buf;
@@ -552,6 +560,7 @@ void Detector::process_rule(RuleState& st, const model::Event& event, std::strin
     if (st.groups.size() >= options_.max_groups_per_rule && !st.lru.empty()) {
       st.drop_group(*st.lru.front());
       ++stats_.groups_evicted;
+      bump(counters.groups_evicted);
     }
     gp = &st.groups.insert(key, key_h);
     gp->aggs = AggregateBlock(rule.aggregates.specs());
@@ -595,6 +604,7 @@ void Detector::process_rule(RuleState& st, const model::Event& event, std::strin
     if (member == nullptr) {
       if (ms.map.size() >= camp->max_members) {
         ++stats_.members_cut;  // every member still counts: the new one is not tracked
+        bump(counters.members_cut);
       } else {
         member = &ms.map.insert(member_key, member_h);
         member->window_start = ts;
@@ -694,6 +704,7 @@ void Detector::process_rule(RuleState& st, const model::Event& event, std::strin
   }
   g.evidence.for_each(rule.evidence, [&](std::string_view line) { f.evidence.emplace_back(line); });
   ++stats_.findings;
+  bump(update ? counters.updates : counters.findings);
   sink.on_finding(f);
 }
 

@@ -16,12 +16,14 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include <bannin/detect/rule_counters.h>
 #include <bannin/model/event.h>
 #include <bannin/ruleset/rule.h>
 
@@ -50,6 +52,9 @@ class FindingSink {
 struct DetectorOptions {
   std::size_t memory_budget = 256u << 20;  ///< bytes of detection state
   std::size_t max_groups_per_rule = 1'000'000;
+  /// The counters of a rule (the daemon's, kept across reloads; rule_counters.h); empty, or
+  /// returning null: the detector keeps its own.
+  std::function<std::shared_ptr<RuleCounters>(const ruleset::Rule&)> counters = {};
 };
 
 struct DetectorStats {

@@ -82,6 +82,7 @@ void append_decision_json(std::string& out, const DecisionRow& d,
     o.null("ended");
   }
   o.string("reason", d.reason);
+  if (d.finding_id != 0) o.integer("finding_id", d.finding_id);
   if (history != nullptr) {
     o.key("history");
     append_history_json(out, *history);

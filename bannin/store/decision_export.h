@@ -6,7 +6,8 @@
 //    "action":"deny","scope":"ip","target":{"ip":"192.0.2.7"},"target_key":"192.0.2.7",
 //    "ttl_s":3600,"expires":"2026-05-01T11:00:00Z","state":"active","ended":null,
 //    "reason":"…","history":[{"ts":"…","state":"proposed","note":"created"},…]}
-// ("history" only for DecisionRecord input; "target" is the stored target_json, or that text
+// ("finding_id": the finding that caused it, only when known; "history" only for DecisionRecord
+// input; "target" is the stored target_json, or that text
 // as a JSON string when a hand-edited row does not hold valid JSON).
 // CSV: RFC 4180 (a header line, CRLF line ends, fields with a comma, quote, CR or LF quoted,
 // quotes doubled), columns id,ts,state,scope,target,action,rule,origin,ttl_s,expires,ended,

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <limits>
 #include <system_error>
+#include <tuple>
 
 #include <sqlite3.h>
 
@@ -163,7 +164,7 @@ CREATE TABLE notice_deliveries (
 );
 CREATE INDEX notice_deliveries_ts ON notice_deliveries(ts_ns);
 )sql",
-    // 7: reserved for h-kpi's migration (issue 17 merge note: the lead renumbers at merge).
+    // 7: none (its number was reserved for work that needed no table).
     R"sql(
 SELECT 1;
 )sql",
@@ -216,8 +217,24 @@ CREATE TABLE process_actions (
   detail TEXT NOT NULL
 );
 )sql",
+    // 9: findings for the API (GET /api/v1/findings, /incidents; docs/api.md). The site and
+    // account each finding is about (filled for older rows from their group by
+    // Store::backfill_finding_sites in the same transaction), the finding each decision came
+    // from, and the indexes the filters and the incident view use.
+    R"sql(
+ALTER TABLE findings ADD COLUMN vhost TEXT NOT NULL DEFAULT '';
+ALTER TABLE findings ADD COLUMN account TEXT NOT NULL DEFAULT '';
+ALTER TABLE decisions ADD COLUMN finding_id BIGINT;
+CREATE INDEX findings_rule ON findings(rule, id);
+CREATE INDEX findings_group ON findings(rule, group_json, ts_ns);
+CREATE INDEX findings_vhost ON findings(vhost, id);
+CREATE INDEX findings_account ON findings(account, id);
+CREATE INDEX decisions_finding ON decisions(finding_id);
+)sql",
 };
 constexpr int kMigrationCount = sizeof kMigrations / sizeof kMigrations[0];
+// The migration that adds findings.vhost/account and decisions.finding_id (renumber with it).
+constexpr int kFindingSitesMigration = 9;
 static_assert(kMigrationCount == kSchemaVersion);
 
 constexpr const char* kAlive = "('proposed', 'active')";
@@ -366,7 +383,7 @@ core::TimeNs days_before(core::TimeNs now, int days) {
 
 constexpr const char* kDecisionColumns =
     "SELECT id, ts_ns, rule, origin, action, scope, target_json, target_key, ttl_s, expires_ns,"
-    " reason, state, ended_ns FROM decisions ";
+    " reason, state, ended_ns, finding_id FROM decisions ";
 
 DecisionRow read_decision(Stmt& q) {
   DecisionRow d;
@@ -383,6 +400,7 @@ DecisionRow read_decision(Stmt& q) {
   d.reason = q.text(10);
   d.state = q.text(11);
   d.ended = q.type(12) == SQLITE_NULL ? 0 : q.i64(12);
+  d.finding_id = q.type(13) == SQLITE_NULL ? 0 : q.i64(13);
   return d;
 }
 
@@ -523,6 +541,9 @@ core::Result<bool> Store::migrate(int to) {
     if (n + 1 == 2) {
       if (auto r = backfill_target_keys(); !r) return fail(r.error());
     }
+    if (n + 1 == kFindingSitesMigration) {
+      if (auto r = backfill_finding_sites(); !r) return fail(r.error());
+    }
     std::string bump = "PRAGMA user_version=" + std::to_string(n + 1) + ";";
     if (auto r = exec(bump.c_str()); !r) return fail(r.error());
     if (auto r = exec("COMMIT;"); !r) return fail(r.error());
@@ -546,6 +567,33 @@ core::Result<bool> Store::backfill_target_keys() {
     u.reset();
     if (u.bind(1, key).bind(2, id).step() != SQLITE_DONE) {
       return sql_error(db_, "backfill target key of decision " + std::to_string(id));
+    }
+  }
+  return true;
+}
+
+// Migration 9: findings.vhost and .account from each older finding's group (a rule grouped by
+// vhost or account); rows whose group has neither keep "".
+core::Result<bool> Store::backfill_finding_sites() {
+  std::vector<std::tuple<std::int64_t, std::string, std::string>> rows;
+  {
+    Stmt q(db_, "SELECT id, group_json FROM findings;");
+    if (!q.ok()) return sql_error(db_, "backfill finding sites");
+    int rc;
+    while ((rc = q.step()) == SQLITE_ROW) {
+      const std::string group = q.text(1);
+      auto vhost = detail::json_member_string(group, "vhost");
+      auto account = detail::json_member_string(group, "account");
+      if (vhost || account) rows.emplace_back(q.i64(0), vhost.value_or(""), account.value_or(""));
+    }
+    if (rc != SQLITE_DONE) return sql_error(db_, "backfill finding sites");
+  }
+  Stmt u(db_, "UPDATE findings SET vhost = ?, account = ? WHERE id = ?;");
+  if (!u.ok()) return sql_error(db_, "backfill finding sites");
+  for (const auto& [id, vhost, account] : rows) {
+    u.reset();
+    if (u.bind(1, vhost).bind(2, account).bind(3, id).step() != SQLITE_DONE) {
+      return sql_error(db_, "backfill site of finding " + std::to_string(id));
     }
   }
   return true;
@@ -669,10 +717,22 @@ core::Result<std::vector<DomainChangeRow>> Store::domain_changes(const std::stri
 core::Result<std::int64_t> Store::add_finding(const FindingRow& f) {
   Savepoint sp(db_);
   if (!sp.ok()) return sql_error(db_, "add finding");
-  Stmt q(cached("INSERT INTO findings(ts_ns, rule, group_json, numbers_json) VALUES (?,?,?,?);"));
-  if (!q.ok() ||
-      q.bind(1, f.ts).bind(2, f.rule).bind(3, f.group_json).bind(4, f.numbers_json).step() !=
-          SQLITE_DONE) {
+  Stmt q(
+      cached("INSERT INTO findings(id, ts_ns, rule, group_json, numbers_json, vhost, account)"
+             " VALUES (?,?,?,?,?,?,?);"));
+  if (!q.ok()) return sql_error(db_, "add finding");
+  if (f.id > 0) {
+    q.bind(1, f.id);
+  } else {
+    q.bind_null(1);  // INTEGER PRIMARY KEY: the next id
+  }
+  if (q.bind(2, f.ts)
+          .bind(3, f.rule)
+          .bind(4, f.group_json)
+          .bind(5, f.numbers_json)
+          .bind(6, f.vhost)
+          .bind(7, f.account)
+          .step() != SQLITE_DONE) {
     return sql_error(db_, "add finding");
   }
   std::int64_t id = sqlite3_last_insert_rowid(db_);
@@ -699,9 +759,10 @@ core::Result<std::int64_t> Store::add_decision(const DecisionRow& d) {
   }
   Savepoint sp(db_);
   if (!sp.ok()) return sql_error(db_, "add decision");
-  Stmt q(cached(
-      "INSERT INTO decisions(id, ts_ns, rule, origin, action, scope, target_json, ttl_s,"
-      " expires_ns, reason, state, target_key, ended_ns) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?);"));
+  Stmt q(
+      cached("INSERT INTO decisions(id, ts_ns, rule, origin, action, scope, target_json, ttl_s,"
+             " expires_ns, reason, state, target_key, ended_ns, finding_id)"
+             " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?);"));
   if (!q.ok()) return sql_error(db_, "add decision");
   if (d.id != 0) {
     q.bind(1, d.id);
@@ -723,6 +784,11 @@ core::Result<std::int64_t> Store::add_decision(const DecisionRow& d) {
     q.bind(13, d.ts);
   } else {
     q.bind_null(13);
+  }
+  if (d.finding_id > 0) {
+    q.bind(14, d.finding_id);
+  } else {
+    q.bind_null(14);
   }
   if (q.step() != SQLITE_DONE) return sql_error(db_, "add decision");
   std::int64_t id = sqlite3_last_insert_rowid(db_);

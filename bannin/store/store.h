@@ -16,6 +16,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -23,6 +24,7 @@
 #include <string_view>
 #include <thread>
 #include <unordered_map>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -35,7 +37,7 @@ struct sqlite3_stmt;
 namespace bannin::store {
 
 /// The schema this bannin writes (the number of migrations it knows).
-inline constexpr int kSchemaVersion = 8;
+inline constexpr int kSchemaVersion = 9;
 
 // --- decision lifecycle ------------------------------------------------------------------
 // proposed -> active -> expired | revoked | failed. "proposed" and "active" are alive; a
@@ -65,6 +67,13 @@ struct FindingRow {
   std::string group_json;    ///< {"src_ip":"…"} as written by replay
   std::string numbers_json;  ///< {"count()":12}
   std::vector<std::string> evidence;
+  /// Set by the store when 0; the daemon gives its own (from max_finding_id()) so that the
+  /// decisions queued after a finding can name it (DecisionRow::finding_id).
+  std::int64_t id = 0;
+  /// The site and hosting account the finding is about (the group's fields, else the event
+  /// that fired it; "" when unknown): filters of GET /api/v1/findings (schema 9).
+  std::string vhost = {};
+  std::string account = {};
 };
 
 struct DecisionRow {
@@ -81,6 +90,8 @@ struct DecisionRow {
   std::string state = "proposed";
   core::TimeNs expires = 0;  ///< read back: ts + ttl_s (ignored by add_decision)
   core::TimeNs ended = 0;    ///< read back: when it became expired/revoked/failed; 0 = alive
+  /// The finding that caused it (schema 9); 0 for a person's decision or an older row.
+  std::int64_t finding_id = 0;
 };
 
 struct StateChange {
@@ -236,6 +247,27 @@ struct DecisionRecord {
   DecisionRow decision;
   std::vector<StateChange> history;
 };
+// --- findings for the API (store/finding_reads.cpp; GET /api/v1/findings, /incidents) ------
+
+/// Which findings to read. Every filter is optional; rows come newest id first.
+struct FindingFilter {
+  std::string rule;                                              ///< exact rule id
+  core::TimeNs from = std::numeric_limits<core::TimeNs>::min();  ///< ts_ns >= from
+  core::TimeNs to = std::numeric_limits<core::TimeNs>::max();    ///< ts_ns <= to
+  std::string text;            ///< a substring of the group (group_json), ASCII case-insensitive
+  std::string vhost;           ///< exact
+  std::string account;         ///< exact
+  std::int64_t before_id = 0;  ///< only ids below it (a page cursor); 0 = no bound
+  std::size_t limit = 100;
+};
+
+/// A finding as read back (evidence only when asked for).
+struct StoredFinding {
+  std::int64_t id = 0;
+  core::TimeNs ts = 0;
+  std::string rule, group_json, numbers_json, vhost, account;
+  std::vector<std::string> evidence;
+};
 
 /// Retention, in days; 0 (or less) keeps that table forever.
 struct RetentionPolicy {
@@ -374,6 +406,31 @@ class Store {
   core::Result<std::int64_t> add_process_action(const ProcessActionRow& a);
   /// Newest first, at most `limit`.
   core::Result<std::vector<ProcessActionRow>> process_actions(std::size_t limit = 1000);
+  // --- findings for the API (store/finding_reads.cpp) ---
+  /// Findings matching `filter`, newest id first, at most filter.limit.
+  core::Result<std::vector<StoredFinding>> findings(const FindingFilter& filter,
+                                                    bool with_evidence);
+  /// The findings of one rule and group (exact group_json) with ts in [from, to], oldest first,
+  /// at most `limit`.
+  core::Result<std::vector<StoredFinding>> group_findings(const std::string& rule,
+                                                          const std::string& group_json,
+                                                          core::TimeNs from, core::TimeNs to,
+                                                          std::size_t limit);
+  /// Evidence lines of the given findings (into each one's `evidence`, in order).
+  core::Result<bool> load_evidence(std::vector<StoredFinding>& findings);
+  /// Decisions caused by the given findings (DecisionRow::finding_id), oldest first.
+  core::Result<std::vector<DecisionRow>> decisions_of_findings(
+      const std::vector<std::int64_t>& finding_ids);
+  /// (finding id, target key) of the ip-scope decisions of the given findings: the sources a
+  /// campaign decided on, without reading whole decision rows.
+  core::Result<std::vector<std::pair<std::int64_t, std::string>>> finding_sources(
+      const std::vector<std::int64_t>& finding_ids);
+  /// Changes when findings or decisions are added or removed (not on state changes): the
+  /// highest finding id, the number of findings and the highest decision id, as one text.
+  core::Result<std::string> findings_version();
+  /// The highest finding id in use: of findings and of decisions.finding_id (so that an id
+  /// handed out again after retention cannot point old decisions at a new finding).
+  core::Result<std::int64_t> max_finding_id();
 
   /// Retention (see RetentionPolicy), in one transaction. Never deletes a decision that is
   /// alive, nor the actions of one.
@@ -391,6 +448,7 @@ class Store {
   core::Result<bool> exec(const char* sql);
   core::Result<bool> migrate(int to);
   core::Result<bool> backfill_target_keys();
+  core::Result<bool> backfill_finding_sites();
   /// The prepared statement for a string literal, kept for the Store's lifetime (the write
   /// paths run the same few statements millions of times). Never used by two callers at once.
   sqlite3_stmt* cached(const char* sql);

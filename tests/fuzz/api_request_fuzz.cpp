@@ -13,7 +13,8 @@
 // Checks, besides no crash / leak / UB: a parsed JSON tree written back out parses again to
 // the same tree; a failed parse reports an offset inside the input; an accepted decision
 // holds only what the API promises (canonical target, ttl in range, clean reason); every
-// response has a documented status and, except /metrics, a body that is valid JSON.
+// response has a documented status and, except /metrics, a body that is valid JSON; the
+// findings and incidents queries the router accepts are in range (finding_query.h).
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -26,6 +27,7 @@
 
 #include <bannin/api/backend.h>
 #include <bannin/api/decision_request.h>
+#include <bannin/api/finding_query.h>
 #include <bannin/api/json_value.h>
 #include <bannin/api/router.h>
 #include <bannin/core/json_writer.h>
@@ -144,6 +146,26 @@ void check_decision(const decide::Decision& d) {
   check(again.has_value() && *again == target, "API decision target is not canonical");
 }
 
+// What parse_finding_query promises (api/finding_query.h).
+void check_query(const api::FindingQuery& q) {
+  check(q.limit >= 1 && q.limit <= api::kMaxLimit, "finding query limit out of range");
+  check(q.from <= q.to, "finding query from after to");
+  check(q.before_id >= 0, "finding query cursor negative");
+  for (const std::string* s : {&q.rule, &q.text, &q.vhost, &q.account}) {
+    check(s->size() <= 256, "finding query text over 256 bytes");
+    for (char c : *s) {
+      const auto u = static_cast<unsigned char>(c);
+      check(u >= 0x20 && u != 0x7F, "finding query text holds a control character");
+    }
+  }
+  if (q.before_id > 0) {
+    for (auto kind : {api::CursorKind::Findings, api::CursorKind::Incidents}) {
+      auto again = api::decode_cursor(kind, api::encode_cursor(kind, q.before_id));
+      check(again && *again == q.before_id, "cursor does not round-trip");
+    }
+  }
+}
+
 // The daemon's side, scripted by the X-Backend header.
 class StubBackend final : public api::Backend {
  public:
@@ -189,6 +211,29 @@ class StubBackend final : public api::Backend {
   std::string metrics_text() override {
     maybe_throw();
     return "# TYPE bannin_up gauge\nbannin_up 1\n";
+  }
+  // Findings, incidents, rules: what the router hands over must be in range.
+  core::Result<std::string> findings_json(const api::FindingQuery& q) override {
+    check_query(q);
+    maybe_throw();
+    if (mode == "error") return core::make_error(error_code, "stub refused");
+    return std::string(R"({"findings":[],"next_cursor":null,"limit":1})");
+  }
+  core::Result<std::string> incidents_json(const api::FindingQuery& q) override {
+    check_query(q);
+    maybe_throw();
+    if (mode == "error") return core::make_error(error_code, "stub refused");
+    return std::string(R"({"incidents":[],"next_cursor":null})");
+  }
+  core::Result<std::string> incident_json(std::int64_t id) override {
+    check(id > 0, "incident id not positive");
+    maybe_throw();
+    if (mode == "error") return core::make_error(error_code, "stub refused");
+    return "{\"id\":" + std::to_string(id) + "}";
+  }
+  core::Result<std::string> rules_json() override {
+    maybe_throw();
+    return std::string(R"({"load":{},"rules":[]})");
   }
 
  private:
