@@ -23,8 +23,8 @@ constexpr core::TimeNs kSec = core::kNsPerSec;
 
 struct Collect final : PipelineOutput {
   std::vector<std::string> findings;  // "rule [group] numbers"
-  void on_finding(const detect::Finding& f, std::string group_json,
-                  std::string numbers_json) override {
+  void on_finding(const detect::Finding& f, std::string group_json, std::string numbers_json,
+                  const model::Event* /*trigger*/) override {
     findings.push_back(f.rule->id + " " + group_json + " " + numbers_json);
   }
   void on_decision(decide::Decision) override { ++decisions; }
