@@ -109,7 +109,15 @@ void Daemon::pipeline_main() {
   std::vector<bool> broken;  // by stream: its decoder could not be built
   model::EventFormatter event_format;
   model::Event kpi_event;  // reused for every kpi.sample event
-  std::string kpi_raw;
+  // A probe's event through the rules, its JSON as the evidence text (one buffer, reused).
+  std::string probe_raw;
+  auto probe_event = [&](const model::Event& e) {
+    probe_raw.clear();
+    core::JsonObjectWriter o(probe_raw);
+    event_format.append_json_members(o, e);
+    o.close();
+    pipeline.event(e, probe_raw);
+  };
 
   std::vector<Batch> batches;
   for (;;) {
@@ -135,28 +143,14 @@ void Daemon::pipeline_main() {
           row.id = linker.next_id();  // ids come from this thread only
           writer_->push_wait(std::move(row), std::chrono::milliseconds(200));
         }
-        std::string raw;
-        probe::domain::for_each_event(r.reports, r.ts, [&](const model::Event& e) {
-          raw.clear();
-          core::JsonObjectWriter o(raw);
-          event_format.append_json_members(o, e);
-          o.close();
-          pipeline.event(e, raw);
-        });
+        probe::domain::for_each_event(r.reports, r.ts, probe_event);
         writer_->push_wait(store::CheckpointRow{}, std::chrono::milliseconds(200));
         continue;
       }
       if (b.kind == Batch::Kind::Files) {
         // Hits of the file probe: file.found Events through the rules (quarantine decisions
         // come out of them like any other), then a commit point.
-        std::string raw;
-        probe::file::for_each_event(b.files->hits, b.files->ts, [&](const model::Event& e) {
-          raw.clear();
-          core::JsonObjectWriter o(raw);
-          event_format.append_json_members(o, e);
-          o.close();
-          pipeline.event(e, raw);
-        });
+        probe::file::for_each_event(b.files->hits, b.files->ts, probe_event);
         writer_->push_wait(store::CheckpointRow{}, std::chrono::milliseconds(200));
         continue;
       }
@@ -164,13 +158,7 @@ void Daemon::pipeline_main() {
         // A sample of the KPI probe: one kpi.sample Event per value through the rules, its
         // JSON as the evidence text; then a commit point for what the rules found.
         probe::kpi::for_each_event(*b.kpi, kpi_->service_names(), kpi_->host(), kpi_event,
-                                   [&](const model::Event& e) {
-                                     kpi_raw.clear();
-                                     core::JsonObjectWriter o(kpi_raw);
-                                     event_format.append_json_members(o, e);
-                                     o.close();
-                                     pipeline.event(e, kpi_raw);
-                                   });
+                                   probe_event);
         writer_->push_wait(store::CheckpointRow{}, std::chrono::milliseconds(200));
         continue;
       }

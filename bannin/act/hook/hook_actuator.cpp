@@ -57,13 +57,11 @@ std::vector<ActionResult> HookActuator::run_all(std::span<const decide::Decision
                                      {"ttl_s", std::to_string(ttl_s)}});
       std::string cmd;
       for (const auto& a : argv) cmd += (cmd.empty() ? "" : " ") + a;
-      if (tmpl.empty()) {
-        // No panel command configured: the decision is written down, nothing suspended.
+      if (tmpl.empty() || options_.observe) {
+        // No panel command, or observe mode: the decision is written down, nothing run.
         r.outcome = done == Outcome::Applied ? Outcome::Recorded : Outcome::NotFound;
-        r.detail = "enforce.suspend.command is not set: recorded only";
-      } else if (options_.observe) {
-        r.outcome = done == Outcome::Applied ? Outcome::Recorded : Outcome::NotFound;
-        r.detail = "observe mode: would run " + cmd;
+        r.detail = tmpl.empty() ? "enforce.suspend.command is not set: recorded only"
+                                : "observe mode: would run " + cmd;
       } else {
         auto res = web::run_command(argv, {}, options_.time_limit);
         if (res.ok()) {

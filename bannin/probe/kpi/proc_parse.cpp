@@ -1,4 +1,5 @@
 #include <charconv>
+#include <optional>
 
 #include <bannin/probe/kpi/proc_parse.h>
 
@@ -74,6 +75,21 @@ void count_missing(std::span<const Want> want, const Slots& slots, ParseCounts& 
   }
 }
 
+// Every wanted (section, name) gets the value: a number in its slot, else a BadNumber reject.
+// `section` is ignored for files without sections (pass std::nullopt).
+void store_wanted(std::span<const Want> want, std::optional<std::string_view> section,
+                  std::string_view name, std::string_view value, const Slots& slots,
+                  ParseCounts& counts) noexcept {
+  for (const Want& w : want) {
+    if (w.name != name || (section && w.section != *section)) continue;
+    if (auto v = parse_u64(value)) {
+      slots.set(w.slot, *v);
+    } else {
+      counts.reject(Reject::BadNumber);
+    }
+  }
+}
+
 }  // namespace
 
 std::string_view reject_name(Reject r) noexcept {
@@ -140,14 +156,7 @@ void parse_pair_table(std::string_view text, std::span<const Want> want, const S
     std::size_t np = 0, vp = 0;
     std::string_view name, value;
     while (next_token(nrest, np, name) && next_token(vrest, vp, value)) {
-      for (const Want& w : want) {
-        if (w.section != section || w.name != name) continue;
-        if (auto v = parse_u64(value)) {
-          slots.set(w.slot, *v);
-        } else {
-          counts.reject(Reject::BadNumber);
-        }
-      }
+      store_wanted(want, section, name, value, slots, counts);
     }
   }
   count_missing(want, slots, counts);
@@ -170,14 +179,7 @@ void parse_name_value(std::string_view text, std::span<const Want> want, const S
       counts.reject(Reject::BadLine);
       continue;
     }
-    for (const Want& w : want) {
-      if (w.name != name) continue;
-      if (auto v = parse_u64(value)) {
-        slots.set(w.slot, *v);
-      } else {
-        counts.reject(Reject::BadNumber);
-      }
-    }
+    store_wanted(want, std::nullopt, name, value, slots, counts);
   }
   count_missing(want, slots, counts);
 }
@@ -243,14 +245,7 @@ void parse_sockstat(std::string_view text, std::span<const Want> want, const Slo
     std::size_t tp = 0;
     std::string_view key, value;
     while (next_token(rest, tp, key) && next_token(rest, tp, value)) {
-      for (const Want& w : want) {
-        if (w.section != section || w.name != key) continue;
-        if (auto v = parse_u64(value)) {
-          slots.set(w.slot, *v);
-        } else {
-          counts.reject(Reject::BadNumber);
-        }
-      }
+      store_wanted(want, section, key, value, slots, counts);
     }
   }
   count_missing(want, slots, counts);
