@@ -320,9 +320,14 @@ core::Result<bool> Daemon::boot() {
     ho.apply_argv = cfg.suspend_command;
     ho.revoke_argv = cfg.unsuspend_command;
     ho.observe = !cfg.enforce;
+    // Site -> account as the ladder maps it (its inventory, loaded once for the decider);
+    // without the ladder (a suspend decided by a person) the inventory is read here.
+    ho.account_of = decider_->options().ladder.account_of;
     std::vector<std::string> ignored;  // reported once by the notice set-up
-    if (auto inv = load_inventory(cfg, ignored); inv) {
-      ho.account_of = [inv = *inv](std::string_view vhost) { return inv->owner(vhost).account; };
+    if (!ho.account_of) {
+      if (auto inv = load_inventory(cfg, ignored); inv) {
+        ho.account_of = [inv = *inv](std::string_view vhost) { return inv->owner(vhost).account; };
+      }
     }
     auto* routing = dynamic_cast<act::RoutingActuator*>(actuator_.get());
     if (routing == nullptr) {
