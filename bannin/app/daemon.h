@@ -40,6 +40,7 @@
 #include <bannin/app/bounded_queue.h>
 #include <bannin/app/config.h>
 #include <bannin/app/file_probe.h>
+#include <bannin/app/log_kpis.h>
 #include <bannin/core/result.h>
 #include <bannin/decide/decider.h>
 #include <bannin/detect/rule_counters.h>
@@ -281,6 +282,8 @@ class Daemon final : public api::Backend {
   std::atomic<std::size_t> rule_count_{0};  // for status (rules_ belongs to the main thread)
   std::atomic<std::uint64_t> detect_evicted_{0};
   std::atomic<std::size_t> detect_memory_{0};
+  // Service KPIs from the logs: counted by the pipeline thread, recorded by the KPI thread.
+  LogKpis log_kpis_;
 
   // Ingest thread state (ingest.cpp); set up by open_sources() before the thread starts.
   struct Ingest;

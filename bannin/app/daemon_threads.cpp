@@ -32,13 +32,17 @@ class DaemonOutput final : public PipelineOutput {
  public:
   DaemonOutput(store::StoreWriter& writer, std::atomic<std::uint64_t>& findings,
                FindingLinker& linker, std::function<void(decide::Decision, std::int64_t)> push,
-               BoundedQueue<NotifyItem>* notices, notify::Notifier* notifier)
-      : writer_(writer),
+               BoundedQueue<NotifyItem>* notices, notify::Notifier* notifier, LogKpis* kpis)
+      : kpis_(kpis),
+        writer_(writer),
         findings_(findings),
         linker_(linker),
         push_(std::move(push)),
         notices_(notices),
         notifier_(notifier) {}
+  void on_event(const model::Event& ev) override {
+    if (kpis_ != nullptr) kpis_->count(ev);
+  }
   void on_finding(const detect::Finding& f, std::string group_json, std::string numbers_json,
                   const model::Event* trigger) override {
     findings_.fetch_add(1, std::memory_order_relaxed);
@@ -78,6 +82,7 @@ class DaemonOutput final : public PipelineOutput {
     if (!notices_->try_push(std::move(item))) notifier_->count_dropped(1);
   }
 
+  LogKpis* kpis_;  // service KPIs from the logs (null: the KPI probe is off)
   store::StoreWriter& writer_;
   std::atomic<std::uint64_t>& findings_;
   FindingLinker& linker_;
@@ -106,7 +111,7 @@ void Daemon::pipeline_main() {
   DaemonOutput output(
       *writer_, findings_, linker,
       [this](decide::Decision d, std::int64_t finding) { push_decision(std::move(d), finding); },
-      notifier_ ? notify_items_.get() : nullptr, notifier_.get());
+      notifier_ ? notify_items_.get() : nullptr, notifier_.get(), kpi_ ? &log_kpis_ : nullptr);
   Pipeline pipeline(rules_, cfg_.memory_budget_mb << 20, geo_.get(), *decider_, &decide_mu_, output,
                     [this](const ruleset::Rule& r) { return rule_counters(r.id); });
   std::vector<bool> broken;  // by stream: its decoder could not be built

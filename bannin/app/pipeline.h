@@ -70,6 +70,9 @@ class PipelineOutput {
   virtual void on_finding_update(const detect::Finding& /*f*/) {}
   /// A decision the Decider admitted (allowlist, de-duplication, caps, repeat, escalation).
   virtual void on_decision(decide::Decision d) = 0;
+  /// Every event decoded from a log line, enriched, before the rules see it (the daemon
+  /// counts service KPIs from them: log_kpis.h). Keep it cheap: it runs for every line.
+  virtual void on_event(const model::Event& /*ev*/) {}
 };
 
 /// Per-stream counts the caller may read after each call (the pipeline's thread only).
