@@ -1,0 +1,65 @@
+#!/bin/bash
+# The dashboard in a real browser: Debian's chromium, headless, driven by Playwright
+# (playwright-core from web/node_modules, pinned in web/package-lock.json) against a real
+# `bannin run` that reads a generated incident day (tools/loggen/gen_demo_day.py, seed 7: S2's
+# form-relay wave among everyday attacks) with an API token set. dashboard_test.mjs asserts:
+#   - without a token the page asks for one; a wrong token gets the clear message;
+#   - the overview's live chart of lines per source is non-zero, KPI charts have values;
+#   - the form-relay incident on /contact/ is listed, and its page shows the evidence lines
+#     (POSTs to the form) and its numbers (addresses, countries, foreign share);
+#   - revoking a decision from the incident page removes it from the API's decisions in force;
+#   - the language switch and a Japanese browser show Japanese text;
+# and writes each page's screenshot to build/screenshots/ (SHOTS to change). It prints the
+# time until the overview was ready (a report, not an assertion).
+set -euo pipefail
+: "${BANNIN:?set BANNIN to the bannin binary}"
+. "$(dirname "$0")/../cli/lib/daemon.sh"
+
+CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
+[ -x "$CHROMIUM" ] || fail "$CHROMIUM is missing (tools/setup.sh installs Debian's chromium)"
+[ -f "$ROOT/web/node_modules/playwright-core/package.json" ] ||
+  fail "web/node_modules/playwright-core is missing: run tools/setup.sh (npm ci in web/)"
+SHOTS=${SHOTS:-$ROOT/build/screenshots}
+mkdir -p "$SHOTS"
+
+TOKEN="browser-test-token-$RANDOM$RANDOM"
+export BANNIN_API_TOKEN=$TOKEN  # start_daemon's `bannin status` polls
+DAY="$TMP/day"
+python3 "$ROOT/tools/loggen/gen_demo_day.py" --seed 7 --out "$DAY" 2>"$TMP/gen.err" ||
+  fail "generator: $(cat "$TMP/gen.err")"
+TOTAL_LINES=$(cat "$DAY/access.log" "$DAY/auth.log" "$DAY/mail.log" | wc -l)
+cat >"$TMP/bannin.yaml" <<YAML
+mode: observe
+site: {home_countries: [JP]}
+rule_files: [$ROOT/rules/base]
+store: {path: $TMP/bannin.db}
+api: {listen: 127.0.0.1:$PORT, token: $TOKEN}
+decide: {own_addresses: false, crawlers: ""}
+sources:
+  - {type: file, paths: [$DAY/access.log], decoder: auto, start: beginning}
+  - {type: file, paths: [$DAY/auth.log], decoder: syslog, start: beginning}
+  - {type: file, paths: [$DAY/mail.log], decoder: syslog, start: beginning}
+YAML
+
+# True when every line is read and the store holds as many findings as the daemon made.
+day_done() {
+  python3 - "$API" "$TOTAL_LINES" "$TOKEN" <<'PY'
+import json, sys, urllib.request
+api, total, token = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+def get(path):
+    req = urllib.request.Request(api + path, headers={"Authorization": "Bearer " + token})
+    return json.load(urllib.request.urlopen(req, timeout=5))
+st = get("/api/v1/status")
+if sum(s["lines"] for s in st["sources"]) < total:
+    sys.exit(1)
+made = st["detect"]["findings"]
+sys.exit(0 if made > 0 and len(get("/api/v1/findings?limit=500")["findings"]) == made else 1)
+PY
+}
+
+start_daemon
+wait_until 60 "the day read and its findings stored" day_done
+API="$API" TOKEN="$TOKEN" SHOTS="$SHOTS" CHROMIUM="$CHROMIUM" ROOT="$ROOT" \
+  timeout 120 node "$ROOT/tests/browser/dashboard_test.mjs" || fail "the browser test failed (above)"
+stop_daemon
+echo "PASS: the dashboard in headless chromium: token, overview charts, the form-relay incident, revoke, Japanese (screenshots in $SHOTS)"
