@@ -37,13 +37,18 @@ const browser = await chromium.launch({
   // Root in a container: chromium's sandbox needs user namespaces it may not have.
   args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
 });
+const consoleErrorsAll = [];
 try {
-  const consoleErrors = [];
+  const consoleErrors = consoleErrorsAll;
   const en = await browser.newContext({locale: 'en-US', viewport: {width: 1360, height: 900}});
   const page = await en.newPage();
   page.on('console', (m) => {
-    // The browser logs every refused request; the 401s of the token steps are expected.
-    if (m.type() === 'error' && !/status of 401/.test(m.text())) consoleErrors.push(m.text());
+    // The browser logs every refused request: the 401s of the token steps are expected, and
+    // so is the 404 of /api/v1/domains (the domain probe is off in this configuration).
+    if (m.type() !== 'error') return;
+    if (/status of 401/.test(m.text())) return;
+    if (/status of 404/.test(m.text()) && /\/api\/v1\/domains/.test(m.location()?.url || '')) return;
+    consoleErrors.push(`${m.text()} (${m.location()?.url || '?'})`);
   });
   page.on('pageerror', (e) => consoleErrors.push(String(e)));
 
@@ -66,8 +71,16 @@ try {
   const t0 = Date.now();
   await signIn(page, TOKEN);
   await page.waitForSelector('#page-overview[data-ready]', {timeout: 20000});
-  const readyMs = Number(await page.getAttribute('#page-overview', 'data-ready'));
-  console.log(`overview ready: ${readyMs} ms after the page's navigation start (${Date.now() - t0} ms after the token was sent)`);
+  const afterToken = Date.now() - t0;
+  // "Overview ready" as a person opening the page sees it: a fresh load (the token is in the
+  // tab's sessionStorage now) until every first answer is drawn. Reported, not asserted.
+  const times = [];
+  for (let i = 0; i < 3; i++) {
+    await page.reload();
+    await page.waitForSelector('#page-overview[data-ready]', {timeout: 20000});
+    times.push(Number(await page.getAttribute('#page-overview', 'data-ready')));
+  }
+  console.log(`overview ready: ${times.join(', ')} ms from navigation start (3 loads; ${afterToken} ms after the token was sent)`);
   check(!page.url().includes(TOKEN), 'the token is in the URL');
   const max = Number(await page.getAttribute('#chart-sources', 'data-max'));
   check(max > 0, `lines-per-source chart max ${max}`);
@@ -159,6 +172,15 @@ try {
   await shot(jp, 'incident-ja');
 
   check(consoleErrors.length === 0, `console errors: ${consoleErrors.slice(0, 5).join(' | ')}`);
+} catch (e) {
+  // Leave what the browser showed, and what it said, for whoever reads the log.
+  for (const ctx of browser.contexts()) {
+    for (const [i, p] of ctx.pages().entries()) {
+      await p.screenshot({path: join(SHOTS, `failure-${i}.png`), fullPage: true}).catch(() => {});
+    }
+  }
+  console.error(`browser console: ${consoleErrorsAll.join(' | ') || '(nothing)'}`);
+  throw e;
 } finally {
   await browser.close();
 }

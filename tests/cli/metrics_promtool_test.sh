@@ -37,6 +37,10 @@ grep -q '^bannin_bouncer_polls_total 1' "$TMP/metrics.txt" || fail "bouncer poll
 # Per-rule series (api/rule_metrics.h): the rule that fired has its findings and decisions.
 grep -qE '^bannin_rule_findings_total\{rule="[^"]+"\} [1-9]' "$TMP/metrics.txt" || fail "no per-rule findings series"
 grep -qE '^bannin_rule_decisions_total\{rule="[^"]+"\} [1-9]' "$TMP/metrics.txt" || fail "no per-rule decisions series"
+# The Grafana dashboard (contrib/grafana/bannin.json) names only series the daemon serves.
+for name in $(grep -oE 'bannin_[a-z_]+' "$ROOT/contrib/grafana/bannin.json" | sort -u); do
+  grep -q "^$name[{ ]" "$TMP/metrics.txt" || fail "contrib/grafana/bannin.json uses $name, /metrics has no such series"
+done
 if ! promtool check metrics <"$TMP/metrics.txt" >"$TMP/promtool.out" 2>&1; then
   cat "$TMP/promtool.out" >&2
   fail "promtool check metrics found problems"

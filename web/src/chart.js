@@ -2,6 +2,33 @@
 // optional markers (vertical lines with a label: the findings) drawn over the plot.
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import {currentLang} from './i18n.js';
+
+function locale() {
+  return currentLang() === 'ja' ? 'ja-JP' : 'en-GB';
+}
+
+/// Tick labels in 24-hour local time: "18:05", with seconds when the ticks are closer than a
+/// minute, with the date when they are a day or more apart.
+function timeTicks(u, splits, axisIdx, space, incr) {
+  return splits.map((v) => {
+    const d = new Date(v * 1000);
+    if (incr >= 86400) return d.toLocaleDateString(locale(), {month: '2-digit', day: '2-digit'});
+    const o = {hour: '2-digit', minute: '2-digit', hour12: false};
+    if (incr < 60) o.second = '2-digit';
+    return d.toLocaleTimeString(locale(), o);
+  });
+}
+
+function timeValue(u, v) {
+  if (v === null || v === undefined) return '--';
+  return new Date(v * 1000).toLocaleString(locale(), {hour12: false});
+}
+
+function numValue(u, v) {
+  if (v === null || v === undefined) return '--';
+  return Number(v).toLocaleString(locale(), {maximumFractionDigits: 2});
+}
 
 export const kColors = ['#2563eb', '#db2777', '#059669', '#d97706', '#7c3aed', '#0891b2', '#dc2626', '#65a30d'];
 
@@ -41,20 +68,29 @@ function markerPlugin(getMarkers) {
 /// {set(data, markers), destroy()}. The chart follows its container's width.
 export function timeChart(el, {series, height = 180, yLabel = '', markers = []}) {
   let currentMarkers = markers;
+  const padX = series.some((s) => s.bars);
   const opts = {
     width: Math.max(200, el.clientWidth || 600),
     height,
     legend: {show: series.length > 1},
     cursor: {drag: {x: false, y: false}},
-    scales: {x: {time: true}, y: {range: (u, min, max) => [0, max > 0 ? max * 1.1 : 1]}},
+    scales: {
+      x: {
+        time: true,
+        // Bars need room at both ends; lines use the data's range.
+        range: padX ? (u, min, max) => [min - Math.max(60, (max - min) * 0.05), max + Math.max(60, (max - min) * 0.05)] : undefined,
+      },
+      y: {range: (u, min, max) => [0, max > 0 ? max * 1.1 : 1]},
+    },
     axes: [
-      {stroke: '#64748b', grid: {stroke: '#e2e8f0'}},
+      {stroke: '#64748b', grid: {stroke: '#e2e8f0'}, values: timeTicks, space: 60},
       {stroke: '#64748b', grid: {stroke: '#e2e8f0'}, label: yLabel, size: 60},
     ],
     series: [
-      {},
+      {value: timeValue},
       ...series.map((s, i) => ({
         label: s.label,
+        value: numValue,
         stroke: s.color || kColors[i % kColors.length],
         width: 1.5,
         fill: s.fill ?? (series.length === 1 ? 'rgba(37, 99, 235, 0.08)' : undefined),

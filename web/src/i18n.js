@@ -70,6 +70,18 @@ export function fmtTime(iso) {
   return `${d.toLocaleDateString(loc, {year: 'numeric', month: '2-digit', day: '2-digit'})} ${time}`;
 }
 
+/// "from … to …" for the headline: the second time without its date when it is the same day.
+export function fmtSpan(a, b) {
+  const first = fmtTime(a);
+  const da = new Date(a);
+  const db = new Date(b);
+  if (!Number.isNaN(da.getTime()) && da.toDateString() === db.toDateString()) {
+    const loc = lang === 'ja' ? 'ja-JP' : 'en-GB';
+    return [first, db.toLocaleTimeString(loc, {hour: '2-digit', minute: '2-digit', second: '2-digit'})];
+  }
+  return [first, fmtTime(b)];
+}
+
 /// "3h 12m" / "3時間12分": how long until (positive) a time.
 export function fmtDuration(seconds) {
   if (seconds === null || seconds === undefined) return '–';

@@ -2,7 +2,7 @@
 // (with a confirmation step) that calls DELETE /api/v1/decisions/{target}.
 import {api} from '../api.js';
 import {h, replace} from '../dom.js';
-import {fmtDuration, t} from '../i18n.js';
+import {currentLang, fmtDuration, t} from '../i18n.js';
 
 export function targetText(d) {
   const tg = d.target;
@@ -24,6 +24,11 @@ export function revokeTarget(d) {
   if (typeof tg === 'string' && (d.scope === 'ip' || d.scope === 'prefix')) return tg;
   if (tg && typeof tg === 'object') return tg.ip || tg.prefix || null;
   return null;
+}
+
+/// The decision's reason in the page's language (reason_ja when the API gives one).
+export function reasonText(d) {
+  return (currentLang() === 'ja' && d.reason_ja) || d.reason || '';
 }
 
 export function timeLeft(d) {
@@ -65,8 +70,8 @@ export function revokeButton(d, onDone) {
     replace(box, h('span', {class: 'muted small'}, t('decision.revoking')));
     try {
       await api(`/api/v1/decisions/${encodeURIComponent(target)}?note=${encodeURIComponent(t('decision.revoke_note'))}`, {method: 'DELETE'});
-      replace(box, h('span', {class: 'ok small', 'data-revoked': target}, t('decision.revoked')));
-      if (onDone) await onDone();
+      replace(box, h('span', {class: 'ok small'}, t('decision.revoked')));
+      if (onDone) await onDone(target);
     } catch (e) {
       replace(box, h('span', {class: 'error small', role: 'alert'}, e.message), ' ');
       box.append(h('button', {class: 'link', onclick: idle}, t('decision.retry')));
@@ -74,6 +79,11 @@ export function revokeButton(d, onDone) {
   };
   idle();
   return box;
+}
+
+/// The line shown above a list after a revoke from the page.
+export function revokedNotice(target) {
+  return target ? h('p', {class: 'notice ok', role: 'status', 'data-revoked': target}, t('decision.revoked_target', {target})) : null;
 }
 
 export function decisionsTable(list, onChanged, {showRule = true} = {}) {
@@ -96,9 +106,9 @@ export function decisionsTable(list, onChanged, {showRule = true} = {}) {
           h('td', null, stateBadge(d.state)),
           h('td', null, t(`scope.${d.scope}`)),
           h('td', {class: 'mono'}, targetText(d)),
-          h('td', null, inForce(d) ? leftText(d) : '–'),
+          h('td', {class: 'nowrap'}, inForce(d) ? leftText(d) : '–'),
           showRule ? h('td', {class: 'mono small'}, d.rule || '–') : null,
-          h('td', {class: 'reason'}, d.reason || ''),
+          h('td', {class: 'reason'}, reasonText(d)),
           h('td', null, inForce(d) ? revokeButton(d, onChanged) : null),
         ),
       ),

@@ -3,7 +3,7 @@
 import {api, ApiError} from '../api.js';
 import {h, replace} from '../dom.js';
 import {fmtNumber, t} from '../i18n.js';
-import {decisionsTable, inForce, targetText} from './common.js';
+import {decisionsTable, inForce, revokedNotice, targetText} from './common.js';
 
 const kStates = ['in_force', 'active', 'proposed', 'expired', 'revoked', 'failed', 'all'];
 
@@ -49,6 +49,7 @@ export async function render(ctx) {
   );
 
   let rows = [];
+  let revoked = null;
   const draw = () => {
     const text = q.value.trim().toLowerCase();
     const s = state.value;
@@ -61,15 +62,16 @@ export async function render(ctx) {
       return true;
     });
     count.textContent = t('decisions.count', {n: fmtNumber(shown.length), all: fmtNumber(rows.length)});
-    replace(box, shown.length ? decisionsTable(shown.slice(0, 500), load) : h('p', {class: 'empty'}, t('decisions.none')));
+    replace(box, revokedNotice(revoked), shown.length ? decisionsTable(shown.slice(0, 500), load) : h('p', {class: 'empty'}, t('decisions.none')));
   };
-  const load = async () => {
+  const load = async (target) => {
+    revoked = typeof target === 'string' ? target : null;
     const s = state.value;
     const param = s === 'all' || s === 'in_force' ? '' : `?state=${s}`;
     rows = await api(`/api/v1/decisions${param}`);
     if (ctx.alive()) draw();
   };
-  state.addEventListener('change', () => load().catch(() => {}));
+  state.addEventListener('change', () => load().catch(() => {}));  // a 401 shows the token screen
   q.addEventListener('input', draw);
   await load();
 }

@@ -3,9 +3,9 @@
 // with time left and a revoke button (docs/api.md "Incidents").
 import {api} from '../api.js';
 import {h, replace} from '../dom.js';
-import {fmtNumber, fmtTime, has, t} from '../i18n.js';
+import {fmtNumber, fmtSpan, fmtTime, has, t} from '../i18n.js';
 import {timeChart} from '../chart.js';
-import {decisionsTable, inForce} from './common.js';
+import {decisionsTable, inForce, revokedNotice} from './common.js';
 
 function groupText(i) {
   if (i.path) return `${i.vhost || ''}${i.path}`;
@@ -90,17 +90,18 @@ async function detail(ctx, id) {
   const inc = await api(`/api/v1/incidents/${encodeURIComponent(id)}`);
   if (!ctx.alive()) return;
   const decisionsBox = h('div', {id: 'incident-decisions'});
-  const drawDecisions = (list) => {
+  const drawDecisions = (list, revoked) => {
     const forced = list.filter(inForce);
     replace(
       decisionsBox,
+      revokedNotice(revoked),
       h('p', {class: 'muted small'}, t('incident.decisions_summary', {all: fmtNumber(list.length), in_force: fmtNumber(forced.length)})),
       forced.length ? decisionsTable(forced, reload, {showRule: true}) : h('p', {class: 'empty'}, t('incident.none_in_force')),
     );
   };
-  const reload = async () => {
+  const reload = async (revoked) => {
     const again = await api(`/api/v1/incidents/${encodeURIComponent(id)}`);
-    if (ctx.alive()) drawDecisions(again.decisions || []);
+    if (ctx.alive()) drawDecisions(again.decisions || [], revoked);
   };
   const chartBox = h('div', {class: 'chart', id: 'incident-chart'});
   const what = groupText(inc);
@@ -112,8 +113,8 @@ async function detail(ctx, id) {
       countries: fmtNumber(inc.counts.countries),
       findings: fmtNumber(inc.counts.findings + inc.counts.linked_findings),
       what,
-      first: fmtTime(inc.first_seen),
-      last: fmtTime(inc.last_seen),
+      first: fmtSpan(inc.first_seen, inc.last_seen)[0],
+      last: fmtSpan(inc.first_seen, inc.last_seen)[1],
     })),
     h('div', {class: 'numbers', id: 'incident-numbers'}, numbersList(inc), h('div', {class: 'number'}, h('div', {class: 'value'}, fmtNumber(inc.counts.decisions)), h('div', {class: 'label'}, t('incident.decisions')))),
     h('div', {class: 'muted small mono'}, t('incident.rules'), ' ', inc.rules.join(', ')),

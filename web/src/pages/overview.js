@@ -19,6 +19,8 @@ const kKpiCharts = [
   'psi.memory.some_avg10',
 ];
 const kRateWindow = '-15m';
+// The last hour at 1 s: 3,600 points, the most one answer holds (the range is inclusive).
+const kHour = '-3599s';
 const kSourcePrefix = 'bannin.lines/';
 
 /// The sum of a per-second rate over its points (1 s steps): how many in that time.
@@ -28,10 +30,14 @@ function total(points) {
   return Math.round(n);
 }
 
+/// [xs, ys] of the points, from the first one with a value: a series younger than the range
+/// (a daemon started a minute ago) fills its chart instead of a corner of it.
 function toColumns(points) {
   const xs = [];
   const ys = [];
-  for (const p of points) {
+  let first = points.findIndex((p) => p[1] !== null);
+  if (first < 0 || first > points.length - 2) first = Math.max(0, points.length - 2);
+  for (const p of points.slice(first)) {
     xs.push(p[0]);
     ys.push(p[1]);
   }
@@ -102,8 +108,8 @@ export async function render(ctx) {
   async function refreshStatus() {
     const [st, hourFindings, hourDecisions, inForce] = await Promise.all([
       api('/api/v1/status'),
-      have.has('bannin.findings') ? api('/api/v1/series?name=bannin.findings&from=-1h&step=1s') : null,
-      have.has('bannin.decisions') ? api('/api/v1/series?name=bannin.decisions&from=-1h&step=1s') : null,
+      have.has('bannin.findings') ? api(`/api/v1/series?name=bannin.findings&from=${kHour}&step=1s`) : null,
+      have.has('bannin.decisions') ? api(`/api/v1/series?name=bannin.decisions&from=${kHour}&step=1s`) : null,
       api('/api/v1/decisions'),
     ]);
     if (!ctx.alive()) return;
