@@ -43,11 +43,9 @@ try {
   const en = await browser.newContext({locale: 'en-US', viewport: {width: 1360, height: 900}});
   const page = await en.newPage();
   page.on('console', (m) => {
-    // The browser logs every refused request: the 401s of the token steps are expected, and
-    // so is the 404 of /api/v1/domains (the domain probe is off in this configuration).
+    // The browser logs every refused request: the 401s of the token steps are expected.
     if (m.type() !== 'error') return;
     if (/status of 401/.test(m.text())) return;
-    if (/status of 404/.test(m.text()) && /\/api\/v1\/domains/.test(m.location()?.url || '')) return;
     consoleErrors.push(`${m.text()} (${m.location()?.url || '?'})`);
   });
   page.on('pageerror', (e) => consoleErrors.push(String(e)));
@@ -140,8 +138,16 @@ try {
   check((await page.locator('#decision-list tr[data-decision]').count()) > 0, 'decisions page: no rows in force');
   await shot(page, 'decisions');
   await page.click('nav a[data-page="domains"]');
-  await page.waitForSelector('#page-domains section', {timeout: 10000});
+  const held = page.locator('section[data-domain="heldshop.test"]');
+  await held.waitFor({timeout: 10000});
+  const heldText = await held.textContent();
+  check(/server_hold/.test(heldText) && /registry removed the domain/.test(heldText), `domains page: ${heldText.slice(0, 300)}`);
+  check((await page.locator('section[data-domain="goodshop.test"]').count()) === 1, 'goodshop.test not listed');
   await shot(page, 'domains');
+  await page.click('section[data-domain="heldshop.test"] h2 a');
+  await page.waitForSelector('#domain-timeline li', {timeout: 10000});
+  check(/server_hold/.test(await page.textContent('#domain-timeline')), 'no server_hold in the timeline');
+  await shot(page, 'domain');
   await page.click('nav a[data-page="rules"]');
   await page.waitForSelector('#rules-table tr[data-rule="web.form_relay.many_sources"]', {timeout: 10000});
   const relayRule = await page.textContent('#rules-table tr[data-rule="web.form_relay.many_sources"]');

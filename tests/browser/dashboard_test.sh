@@ -8,6 +8,8 @@
 #   - the form-relay incident on /contact/ is listed, and its page shows the evidence lines
 #     (POSTs to the form) and its numbers (addresses, countries, foreign share);
 #   - revoking a decision from the incident page removes it from the API's decisions in force;
+#   - the domains page shows heldshop.test on serverHold (RDAP fixture server) with what it
+#     means, and its timeline;
 #   - the language switch and a Japanese browser show Japanese text;
 # and writes each page's screenshot to build/screenshots/ (SHOTS to change). It prints the
 # time until the overview was ready (a report, not an assertion).
@@ -23,11 +25,22 @@ SHOTS=${SHOTS:-$ROOT/build/screenshots}
 mkdir -p "$SHOTS"
 
 TOKEN="browser-test-token-$RANDOM$RANDOM"
-export BANNIN_API_TOKEN=$TOKEN  # start_daemon's `bannin status` polls
+export BANNIN_API_TOKEN=$TOKEN  # `bannin status` in fail()
 DAY="$TMP/day"
 python3 "$ROOT/tools/loggen/gen_demo_day.py" --seed 7 --out "$DAY" 2>"$TMP/gen.err" ||
   fail "generator: $(cat "$TMP/gen.err")"
 TOTAL_LINES=$(cat "$DAY/access.log" "$DAY/auth.log" "$DAY/mail.log" | wc -l)
+# The domain probe watches two shops: the registry (the RDAP fixture server of the domain
+# tests, on loopback) says heldshop.test is on serverHold (S1) and goodshop.test is fine; no
+# DNS server answers on the ports given (those checks end as timeouts).
+RDAP_PORT=$(free_port)
+DEAD_PORT=$(free_port)
+python3 "$ROOT/tests/fixtures/domain/testbed.py" rdap 127.0.0.1 "$RDAP_PORT" "$ROOT/tests/fixtures/domain/rdap" \
+  "$TMP/rdap.pid" 2>"$TMP/rdap.log" &
+RDAP_PID=$!
+EXTRA_CLEANUP='kill $RDAP_PID 2>/dev/null; wait $RDAP_PID 2>/dev/null'
+rdap_up() { curl -sf "http://127.0.0.1:$RDAP_PORT/rdap/domain/goodshop.test" >/dev/null; }
+wait_until 10 "the RDAP fixture server" rdap_up
 cat >"$TMP/bannin.yaml" <<YAML
 mode: observe
 site: {home_countries: [JP]}
@@ -35,6 +48,17 @@ rule_files: [$ROOT/rules/base]
 store: {path: $TMP/bannin.db}
 api: {listen: 127.0.0.1:$PORT, token: $TOKEN}
 decide: {own_addresses: false, crawlers: ""}
+domains:
+  list: [heldshop.test, goodshop.test]
+  interval: 1h
+  reconfirm_after: 0
+  resolvers: [127.0.0.1:$DEAD_PORT]
+  parent_servers: [127.0.0.1:$DEAD_PORT]
+  timeout_ms: 200
+  tries: 1
+  dnsbl: false
+  whois: false
+  rdap_server: http://127.0.0.1:$RDAP_PORT/rdap/
 sources:
   - {type: file, paths: [$DAY/access.log], decoder: auto, start: beginning}
   - {type: file, paths: [$DAY/auth.log], decoder: syslog, start: beginning}
@@ -62,7 +86,12 @@ PY
 # before the first KPI sample would only move the baseline).
 mv "$DAY/access.log" "$DAY/access.day"; mv "$DAY/auth.log" "$DAY/auth.day"; mv "$DAY/mail.log" "$DAY/mail.day"
 : >"$DAY/access.log"; : >"$DAY/auth.log"; : >"$DAY/mail.log"
-start_daemon
+# Not start_daemon: `bannin status` exits 1 while the daemon shows a problem, and the domain
+# probe's DNS checks (nothing answers) are one. /health answers once the API is up.
+"$BANNIN" run --config "$TMP/bannin.yaml" >>"$TMP/daemon.log" 2>&1 &
+DPID=$!
+health() { kill -0 "$DPID" 2>/dev/null && curl -sf "$API/health" >/dev/null; }
+wait_until 30 "the daemon's API" health
 series_ready() {
   curl -sf -H "Authorization: Bearer $TOKEN" "$API/api/v1/series" | grep -q '"bannin.lines/'
 }
@@ -84,6 +113,10 @@ for i in range(3):
     time.sleep(0.7)
 PY
 wait_until 60 "the day read and its findings stored" day_done
+domains_checked() {
+  curl -sf -H "Authorization: Bearer $TOKEN" "$API/api/v1/domains/heldshop.test" | grep -q server_hold
+}
+wait_until 20 "the domain probe's first round" domains_checked
 API="$API" TOKEN="$TOKEN" SHOTS="$SHOTS" CHROMIUM="$CHROMIUM" ROOT="$ROOT" \
   timeout 120 node "$ROOT/tests/browser/dashboard_test.mjs" || fail "the browser test failed (above)"
 stop_daemon

@@ -2,7 +2,7 @@
 // optional markers (vertical lines with a label: the findings) drawn over the plot.
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import {currentLang} from './i18n.js';
+import {currentLang, t} from './i18n.js';
 
 function locale() {
   return currentLang() === 'ja' ? 'ja-JP' : 'en-GB';
@@ -87,7 +87,7 @@ export function timeChart(el, {series, height = 180, yLabel = '', markers = []})
       {stroke: '#64748b', grid: {stroke: '#e2e8f0'}, label: yLabel, size: 60},
     ],
     series: [
-      {value: timeValue},
+      {label: t('chart.time'), value: timeValue},
       ...series.map((s, i) => ({
         label: s.label,
         value: numValue,

@@ -21,7 +21,9 @@ HttpRequest get(std::string path) {
 
 TEST(RouterWeb, IndexAndAssetsNeedNoToken) {
   test::FakeBackend backend;
-  Router router(backend, {.token = "secret-token-0123456789"});
+  RouterOptions options;
+  options.token = "secret-token-0123456789";
+  Router router(backend, options);
   const HttpResponse index = router.handle(get("/"));
   ASSERT_EQ(index.status, 200);
   EXPECT_EQ(index.content_type, "text/html; charset=utf-8");

@@ -4,7 +4,7 @@
 // findings of the KPI rules marked on them.
 import {api, apiOptional} from '../api.js';
 import {h, replace} from '../dom.js';
-import {fmtNumber, fmtTime, t} from '../i18n.js';
+import {fmtNumber, fmtTime, has, t} from '../i18n.js';
 import {timeChart} from '../chart.js';
 
 // The KPI charts, in this order, when the daemon keeps the series (docs/kpi.md).
@@ -57,6 +57,7 @@ export async function render(ctx) {
   const rateNote = h('p', {class: 'hint small'});
   const sourcesBox = h('div', {id: 'overview-sources'});
   const problemsBox = h('div', {id: 'overview-problems'});
+  const actuatorBox = h('div', {id: 'overview-actuator'});
   const domainsBox = h('div', {id: 'overview-domains'});
   const latestBox = h('div', {id: 'overview-latest'});
   const kpiBox = h('div', {class: 'kpi-grid', id: 'overview-kpis'});
@@ -67,7 +68,7 @@ export async function render(ctx) {
     h(
       'div',
       {class: 'two'},
-      h('section', {class: 'card'}, h('h2', null, t('overview.sources')), sourcesBox, problemsBox),
+      h('section', {class: 'card'}, h('h2', null, t('overview.sources')), sourcesBox, actuatorBox, problemsBox),
       h('section', {class: 'card'}, h('h2', null, t('overview.latest')), latestBox, h('h3', null, t('overview.domains')), domainsBox),
     ),
     h('section', {class: 'card'}, h('h2', null, t('overview.kpis'), ' ', kpiFindings), h('p', {class: 'hint small'}, t('overview.kpis_hint')), kpiBox),
@@ -155,6 +156,20 @@ export async function render(ctx) {
           )
         : h('p', {class: 'empty'}, t('overview.no_sources')),
     );
+    const act = st.actuator;
+    replace(
+      actuatorBox,
+      act
+        ? h(
+            'p',
+            {class: act.ok === false || act.errors > 0 || act.dropped > 0 ? 'error small' : 'small'},
+            h('strong', null, t('overview.actuator')),
+            ' ',
+            t('overview.actuator_line', {name: act.name || '?', ok: act.ok === false ? t('common.no') : t('common.yes'), errors: fmtNumber(act.errors || 0), dropped: fmtNumber(act.dropped || 0)}),
+            act.problem && act.problem !== '-' ? ` — ${act.problem}` : '',
+          )
+        : null,
+    );
     const problems = (st.problems || []).map((p) => (typeof p === 'string' ? p : p.message || JSON.stringify(p)));
     replace(
       problemsBox,
@@ -202,7 +217,7 @@ export async function render(ctx) {
   const kpiCharts = [];
   for (const name of kpiNames) {
     const box = h('div', {class: 'chart small', 'data-series': name});
-    kpiBox.append(h('div', {class: 'kpi-chart'}, h('h3', null, name, ' ', h('span', {class: 'muted small'}, help[name]?.unit || '')), h('p', {class: 'hint small'}, help[name]?.help || ''), box));
+    kpiBox.append(h('div', {class: 'kpi-chart'}, h('h3', null, name, ' ', h('span', {class: 'muted small'}, help[name]?.unit || '')), h('p', {class: 'hint small'}, has(`kpi.${name}`) ? t(`kpi.${name}`) : help[name]?.help || ''), box));
     const c = timeChart(box, {series: [{label: name}], height: 140});
     ctx.onCleanup(() => c.destroy());
     kpiCharts.push({name, box, chart: c});
