@@ -79,7 +79,7 @@ async function detail(ctx, name) {
       .map((e) =>
         h(
           'li',
-          {class: `sev-line sev-${e.severity || 'none'}`},
+          {class: `tl tl-${e.severity || 'none'}`},
           h('div', {class: 'when'}, fmtTime(e.ts)),
           h('div', null, h('span', {class: 'mono'}, e.check), ': ', h('span', {class: 'mono'}, e.from || t('domain.first')), ' → ', h('strong', {class: 'mono'}, e.to), ' ', sevBadge(e.severity)),
           explain(e.to) ? h('div', {class: 'explain'}, explain(e.to)) : null,
