@@ -32,6 +32,8 @@ PACKAGES="
 # fonts-ipafont-gothic lets it draw the Japanese pages in the screenshots.
 if ! command -v node >/dev/null 2>&1; then
   PACKAGES="$PACKAGES nodejs npm"
+elif ! command -v npm >/dev/null 2>&1; then
+  PACKAGES="$PACKAGES npm"  # Debian's nodejs without its npm
 fi
 
 missing=""

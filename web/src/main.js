@@ -120,9 +120,16 @@ export async function route() {
     alive: () => my === generation,
     onCleanup: (fn) => cleanups.push(fn),
     every: (ms, fn) => {
+      // One refresh at a time: a slow daemon gets fewer requests, never a pile of them.
+      let busy = false;
       const id = setInterval(() => {
-        if (my !== generation) return;
-        fn().catch(fail);
+        if (my !== generation || busy) return;
+        busy = true;
+        fn()
+          .catch(fail)
+          .finally(() => {
+            busy = false;
+          });
       }, ms);
       cleanups.push(() => clearInterval(id));
     },
