@@ -8,6 +8,7 @@
 #   - the form-relay incident on /contact/ is listed, and its page shows the evidence lines
 #     (POSTs to the form) and its numbers (addresses, countries, foreign share);
 #   - revoking a decision from the incident page removes it from the API's decisions in force;
+#     one added from the decisions page's form reaches the API (a refused one shows why);
 #   - the domains page shows heldshop.test on serverHold (RDAP fixture server) with what it
 #     means, and its timeline;
 #   - the language switch and a Japanese browser show Japanese text;
