@@ -87,6 +87,8 @@ try {
   check((await page.locator('#chart-sources canvas').count()) > 0, 'no canvas in the lines-per-source chart');
   const kpiMax = await page.$$eval('#overview-kpis .chart[data-max]', (els) => els.map((e) => Number(e.dataset.max)));
   check(kpiMax.length > 0 && kpiMax.some((v) => v > 0), `KPI charts: ${JSON.stringify(kpiMax)}`);
+  const memMarkers = Number(await page.getAttribute('#overview-kpis .chart[data-series="mem.available_permille"]', 'data-markers'));
+  check(memMarkers > 0, `host.memory.low findings marked on the memory chart: ${memMarkers}`);
   const findingsCard = await page.textContent('#card-lines .value');
   check(Number(findingsCard.replace(/[^0-9]/g, '')) > 0, `lines read card: ${findingsCard}`);
   await page.waitForTimeout(1200);  // one live refresh

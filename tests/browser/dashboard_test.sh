@@ -4,7 +4,9 @@
 # `bannin run` that reads a generated incident day (tools/loggen/gen_demo_day.py, seed 7: S2's
 # form-relay wave among everyday attacks) with an API token set. dashboard_test.mjs asserts:
 #   - without a token the page asks for one; a wrong token gets the clear message;
-#   - the overview's live chart of lines per source is non-zero, KPI charts have values;
+#   - the overview's live chart of lines per source is non-zero, KPI charts have values, and
+#     the finding of a KPI rule (host.memory.low, its threshold raised so it fires) is marked
+#     on the memory chart;
 #   - the form-relay incident on /contact/ is listed, and its page shows the evidence lines
 #     (POSTs to the form) and its numbers (addresses, countries, foreign share);
 #   - revoking a decision from the incident page removes it from the API's decisions in force;
@@ -49,6 +51,9 @@ rule_files: [$ROOT/rules/base]
 store: {path: $TMP/bannin.db}
 api: {listen: 127.0.0.1:$PORT, token: $TOKEN}
 decide: {own_addresses: false, crawlers: ""}
+# host.memory.low fires on any machine with this threshold: a KPI finding to be marked on the
+# overview's memory chart.
+rules: {host.memory.low: {max_permille: 1000, min_seconds: 2}}
 domains:
   list: [heldshop.test, goodshop.test]
   interval: 1h

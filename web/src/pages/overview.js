@@ -224,11 +224,32 @@ export async function render(ctx) {
   }
   if (!kpiNames.length) kpiBox.append(h('p', {class: 'empty'}, t('overview.no_series')));
 
+  // Which metrics each rule watches: the series names quoted in its `where`
+  // (`metric == "mem.available_permille" and …`). A finding is marked on the charts of the
+  // metrics its rule watches — of its own metric when the rule groups by metric.
+  let watches = null;
+  async function ruleWatches() {
+    if (watches) return watches;
+    const r = await api('/api/v1/rules');
+    watches = new Map();
+    for (const rule of r.rules || []) {
+      const names = [...String(rule.where || '').matchAll(/"([a-z0-9_.\/]+)"/g)].map((m) => m[1]).filter((n) => have.has(n));
+      if (names.length) watches.set(rule.id, new Set(names));
+    }
+    return watches;
+  }
+  function marks(f, name) {
+    if (f.group && f.group.metric) return f.group.metric === name;
+    const w = watches.get(f.rule);
+    return Boolean(w && w.has(name));
+  }
+
   async function refreshKpis() {
     if (!kpiCharts.length) return;
     const [values, found] = await Promise.all([
       Promise.all(kpiCharts.map((k) => api(`/api/v1/series?name=${encodeURIComponent(k.name)}&from=-1h&step=10s`))),
       api('/api/v1/findings?limit=200'),
+      ruleWatches(),
     ]);
     if (!ctx.alive()) return;
     let marked = 0;
@@ -236,7 +257,7 @@ export async function render(ctx) {
       const pts = values[i].points;
       const from = pts.length ? pts[0][0] : 0;
       const markers = (found.findings || [])
-        .filter((f) => f.group && f.group.metric && (f.group.metric === k.name || f.group.metric === k.name.replace(/^udp\./, 'udp6.')))
+        .filter((f) => marks(f, k.name))
         .map((f) => ({t: Date.parse(f.ts) / 1000}))
         .filter((m) => m.t >= from);
       marked += markers.length;
