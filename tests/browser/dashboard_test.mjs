@@ -196,6 +196,8 @@ try {
   await jp.waitForSelector('#incident-evidence', {timeout: 10000});
   const jaHead = await jp.textContent('#incident-headline');
   check(/か国/.test(jaHead) && /件の検知/.test(jaHead), `Japanese headline: ${jaHead}`);
+  const jaTitle = await jp.textContent('#incident-title');
+  check(/中継悪用/.test(jaTitle), `Japanese rule title: ${jaTitle}`);
   await shot(jp, 'incident-ja');
 
   check(consoleErrors.length === 0, `console errors: ${consoleErrors.slice(0, 5).join(' | ')}`);

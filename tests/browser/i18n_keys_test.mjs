@@ -51,6 +51,22 @@ for (const file of files(src)) {
     if (!Object.keys(dict).some((k) => k.startsWith(m[1]))) errors.push(`${rel}: no key starts with ${m[1]}`);
   }
 }
+// The shipped rules' titles (rules/base/): a rule.<id> entry's English text is the file's
+// title (no drift). A rule without one is reported, not failed: the Japanese page then shows
+// the English title, and a rule added elsewhere must not break this test.
+const rulesDir = join(root, 'rules', 'base');
+for (const name of readdirSync(rulesDir).filter((n) => n.endsWith('.yaml'))) {
+  const lines = readFileSync(join(rulesDir, name), 'utf8').split('\n');
+  lines.forEach((line, i) => {
+    const id = line.match(/^\s*- id:\s*([A-Za-z0-9_.]+)\s*$/);
+    if (!id) return;
+    const titleLine = lines.slice(i + 1, i + 4).find((l) => /^\s+title:/.test(l));
+    const title = titleLine ? titleLine.replace(/^\s+title:\s*/, '').replace(/^["']|["']$/g, '') : null;
+    const entry = dict[`rule.${id[1]}`];
+    if (!entry) console.log(`note: rules/base/${name}:${i + 1}: rule ${id[1]} has no Japanese title (rule.${id[1]} in web/src/strings.json)`);
+    else if (title && entry.en !== title) errors.push(`rule.${id[1]}: en "${entry.en}" is not the file's title "${title}"`);
+  });
+}
 if (used < 50) errors.push(`only ${used} keys found in the sources: is the scan broken?`);
 if (errors.length) {
   for (const e of errors) console.error(`FAIL: ${e}`);

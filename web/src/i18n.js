@@ -99,3 +99,11 @@ export function fmtDuration(seconds) {
   if (!d && !h && (s || !parts.length)) parts.push(t('unit.seconds', {n: s}));
   return parts.join(lang === 'ja' ? '' : ' ');
 }
+
+/// A rule's title in the page's language: the shipped rules have theirs in strings.json
+/// (rule.<id>); any other rule keeps the title its file gives (the API's).
+export function ruleTitle(id, title) {
+  const key = `rule.${id}`;
+  if (lang === 'ja' && has(key)) return t(key);
+  return title || id;
+}

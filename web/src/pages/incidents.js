@@ -3,7 +3,7 @@
 // with time left and a revoke button (docs/api.md "Incidents").
 import {api} from '../api.js';
 import {h, replace} from '../dom.js';
-import {fmtNumber, fmtSpan, fmtTime, has, t} from '../i18n.js';
+import {fmtNumber, fmtSpan, fmtTime, has, ruleTitle, t} from '../i18n.js';
 import {timeChart} from '../chart.js';
 import {decisionsTable, inForce, revokedNotice} from './common.js';
 
@@ -63,7 +63,7 @@ async function list(ctx) {
                   'tr',
                   {'data-incident': i.id, 'data-rule': i.rule, onclick: () => ctx.navigate(`#/incidents/${i.id}`)},
                   h('td', {class: 'nowrap'}, fmtTime(i.first_seen), h('br'), h('span', {class: 'muted small'}, fmtTime(i.last_seen))),
-                  h('td', null, h('a', {href: `#/incidents/${i.id}`}, i.title || i.rule), h('div', {class: 'muted small mono'}, i.rules.join(', '))),
+                  h('td', null, h('a', {href: `#/incidents/${i.id}`}, ruleTitle(i.rule, i.title)), h('div', {class: 'muted small mono'}, i.rules.join(', '))),
                   h('td', {class: 'mono wrap'}, groupText(i)),
                   h('td', {class: 'num'}, fmtNumber(i.counts.sources)),
                   h('td', {class: 'num'}, fmtNumber(i.counts.countries)),
@@ -107,7 +107,7 @@ async function detail(ctx, id) {
   const what = groupText(inc);
   ctx.root.append(
     h('p', null, h('a', {href: '#/incidents'}, `← ${t('incidents.back')}`)),
-    h('h1', {id: 'incident-title'}, inc.title || inc.rule),
+    h('h1', {id: 'incident-title'}, ruleTitle(inc.rule, inc.title)),
     h('p', {class: 'headline', id: 'incident-headline'}, t('incident.headline', {
       sources: fmtNumber(inc.counts.sources),
       countries: fmtNumber(inc.counts.countries),

@@ -4,7 +4,7 @@
 // findings of the KPI rules marked on them.
 import {api, apiOptional} from '../api.js';
 import {h, replace} from '../dom.js';
-import {fmtNumber, fmtTime, has, t} from '../i18n.js';
+import {fmtNumber, fmtTime, has, ruleTitle, t} from '../i18n.js';
 import {timeChart} from '../chart.js';
 
 // The KPI charts, in this order, when the daemon keeps the series (docs/kpi.md).
@@ -193,7 +193,7 @@ export async function render(ctx) {
               h(
                 'li',
                 null,
-                h('a', {href: `#/incidents/${i.id}`}, i.title || i.rule),
+                h('a', {href: `#/incidents/${i.id}`}, ruleTitle(i.rule, i.title)),
                 h('span', {class: 'muted small'}, ` — ${fmtTime(i.last_seen)}, ${t('incident.sources_n', {n: fmtNumber(i.counts?.sources)})}`),
               ),
             ),

@@ -2,7 +2,7 @@
 // reload) and every rule in force with its counters and parameters (GET /api/v1/rules).
 import {api} from '../api.js';
 import {h} from '../dom.js';
-import {fmtNumber, fmtTime, t} from '../i18n.js';
+import {fmtNumber, fmtTime, ruleTitle, t} from '../i18n.js';
 
 const kCounters = ['evaluations', 'matched', 'findings', 'decisions', 'capped', 'suppressed', 'groups_evicted'];
 
@@ -65,7 +65,7 @@ export async function render(ctx) {
                 'td',
                 null,
                 h('div', {class: 'mono strong'}, rule.id),
-                h('div', {class: 'small'}, rule.title || ''),
+                h('div', {class: 'small'}, ruleTitle(rule.id, rule.title)),
                 h('div', {class: 'muted small mono'}, `${rule.file}:${rule.line} · ${(rule.when || []).join(', ')} · ${t('rules.window', {s: rule.window_s})}`),
                 params.length
                   ? h('details', null, h('summary', {class: 'small'}, t('rules.params', {n: params.length})), h('dl', {class: 'facts small'}, params.map(([k, v]) => [h('dt', {class: 'mono'}, k), h('dd', {class: 'mono'}, paramText(v))])), h('div', {class: 'muted small mono'}, rule.fire || ''))
