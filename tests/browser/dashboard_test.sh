@@ -123,6 +123,11 @@ domains_checked() {
   curl -sf -H "Authorization: Bearer $TOKEN" "$API/api/v1/domains/heldshop.test" | grep -q server_hold
 }
 wait_until 20 "the domain probe's first round" domains_checked
+# The files through the real server: no token, an ETag, and 304 when it matches.
+etag=$(curl -sfI "$API/assets/app.js" | tr -d '\r' | awk 'tolower($1) == "etag:" {print $2}')
+[ -n "$etag" ] || fail "GET /assets/app.js: no ETag (or not 200 without a token)"
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $etag" "$API/assets/app.js")
+[ "$code" = 304 ] || fail "If-None-Match $etag gave $code, not 304"
 API="$API" TOKEN="$TOKEN" SHOTS="$SHOTS" CHROMIUM="$CHROMIUM" ROOT="$ROOT" \
   timeout 120 node "$ROOT/tests/browser/dashboard_test.mjs" || fail "the browser test failed (above)"
 stop_daemon
