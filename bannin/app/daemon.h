@@ -66,6 +66,8 @@ struct DecisionRow;
 
 namespace bannin::app {
 
+class Pipeline;
+
 class DomainProbe;
 struct DomainRound;
 class KpiProbe;
@@ -156,6 +158,11 @@ class Daemon final : public api::Backend {
   void stop();
   /// Prints one log line (stderr, with a UTC timestamp).
   void log(const char* fmt, ...) const __attribute__((format(printf, 2, 3)));
+  // Learned baselines of the rules, in baselines.bin beside the store (pipeline thread only).
+  [[nodiscard]] std::string baselines_path() const;
+  void load_baselines(Pipeline& pipeline);
+  void save_baselines(const Pipeline& pipeline);
+  bool baselines_error_logged_ = false;
 
   // api::Backend
   std::string status_json() override;
@@ -287,6 +294,8 @@ core::Result<std::shared_ptr<const enrich::Inventory>> load_inventory(
 
 /// Shared by the daemon's files.
 core::TimeNs wall_now();
+/// CLOCK_MONOTONIC in ns: intervals of the daemon's own (saves, rates).
+core::TimeNs mono_now();
 std::string target_text(const decide::Decision& d);
 
 }  // namespace bannin::app

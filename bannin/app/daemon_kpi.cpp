@@ -48,12 +48,6 @@ const pk::MetricInfo* series_info(std::string_view name) {
   return nullptr;
 }
 
-core::TimeNs mono_now() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<core::TimeNs>(ts.tv_sec) * core::kNsPerSec + ts.tv_nsec;
-}
-
 // A number for JSON: null for "no value", whole numbers without a fraction.
 void number(std::string& out, double v) {
   if (std::isnan(v) || std::isinf(v)) {

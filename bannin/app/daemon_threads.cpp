@@ -3,6 +3,8 @@
 // and the act thread (actuator calls, decision states, expiry, retention).
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
+#include <filesystem>
 #include <functional>
 
 #include <bannin/act/actuator.h>
@@ -10,6 +12,7 @@
 #include <bannin/app/domain_probe.h>
 #include <bannin/app/kpi_probe.h>
 #include <bannin/app/pipeline.h>
+#include <bannin/core/file_io.h>
 #include <bannin/core/json_writer.h>
 #include <bannin/model/event_format.h>
 #include <bannin/probe/domain/report_format.h>
@@ -119,10 +122,19 @@ void Daemon::pipeline_main() {
     pipeline.event(e, probe_raw);
   };
 
+  // Learned baselines (rules with baseline()/deviation()): read back at start, saved each
+  // minute and at stop.
+  load_baselines(pipeline);
+  core::TimeNs baselines_saved = mono_now();
+
   std::vector<Batch> batches;
   for (;;) {
     batches.clear();
     bool open = records_->pop_all(batches, std::chrono::milliseconds(250));
+    if (!open || mono_now() - baselines_saved >= 60 * core::kNsPerSec) {
+      save_baselines(pipeline);
+      baselines_saved = mono_now();
+    }
     if (batches.empty() && open) {
       // Idle: everything this thread pushed is followed by its checkpoint, so a commit point
       // here is safe; it commits what the act thread and the API queued meanwhile.
@@ -223,6 +235,46 @@ void Daemon::pipeline_main() {
     detect_memory_ = pipeline.detect_stats().memory_bytes;
     detect_evicted_ = pipeline.detect_stats().groups_evicted;
     if (!open) break;
+  }
+}
+
+std::string Daemon::baselines_path() const {
+  std::filesystem::path store(cfg_.store_path);
+  return store.has_parent_path() ? store.parent_path().string() + "/baselines.bin"
+                                 : std::string("baselines.bin");
+}
+
+void Daemon::load_baselines(Pipeline& pipeline) {
+  const std::string path = baselines_path();
+  auto read = core::read_small_file(path);
+  if (!read) {
+    log("baselines: %s; learning afresh", read.error().message.c_str());
+    return;
+  }
+  if (!*read) return;  // first start
+  auto r = pipeline.load_baselines(**read);
+  if (r.bad) {
+    const std::string aside = path + ".bad";
+    std::rename(path.c_str(), aside.c_str());
+    log("baselines: %s is not a baselines file or is cut short; set aside as %s (%zu states "
+        "read before the problem)",
+        path.c_str(), aside.c_str(), r.loaded);
+  } else if (r.loaded + r.skipped != 0) {
+    log("baselines: %zu learned states restored from %s (%zu of rules or aggregates no longer "
+        "loaded)",
+        r.loaded, path.c_str(), r.skipped);
+  }
+}
+
+void Daemon::save_baselines(const Pipeline& pipeline) {
+  std::string blob = pipeline.save_baselines();
+  const std::string path = baselines_path();
+  if (blob.size() <= 32 && !std::filesystem::exists(path)) return;  // no rule learns anything
+  if (auto w = core::write_file_atomic(path, blob); !w) {
+    if (!baselines_error_logged_) log("baselines: %s", w.error().message.c_str());
+    baselines_error_logged_ = true;
+  } else {
+    baselines_error_logged_ = false;
   }
 }
 

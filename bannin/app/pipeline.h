@@ -117,6 +117,13 @@ class Pipeline {
   /// New rules (SIGHUP): detection windows of rules that stay are kept. Returns how many.
   std::size_t reload(RuleList rules, std::size_t memory_budget_bytes);
 
+  /// The detector's learned baselines (rules with baseline()/deviation()), for the file
+  /// beside the store; load_baselines() gives them back after a restart.
+  [[nodiscard]] std::string save_baselines() const { return detector_->save_baselines(); }
+  detect::Detector::BaselineLoad load_baselines(std::string_view blob) {
+    return detector_->load_baselines(blob);
+  }
+
   [[nodiscard]] const PipelineCounts& counts() const noexcept { return counts_; }
   [[nodiscard]] const detect::DetectorStats& detect_stats() const;
   [[nodiscard]] std::size_t rule_count() const noexcept { return rule_count_; }

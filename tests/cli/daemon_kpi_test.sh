@@ -11,7 +11,8 @@
 #   - a finding of the shipped rule host.udp.rcvbuf_drops (rules/base/kpi.yaml) is stored,
 #     and one of service.udp.rcvbuf_drops for the service;
 #   - `bannin status` shows the KPI section with the service;
-#   - the series survive a restart (written to kpi-series.bin at stop, read at start).
+#   - the series survive a restart (written to kpi-series.bin at stop, read at start), and so
+#     do the learned baselines of the rules (baselines.bin).
 # Skips (exit 0) only when the kernel refuses to create a network namespace.
 set -euo pipefail
 : "${BANNIN:?set BANNIN to the bannin binary}"
@@ -110,5 +111,10 @@ start_daemon
 after=$(series_max udp.rcvbuf_errors)
 [ "$after" = "$before" ] || fail "after a restart the series peak is '$after', was '$before'"
 grep -q "series restored from $TMP/kpi-series.bin" "$TMP/daemon.log" || fail "no restore logged"
+# host.udp.drops_out_of_line learns each host's usual drops (baseline()): the learned state
+# was written beside the store at stop and read back at start.
+[ -s "$TMP/baselines.bin" ] || fail "no baselines.bin beside the store after a stop"
+grep -q "learned states restored from $TMP/baselines.bin" "$TMP/daemon.log" ||
+  fail "no baselines restore logged"
 stop_daemon
 echo "PASS: drops seen in the series and as findings, the series survived a restart"
