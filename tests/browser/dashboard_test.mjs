@@ -199,6 +199,12 @@ try {
   const jaTitle = await jp.textContent('#incident-title');
   check(/中継悪用/.test(jaTitle), `Japanese rule title: ${jaTitle}`);
   await shot(jp, 'incident-ja');
+  for (const pageId of ['decisions', 'domains', 'rules']) {
+    await jp.click(`nav a[data-page="${pageId}"]`);
+    await jp.waitForSelector(`#page-${pageId} table`, {timeout: 10000});
+    await shot(jp, `${pageId}-ja`);
+  }
+  check(/読み込み結果/.test(await jp.textContent('#page-rules')), 'Japanese rules page');
 
   check(consoleErrors.length === 0, `console errors: ${consoleErrors.slice(0, 5).join(' | ')}`);
 } catch (e) {
