@@ -13,7 +13,8 @@
 # sources) on a free loopback port and measures with wrk (2 threads, 16 connections, 5 s),
 # in the same run:
 #   /health                                  the reference
-#   /api/v1/incidents (a page of 50)         groups every finding of the store per request
+#   /api/v1/incidents (a page of 50)         grouping and rendered page cached (store version,
+#                                            rules, the second); the cold times printed first
 #   /api/v1/findings (a page of 50)          with evidence and decisions
 #   /api/v1/findings?rule=…&limit=50         through the rule index
 #   /api/v1/incidents/{id} (a relay wave)    one incident with its findings and decisions
@@ -118,11 +119,17 @@ wrk_line() {  # wrk_line LABEL URL: "LABEL  N req/s  p99 X  ratio"
   printf '%-46s %10s req/s   p99 %-9s %s of /health\n' "$label" "$rps" \
     "$(awk '$1 == "99%" {print $2}' <<<"$out")" "$(awk -v a="$rps" -v b="$REF" 'BEGIN{printf "%.4f", a/b}')"
 }
+# The first request of a query renders it (grouping included: nothing is cached yet); wrk's
+# repeated requests within a second are then answered from the page cache, as a dashboard's
+# polls are. Both are printed.
+cold_inc=$(curl -s -o /dev/null -w '%{time_total}' "$API/api/v1/incidents")
+cold_inc2=$(curl -s -o /dev/null -w '%{time_total}' "$API/api/v1/incidents?limit=49")
 counts=$(curl -s "$API/api/v1/incidents?limit=1" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["scanned"])')
 bytes_inc=$(curl -s "$API/api/v1/incidents" | wc -c)
 bytes_find=$(curl -s "$API/api/v1/findings" | wc -c)
 echo "bannin: $BANNIN; $counts findings, $(sqlite3 "$TMP/bannin.db" 'SELECT COUNT(*) FROM decisions') decisions; $(nproc) cores"
 echo "answers: incidents page $bytes_inc bytes, findings page $bytes_find bytes"
+echo "incidents page rendered cold: ${cold_inc}s (grouping + page), another query of the same range: ${cold_inc2}s (page only)"
 if [ -n "${ONLY_TIMES:-}" ]; then
   for u in /api/v1/incidents /api/v1/findings "/api/v1/findings?rule=web.xmlrpc.bruteforce" "/api/v1/incidents/$WAVE"; do
     curl -s -o /dev/null -w "$u %{time_total}s\n" "$API$u"

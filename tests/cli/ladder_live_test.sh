@@ -14,6 +14,7 @@
 set -euo pipefail
 : "${BANNIN:?set BANNIN to the bannin binary}"
 . "$(dirname "$0")/lib/daemon.sh"
+. "$(dirname "$0")/lib/nginx.sh"
 
 for b in nginx curl; do
   command -v "$b" >/dev/null || { echo "SKIP: $b is not installed (tools/setup.sh)"; exit 0; }
@@ -57,30 +58,7 @@ SMTP_PID=$!
 wait_for 10 "the SMTP server" grep -q ready "$TMP/smtp.log"
 
 # nginx with bannin's include files, logging in vhost_combined form.
-mkdir -p "$TMP/nginx"
-cat >"$TMP/nginx/nginx.conf" <<CONF
-pid $TMP/nginx/nginx.pid;
-error_log $TMP/nginx/error.log;
-worker_processes 1;
-events {}
-http {
-    include $TMP/nginx/bannin/http.conf;
-    log_format vhost '\$host:\$server_port \$remote_addr - \$remote_user [\$time_local] "\$request" \$status \$body_bytes_sent "\$http_referer" "\$http_user_agent"';
-    access_log $TMP/nginx/access.log vhost;
-    client_body_temp_path $TMP/nginx/body;
-    proxy_temp_path $TMP/nginx/proxy;
-    fastcgi_temp_path $TMP/nginx/fastcgi;
-    uwsgi_temp_path $TMP/nginx/uwsgi;
-    scgi_temp_path $TMP/nginx/scgi;
-    server {
-        listen 127.0.0.1:$WPORT;
-        server_name example.jp;
-        include $TMP/nginx/bannin/server.conf;
-        location / { return 200 "ok\n"; }
-    }
-}
-CONF
-touch "$TMP/nginx/access.log"
+write_nginx_conf "$TMP/nginx" "$WPORT" example.jp
 
 # The form-relay rule with a window of seconds, so that each wave is a new finding (the
 # shipped rule's 15 minutes would make this test wait an hour; the ladder counts the same).

@@ -19,6 +19,7 @@
 set -euo pipefail
 : "${BANNIN:?set BANNIN to the bannin binary}"
 . "$(dirname "$0")/lib/daemon.sh"
+. "$(dirname "$0")/lib/nginx.sh"
 
 for b in nginx apache2 apache2ctl curl; do
   command -v "$b" >/dev/null || { echo "SKIP: $b is not installed (tools/setup.sh)"; exit 0; }
@@ -118,37 +119,8 @@ run_phase() {
 }
 
 # ---------------------------------------------------------------- nginx
-mkdir -p "$TMP/nginx"
 WPORT=$(free_port)
-cat >"$TMP/nginx/nginx.conf" <<CONF
-pid $TMP/nginx/nginx.pid;
-error_log $TMP/nginx/error.log;
-worker_processes 1;
-events {}
-http {
-    include $TMP/nginx/bannin/http.conf;
-    log_format vhost '\$host:\$server_port \$remote_addr - \$remote_user [\$time_local] "\$request" \$status \$body_bytes_sent "\$http_referer" "\$http_user_agent"';
-    access_log $TMP/nginx/access.log vhost;
-    client_body_temp_path $TMP/nginx/body;
-    proxy_temp_path $TMP/nginx/proxy;
-    fastcgi_temp_path $TMP/nginx/fastcgi;
-    uwsgi_temp_path $TMP/nginx/uwsgi;
-    scgi_temp_path $TMP/nginx/scgi;
-    server {
-        listen 127.0.0.1:$WPORT;
-        server_name example.jp;
-        include $TMP/nginx/bannin/server.conf;
-        location / { return 200 "ok\n"; }
-    }
-    server {
-        listen 127.0.0.1:$WPORT;
-        server_name other.jp;
-        include $TMP/nginx/bannin/server.conf;
-        location / { return 200 "other\n"; }
-    }
-}
-CONF
-touch "$TMP/nginx/access.log"
+write_nginx_conf "$TMP/nginx" "$WPORT" example.jp other.jp
 write_daemon_config nginx "$TMP/nginx/bannin" "$TMP/nginx/nginx.conf" "$TMP/nginx/access.log"
 # setup creates bannin's (empty) files and finds the lines in effect.
 N "$BANNIN" webserver setup --config "$TMP/bannin.yaml" >"$TMP/setup.out" 2>&1 ||
