@@ -1,9 +1,11 @@
+#include <fstream>
 #include <algorithm>
 #include <cstdio>
 #include <stdexcept>
 
 #include <bannin/app/daemon.h>
 #include <bannin/app/pipeline.h>
+#include <bannin/enrich/uid_accounts.h>
 #include <bannin/decode/decoder_set.h>
 #include <bannin/decode/syslog/syslog_decoder.h>
 #include <bannin/detect/finding_json.h>
@@ -132,6 +134,7 @@ bool Pipeline::line(std::uint32_t id, std::string_view text) {
   ++counts_.decoded;
   s->last_ts = ev.ts();
   enricher_->enrich(ev);
+  if (uid_accounts_) uid_accounts_->enrich(ev);
   sink_->trigger = &ev;
   detector_->process(ev, text, *sink_);
   if (raw_lines_) raw_line(*s, text, &ev);
@@ -248,6 +251,25 @@ void forget_detection_pass(const decode::DecoderSet& set) {
 }
 
 // --- set-up ---------------------------------------------------------------------------------
+
+std::shared_ptr<const enrich::UidAccounts> load_uid_accounts(const DaemonConfig& cfg,
+                                                             std::string& warning) {
+  if (cfg.inventory.passwd_file.empty()) return nullptr;
+  const std::string path = resolve_path(cfg.inventory.passwd_file);
+  std::ifstream in(path, std::ios::binary);
+  std::string text;
+  if (in) {
+    // Bounded like every file bannin reads: a passwd file is a few hundred KiB at most.
+    constexpr std::size_t kMax = 64u << 20;
+    text.resize(kMax);
+    in.read(text.data(), static_cast<std::streamsize>(kMax));
+    text.resize(static_cast<std::size_t>(in.gcount()));
+  } else {
+    warning = "inventory.passwd_file " + path + ": cannot be read; mail events keep their uid only";
+  }
+  return std::make_shared<const enrich::UidAccounts>(
+      enrich::UidAccounts::parse(text, cfg.inventory.min_uid));
+}
 
 core::Result<std::unique_ptr<enrich::GeoDb>> load_geo(const DaemonConfig& cfg) {
   auto geo = std::make_unique<enrich::GeoDb>();
