@@ -227,8 +227,7 @@ int run_replay(const ReplayOptions& opt) {
   {
     std::string warning;  // uid -> account (inventory.passwd_file), as the daemon maps it
     pipeline.set_uid_accounts(app::load_uid_accounts(*cfg, warning));
-    if (!warning.empty()) std::fprintf(stderr, "bannin replay: %s
-", warning.c_str());
+    if (!warning.empty()) std::fprintf(stderr, "bannin replay: %s\n", warning.c_str());
   }
 
   std::uint64_t lines = 0, truncated = 0;

@@ -95,7 +95,7 @@ void Notifier::open_or_update(const FindingNote& f) {
       if (host != nullptr) joined_into_[key] = host->key;
     }
     if (host != nullptr) {
-      join(*host, f);
+      join_into(*host, f);
       return;
     }
   }

@@ -137,7 +137,7 @@ class Notifier {
   /// web<->mail: the open incident a new finding belongs to, when it is a form relay on a
   /// site of the account a mail incident names, or the other way round (notifier_join.cpp).
   Incident* web_mail_partner(const FindingNote& f);
-  void join(Incident& host, const FindingNote& f);
+  void join_into(Incident& host, const FindingNote& f);
 
   NotifyOptions options_;
   std::vector<std::unique_ptr<Channel>> channels_;

@@ -81,7 +81,7 @@ Incident* Notifier::web_mail_partner(const FindingNote& f) {
   return best;
 }
 
-void Notifier::join(Incident& host, const FindingNote& f) {
+void Notifier::join_into(Incident& host, const FindingNote& f) {
   std::string group;
   for (const auto& [k, v] : f.group) group += (group.empty() ? "" : " ") + k + "=" + v;
   auto it = std::find_if(host.joined.begin(), host.joined.end(), [&](const JoinedFinding& j) {

@@ -136,8 +136,9 @@ def mail_cases():
     write("mail", "burst_postfix_pickup",
           "shopuser (uid 1003, named by the case's passwd file) sends 100 messages from\n"
           "contact.php in 5 minutes to 100 foreign domains: burst, script burst and foreign\n"
-          "recipients fire, naming the account and the script. quietuser's 10 are untouched.",
-          lines, ["mail.outbound.burst notify_only shopuser"])
+          "recipients fire, naming the account and the script; the first (script burst, at\n"
+          "the 50th) makes the account's one notice decision. quietuser's 10 are untouched.",
+          lines, ["mail.outbound.script_burst account notify_only shopuser"])
 
     # Just below: 99 deliveries in 10 minutes, to 10 .jp domains.
     p = Postfix()
@@ -165,7 +166,7 @@ def mail_cases():
     write("mail", "foreign_recipients_exim",
           "exim: blogacct (U=) sends 60 messages in 50 minutes to 30 domains outside .jp: below\n"
           "the burst threshold, but foreign recipients fire.",
-          lines, ["mail.outbound.foreign_recipients notify_only blogacct"], args=ARGS_NOPASSWD, passwd=False)
+          lines, ["mail.outbound.foreign_recipients account notify_only blogacct"], args=ARGS_NOPASSWD, passwd=False)
 
     lines = []
     for i in range(60):
@@ -181,7 +182,7 @@ def mail_cases():
     write("mail", "bounces_sendmail",
           "sendmail: wpuser (ctladdr) has 40 deliveries in 40 minutes, 25 of them deferred\n"
           "(62%): the bounce rule fires.",
-          lines, ["mail.outbound.bounces notify_only wpuser"], args=ARGS_NOPASSWD, passwd=False)
+          lines, ["mail.outbound.bounces account notify_only wpuser"], args=ARGS_NOPASSWD, passwd=False)
     lines = []
     for i in range(40):
         lines += sendmail(i * 60, i, "wpuser", 1007, "x%d@example.net" % i, "deferred" if i % 4 == 0 else "sent")
@@ -196,7 +197,7 @@ def mail_cases():
         lines += p.pickup(i * 150, 1005, "newsuser", "sender%d@news.example.jp" % i, ["a%d@example.co.jp" % i])
     write("mail", "many_senders",
           "newsuser sends 12 messages from 12 different sender addresses in 30 minutes\n"
-          "(max_senders 10): fires.", lines, ["mail.outbound.many_senders notify_only newsuser"])
+          "(max_senders 10): fires.", lines, ["mail.outbound.many_senders account notify_only newsuser"])
     p = Postfix()
     lines = []
     for i in range(12):
@@ -215,7 +216,7 @@ def login_cases():
     write("logins", "many_countries",
           "info@ logs in from JP, US, DE and RU within 40 minutes (min_countries 3): its\n"
           "password is reset. sales@ logs in five times from one JP address: nothing.",
-          lines, ["auth.login.many_countries reset_password " + u], args=ARGS_NOPASSWD, passwd=False)
+          lines, ["auth.login.many_countries user reset_password " + u], args=ARGS_NOPASSWD, passwd=False)
     lines = [dovecot(0, "133.1.1.1", u, True, 1), dovecot(1800, "80.80.80.80", u, True, 2),
              dovecot(3000, "133.1.1.1", u, True, 3)]
     write("logins", "traveller_two_countries",
@@ -231,7 +232,7 @@ def login_cases():
     write("logins", "success_after_failures",
           "info@ fails 24 times from 6 addresses (4 each) and then logs in: the owner is told\n"
           "(notify_only), nothing is reset.",
-          lines, ["auth.login.success_after_failures notify_only " + u], args=ARGS_NOPASSWD, passwd=False)
+          lines, ["auth.login.success_after_failures user notify_only " + u], args=ARGS_NOPASSWD, passwd=False)
     lines = [dovecot(0, "133.1.1.1", u, False, 1), dovecot(5, "133.1.1.1", u, False, 2),
              dovecot(12, "133.1.1.1", u, True, 3)]
     write("logins", "mistyped_password",
@@ -247,7 +248,7 @@ def login_cases():
     write("logins", "then_burst",
           "sales@ (SMTP AUTH) submits 30 messages to 3 recipients each from 3 US addresses in\n"
           "30 minutes (120 logins and deliveries, min_events 100): its password is reset.",
-          lines, ["auth.login.then_burst reset_password sales@shop.example.jp"], args=ARGS_NOPASSWD, passwd=False)
+          lines, ["auth.login.then_burst user reset_password sales@shop.example.jp"], args=ARGS_NOPASSWD, passwd=False)
     p = Postfix()
     lines = []
     for i in range(30):
