@@ -4,7 +4,7 @@
 # every second. Three real processes of a throwaway uid: a copy of sleep run from a
 # WordPress upload directory (exe_in_writable_dir: stopped with SIGSTOP by
 # processes.suspicious.strong, recorded in process_actions), a Python listener on a loopback
-# port started from the account's home (listening: a notice only), and /bin/sleep (no flag:
+# port (listening: a notice only), and /bin/sleep (no flag:
 # never an event). `bannin processes cont` undoes the stop. Skips only when the kernel
 # refuses a namespace.
 set -euo pipefail
@@ -23,10 +23,9 @@ NSX="ip netns exec $NS"
 U=64401
 chmod 755 "$TMP"
 UP="$TMP/www/shop/wp-content/uploads/2026/12"
-mkdir -p "$UP" "$TMP/home"
+mkdir -p "$UP"
 cp /bin/sleep "$UP/cache"
-chown -R $U:$U "$TMP/www" "$TMP/home"
-as_user() { setpriv --reuid=$U --regid=$U --clear-groups "$@"; }
+chown -R $U:$U "$TMP/www"
 (cd / && exec setpriv --reuid=$U --regid=$U --clear-groups "$UP/cache" 600) &
 BAD=$!
 PIDS+=("$BAD")
@@ -34,7 +33,7 @@ PIDS+=("$BAD")
 GOOD=$!
 PIDS+=("$GOOD")
 LPORT=$(free_port)
-(cd "$TMP/home" && exec $NSX setpriv --reuid=$U --regid=$U --clear-groups python3 -m http.server --bind 127.0.0.1 "$LPORT" >/dev/null 2>&1) &
+(cd / && exec $NSX setpriv --reuid=$U --regid=$U --clear-groups /usr/bin/python3 -m http.server --bind 127.0.0.1 "$LPORT" >/dev/null 2>&1) &
 LISTENER=$!
 PIDS+=("$LISTENER")
 touch "$TMP/access.log"
@@ -63,8 +62,8 @@ wait_for 20 "the upload-directory process stopped" stopped
   || fail "process_actions: $(sql "SELECT * FROM process_actions")"
 [ "$(sql "SELECT actor FROM process_actions WHERE pid=$BAD")" = "rule processes.suspicious.strong" ] \
   || fail "actor: $(sql "SELECT actor FROM process_actions")"
-[ "$(sql "SELECT scope || ' ' || action || ' ' || state FROM decisions WHERE rule='processes.suspicious.strong'")" = "process stop active" ] \
-  || fail "decision: $(sql "SELECT rule, scope, action, state, target_json FROM decisions")"
+active() { [ "$(sql "SELECT scope || ' ' || action || ' ' || state FROM decisions WHERE rule='processes.suspicious.strong'")" = "process stop active" ]; }
+wait_for 10 "the stop decision active in the store" active
 echo "ok: the process run from an upload directory was stopped (SIGSTOP) and recorded"
 
 noticed() { [ "$(sql "SELECT count(*) FROM decisions WHERE rule='processes.listening' AND action='notify_only' AND target_json LIKE '%\"$LISTENER\"%'")" = 1 ]; }

@@ -37,6 +37,8 @@ mount --bind "$TMP/passwd" /etc/passwd
 
 # Postfix's own files (postfix-files, dynamicmaps.cf …), then our main.cf and master.cf.
 cp -a /etc/postfix/. "$P/etc/"
+rm -f "$P/etc/makedefs.out"  # a symlink out of the directory (postfix check warns)
+chown postfix "$P/data"
 cat >"$P/etc/main.cf" <<CF
 compatibility_level = 3.6
 queue_directory = $P/spool
@@ -87,7 +89,8 @@ MF
 mount --bind "$P/etc" /etc/postfix
 chmod 755 "$P"
 postfix -c "$P/etc" check 2>"$TMP/postfix-check.log" || fail "postfix check: $(cat "$TMP/postfix-check.log")"
-postfix -c "$P/etc" start 2>"$TMP/postfix-start.log" || fail "postfix start: $(cat "$TMP/postfix-start.log")"
+postfix -c "$P/etc" start 2>"$TMP/postfix-start.log" \
+  || fail "postfix start: $(cat "$TMP/postfix-start.log"; tail -5 "$P/maillog" 2>/dev/null)"
 for _ in $(seq 100); do [ -s "$P/maillog" ] && break; sleep 0.1; done
 [ -s "$P/maillog" ] || fail "postfix wrote no maillog: $(cat "$TMP/postfix-start.log")"
 
