@@ -7,8 +7,12 @@
 # second and the ratio (the issue's bar: within 10 % of the replay rate without them, i.e.
 # ratio >= 0.90). CPU time is what to compare on a shared machine.
 #
+# A mail-only day is the worst case (every line is a mail or login event the new rules see);
+# ACCESS_LINES=N adds a generated access log of N lines (../shared/bench/gen_access_log.py, the
+# day bench/replay_vs_peers.sh uses) to both sides, as on a host that also serves the web.
+#
 # Usage: BANNIN=build/release/bannin bench/mail_accounts_bench.sh [HOURS] [ACCOUNTS]
-#        (env: ROUNDS, default 3; SEED, default 1)
+#        (env: ROUNDS, default 3; SEED, default 1; ACCESS_LINES, default 0)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BIN=${BANNIN:-$ROOT/build/release/bannin}
@@ -18,7 +22,12 @@ OUT=$ROOT/bench/out/mail_accounts
 mkdir -p "$OUT"
 python3 "$ROOT/tools/loggen/gen_mail_accounts.py" --out "$OUT/day" --seed "${SEED:-1}" \
   --hours "$HOURS" --accounts "$ACCOUNTS" --compromised 30
-LINES=$(wc -l <"$OUT/day/mail.log")
+INPUTS=("$OUT/day/mail.log")
+if [ "${ACCESS_LINES:-0}" -gt 0 ]; then
+  . "$ROOT/bench/lib.sh"
+  INPUTS+=("$(bench_access_day "$ACCESS_LINES" "$ROOT/bench/out" "${SHARED:-$ROOT/../shared}" "$BIN")")
+fi
+LINES=$(cat "${INPUTS[@]}" | wc -l)
 # The rules without the two files, where their list files (../../data/…) still resolve.
 rm -rf "$OUT/rules" "$OUT/data"
 mkdir -p "$OUT/rules/base"
@@ -34,7 +43,7 @@ for round in $(seq 1 "${ROUNDS:-3}"); do
     rules=$ROOT/rules/base
     [ "$side" = without ] && rules=$OUT/rules/base
     /usr/bin/time -f "%U %S" -o "$OUT/time" $pin "$BIN" replay -q --rules "$rules" --year 2026 \
-      -o site.home_countries=JP -o "inventory.passwd_file=$OUT/day/passwd" "$OUT/day/mail.log" \
+      -o site.home_countries=JP -o "inventory.passwd_file=$OUT/day/passwd" "${INPUTS[@]}" \
       >"$OUT/out.$side"
     cpu=$(awk '{ printf "%.3f", $1 + $2 }' "$OUT/time")
     echo "round $round $side: ${cpu} s CPU"

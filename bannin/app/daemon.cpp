@@ -378,9 +378,9 @@ core::Result<bool> Daemon::boot() {
   act_ = std::thread([this] { act_main(); });
   if (notifier_) notify_ = std::thread([this] { notify_main(); });
   pipeline_ = std::thread([this] { pipeline_main(); });
-  if (probe_) probe_->start();            // its rounds go through the pipeline thread
-  if (file_probe_) file_probe_->start();  // so do its hits
-  if (kpi_) kpi_->start();                // and its samples
+  if (probe_) probe_->start();                  // its rounds go through the pipeline thread
+  if (file_probe_) file_probe_->start();        // so do its hits
+  if (kpi_) kpi_->start();                      // and its samples
   if (process_probe_) process_probe_->start();  // and the flagged processes
   auto sources = open_sources();
   if (!sources) return sources.error();

@@ -61,8 +61,7 @@ core::Result<bool> Daemon::wrap_process_actuator(const std::string& store_path) 
         row.actor = r.actor;
         row.detail = r.detail;
         if (auto w = ledger->add_process_action(row); !w) {
-          log("processes: the store refused a process_actions row: %s",
-              w.error().message.c_str());
+          log("processes: the store refused a process_actions row: %s", w.error().message.c_str());
         }
       },
       wall_now);

@@ -1,16 +1,16 @@
-#include <fstream>
 #include <algorithm>
 #include <cstdio>
+#include <fstream>
 #include <stdexcept>
 
 #include <bannin/app/daemon.h>
 #include <bannin/app/pipeline.h>
-#include <bannin/enrich/uid_accounts.h>
 #include <bannin/decode/decoder_set.h>
 #include <bannin/decode/syslog/syslog_decoder.h>
 #include <bannin/detect/finding_json.h>
 #include <bannin/enrich/geo_db.h>
 #include <bannin/enrich/geo_enricher.h>
+#include <bannin/enrich/uid_accounts.h>
 #include <bannin/model/event.h>
 #include <bannin/ruleset/fail2ban_import.h>
 #include <bannin/ruleset/rule_loader.h>

@@ -26,7 +26,9 @@ ProcessProbe::ProcessProbe(Settings settings, Sink sink, std::function<core::Tim
   status_.interval = settings_.interval;
 }
 
-ProcessProbe::~ProcessProbe() { stop(); }
+ProcessProbe::~ProcessProbe() {
+  stop();
+}
 
 void ProcessProbe::start() {
   if (thread_.joinable()) return;

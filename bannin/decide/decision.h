@@ -38,7 +38,8 @@ struct Decision {
 };
 
 /// The target as the JSON object replay prints and the store keeps: {"ip":…}, {"prefix":…},
-/// {"file":…}, {"account":…}, {"user":…}, {"process":…} or {"vhost":…,"path":…[,"method":…],"except_countries":[…]}.
+/// {"file":…}, {"account":…}, {"user":…}, {"process":…} or
+/// {"vhost":…,"path":…[,"method":…],"except_countries":[…]}.
 std::string target_json(const Decision& d);
 
 }  // namespace bannin::decide

@@ -179,8 +179,7 @@ void MailCorrelator::link(const Entry& from, string_view host, string_view new_q
                           core::TimeNs ts) {
   // Copy before find_or_create: it may evict `from` when the table is full.
   std::int64_t uid = from.uid;
-  std::string account = from.account, user = from.user, sender = from.sender,
-              script = from.script;
+  std::string account = from.account, user = from.user, sender = from.sender, script = from.script;
   std::int64_t size = from.size;
   make_key(host, new_qid);
   auto it = find_or_create(ts);
@@ -236,7 +235,8 @@ void MailCorrelator::observe(model::Event& ev) {
   if (!local_relay(ev.str(Field::Relay))) return;
   string_view next = next_hop_qid(ev.str(Field::Reason));
   if (next.empty() || next == qid) return;
-  if (it->uid < 0 && it->account.empty() && it->user.empty() && it->script.empty()) return;  // nothing to carry
+  if (it->uid < 0 && it->account.empty() && it->user.empty() && it->script.empty())
+    return;  // nothing to carry
   link(*it, host, next, ts);
 }
 

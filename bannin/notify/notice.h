@@ -31,9 +31,9 @@ struct DecisionNote {
 /// site whose form is being used as a relay, in the same hour (web<->mail, issue 17).
 struct JoinedFinding {
   std::string rule, title;
-  std::string group;                              ///< "account=shopuser"
+  std::string group;                                    ///< "account=shopuser"
   std::vector<std::pair<std::string, double>> numbers;  ///< (name or aggregate, largest value)
-  std::vector<std::string> evidence;              ///< a few lines
+  std::vector<std::string> evidence;                    ///< a few lines
   core::TimeNs first_ts = 0, last_ts = 0;
   std::uint64_t findings = 0;
 };
@@ -44,10 +44,10 @@ struct Incident {
   std::string rule, title;
   std::vector<std::pair<std::string, std::string>> group;  ///< (field, value), group_by order
   std::string vhost, path;                                 ///< from the group when present
-  std::string account, user;  ///< from the group (outbound mail, leaked passwords)
-  core::TimeNs first_ts = 0, last_ts = 0;                  ///< event time of its findings
-  core::TimeNs opened_wall = 0, last_wall = 0;             ///< wall clock
-  std::uint64_t findings = 0;                              ///< first + updates
+  std::string account, user;               ///< from the group (outbound mail, leaked passwords)
+  core::TimeNs first_ts = 0, last_ts = 0;  ///< event time of its findings
+  core::TimeNs opened_wall = 0, last_wall = 0;  ///< wall clock
+  std::uint64_t findings = 0;                   ///< first + updates
   /// The largest value each number reached ("distinct(src_ip)" -> 287), and the last one.
   std::map<std::string, double> numbers_max, numbers_last;
   std::map<std::string, std::string> number_names;  ///< aggregate text -> the rule's name

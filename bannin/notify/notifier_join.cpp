@@ -10,8 +10,12 @@ namespace bannin::notify {
 
 namespace {
 
-bool is_form_relay(const std::string& rule) { return rule.rfind("web.form_relay", 0) == 0; }
-bool is_mail_outbound(const std::string& rule) { return rule.rfind("mail.outbound", 0) == 0; }
+bool is_form_relay(const std::string& rule) {
+  return rule.rfind("web.form_relay", 0) == 0;
+}
+bool is_mail_outbound(const std::string& rule) {
+  return rule.rfind("mail.outbound", 0) == 0;
+}
 
 std::string group_value(const FindingNote& f, const char* field) {
   for (const auto& [k, v] : f.group) {

@@ -45,7 +45,15 @@ std::string join(const std::vector<std::string>& v, const char* sep) {
   return out;
 }
 
-enum class Kind { FormRelay, LoginBruteForce, Scanner, Domain, MailOutbound, LeakedPassword, Other };
+enum class Kind {
+  FormRelay,
+  LoginBruteForce,
+  Scanner,
+  Domain,
+  MailOutbound,
+  LeakedPassword,
+  Other
+};
 
 Kind kind_of(const std::string& rule) {
   auto starts = [&](const char* p) { return rule.rfind(p, 0) == 0; };
@@ -236,9 +244,10 @@ Notice Notifier::render(const Incident& inc, const std::string& language,
          when(j.last_ts, !same_day(j.first_ts, j.last_ts)) + "\n";
     std::vector<std::string> parts;
     for (const auto& [name, v] : j.numbers) {
-      parts.push_back(name + "=" + (name.rfind("share(", 0) == 0 || name == "foreign"
-                                        ? number_text(std::round(v * 100)) + "%"
-                                        : number_text(v)));
+      parts.push_back(name + "=" +
+                      (name.rfind("share(", 0) == 0 || name == "foreign"
+                           ? number_text(std::round(v * 100)) + "%"
+                           : number_text(v)));
     }
     t += (ja ? "  数値: " : "  Numbers: ") + join(parts, ", ") + "\n";
     t += ja ? "  規則: " + j.rule + "\n" : "  Rule: " + j.rule + "\n";

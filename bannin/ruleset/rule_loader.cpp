@@ -41,11 +41,10 @@ constexpr std::size_t kMaxListFileBytes = 1 << 20;
 constexpr std::size_t kMaxListItems = 10'000;
 const std::set<std::string, std::less<>> kCampaignKeys = {"member",     "members",     "spare",
                                                           "min_events", "max_members", "then"};
-const std::set<std::string, std::less<>> kActions = {"deny", "rate_limit", "deny_foreign",
-                                                     "notify_only", "quarantine",
-                                                     "reset_password", "stop"};
+const std::set<std::string, std::less<>> kActions = {
+    "deny", "rate_limit", "deny_foreign", "notify_only", "quarantine", "reset_password", "stop"};
 const std::set<std::string, std::less<>> kScopes = {"ip",   "prefix",  "vhost_path", "vhost",
-                                                    "file", "account", "user",   "process"};
+                                                    "file", "account", "user",       "process"};
 
 // Collects problems for one file and knows where each node is.
 struct Ctx {
@@ -196,9 +195,10 @@ DecisionTemplate decision(Ctx& ctx, const YAML::Node& node, const Params& params
   check_keys(ctx, node, kThenKeys, "a decision");
   if (node["action"]) d.action = scalar(node["action"]);
   if (!kActions.contains(d.action)) {
-    ctx.problem(node["action"] ? node["action"].Mark() : node.Mark(), "bad_action",
-                "unknown action '" + d.action +
-                    "' (deny, rate_limit, deny_foreign, notify_only, quarantine, reset_password, stop)");
+    ctx.problem(
+        node["action"] ? node["action"].Mark() : node.Mark(), "bad_action",
+        "unknown action '" + d.action +
+            "' (deny, rate_limit, deny_foreign, notify_only, quarantine, reset_password, stop)");
   }
   if (node["scope"]) d.scope = scalar(node["scope"]);
   if (!kScopes.contains(d.scope)) {

@@ -100,9 +100,8 @@ std::vector<ActionResult> ProcessActuator::revoke(std::span<const decide::Decisi
     out[i].index = i;
     out[i].target = "process " + batch[i].process;
     out[i].outcome = Outcome::Revoked;
-    out[i].detail =
-        "the decision ended; the process stays stopped until `bannin processes cont " +
-        batch[i].process + "`";
+    out[i].detail = "the decision ended; the process stays stopped until `bannin processes cont " +
+                    batch[i].process + "`";
   }
   if (!rest.empty()) {
     for (auto r : rest_->revoke(rest)) {

@@ -137,8 +137,8 @@ TEST(NotifierAccounts, AnotherAccountsBurstOrALateOneIsItsOwnIncident) {
   Notifier n(options(), std::move(ch), inventory(), nullptr);
   const core::TimeNs w0 = 1000 * kS;
   n.observe(relay(kT0, w0));
-  n.observe(burst("taro", kT0 + 60 * kS, w0 + 1 * kS));                // another account
-  n.observe(burst("hanako", kT0 + 3 * 3600 * kS, w0 + 2 * kS));        // hours later
+  n.observe(burst("taro", kT0 + 60 * kS, w0 + 1 * kS));          // another account
+  n.observe(burst("hanako", kT0 + 3 * 3600 * kS, w0 + 2 * kS));  // hours later
   n.tick(w0 + 20 * kS);
   EXPECT_EQ(n.status().incidents, 3u);
   // The burst alone goes to the account's contact, names the account, says what to check.
