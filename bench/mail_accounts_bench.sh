@@ -42,8 +42,9 @@ for round in $(seq 1 "${ROUNDS:-3}"); do
   for side in without with; do
     rules=$ROOT/rules/base
     [ "$side" = without ] && rules=$OUT/rules/base
-    /usr/bin/time -f "%U %S" -o "$OUT/time" $pin "$BIN" replay -q --rules "$rules" --year 2026 \
-      -o site.home_countries=JP -o "inventory.passwd_file=$OUT/day/passwd" "${INPUTS[@]}" \
+    # The inputs first: -o takes every word after it up to the next option.
+    /usr/bin/time -f "%U %S" -o "$OUT/time" $pin "$BIN" replay -q "${INPUTS[@]}" --rules "$rules" \
+      --year 2026 -o site.home_countries=JP -o "inventory.passwd_file=$OUT/day/passwd" \
       >"$OUT/out.$side"
     cpu=$(awk '{ printf "%.3f", $1 + $2 }' "$OUT/time")
     echo "round $round $side: ${cpu} s CPU"
