@@ -320,7 +320,6 @@ TEST(MailCorrelatorTable, OversizedValuesAreNotKeptAndNothingCrashes) {
   EXPECT_EQ(c.stats().evicted, 0u);
 }
 
-
 // issue 17: the script that called PHP's mail(), from a header_checks INFO (or WARN) line,
 // reaches every delivery of the message; other logged headers are not events.
 TEST_F(MailCorrelatorTest, PhpOriginatingScriptReachesTheDeliveries) {
@@ -336,7 +335,8 @@ TEST_F(MailCorrelatorTest, PhpOriginatingScriptReachesTheDeliveries) {
   EXPECT_EQ(ev_.str(Field::Sender), "shopuser@shop.example.jp");
   feed_one(
       "Mar  4 09:12:03 web1 postfix/smtp[2103]: 4B2A11C0042: to=<a@example.com>, relay=none, "
-      "delay=2, delays=0.1/0/2/0, dsn=4.4.1, status=deferred (connect to example.com[192.0.2.9]:25: "
+      "delay=2, delays=0.1/0/2/0, dsn=4.4.1, status=deferred (connect to "
+      "example.com[192.0.2.9]:25: "
       "Connection refused)");
   ASSERT_TRUE(last_ok_);
   EXPECT_EQ(ev_.kind(), EventKind::MailSent);
