@@ -24,6 +24,7 @@ PACKAGES="
   python3-aiosmtpd openssl gdb
   libyara-dev yara
   chromium fonts-ipafont-gothic
+  postfix
 "
 # The dashboard (web/) is built with Node.js at build time: Debian's nodejs and npm, only
 # when no `node` is installed (a machine that has another Node.js build keeps it; Debian's
@@ -82,6 +83,13 @@ if [ ! -e /usr/sbin/policy-rc.d ]; then
   printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
   $SUDO chmod +x /usr/sbin/policy-rc.d
   trap '$SUDO rm -f /usr/sbin/policy-rc.d' EXIT
+fi
+# postfix is the real MTA of tests/cli/mail_postfix_burst_test.sh (outbound mail per account,
+# issue 17): the test runs its own instance from a temporary config_directory, loopback and
+# local delivery only; debconf is answered so the install asks nothing ("Local only").
+if echo "$missing" | grep -q postfix; then
+  printf '%s\n' "postfix postfix/main_mailer_type select Local only" \
+    "postfix postfix/mailname string localhost" | $SUDO debconf-set-selections
 fi
 $SUDO apt-get update -q
 # shellcheck disable=SC2086

@@ -57,6 +57,9 @@ core::Result<std::optional<decide::Decision>> parse_decision_line(std::string_vi
   d.path = get_string(target, "path");
   d.method = get_string(target, "method");
   d.file = get_string(target, "file");
+  d.account = get_string(target, "account");
+  d.user = get_string(target, "user");
+  d.process = get_string(target, "process");
   simdjson::dom::array countries;
   if (target["except_countries"].get_array().get(countries) == simdjson::SUCCESS) {
     for (auto c : countries) {

@@ -13,7 +13,7 @@ std::vector<ActionResult> RoutingActuator::route(std::span<const decide::Decisio
   std::vector<decide::Decision> to_addr, to_web, to_hook;
   std::vector<std::size_t> at_addr, at_web, at_hook;
   for (std::size_t i = 0; i < batch.size(); ++i) {
-    if (hook_ && batch[i].action == "suspend") {
+    if (hook_ && (batch[i].action == "suspend" || batch[i].action == "reset_password")) {
       to_hook.push_back(batch[i]);
       at_hook.push_back(i);
       continue;

@@ -5,8 +5,9 @@
 // back in input order. `tee_web`: in observe mode every decision also goes to the recording
 // actuator (the observe log keeps them all) and web scopes additionally to the web actuator
 // in observe mode, which writes the would-be files; the recording result is the one reported.
-// `suspend` decisions (the escalation ladder's last step) go to the panel hook when one is
-// set (set_hook), in observe mode too (it records what it would run).
+// `suspend` decisions (the escalation ladder's last step) and `reset_password` decisions go
+// to the panel hook when one is set (set_hook), in observe mode too (it records what it
+// would run).
 #pragma once
 
 #include <memory>

@@ -64,6 +64,8 @@ struct KpiConfig {
 struct InventoryConfig {
   std::string file;
   std::vector<std::string> web_configs;
+  std::string passwd_file = "/etc/passwd";  ///< uid -> account for mail events
+  std::int64_t min_uid = 1000;
   bool operator==(const InventoryConfig&) const = default;
 };
 
@@ -106,6 +108,17 @@ struct FilesConfig {
   std::string quarantine_method = "chmod";  ///< chmod | move (enforce.quarantine.method)
   std::string quarantine_dir = "/var/lib/bannin/quarantine";
   bool operator==(const FilesConfig&) const = default;
+};
+
+/// `processes:`: the process probe in the daemon (probe/process/, app/process_probe.h).
+struct ProcessesConfig {
+  bool enabled = false;
+  core::TimeNs interval = 5 * core::kNsPerSec;
+  std::int64_t min_uid = 1000;
+  std::vector<std::string> writable_dirs{
+      "/tmp", "/dev/shm", "/var/tmp", "wp-content/uploads", "wp-content/cache", "uploads", "cache"};
+  std::string proc_root = "/proc";
+  bool operator==(const ProcessesConfig&) const = default;
 };
 
 /// Member initialisers equal the defaults declared in schema/config.yaml (a unit test checks
@@ -160,6 +173,7 @@ struct DaemonConfig {
   /// enforce.suspend.*: the operator's panel commands (argv, no shell) for the ladder's
   /// suspend step; empty: suspend decisions are recorded only.
   std::vector<std::string> suspend_command, unsuspend_command;
+  std::vector<std::string> password_reset_command;  ///< enforce.password_reset.command
 
   std::size_t queue_records = 256, queue_store = 65536, queue_actions = 16384;
 
@@ -167,6 +181,7 @@ struct DaemonConfig {
   KpiConfig kpi;
   InventoryConfig inventory;
   FilesConfig files;
+  ProcessesConfig processes;
   NotifyConfig notify;
 };
 

@@ -52,6 +52,9 @@ std::string target_text(const decide::Decision& d) {
   if (d.scope == "ip") return d.ip;
   if (d.scope == "prefix") return d.prefix;
   if (d.scope == "file") return d.file;
+  if (d.scope == "account") return d.account;
+  if (d.scope == "user") return d.user;
+  if (d.scope == "process") return "process " + d.process;
   return d.vhost + d.path;
 }
 
@@ -320,11 +323,14 @@ core::Result<bool> Daemon::boot() {
         std::make_unique<act::RoutingActuator>(std::move(actuator_), std::move(*w), wc.observe);
     actuator_name_ += "+" + cfg.web_server;
   }
-  if (cfg.ladder_enabled || !cfg.suspend_command.empty()) {
-    // The ladder's suspend step runs the operator's panel command (act/hook/).
+  // The ladder's suspend step, and password resets (rules/base/logins.yaml), run the
+  // operator's panel commands (act/hook/). Without either command a reset_password decision
+  // is recorded in observe mode and reported unsupported by nftables in enforce mode.
+  if (cfg.ladder_enabled || !cfg.suspend_command.empty() || !cfg.password_reset_command.empty()) {
     act::HookOptions ho;
     ho.apply_argv = cfg.suspend_command;
     ho.revoke_argv = cfg.unsuspend_command;
+    ho.reset_argv = cfg.password_reset_command;
     ho.observe = !cfg.enforce;
     // Site -> account as the ladder maps it (its inventory, loaded once for the decider);
     // without the ladder (a suspend decided by a person) the inventory is read here.
@@ -343,12 +349,13 @@ core::Result<bool> Daemon::boot() {
     }
     routing->set_hook(std::make_unique<act::HookActuator>(std::move(ho)));
     actuator_name_ += "+panel";
-    if (cfg.suspend_command.empty()) {
+    if (cfg.suspend_command.empty() && cfg.ladder_enabled) {
       log("decide.ladder: enforce.suspend.command is not set; a suspend step is recorded only");
     }
   }
   // file decisions (quarantine): their own actuator in front, in enforce mode (issue 17).
   if (auto r = wrap_quarantine(cfg.store_path); !r) return r.error();
+  if (auto r = wrap_process_actuator(cfg.store_path); !r) return r.error();
   if (auto r = reconcile_with(**st); !r) return r.error();
   // Notices: the inventory, the channels (observe mode: a file beside the store).
   if (auto r = make_notifier(store_path.has_parent_path() ? store_path.parent_path().string() + "/"
@@ -359,6 +366,7 @@ core::Result<bool> Daemon::boot() {
   // The domain probe (config `domains:`): zone table and bootstrap loaded, states restored.
   if (auto r = make_probe(st->get()); !r) return r.error();
   if (auto r = make_file_probe(false); !r) return r.error();
+  if (auto r = make_process_probe(); !r) return r.error();
   // The KPI probe (config `kpi:`): its series restored from the file beside the store.
   if (auto r = make_kpi(store_path.has_parent_path() ? store_path.parent_path().string() + "/"
                                                      : std::string());
@@ -376,9 +384,10 @@ core::Result<bool> Daemon::boot() {
   act_ = std::thread([this] { act_main(); });
   if (notifier_) notify_ = std::thread([this] { notify_main(); });
   pipeline_ = std::thread([this] { pipeline_main(); });
-  if (probe_) probe_->start();            // its rounds go through the pipeline thread
-  if (file_probe_) file_probe_->start();  // so do its hits
-  if (kpi_) kpi_->start();                // and its samples
+  if (probe_) probe_->start();                  // its rounds go through the pipeline thread
+  if (file_probe_) file_probe_->start();        // so do its hits
+  if (kpi_) kpi_->start();                      // and its samples
+  if (process_probe_) process_probe_->start();  // and the flagged processes
   auto sources = open_sources();
   if (!sources) return sources.error();
   ingest_ = std::thread([this] { ingest_main(); });
@@ -401,6 +410,7 @@ void Daemon::stop() {
   if (api_) api_->stop();
   if (probe_) probe_->stop();  // before the records queue closes: its last round goes in
   if (file_probe_) file_probe_->stop();
+  if (process_probe_) process_probe_->stop();
   if (kpi_) kpi_->stop();  // and writes its series file
   if (wake_fd_ >= 0) {
     std::uint64_t one = 1;

@@ -41,6 +41,7 @@
 #include <bannin/app/config.h>
 #include <bannin/app/file_probe.h>
 #include <bannin/app/log_kpis.h>
+#include <bannin/app/process_probe.h>
 #include <bannin/core/result.h>
 #include <bannin/decide/decider.h>
 #include <bannin/detect/rule_counters.h>
@@ -95,7 +96,7 @@ struct Stream {
 struct Batch {
   /// Lines of a stream; a configuration reload; a round of the domain probe (`domain`); hits
   /// of the file probe (`files`); a sample of the KPI probe (`kpi`).
-  enum class Kind { Lines, Reload, Domain, Files, Kpi } kind = Kind::Lines;
+  enum class Kind { Lines, Reload, Domain, Files, Kpi, Processes } kind = Kind::Lines;
   std::uint32_t stream = 0;
   std::string data;                              ///< the lines back to back
   std::vector<std::uint32_t> ends;               ///< end offset of each line in data
@@ -109,6 +110,7 @@ struct Batch {
   std::shared_ptr<const DomainRound> domain;
   std::shared_ptr<const FileRound> files;
   std::shared_ptr<const probe::kpi::Sample> kpi;
+  std::shared_ptr<const ProcessRound> processes;  ///< flagged processes (`processes`)
 };
 
 /// An order for the act thread.
@@ -203,6 +205,9 @@ class Daemon final : public api::Backend {
   // samples' events in the pipeline thread.
   core::Result<bool> make_kpi(const std::string& store_dir);
   std::string kpi_status_json(std::vector<std::string>& problems);
+  // The process probe and SIGSTOP of flagged processes (daemon_processes.cpp, issue 17).
+  core::Result<bool> make_process_probe();
+  core::Result<bool> wrap_process_actuator(const std::string& store_path);
 
   void ingest_main();
   void pipeline_main();
@@ -270,6 +275,8 @@ class Daemon final : public api::Backend {
   std::unique_ptr<FileProbe> file_probe_;            // config `files:`; null when off
   std::unique_ptr<act::quarantine::Ledger> ledger_;  // enforce mode: the quarantine's records
   std::unique_ptr<KpiProbe> kpi_;                    // config `kpi:`; null when off
+  std::unique_ptr<ProcessProbe> process_probe_;      // config `processes:`; null when off
+  std::unique_ptr<store::Store> process_store_;      // enforce mode: process_actions rows
 
   std::atomic<bool> stopping_{false};
   int wake_fd_ = -1;  // eventfd: wakes the ingest thread's epoll

@@ -114,6 +114,12 @@ void Daemon::pipeline_main() {
       notifier_ ? notify_items_.get() : nullptr, notifier_.get(), kpi_ ? &log_kpis_ : nullptr);
   Pipeline pipeline(rules_, cfg_.memory_budget_mb << 20, geo_.get(), *decider_, &decide_mu_, output,
                     [this](const ruleset::Rule& r) { return rule_counters(r.id); });
+  {
+    // uid -> account for mail events (Postfix names the submitter by uid).
+    std::string warning;
+    pipeline.set_uid_accounts(load_uid_accounts(cfg_, warning));
+    if (!warning.empty()) log("%s", warning.c_str());
+  }
   std::vector<bool> broken;  // by stream: its decoder could not be built
   model::EventFormatter event_format;
   model::Event kpi_event;  // reused for every kpi.sample event
@@ -168,6 +174,13 @@ void Daemon::pipeline_main() {
         // Hits of the file probe: file.found Events through the rules (quarantine decisions
         // come out of them like any other), then a commit point.
         probe::file::for_each_event(b.files->hits, b.files->ts, probe_event);
+        writer_->push_wait(store::CheckpointRow{}, std::chrono::milliseconds(200));
+        continue;
+      }
+      if (b.kind == Batch::Kind::Processes) {
+        // Flagged processes of the process probe: process.seen Events through the rules
+        // (notices, SIGSTOP decisions), then a commit point.
+        probe::process::for_each_event(b.processes->sightings, b.processes->ts, probe_event);
         writer_->push_wait(store::CheckpointRow{}, std::chrono::milliseconds(200));
         continue;
       }

@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <cstdio>
+#include <fstream>
 #include <stdexcept>
 
 #include <bannin/app/daemon.h>
@@ -9,6 +10,7 @@
 #include <bannin/detect/finding_json.h>
 #include <bannin/enrich/geo_db.h>
 #include <bannin/enrich/geo_enricher.h>
+#include <bannin/enrich/uid_accounts.h>
 #include <bannin/model/event.h>
 #include <bannin/ruleset/fail2ban_import.h>
 #include <bannin/ruleset/rule_loader.h>
@@ -133,6 +135,7 @@ bool Pipeline::line(std::uint32_t id, std::string_view text) {
   ++counts_.decoded;
   s->last_ts = ev.ts();
   enricher_->enrich(ev);
+  if (uid_accounts_) uid_accounts_->enrich(ev);
   sink_->out().on_event(ev);
   sink_->trigger = &ev;
   detector_->process(ev, text, *sink_);
@@ -250,6 +253,25 @@ void forget_detection_pass(const decode::DecoderSet& set) {
 }
 
 // --- set-up ---------------------------------------------------------------------------------
+
+std::shared_ptr<const enrich::UidAccounts> load_uid_accounts(const DaemonConfig& cfg,
+                                                             std::string& warning) {
+  if (cfg.inventory.passwd_file.empty()) return nullptr;
+  const std::string path = resolve_path(cfg.inventory.passwd_file);
+  std::ifstream in(path, std::ios::binary);
+  std::string text;
+  if (in) {
+    // Bounded like every file bannin reads: a passwd file is a few hundred KiB at most.
+    constexpr std::size_t kMax = 64u << 20;
+    text.resize(kMax);
+    in.read(text.data(), static_cast<std::streamsize>(kMax));
+    text.resize(static_cast<std::size_t>(in.gcount()));
+  } else {
+    warning = "inventory.passwd_file " + path + ": cannot be read; mail events keep their uid only";
+  }
+  return std::make_shared<const enrich::UidAccounts>(
+      enrich::UidAccounts::parse(text, cfg.inventory.min_uid));
+}
 
 core::Result<std::unique_ptr<enrich::GeoDb>> load_geo(const DaemonConfig& cfg) {
   auto geo = std::make_unique<enrich::GeoDb>();

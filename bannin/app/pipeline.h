@@ -39,6 +39,7 @@ class DecoderSet;
 namespace bannin::enrich {
 class GeoDb;
 class GeoEnricher;
+class UidAccounts;
 }  // namespace bannin::enrich
 namespace bannin::model {
 struct Event;
@@ -117,6 +118,11 @@ class Pipeline {
   /// their fields as made (no address to enrich: domain.status, kpi.sample).
   void event(const model::Event& e, std::string_view raw);
 
+  /// uid -> hosting account for mail events (inventory.passwd_file); null: none.
+  void set_uid_accounts(std::shared_ptr<const enrich::UidAccounts> m) {
+    uid_accounts_ = std::move(m);
+  }
+
   /// New rules (SIGHUP): detection windows of rules that stay are kept. Returns how many.
   std::size_t reload(RuleList rules, std::size_t memory_budget_bytes);
 
@@ -146,6 +152,7 @@ class Pipeline {
 
   std::unique_ptr<detect::Detector> detector_;
   std::unique_ptr<enrich::GeoEnricher> enricher_;
+  std::shared_ptr<const enrich::UidAccounts> uid_accounts_;
   std::unique_ptr<Sink> sink_;
   std::unique_ptr<model::Event> event_;  // reused for every line
   std::vector<StreamState> streams_;     // by stream id
@@ -174,6 +181,10 @@ void forget_detection_pass(const decode::DecoderSet& set);
 /// The geo database the configuration names: "tor" (Debian tor-geoipdb), "none", or an
 /// .mmdb path (resolved like every data path).
 core::Result<std::unique_ptr<enrich::GeoDb>> load_geo(const DaemonConfig& cfg);
+/// The uid -> account map of `inventory.passwd_file` (null when ""); a file that cannot be
+/// read gives an empty map and a warning (the daemon starts without it).
+std::shared_ptr<const enrich::UidAccounts> load_uid_accounts(const DaemonConfig& cfg,
+                                                             std::string& warning);
 
 /// The rules of cfg.rule_files with cfg's parameters and overrides. Errors: every problem,
 /// one per line, file:line:col; warnings are returned for the caller to print.

@@ -224,6 +224,11 @@ int run_replay(const ReplayOptions& opt) {
   const std::size_t rule_count = rules->rules.size();
   app::Pipeline pipeline(std::move(rules->rules), cfg->memory_budget_mb << 20, geo->get(), decider,
                          nullptr, printer);
+  {
+    std::string warning;  // uid -> account (inventory.passwd_file), as the daemon maps it
+    pipeline.set_uid_accounts(app::load_uid_accounts(*cfg, warning));
+    if (!warning.empty()) std::fprintf(stderr, "bannin replay: %s\n", warning.c_str());
+  }
 
   std::uint64_t lines = 0, truncated = 0;
   int status = 0;

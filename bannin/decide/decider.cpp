@@ -11,6 +11,9 @@ std::string Decision::key() const {
   if (action == "suspend") return "suspend|" + vhost;  // beside a containment of the site
   if (scope == "prefix") return "prefix|" + prefix;
   if (scope == "file") return "file|" + file;
+  if (scope == "account") return action + "|account|" + account;  // a notice beside a reset
+  if (scope == "user") return action + "|user|" + user;
+  if (scope == "process") return "process|" + process;
   return scope + "|" + vhost + "|" + path + "|" + method;
 }
 
@@ -194,7 +197,7 @@ std::uint32_t repeat_in_reason(const std::string& reason) {
 
 bool known_action(const std::string& a) {
   return a == "deny" || a == "rate_limit" || a == "deny_foreign" || a == "notify_only" ||
-         a == "suspend" || a == "quarantine";
+         a == "suspend" || a == "quarantine" || a == "reset_password" || a == "stop";
 }
 
 // Options with out-of-range values replaced by the nearest valid ones (check_options reports
@@ -551,6 +554,19 @@ void Decider::decide(const detect::Finding& f, std::vector<Decision>& out) {
         // A file found by the file probe (file.found, group_by file_path).
         d.file = group_value(f, model::Field::FilePath);
         if (d.file.empty()) continue;
+      } else if (t.scope == "account") {
+        // A hosting account (mail.sent grouped by account: outbound mail per account).
+        d.account = group_value(f, model::Field::Account);
+        if (d.account.empty()) continue;
+      } else if (t.scope == "user") {
+        // A mailbox or FTP login (auth events grouped by user: a leaked password).
+        d.user = group_value(f, model::Field::User);
+        if (d.user.empty()) continue;
+      } else if (t.scope == "process") {
+        // A process of a hosting account (process.seen, group_by pid).
+        d.process = group_value(f, model::Field::Pid);
+        d.account = group_value(f, model::Field::Account);
+        if (d.process.empty()) continue;
       } else {
         d.vhost = group_value(f, model::Field::Vhost);
         d.path = group_value(f, model::Field::Path);
@@ -619,6 +635,12 @@ core::Result<Decision> Decider::add_manual(Decision d) {
     if (d.file.empty() || d.file[0] != '/') {
       return refuse("bad_target", "a file decision needs an absolute path");
     }
+  } else if (d.scope == "account") {
+    if (d.account.empty()) return refuse("bad_target", "an account decision needs an account");
+  } else if (d.scope == "user") {
+    if (d.user.empty()) return refuse("bad_target", "a user decision needs a login name");
+  } else if (d.scope == "process") {
+    if (d.process.empty()) return refuse("bad_target", "a process decision needs a pid");
   } else {
     return refuse("bad_scope",
                   "unknown scope \"" + d.scope + "\" (ip, prefix, vhost_path or vhost)");
@@ -649,7 +671,8 @@ bool Decider::restore(const Decision& in, core::TimeNs expiry) {
       net = *p;
     }
   } else {
-    ok = d.scope == "vhost_path" || d.scope == "vhost" || d.scope == "file";
+    ok = d.scope == "vhost_path" || d.scope == "vhost" || d.scope == "file" ||
+         d.scope == "account" || d.scope == "user" || d.scope == "process";
   }
   if (!ok) {
     ++stats_.restore_refused;

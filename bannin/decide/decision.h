@@ -12,13 +12,18 @@ struct Decision {
   core::TimeNs ts = 0;  ///< event time at which it was taken
   std::string rule;     ///< rule id (origin "rule"), or a person/import
   std::string origin = "rule";
-  std::string action;  ///< deny | rate_limit | deny_foreign | notify_only | quarantine
-  std::string scope;   ///< ip | prefix | vhost_path | vhost | file
+  /// deny | rate_limit | deny_foreign | notify_only | quarantine | suspend | reset_password |
+  /// stop
+  std::string action;
+  std::string scope;  ///< ip | prefix | vhost_path | vhost | file | account | user | process
   // Target, by scope:
   std::string ip;                   ///< scope ip
   std::string prefix;               ///< scope prefix, e.g. "203.0.113.0/24"
   std::string vhost, path, method;  ///< scope vhost_path / vhost
   std::string file;                 ///< scope file: absolute path (act/quarantine/)
+  std::string account;              ///< scope account: a hosting account (Unix user)
+  std::string user;                 ///< scope user: a mailbox or FTP login
+  std::string process;              ///< scope process: its pid (act/process/)
   std::vector<std::string> except_countries;
   core::TimeNs ttl = 0;
   std::string reason;              ///< for people, in English
@@ -33,7 +38,8 @@ struct Decision {
 };
 
 /// The target as the JSON object replay prints and the store keeps: {"ip":…}, {"prefix":…},
-/// {"file":…} or {"vhost":…,"path":…[,"method":…],"except_countries":[…]}.
+/// {"file":…}, {"account":…}, {"user":…}, {"process":…} or
+/// {"vhost":…,"path":…[,"method":…],"except_countries":[…]}.
 std::string target_json(const Decision& d);
 
 }  // namespace bannin::decide

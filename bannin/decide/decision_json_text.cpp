@@ -12,6 +12,13 @@ std::string target_json(const Decision& d) {
     t.string("prefix", d.prefix);
   } else if (d.scope == "file") {
     t.string("file", d.file);
+  } else if (d.scope == "account") {
+    t.string("account", d.account);
+  } else if (d.scope == "user") {
+    t.string("user", d.user);
+  } else if (d.scope == "process") {
+    t.string("process", d.process);
+    if (!d.account.empty()) t.string("account", d.account);
   } else {
     t.string("vhost", d.vhost);
     t.string("path", d.path);

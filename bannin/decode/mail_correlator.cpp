@@ -137,6 +137,7 @@ void MailCorrelator::learn(Entry& e, const model::Event& ev) {
   if (e.uid < 0) e.uid = int_field(ev, Field::Uid);
   if (e.account.empty() && keepable(ev.str(Field::Account))) e.account = ev.str(Field::Account);
   if (e.user.empty() && keepable(ev.str(Field::User))) e.user = ev.str(Field::User);
+  if (e.script.empty() && keepable(ev.str(Field::Script))) e.script = ev.str(Field::Script);
   if (ev.kind() != EventKind::MailSent) {
     if (keepable(ev.str(Field::Sender))) e.sender = ev.str(Field::Sender);
     if (std::int64_t size = int_field(ev, Field::Size); size >= 0) e.size = size;
@@ -157,6 +158,10 @@ bool MailCorrelator::fill(const Entry& e, model::Event& ev, bool with_sender) {
     ev.set_string(Field::User, scratch_copy(ev, e.user));
     any = true;
   }
+  if (!e.script.empty() && !ev.has(Field::Script)) {
+    ev.set_string(Field::Script, scratch_copy(ev, e.script));
+    any = true;
+  }
   if (with_sender) {
     if (!e.sender.empty() && !ev.has(Field::Sender)) {
       ev.set_string(Field::Sender, scratch_copy(ev, e.sender));
@@ -174,7 +179,7 @@ void MailCorrelator::link(const Entry& from, string_view host, string_view new_q
                           core::TimeNs ts) {
   // Copy before find_or_create: it may evict `from` when the table is full.
   std::int64_t uid = from.uid;
-  std::string account = from.account, user = from.user, sender = from.sender;
+  std::string account = from.account, user = from.user, sender = from.sender, script = from.script;
   std::int64_t size = from.size;
   make_key(host, new_qid);
   auto it = find_or_create(ts);
@@ -185,6 +190,7 @@ void MailCorrelator::link(const Entry& from, string_view host, string_view new_q
   if (e.account.empty()) e.account = std::move(account);
   if (e.user.empty()) e.user = std::move(user);
   if (e.sender.empty()) e.sender = std::move(sender);
+  if (e.script.empty()) e.script = std::move(script);
   if (e.size < 0) e.size = size;
   ++stats_.linked;
 }
@@ -229,7 +235,8 @@ void MailCorrelator::observe(model::Event& ev) {
   if (!local_relay(ev.str(Field::Relay))) return;
   string_view next = next_hop_qid(ev.str(Field::Reason));
   if (next.empty() || next == qid) return;
-  if (it->uid < 0 && it->account.empty() && it->user.empty()) return;  // nothing to carry
+  if (it->uid < 0 && it->account.empty() && it->user.empty() && it->script.empty())
+    return;  // nothing to carry
   link(*it, host, next, ts);
 }
 

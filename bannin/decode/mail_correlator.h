@@ -75,7 +75,7 @@ class MailCorrelator {
  private:
   struct Entry {
     std::string key;  ///< host '\0' queue id; index_ keys view into it (list nodes never move)
-    std::string sender, account, user;
+    std::string sender, account, user, script;  ///< script: X-PHP-Originating-Script
     std::int64_t uid = -1;
     std::int64_t size = -1;
     core::TimeNs last_seen = 0;

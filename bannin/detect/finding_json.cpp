@@ -16,19 +16,21 @@ std::string group_json(const Finding& f) {
 }
 
 std::string numbers_json(const Finding& f) {
-  std::string out;
-  core::JsonObjectWriter n(out);
+  // The keys are aggregate texts, which may hold quotes (`share(outcome == "success")`):
+  // escaped like any string, not written as registry names.
+  std::string out = "{";
   for (const auto& [name, v] : f.numbers) {
-    n.key(name);
+    if (out.size() > 1) out += ',';
+    core::json_append_string(out, name);
     if (!std::isfinite(v)) {  // a baseline still learning (NaN), min() of nothing (inf)
-      out += "null";
+      out += ":null";
       continue;
     }
     char buf[64];
-    std::snprintf(buf, sizeof buf, "%.6g", v);
+    std::snprintf(buf, sizeof buf, ":%.6g", v);
     out += buf;
   }
-  n.close();
+  out += '}';
   return out;
 }
 

@@ -27,15 +27,27 @@ struct DecisionNote {
   bool warning = false;  ///< the escalation ladder announces its next step
 };
 
+/// A finding of another rule told as part of an incident: a mail burst from the account of a
+/// site whose form is being used as a relay, in the same hour (web<->mail, issue 17).
+struct JoinedFinding {
+  std::string rule, title;
+  std::string group;                                    ///< "account=shopuser"
+  std::vector<std::pair<std::string, double>> numbers;  ///< (name or aggregate, largest value)
+  std::vector<std::string> evidence;                    ///< a few lines
+  core::TimeNs first_ts = 0, last_ts = 0;
+  std::uint64_t findings = 0;
+};
+
 struct Incident {
   std::uint64_t id = 0;
   std::string key;  ///< rule id + group, e.g. web.form_relay.many_sources vhost=a.jp path=/contact/
   std::string rule, title;
   std::vector<std::pair<std::string, std::string>> group;  ///< (field, value), group_by order
   std::string vhost, path;                                 ///< from the group when present
-  core::TimeNs first_ts = 0, last_ts = 0;                  ///< event time of its findings
-  core::TimeNs opened_wall = 0, last_wall = 0;             ///< wall clock
-  std::uint64_t findings = 0;                              ///< first + updates
+  std::string account, user;               ///< from the group (outbound mail, leaked passwords)
+  core::TimeNs first_ts = 0, last_ts = 0;  ///< event time of its findings
+  core::TimeNs opened_wall = 0, last_wall = 0;  ///< wall clock
+  std::uint64_t findings = 0;                   ///< first + updates
   /// The largest value each number reached ("distinct(src_ip)" -> 287), and the last one.
   std::map<std::string, double> numbers_max, numbers_last;
   std::map<std::string, std::string> number_names;  ///< aggregate text -> the rule's name
@@ -47,6 +59,8 @@ struct Incident {
   std::uint64_t decisions_total = 0, member_decisions = 0;  ///< member: ip or prefix
   std::uint64_t prefix_decisions = 0;
   core::TimeNs until_ts = 0;  ///< event time the latest decision ends
+  /// Findings of other rules told with this one (a form relay and its account's mail burst).
+  std::vector<JoinedFinding> joined;
 };
 
 /// One rendered notice for one language; its recipients get it as it is.

@@ -78,6 +78,27 @@ void Notifier::observe(const FindingNote& f) {
 void Notifier::open_or_update(const FindingNote& f) {
   std::string key = f.rule;
   for (const auto& [k, v] : f.group) key.append(" ").append(k).append("=").append(v);
+  // web<->mail: a finding already told inside another incident goes on being told there; a
+  // new one that matches an open partner joins it.
+  {
+    Incident* host = nullptr;
+    if (auto j = joined_into_.find(key); j != joined_into_.end()) {
+      auto h = incidents_.find(j->second);
+      if (h != incidents_.end() && f.wall - h->second->last_wall <= options_.incident_quiet) {
+        host = h->second.get();
+      } else {
+        joined_into_.erase(j);
+      }
+    }
+    if (host == nullptr && incidents_.find(key) == incidents_.end()) {
+      host = web_mail_partner(f);
+      if (host != nullptr) joined_into_[key] = host->key;
+    }
+    if (host != nullptr) {
+      join_into(*host, f);
+      return;
+    }
+  }
   auto it = incidents_.find(key);
   // A closed incident (quiet for incident_quiet) starts again as a new one.
   if (it != incidents_.end() && f.wall - it->second->last_wall > options_.incident_quiet) {
@@ -98,6 +119,8 @@ void Notifier::open_or_update(const FindingNote& f) {
     for (const auto& [k, v] : f.group) {
       if (k == "vhost") inc->vhost = v;
       if (k == "path") inc->path = v;
+      if (k == "account") inc->account = v;
+      if (k == "user") inc->user = v;
     }
     inc->first_ts = f.ts;
     inc->opened_wall = f.wall;
@@ -171,7 +194,12 @@ void Notifier::observe(const decide::Decision& d, core::TimeNs wall) {
   // A finding's decisions follow it; a decision of another rule (a manual one, from the
   // API) opens nothing.
   Incident* inc = current_;
-  if (inc == nullptr || inc->rule != d.rule) return;
+  if (inc == nullptr) return;
+  if (inc->rule != d.rule &&
+      std::none_of(inc->joined.begin(), inc->joined.end(),
+                   [&](const JoinedFinding& j) { return j.rule == d.rule; })) {
+    return;
+  }
   ++inc->decisions_total;
   if (d.scope == "ip" || d.scope == "prefix") ++inc->member_decisions;
   if (d.scope == "prefix") ++inc->prefix_decisions;
@@ -186,6 +214,12 @@ void Notifier::observe(const decide::Decision& d, core::TimeNs wall) {
       n.target = d.ip;
     } else if (d.scope == "prefix") {
       n.target = d.prefix;
+    } else if (d.scope == "account") {
+      n.target = d.account;
+    } else if (d.scope == "user") {
+      n.target = d.user;
+    } else if (d.scope == "file") {
+      n.target = d.file;
     } else {
       n.target = d.vhost + d.path + (d.method.empty() ? "" : " (" + d.method + ")");
     }
@@ -229,7 +263,7 @@ std::vector<std::pair<std::string, std::vector<std::string>>> Notifier::audience
 
 void Notifier::send_first(Incident& inc, core::TimeNs now) {
   Pending& p = pending_[inc.id];
-  enrich::Owner owner = inventory_->owner(inc.vhost);
+  enrich::Owner owner = owner_of(inc);
   for (const auto& [lang, who] : audience(owner)) {
     auto n = std::make_shared<Notice>(render(inc, lang, owner, false));
     n->id = next_notice_++;
@@ -264,7 +298,7 @@ void Notifier::send_digests(core::TimeNs now, bool force) {
     Incident& inc = *incp;
     Pending& p = pending_[inc.id];
     if (!p.first_sent || p.followups == 0) continue;
-    enrich::Owner owner = inventory_->owner(inc.vhost);
+    enrich::Owner owner = owner_of(inc);
     for (const auto& [lang, who] : audience(owner)) {
       std::string k = audience_key(lang, who);
       auto last = last_digest_.find(k);

@@ -61,6 +61,10 @@ struct NotifyOptions {
   std::size_t evidence_lines = 10;
   std::size_t max_incidents = 10'000;  ///< open incidents; the stalest are closed first
   std::size_t max_members = 100'000;   ///< sources remembered per incident
+  /// A form-relay finding on a site and a mail finding (mail.outbound.*) on the site's
+  /// account (inventory) this close in event time are one incident: the later one is told
+  /// inside the earlier one's notices (web<->mail, issue 17).
+  core::TimeNs web_mail_window = 3600 * core::kNsPerSec;
 };
 
 /// A finding as the notifier keeps it: copied on the pipeline thread, so a rule reload
@@ -127,6 +131,13 @@ class Notifier {
   void attempt(core::TimeNs now);
   std::vector<std::pair<std::string, std::vector<std::string>>> audience(
       const enrich::Owner& owner) const;  ///< (language, recipients)
+  /// Whom an incident concerns: the site's owner, else the account's (outbound mail), else
+  /// the owner of a mailbox's domain (a leaked password).
+  [[nodiscard]] enrich::Owner owner_of(const Incident& inc) const;
+  /// web<->mail: the open incident a new finding belongs to, when it is a form relay on a
+  /// site of the account a mail incident names, or the other way round (notifier_join.cpp).
+  Incident* web_mail_partner(const FindingNote& f);
+  void join_into(Incident& host, const FindingNote& f);
 
   NotifyOptions options_;
   std::vector<std::unique_ptr<Channel>> channels_;
@@ -134,6 +145,9 @@ class Notifier {
   const enrich::GeoDb* geo_;
 
   IncidentMap incidents_;  ///< by key
+  /// web<->mail: the incident key a joined finding's own key is told in (bounded by the
+  /// incidents: entries whose host is gone are dropped when met).
+  std::map<std::string, std::string> joined_into_;
   /// Incidents by last update, stalest first (each update moves its incident to the back), so
   /// a full table closes its stalest incident in O(1): a day with one finding per line (100 k
   /// groups) must not scan the 10 k open incidents per finding.

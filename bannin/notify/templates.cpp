@@ -45,11 +45,21 @@ std::string join(const std::vector<std::string>& v, const char* sep) {
   return out;
 }
 
-enum class Kind { FormRelay, LoginBruteForce, Scanner, Domain, Other };
+enum class Kind {
+  FormRelay,
+  LoginBruteForce,
+  Scanner,
+  Domain,
+  MailOutbound,
+  LeakedPassword,
+  Other
+};
 
 Kind kind_of(const std::string& rule) {
   auto starts = [&](const char* p) { return rule.rfind(p, 0) == 0; };
   if (starts("web.form_relay")) return Kind::FormRelay;
+  if (starts("mail.outbound")) return Kind::MailOutbound;
+  if (starts("auth.login.")) return Kind::LeakedPassword;
   if (starts("web.wp_login") || starts("web.xmlrpc") || starts("auth.")) {
     return Kind::LoginBruteForce;
   }
@@ -150,9 +160,24 @@ Notice Notifier::render(const Incident& inc, const std::string& language,
     case Kind::Domain:
       what = ja ? "ドメインの状態の変化: " + target : "domain status changed: " + target;
       break;
+    case Kind::MailOutbound:
+      what = ja ? "アカウント " + inc.account + " からの大量のメール送信"
+                : "unusual mail sending from the account " + inc.account;
+      break;
+    case Kind::LeakedPassword:
+      what = ja ? inc.user + " のパスワードが漏えいした疑い"
+                : "the password of " + inc.user + " appears to be leaked";
+      break;
     case Kind::Other:
       what = inc.title.empty() ? inc.rule : inc.title;
       break;
+  }
+  if (!inc.joined.empty()) {
+    // web<->mail: one story (notifier_join.cpp).
+    what += kind == Kind::FormRelay ? (ja ? "（同じアカウントからの大量送信あり）"
+                                          : ", and its account is sending a burst of mail")
+                                    : (ja ? "（同じアカウントのフォームが中継に悪用）"
+                                          : ", and a form of the account is used as a relay");
   }
   n.subject = std::string("[bannin] ") + (digest ? (ja ? "続報: " : "Update: ") : "") + what;
 
@@ -211,6 +236,24 @@ Notice Notifier::render(const Incident& inc, const std::string& language,
   t += ja ? "  規則: " + inc.rule + "、検知 " + std::to_string(inc.findings) + " 回\n"
           : "  Rule: " + inc.rule + ", " + std::to_string(inc.findings) + " findings\n";
 
+  // --- findings of other rules told with this one (web<->mail) ----------------------------
+  for (const auto& j : inc.joined) {
+    t += ja ? "\n■ 同じ時間帯に関連する検知: " + (j.title.empty() ? j.rule : j.title) + "\n"
+            : "\nAt the same time: " + (j.title.empty() ? j.rule : j.title) + "\n";
+    t += "  " + j.group + ", " + when(j.first_ts) + " - " +
+         when(j.last_ts, !same_day(j.first_ts, j.last_ts)) + "\n";
+    std::vector<std::string> parts;
+    for (const auto& [name, v] : j.numbers) {
+      parts.push_back(name + "=" +
+                      (name.rfind("share(", 0) == 0 || name == "foreign"
+                           ? number_text(std::round(v * 100)) + "%"
+                           : number_text(v)));
+    }
+    t += (ja ? "  数値: " : "  Numbers: ") + join(parts, ", ") + "\n";
+    t += ja ? "  規則: " + j.rule + "\n" : "  Rule: " + j.rule + "\n";
+    for (const auto& line : j.evidence) t += "  " + line + "\n";
+  }
+
   // --- evidence ---------------------------------------------------------------------------
   t += ja ? "\n■ 証拠（ログの行、古い順）\n" : "\nEvidence (log lines, oldest first)\n";
   for (const auto& line : inc.evidence) t += "  " + line + "\n";
@@ -227,9 +270,17 @@ Notice Notifier::render(const Incident& inc, const std::string& language,
   t += ja ? "\n■ bannin が行ったこと\n" : "\nWhat bannin did\n";
   const char* observe_en = options_.enforce ? "" : " [observe mode: decided, not carried out]";
   const char* observe_ja = options_.enforce ? "" : "［観察モード: 判断のみで実施していません］";
-  bool any = false;
+  bool any = false;    // something to lift early
+  bool reset = false;  // a password reset: done once, nothing to lift
   for (const auto& d : inc.decisions) {
     if (d.scope == "ip" || d.scope == "prefix" || d.action == "notify_only") continue;
+    if (d.action == "reset_password") {
+      reset = true;
+      t += ja ? "  - " + d.target + " のパスワードを管理パネル経由でリセット" + observe_ja + "\n"
+              : "  - the password of " + d.target + " reset through the hosting panel" +
+                    observe_en + "\n";
+      continue;
+    }
     any = true;
     std::string until = when(d.ts + d.ttl);
     if (d.action == "suspend") {
@@ -266,7 +317,9 @@ Notice Notifier::render(const Incident& inc, const std::string& language,
            " denied until " + when(inc.until_ts) + observe_en + "\n";
     }
   }
-  if (!any) t += ja ? "  - 通知のみ（遮断はしていません）\n" : "  - Nothing but this notice.\n";
+  if (!any && !reset) {
+    t += ja ? "  - 通知のみ（遮断はしていません）\n" : "  - Nothing but this notice.\n";
+  }
 
   // --- what to do now ---------------------------------------------------------------------
   t += ja ? "\n■ 今すぐ行うこと\n" : "\nWhat to do now\n";
@@ -322,6 +375,50 @@ Notice Notifier::render(const Incident& inc, const std::string& language,
               : "  1. Run `bannin check " + target +
                     "` for the details and what to do (which form, what to write).\n";
       break;
+    case Kind::MailOutbound:
+      if (ja) {
+        t += "  1. アカウント" + (owner.account.empty() ? "" : " " + owner.account) +
+             " の送信キューとメールログで、誰が何を送ったか確認してください（証拠の行にキュー ID "
+             "があります）。\n"
+             "  2. スクリプト（問い合わせフォーム、メールフォーム）から送られている場合は、そのフ"
+             "ォームに reCAPTCHA などを加えるか停止してください。心当たりのないスクリプトなら設置"
+             "されたものです。\n"
+             "  3. " +
+             docroot +
+             " の下に改ざん・設置されたファイルがないか確認してください。\n"
+             "  4. メールアカウントのパスワードを、他で使ったことのないものに変更してください。\n";
+      } else {
+        t += "  1. Look at the account" + (owner.account.empty() ? "" : " " + owner.account) +
+             "'s mail queue and mail log: who sent what (the evidence lines carry the queue "
+             "ids).\n"
+             "  2. If a script (a contact or mail form) sent it, add a CAPTCHA to the form or "
+             "switch it off; a script nobody knows was planted.\n"
+             "  3. Look for tampered or planted files under " +
+             docroot +
+             ".\n"
+             "  4. Change the account's mail passwords to ones never used anywhere else.\n";
+      }
+      break;
+    case Kind::LeakedPassword:
+      if (ja) {
+        t += "  1. " + inc.user +
+             " に新しいパスワードを設定してください。以前のパスワードや、他のサービスで使っている"
+             "パスワードは使わないでください（漏えいしたパスワードの使い回しが再発の一番の原因"
+             "です）。\n"
+             "  2. 12 文字以上で、辞書の単語や名前・日付を含まないもの（パスワード管理ソフトで"
+             "作った文字列が最適です）にしてください。\n"
+             "  3. このアカウントを使うパソコンやスマートフォンのウイルス対策を確認し、メールソ"
+             "フトの設定も新しいパスワードに変えてください。\n";
+      } else {
+        t += "  1. Choose a new password for " + inc.user +
+             ". Do not reuse the old one or one you use for any other service: reusing a "
+             "leaked password is the most common reason this happens again.\n"
+             "  2. Make it 12 characters or more, with no dictionary words, names or dates (a "
+             "password manager's generated string is best).\n"
+             "  3. Check the computers and phones that use this login for malware, and update "
+             "the password in their mail programs.\n";
+      }
+      break;
     case Kind::Other:
       t += ja ? "  1. 下の理由を読み、該当するサービスの設定とログを確認してください。\n"
               : "  1. Read the reason below and check the service's settings and logs.\n";
@@ -368,6 +465,16 @@ Notice Notifier::render(const Incident& inc, const std::string& language,
     o.string("vhost", inc.vhost);
     o.string("path", inc.path);
     o.string("account", owner.account);
+    if (!inc.user.empty()) o.string("user", inc.user);
+    if (!inc.joined.empty()) {
+      o.key("related");
+      j.push_back('[');
+      for (std::size_t i = 0; i < inc.joined.size(); ++i) {
+        if (i != 0) j.push_back(',');
+        core::json_append_string(j, inc.joined[i].rule + " " + inc.joined[i].group);
+      }
+      j.push_back(']');
+    }
     o.integer("first_seen", inc.first_ts / core::kNsPerSec);
     o.integer("last_seen", inc.last_ts / core::kNsPerSec);
     o.integer("sources", static_cast<std::int64_t>(sources));

@@ -41,9 +41,10 @@ constexpr std::size_t kMaxListFileBytes = 1 << 20;
 constexpr std::size_t kMaxListItems = 10'000;
 const std::set<std::string, std::less<>> kCampaignKeys = {"member",     "members",     "spare",
                                                           "min_events", "max_members", "then"};
-const std::set<std::string, std::less<>> kActions = {"deny", "rate_limit", "deny_foreign",
-                                                     "notify_only", "quarantine"};
-const std::set<std::string, std::less<>> kScopes = {"ip", "prefix", "vhost_path", "vhost", "file"};
+const std::set<std::string, std::less<>> kActions = {
+    "deny", "rate_limit", "deny_foreign", "notify_only", "quarantine", "reset_password", "stop"};
+const std::set<std::string, std::less<>> kScopes = {"ip",   "prefix",  "vhost_path", "vhost",
+                                                    "file", "account", "user",       "process"};
 
 // Collects problems for one file and knows where each node is.
 struct Ctx {
@@ -194,14 +195,16 @@ DecisionTemplate decision(Ctx& ctx, const YAML::Node& node, const Params& params
   check_keys(ctx, node, kThenKeys, "a decision");
   if (node["action"]) d.action = scalar(node["action"]);
   if (!kActions.contains(d.action)) {
-    ctx.problem(node["action"] ? node["action"].Mark() : node.Mark(), "bad_action",
-                "unknown action '" + d.action +
-                    "' (deny, rate_limit, deny_foreign, notify_only, quarantine)");
+    ctx.problem(
+        node["action"] ? node["action"].Mark() : node.Mark(), "bad_action",
+        "unknown action '" + d.action +
+            "' (deny, rate_limit, deny_foreign, notify_only, quarantine, reset_password, stop)");
   }
   if (node["scope"]) d.scope = scalar(node["scope"]);
   if (!kScopes.contains(d.scope)) {
     ctx.problem(node["scope"] ? node["scope"].Mark() : node.Mark(), "bad_scope",
-                "unknown scope '" + d.scope + "' (ip, prefix, vhost_path, vhost, file)");
+                "unknown scope '" + d.scope +
+                    "' (ip, prefix, vhost_path, vhost, file, account, user, process)");
   }
   if (!node["ttl"]) {
     ctx.problem(node.Mark(), "missing_key", "a decision needs a ttl (every decision expires)");
@@ -480,6 +483,35 @@ void load_rule(Ctx& ctx, const YAML::Node& node, const LoadOptions& opt,
                                        model::Field::FilePath) == rule->group_by.end()) {
       ctx.problem(node.Mark(), "scope_needs_group",
                   "a decision with scope file needs group_by to include file_path");
+    }
+    // Accounts and logins: a notice, or a password reset through the panel (act/hook/).
+    if (d.scope == "account" && std::find(rule->group_by.begin(), rule->group_by.end(),
+                                          model::Field::Account) == rule->group_by.end()) {
+      ctx.problem(node.Mark(), "scope_needs_group",
+                  "a decision with scope account needs group_by to include account");
+    }
+    if (d.scope == "user" && std::find(rule->group_by.begin(), rule->group_by.end(),
+                                       model::Field::User) == rule->group_by.end()) {
+      ctx.problem(node.Mark(), "scope_needs_group",
+                  "a decision with scope user needs group_by to include user");
+    }
+    // A process of an account: a notice, or SIGSTOP (act/process/).
+    if (d.scope == "process" && std::find(rule->group_by.begin(), rule->group_by.end(),
+                                          model::Field::Pid) == rule->group_by.end()) {
+      ctx.problem(node.Mark(), "scope_needs_group",
+                  "a decision with scope process needs group_by to include pid");
+    }
+    if ((d.action == "stop") != (d.scope == "process") &&
+        !(d.scope == "process" && d.action == "notify_only")) {
+      ctx.problem(node.Mark(), "bad_action",
+                  "stop goes with scope process, and scope process takes stop or notify_only");
+    }
+    const bool login_scope = d.scope == "account" || d.scope == "user";
+    if ((d.action == "reset_password" && !login_scope) ||
+        (login_scope && d.action != "reset_password" && d.action != "notify_only")) {
+      ctx.problem(node.Mark(), "bad_action",
+                  "reset_password goes with scope account or user, and those scopes take "
+                  "reset_password or notify_only");
     }
     const bool file_action = d.action == "quarantine" || d.action == "notify_only";
     if ((d.action == "quarantine" && d.scope != "file") || (d.scope == "file" && !file_action)) {

@@ -452,8 +452,8 @@ std::string target_key_of(std::string_view scope, std::string_view target_json) 
     }
   } else if (scope == "vhost") {
     if (auto v = detail::json_member_string(target_json, "vhost")) return *v;
-  } else if (scope == "file") {
-    if (auto v = detail::json_member_string(target_json, "file")) return *v;
+  } else if (scope == "file" || scope == "account" || scope == "user" || scope == "process") {
+    if (auto v = detail::json_member_string(target_json, std::string(scope))) return *v;
   }
   return std::string(target_json);
 }

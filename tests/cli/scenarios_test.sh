@@ -2,7 +2,8 @@
 # Runs every scenario under tests/scenarios/<area>/<case>/ through the real `bannin replay`
 # (the daemon's pipeline: app::Pipeline with the built-in configuration's decide policy) with
 # rules/base and compares the decisions with the case's expect.decisions (written by hand
-# from the rule's intent; see tests/scenarios/make_cases.py) and the findings — rule, group
+# from the rule's intent; see tests/scenarios/make_cases.py; the mail and login cases come from
+# tests/scenarios/make_mail_cases.py) and the findings — rule, group
 # and the numbers that made each fire — with expect.findings. Extra replay arguments can be
 # given in a case's args file. Usage: scenarios_test.sh [--update] [CASE_DIR...]
 #   --update  rewrite expect.decisions and expect.findings from bannin's output (review the
@@ -24,6 +25,7 @@ for dir in "${cases[@]}"; do
   name=${dir#"$ROOT/tests/scenarios/"}
   args=(-o site.home_countries=JP)
   if [ -f "$dir/args" ]; then read -r -a args < "$dir/args"; fi
+  args=("${args[@]//@CASE@/$dir}")  # a case's own files (a passwd file) by absolute path
   "$BANNIN" replay -q --rules "$ROOT/rules/base" "${args[@]}" "$dir/input.log" > "$tmp/out.jsonl"
   /usr/bin/python3 - "$tmp/out.jsonl" "$tmp/got.findings" > "$tmp/got" <<'PY'
 import json, sys
@@ -47,6 +49,8 @@ for l in open(sys.argv[1]):
         tgt = t["ip"]
     elif o["scope"] == "prefix":
         tgt = t["prefix"]
+    elif o["scope"] in ("account", "user", "file", "process"):
+        tgt = "%s %s" % (o["action"], t[o["scope"]])
     else:
         tgt = "%s%s %s except=%s" % (t.get("vhost", ""), t["path"], t.get("method", ""), ",".join(t.get("except_countries", [])))
     out.append("%s %s %s" % (o["rule"], o["scope"], tgt))

@@ -38,6 +38,12 @@ std::vector<ActionResult> HookActuator::run_all(std::span<const decide::Decision
   out.reserve(batch.size());
   for (std::size_t i = 0; i < batch.size(); ++i) {
     const decide::Decision& d = batch[i];
+    if (d.action == "reset_password") {
+      ActionResult r = reset_one(d, done);
+      r.index = i;
+      out.push_back(std::move(r));
+      continue;
+    }
     ActionResult r;
     r.index = i;
     std::string account = options_.account_of ? options_.account_of(d.vhost) : std::string();
@@ -82,6 +88,52 @@ std::vector<ActionResult> HookActuator::run_all(std::span<const decide::Decision
     out.push_back(std::move(r));
   }
   return out;
+}
+
+// A password reset: run once when applied; its end or revocation runs nothing (the owner
+// keeps the new password), so a revoke only says so.
+ActionResult HookActuator::reset_one(const decide::Decision& d, Outcome done) {
+  ActionResult r;
+  std::string account = d.account;
+  if (account.empty() && options_.account_of) {
+    // A mailbox "info@shop.example.jp": the account of the site shop.example.jp.
+    const auto at = d.user.rfind('@');
+    if (at != std::string::npos) account = options_.account_of(d.user.substr(at + 1));
+  }
+  r.target = d.scope == "user" ? "user " + d.user : "account " + d.account;
+  if (d.user.empty() && d.account.empty()) {
+    r.outcome = Outcome::Invalid;
+    r.detail = "a reset_password decision needs a user or an account";
+    return r;
+  }
+  if (done == Outcome::Revoked) {
+    r.outcome = Outcome::Revoked;
+    r.detail = "a password reset is not undone (the new password stays)";
+    return r;
+  }
+  const std::int64_t ttl_s = d.ttl / core::kNsPerSec;
+  auto argv = expand_argv(options_.reset_argv, {{"user", d.user},
+                                                {"account", account},
+                                                {"reason", d.reason},
+                                                {"ttl_s", std::to_string(ttl_s)}});
+  std::string cmd;
+  for (const auto& a : argv) cmd += (cmd.empty() ? "" : " ") + a;
+  if (options_.reset_argv.empty() || options_.observe) {
+    r.outcome = Outcome::Recorded;
+    r.detail = options_.reset_argv.empty()
+                   ? "enforce.password_reset.command is not set: recorded only"
+                   : "observe mode: would run " + cmd;
+    return r;
+  }
+  auto res = web::run_command(argv, {}, options_.time_limit);
+  if (res.ok()) {
+    r.outcome = Outcome::Applied;
+    r.detail = "ran " + cmd;
+  } else {
+    r.outcome = Outcome::Failed;
+    r.detail = web::describe(argv, res);
+  }
+  return r;
 }
 
 std::vector<ActionResult> HookActuator::apply(std::span<const decide::Decision> batch) {

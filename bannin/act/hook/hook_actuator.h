@@ -5,6 +5,10 @@
 // hosting inventory, the site when unknown). A command that exits 0 within the time limit
 // means Applied (Revoked); anything else is Failed with its exit status and the first line of
 // its standard error. In observe mode nothing is run: Recorded, with the command it would run.
+// `reset_password` decisions (a leaked mailbox or FTP password, rules/base/logins.yaml) run
+// `enforce.password_reset.command` the same way, with {user} (the login, scope user),
+// {account} (scope account, or the account of the login's domain in the inventory), {reason}
+// and {ttl_s}; a reset is not undone, so their revoke runs nothing (the new password stays).
 // Other decisions are Unsupported here.
 #pragma once
 
@@ -22,6 +26,7 @@ namespace bannin::act {
 struct HookOptions {
   std::vector<std::string> apply_argv;   ///< enforce.suspend.command
   std::vector<std::string> revoke_argv;  ///< enforce.suspend.undo_command ([] = nothing to run)
+  std::vector<std::string> reset_argv;   ///< enforce.password_reset.command
   bool observe = false;
   std::chrono::milliseconds time_limit{30'000};  ///< a command still running is killed
   /// site -> account (the inventory); "" = unknown (the site is named instead).
@@ -37,7 +42,7 @@ class HookActuator final : public Actuator {
   explicit HookActuator(HookOptions options);
 
   [[nodiscard]] static bool handles(const decide::Decision& d) noexcept {
-    return d.action == "suspend";
+    return d.action == "suspend" || d.action == "reset_password";
   }
   std::vector<ActionResult> apply(std::span<const decide::Decision> batch) override;
   std::vector<ActionResult> revoke(std::span<const decide::Decision> batch) override;
@@ -49,6 +54,8 @@ class HookActuator final : public Actuator {
                                     const std::vector<std::string>& tmpl, Outcome done);
 
   HookOptions options_;
+  ActionResult reset_one(const decide::Decision& d, Outcome done);
+
   std::map<std::string, std::int64_t> in_force_;  ///< account -> ttl_s (what list() reports)
 };
 

@@ -46,6 +46,33 @@ void client_from(string_view s, model::Event& ev) {
   }
 }
 
+// "info: header X-PHP-Originating-Script: 1003:contact.php from local; from=<u> to=<r>": the
+// script's file name (after PHP's "uid:" prefix) and the envelope sender. Other headers a
+// header_checks rule logs are not events.
+bool php_script_header(string_view r, model::Event& ev) {
+  constexpr string_view kHeader = "X-PHP-Originating-Script:";
+  std::size_t h = r.find(kHeader);
+  if (h == npos) return false;
+  string_view value = r.substr(h + kHeader.size());
+  std::size_t end = value.rfind("; from=<");
+  if (end == npos) end = value.size();
+  value = value.substr(0, end);
+  // " from local" or " from name[addr]" ends the header text.
+  if (std::size_t from = value.rfind(" from "); from != npos) value = value.substr(0, from);
+  value = trim(value);
+  if (std::size_t colon = value.find(':'); colon != npos) {
+    string_view uid = value.substr(0, colon);
+    bool digits = !uid.empty();
+    for (char c : uid) digits = digits && c >= '0' && c <= '9';
+    if (digits) value.remove_prefix(colon + 1);
+  }
+  if (value.empty()) return false;
+  ev.set_kind(model::EventKind::MailReceived);
+  ev.set_string(Field::Script, value);
+  set_str(ev, Field::Sender, kv_angle(r, "from"));
+  return true;
+}
+
 void set_rcpt(model::Event& ev, string_view rcpt) {
   if (rcpt.empty()) return;
   ev.set_string(Field::Recipient, rcpt);
@@ -187,6 +214,15 @@ bool decode_postfix(string_view msg, model::Event& ev) {
       r.remove_prefix(c + 2);
       if (qid != "NOQUEUE") ev.set_string(Field::QueueId, qid);
     }
+  }
+  // PHP's mail() header, logged by a header_checks rule such as
+  //   /^X-PHP-Originating-Script:/ INFO
+  // "QID: info: header X-PHP-Originating-Script: 1003:contact.php from local; from=<u> to=<r>"
+  // names the script that submitted the message (issue 17); the queue-id join carries it to
+  // the message's deliveries.
+  if (!qid.empty() && qid != "NOQUEUE" &&
+      (r.starts_with("info: header ") || r.starts_with("warning: header "))) {
+    return php_script_header(r, ev);
   }
   if (consume(r, "reject: ") || consume(r, "milter-reject: ")) return reject(r, ev, false);
   if (consume(r, "reject_warning: ")) return reject(r, ev, true);

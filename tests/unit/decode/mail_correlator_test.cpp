@@ -320,5 +320,47 @@ TEST(MailCorrelatorTable, OversizedValuesAreNotKeptAndNothingCrashes) {
   EXPECT_EQ(c.stats().evicted, 0u);
 }
 
+// issue 17: the script that called PHP's mail(), from a header_checks INFO (or WARN) line,
+// reaches every delivery of the message; other logged headers are not events.
+TEST_F(MailCorrelatorTest, PhpOriginatingScriptReachesTheDeliveries) {
+  feed({
+      "Mar  4 09:12:01 web1 postfix/pickup[2101]: 4B2A11C0042: uid=1003 from=<shopuser>",
+      "Mar  4 09:12:01 web1 postfix/cleanup[2102]: 4B2A11C0042: info: header "
+      "X-PHP-Originating-Script: 1003:wp-content/uploads/x.php from local; "
+      "from=<shopuser@shop.example.jp> to=<a@example.com>",
+  });
+  ASSERT_TRUE(last_ok_);
+  EXPECT_EQ(ev_.kind(), EventKind::MailReceived);
+  EXPECT_EQ(ev_.str(Field::Script), "wp-content/uploads/x.php");
+  EXPECT_EQ(ev_.str(Field::Sender), "shopuser@shop.example.jp");
+  feed_one(
+      "Mar  4 09:12:03 web1 postfix/smtp[2103]: 4B2A11C0042: to=<a@example.com>, relay=none, "
+      "delay=2, delays=0.1/0/2/0, dsn=4.4.1, status=deferred (connect to "
+      "example.com[192.0.2.9]:25: "
+      "Connection refused)");
+  ASSERT_TRUE(last_ok_);
+  EXPECT_EQ(ev_.kind(), EventKind::MailSent);
+  EXPECT_EQ(ev_.str(Field::Script), "wp-content/uploads/x.php");
+  EXPECT_EQ(int_of(ev_, Field::Uid), 1003);
+
+  // WARN instead of INFO, a smtpd client instead of local, no uid prefix.
+  feed_one(
+      "Mar  4 09:13:01 web1 postfix/cleanup[2102]: 5C2A11C0042: warning: header "
+      "X-PHP-Originating-Script: contact form.php from unknown[192.0.2.7]; from=<u@x.jp> "
+      "to=<b@example.com> proto=ESMTP helo=<x>");
+  ASSERT_TRUE(last_ok_);
+  EXPECT_EQ(ev_.str(Field::Script), "contact form.php");
+  // Another header logged by header_checks is not an event.
+  feed_one(
+      "Mar  4 09:13:02 web1 postfix/cleanup[2102]: 6D2A11C0042: info: header Subject: hello "
+      "from local; from=<u@x.jp> to=<b@example.com>");
+  EXPECT_FALSE(last_ok_);
+  // An empty value is not a script.
+  feed_one(
+      "Mar  4 09:13:03 web1 postfix/cleanup[2102]: 7E2A11C0042: info: header "
+      "X-PHP-Originating-Script: 1003: from local; from=<u@x.jp> to=<b@example.com>");
+  EXPECT_FALSE(last_ok_);
+}
+
 }  // namespace
 }  // namespace bannin::decode
