@@ -23,6 +23,8 @@
 
 #include <bannin/act/actuator.h>
 #include <bannin/api/server.h>
+#include <bannin/app/flight_recorder.h>
+#include <bannin/app/guard_runner.h>
 #include <bannin/app/daemon.h>
 #include <bannin/app/domain_probe.h>
 #include <bannin/app/kpi_probe.h>
