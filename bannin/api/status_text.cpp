@@ -500,10 +500,10 @@ void render_guard(std::string& out, const JsonValue* g) {
         state += " since " + text_of(s.find("since")) + " (" + text_of(s.find("holding")) + ")";
       }
       const std::string dir = text_of(s.find("direction")) == "below" ? "< " : "> ";
-      rows.push_back({clean(text_of(s.find("name"))),
-                      text_of(s.find("proto")) + "/" + ports, text_of(s.find("signal")),
-                      text_of(s.find("value")), dir + text_of(s.find("on_level")),
-                      text_of(s.find("own_drops_per_s")), text_of(s.find("transitions")), state});
+      rows.push_back({clean(text_of(s.find("name"))), text_of(s.find("proto")) + "/" + ports,
+                      text_of(s.find("signal")), text_of(s.find("value")),
+                      dir + text_of(s.find("on_level")), text_of(s.find("own_drops_per_s")),
+                      text_of(s.find("transitions")), state});
     }
   }
   table(out, {"SERVICE", "PORTS", "SIGNAL", "NOW", "ON AT", "GUARD DROPS/S", "SWITCHES", "STATE"},

@@ -315,7 +315,8 @@ class Loader {
         cfg_.guard.services.clear();  // -o guard.services= : none
         return;
       }
-      bad(v, key, "expected a list of guarded services (- name: dns, proto: udp, ports: [53], ...)");
+      bad(v, key,
+          "expected a list of guarded services (- name: dns, proto: udp, ports: [53], ...)");
       return;
     }
     parse_guard_services(v.node, origin_of(v), key, cfg_.guard.services, problems);

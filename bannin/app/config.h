@@ -10,10 +10,10 @@
 #include <string>
 #include <vector>
 
-#include <bannin/core/result.h>
-#include <bannin/core/time.h>
 #include <bannin/app/flight_recorder.h>
 #include <bannin/app/guard_config.h>
+#include <bannin/core/result.h>
+#include <bannin/core/time.h>
 #include <bannin/probe/domain/check_setup.h>
 #include <bannin/probe/kpi/proc_sampler.h>
 #include <bannin/ruleset/expr.h>
@@ -168,7 +168,7 @@ struct DaemonConfig {
   DomainsConfig domains;
   KpiConfig kpi;
   RecorderConfig recorder;  ///< `recorder:`: the flight recorder (app/flight_recorder.h)
-  GuardConfig guard;  ///< `guard:`: the overload guard (app/guard_config.h, docs/guard.md)
+  GuardConfig guard;        ///< `guard:`: the overload guard (app/guard_config.h, docs/guard.md)
   InventoryConfig inventory;
   FilesConfig files;
   NotifyConfig notify;

@@ -407,7 +407,7 @@ void Daemon::stop() {
   if (api_) api_->stop();
   if (probe_) probe_->stop();  // before the records queue closes: its last round goes in
   if (file_probe_) file_probe_->stop();
-  if (kpi_) kpi_->stop();  // and writes its series file
+  if (kpi_) kpi_->stop();      // and writes its series file
   if (guard_) guard_->stop();  // removes limits still in force (recorded)
   if (wake_fd_ >= 0) {
     std::uint64_t one = 1;

@@ -58,8 +58,8 @@ core::Result<bool> Daemon::make_guard() {
     return core::make_error("bad_config", msg);
   }
   guard_ = std::make_unique<GuardRunner>(
-      cfg_.guard.services, kpi_ ? kpi_->service_names() : std::vector<std::string>{},
-      cfg_.enforce, cfg_.nft_table, [this](const GuardEvent& e) { on_guard_transition(e); },
+      cfg_.guard.services, kpi_ ? kpi_->service_names() : std::vector<std::string>{}, cfg_.enforce,
+      cfg_.nft_table, [this](const GuardEvent& e) { on_guard_transition(e); },
       [this](const std::string& m) { log("%s", m.c_str()); });
   if (auto r = guard_->prepare(); !r) {
     return core::make_error("guard", "overload guard: " + r.error().message);
@@ -82,13 +82,17 @@ void Daemon::on_guard_transition(const GuardEvent& e) {
     g.close();
   }
   std::vector<std::pair<std::string, double>> numbers = {
-      {"value", e.t.signal},   {"threshold", e.threshold},  {"peak", e.t.peak},
-      {"own_drops_per_s", e.t.own_drops}, {"samples", static_cast<double>(e.t.samples)}};
+      {"value", e.t.signal},
+      {"threshold", e.threshold},
+      {"peak", e.t.peak},
+      {"own_drops_per_s", e.t.own_drops},
+      {"samples", static_cast<double>(e.t.samples)}};
   if (e.t.change == decide::GuardChange::Off) {
     numbers.emplace_back("own_dropped", static_cast<double>(e.t.own_dropped));
-    numbers.emplace_back("on_for_s", e.t.on_since == 0 ? 0.0
-                                                       : static_cast<double>(e.t.ts - e.t.on_since) /
-                                                             static_cast<double>(core::kNsPerSec));
+    numbers.emplace_back("on_for_s", e.t.on_since == 0
+                                         ? 0.0
+                                         : static_cast<double>(e.t.ts - e.t.on_since) /
+                                               static_cast<double>(core::kNsPerSec));
   } else if (e.conns_total > 0) {
     numbers.emplace_back("conns_total", static_cast<double>(e.conns_total));
   }
@@ -144,6 +148,8 @@ std::string Daemon::guard_status_json() {
   return guard_->status_json();
 }
 
-core::Result<std::string> Daemon::guard_json() { return guard_status_json(); }
+core::Result<std::string> Daemon::guard_json() {
+  return guard_status_json();
+}
 
 }  // namespace bannin::app

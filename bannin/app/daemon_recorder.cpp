@@ -67,7 +67,7 @@ core::Result<std::string> Daemon::record_freeze(const std::string& reason) {
     return core::make_error("not_found", "the flight recorder is off (config recorder.enabled)");
   }
   auto f = recorder_->freeze(wall_now(), "operator " + reason);
-  if (!f) return f.error();
+  if (!f) return core::make_error("unavailable", f.error().message);  // 503: disk trouble
   log("recorder: frozen to %s (%llu lines, %llu KPI samples): %s", f->path.c_str(),
       static_cast<unsigned long long>(f->lines), static_cast<unsigned long long>(f->samples),
       reason.c_str());

@@ -86,9 +86,8 @@ void LineRing::push(core::TimeNs ts, std::string_view line) {
 FlightRecorder::FlightRecorder(RecorderConfig cfg, std::string dir)
     : cfg_(cfg), dir_(std::move(dir)), kpi_(std::max<std::size_t>(cfg.kpi_samples, 1) * 2048) {}
 
-void FlightRecorder::add_lines(std::uint32_t stream, std::string_view origin,
-                               std::string_view data, const std::vector<std::uint32_t>& ends,
-                               core::TimeNs now) {
+void FlightRecorder::add_lines(std::uint32_t stream, std::string_view origin, std::string_view data,
+                               const std::vector<std::uint32_t>& ends, core::TimeNs now) {
   std::lock_guard lock(mu_);
   if (sources_.size() <= stream) {
     if (stream >= 4096) {  // stream ids are small and dense; anything else is a bug upstream
@@ -123,7 +122,8 @@ void FlightRecorder::add_kpi(core::TimeNs ts, std::string_view json_line) {
   kpi_.push(ts, json_line);
 }
 
-core::Result<FrozenFile> FlightRecorder::freeze_for_rule(core::TimeNs now, const std::string& rule) {
+core::Result<FrozenFile> FlightRecorder::freeze_for_rule(core::TimeNs now,
+                                                         const std::string& rule) {
   {
     std::lock_guard lock(mu_);
     auto it = last_rule_freeze_.find(rule);
@@ -307,8 +307,8 @@ core::Result<std::string> read_frozen(const std::string& path, std::size_t max_b
     out.append(buf, static_cast<std::size_t>(n));
     if (out.size() > max_bytes) {
       gzclose(gz);
-      return core::make_error("too_big", path + ": more than " + std::to_string(max_bytes) +
-                                             " bytes uncompressed");
+      return core::make_error(
+          "too_big", path + ": more than " + std::to_string(max_bytes) + " bytes uncompressed");
     }
   }
   gzclose(gz);

@@ -111,13 +111,11 @@ bool GuardServiceSpec::operator==(const GuardServiceSpec& o) const {
          r.prefix_v6 == q.prefix_v6 && r.set_size == q.set_size &&
          r.set_timeout_s == q.set_timeout_s && r.notrack == q.notrack &&
          r.conns_per_source == q.conns_per_source && conn_memory == o.conn_memory &&
-         headroom_share == o.headroom_share && min_conns == o.min_conns &&
-         max_conns == o.max_conns;
+         headroom_share == o.headroom_share && min_conns == o.min_conns && max_conns == o.max_conns;
 }
 
-void parse_guard_services(const YAML::Node& list, const std::string& origin,
-                          const std::string& key, std::vector<GuardServiceSpec>& out,
-                          std::vector<std::string>& problems) {
+void parse_guard_services(const YAML::Node& list, const std::string& origin, const std::string& key,
+                          std::vector<GuardServiceSpec>& out, std::vector<std::string>& problems) {
   out.clear();
   if (!list.IsDefined() || list.IsNull()) return;
   if (!list.IsSequence()) {
@@ -200,7 +198,8 @@ void parse_guard_services(const YAML::Node& list, const std::string& origin,
         }
         if (!found) {
           std::string names;
-          for (const auto& sn : kSignals) names += (names.empty() ? "" : ", ") + std::string(sn.name);
+          for (const auto& sn : kSignals)
+            names += (names.empty() ? "" : ", ") + std::string(sn.name);
           problem(v, "signal: '" + t + "' is not one of " + names);
         }
       } else if (k == "service") {
@@ -332,7 +331,8 @@ void parse_guard_services(const YAML::Node& list, const std::string& origin,
     }
     if (!ok) continue;
     const auto secs = [](core::TimeNs d) {
-      return static_cast<int>(std::max<core::TimeNs>(1, (d + core::kNsPerSec - 1) / core::kNsPerSec));
+      return static_cast<int>(
+          std::max<core::TimeNs>(1, (d + core::kNsPerSec - 1) / core::kNsPerSec));
     };
     spec.thresholds.on_after = secs(on_after);
     spec.thresholds.quiet_after = secs(quiet_after);

@@ -55,8 +55,7 @@ struct GuardConfig {
 };
 
 /// Reads `guard.services` (a YAML list of maps) into out; problems get "FILE:LINE:COL: ...".
-void parse_guard_services(const YAML::Node& list, const std::string& origin,
-                          const std::string& key, std::vector<GuardServiceSpec>& out,
-                          std::vector<std::string>& problems);
+void parse_guard_services(const YAML::Node& list, const std::string& origin, const std::string& key,
+                          std::vector<GuardServiceSpec>& out, std::vector<std::string>& problems);
 
 }  // namespace bannin::app

@@ -37,7 +37,9 @@ void number(std::string& out, double v) {
   out += buf;
 }
 
-std::string when(core::TimeNs t) { return t == 0 ? std::string() : core::format_rfc3339(t); }
+std::string when(core::TimeNs t) {
+  return t == 0 ? std::string() : core::format_rfc3339(t);
+}
 
 // The value of a Sys metric, or NAN.
 double sys(const pk::Sample& s, pk::Sys m) {
@@ -107,7 +109,9 @@ GuardRunner::GuardRunner(std::vector<GuardServiceSpec> services,
   pending_.signal.assign(svc_.size(), NAN);
 }
 
-GuardRunner::~GuardRunner() { stop(); }
+GuardRunner::~GuardRunner() {
+  stop();
+}
 
 core::Result<bool> GuardRunner::prepare() {
   if (!enforce_) return true;
@@ -222,7 +226,9 @@ void GuardRunner::offer(const pk::Sample& s) {
   cv_.notify_one();
 }
 
-void GuardRunner::tick_now(const pk::Sample& s) { tick(extract(s)); }
+void GuardRunner::tick_now(const pk::Sample& s) {
+  tick(extract(s));
+}
 
 void GuardRunner::main() {
   Inputs in;
@@ -300,8 +306,8 @@ void GuardRunner::transition(Svc& s, decide::GuardChange c, const Inputs& in) {
       // Admission sized from memory headroom: what the service may still take.
       const double n = s.spec.headroom_share * static_cast<double>(in.mem_available) /
                        static_cast<double>(std::max<std::uint64_t>(1, s.spec.conn_memory));
-      rules.conns_total = static_cast<std::uint32_t>(
-          std::clamp(n, static_cast<double>(s.spec.min_conns), static_cast<double>(s.spec.max_conns)));
+      rules.conns_total = static_cast<std::uint32_t>(std::clamp(
+          n, static_cast<double>(s.spec.min_conns), static_cast<double>(s.spec.max_conns)));
     } else if (rules.tcp) {
       rules.conns_total = s.spec.min_conns;
     }

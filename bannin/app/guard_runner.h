@@ -46,12 +46,12 @@ struct GuardEvent {
   std::string table;    ///< its nft table
   std::string signal;   ///< signal name
   decide::GuardTransition t;
-  double threshold = 0;         ///< the on level (On) or off level (Off)
-  std::uint32_t conns_total = 0;  ///< TCP: the admission size chosen (On)
+  double threshold = 0;             ///< the on level (On) or off level (Off)
+  std::uint32_t conns_total = 0;    ///< TCP: the admission size chosen (On)
   std::int64_t mem_available = -1;  ///< bytes, at the deciding sample (-1 unknown)
-  bool enforced = false;  ///< the nft change was made (false: observe mode, or it failed)
-  std::string detail;     ///< "observe mode", the nft error, "daemon stopping" …
-  core::TimeNs decided = 0;  ///< wall clock when the guard thread decided
+  bool enforced = false;            ///< the nft change was made (false: observe mode, or it failed)
+  std::string detail;               ///< "observe mode", the nft error, "daemon stopping" …
+  core::TimeNs decided = 0;         ///< wall clock when the guard thread decided
 };
 
 class GuardRunner {

@@ -9,8 +9,8 @@
 //
 // Exit status: 0 done, 2 the daemon refused or answered nonsense (show: the file cannot be
 // read), 3 no daemon answers / bad arguments.
-#include <cstdio>
 #include <chrono>
+#include <cstdio>
 #include <memory>
 #include <optional>
 #include <string>
@@ -127,7 +127,8 @@ void add_guard_command(CLI::App& app, int& exit_code) {
 
   auto* record = app.add_subcommand("record", "The flight recorder (docs/guard.md)");
   record->require_subcommand(1);
-  auto* freeze = record->add_subcommand("freeze", "Write the last lines and KPI samples to disk now");
+  auto* freeze =
+      record->add_subcommand("freeze", "Write the last lines and KPI samples to disk now");
   add_api_options(freeze, *o);
   freeze->add_option("--reason", o->reason, "Why (goes into the file)")->capture_default_str();
   freeze->callback([o, &exit_code] {

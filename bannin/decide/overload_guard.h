@@ -45,14 +45,14 @@ enum class GuardChange : std::uint8_t { None, On, Off };
 /// What made the last transition, for the audit trail and status.
 struct GuardTransition {
   GuardChange change = GuardChange::None;
-  core::TimeNs ts = 0;             ///< the sample that decided it
-  core::TimeNs first_beyond = 0;   ///< On: the first sample of the run beyond `on`
-  core::TimeNs on_since = 0;       ///< Off: when it went on
-  double signal = NAN;             ///< the signal at the deciding sample
-  double peak = NAN;               ///< the most extreme signal while on (Off) / in the run (On)
-  double own_drops = NAN;          ///< the guard's drop rate at the deciding sample
-  std::uint64_t own_dropped = 0;   ///< Off: packets the guard dropped while on (sum of rates)
-  int samples = 0;                 ///< On: samples beyond; Off: quiet samples
+  core::TimeNs ts = 0;            ///< the sample that decided it
+  core::TimeNs first_beyond = 0;  ///< On: the first sample of the run beyond `on`
+  core::TimeNs on_since = 0;      ///< Off: when it went on
+  double signal = NAN;            ///< the signal at the deciding sample
+  double peak = NAN;              ///< the most extreme signal while on (Off) / in the run (On)
+  double own_drops = NAN;         ///< the guard's drop rate at the deciding sample
+  std::uint64_t own_dropped = 0;  ///< Off: packets the guard dropped while on (sum of rates)
+  int samples = 0;                ///< On: samples beyond; Off: quiet samples
 };
 
 class OverloadGuard {

@@ -27,7 +27,7 @@ namespace {
 
 const std::set<std::string, std::less<>> kRuleKeys = {
     "id",   "title",    "description", "when",     "where",   "group_by", "window", "fire",
-    "then", "campaign", "params",      "evidence", "enabled", "numbers",  "reset", "record"};
+    "then", "campaign", "params",      "evidence", "enabled", "numbers",  "reset",  "record"};
 const std::set<std::string, std::less<>> kResetKeys = {"when", "match"};
 const std::set<std::string, std::less<>> kThenKeys = {"action",           "scope",     "ttl",
                                                       "reason",           "reason_ja", "method",

@@ -77,8 +77,8 @@ std::string guard_on_commands(const GuardRuleSpec& spec) {
          "; policy accept; }\n";
   const std::string rule = "add rule " + t + " " + chain + " " + dport +
                            (spec.tcp ? std::string(" ct state new") : std::string());
-  const std::string verdict =
-      spec.tcp ? " counter name \"drops\" reject with tcp reset\n" : " counter name \"drops\" drop\n";
+  const std::string verdict = spec.tcp ? " counter name \"drops\" reject with tcp reset\n"
+                                       : " counter name \"drops\" drop\n";
   if (spec.per_source > 0) {
     const std::string l = limit_text(spec.per_source, spec.source_burst, spec.tcp);
     out += rule + " update @src4 { ip saddr " + l + " }" + verdict;
@@ -106,8 +106,7 @@ std::string guard_on_commands(const GuardRuleSpec& spec) {
     }
   } else if (spec.notrack) {
     out += "add rule " + t + " pre " + dport + " notrack\n";
-    out += "add chain " + t +
-           " rawout { type filter hook output priority raw; policy accept; }\n";
+    out += "add chain " + t + " rawout { type filter hook output priority raw; policy accept; }\n";
     out += "add rule " + t + " rawout udp sport " + ports_text(spec.ports) + " notrack\n";
   }
   return out;

@@ -1,6 +1,7 @@
 #include <nftables/libnftables.h>
 
 #include <bannin/act/nftables/nft_guard.h>
+#include <bannin/act/nftables/nft_netlink.h>
 #include <bannin/act/nftables/nft_plan.h>
 
 namespace bannin::act {
@@ -25,6 +26,12 @@ core::Result<std::unique_ptr<NftGuard>> NftGuard::create() {
     return core::make_error("nft_context", "libnftables: could not buffer output");
   }
   return std::unique_ptr<NftGuard>(new NftGuard(ctx));
+}
+
+NftGuard::NftGuard(nft_ctx* ctx) : ctx_(ctx) {
+  if (auto n = nft::NftNetlink::open(); n) {
+    netlink_ = std::make_unique<nft::NftNetlink>(std::move(*n));
+  }
 }
 
 NftGuard::~NftGuard() {
@@ -62,6 +69,11 @@ core::Result<bool> NftGuard::switch_off(std::string_view table) {
 }
 
 core::Result<std::uint64_t> NftGuard::drops(std::string_view table) {
+  if (netlink_) {
+    auto c = netlink_->counter(table, "drops");
+    if (!c) return c.error();
+    return c->first;
+  }
   auto r = run(nft::guard_counter_command(table), true);
   if (!r) return r.error();
   auto c = nft::parse_counter_json(*r);

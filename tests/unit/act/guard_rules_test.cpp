@@ -73,7 +73,8 @@ TEST(GuardRules, TcpServiceAdmission) {
 TEST(GuardRules, OffAndCounter) {
   EXPECT_EQ(guard_off_commands("bannin_guard_dns"),
             "add table inet bannin_guard_dns\ndelete table inet bannin_guard_dns\n");
-  EXPECT_EQ(guard_counter_command("bannin_guard_dns"), "list counter inet bannin_guard_dns drops\n");
+  EXPECT_EQ(guard_counter_command("bannin_guard_dns"),
+            "list counter inet bannin_guard_dns drops\n");
 }
 
 TEST(GuardRules, ParsesTheNamedCounter) {
