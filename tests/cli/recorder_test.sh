@@ -89,7 +89,9 @@ grep -q "operator_ticket_4711" "$TMP/freeze.txt" || fail "the freeze does not na
 "$BANNIN" record list --api "$API" >"$TMP/list.txt"
 [ "$(grep -c '^record-' "$TMP/list.txt")" = 2 ] || { cat "$TMP/list.txt"; fail "record list does not list 2 files"; }
 NAME=$(grep '^record-' "$TMP/list.txt" | grep operator | awk '{print $1}')
-"$BANNIN" record show --dir "$TMP/records" "$NAME" | grep -q "# reason operator ticket 4711" || fail "record show"
+"$BANNIN" record show --dir "$TMP/records" "$NAME" >"$TMP/show.txt" || fail "record show failed"
+grep -q "^# reason operator ticket 4711" "$TMP/show.txt" || fail "record show does not show the reason"
+grep -q '"GET /page-300 HTTP' "$TMP/show.txt" || fail "record show does not show the lines"
 sleep 1.1
 "$BANNIN" record freeze --api "$API" --reason third >/dev/null || fail "third freeze failed"
 [ "$(ls "$TMP"/records/ | wc -l)" = 2 ] || fail "retention (keep: 2) left $(ls "$TMP"/records/ | wc -l) files"
