@@ -78,7 +78,7 @@ store: {path: $TMP/bannin.db}
 api: {listen: 127.0.0.1:$PORT}
 decide: {own_addresses: false, crawlers: ""}
 sources: []
-rule_files: []
+rule_files: [$ROOT/rules/base/kpi.yaml]
 recorder: {enabled: false}
 enforce: {nftables: {table: bnbench}}
 notify: {enabled: false}
