@@ -242,7 +242,7 @@ HttpResponse Router::dispatch(const HttpRequest& request) const {
   std::string_view target;  // DELETE /api/v1/decisions/{target}
   std::string_view domain;  // GET /api/v1/domains/{name}
   if (path == "/health" || path == "/metrics" || path == "/api/v1/status" || path == kDomainsPath ||
-      path == kSeriesPath) {
+      path == kSeriesPath || path == "/api/v1/guard" || path == "/api/v1/record") {
     allow = "GET, HEAD";
   } else if (path.size() > kDomainsPath.size() + 1 &&
              std::string_view(path).substr(0, kDomainsPath.size() + 1) == "/api/v1/domains/") {
@@ -256,8 +256,6 @@ HttpResponse Router::dispatch(const HttpRequest& request) const {
     target = std::string_view(path).substr(kDecisionsPath.size() + 1);
   } else if (!findings_allow(path).empty()) {
     allow = findings_allow(path);
-  } else if (path == "/api/v1/guard" || path == "/api/v1/record") {
-    allow = "GET, HEAD";
   } else if (path == "/api/v1/record/freeze") {
     allow = "POST";
   } else {
