@@ -159,9 +159,15 @@ void GuardRunner::stop() {
       auto r = nft_->switch_off(s.spec.rules.table);
       e.enforced = static_cast<bool>(r);
       if (!r) e.detail += "; " + r.error().message;
+      std::lock_guard lock(mu_);
       s.table_on = !static_cast<bool>(r);
     }
-    s.machine.force(false, e.t.ts);
+    {
+      std::lock_guard lock(mu_);
+      s.machine.force(false, e.t.ts);
+      history_.push_back(e);
+      while (history_.size() > kHistory) history_.pop_front();
+    }
     if (on_transition_) on_transition_(e);
   }
 }
@@ -274,9 +280,10 @@ void GuardRunner::tick(const Inputs& in) {
         s.last_error = c.error().message;
       }
     }
-    const decide::GuardChange c = s.machine.step({in.ts, in.signal[i], own});
+    decide::GuardChange c;
     {
-      std::lock_guard lock(mu_);
+      std::lock_guard lock(mu_);  // status_json() reads the machine
+      c = s.machine.step({in.ts, in.signal[i], own});
       s.last_signal = in.signal[i];
       s.last_ts = in.ts;
       s.own_rate = own;
@@ -316,6 +323,7 @@ void GuardRunner::transition(Svc& s, decide::GuardChange c, const Inputs& in) {
       auto r = nft_->switch_on(rules);
       e.enforced = static_cast<bool>(r);
       if (r) {
+        std::lock_guard lock(mu_);
         s.table_on = true;
         s.have_counter = false;
       } else {
@@ -327,12 +335,14 @@ void GuardRunner::transition(Svc& s, decide::GuardChange c, const Inputs& in) {
     } else {
       e.detail = "observe mode: nothing changed in nftables";
     }
+    std::lock_guard lock(mu_);
     s.conns_total = rules.conns_total;
   } else {
     if (nft_ && s.table_on) {
       auto r = nft_->switch_off(s.spec.rules.table);
       e.enforced = static_cast<bool>(r);
       if (r) {
+        std::lock_guard lock(mu_);
         s.table_on = false;
         s.have_counter = false;
       } else {
