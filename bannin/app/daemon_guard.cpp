@@ -3,7 +3,8 @@
 // own thread (app/guard_runner.h). Its transitions are recorded here: a finding
 // `guard.<service>.on|off` with the numbers that caused the switch (stored through the
 // pipeline thread, which numbers findings: Batch::Kind::Findings), the transition as the
-// finding's evidence line, a log line, and a notice (the notice stage's queue).
+// finding's evidence line, a log line, and a notice (the notice stage's queue); switching on
+// also freezes the flight recorder.
 #include <cmath>
 #include <cstdio>
 
@@ -71,6 +72,11 @@ core::Result<bool> Daemon::make_guard() {
 }
 
 void Daemon::on_guard_transition(const GuardEvent& e) {
+  // Switching on is an incident: the flight recorder keeps the lines and samples before it
+  // (at most once per recorder.min_interval per service).
+  if (e.t.change == decide::GuardChange::On && e.detail != "daemon stopping") {
+    record_for_rule("guard." + e.service + ".on");
+  }
   // The finding: its rule names the service and the direction; the numbers are what a person
   // needs to judge the switch; the transition itself, with every detail, is the evidence.
   store::FindingRow row;

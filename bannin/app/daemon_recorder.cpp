@@ -42,16 +42,18 @@ core::Result<bool> Daemon::make_recorder(const std::string& store_dir) {
     // One observer for both: the guard copies the signals it reads; the recorder keeps the
     // sample's platform values as a line (one small string a second).
     kpi_->set_observer([this, line = std::string()](const pk::Sample& s) mutable {
-      if (guard_) guard_->offer(s);
-      if (!recorder_) return;
-      line.clear();
-      core::JsonObjectWriter o(line);
-      const auto& sys = pk::sys_metrics();
-      for (std::size_t i = 0; i < pk::kSysCount; ++i) {
-        if (s.has[i]) o.integer(sys[i].name, s.sys[i]);
+      // The recorder first: a guard that switches on at this sample freezes it too.
+      if (recorder_) {
+        line.clear();
+        core::JsonObjectWriter o(line);
+        const auto& sys = pk::sys_metrics();
+        for (std::size_t i = 0; i < pk::kSysCount; ++i) {
+          if (s.has[i]) o.integer(sys[i].name, s.sys[i]);
+        }
+        o.close();
+        recorder_->add_kpi(s.ts, line);
       }
-      o.close();
-      recorder_->add_kpi(s.ts, line);
+      if (guard_) guard_->offer(s);
     });
   }
   return true;
@@ -97,6 +99,8 @@ void Daemon::record_lines(std::uint32_t stream, const std::string& origin, const
   if (recorder_) recorder_->add_lines(stream, origin, b.data, b.ends, wall_now());
 }
 
+/// A rule with `record: true` fired (pipeline thread), or the overload guard switched on
+/// (guard thread, "guard.<service>.on").
 void Daemon::record_for_rule(const std::string& rule) {
   if (!recorder_) return;
   auto f = recorder_->freeze_for_rule(wall_now(), rule);

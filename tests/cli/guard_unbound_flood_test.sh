@@ -17,7 +17,9 @@
 #   - the good client keeps >= 95 % answers while the guard is on during the flood;
 #   - the guard switches off after the flood stops, without flapping: exactly one `on` and
 #     one `off` finding, and no guard table left;
-#   - `bannin guard status` and the status' guard section show it.
+#   - `bannin guard status` and the status' guard section show it;
+#   - switching on froze the flight recorder: its file holds the quiet samples before the
+#     flood and the flood's first.
 # Skips (exit 0) only when the kernel refuses network namespaces or nftables.
 set -euo pipefail
 : "${BANNIN:?set BANNIN to the bannin binary}"
@@ -162,6 +164,14 @@ if len(during) < 20 or share < 0.95:
     print("FAIL: the good client kept less than 95 % answers while the guard was on"); ok = False
 sys.exit(0 if ok else 1)
 PY
+
+# Switching on froze the flight recorder: the KPI samples of the seconds before the flood and
+# of its first second.
+F=$(ls "$TMP"/records/ 2>/dev/null | grep -- '-rule_guard.dns.on.txt.gz$' | head -1 || true)
+[ -n "$F" ] || fail "no flight-recorder file from the guard switching on"
+F="$TMP/records/$F"
+zcat "$F" | grep -q '"udp.rcvbuf_errors":0' || fail "the frozen samples lack the quiet seconds before the flood"
+zcat "$F" | grep -Eq '"udp.rcvbuf_errors":[0-9]{3,}' || fail "the frozen samples lack the flood"
 
 $NSX "$BANNIN" guard status --api "$API" >"$TMP/guard.txt" || fail "bannin guard status failed"
 cat "$TMP/guard.txt"
