@@ -25,7 +25,18 @@ PACKAGES="
   nginx apache2
   python3-aiosmtpd openssl gdb
   libyara-dev yara
+  chromium fonts-ipafont-gothic
 "
+# The dashboard (web/) is built with Node.js at build time: Debian's nodejs and npm, only
+# when no `node` is installed (a machine that has another Node.js build keeps it; Debian's
+# npm would conflict with it). chromium is the browser of tests/browser/dashboard_test.sh
+# (Playwright drives /usr/bin/chromium; it cannot download a browser of its own here), and
+# fonts-ipafont-gothic lets it draw the Japanese pages in the screenshots.
+if ! command -v node >/dev/null 2>&1; then
+  PACKAGES="$PACKAGES nodejs npm"
+elif ! command -v npm >/dev/null 2>&1; then
+  PACKAGES="$PACKAGES npm"  # Debian's nodejs without its npm
+fi
 
 missing=""
 for p in $PACKAGES; do
@@ -34,7 +45,25 @@ for p in $PACKAGES; do
   fi
 done
 
+# The dashboard's npm packages (web/package.json, exact versions locked in
+# web/package-lock.json): `npm ci` when web/node_modules is missing or was installed from
+# another lock file (a stamp holds the lock file's hash). CMake then builds web/ offline.
+# --ignore-scripts: no package needs its install script (esbuild's binary comes in its
+# platform package), and none should run.
+npm_ci() {
+  web="$(cd "$(dirname "$0")/.." && pwd)/web"
+  stamp="$web/node_modules/.bannin-lock.sha256"
+  want=$(sha256sum "$web/package-lock.json" | cut -d' ' -f1)
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+    return 0
+  fi
+  echo "setup: npm ci in web/ (the dashboard's packages)"
+  (cd "$web" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+  echo "$want" >"$stamp"
+}
+
 if [ -z "$missing" ]; then
+  npm_ci
   exit 0
 fi
 
@@ -59,3 +88,4 @@ fi
 $SUDO apt-get update -q
 # shellcheck disable=SC2086
 $SUDO apt-get install -y -q --no-install-recommends $missing
+npm_ci

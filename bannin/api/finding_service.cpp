@@ -277,8 +277,9 @@ class IncidentWriter {
  public:
   IncidentWriter(const std::vector<store::StoredFinding>& rows,
                  const std::map<std::string, std::optional<RuleFacts>>& facts,
-                 const FindingServiceOptions& options, core::TimeNs now)
-      : rows_(rows), facts_(facts), options_(options), now_(now) {}
+                 const FindingServiceOptions& options, core::TimeNs now,
+                 std::function<std::string(const std::string&)> country)
+      : rows_(rows), facts_(facts), options_(options), now_(now), country_(std::move(country)) {}
 
   void write(std::string& out, const Incident& inc,
              const std::vector<const store::DecisionRow*>& decisions,
@@ -375,7 +376,7 @@ class IncidentWriter {
     std::map<std::string, std::int64_t> countries;
     if (options_.country) {
       for (const auto& s : sources) {
-        std::string cc = options_.country(s);
+        std::string cc = country_(s);
         ++countries[cc.empty() ? "??" : cc];
       }
     }
@@ -505,13 +506,46 @@ class IncidentWriter {
   const std::map<std::string, std::optional<RuleFacts>>& facts_;
   const FindingServiceOptions& options_;
   core::TimeNs now_;
+  std::function<std::string(const std::string&)> country_;
 };
 
 }  // namespace
 
+std::string FindingService::country_of(const std::string& ip) {
+  // Called with mu_ held.
+  if (auto it = countries_.find(ip); it != countries_.end()) return it->second;
+  if (countries_.size() >= kCountryMemo) countries_.clear();
+  return countries_.emplace(ip, options_.country(ip)).first->second;
+}
+
+std::uint64_t FindingService::page_hits() const {
+  std::lock_guard lock(mu_);
+  return page_hits_;
+}
+
 core::Result<std::string> FindingService::incidents(const FindingQuery& q) {
   const core::TimeNs now = options_.now();
   std::lock_guard lock(mu_);
+  // The rendered page, when nothing it shows can have changed.
+  std::string key = q.rule + '\x1f' + q.text + '\x1f' + q.vhost + '\x1f' + q.account + '\x1f' +
+                    std::to_string(q.from) + '/' + std::to_string(q.to) + '/' +
+                    std::to_string(q.before_id) + '/' + std::to_string(q.limit);
+  auto fv = store_.findings_version();
+  if (!fv) return store_error(fv.error());
+  auto sv = store_.decision_states_version();
+  if (!sv) return store_error(sv.error());
+  std::string version = *fv + "/" + std::to_string(*sv) + "/" +
+                        std::to_string(options_.rules_version ? options_.rules_version() : 0) +
+                        "/" + std::to_string(now / core::kNsPerSec);
+  for (auto it = pages_.begin(); it != pages_.end(); ++it) {
+    if (it->key == key && it->version == version) {
+      ++page_hits_;
+      CachedPage hit = std::move(*it);
+      pages_.erase(it);
+      pages_.push_back(std::move(hit));
+      return pages_.back().body;
+    }
+  }
   auto grouped = group(q.from, q.to);
   if (!grouped) return grouped.error();
   const Grouped& g = **grouped;
@@ -558,7 +592,8 @@ core::Result<std::string> FindingService::incidents(const FindingQuery& q) {
   std::unordered_map<std::int64_t, std::vector<const store::DecisionRow*>> by_finding;
   for (const auto& d : *decisions) by_finding[d.finding_id].push_back(&d);
 
-  IncidentWriter writer(g.rows, g.facts, options_, now);
+  IncidentWriter writer(g.rows, g.facts, options_, now,
+                        [this](const std::string& ip) { return country_of(ip); });
   std::string out;
   core::JsonObjectWriter o(out);
   o.key("incidents");
@@ -585,6 +620,8 @@ core::Result<std::string> FindingService::incidents(const FindingQuery& q) {
   o.integer("scanned", static_cast<std::int64_t>(g.rows.size()));
   o.boolean("truncated", g.truncated);
   o.close();
+  if (pages_.size() >= kPageEntries) pages_.erase(pages_.begin());
+  pages_.push_back(CachedPage{std::move(key), std::move(version), out});
   return out;
 }
 
@@ -654,7 +691,8 @@ core::Result<std::string> FindingService::incident(std::int64_t id) {
   for (const auto& f : evidence_rows) with_evidence[f.id] = &f;
   std::vector<const store::DecisionRow*> ds;
   for (const auto& d : *decisions) ds.push_back(&d);
-  IncidentWriter writer(g.rows, g.facts, options_, now);
+  IncidentWriter writer(g.rows, g.facts, options_, now,
+                        [this](const std::string& ip) { return country_of(ip); });
   std::string out;
   writer.write(out, *inc, ds, with_evidence, true);
   return out;

@@ -23,6 +23,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -85,11 +86,29 @@ class FindingService {
   };
   std::vector<Cached> cache_;  // at most kCacheEntries, most recent last
   std::uint64_t hits_ = 0, misses_ = 0;
+  // Rendered incidents pages (under mu_): a dashboard and its operators poll the same page;
+  // an answer is reused while the store's findings, decision states and rules are unchanged
+  // and within the same second (in force / open depend on the clock).
+  struct CachedPage {
+    std::string key;      // the query
+    std::string version;  // findings_version / decision states / rules / second
+    std::string body;
+  };
+  std::vector<CachedPage> pages_;  // at most kPageEntries, most recent last
+  std::uint64_t page_hits_ = 0;
+  // Countries of addresses (an incident of a relay wave names thousands): asked of the geo
+  // database once per address, up to kCountryMemo addresses (then the memo starts over).
+  std::string country_of(const std::string& ip);
+  std::unordered_map<std::string, std::string> countries_;
 
  public:
   static constexpr std::size_t kCacheEntries = 4;
+  static constexpr std::size_t kPageEntries = 16;
+  static constexpr std::size_t kCountryMemo = 200'000;
   /// Groupings served from the cache and computed (tests, metrics).
   [[nodiscard]] std::pair<std::uint64_t, std::uint64_t> cache_counts() const;
+  /// Incidents pages answered from the page cache (tests, metrics).
+  [[nodiscard]] std::uint64_t page_hits() const;
 };
 
 }  // namespace bannin::api

@@ -5,6 +5,7 @@
 
 #include <bannin/api/decision_request.h>
 #include <bannin/api/router.h>
+#include <bannin/api/rule_metrics.h>
 #include <bannin/core/duration.h>
 #include <bannin/core/ip_address.h>
 #include <bannin/core/json_writer.h>
@@ -222,6 +223,9 @@ HttpResponse Router::dispatch(const HttpRequest& request) const {
   // CrowdSec bouncers (api/lapi.h) identify themselves with X-Api-Key, not the API token,
   // and read errors as {"message":…}.
   if (path.size() >= 4 && std::string_view(path).substr(0, 4) == "/v1/") return lapi(request);
+  // The dashboard's files are public (the same for everyone, no data in them); every API
+  // request the page makes then needs the token like any other client's.
+  if (is_web_path(path)) return web_route(request);
   if (path != "/health" && !options_.token.empty()) {
     constexpr std::string_view kBearer = "Bearer ";
     const std::string_view auth = request.authorization;
@@ -275,6 +279,8 @@ HttpResponse Router::dispatch(const HttpRequest& request) const {
     HttpResponse r;
     r.content_type = std::string(kMetricsContentType);
     r.body = backend_.metrics_text();
+    // Per-rule series from the rules document (bounded by the rule set; rule_metrics.h).
+    if (auto rules = backend_.rules_json()) r.body += rule_metrics_text(*rules);
     return r;
   }
   if (path == "/api/v1/status") return json_response(200, backend_.status_json());

@@ -2,6 +2,8 @@
 // the HTTP library (server.cpp only copies fields in and out), so every route, every error
 // and the auth rules are tested without sockets and the request handling can be fuzzed.
 //
+//   GET    /, /assets/NAME              the dashboard's embedded files (web/assets.h; no token:
+//                                       the page's own API requests carry it)
 //   GET    /health                      {"ok":true} (never needs the token)
 //   GET    /metrics                     Backend::metrics_text(), Prometheus text 0.0.4
 //   GET    /v1/decisions/stream, /v1/decisions?ip=   CrowdSec bouncers (api/lapi.h; X-Api-Key)
@@ -38,7 +40,8 @@ struct HttpRequest {
   std::string host;                          ///< Host header ("" when absent)
   std::string authorization;                 ///< Authorization header ("" when absent)
   std::string content_type;                  ///< Content-Type header ("" when absent)
-  std::string api_key;  ///< X-Api-Key header ("" when absent; CrowdSec bouncers)
+  std::string api_key;        ///< X-Api-Key header ("" when absent; CrowdSec bouncers)
+  std::string if_none_match;  ///< If-None-Match header ("" when absent; dashboard files)
   std::string body;
 };
 
@@ -46,9 +49,18 @@ struct HttpResponse {
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
-  std::string allow;       ///< Allow header, set with 405
-  bool challenge = false;  ///< add WWW-Authenticate: Bearer (401)
+  std::string allow;                       ///< Allow header, set with 405
+  bool challenge = false;                  ///< add WWW-Authenticate: Bearer (401)
+  std::string etag;                        ///< ETag header when not empty (dashboard files)
+  std::string cache_control = "no-store";  ///< the dashboard's files: "no-cache" (revalidate)
 };
+
+/// Headers every answer carries (server.cpp adds them): the dashboard is served by this
+/// server, so its pages and the API share these. The CSP allows only this origin's own
+/// scripts, styles, images and requests — no inline code, no CDN, no framing.
+inline constexpr std::string_view kContentSecurityPolicy =
+    "default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'; "
+    "object-src 'none'";
 
 struct RouterOptions {
   std::string token;  ///< "" = no auth; else every route but /health needs "Bearer TOKEN"
@@ -71,9 +83,14 @@ class Router {
   HttpResponse revoke(const HttpRequest& request, std::string_view path_target) const;
   /// GET /api/v1/findings, /api/v1/incidents[/{id}], /api/v1/rules (router_findings.cpp).
   HttpResponse findings_route(const HttpRequest& request) const;
+  /// GET / and /assets/NAME: the embedded dashboard (router_web.cpp).
+  HttpResponse web_route(const HttpRequest& request) const;
   Backend& backend_;
   RouterOptions options_;
 };
+
+/// True for the paths web_route() serves: "/", "/index.html", "/assets/…".
+bool is_web_path(std::string_view path) noexcept;
 
 /// "GET, HEAD" for the paths findings_route() serves, "" for any other path.
 std::string_view findings_allow(std::string_view path) noexcept;

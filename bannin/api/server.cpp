@@ -205,8 +205,15 @@ struct Server::Impl {
     MHD_Response* resp = MHD_create_response_from_buffer(
         r.body.size(), const_cast<char*>(r.body.data()), MHD_RESPMEM_MUST_COPY);
     if (resp == nullptr) return MHD_NO;
-    MHD_add_response_header(resp, "Content-Type", r.content_type.c_str());
-    MHD_add_response_header(resp, "Cache-Control", "no-store");
+    if (r.status != 304) MHD_add_response_header(resp, "Content-Type", r.content_type.c_str());
+    MHD_add_response_header(resp, "Cache-Control", r.cache_control.c_str());
+    if (!r.etag.empty()) MHD_add_response_header(resp, "ETag", r.etag.c_str());
+    // The dashboard is served here too: every answer carries the same strict headers.
+    static const std::string csp(kContentSecurityPolicy);
+    MHD_add_response_header(resp, "Content-Security-Policy", csp.c_str());
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+    MHD_add_response_header(resp, "X-Frame-Options", "DENY");
     if (!r.allow.empty()) MHD_add_response_header(resp, "Allow", r.allow.c_str());
     if (r.challenge) MHD_add_response_header(resp, "WWW-Authenticate", "Bearer realm=\"bannin\"");
     const MHD_Result ok = MHD_queue_response(c, static_cast<unsigned>(r.status), resp);
@@ -247,6 +254,7 @@ struct Server::Impl {
     r.authorization = header(c, "Authorization");
     r.content_type = header(c, "Content-Type");
     r.api_key = header(c, "X-Api-Key");
+    r.if_none_match = header(c, "If-None-Match");
     const std::string length = header(c, "Content-Length");
     const bool sized = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length") != nullptr;
     const bool chunked =

@@ -90,8 +90,11 @@ class Loader {
       return;
     }
     Value v;
-    v.items = split_list(text.substr(eq + 1));
-    v.is_list = v.items.size() > 1;  // "key=" is the empty value (an empty list for lists)
+    const std::string value = text.substr(eq + 1);
+    v.items = split_list(value);
+    // "key=" is the empty value (an empty list for lists); "key=[a]" is a list of one.
+    v.is_list =
+        v.items.size() > 1 || (value.size() >= 2 && value.front() == '[' && value.back() == ']');
     v.at = "-o " + text;
     set(text.substr(0, eq), v);
   }
@@ -807,8 +810,14 @@ const char* default_config_text() noexcept {
   return kDefaultConfig;
 }
 
-std::vector<std::string> split_list(const std::string& v) {
+std::vector<std::string> split_list(const std::string& text) {
   std::vector<std::string> out;
+  // A YAML flow list as written in the file ("[JP, 'US']") means the same as "JP,US".
+  std::string v = text;
+  while (!v.empty() && v.front() == ' ') v.erase(v.begin());
+  while (!v.empty() && v.back() == ' ') v.pop_back();
+  // ("[::1]:8730" is an address, not a list: only a whole value in brackets is one.)
+  if (v.size() >= 2 && v.front() == '[' && v.back() == ']') v = v.substr(1, v.size() - 2);
   std::size_t start = 0;
   while (start <= v.size()) {
     std::size_t comma = v.find(',', start);
@@ -816,6 +825,10 @@ std::vector<std::string> split_list(const std::string& v) {
         v.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
     while (!item.empty() && item.front() == ' ') item.erase(item.begin());
     while (!item.empty() && item.back() == ' ') item.pop_back();
+    if (item.size() >= 2 && (item.front() == '"' || item.front() == '\'') &&
+        item.back() == item.front()) {
+      item = item.substr(1, item.size() - 2);
+    }
     if (!item.empty()) out.push_back(item);
     if (comma == std::string::npos) break;
     start = comma + 1;

@@ -196,7 +196,8 @@ const char* default_config_text() noexcept;
 core::Result<DaemonConfig> load_config(const std::string& file,
                                        const std::vector<std::string>& overrides = {});
 
-/// "a, b,c" -> {"a","b","c"}: the list form of a `-o key=value` value (blanks trimmed).
+/// "a, b,c" or "[a, 'b', c]" -> {"a","b","c"}: the list form of a `-o key=value` value
+/// (blanks trimmed, a flow list's brackets and an item's quotes removed).
 std::vector<std::string> split_list(const std::string& value);
 
 /// Parses a duration: 90s, 15m, 1h, 7d, 2w (and combinations like 1h30m); false when bad.

@@ -44,6 +44,12 @@ core::TimeNs wall_now() {
   return static_cast<core::TimeNs>(ts.tv_sec) * core::kNsPerSec + ts.tv_nsec;
 }
 
+core::TimeNs mono_now() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<core::TimeNs>(ts.tv_sec) * core::kNsPerSec + ts.tv_nsec;
+}
+
 std::string target_text(const decide::Decision& d) {
   if (d.scope == "ip") return d.ip;
   if (d.scope == "prefix") return d.prefix;

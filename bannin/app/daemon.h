@@ -40,6 +40,7 @@
 #include <bannin/app/bounded_queue.h>
 #include <bannin/app/config.h>
 #include <bannin/app/file_probe.h>
+#include <bannin/app/log_kpis.h>
 #include <bannin/core/result.h>
 #include <bannin/decide/decider.h>
 #include <bannin/detect/rule_counters.h>
@@ -65,6 +66,8 @@ struct DecisionRow;
 }  // namespace bannin::store
 
 namespace bannin::app {
+
+class Pipeline;
 
 class DomainProbe;
 struct DomainRound;
@@ -162,6 +165,11 @@ class Daemon final : public api::Backend {
   void stop();
   /// Prints one log line (stderr, with a UTC timestamp).
   void log(const char* fmt, ...) const __attribute__((format(printf, 2, 3)));
+  // Learned baselines of the rules, in baselines.bin beside the store (pipeline thread only).
+  [[nodiscard]] std::string baselines_path() const;
+  void load_baselines(Pipeline& pipeline);
+  void save_baselines(const Pipeline& pipeline);
+  bool baselines_error_logged_ = false;
 
   // api::Backend
   std::string status_json() override;
@@ -300,6 +308,8 @@ class Daemon final : public api::Backend {
   std::atomic<std::size_t> rule_count_{0};  // for status (rules_ belongs to the main thread)
   std::atomic<std::uint64_t> detect_evicted_{0};
   std::atomic<std::size_t> detect_memory_{0};
+  // Service KPIs from the logs: counted by the pipeline thread, recorded by the KPI thread.
+  LogKpis log_kpis_;
 
   // Ingest thread state (ingest.cpp); set up by open_sources() before the thread starts.
   struct Ingest;
@@ -316,6 +326,8 @@ std::vector<std::string> guard_config_problems(const DaemonConfig& cfg);
 
 /// Shared by the daemon's files.
 core::TimeNs wall_now();
+/// CLOCK_MONOTONIC in ns: intervals of the daemon's own (saves, rates).
+core::TimeNs mono_now();
 std::string target_text(const decide::Decision& d);
 
 }  // namespace bannin::app

@@ -11,6 +11,7 @@
 
 #include <bannin/app/daemon.h>
 #include <bannin/app/kpi_probe.h>
+#include <bannin/app/log_kpis.h>
 #include <bannin/core/duration.h>
 #include <bannin/core/json_writer.h>
 #include <bannin/store/store.h>
@@ -45,13 +46,10 @@ const pk::MetricInfo* series_info(std::string_view name) {
   for (const auto& m : kSelf) {
     if (m.name == metric) return &m;
   }
+  for (const auto& m : LogKpis::infos()) {
+    if (m.name == metric) return &m;
+  }
   return nullptr;
-}
-
-core::TimeNs mono_now() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<core::TimeNs>(ts.tv_sec) * core::kNsPerSec + ts.tv_nsec;
 }
 
 // A number for JSON: null for "no value", whole numbers without a fraction.
@@ -70,21 +68,7 @@ void number(std::string& out, double v) {
 }
 
 // One counter of the daemon turned into a per-second rate of a series.
-struct SelfCounter {
-  int id = -2;
-  std::uint64_t prev = 0;
-  bool have = false;
-  void record(pk::SeriesStore& st, std::string_view name, core::TimeNs wall, core::TimeNs dt,
-              std::uint64_t value) {
-    if (id == -2) id = st.id(name);
-    if (have && dt > 0) {
-      const double delta = value >= prev ? static_cast<double>(value - prev) : 0.0;
-      st.add(id, wall, delta * 1e9 / static_cast<double>(dt));
-    }
-    prev = value;
-    have = true;
-  }
-};
+using SelfCounter = pk::CounterRate;
 
 struct SelfState {
   core::TimeNs last_mono = 0;
@@ -154,6 +138,8 @@ core::Result<bool> Daemon::make_kpi(const std::string& store_dir) {
           dropped += actions_->dropped();
         }
         self->dropped.record(st, "bannin.queue_dropped", wall, dt, dropped);
+        // Service KPIs counted from the logs by the pipeline thread (log_kpis.h).
+        log_kpis_.record(st, wall, dt);
         // What the last sample cost (the probe's own CPU time), for the ≤ 1 % promise.
         const auto [samples, cpu_ns] = kpi_->cost();
         if (samples > self->samples_prev) {

@@ -3,6 +3,8 @@
 // and the act thread (actuator calls, decision states, expiry, retention).
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
+#include <filesystem>
 #include <functional>
 
 #include <bannin/act/actuator.h>
@@ -10,6 +12,7 @@
 #include <bannin/app/domain_probe.h>
 #include <bannin/app/kpi_probe.h>
 #include <bannin/app/pipeline.h>
+#include <bannin/core/file_io.h>
 #include <bannin/core/json_writer.h>
 #include <bannin/model/event_format.h>
 #include <bannin/probe/domain/report_format.h>
@@ -29,8 +32,9 @@ class DaemonOutput final : public PipelineOutput {
  public:
   DaemonOutput(store::StoreWriter& writer, std::atomic<std::uint64_t>& findings,
                FindingLinker& linker, std::function<void(decide::Decision, std::int64_t)> push,
-               BoundedQueue<NotifyItem>* notices, notify::Notifier* notifier)
-      : writer_(writer),
+               BoundedQueue<NotifyItem>* notices, notify::Notifier* notifier, LogKpis* kpis)
+      : kpis_(kpis),
+        writer_(writer),
         findings_(findings),
         linker_(linker),
         push_(std::move(push)),
@@ -38,6 +42,9 @@ class DaemonOutput final : public PipelineOutput {
         notifier_(notifier) {}
   /// A finding of a rule marked `record: true` freezes the flight recorder.
   std::function<void(const std::string& rule)> record;
+  void on_event(const model::Event& ev) override {
+    if (kpis_ != nullptr) kpis_->count(ev);
+  }
   void on_finding(const detect::Finding& f, std::string group_json, std::string numbers_json,
                   const model::Event* trigger) override {
     findings_.fetch_add(1, std::memory_order_relaxed);
@@ -78,6 +85,7 @@ class DaemonOutput final : public PipelineOutput {
     if (!notices_->try_push(std::move(item))) notifier_->count_dropped(1);
   }
 
+  LogKpis* kpis_;  // service KPIs from the logs (null: the KPI probe is off)
   store::StoreWriter& writer_;
   std::atomic<std::uint64_t>& findings_;
   FindingLinker& linker_;
@@ -106,7 +114,7 @@ void Daemon::pipeline_main() {
   DaemonOutput output(
       *writer_, findings_, linker,
       [this](decide::Decision d, std::int64_t finding) { push_decision(std::move(d), finding); },
-      notifier_ ? notify_items_.get() : nullptr, notifier_.get());
+      notifier_ ? notify_items_.get() : nullptr, notifier_.get(), kpi_ ? &log_kpis_ : nullptr);
   output.record = [this](const std::string& rule) { record_for_rule(rule); };
   Pipeline pipeline(rules_, cfg_.memory_budget_mb << 20, geo_.get(), *decider_, &decide_mu_, output,
                     [this](const ruleset::Rule& r) { return rule_counters(r.id); });
@@ -123,10 +131,19 @@ void Daemon::pipeline_main() {
     pipeline.event(e, probe_raw);
   };
 
+  // Learned baselines (rules with baseline()/deviation()): read back at start, saved each
+  // minute and at stop.
+  load_baselines(pipeline);
+  core::TimeNs baselines_saved = mono_now();
+
   std::vector<Batch> batches;
   for (;;) {
     batches.clear();
     bool open = records_->pop_all(batches, std::chrono::milliseconds(250));
+    if (!open || mono_now() - baselines_saved >= 60 * core::kNsPerSec) {
+      save_baselines(pipeline);
+      baselines_saved = mono_now();
+    }
     if (batches.empty() && open) {
       // Idle: everything this thread pushed is followed by its checkpoint, so a commit point
       // here is safe; it commits what the act thread and the API queued meanwhile.
@@ -232,6 +249,46 @@ void Daemon::pipeline_main() {
     detect_memory_ = pipeline.detect_stats().memory_bytes;
     detect_evicted_ = pipeline.detect_stats().groups_evicted;
     if (!open) break;
+  }
+}
+
+std::string Daemon::baselines_path() const {
+  std::filesystem::path store(cfg_.store_path);
+  return store.has_parent_path() ? store.parent_path().string() + "/baselines.bin"
+                                 : std::string("baselines.bin");
+}
+
+void Daemon::load_baselines(Pipeline& pipeline) {
+  const std::string path = baselines_path();
+  auto read = core::read_small_file(path);
+  if (!read) {
+    log("baselines: %s; learning afresh", read.error().message.c_str());
+    return;
+  }
+  if (!*read) return;  // first start
+  auto r = pipeline.load_baselines(**read);
+  if (r.bad) {
+    const std::string aside = path + ".bad";
+    std::rename(path.c_str(), aside.c_str());
+    log("baselines: %s is not a baselines file or is cut short; set aside as %s (%zu states "
+        "read before the problem)",
+        path.c_str(), aside.c_str(), r.loaded);
+  } else if (r.loaded + r.skipped != 0) {
+    log("baselines: %zu learned states restored from %s (%zu of rules or aggregates no longer "
+        "loaded)",
+        r.loaded, path.c_str(), r.skipped);
+  }
+}
+
+void Daemon::save_baselines(const Pipeline& pipeline) {
+  std::string blob = pipeline.save_baselines();
+  const std::string path = baselines_path();
+  if (blob.size() <= 32 && !std::filesystem::exists(path)) return;  // no rule learns anything
+  if (auto w = core::write_file_atomic(path, blob); !w) {
+    if (!baselines_error_logged_) log("baselines: %s", w.error().message.c_str());
+    baselines_error_logged_ = true;
+  } else {
+    baselines_error_logged_ = false;
   }
 }
 

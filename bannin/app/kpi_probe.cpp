@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <bannin/app/kpi_probe.h>
+#include <bannin/core/file_io.h>
 
 namespace bannin::app {
 
@@ -71,14 +72,12 @@ KpiProbe::~KpiProbe() {
 
 void KpiProbe::restore() {
   if (series_file_.empty()) return;
-  std::string bytes;
-  std::FILE* f = std::fopen(series_file_.c_str(), "rb");
-  if (f == nullptr) return;  // first start
-  char buf[65536];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) bytes.append(buf, n);
-  std::fclose(f);
-  auto r = series_.restore(bytes);
+  auto read = core::read_small_file(series_file_);
+  if (!read || !*read) {
+    if (!read && log_) log_("kpi: " + read.error().message + "; the series start empty");
+    return;  // first start
+  }
+  auto r = series_.restore(**read);
   if (!r) {
     // Kept for a person to look at; the series start afresh.
     const std::string aside = series_file_ + ".bad";
@@ -198,29 +197,8 @@ void KpiProbe::record(const pk::Sample& s) {
 void KpiProbe::save() {
   if (series_file_.empty()) return;
   series_.serialize(save_buf_);
-  const std::string tmp = series_file_ + ".tmp";
   std::string problem;
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-  if (fd < 0) {
-    problem = tmp + ": " + std::strerror(errno);
-  } else {
-    std::size_t done = 0;
-    while (done < save_buf_.size()) {
-      ssize_t n = ::write(fd, save_buf_.data() + done, save_buf_.size() - done);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) {
-        problem = tmp + ": " + std::strerror(n < 0 ? errno : ENOSPC);
-        break;
-      }
-      done += static_cast<std::size_t>(n);
-    }
-    if (problem.empty() && ::fsync(fd) != 0) problem = tmp + ": " + std::strerror(errno);
-    ::close(fd);
-    if (problem.empty() && std::rename(tmp.c_str(), series_file_.c_str()) != 0) {
-      problem = series_file_ + ": " + std::strerror(errno);
-    }
-    if (!problem.empty()) ::unlink(tmp.c_str());
-  }
+  if (auto w = core::write_file_atomic(series_file_, save_buf_); !w) problem = w.error().message;
   bool first_failure = false;
   {
     std::lock_guard lock(mu_);

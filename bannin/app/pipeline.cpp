@@ -24,6 +24,7 @@ class Pipeline::Sink final : public detect::FindingSink {
 
   /// The event the detector is processing (the one that makes a rule fire).
   const model::Event* trigger = nullptr;
+  PipelineOutput& out() noexcept { return out_; }
 
   void on_finding(const detect::Finding& f) override {
     if (!f.campaign_update) {
@@ -132,6 +133,7 @@ bool Pipeline::line(std::uint32_t id, std::string_view text) {
   ++counts_.decoded;
   s->last_ts = ev.ts();
   enricher_->enrich(ev);
+  sink_->out().on_event(ev);
   sink_->trigger = &ev;
   detector_->process(ev, text, *sink_);
   if (raw_lines_) raw_line(*s, text, &ev);

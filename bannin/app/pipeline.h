@@ -70,6 +70,9 @@ class PipelineOutput {
   virtual void on_finding_update(const detect::Finding& /*f*/) {}
   /// A decision the Decider admitted (allowlist, de-duplication, caps, repeat, escalation).
   virtual void on_decision(decide::Decision d) = 0;
+  /// Every event decoded from a log line, enriched, before the rules see it (the daemon
+  /// counts service KPIs from them: log_kpis.h). Keep it cheap: it runs for every line.
+  virtual void on_event(const model::Event& /*ev*/) {}
 };
 
 /// Per-stream counts the caller may read after each call (the pipeline's thread only).
@@ -116,6 +119,13 @@ class Pipeline {
 
   /// New rules (SIGHUP): detection windows of rules that stay are kept. Returns how many.
   std::size_t reload(RuleList rules, std::size_t memory_budget_bytes);
+
+  /// The detector's learned baselines (rules with baseline()/deviation()), for the file
+  /// beside the store; load_baselines() gives them back after a restart.
+  [[nodiscard]] std::string save_baselines() const { return detector_->save_baselines(); }
+  detect::Detector::BaselineLoad load_baselines(std::string_view blob) {
+    return detector_->load_baselines(blob);
+  }
 
   [[nodiscard]] const PipelineCounts& counts() const noexcept { return counts_; }
   [[nodiscard]] const detect::DetectorStats& detect_stats() const;

@@ -1,5 +1,8 @@
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <cstring>
+#include <ctime>
 #include <new>
 #include <optional>
 #include <stdexcept>
@@ -178,6 +181,241 @@ std::size_t DistinctAggregate::heap_bytes() const noexcept {
          (set_->hll ? sizeof(SlidingHll) : 0);
 }
 
+// ---- baseline(A), deviation(A) ----
+
+namespace {
+
+constexpr core::TimeNs kSecond = 1'000'000'000;
+constexpr core::TimeNs kDay = 86'400 * kSecond;
+constexpr std::size_t kSlots = 48;  // hour of day x {weekday, weekend}
+
+// The machine's offset from UTC, read once: the seasonal profile's hours are local hours.
+std::int64_t utc_offset_s() {
+  static const std::int64_t offset = [] {
+    std::time_t now = std::time(nullptr);
+    std::tm lt{};
+    if (localtime_r(&now, &lt) == nullptr) return std::int64_t{0};
+    return static_cast<std::int64_t>(lt.tm_gmtoff);
+  }();
+  return offset;
+}
+
+std::size_t slot_of(core::TimeNs ts) {
+  std::int64_t t = ts / kSecond + utc_offset_s();
+  std::int64_t day = t >= 0 ? t / 86'400 : (t - 86'399) / 86'400;
+  std::int64_t hour = (t - day * 86'400) / 3600;
+  std::int64_t weekday = ((day + 4) % 7 + 7) % 7;  // 1970-01-01 was a Thursday; 0 = Sunday
+  bool weekend = weekday == 0 || weekday == 6;
+  return static_cast<std::size_t>(hour) + (weekend ? 24 : 0);
+}
+
+// A robust EWMA of one series: level and mean absolute deviation. Once the level means
+// something, a new sample is clipped to level +- 4 spreads, so a flood teaches the baseline
+// only a little at a time.
+struct Learner {
+  double level = 0;
+  double dev = 0;
+  std::uint32_t n = 0;
+  std::uint32_t pad = 0;
+
+  [[nodiscard]] double spread(double step) const {
+    return std::max({1.25 * dev, 0.1 * std::abs(level), step});
+  }
+  void learn(double x, double horizon, double step) {
+    if (n >= BaselineAggregate::kReadySamples) {
+      const double s = 4 * spread(step);
+      x = std::clamp(x, level - s, level + s);
+    }
+    const double a = 1.0 / std::min(static_cast<double>(n) + 1, horizon);
+    level += a * (x - level);
+    dev += a * (std::abs(x - level) - dev);
+    if (n != UINT32_MAX) ++n;
+  }
+};
+
+// The smallest step of aggregate kind k over window w: what a spread is never below.
+double step_of(ruleset::AggregateKind k, core::TimeNs w) {
+  using ruleset::AggregateKind;
+  switch (k) {
+    case AggregateKind::Share:
+      return 0.01;
+    case AggregateKind::Rate:
+      return static_cast<double>(kSecond) / static_cast<double>(std::max<core::TimeNs>(w, 1));
+    case AggregateKind::Count:
+    case AggregateKind::Distinct:
+      return 1.0;
+    default:
+      return 1e-9;
+  }
+}
+
+// Whether a period without events is a sample of 0 (counts) or no sample (ratios, extremes).
+bool zero_when_empty(ruleset::AggregateKind k) {
+  using ruleset::AggregateKind;
+  return k == AggregateKind::Count || k == AggregateKind::Rate || k == AggregateKind::Distinct ||
+         k == AggregateKind::Sum;
+}
+
+template <typename T>
+void put(std::string& out, const T& v) {
+  char b[sizeof(T)];
+  std::memcpy(b, &v, sizeof(T));
+  out.append(b, sizeof(T));
+}
+template <typename T>
+bool take(std::string_view& in, T& v) {
+  if (in.size() < sizeof(T)) return false;
+  std::memcpy(&v, in.data(), sizeof(T));
+  in.remove_prefix(sizeof(T));
+  return true;
+}
+
+constexpr std::uint8_t kStateVersion = 1;
+constexpr std::int64_t kNoPeriod = std::numeric_limits<std::int64_t>::min();
+constexpr std::int64_t kMaxGapFill = 256;  // empty periods learned as 0 after a long silence
+
+}  // namespace
+
+struct BaselineAggregate::State {
+  AggregateBlock inner;             // A, over the rule's window
+  std::int64_t period = kNoPeriod;  // the sampling period of the newest event (ts / window)
+  core::TimeNs first = 0;           // start of the first period sampled
+  double last = 0;                  // A at the last event of the current period
+  bool last_set = false;            // the current period has had an event
+  Learner all;                      // every sample
+  std::unique_ptr<std::array<Learner, kSlots>> profile;  // after a day of history
+
+  [[nodiscard]] static double per_hour(const AggregateContext& ctx) {
+    return std::clamp(3600.0 * kSecond / static_cast<double>(std::max<core::TimeNs>(ctx.window, 1)),
+                      1.0, 3600.0);
+  }
+  void learn(double x, core::TimeNs at, const AggregateContext& ctx) {
+    if (!std::isfinite(x)) return;
+    const double step = step_of(ctx.spec->inner->kind, ctx.window);
+    const double day = 24 * per_hour(ctx);
+    all.learn(x, std::clamp(day, 16.0, 1440.0), step);
+    if (!profile && at - first >= kDay) profile = std::make_unique<std::array<Learner, kSlots>>();
+    if (profile) (*profile)[slot_of(at)].learn(x, 8 * per_hour(ctx), step);
+  }
+  // The learner that speaks for time ts: its seasonal slot once that has three days of samples.
+  [[nodiscard]] const Learner& at(core::TimeNs ts, const AggregateContext& ctx) const {
+    if (profile) {
+      const Learner& l = (*profile)[slot_of(ts)];
+      if (static_cast<double>(l.n) >= 3 * per_hour(ctx)) return l;
+    }
+    return all;
+  }
+};
+
+BaselineAggregate::BaselineAggregate() = default;
+BaselineAggregate::~BaselineAggregate() = default;
+BaselineAggregate::BaselineAggregate(BaselineAggregate&&) noexcept = default;
+BaselineAggregate& BaselineAggregate::operator=(BaselineAggregate&&) noexcept = default;
+
+void BaselineAggregate::add(const model::Event& ev, core::TimeNs ts, const AggregateContext& ctx) {
+  const AggregateContext inner{ctx.spec->inner.get(), ctx.window, ctx.width};
+  if (!s_) {
+    s_ = std::make_unique<State>();
+    s_->inner = AggregateBlock({*ctx.spec->inner});
+  }
+  State& s = *s_;
+  const core::TimeNs w = std::max<core::TimeNs>(ctx.window, 1);
+  const std::int64_t p = ts >= 0 ? ts / w : (ts - w + 1) / w;
+  if (s.period == kNoPeriod) {
+    s.period = p;
+    s.first = p * w;
+  } else if (p > s.period) {
+    if (s.last_set) s.learn(s.last, s.period * w, ctx);
+    if (zero_when_empty(inner.spec->kind)) {
+      const std::int64_t gap = std::min(p - s.period - 1, kMaxGapFill);
+      for (std::int64_t e = p - gap; e < p; ++e) s.learn(0.0, e * w, ctx);
+    }
+    s.period = p;
+    s.last_set = false;
+  }
+  s.inner.add(0, ev, ts, inner);
+}
+
+double BaselineAggregate::value(core::TimeNs ts, const AggregateContext& ctx) {
+  const bool deviation = ctx.spec->kind == ruleset::AggregateKind::Deviation;
+  if (!s_) return deviation ? 0.0 : std::numeric_limits<double>::quiet_NaN();
+  State& s = *s_;
+  const AggregateContext inner{ctx.spec->inner.get(), ctx.window, ctx.width};
+  const double now = s.inner.value(0, ts, inner);
+  const core::TimeNs w = std::max<core::TimeNs>(ctx.window, 1);
+  if ((ts >= 0 ? ts / w : (ts - w + 1) / w) == s.period) {
+    s.last = now;
+    s.last_set = true;
+  }
+  if (s.all.n < kReadySamples) return deviation ? 0.0 : std::numeric_limits<double>::quiet_NaN();
+  const Learner& l = s.at(ts, ctx);
+  if (!deviation) return l.level;
+  if (!std::isfinite(now)) return 0.0;
+  return (now - l.level) / l.spread(step_of(inner.spec->kind, ctx.window));
+}
+
+std::size_t BaselineAggregate::heap_bytes() const noexcept {
+  if (!s_) return 0;
+  return sizeof(State) + s_->inner.block_bytes() + s_->inner.heap_bytes() +
+         (s_->profile ? sizeof(*s_->profile) : 0);
+}
+
+std::uint32_t BaselineAggregate::samples() const noexcept {
+  return s_ ? s_->all.n : 0;
+}
+
+void BaselineAggregate::save(std::string& out) const {
+  put(out, kStateVersion);
+  if (!s_) {
+    put(out, std::uint8_t{0});
+    return;
+  }
+  put(out, std::uint8_t{1});
+  const State& s = *s_;
+  put(out, s.period);
+  put(out, s.first);
+  put(out, s.last);
+  put(out, static_cast<std::uint8_t>(s.last_set));
+  auto put_learner = [&](const Learner& l) {
+    put(out, l.level);
+    put(out, l.dev);
+    put(out, l.n);
+  };
+  put_learner(s.all);
+  put(out, static_cast<std::uint8_t>(s.profile != nullptr));
+  if (s.profile) {
+    for (const Learner& l : *s.profile) put_learner(l);
+  }
+}
+
+bool BaselineAggregate::load(std::string_view in, const AggregateContext& ctx) {
+  std::uint8_t version = 0, present = 0, last_set = 0, has_profile = 0;
+  if (!take(in, version) || version != kStateVersion || !take(in, present) || present > 1) {
+    return false;
+  }
+  if (present == 0) return in.empty();
+  auto st = std::make_unique<State>();
+  auto take_learner = [&](Learner& l) {
+    return take(in, l.level) && take(in, l.dev) && take(in, l.n) && std::isfinite(l.level) &&
+           std::isfinite(l.dev) && l.dev >= 0;
+  };
+  if (!take(in, st->period) || !take(in, st->first) || !take(in, st->last) || !take(in, last_set) ||
+      last_set > 1 || !take_learner(st->all) || !take(in, has_profile) || has_profile > 1) {
+    return false;
+  }
+  st->last_set = last_set != 0;
+  if (has_profile != 0) {
+    st->profile = std::make_unique<std::array<Learner, kSlots>>();
+    for (Learner& l : *st->profile) {
+      if (!take_learner(l)) return false;
+    }
+  }
+  if (!in.empty() || st->period == kNoPeriod) return false;
+  st->inner = AggregateBlock({*ctx.spec->inner});
+  s_ = std::move(st);
+  return true;
+}
+
 // Block layout: bytes 0-1 the number of aggregates n (low byte first), then n bytes of their
 // kinds, padded to 8; then the aggregates in order, each at a multiple of 8 (every class is
 // 8-aligned and its size a multiple of 8).
@@ -274,7 +512,7 @@ std::size_t AggregateBlock::heap_bytes() const noexcept {
   const auto n = count(data_);
   for (std::size_t i = 0; i < n; ++i) {
     bytes += visit(i, []<typename T>(T& agg) -> std::size_t {
-      if constexpr (std::is_same_v<T, DistinctAggregate>) {
+      if constexpr (std::is_same_v<T, DistinctAggregate> || std::is_same_v<T, BaselineAggregate>) {
         return agg.heap_bytes();
       } else {
         return 0;
@@ -282,6 +520,21 @@ std::size_t AggregateBlock::heap_bytes() const noexcept {
     });
   }
   return bytes;
+}
+
+BaselineAggregate* AggregateBlock::baseline(std::size_t i) noexcept {
+  if (data_ == nullptr || i >= count(data_)) return nullptr;
+  return visit(i, []<typename T>(T& agg) -> BaselineAggregate* {
+    if constexpr (std::is_same_v<T, BaselineAggregate>) {
+      return &agg;
+    } else {
+      return nullptr;
+    }
+  });
+}
+
+const BaselineAggregate* AggregateBlock::baseline(std::size_t i) const noexcept {
+  return const_cast<AggregateBlock*>(this)->baseline(i);  // NOLINT: one lookup for both
 }
 
 }  // namespace bannin::detect

@@ -19,6 +19,8 @@
 #include <deque>
 #include <limits>
 #include <memory>
+#include <string>
+#include <string_view>
 #include <type_traits>
 #include <unordered_map>
 #include <utility>
@@ -188,6 +190,47 @@ class DistinctAggregate {
   std::unique_ptr<Set> set_;
 };
 
+/// baseline(A) and deviation(A): what is usual for aggregate A in this group, learned from
+/// the group's own history (the "out of line for this site" of a rule).
+///
+/// A is sampled once per window period (its value at the last event of each period; a period
+/// without events counts as 0 for count/rate/distinct/sum and is skipped for share/min/max).
+/// The samples feed a robust EWMA — level and mean absolute deviation, each new sample clipped
+/// to level ± 4 spreads so an attack does not teach itself in — with a horizon of a day of
+/// periods (16 to 1,440 samples). After a day of history a seasonal profile (hour of day ×
+/// weekday/weekend, local time) learns beside it and is used for a slot once it holds three
+/// days of samples. Until kReadySamples samples have been seen the baseline is still learning:
+/// baseline() is NaN (every comparison with it is false) and deviation() is 0.
+///
+/// deviation(A) = (A now − baseline) / spread, spread = max(1.25 × mean absolute deviation,
+/// 10 % of the baseline, the smallest step of A: 1 for counts, 1/window for rates, 0.01 for a
+/// share). State: 8 bytes in the group's block, ~120 bytes on the heap (+1.2 KB once the
+/// seasonal profile starts); save()/load() carry the learned part across restarts.
+class BaselineAggregate {
+ public:
+  static constexpr std::uint32_t kReadySamples = 12;
+
+  BaselineAggregate();
+  ~BaselineAggregate();
+  BaselineAggregate(BaselineAggregate&&) noexcept;
+  BaselineAggregate& operator=(BaselineAggregate&&) noexcept;
+
+  void add(const model::Event& ev, core::TimeNs ts, const AggregateContext& ctx);
+  /// Not const: reads A now, which is the sample of the current period so far.
+  [[nodiscard]] double value(core::TimeNs ts, const AggregateContext& ctx);
+  [[nodiscard]] std::size_t heap_bytes() const noexcept;
+  /// The learned part (not A's window), appended to out; load() takes it back (false: the
+  /// bytes are not a saved state of this kind of aggregate; the state is then unchanged).
+  void save(std::string& out) const;
+  bool load(std::string_view in, const AggregateContext& ctx);
+  /// Samples learned so far (tests, explain).
+  [[nodiscard]] std::uint32_t samples() const noexcept;
+
+ private:
+  struct State;
+  std::unique_ptr<State> s_;
+};
+
 /// The aggregates of one group, one after the other in one allocation: a header with their
 /// count and kinds, then each aggregate object (a count costs 72 bytes, not the size of the
 /// largest kind). The header makes a block self-describing, so it destroys itself without
@@ -209,6 +252,9 @@ class AggregateBlock {
   /// Bytes of the block's allocation (as requested) plus what its aggregates hold on the heap.
   [[nodiscard]] std::size_t block_bytes() const noexcept;
   [[nodiscard]] std::size_t heap_bytes() const noexcept;
+  /// Aggregate i as a BaselineAggregate, or nullptr when it is another kind.
+  [[nodiscard]] BaselineAggregate* baseline(std::size_t i) noexcept;
+  [[nodiscard]] const BaselineAggregate* baseline(std::size_t i) const noexcept;
 
   /// Calls f(std::type_identity<AggregateClass>{}) for kind.
   template <typename F>
@@ -227,6 +273,9 @@ class AggregateBlock {
         return f(std::type_identity<SumAggregate>{});
       case AggregateKind::Min:
         return f(std::type_identity<MinAggregate>{});
+      case AggregateKind::Baseline:
+      case AggregateKind::Deviation:
+        return f(std::type_identity<BaselineAggregate>{});
       case AggregateKind::Max:
         break;
     }

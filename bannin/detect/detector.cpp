@@ -18,6 +18,9 @@ using model::FieldValue;
 
 namespace {
 
+// How long a rule with baseline() keeps an idle group (its learned history).
+constexpr core::TimeNs kBaselineKeep = 8LL * 86'400 * 1'000'000'000;
+
 // Windows are kept as kBuckets time buckets (see BucketRing).
 constexpr std::size_t kBuckets = BucketRing<std::uint32_t>::kBuckets;
 
@@ -270,9 +273,27 @@ struct Detector::RuleState {
   std::string member_buf;      // member key of the current event (reused likewise)
   std::string match_buf;       // `reset: match` key of the current event (reused likewise)
   std::vector<double> values;
-  std::shared_ptr<RuleCounters> counters;  // never null; shared with the daemon (API reads)
+  std::shared_ptr<RuleCounters> counters;   // never null; shared with the daemon (API reads)
+  std::vector<std::size_t> baseline_slots;  // slots of baseline()/deviation() aggregates
+  // Learned baselines read back from a file (load_baselines), waiting for their group's next
+  // event: "slot text \x1f group key" -> saved state.
+  std::unordered_map<std::string, std::string> restored;
 
   [[nodiscard]] std::size_t keys() const { return groups.size() + members + spared.size(); }
+
+  // Gives a new group the baselines saved for its key (load_baselines), once.
+  void restore_baselines(Group& g) {
+    std::string k;
+    for (std::size_t i : baseline_slots) {
+      k.assign(rule->aggregates.texts()[i]);
+      k += '\x1f';
+      k.append(g.key.view());
+      auto it = restored.find(k);
+      if (it == restored.end()) continue;
+      if (BaselineAggregate* b = g.aggs.baseline(i)) (void)b->load(it->second, ctx[i]);
+      restored.erase(it);
+    }
+  }
 
   // The memory estimate of one group: its table entry and index slots (at most 3/4 full, so
   // 8 bytes of index per entry count as 16), key, aggregates, evidence and members.
@@ -317,6 +338,15 @@ Detector::Detector(std::vector<std::shared_ptr<const ruleset::Rule>> rules, Dete
       st->ctx.push_back(AggregateContext{&specs[i], r->window, st->width});
     }
     st->values.resize(specs.size());
+    for (std::size_t i = 0; i < specs.size(); ++i) {
+      if (specs[i].kind == ruleset::AggregateKind::Baseline ||
+          specs[i].kind == ruleset::AggregateKind::Deviation) {
+        st->baseline_slots.push_back(i);
+      }
+    }
+    // A rule that learns what is usual for its groups keeps a quiet group (a site's form seen
+    // a few times a day) for a week, not a window: its baseline is the group's history.
+    if (!st->baseline_slots.empty()) st->keep = std::max(st->keep, kBaselineKeep);
     if (options_.counters) st->counters = options_.counters(*r);
     if (!st->counters) st->counters = std::make_shared<RuleCounters>();
     for (model::EventKind k : r->when) by_kind_[static_cast<std::size_t>(k)].push_back(st.get());
@@ -351,6 +381,7 @@ std::size_t Detector::adopt(Detector& old) {
         st->spare_lru = std::move(o->spare_lru);
         st->bytes = std::exchange(o->bytes, 0);
         st->members = std::exchange(o->members, 0);
+        st->restored = std::move(o->restored);
         o->groups.clear();
         o->spared.clear();
         ++kept;
@@ -564,6 +595,7 @@ void Detector::process_rule(RuleState& st, const model::Event& event, std::strin
     }
     gp = &st.groups.insert(key, key_h);
     gp->aggs = AggregateBlock(rule.aggregates.specs());
+    if (!st.restored.empty()) st.restore_baselines(*gp);
     st.lru.push_back(*gp);
   } else {
     st.lru.move_to_back(*gp);
@@ -706,6 +738,95 @@ void Detector::process_rule(RuleState& st, const model::Event& event, std::strin
   ++stats_.findings;
   bump(update ? counters.updates : counters.findings);
   sink.on_finding(f);
+}
+
+namespace {
+constexpr std::string_view kBaselinesMagic = "bannin-baselines 1\n";
+
+void put_field(std::string& out, std::string_view v) {
+  const auto n = static_cast<std::uint32_t>(v.size());
+  char b[4];
+  std::memcpy(b, &n, 4);
+  out.append(b, 4);
+  out.append(v);
+}
+bool take_field(std::string_view& in, std::string_view& v) {
+  std::uint32_t n = 0;
+  if (in.size() < 4) return false;
+  std::memcpy(&n, in.data(), 4);
+  in.remove_prefix(4);
+  if (in.size() < n) return false;
+  v = in.substr(0, n);
+  in.remove_prefix(n);
+  return true;
+}
+}  // namespace
+
+// Record: rule id, aggregate text, group key, state — each a u32 length and its bytes.
+std::string Detector::save_baselines() const {
+  std::string out(kBaselinesMagic);
+  std::string state;
+  for (const auto& st : rules_) {
+    if (st->baseline_slots.empty()) continue;
+    for (const Group* g = st->lru.front(); g != nullptr; g = g->hook.next) {
+      for (std::size_t i : st->baseline_slots) {
+        const BaselineAggregate* b = g->aggs.baseline(i);
+        if (b == nullptr || b->samples() == 0) continue;
+        state.clear();
+        b->save(state);
+        put_field(out, st->rule->id);
+        put_field(out, st->rule->aggregates.texts()[i]);
+        put_field(out, g->key.view());
+        put_field(out, state);
+      }
+    }
+    // States restored from the last file whose group has not come back yet stay saved.
+    for (const auto& [k, v] : st->restored) {
+      auto cut = k.find('\x1f');
+      put_field(out, st->rule->id);
+      put_field(out, std::string_view(k).substr(0, cut));
+      put_field(out, std::string_view(k).substr(cut + 1));
+      put_field(out, v);
+    }
+  }
+  return out;
+}
+
+Detector::BaselineLoad Detector::load_baselines(std::string_view in) {
+  BaselineLoad r;
+  if (in.substr(0, kBaselinesMagic.size()) != kBaselinesMagic) {
+    r.bad = true;
+    return r;
+  }
+  in.remove_prefix(kBaselinesMagic.size());
+  std::string key;
+  while (!in.empty()) {
+    std::string_view id, text, group, state;
+    if (!take_field(in, id) || !take_field(in, text) || !take_field(in, group) ||
+        !take_field(in, state)) {
+      r.bad = true;
+      break;
+    }
+    RuleState* st = nullptr;
+    for (auto& s : rules_) {
+      if (s->rule->id == id) st = s.get();
+    }
+    bool known = false;
+    if (st != nullptr) {
+      for (std::size_t i : st->baseline_slots)
+        known = known || st->rule->aggregates.texts()[i] == text;
+    }
+    if (!known || st->restored.size() >= options_.max_groups_per_rule) {
+      ++r.skipped;
+      continue;
+    }
+    key.assign(text);
+    key += '\x1f';
+    key.append(group);
+    st->restored.insert_or_assign(key, std::string(state));
+    ++r.loaded;
+  }
+  return r;
 }
 
 }  // namespace bannin::detect

@@ -91,6 +91,18 @@ class Detector {
   /// a rule whose layout changed starts empty. Returns how many rules kept their state.
   std::size_t adopt(Detector& old);
 
+  /// The learned state of every baseline()/deviation() aggregate (not the windows), as one
+  /// blob for a file beside the store; load_baselines() takes such a blob back after a
+  /// restart (each state is given to its group at the group's next event). Records of rules,
+  /// aggregates or formats that no longer exist are skipped and counted.
+  [[nodiscard]] std::string save_baselines() const;
+  struct BaselineLoad {
+    std::size_t loaded = 0;   ///< states waiting for their group
+    std::size_t skipped = 0;  ///< of a rule or aggregate not loaded now
+    bool bad = false;         ///< the blob is not a baselines file, or is cut short
+  };
+  BaselineLoad load_baselines(std::string_view blob);
+
  private:
   struct RuleState;
   void process_rule(RuleState& st, const model::Event& ev, std::string_view raw, FindingSink& sink);

@@ -1,3 +1,4 @@
+#include <cmath>
 #include <cstdio>
 
 #include <bannin/core/json_writer.h>
@@ -19,6 +20,10 @@ std::string numbers_json(const Finding& f) {
   core::JsonObjectWriter n(out);
   for (const auto& [name, v] : f.numbers) {
     n.key(name);
+    if (!std::isfinite(v)) {  // a baseline still learning (NaN), min() of nothing (inf)
+      out += "null";
+      continue;
+    }
     char buf[64];
     std::snprintf(buf, sizeof buf, "%.6g", v);
     out += buf;

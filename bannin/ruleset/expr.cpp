@@ -246,11 +246,12 @@ CmpOp flip(CmpOp op) {
 }
 
 constexpr std::string_view kFunctions =
-    "country, asn, prefix, lower, len; aggregates: count, distinct, share, sum, rate, min, max";
+    "country, asn, prefix, lower, len; aggregates: count, distinct, share, sum, rate, min, max, "
+    "baseline, deviation";
 
 bool is_aggregate(std::string_view n) {
   return n == "count" || n == "distinct" || n == "share" || n == "sum" || n == "rate" ||
-         n == "min" || n == "max";
+         n == "min" || n == "max" || n == "baseline" || n == "deviation";
 }
 
 template <class Ctx>
@@ -1143,25 +1144,57 @@ class Compiler {
   }
 
   Typed<Ctx> aggregate(const Ast& a) {
-    const std::string& n = a.s;
     AggregateSpec spec;
     std::string text;
+    if (!aggregate_spec(a, spec, text)) return error(a);
+    auto node = std::make_unique<AggSlot>();
+    pending.push_back(PendingAggregate{std::move(spec), std::move(text), node.get()});
+    auto t = start(a, Ty::Num);
+    t.nval = std::move(node);
+    return t;
+  }
+
+  // The spec and canonical text of the aggregate call a; false (diagnosed) when it is wrong.
+  bool aggregate_spec(const Ast& a, AggregateSpec& spec, std::string& text) {
+    const std::string& n = a.s;
+    if (n == "baseline" || n == "deviation") {
+      // baseline(A) / deviation(A): A is one of the window aggregates (not another baseline).
+      if (!arity(a, 1, 1)) return false;
+      const Ast& arg = *a.kids[0];
+      if (arg.kind != AstKind::Call || !is_aggregate(arg.s) || arg.s == "baseline" ||
+          arg.s == "deviation") {
+        if (arg.kind != AstKind::Error) {
+          diag("type_mismatch",
+               n + "() takes a window aggregate, e.g. " + n + "(distinct(src_ip)) or " + n +
+                   "(share(status >= 500)), found " + snippet(arg.begin, arg.end),
+               arg.begin);
+        }
+        return false;
+      }
+      AggregateSpec inner;
+      std::string inner_text;
+      if (!aggregate_spec(arg, inner, inner_text)) return false;
+      spec.kind = n == "baseline" ? AggregateKind::Baseline : AggregateKind::Deviation;
+      spec.inner = std::make_shared<const AggregateSpec>(std::move(inner));
+      text = n + "(" + inner_text + ")";
+      return true;
+    }
     if (n == "count" || n == "rate") {
-      if (!arity(a, 0, 0)) return error(a);
+      if (!arity(a, 0, 0)) return false;
       spec.kind = n == "count" ? AggregateKind::Count : AggregateKind::Rate;
       text = n + "()";
     } else if (n == "share") {
-      if (!arity(a, 1, 1)) return error(a);
+      if (!arity(a, 1, 1)) return false;
       Compiler<model::Event> sub(text_, env_, diags_);
       auto t = sub.compile(*a.kids[0]);
       auto c = sub.to_clause(t, "type_mismatch", "share()");
-      if (!c) return error(a);
+      if (!c) return false;
       spec.kind = AggregateKind::Share;
       spec.predicate =
           std::make_shared<PredicateImpl>(std::move(c), sub.sorted_fields(), sub.uses_arena);
       text = "share(" + to_text(*a.kids[0]) + ")";
     } else {
-      if (!arity(a, 1, 1)) return error(a);
+      if (!arity(a, 1, 1)) return false;
       const Ast& arg = *a.kids[0];
       if (arg.kind != AstKind::Field) {
         if (arg.kind != AstKind::Error) {
@@ -1170,14 +1203,14 @@ class Compiler {
                    ", found " + snippet(arg.begin, arg.end),
                arg.begin);
         }
-        return error(a);
+        return false;
       }
       auto f = model::field_by_name(arg.s);
       if (!f) {
         diag("unknown_field",
              "unknown field " + snippet(arg.begin, arg.end) + " (`bannin fields` lists them)",
              arg.begin);
-        return error(a);
+        return false;
       }
       model::FieldType ft = model::type(*f);
       bool is_num = ft == model::FieldType::Int || ft == model::FieldType::Duration ||
@@ -1187,7 +1220,7 @@ class Compiler {
              n + "() needs a number field; " + snippet(arg.begin, arg.end) + " is a " +
                  std::string(model::field_type_name(ft)),
              arg.begin);
-        return error(a);
+        return false;
       }
       spec.kind = n == "distinct" ? AggregateKind::Distinct
                   : n == "sum"    ? AggregateKind::Sum
@@ -1196,11 +1229,7 @@ class Compiler {
       spec.field = *f;
       text = n + "(" + arg.s + ")";
     }
-    auto node = std::make_unique<AggSlot>();
-    pending.push_back(PendingAggregate{std::move(spec), std::move(text), node.get()});
-    auto t = start(a, Ty::Num);
-    t.nval = std::move(node);
-    return t;
+    return true;
   }
 
   std::string_view text_;

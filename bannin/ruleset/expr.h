@@ -54,19 +54,24 @@ class Predicate {
 
 /// The aggregates a `fire` condition uses; the detector keeps one state per spec per group.
 enum class AggregateKind : std::uint8_t {
-  Count,     ///< count(): events in the window
-  Distinct,  ///< distinct(field): distinct values of field in the window
-  Share,     ///< share(predicate): fraction of the window's events matching predicate, 0..1
-  Sum,       ///< sum(field): sum of an int/duration field
-  Rate,      ///< rate(): events per second over the window
-  Min,       ///< min(field)
-  Max,       ///< max(field)
+  Count,      ///< count(): events in the window
+  Distinct,   ///< distinct(field): distinct values of field in the window
+  Share,      ///< share(predicate): fraction of the window's events matching predicate, 0..1
+  Sum,        ///< sum(field): sum of an int/duration field
+  Rate,       ///< rate(): events per second over the window
+  Min,        ///< min(field)
+  Max,        ///< max(field)
+  Baseline,   ///< baseline(A): the usual value of aggregate A for this group, learned (NaN while
+              ///< learning)
+  Deviation,  ///< deviation(A): how far A is from its baseline, in robust deviations (0 while
+              ///< learning)
 };
 
 struct AggregateSpec {
   AggregateKind kind = AggregateKind::Count;
   std::optional<model::Field> field;           ///< Distinct, Sum, Min, Max
   std::shared_ptr<const Predicate> predicate;  ///< Share
+  std::shared_ptr<const AggregateSpec> inner;  ///< Baseline, Deviation: the aggregate A learned
 };
 
 /// Collects the aggregates a condition uses, deduplicated (two `count()` share a slot).

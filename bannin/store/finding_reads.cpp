@@ -235,6 +235,12 @@ core::Result<std::string> Store::findings_version() {
   return std::to_string(q.i64(0)) + "/" + std::to_string(q.i64(1)) + "/" + std::to_string(q.i64(2));
 }
 
+core::Result<std::int64_t> Store::decision_states_version() {
+  Query q(db_, "SELECT COALESCE((SELECT MAX(rowid) FROM decision_history), 0);");
+  if (!q.ok() || q.step() != SQLITE_ROW) return read_error(db_, "read the decision states version");
+  return q.i64(0);
+}
+
 core::Result<std::int64_t> Store::max_finding_id() {
   Query q(db_,
           "SELECT MAX(COALESCE((SELECT MAX(id) FROM findings), 0),"

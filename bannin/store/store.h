@@ -428,6 +428,9 @@ class Store {
   /// Changes when findings or decisions are added or removed (not on state changes): the
   /// highest finding id, the number of findings and the highest decision id, as one text.
   core::Result<std::string> findings_version();
+  /// Changes whenever a decision's state changes (every change is a decision_history row):
+  /// with findings_version(), what a rendered incidents page depends on in the store.
+  core::Result<std::int64_t> decision_states_version();
   /// The highest finding id in use: of findings and of decisions.finding_id (so that an id
   /// handed out again after retention cannot point old decisions at a new finding).
   core::Result<std::int64_t> max_finding_id();

@@ -55,7 +55,7 @@ documented = {p: {m.upper() for m in ops if m in METHODS} for p, ops in doc["pat
 literals = set()
 for src in glob.glob(root + "/bannin/api/router*.cpp"):
     text = open(src).read()
-    literals |= set(re.findall(r'"(/(?:api/v1|v1)/[A-Za-z0-9/_.-]*|/health|/metrics)"', text))
+    literals |= set(re.findall(r'"(/(?:api/v1|v1|assets)/[A-Za-z0-9/_.-]*|/health|/metrics)"', text))
 templated = [p for p in documented if "{" in p]
 literals.discard("/v1/")  # the prefix that sends a request to the bouncer routes, not a route
 for lit in sorted(literals):
@@ -66,7 +66,7 @@ for lit in sorted(literals):
     check(ok, "the router serves %s, docs/openapi.yaml does not describe it" % lit)
 print("router literals: %s" % ", ".join(sorted(literals)))
 
-SAMPLE = {"{target}": "192.0.2.99", "{name}": "shop.example.jp", "{id}": "1"}
+SAMPLE = {"{target}": "192.0.2.99", "{name}": "shop.example.jp", "{id}": "1", "{file}": "app.js"}
 def concrete(path):
     for k, v in SAMPLE.items():
         path = path.replace(k, v)
@@ -119,6 +119,11 @@ def validate(method, template, path, expect, body=None, headers=None):
     return value
 
 J = {"Content-Type": "application/json"}
+# The dashboard: the page, the files it names (none in a build without Node.js), a missing one.
+index = validate("GET", "/", "/", 200) or b""
+for name in sorted(set(re.findall(rb'/assets/([A-Za-z0-9_.-]+)', index))):
+    validate("GET", "/assets/{file}", "/assets/" + name.decode(), 200)
+validate("GET", "/assets/{file}", "/assets/no-such-file.js", 404)
 validate("GET", "/health", "/health", 200)
 validate("GET", "/metrics", "/metrics", 200)
 validate("GET", "/api/v1/status", "/api/v1/status", 200)

@@ -11,7 +11,9 @@
 #   - a finding of the shipped rule host.udp.rcvbuf_drops (rules/base/kpi.yaml) is stored,
 #     and one of service.udp.rcvbuf_drops for the service;
 #   - `bannin status` shows the KPI section with the service;
-#   - the series survive a restart (written to kpi-series.bin at stop, read at start).
+#   - service KPIs from an access log (log.http, log.http.5xx/<vhost>) are series too;
+#   - the series survive a restart (written to kpi-series.bin at stop, read at start), and so
+#     do the learned baselines of the rules (baselines.bin).
 # Skips (exit 0) only when the kernel refuses to create a network namespace.
 set -euo pipefail
 : "${BANNIN:?set BANNIN to the bannin binary}"
@@ -48,13 +50,23 @@ geo: {database: none}
 store: {path: $TMP/bannin.db}
 api: {listen: 127.0.0.1:$PORT}
 decide: {own_addresses: false, crawlers: ""}
-sources: []
+sources:
+  - {type: file, paths: [$TMP/access.log], decoder: vhost_combined, start: beginning}
 rule_files: [$ROOT/rules/base/kpi.yaml]
 kpi:
   proc_root: /proc/$RPID
   services:
     - {name: sink, pid_file: $TMP/sink.pid, ports: [5300]}
 YAML
+# An access log: 40 requests of one site, 10 of them answered 503 (service KPIs from logs).
+python3 - "$TMP/access.log" <<'PY'
+import sys, time
+t = time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime())
+with open(sys.argv[1], "w") as f:
+    for i in range(40):
+        f.write('shop.example.jp:443 192.0.2.%d - - [%s] "GET /item/%d HTTP/1.1" %d 512 "-" "Mozilla/5.0"\n'
+                % (i + 1, t, i, 503 if i % 4 == 0 else 200))
+PY
 start_daemon
 sampled() { n=$(status_get 'd["kpi"]["samples"]'); [ -n "$n" ] && [ "$n" -ge 1 ]; }
 wait_until 5 "a first KPI sample" sampled
@@ -88,6 +100,12 @@ echo "udp.rcvbuf_errors peak: $(series_max udp.rcvbuf_errors)/s"
 svc_seen() { v=$(series_max service.udp_drops/sink); [ -n "$v" ] && [ "$v" -ge 100 ]; }
 wait_until 5 "service.udp_drops/sink >= 100/s" svc_seen
 curl -s "$API/api/v1/series" | grep -q '"name":"udp.rcvbuf_errors"' || fail "udp.rcvbuf_errors not in the series list"
+# Service KPIs from the log: the site's requests and its 5xx answers as rates.
+http_seen() { v=$(series_max log.http.5xx/shop.example.jp); [ -n "$v" ] && [ "$v" -ge 1 ]; }
+wait_until 5 "log.http.5xx/shop.example.jp in /api/v1/series" http_seen
+curl -s "$API/api/v1/series" | grep -q '"name":"log.http","kind":"rate","unit":"1/s"' ||
+  fail "log.http is not listed as a rate"
+echo "log.http peak $(series_max log.http)/s, log.http.5xx/shop.example.jp $(series_max log.http.5xx/shop.example.jp)/s"
 
 finding() { [ "$(sql "select count(*) from findings where rule='$1'")" -ge 1 ]; }
 wait_until 5 "a stored finding host.udp.rcvbuf_drops" finding host.udp.rcvbuf_drops
@@ -110,5 +128,10 @@ start_daemon
 after=$(series_max udp.rcvbuf_errors)
 [ "$after" = "$before" ] || fail "after a restart the series peak is '$after', was '$before'"
 grep -q "series restored from $TMP/kpi-series.bin" "$TMP/daemon.log" || fail "no restore logged"
+# host.udp.drops_out_of_line learns each host's usual drops (baseline()): the learned state
+# was written beside the store at stop and read back at start.
+[ -s "$TMP/baselines.bin" ] || fail "no baselines.bin beside the store after a stop"
+grep -q "learned states restored from $TMP/baselines.bin" "$TMP/daemon.log" ||
+  fail "no baselines restore logged"
 stop_daemon
 echo "PASS: drops seen in the series and as findings, the series survived a restart"

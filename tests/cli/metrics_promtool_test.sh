@@ -34,6 +34,13 @@ curl -sf -H "X-Api-Key: prom-key-0123456789abcdef" "$API/v1/decisions/stream?sta
 curl -sf "$API/metrics" >"$TMP/metrics.txt" || fail "GET /metrics failed"
 grep -q '^bannin_source_lines_total{' "$TMP/metrics.txt" || fail "no per-source series"
 grep -q '^bannin_bouncer_polls_total 1' "$TMP/metrics.txt" || fail "bouncer poll not counted"
+# Per-rule series (api/rule_metrics.h): the rule that fired has its findings and decisions.
+grep -qE '^bannin_rule_findings_total\{rule="[^"]+"\} [1-9]' "$TMP/metrics.txt" || fail "no per-rule findings series"
+grep -qE '^bannin_rule_decisions_total\{rule="[^"]+"\} [1-9]' "$TMP/metrics.txt" || fail "no per-rule decisions series"
+# The Grafana dashboard (contrib/grafana/bannin.json) names only series the daemon serves.
+for name in $(grep -oE 'bannin_[a-z_]+' "$ROOT/contrib/grafana/bannin.json" | sort -u); do
+  grep -q "^$name[{ ]" "$TMP/metrics.txt" || fail "contrib/grafana/bannin.json uses $name, /metrics has no such series"
+done
 if ! promtool check metrics <"$TMP/metrics.txt" >"$TMP/promtool.out" 2>&1; then
   cat "$TMP/promtool.out" >&2
   fail "promtool check metrics found problems"

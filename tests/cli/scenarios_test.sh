@@ -36,7 +36,9 @@ for l in open(sys.argv[1]):
         summary = True
     if o["type"] == "finding":
         group = " ".join("%s=%s" % kv for kv in sorted(o["group"].items()))
-        nums = " ".join("%s=%g" % kv for kv in sorted(o["numbers"].items()))
+        # A baseline still learning has no value (null): "learning".
+        nums = " ".join("%s=%s" % (k, "learning" if v is None else "%g" % v)
+                        for k, v in sorted(o["numbers"].items()))
         findings.append("%s [%s] %s members=%d" % (o["rule"], group, nums, o.get("members", 0)))
     if o["type"] != "decision":
         continue

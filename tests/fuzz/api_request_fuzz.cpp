@@ -3,8 +3,9 @@
 // Router (router.h) in front of a stub Backend. The input reads as a small HTTP request:
 //
 //   METHOD TARGET            e.g. "POST /api/v1/decisions?note=x"; TARGET is percent-decoded
-//   Name: value              Host, Authorization, Content-Type; X-Token: T gives the router a
-//   …                        token, X-Any-Host: 1 turns loopback_host_only off, X-Backend: M
+//   Name: value              Host, Authorization, Content-Type, If-None-Match; X-Token: T gives the
+//   router a …                        token, X-Any-Host: 1 turns loopback_host_only off, X-Backend:
+//   M
 //                            makes the stub answer ok | zero | throw | error CODE
 //   (empty line)
 //   body                     also fed alone to parse_json, parse_decision_request,
@@ -333,6 +334,8 @@ void read_request(std::string_view text, Input& in) {
       in.request.authorization = value;
     } else if (name == "content-type") {
       in.request.content_type = value;
+    } else if (name == "if-none-match") {
+      in.request.if_none_match = value;
     } else if (name == "x-token") {
       in.options.token = value;
     } else if (name == "x-any-host") {
@@ -347,13 +350,20 @@ void read_request(std::string_view text, Input& in) {
 }
 
 void check_response(const api::HttpRequest& request, const api::HttpResponse& r) {
-  static constexpr int kStatuses[] = {200, 201, 400, 401, 403, 404, 405,
-                                      409, 411, 413, 415, 500, 503};
+  static constexpr int kStatuses[] = {200, 201, 304, 400, 401, 403, 404,
+                                      405, 409, 411, 413, 415, 500, 503};
   bool known = false;
   for (int s : kStatuses) known = known || r.status == s;
   check(known, "response status is not a documented one");
   check((r.status == 405) == !r.allow.empty(), "Allow header without 405 or 405 without it");
   check(!r.challenge || r.status == 401, "WWW-Authenticate on a non-401 response");
+  // The dashboard's files (router_web.cpp): an embedded file with its ETag, or a 304.
+  if ((r.status == 200 || r.status == 304) && api::is_web_path(request.path)) {
+    check(!r.etag.empty(), "a dashboard file without an ETag");
+    check(r.status == 200 || r.body.empty(), "a 304 with a body");
+    return;
+  }
+  check(r.status != 304, "304 outside the dashboard's files");
   const bool metrics = r.status == 200 && request.path == "/metrics";
   if (metrics) {
     check(r.content_type.rfind("text/plain", 0) == 0, "metrics content type");

@@ -27,6 +27,26 @@ def line(t, ip, method, path, status, size=1234, ref="-", ua=UA):
     return '%s - - %s "%s %s HTTP/1.1" %d %d "%s" "%s"\n' % (ip, ts(t), method, path, status, size, ref, ua)
 
 
+def ts_days(sec):
+    """Like ts() but over several days: sec counts from 2021-02-18 00:00 JST."""
+    sec = int(sec)
+    day, rest = divmod(sec, 86400)
+    return "[%02d/Feb/2021:%02d:%02d:%02d +0900]" % (18 + day, rest // 3600, (rest // 60) % 60, rest % 60)
+
+
+def line_days(t, ip, method, path, status, size=1234, ref="-", ua=UA):
+    return '%s - - %s "%s %s HTTP/1.1" %d %d "%s" "%s"\n' % (ip, ts_days(t), method, path, status, size, ref, ua)
+
+
+def browser_visit_days(t, ip):
+    """browser_visit() on the multi-day clock: page, assets, one POST, confirmation."""
+    return [line_days(t, ip, "GET", "/contact/", 200, 147152, "https://example.com/"),
+            line_days(t + 1, ip, "GET", "/wp-content/themes/example/style.css?ver=5.6.1", 304, 0,
+                      "https://example.com/contact/"),
+            line_days(t + 60, ip, "POST", "/contact/", 302, 0, "https://example.com/contact/"),
+            line_days(t + 61, ip, "GET", "/contact/complete/", 200, 98123, "https://example.com/contact/")]
+
+
 def foreign(i):
     return FOREIGN[i % len(FOREIGN)] % (10 + i // len(FOREIGN))
 
@@ -93,6 +113,40 @@ sends it. Expect: nothing.""", lines, [])
 name: a rush of domestic customers is not a relay
 Ten domestic customers send the form within five minutes (a campaign mail went out) and one
 foreign bot posts once. The foreign share of POSTs stays far below 0.75. Expect: nothing.""", lines, [])
+
+    # An international shop: its form is usually sent from abroad. A day and a half of real
+    # foreign customers (one every 20 minutes) teaches the rule that this form's senders are
+    # mostly foreign and how many sources it sees in 15 minutes (0-1).
+    lines = []
+    for k in range(int(36 * 3600 / 1200)):
+        lines += browser_visit_days(k * 1200, foreign(k % 40))
+    busy = 36 * 3600 + 600
+    for k in range(4):  # four customers within ten minutes: a busy moment, not a relay
+        lines += browser_visit_days(busy + k * 150, foreign(50 + k))
+    wave = 38 * 3600
+    bots = [FOREIGN[i % len(FOREIGN)] % (200 + i // len(FOREIGN)) for i in range(20)]
+    for i, ip in enumerate(bots):  # twenty bots, one POST each, within five minutes
+        lines.append(line_days(wave + i * 15, ip, "POST", "/contact/", 200, 147152, "-", BOT))
+    lines.sort(key=lambda l: l.split("[", 1)[1][:26])
+    d = os.path.join(HERE, "web", "form_relay_international_site")
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, "input.log"), "w") as f:
+        f.writelines(sorted(lines, key=lambda l: (l.split("[", 1)[1][:2], l.split("[", 1)[1][12:20])))
+    expect = [R + " vhost_path /contact/ POST except=JP"]
+    # The baseline speaks once the sources are well out of line: the rule fires at the 7th
+    # bot (deviation >= 6 with a usual of ~0.75 sources and a spread of 1); every bot is a
+    # member by then or joins later, so all twenty are denied.
+    expect += ["%s ip %s" % (R, ip) for ip in bots]
+    with open(os.path.join(d, "expect.decisions"), "w") as f:
+        f.writelines(sorted(e + "\n" for e in expect))
+    with open(os.path.join(d, "case.txt"), "w") as f:
+        f.write("""name: an international site's busy moment is not a relay; a wave still is
+A shop whose form is usually sent from abroad (a foreign customer every 20 minutes for a day
+and a half: the learned foreign share is ~1, the usual sources per 15 minutes ~0.75). Four
+foreign customers within ten minutes: the fixed rule (3 sources, 75 % foreign) would contain
+the form; the learned baseline says this is within the site's normal. Twenty foreign bots
+within five minutes: far out of line, contained and denied as on a domestic site.
+""")
 
     # --- wp-login brute force (per address), at the threshold ---------------------------
     B = "web.wp_login.bruteforce"

@@ -268,7 +268,7 @@ def markdown(doc):
            "the rules and the decide policy), with its type, its default and whether `SIGHUP` applies",
            "it (*reload*) or it takes effect at the next start. The defaults are `config/bannin.yaml`,",
            "which is compiled into the binary. Any key can be given on the command line as",
-           "`-o key=value` (lists comma-separated). Durations: a number and a unit (`ms`, `s`, `m`,",
+           "`-o key=value` (lists as `a,b` or `[a, b]`). Durations: a number and a unit (`ms`, `s`, `m`,",
            "`h`, `d`, `w`), several in a row (`1h30m`); `0` means off. This one grammar is used by",
            "the configuration, the rules and the command line.", ""]
     current = None

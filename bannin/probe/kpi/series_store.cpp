@@ -377,4 +377,15 @@ core::Result<std::size_t> SeriesStore::restore(std::string_view bytes) {
   return restored;
 }
 
+void CounterRate::record(SeriesStore& st, std::string_view name, core::TimeNs wall, core::TimeNs dt,
+                         std::uint64_t total) {
+  if (id == -2) id = st.id(name);
+  if (have && dt > 0) {
+    const double delta = total >= prev ? static_cast<double>(total - prev) : 0.0;
+    st.add(id, wall, delta * 1e9 / static_cast<double>(dt));
+  }
+  prev = total;
+  have = true;
+}
+
 }  // namespace bannin::probe::kpi

@@ -98,4 +98,14 @@ class SeriesStore {
   std::uint64_t refused_ = 0, late_ = 0;
 };
 
+/// A running total (lines read, requests counted) turned into a per-second rate of one
+/// series: record() once a second with the total and the time since the last call.
+struct CounterRate {
+  int id = -2;  ///< -2: not asked for yet; -1: the store refused the name
+  std::uint64_t prev = 0;
+  bool have = false;
+  void record(SeriesStore& st, std::string_view name, core::TimeNs wall, core::TimeNs dt,
+              std::uint64_t total);
+};
+
 }  // namespace bannin::probe::kpi

@@ -268,7 +268,10 @@ TEST_F(FindingServiceTest, GroupingIsCachedUntilTheStoreChanges) {
   ASSERT_TRUE(service_->incidents(FindingQuery{}));
   ASSERT_TRUE(service_->incident(a));  // another range: computed once, then cached
   ASSERT_TRUE(service_->incident(a));
-  EXPECT_EQ(service_->cache_counts(), (std::pair<std::uint64_t, std::uint64_t>{2, 2}));
+  // The second list request is the rendered page again (no grouping asked); the second
+  // detail view reuses its range's grouping.
+  EXPECT_EQ(service_->page_hits(), 1u);
+  EXPECT_EQ(service_->cache_counts(), (std::pair<std::uint64_t, std::uint64_t>{1, 2}));
   // A new decision of the wave names a new source: grouped again, and the answer shows it.
   decision(a, "198.51.100.7", "active");
   auto v = get(service_->incidents(FindingQuery{}));
@@ -284,6 +287,32 @@ TEST_F(FindingServiceTest, GroupingIsCachedUntilTheStoreChanges) {
   v = get(service_->incidents(FindingQuery{}));
   EXPECT_EQ(v.find("incidents")->items()[0].find("counts")->find("findings")->integer(), 2);
   EXPECT_EQ(service_->cache_counts().second, 4u);
+}
+
+TEST_F(FindingServiceTest, PagesAreReusedWhileNothingTheyShowChanged) {
+  const auto a = finding(kT0, kRelay, kContact, "{}", "example.jp");
+  decision(a, "198.51.100.7", "active");
+  auto first = service_->incidents(FindingQuery{});
+  ASSERT_TRUE(first);
+  auto again = service_->incidents(FindingQuery{});
+  ASSERT_TRUE(again);
+  EXPECT_EQ(*again, *first);
+  EXPECT_EQ(service_->page_hits(), 1u);
+  FindingQuery other;
+  other.limit = 1;
+  ASSERT_TRUE(service_->incidents(other));  // another query: rendered
+  EXPECT_EQ(service_->page_hits(), 1u);
+  // A revocation changes what the page shows: rendered again, and it shows it.
+  ASSERT_TRUE(store_->set_state(1, "revoked", kT0 + 1, "test"));
+  auto v = get(service_->incidents(FindingQuery{}));
+  EXPECT_EQ(v.find("incidents")->items()[0].find("counts")->find("in_force")->integer(), 0);
+  EXPECT_EQ(service_->page_hits(), 1u);
+  // The next second: "in force" and "open" depend on the clock.
+  ASSERT_TRUE(service_->incidents(FindingQuery{}));
+  EXPECT_EQ(service_->page_hits(), 2u);
+  now_ += core::kNsPerSec;
+  ASSERT_TRUE(service_->incidents(FindingQuery{}));
+  EXPECT_EQ(service_->page_hits(), 2u);
 }
 
 TEST_F(FindingServiceTest, ScanBoundIsReported) {

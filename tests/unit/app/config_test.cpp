@@ -102,6 +102,26 @@ TEST(DaemonConfig, YamlSyntaxErrorIsLocated) {
   std::remove(path.c_str());
 }
 
+TEST(DaemonConfig, OverrideListsAsInTheFile) {
+  // -o takes a list as a,b or as the file's flow list [a, 'b'] (with quotes or without).
+  for (const char* text : {"site.home_countries=jp,de", "site.home_countries=[jp, de]",
+                           "site.home_countries=['jp', \"de\"]"}) {
+    auto cfg = load_config("", {text});
+    ASSERT_TRUE(cfg) << text << ": " << cfg.error().message;
+    EXPECT_EQ(cfg->home_countries, (std::vector<std::string>{"JP", "DE"})) << text;
+  }
+  auto one = load_config("", {"site.home_countries=[jp]"});
+  ASSERT_TRUE(one) << one.error().message;
+  EXPECT_EQ(one->home_countries, (std::vector<std::string>{"JP"}));
+  auto bad = load_config("", {"site.home_countries=[jp,de"});  // not closed: refused, named
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("[jp"), std::string::npos) << bad.error().message;
+  auto v6 = load_config("", {"api.listen=[::1]:8731"});  // brackets of an address stay
+  ASSERT_TRUE(v6) << v6.error().message;
+  EXPECT_EQ(v6->api_listen, "[::1]:8731");
+  EXPECT_EQ(split_list(" [a, 'b' ,\"c\"] "), (std::vector<std::string>{"a", "b", "c"}));
+}
+
 TEST(DaemonConfig, MissingFileAndBadOverrides) {
   auto cfg = load_config("/nonexistent/bannin.yaml");
   ASSERT_FALSE(cfg);

@@ -39,10 +39,19 @@ class KpiRules : public ::testing::Test {
     cfg.rule_files = {std::string(BANNIN_SOURCE_DIR) + "/rules/base/kpi.yaml"};
     auto loaded = load_rules(cfg, nullptr);
     ASSERT_TRUE(loaded) << loaded.error().message;
-    ASSERT_EQ(loaded->rules.size(), 5u);
+    ASSERT_EQ(loaded->rules.size(), 6u);
+    // The fixed thresholds here; the learned one (host.udp.drops_out_of_line) on its own below.
+    RuleList fixed, learned;
+    for (const auto& r : loaded->rules) {
+      (r->id == "host.udp.drops_out_of_line" ? learned : fixed).push_back(r);
+    }
+    ASSERT_EQ(learned.size(), 1u);
+    learned_ = learned;
     decider_ = std::make_unique<decide::Decider>(decide::DeciderOptions{});
-    pipeline_ =
-        std::make_unique<Pipeline>(loaded->rules, 64 << 20, nullptr, *decider_, nullptr, out_);
+    pipeline_ = std::make_unique<Pipeline>(fixed, 64 << 20, nullptr, *decider_, nullptr, out_);
+  }
+  void use_learned() {
+    pipeline_ = std::make_unique<Pipeline>(learned_, 64 << 20, nullptr, *decider_, nullptr, out_);
   }
 
   // One sample a second: udp.rcvbuf_errors = v[i]; service "dns" drops = svc[i] when given.
@@ -81,6 +90,7 @@ class KpiRules : public ::testing::Test {
   }
 
   Collect out_;
+  RuleList learned_;
   std::unique_ptr<decide::Decider> decider_;
   std::unique_ptr<Pipeline> pipeline_;
 };
@@ -127,6 +137,33 @@ TEST_F(KpiRules, ConntrackAndMemory) {
   ASSERT_EQ(out_.findings.size(), 2u);
   EXPECT_NE(out_.findings[1].find("host.memory.low"), std::string::npos);
   EXPECT_NE(out_.findings[1].find("\"min(value)\":10"), std::string::npos) << out_.findings[1];
+}
+
+TEST_F(KpiRules, DropsOutOfLineWithTheHostsNormal) {
+  use_learned();
+  // A host that always drops ~40 datagrams a second (200 per 5 s, above min_dropped 50): for
+  // ten minutes its normal, never out of line; the fixed rule would not fire either (< 100/s).
+  std::vector<std::int64_t> usual;
+  for (int i = 0; i < 600; ++i) usual.push_back(30 + (i * 7) % 21);  // 30, 37, 44: 37 a second
+  feed(1000 * kSec, usual, pk::Sys::UdpRcvbufErrors);
+  EXPECT_TRUE(out_.findings.empty()) << all();
+  // Then 90/s for 10 s: still below the fixed 100/s, but more than twice its normal — far
+  // outside its usual spread: one finding naming the usual.
+  // (10 s is two windows: it fires again in the second while the drops go on.)
+  feed(1600 * kSec, std::vector<std::int64_t>(10, 90), pk::Sys::UdpRcvbufErrors);
+  ASSERT_EQ(out_.findings.size(), 2u) << all();
+  EXPECT_NE(out_.findings[0].find("host.udp.drops_out_of_line"), std::string::npos);
+  EXPECT_NE(out_.findings[0].find("\"baseline(sum(value))\":18"), std::string::npos)
+      << out_.findings[0];  // 185 per 5 s
+  EXPECT_NE(out_.findings[1].find("host.udp.drops_out_of_line"), std::string::npos);
+}
+
+TEST_F(KpiRules, DropsOutOfLineNotWhileLearning) {
+  use_learned();
+  // A new host floods at once: the baseline has nothing yet (deviation 0): no finding from
+  // this rule (host.udp.rcvbuf_drops covers a first flood with its fixed threshold).
+  feed(1000 * kSec, std::vector<std::int64_t>(30, 5000), pk::Sys::UdpRcvbufErrors);
+  EXPECT_TRUE(out_.findings.empty()) << all();
 }
 
 }  // namespace

@@ -234,6 +234,10 @@ TEST(AggregateBlock, EachSlotIsTheClassOfItsSpecKind) {
       case ruleset::AggregateKind::Max:
         EXPECT_EQ(v, 10.0) << s.rule->aggregates.texts()[i];
         break;
+      case ruleset::AggregateKind::Baseline:
+      case ruleset::AggregateKind::Deviation:
+        ADD_FAILURE() << "no baseline in this rule";  // baseline_test.cpp
+        break;
     }
   }
   // A moved block keeps its aggregates; the moved-from one holds nothing.
