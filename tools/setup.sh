@@ -6,6 +6,8 @@
 # Called by `make run`, `make test`, `make build`. Nothing is ever downloaded at build time;
 # this list is the project's whole dependency story. Add a package here the moment the
 # code, a test or a benchmark starts to use it.
+# (The overload guard's tests and bench, tests/cli/guard_*_test.sh and bench/guard_bench.sh,
+# use unbound, nftables, iproute2 and cc from build-essential: all below already.)
 set -eu
 
 PACKAGES="

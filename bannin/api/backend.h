@@ -80,6 +80,21 @@ class Backend {
     return core::make_error("not_found", "this daemon has no rules to show");
   }
 
+  // --- the overload guard and the flight recorder (issue 16; docs/guard.md) ---
+  /// GET /api/v1/guard: the guarded services, their state and the last transitions.
+  virtual core::Result<std::string> guard_json() {
+    return core::make_error("not_found", "this daemon has no overload guard");
+  }
+  /// POST /api/v1/record/freeze: the flight recorder's rings written to disk now; returns
+  /// the frozen file's description.
+  virtual core::Result<std::string> record_freeze(const std::string& /*reason*/) {
+    return core::make_error("not_found", "this daemon has no flight recorder");
+  }
+  /// GET /api/v1/record: the recorder's state and the frozen files.
+  virtual core::Result<std::string> records_json() {
+    return core::make_error("not_found", "this daemon has no flight recorder");
+  }
+
   /// GET /v1/decisions/stream (CrowdSec bouncers, api/lapi.h): the stream answer, or
   /// "forbidden" for an unknown key. Backends without bouncer support refuse every key.
   virtual core::Result<std::string> decision_stream(const StreamRequest& /*request*/) {

@@ -246,7 +246,7 @@ HttpResponse Router::dispatch(const HttpRequest& request) const {
   std::string_view target;  // DELETE /api/v1/decisions/{target}
   std::string_view domain;  // GET /api/v1/domains/{name}
   if (path == "/health" || path == "/metrics" || path == "/api/v1/status" || path == kDomainsPath ||
-      path == kSeriesPath) {
+      path == kSeriesPath || path == "/api/v1/guard" || path == "/api/v1/record") {
     allow = "GET, HEAD";
   } else if (path.size() > kDomainsPath.size() + 1 &&
              std::string_view(path).substr(0, kDomainsPath.size() + 1) == "/api/v1/domains/") {
@@ -260,6 +260,8 @@ HttpResponse Router::dispatch(const HttpRequest& request) const {
     target = std::string_view(path).substr(kDecisionsPath.size() + 1);
   } else if (!findings_allow(path).empty()) {
     allow = findings_allow(path);
+  } else if (path == "/api/v1/record/freeze") {
+    allow = "POST";
   } else {
     return error_response(404, "not_found", "no such endpoint: " + path.substr(0, 200));
   }
@@ -282,6 +284,23 @@ HttpResponse Router::dispatch(const HttpRequest& request) const {
     return r;
   }
   if (path == "/api/v1/status") return json_response(200, backend_.status_json());
+  if (path == "/api/v1/guard" || path == "/api/v1/record" || path == "/api/v1/record/freeze") {
+    // The overload guard and the flight recorder (docs/guard.md).
+    core::Result<std::string> body = core::make_error("not_found", "");
+    if (path == "/api/v1/guard") {
+      body = backend_.guard_json();
+    } else if (path == "/api/v1/record") {
+      body = backend_.records_json();
+    } else {
+      std::string reason = "operator";
+      if (auto it = request.query.find("reason"); it != request.query.end()) {
+        reason = it->second.substr(0, 200);
+      }
+      body = backend_.record_freeze(reason);
+    }
+    if (!body) return from_backend_error(body.error());
+    return json_response(200, std::move(*body));
+  }
   if (path == kSeriesPath) return series(request);
   if (path == kDomainsPath) {
     auto body = backend_.domains_json();

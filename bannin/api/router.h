@@ -13,6 +13,8 @@
 //   POST   /api/v1/decisions            Backend::add_decision (body: decision_request.h)
 //   DELETE /api/v1/decisions/{target}   Backend::revoke (also ?target=; ?note= optional)
 //   GET    /api/v1/findings, /api/v1/incidents[/{id}], /api/v1/rules   (router_findings.cpp)
+//   GET    /api/v1/guard                Backend::guard_json() (the overload guard)
+//   GET    /api/v1/record, POST /api/v1/record/freeze[?reason=]   the flight recorder
 //
 // Errors are {"error":{"code":…,"message":…[,"field":…][,"offset":N]}} with 400, 401, 403,
 // 404, 405, 411, 413, 415, 409, 503 or 500 (docs/api.md). Owned by api::Server; handle() is

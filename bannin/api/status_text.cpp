@@ -480,6 +480,49 @@ void render_kpi(std::string& out, const JsonValue* kpi) {
         rows, {false, true, true, true, true, true, true, true});
 }
 
+/// The overload guard (config guard:, docs/guard.md): one row per guarded service, then the
+/// last transitions. Also `bannin guard status`.
+void render_guard(std::string& out, const JsonValue* g) {
+  if (!g || !g->is_object()) return;
+  const JsonValue* enabled = g->find("enabled");
+  if (!enabled || !enabled->boolean() || !*enabled->boolean()) return;
+  out += "\nOverload guard (" + text_of(g->find("mode")) + "; " + text_of(g->find("tick_cpu_us")) +
+         " µs CPU a tick)\n";
+  std::vector<std::vector<std::string>> rows;
+  if (const JsonValue* list = g->find("services"); list && list->is_array()) {
+    for (const JsonValue& s : list->items()) {
+      std::string ports;
+      if (const JsonValue* p = s.find("ports"); p && p->is_array()) {
+        for (const JsonValue& x : p->items()) ports += (ports.empty() ? "" : ",") + text_of(&x);
+      }
+      std::string state = text_of(s.find("state"));
+      if (state == "on") {
+        state += " since " + text_of(s.find("since")) + " (" + text_of(s.find("holding")) + ")";
+      }
+      const std::string dir = text_of(s.find("direction")) == "below" ? "< " : "> ";
+      rows.push_back({clean(text_of(s.find("name"))), text_of(s.find("proto")) + "/" + ports,
+                      text_of(s.find("signal")), text_of(s.find("value")),
+                      dir + text_of(s.find("on_level")), text_of(s.find("own_drops_per_s")),
+                      text_of(s.find("transitions")), state});
+    }
+  }
+  table(out, {"SERVICE", "PORTS", "SIGNAL", "NOW", "ON AT", "GUARD DROPS/S", "SWITCHES", "STATE"},
+        rows, {false, false, false, true, true, true, true, false});
+  if (const JsonValue* t = g->find("transitions"); t && t->is_array() && t->size() > 0) {
+    out += "  last transitions:\n";
+    const std::size_t n = t->size();
+    for (std::size_t i = n > 5 ? n - 5 : 0; i < n; ++i) {
+      const JsonValue& e = t->items()[i];
+      out += "    " + text_of(e.find("ts")) + "  " + clean(text_of(e.find("service"))) + " " +
+             text_of(e.find("change")) + ": " + text_of(e.find("signal")) + " " +
+             text_of(e.find("value")) + " (level " + text_of(e.find("threshold")) + ", peak " +
+             text_of(e.find("peak")) + ")";
+      if (const JsonValue* d = e.find("detail")) out += "; " + clean(text_of(d));
+      out += "\n";
+    }
+  }
+}
+
 /// Sections this renderer does not know yet (e.g. "detect"): their scalar members on a line,
 /// so a daemon that grows is still shown.
 void render_others(std::string& out, const JsonValue& doc) {
@@ -487,7 +530,7 @@ void render_others(std::string& out, const JsonValue& doc) {
     const std::string& key = doc.keys()[i];
     if (key == "daemon" || key == "sources" || key == "queues" || key == "store" ||
         key == "decisions" || key == "problems" || key == "domains" || key == "notify" ||
-        key == "kpi") {
+        key == "kpi" || key == "guard") {
       continue;
     }
     const std::string counts = counts_of(&doc.items()[i]);
@@ -528,6 +571,7 @@ core::Result<StatusReport> render_status(std::string_view status_json) {
   render_domains(r.text, doc->find("domains"), r.problems);
   render_notify(r.text, doc->find("notify"), r.problems);
   render_kpi(r.text, doc->find("kpi"));
+  render_guard(r.text, doc->find("guard"));
   render_others(r.text, *doc);
   if (const JsonValue* p = doc->find("problems"); p && p->is_array()) {
     for (const JsonValue& item : p->items()) {
@@ -543,6 +587,15 @@ core::Result<StatusReport> render_status(std::string_view status_json) {
     for (const auto& p : r.problems) r.text += "  - " + p + "\n";
   }
   return r;
+}
+
+core::Result<std::string> render_guard_text(std::string_view guard_json) {
+  auto doc = parse_json(guard_json);
+  if (!doc) return doc.error();
+  std::string out;
+  render_guard(out, &*doc);
+  if (out.empty()) out = "\nThe overload guard is off (no guard.services).\n";
+  return out.substr(1);
 }
 
 }  // namespace bannin::api

@@ -22,6 +22,9 @@ struct StatusReport {
 /// Error code bad_status when the text is not a JSON object.
 core::Result<StatusReport> render_status(std::string_view status_json);
 
+/// GET /api/v1/guard as text (`bannin guard status`).
+core::Result<std::string> render_guard_text(std::string_view guard_json);
+
 /// "45s", "12m 5s", "3h 4m", "2d 3h"; "-" for negative values.
 std::string format_duration(std::int64_t seconds);
 

@@ -110,7 +110,7 @@ class Loader {
       v.node = val;
       v.at = where(origin, kv.first);
       if (key == "rules" || key == "sources" || key == "decide.max_per_minute_by_rule" ||
-          key == "kpi.services") {
+          key == "kpi.services" || key == "guard.services") {
         v.is_map = val.IsMap();
         set(key, v);
         continue;
@@ -311,6 +311,19 @@ class Loader {
 
   void handle_rules(const std::string&, const Value& v) { rules(v); }
   void handle_kpi_services(const std::string& key, const Value& v) { kpi_services(key, v); }
+  // guard.services: the overload guard's services (app/guard_config.cpp parses them).
+  void handle_guard_services(const std::string& key, const Value& v) {
+    if (!v.node.IsDefined() || !v.items.empty() || v.is_map) {
+      if (!v.node.IsDefined() && v.items.empty()) {
+        cfg_.guard.services.clear();  // -o guard.services= : none
+        return;
+      }
+      bad(v, key,
+          "expected a list of guarded services (- name: dns, proto: udp, ports: [53], ...)");
+      return;
+    }
+    parse_guard_services(v.node, origin_of(v), key, cfg_.guard.services, problems);
+  }
   void handle_sources(const std::string&, const Value& v) { sources(v); }
 
   void handle_max_per_minute_by_rule(const std::string& key, const Value& v) {

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include <bannin/app/flight_recorder.h>
+#include <bannin/app/guard_config.h>
 #include <bannin/core/result.h>
 #include <bannin/core/time.h>
 #include <bannin/probe/domain/check_setup.h>
@@ -179,6 +181,8 @@ struct DaemonConfig {
 
   DomainsConfig domains;
   KpiConfig kpi;
+  RecorderConfig recorder;  ///< `recorder:`: the flight recorder (app/flight_recorder.h)
+  GuardConfig guard;        ///< `guard:`: the overload guard (app/guard_config.h, docs/guard.md)
   InventoryConfig inventory;
   FilesConfig files;
   ProcessesConfig processes;

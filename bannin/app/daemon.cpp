@@ -20,6 +20,8 @@
 #include <bannin/api/server.h>
 #include <bannin/app/daemon.h>
 #include <bannin/app/domain_probe.h>
+#include <bannin/app/flight_recorder.h>
+#include <bannin/app/guard_runner.h>
 #include <bannin/app/kpi_probe.h>
 #include <bannin/app/pipeline.h>
 #include <bannin/core/duration.h>
@@ -157,6 +159,7 @@ core::Result<bool> Daemon::validate(const DaemonConfig& cfg) {
                          std::strerror(errno));
     }
   }
+  for (auto& p : guard_config_problems(cfg)) problems.push_back(std::move(p));
   if (problems.empty()) return true;
   std::string msg;
   for (const auto& p : problems) msg += (msg.empty() ? "" : "\n") + p;
@@ -373,6 +376,14 @@ core::Result<bool> Daemon::boot() {
       !r) {
     return r.error();
   }
+  // The overload guard (config `guard:`) reads the KPI probe's samples; the flight recorder
+  // keeps the last lines and samples (daemon_guard.cpp, daemon_recorder.cpp).
+  if (auto r = make_guard(); !r) return r.error();
+  if (auto r = make_recorder(store_path.has_parent_path() ? store_path.parent_path().string() + "/"
+                                                          : std::string());
+      !r) {
+    return r.error();
+  }
 
   // 4. Threads, from the end of the pipeline to its start.
   auto writer = std::make_unique<store::StoreWriter>(std::move(*st), cfg.queue_store, 1024);
@@ -386,6 +397,7 @@ core::Result<bool> Daemon::boot() {
   pipeline_ = std::thread([this] { pipeline_main(); });
   if (probe_) probe_->start();                  // its rounds go through the pipeline thread
   if (file_probe_) file_probe_->start();        // so do its hits
+  if (guard_) guard_->start();                  // fed by the KPI probe's samples
   if (kpi_) kpi_->start();                      // and its samples
   if (process_probe_) process_probe_->start();  // and the flagged processes
   auto sources = open_sources();
@@ -411,7 +423,8 @@ void Daemon::stop() {
   if (probe_) probe_->stop();  // before the records queue closes: its last round goes in
   if (file_probe_) file_probe_->stop();
   if (process_probe_) process_probe_->stop();
-  if (kpi_) kpi_->stop();  // and writes its series file
+  if (kpi_) kpi_->stop();      // and writes its series file
+  if (guard_) guard_->stop();  // removes limits still in force (recorded)
   if (wake_fd_ >= 0) {
     std::uint64_t one = 1;
     (void)!::write(wake_fd_, &one, sizeof one);

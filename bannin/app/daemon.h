@@ -73,6 +73,10 @@ class Pipeline;
 class DomainProbe;
 struct DomainRound;
 class KpiProbe;
+class FindingLinker;
+class GuardRunner;
+struct GuardEvent;
+class FlightRecorder;
 
 /// One concrete input: a file, a socket, the journal, stdin. Counters are written by the
 /// ingest and pipeline threads and read by status (atomics, relaxed).
@@ -96,7 +100,8 @@ struct Stream {
 struct Batch {
   /// Lines of a stream; a configuration reload; a round of the domain probe (`domain`); hits
   /// of the file probe (`files`); a sample of the KPI probe (`kpi`).
-  enum class Kind { Lines, Reload, Domain, Files, Kpi, Processes } kind = Kind::Lines;
+  /// Findings made outside the rules (the overload guard's transitions: `findings`).
+  enum class Kind { Lines, Reload, Domain, Files, Kpi, Processes, Findings } kind = Kind::Lines;
   std::uint32_t stream = 0;
   std::string data;                              ///< the lines back to back
   std::vector<std::uint32_t> ends;               ///< end offset of each line in data
@@ -111,6 +116,7 @@ struct Batch {
   std::shared_ptr<const FileRound> files;
   std::shared_ptr<const probe::kpi::Sample> kpi;
   std::shared_ptr<const ProcessRound> processes;  ///< flagged processes (`processes`)
+  std::shared_ptr<const std::vector<store::FindingRow>> findings;
 };
 
 /// An order for the act thread.
@@ -186,6 +192,10 @@ class Daemon final : public api::Backend {
   core::Result<std::string> incidents_json(const api::FindingQuery& query) override;
   core::Result<std::string> incident_json(std::int64_t id) override;
   core::Result<std::string> rules_json() override;
+  // The overload guard and the flight recorder (daemon_guard.cpp).
+  core::Result<std::string> guard_json() override;
+  core::Result<std::string> record_freeze(const std::string& reason) override;
+  core::Result<std::string> records_json() override;
 
  private:
   explicit Daemon(Options options);
@@ -208,6 +218,20 @@ class Daemon final : public api::Backend {
   // The process probe and SIGSTOP of flagged processes (daemon_processes.cpp, issue 17).
   core::Result<bool> make_process_probe();
   core::Result<bool> wrap_process_actuator(const std::string& store_path);
+  // The overload guard (config `guard:`, daemon_guard.cpp): built after the KPI probe, fed
+  // its samples; transitions stored as findings (through the pipeline thread, which numbers
+  // them) and told to the notice stage.
+  core::Result<bool> make_guard();
+  void on_guard_transition(const GuardEvent& e);
+  std::string guard_status_json();
+  /// Pipeline thread: findings made outside the rules (Batch::Kind::Findings).
+  void write_findings(const std::vector<store::FindingRow>& rows, FindingLinker& linker);
+  // The flight recorder (config `recorder:`, daemon_guard.cpp).
+  core::Result<bool> make_recorder(const std::string& store_dir);
+  std::string recorder_status_json();
+  /// Pipeline thread: a batch of lines into its source's ring; a `record: true` rule fired.
+  void record_lines(std::uint32_t stream, const std::string& origin, const Batch& b);
+  void record_for_rule(const std::string& rule);
 
   void ingest_main();
   void pipeline_main();
@@ -277,6 +301,8 @@ class Daemon final : public api::Backend {
   std::unique_ptr<KpiProbe> kpi_;                    // config `kpi:`; null when off
   std::unique_ptr<ProcessProbe> process_probe_;      // config `processes:`; null when off
   std::unique_ptr<store::Store> process_store_;      // enforce mode: process_actions rows
+  std::unique_ptr<GuardRunner> guard_;               // config `guard:`; null when off
+  std::unique_ptr<FlightRecorder> recorder_;         // config `recorder:`; null when off
 
   std::atomic<bool> stopping_{false};
   int wake_fd_ = -1;  // eventfd: wakes the ingest thread's epoll
@@ -301,6 +327,9 @@ class Daemon final : public api::Backend {
 /// configurations are warnings).
 core::Result<std::shared_ptr<const enrich::Inventory>> load_inventory(
     const DaemonConfig& cfg, std::vector<std::string>& warnings);
+
+/// The overload guard's checks that need the rest of the configuration (daemon_guard.cpp).
+std::vector<std::string> guard_config_problems(const DaemonConfig& cfg);
 
 /// Shared by the daemon's files.
 core::TimeNs wall_now();

@@ -301,6 +301,10 @@ std::string Daemon::status_json() {
   std::vector<std::string> problems;
   o.key("kpi");
   out += kpi_status_json(problems);
+  o.key("guard");
+  out += guard_status_json();
+  o.key("recorder");
+  out += recorder_status_json();
   if (!ah.ok) problems.insert(problems.begin(), actuator_name_ + ": " + ah.problem);
   o.key("problems");
   out += '[';

@@ -40,12 +40,15 @@ class DaemonOutput final : public PipelineOutput {
         push_(std::move(push)),
         notices_(notices),
         notifier_(notifier) {}
+  /// A finding of a rule marked `record: true` freezes the flight recorder.
+  std::function<void(const std::string& rule)> record;
   void on_event(const model::Event& ev) override {
     if (kpis_ != nullptr) kpis_->count(ev);
   }
   void on_finding(const detect::Finding& f, std::string group_json, std::string numbers_json,
                   const model::Event* trigger) override {
     findings_.fetch_add(1, std::memory_order_relaxed);
+    if (record && f.rule != nullptr && f.rule->record) record(f.rule->id);
     tell(f);
     store::FindingRow row;
     row.id = linker_.on_finding(f, group_json);
@@ -112,6 +115,7 @@ void Daemon::pipeline_main() {
       *writer_, findings_, linker,
       [this](decide::Decision d, std::int64_t finding) { push_decision(std::move(d), finding); },
       notifier_ ? notify_items_.get() : nullptr, notifier_.get(), kpi_ ? &log_kpis_ : nullptr);
+  output.record = [this](const std::string& rule) { record_for_rule(rule); };
   Pipeline pipeline(rules_, cfg_.memory_budget_mb << 20, geo_.get(), *decider_, &decide_mu_, output,
                     [this](const ruleset::Rule& r) { return rule_counters(r.id); });
   {
@@ -192,6 +196,10 @@ void Daemon::pipeline_main() {
         writer_->push_wait(store::CheckpointRow{}, std::chrono::milliseconds(200));
         continue;
       }
+      if (b.kind == Batch::Kind::Findings) {
+        write_findings(*b.findings, linker);  // the overload guard's transitions
+        continue;
+      }
       if (b.kind == Batch::Kind::Reload) {
         std::size_t kept = pipeline.reload(b.reload->rules, b.reload->memory_budget);
         log("reloaded: %zu rules, %zu kept their detection windows", b.reload->rules.size(), kept);
@@ -202,6 +210,7 @@ void Daemon::pipeline_main() {
         std::lock_guard lock(streams_mu_);
         stream = streams_[b.stream].get();
       }
+      record_lines(b.stream, stream->origin, b);  // the flight recorder's ring of this source
       if (broken.size() <= b.stream) broken.resize(b.stream + 1);
       if (!pipeline.has_stream(b.stream) && !broken[b.stream]) {
         auto opened = pipeline.open_stream(b.stream, stream->decoder, wall_now());

@@ -25,6 +25,8 @@
 #include <bannin/api/server.h>
 #include <bannin/app/daemon.h>
 #include <bannin/app/domain_probe.h>
+#include <bannin/app/flight_recorder.h>
+#include <bannin/app/guard_runner.h>
 #include <bannin/app/kpi_probe.h>
 #include <bannin/enrich/geo_db.h>
 #include <bannin/source/journald_source.h>

@@ -142,6 +142,7 @@ void KpiProbe::sample_once(core::TimeNs wall, core::TimeNs mono) {
   }
   const pk::Sample& out = busy ? status_.sample : *s;  // status_.sample: written only here
   record(out);
+  if (observer_) observer_(out);
   bool sent = false;
   if (!busy && sink_) sent = sink_(std::shared_ptr<const pk::Sample>(handed));
   if (extra_) extra_(wall, series_);

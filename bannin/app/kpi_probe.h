@@ -70,6 +70,11 @@ class KpiProbe {
   KpiProbe(const KpiProbe&) = delete;
   KpiProbe& operator=(const KpiProbe&) = delete;
 
+  /// Called on the probe thread with every sample, before it goes to the pipeline (the
+  /// overload guard, app/guard_runner.h: it must return quickly). Set before start().
+  using Observer = std::function<void(const probe::kpi::Sample&)>;
+  void set_observer(Observer o) { observer_ = std::move(o); }
+
   /// Reads the series file (a damaged one is set aside as <file>.bad and logged).
   void restore();
   void start();
@@ -96,6 +101,7 @@ class KpiProbe {
   std::string series_file_;
   Sink sink_;
   Extra extra_;
+  Observer observer_;
   Log log_;
   std::string host_;
   std::vector<std::string> names_;

@@ -32,5 +32,7 @@ void add_webserver_command(CLI::App& app, int& exit_code);
 void add_quarantine_command(CLI::App& app, int& exit_code);
 void add_processes_command(CLI::App& app, int& exit_code);
 void add_files_command(CLI::App& app, int& exit_code);
+/// `guard status` and `record freeze|list|show` (guard_command.cpp).
+void add_guard_command(CLI::App& app, int& exit_code);
 
 }  // namespace bannin::cli

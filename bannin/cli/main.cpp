@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
   bannin::cli::add_webserver_command(app, exit_code);
   bannin::cli::add_quarantine_command(app, exit_code);
   bannin::cli::add_processes_command(app, exit_code);
+  bannin::cli::add_guard_command(app, exit_code);
   bannin::cli::add_files_command(app, exit_code);
   try {
     app.parse(argc, argv);

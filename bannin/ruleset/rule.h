@@ -89,6 +89,9 @@ struct Rule {
   std::shared_ptr<const Captures> captures;
   Params params;               ///< effective parameters (defaults + overrides)
   std::uint32_t evidence = 5;  ///< raw lines kept per finding
+  /// `record: true`: a finding of this rule freezes the flight recorder (the last lines of
+  /// every source and the last KPI samples to disk; docs/guard.md "Flight recorder").
+  bool record = false;
 };
 
 }  // namespace bannin::ruleset

@@ -27,7 +27,7 @@ namespace {
 
 const std::set<std::string, std::less<>> kRuleKeys = {
     "id",   "title",    "description", "when",     "where",   "group_by", "window", "fire",
-    "then", "campaign", "params",      "evidence", "enabled", "numbers",  "reset"};
+    "then", "campaign", "params",      "evidence", "enabled", "numbers",  "reset",  "record"};
 const std::set<std::string, std::less<>> kResetKeys = {"when", "match"};
 const std::set<std::string, std::less<>> kThenKeys = {"action",           "scope",     "ttl",
                                                       "reason",           "reason_ja", "method",
@@ -303,6 +303,14 @@ void load_rule(Ctx& ctx, const YAML::Node& node, const LoadOptions& opt,
   if (node["enabled"] && !node["enabled"].as<bool>(true)) return;
   rule->title = scalar(node["title"]);
   rule->description = scalar(node["description"]);
+  if (node["record"]) {
+    const std::string r = scalar(node["record"]);
+    if (r == "true" || r == "false") {
+      rule->record = r == "true";
+    } else {
+      ctx.problem(node["record"].Mark(), "bad_value", "record: expected true or false");
+    }
+  }
   if (rule->title.empty()) ctx.problem(node.Mark(), "missing_key", "a rule needs a title");
 
   // Parameters: globals, then the rule's defaults, then overrides.

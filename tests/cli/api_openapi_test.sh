@@ -162,6 +162,10 @@ for inc in (incs or {}).get("incidents", []):
 validate("GET", "/api/v1/incidents/{id}", "/api/v1/incidents/999999", 404)
 validate("GET", "/api/v1/incidents/{id}", "/api/v1/incidents/x", 400)
 validate("GET", "/api/v1/rules", "/api/v1/rules", 200)
+# The overload guard (off in this configuration) and the flight recorder (on by default).
+validate("GET", "/api/v1/guard", "/api/v1/guard", 200)
+validate("POST", "/api/v1/record/freeze", "/api/v1/record/freeze?reason=openapi", 200, b"{}", J)
+validate("GET", "/api/v1/record", "/api/v1/record", 200)
 # The KPI probe's series (on by default): the list, one series, an unknown name, a bad step.
 series = json.loads(call("GET", "/api/v1/series")[2] or b"{}").get("series", [])
 check(series, "no KPI series listed")

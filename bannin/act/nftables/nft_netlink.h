@@ -69,6 +69,12 @@ class NftNetlink {
   core::Result<std::vector<EnforcedEntry>> dump_addresses(std::string_view table,
                                                           std::string_view set, bool v4);
 
+  /// The packets and bytes of named counter `name` of inet `table` (NFT_MSG_GETOBJ: one
+  /// object, whatever the table's sets hold; libnftables' `list counter` loads every set
+  /// element first). Error "not_found" when the table or counter does not exist.
+  core::Result<std::pair<std::uint64_t, std::uint64_t>> counter(std::string_view table,
+                                                                std::string_view name);
+
   /// Requests sent so far (each is one netlink message).
   [[nodiscard]] std::size_t requests() const noexcept { return requests_; }
 
@@ -343,6 +349,52 @@ inline core::Result<bool> NftNetlink::table_exists(std::string_view table) {
   if (ctx.err == ENOENT) return false;
   if (ctx.err != 0) return sys_error("netlink get table", ctx.err);
   return true;
+}
+
+inline core::Result<std::pair<std::uint64_t, std::uint64_t>> NftNetlink::counter(
+    std::string_view table, std::string_view name) {
+  using namespace detail;  // NOLINT(google-build-using-namespace)
+  std::string buf;
+  Builder b(buf);
+  const std::uint32_t seq = seq_++;
+  b.begin(NFT_MSG_GETOBJ, 0, seq);
+  b.attr_string(NFTA_OBJ_TABLE, table);
+  b.attr_string(NFTA_OBJ_NAME, name);
+  const std::uint32_t type = htonl(NFT_OBJECT_COUNTER);
+  b.attr(NFTA_OBJ_TYPE, &type, sizeof type);
+  b.end();
+  ++requests_;
+  struct Ctx {
+    std::uint64_t packets = 0, bytes = 0;
+    bool found = false;
+    int err = 0;
+  } ctx;
+  auto r = exchange(
+      buf, seq, seq, false, &ctx,
+      [](const void* c, const void* msg) {
+        auto* x = static_cast<Ctx*>(const_cast<void*>(c));
+        for_each_msg_attr(static_cast<const nlmsghdr*>(msg), [&](const Attr& a) {
+          if (a.type != NFTA_OBJ_DATA) return;
+          x->found = true;
+          for_each_attr(a.data, a.len, [&](const Attr& d) {
+            std::uint64_t v = 0;
+            if (d.len >= 8) std::memcpy(&v, d.data, 8);
+            if (d.type == NFTA_COUNTER_PACKETS) x->packets = be64toh(v);
+            if (d.type == NFTA_COUNTER_BYTES) x->bytes = be64toh(v);
+          });
+        });
+      },
+      [](const void* c, std::uint32_t, int err) {
+        static_cast<Ctx*>(const_cast<void*>(c))->err = err;
+      });
+  if (!r) return r.error();
+  if (ctx.err == ENOENT) {
+    return core::make_error("not_found",
+                            "no counter " + std::string(name) + " in inet " + std::string(table));
+  }
+  if (ctx.err != 0) return sys_error("netlink get counter", ctx.err);
+  if (!ctx.found) return core::make_error("nft_error", "netlink get counter: no data");
+  return std::make_pair(ctx.packets, ctx.bytes);
 }
 
 inline core::Result<ChainState> NftNetlink::chain_state(std::string_view table,
