@@ -140,6 +140,7 @@ struct InForce {
   std::string target;        ///< canonical target text
   core::TimeNs expires = 0;  ///< wall clock
   std::string state;         ///< proposed (observe) | active
+  bool revoking = false;     ///< a revoke is queued for the act thread (a second one finds none)
 };
 
 class Daemon final : public api::Backend {

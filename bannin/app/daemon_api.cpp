@@ -368,8 +368,14 @@ core::Result<int> Daemon::revoke(const std::string& target, const std::string& n
   std::vector<std::int64_t> ids;
   {
     std::lock_guard lock(in_force_mu_);
-    for (const auto& [id, f] : in_force_) {
-      if (f.target == target || target_text(f.decision) == target) ids.push_back(id);
+    for (auto& [id, f] : in_force_) {
+      // One already being revoked (its item still queued for the act thread) is not in force
+      // for a second DELETE: that one answers 404, as it would a moment later.
+      if (f.revoking) continue;
+      if (f.target == target || target_text(f.decision) == target) {
+        ids.push_back(id);
+        f.revoking = true;
+      }
     }
   }
   if (ids.empty()) return core::make_error("not_found", "no decision in force for " + target);
@@ -386,6 +392,11 @@ core::Result<int> Daemon::revoke(const std::string& target, const std::string& n
           static_cast<bool>(read_store_->set_state(id, "revoked", wall_now(), item.note));
     }
     if (!actions_->push_wait(std::move(item), std::chrono::seconds(2))) {
+      // Not queued: this one and the ones after it are still in force for a retry.
+      std::lock_guard lock(in_force_mu_);
+      for (auto rest = std::find(ids.begin(), ids.end(), id); rest != ids.end(); ++rest) {
+        if (auto f = in_force_.find(*rest); f != in_force_.end()) f->second.revoking = false;
+      }
       return core::make_error("busy", "the action queue is full; try again");
     }
   }

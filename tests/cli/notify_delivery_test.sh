@@ -107,12 +107,20 @@ decoded() {
   [ "${n:-0}" -ge "$LINES" ]
 }
 wait_until 120 "the daemon read all $LINES lines" decoded
-# Every incident's notice delivered on every channel (the webhook after its two 503s).
+# Every incident's notice delivered on every channel (the webhook after its two 503s): none
+# pending, and no new notice for longer than the gather time (2 s) — on a loaded machine the
+# last incidents' notices are made after the first ones were delivered.
+LAST_NOTICES=-1
+LAST_CHANGE=$(date +%s)
 delivered() {
   local pending notices
   pending=$(status_get 'd["notify"]["pending"]')
   notices=$(status_get 'd["notify"]["notices"]')
-  [ "${notices:-0}" -ge 1 ] && [ "${pending:-1}" -eq 0 ]
+  if [ "${notices:-0}" != "$LAST_NOTICES" ]; then
+    LAST_NOTICES=${notices:-0}
+    LAST_CHANGE=$(date +%s)
+  fi
+  [ "${notices:-0}" -ge 1 ] && [ "${pending:-1}" -eq 0 ] && [ $(($(date +%s) - LAST_CHANGE)) -ge 4 ]
 }
 wait_until 60 "every notice delivered" delivered
 "$BANNIN" status --api "$API" >"$TMP/status.txt"
