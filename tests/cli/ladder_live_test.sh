@@ -148,8 +148,8 @@ wave
 wait_until 15 "the whole site contained" n_site_rows 3
 [ "$(site_rows)" = "deny vhost_path,notify_only vhost,deny vhost" ] || fail "after wave 3: $(site_rows)"
 wait_for 10 "wave 3: foreign POST /about/ refused" is_code 403 127.0.0.2 POST /about/
-# (A reload of nginx may still be switching workers — the warning's end regenerates the files
-# too — so the second address gets the same few seconds as the first.)
+# (nginx may still be switching workers after the reload: an old worker can take a new
+# connection for a moment, so the second address gets the same few seconds as the first.)
 wait_for 5 "wave 3: foreign POST / from another address refused" is_code 403 127.0.0.4 POST /
 expect 200 127.0.0.3 POST /about/ "wave 3 domestic"
 expect 200 127.0.0.2 GET /about/ "wave 3 GET"
