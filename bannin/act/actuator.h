@@ -90,4 +90,32 @@ class Actuator {
   virtual std::chrono::milliseconds batch_window() const { return std::chrono::milliseconds(0); }
 };
 
+/// A wrapping actuator's batch (quarantine, processes): the decisions it handles itself get
+/// `own(decision, i)`; the others go, in order, to `forward(rest)` (the wrapped actuator's
+/// apply or revoke), and every result comes back at its decision's position in `batch`.
+template <typename Handles, typename Own, typename Forward>
+std::vector<ActionResult> handle_or_forward(std::span<const decide::Decision> batch,
+                                            Handles handles, Own own, Forward forward) {
+  std::vector<ActionResult> out(batch.size());
+  std::vector<decide::Decision> rest;
+  std::vector<std::size_t> at;
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    if (!handles(batch[i])) {
+      rest.push_back(batch[i]);
+      at.push_back(i);
+      continue;
+    }
+    out[i] = own(batch[i], i);
+    out[i].index = i;
+  }
+  if (!rest.empty()) {
+    for (auto r : forward(std::span<const decide::Decision>(rest))) {
+      const std::size_t i = at[r.index];
+      r.index = i;
+      out[i] = std::move(r);
+    }
+  }
+  return out;
+}
+
 }  // namespace bannin::act

@@ -303,6 +303,19 @@ void GuardRunner::transition(Svc& s, decide::GuardChange c, const Inputs& in) {
   GuardEvent e;
   e.service = s.spec.name;
   e.table = s.spec.rules.table;
+  // The outcome of switching the service's table on or off, in the event and the status.
+  auto switched = [&](const core::Result<bool>& r, bool on) {
+    e.enforced = static_cast<bool>(r);
+    if (!r) e.detail = r.error().message;
+    std::lock_guard lock(mu_);
+    if (r) {
+      s.table_on = on;
+      s.have_counter = false;
+    } else {
+      ++s.nft_errors;
+      s.last_error = r.error().message;
+    }
+  };
   e.signal = signal_name(s.spec.signal);
   e.t = s.machine.last();
   e.mem_available = in.mem_available;
@@ -320,18 +333,7 @@ void GuardRunner::transition(Svc& s, decide::GuardChange c, const Inputs& in) {
     }
     e.conns_total = rules.conns_total;
     if (nft_) {
-      auto r = nft_->switch_on(rules);
-      e.enforced = static_cast<bool>(r);
-      if (r) {
-        std::lock_guard lock(mu_);
-        s.table_on = true;
-        s.have_counter = false;
-      } else {
-        e.detail = r.error().message;
-        std::lock_guard lock(mu_);
-        ++s.nft_errors;
-        s.last_error = r.error().message;
-      }
+      switched(nft_->switch_on(rules), true);
     } else {
       e.detail = "observe mode: nothing changed in nftables";
     }
@@ -339,18 +341,7 @@ void GuardRunner::transition(Svc& s, decide::GuardChange c, const Inputs& in) {
     s.conns_total = rules.conns_total;
   } else {
     if (nft_ && s.table_on) {
-      auto r = nft_->switch_off(s.spec.rules.table);
-      e.enforced = static_cast<bool>(r);
-      if (r) {
-        std::lock_guard lock(mu_);
-        s.table_on = false;
-        s.have_counter = false;
-      } else {
-        e.detail = r.error().message;
-        std::lock_guard lock(mu_);
-        ++s.nft_errors;
-        s.last_error = r.error().message;
-      }
+      switched(nft_->switch_off(s.spec.rules.table), false);
     } else if (!nft_) {
       e.detail = "observe mode: nothing changed in nftables";
     }

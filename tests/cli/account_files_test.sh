@@ -62,8 +62,10 @@ quarantined() { [ "$(sql "SELECT count(*) FROM quarantine WHERE path='$1' AND st
 wait_for 15 "the planted file in quarantine" quarantined "$PLANTED"
 [ "$(mode_of "$PLANTED")" = 0 ] || fail "planted file has mode $(mode_of "$PLANTED"), not 000"
 [ "$(sql "SELECT count(*) FROM findings WHERE rule='files.planted.strong'")" -ge 1 ] || fail "no finding"
-[ "$(sql "SELECT scope || ' ' || action || ' ' || state FROM decisions WHERE rule='files.planted.strong' AND target_key='$PLANTED'")" = "file quarantine active" ] \
-  || fail "decision: $(sql "SELECT scope, action, state, target_key FROM decisions")"
+# The quarantine's ledger row is written by the actuator; the decision's state goes through the
+# store writer's queue a moment later.
+decided() { [ "$(sql "SELECT scope || ' ' || action || ' ' || state FROM decisions WHERE rule='files.planted.strong' AND target_key='$PLANTED'")" = "file quarantine active" ]; }
+wait_until 5 "decision: $(sql "SELECT scope, action, state, target_key FROM decisions")" decided
 echo "ok: planted file found by the walk and quarantined (mode 000)"
 
 # 2. A file dropped while the daemon runs: inotify, within seconds.

@@ -65,52 +65,24 @@ ActionResult ProcessActuator::stop_one(const decide::Decision& d) {
 }
 
 std::vector<ActionResult> ProcessActuator::apply(std::span<const decide::Decision> batch) {
-  std::vector<ActionResult> out(batch.size());
-  std::vector<decide::Decision> rest;
-  std::vector<std::size_t> at;
-  for (std::size_t i = 0; i < batch.size(); ++i) {
-    if (!handles(batch[i])) {
-      rest.push_back(batch[i]);
-      at.push_back(i);
-      continue;
-    }
-    out[i] = stop_one(batch[i]);
-    out[i].index = i;
-  }
-  if (!rest.empty()) {
-    for (auto r : rest_->apply(rest)) {
-      const std::size_t i = at[r.index];
-      r.index = i;
-      out[i] = std::move(r);
-    }
-  }
-  return out;
+  return handle_or_forward(
+      batch, [this](const decide::Decision& d) { return handles(d); },
+      [this](const decide::Decision& d, std::size_t /*i*/) { return stop_one(d); },
+      [this](std::span<const decide::Decision> b) { return rest_->apply(b); });
 }
 
 std::vector<ActionResult> ProcessActuator::revoke(std::span<const decide::Decision> batch) {
-  std::vector<ActionResult> out(batch.size());
-  std::vector<decide::Decision> rest;
-  std::vector<std::size_t> at;
-  for (std::size_t i = 0; i < batch.size(); ++i) {
-    if (!handles(batch[i])) {
-      rest.push_back(batch[i]);
-      at.push_back(i);
-      continue;
-    }
-    out[i].index = i;
-    out[i].target = "process " + batch[i].process;
-    out[i].outcome = Outcome::Revoked;
-    out[i].detail = "the decision ended; the process stays stopped until `bannin processes cont " +
-                    batch[i].process + "`";
-  }
-  if (!rest.empty()) {
-    for (auto r : rest_->revoke(rest)) {
-      const std::size_t i = at[r.index];
-      r.index = i;
-      out[i] = std::move(r);
-    }
-  }
-  return out;
+  return handle_or_forward(
+      batch, [this](const decide::Decision& d) { return handles(d); },
+      [](const decide::Decision& d, std::size_t /*i*/) {
+        ActionResult r;
+        r.target = "process " + d.process;
+        r.outcome = Outcome::Revoked;
+        r.detail = "the decision ended; the process stays stopped until `bannin processes cont " +
+                   d.process + "`";
+        return r;
+      },
+      [this](std::span<const decide::Decision> b) { return rest_->revoke(b); });
 }
 
 }  // namespace bannin::act

@@ -64,46 +64,25 @@ ActionResult QuarantineActuator::quarantine_one(const decide::Decision& d, std::
   return r;
 }
 
-template <typename Call>
-std::vector<ActionResult> QuarantineActuator::route(std::span<const decide::Decision> batch,
-                                                    Call call, bool applying) {
-  std::vector<ActionResult> out(batch.size());
-  std::vector<decide::Decision> rest;
-  std::vector<std::size_t> at;
-  for (std::size_t i = 0; i < batch.size(); ++i) {
-    if (!is_file_scope(batch[i])) {
-      rest.push_back(batch[i]);
-      at.push_back(i);
-      continue;
-    }
-    if (applying) {
-      out[i] = quarantine_one(batch[i], i);
-    } else {
-      out[i].index = i;
-      out[i].target = batch[i].file;
-      out[i].outcome = Outcome::Revoked;
-      out[i].detail =
-          "the decision ended; the file stays in quarantine until `bannin quarantine restore`";
-    }
-  }
-  if (!rest.empty()) {
-    for (auto r : call(*rest_, rest)) {
-      std::size_t i = at[r.index];
-      r.index = i;
-      out[i] = std::move(r);
-    }
-  }
-  return out;
-}
-
 std::vector<ActionResult> QuarantineActuator::apply(std::span<const decide::Decision> batch) {
-  return route(
-      batch, [](Actuator& a, std::span<const decide::Decision> b) { return a.apply(b); }, true);
+  return handle_or_forward(
+      batch, is_file_scope,
+      [this](const decide::Decision& d, std::size_t i) { return quarantine_one(d, i); },
+      [this](std::span<const decide::Decision> b) { return rest_->apply(b); });
 }
 
 std::vector<ActionResult> QuarantineActuator::revoke(std::span<const decide::Decision> batch) {
-  return route(
-      batch, [](Actuator& a, std::span<const decide::Decision> b) { return a.revoke(b); }, false);
+  return handle_or_forward(
+      batch, is_file_scope,
+      [](const decide::Decision& d, std::size_t /*i*/) {
+        ActionResult r;
+        r.target = d.file;
+        r.outcome = Outcome::Revoked;
+        r.detail =
+            "the decision ended; the file stays in quarantine until `bannin quarantine restore`";
+        return r;
+      },
+      [this](std::span<const decide::Decision> b) { return rest_->revoke(b); });
 }
 
 }  // namespace bannin::act::quarantine

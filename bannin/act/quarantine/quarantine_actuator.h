@@ -64,9 +64,6 @@ class QuarantineActuator final : public Actuator {
 
  private:
   ActionResult quarantine_one(const decide::Decision& d, std::size_t index);
-  template <typename Call>
-  std::vector<ActionResult> route(std::span<const decide::Decision> batch, Call call,
-                                  bool applying);
 
   std::unique_ptr<Actuator> rest_;
   Options options_;
