@@ -58,7 +58,7 @@ void LogKpis::count(const model::Event& ev) noexcept {
       if (vhost.empty()) return;
       std::size_t slot = last_slot_;
       if (slot == kMaxVhosts || vhost != last_vhost_) {
-        auto it = slot_of_.find(std::string(vhost));
+        auto it = slot_of_.find(vhost);
         if (it != slot_of_.end()) {
           slot = it->second;
         } else if (used_ < kMaxVhosts) {
