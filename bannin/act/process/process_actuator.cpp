@@ -66,14 +66,13 @@ ActionResult ProcessActuator::stop_one(const decide::Decision& d) {
 
 std::vector<ActionResult> ProcessActuator::apply(std::span<const decide::Decision> batch) {
   return handle_or_forward(
-      batch, [this](const decide::Decision& d) { return handles(d); },
-      [this](const decide::Decision& d, std::size_t /*i*/) { return stop_one(d); },
+      batch, handles, [this](const decide::Decision& d, std::size_t /*i*/) { return stop_one(d); },
       [this](std::span<const decide::Decision> b) { return rest_->apply(b); });
 }
 
 std::vector<ActionResult> ProcessActuator::revoke(std::span<const decide::Decision> batch) {
   return handle_or_forward(
-      batch, [this](const decide::Decision& d) { return handles(d); },
+      batch, handles,
       [](const decide::Decision& d, std::size_t /*i*/) {
         ActionResult r;
         r.target = "process " + d.process;
