@@ -7,7 +7,7 @@
 #   make bench  release build + micro-benchmarks + bench/parse_vs_peers.sh
 #   make fuzz   clang + libFuzzer fuzz targets (build/fuzz/tests/fuzz/*_fuzz)
 #   make quality  detection quality on 100 generated days (make test runs a sample)
-#   make format / make lint
+#   make format / make lint   (lint: clang-tidy with the static analyzer, one run per file)
 #   make check  the style gate alone: clang-format, clang-tidy, banned calls (make test runs it too)
 SHELL := /bin/bash
 JOBS ?= $(shell nproc)
@@ -66,7 +66,7 @@ format:
 lint: setup
 	cmake --preset dev >/dev/null
 	cmake --build --preset dev --target bannin_codegen >/dev/null
-	JOBS=$(JOBS) tools/lint/clang_tidy.sh build/dev
+	JOBS=$(JOBS) tools/lint/clang_tidy.py build/dev --analyzer
 
 clean:
 	rm -rf build

@@ -9,6 +9,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <bannin/app/config.h>
+#include <bannin/app/guard_config.h>
 #include <bannin/core/duration.h>
 #include <bannin/core/ip_address.h>
 #include <bannin/core/ip_prefix.h>
@@ -37,12 +38,6 @@ std::string domain_problem(const std::string& name) {
   if (n->ascii.find('.') == std::string::npos)
     return "a single label ('" + n->ascii + "') is a top-level domain, not a domain to watch";
   return {};
-}
-
-std::string where(const std::string& origin, const YAML::Node& n) {
-  if (!n.IsDefined() || n.Mark().is_null()) return origin;
-  return origin + ":" + std::to_string(n.Mark().line + 1) + ":" +
-         std::to_string(n.Mark().column + 1);
 }
 
 // Equality for the reload comparison (generated `differing`): values, and rule parameter
@@ -77,7 +72,7 @@ class Loader {
   void load_document(const YAML::Node& doc, const std::string& origin) {
     if (doc.IsNull()) return;
     if (!doc.IsMap()) {
-      problems.push_back(where(origin, doc) + ": the configuration must be a map of keys");
+      problems.push_back(yaml_where(origin, doc) + ": the configuration must be a map of keys");
       return;
     }
     walk(doc, "", origin);
@@ -108,7 +103,7 @@ class Loader {
       const YAML::Node& val = kv.second;
       Value v;
       v.node = val;
-      v.at = where(origin, kv.first);
+      v.at = yaml_where(origin, kv.first);
       if (key == "rules" || key == "sources" || key == "decide.max_per_minute_by_rule" ||
           key == "kpi.services" || key == "guard.services") {
         v.is_map = val.IsMap();
@@ -128,7 +123,7 @@ class Loader {
         v.is_list = true;
         for (const auto& item : val) {
           if (!item.IsScalar()) {
-            problems.push_back(where(origin, item) + ": '" + key +
+            problems.push_back(yaml_where(origin, item) + ": '" + key +
                                "': list items must be plain values");
             continue;
           }
@@ -331,7 +326,7 @@ class Loader {
       for (const auto& r : v.node) {
         Value one;
         one.items.push_back(r.second.IsScalar() ? r.second.Scalar() : "");
-        one.at = where(origin_of(v), r.first);
+        one.at = yaml_where(origin_of(v), r.first);
         std::uint32_t n = 0;
         number(one, key + "." + r.first.Scalar(), n, 0, 1'000'000);
         cfg_.max_per_minute_by_rule[r.first.Scalar()] = n;
@@ -418,7 +413,7 @@ class Loader {
   // The place of list item i: its own node when the list came from a file.
   std::string item_at(const Value& v, std::size_t i) const {
     if (v.node.IsDefined() && v.node.IsSequence() && i < v.node.size()) {
-      return where(origin_of(v), v.node[i]);
+      return yaml_where(origin_of(v), v.node[i]);
     }
     return v.at;
   }
@@ -521,7 +516,7 @@ class Loader {
     }
     for (const auto& r : v.node) {
       if (!r.second.IsMap()) {
-        problems.push_back(where(origin_of(v), r.first) + ": rules." + r.first.Scalar() +
+        problems.push_back(yaml_where(origin_of(v), r.first) + ": rules." + r.first.Scalar() +
                            ": expected a map of parameter -> value");
         continue;
       }
@@ -564,7 +559,7 @@ class Loader {
     const std::string origin = origin_of(v);
     cfg_.sources.clear();
     for (const auto& s : v.node) {
-      std::string at = where(origin, s);
+      std::string at = yaml_where(origin, s);
       if (!s.IsMap()) {
         problems.push_back(at + ": sources: each source is a map (type: file, paths: [...])");
         continue;
@@ -590,7 +585,7 @@ class Loader {
       }
       for (const auto& kv : s) {
         const std::string k = kv.first.Scalar();
-        const std::string kat = where(origin, kv.first);
+        const std::string kat = yaml_where(origin, kv.first);
         if (k == "type") continue;
         if (k == "paths" && sc.kind == SourceConfig::Kind::File) {
           if (kv.second.IsSequence()) {
@@ -663,7 +658,7 @@ class Loader {
     out.clear();
     std::vector<std::pair<std::uint16_t, std::string>> claimed;  // port -> service
     for (const auto& s : v.node) {
-      const std::string at = where(origin, s);
+      const std::string at = yaml_where(origin, s);
       if (!s.IsMap()) {
         problems.push_back(at + ": " + key + ": each service is a map (name: ..., process: ...)");
         continue;
@@ -671,7 +666,7 @@ class Loader {
       probe::kpi::ServiceSpec spec;
       bool ok = true;
       auto problem = [&](const YAML::Node& n, const std::string& what) {
-        problems.push_back(where(origin, n) + ": " + key + ": " + what);
+        problems.push_back(yaml_where(origin, n) + ": " + key + ": " + what);
         ok = false;
       };
       for (const auto& kv : s) {
@@ -838,7 +833,7 @@ std::vector<std::string> split_list(const std::string& text) {
 
 bool parse_duration(const std::string& text, core::TimeNs& out) {
   // "0" (off / the built-in default) or units (core/time.h's one grammar), at most 100 years.
-  auto ns = core::parse_duration_ns(text, text == "0", 100LL * 365 * 86400 * core::kNsPerSec);
+  auto ns = core::parse_duration_ns(text, text == "0", 100LL * 365 * core::kNsPerDay);
   if (!ns) return false;
   out = *ns;
   return true;

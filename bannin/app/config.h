@@ -136,9 +136,9 @@ struct DaemonConfig {
   std::vector<SourceConfig> sources;
 
   std::string store_path = "var/bannin.db";
-  core::TimeNs keep_findings = 90 * 86400 * core::kNsPerSec;    ///< 0 = forever
-  core::TimeNs keep_decisions = 365 * 86400 * core::kNsPerSec;  ///< 0 = forever
-  core::TimeNs keep_actions = 90 * 86400 * core::kNsPerSec;     ///< 0 = forever
+  core::TimeNs keep_findings = 90 * core::kNsPerDay;    ///< 0 = forever
+  core::TimeNs keep_decisions = 365 * core::kNsPerDay;  ///< 0 = forever
+  core::TimeNs keep_actions = 90 * core::kNsPerDay;     ///< 0 = forever
 
   std::string api_listen = "127.0.0.1:8730";
   std::string api_token;
@@ -149,9 +149,9 @@ struct DaemonConfig {
   std::string crawlers = "data/allowlist/crawlers.yaml";
   std::uint32_t max_per_minute = 120;
   std::map<std::string, std::uint32_t, std::less<>> max_per_minute_by_rule;
-  core::TimeNs repeat_window = 24 * 3600 * core::kNsPerSec;
+  core::TimeNs repeat_window = 24 * core::kNsPerHour;
   double repeat_ttl_factor = 2;
-  core::TimeNs repeat_max_ttl = 7 * 86400 * core::kNsPerSec;
+  core::TimeNs repeat_max_ttl = 7 * core::kNsPerDay;
   std::uint32_t prefix_min_members = 8;
   std::uint32_t prefix_v4_len = 24, prefix_v6_len = 64;
   core::TimeNs prefix_window = 3600 * core::kNsPerSec;

@@ -45,10 +45,6 @@ core::Result<decide::Decision> decision_from_row(const store::DecisionRow& row) 
   return out;
 }
 
-void put_u64(core::JsonObjectWriter& o, const char* k, std::uint64_t v) {
-  o.integer(k, static_cast<std::int64_t>(v));
-}
-
 }  // namespace
 
 core::Result<bool> Daemon::reconcile_with(store::Store& st) {
@@ -147,7 +143,7 @@ std::string Daemon::status_json() {
     d.string("config", cfg_.origin);
     d.integer("pid", static_cast<std::int64_t>(::getpid()));
     d.integer("rules", static_cast<std::int64_t>(rule_count_.load()));
-    put_u64(d, "reloads", reloads_.load());
+    d.u64("reloads", reloads_.load());
     d.close();
   }
   o.key("sources");
@@ -165,20 +161,20 @@ std::string Daemon::status_json() {
       j.string("decoder", s->decoder);
       std::string state = s->closed ? "closed" : s->missing ? "missing" : "ok";
       j.string("state", state);
-      put_u64(j, "lines", s->lines.load());
-      put_u64(j, "decoded", s->decoded.load());
-      put_u64(j, "decode_errors", s->decode_errors.load());
+      j.u64("lines", s->lines.load());
+      j.u64("decoded", s->decoded.load());
+      j.u64("decode_errors", s->decode_errors.load());
       const std::uint64_t lines = s->lines.load(), before = s->lines_minute_ago.load();
       char rate[32];
       std::snprintf(rate, sizeof rate, "%.2f",
                     static_cast<double>(lines - std::min(lines, before)) / 60.0);
       j.raw("rate_1m", rate);
-      put_u64(j, "dropped", s->dropped.load());
-      put_u64(j, "dropped_kernel", s->dropped_kernel.load());
-      put_u64(j, "errors", s->errors.load());
-      put_u64(j, "rotations", s->rotations.load());
-      put_u64(j, "truncations", s->truncations.load());
-      put_u64(j, "unaccounted_bytes", s->unaccounted_bytes.load());
+      j.u64("dropped", s->dropped.load());
+      j.u64("dropped_kernel", s->dropped_kernel.load());
+      j.u64("errors", s->errors.load());
+      j.u64("rotations", s->rotations.load());
+      j.u64("truncations", s->truncations.load());
+      j.u64("unaccounted_bytes", s->unaccounted_bytes.load());
       j.boolean("missing", s->missing.load());
       {
         std::lock_guard nl(s->note_mu);
@@ -197,7 +193,7 @@ std::string Daemon::status_json() {
     q.string("name", name);
     q.integer("depth", static_cast<std::int64_t>(depth));
     q.integer("capacity", static_cast<std::int64_t>(cap));
-    put_u64(q, "dropped", dropped);
+    q.u64("dropped", dropped);
     q.close();
   };
   if (records_)
@@ -214,21 +210,21 @@ std::string Daemon::status_json() {
       s.boolean("ok", writer_->healthy());
       std::string err = writer_->last_error();
       if (!err.empty()) s.string("last_error", err);
-      put_u64(s, "written", writer_->written());
-      put_u64(s, "failed", writer_->failed());
-      put_u64(s, "dropped", writer_->dropped());
-      put_u64(s, "commits", writer_->commits());
-      put_u64(s, "retries", writer_->retries());
-      put_u64(s, "early_commits", writer_->early_commits());
+      s.u64("written", writer_->written());
+      s.u64("failed", writer_->failed());
+      s.u64("dropped", writer_->dropped());
+      s.u64("commits", writer_->commits());
+      s.u64("retries", writer_->retries());
+      s.u64("early_commits", writer_->early_commits());
     }
     s.close();
   }
   o.key("detect");
   {
     core::JsonObjectWriter d(out);
-    put_u64(d, "findings", findings_.load());
-    put_u64(d, "memory_bytes", detect_memory_.load());
-    put_u64(d, "groups_evicted", detect_evicted_.load());
+    d.u64("findings", findings_.load());
+    d.u64("memory_bytes", detect_memory_.load());
+    d.u64("groups_evicted", detect_evicted_.load());
     d.close();
   }
   o.key("decisions");
@@ -246,17 +242,17 @@ std::string Daemon::status_json() {
     d.integer("in_force", static_cast<std::int64_t>(active + proposed));
     d.integer("active", static_cast<std::int64_t>(active));
     d.integer("proposed", static_cast<std::int64_t>(proposed));
-    put_u64(d, "taken", decisions_.load());
-    put_u64(d, "applied", applied_.load());
-    put_u64(d, "failed", failed_actions_.load());
-    put_u64(d, "expired", expired_.load());
-    put_u64(d, "revoked", revoked_.load());
+    d.u64("taken", decisions_.load());
+    d.u64("applied", applied_.load());
+    d.u64("failed", failed_actions_.load());
+    d.u64("expired", expired_.load());
+    d.u64("revoked", revoked_.load());
     {
       std::lock_guard lock(decide_mu_);
       const auto& st = decider_->stats();
-      put_u64(d, "suppressed_active", st.suppressed_active);
-      put_u64(d, "suppressed_allowlist", st.suppressed_allowlist);
-      put_u64(d, "suppressed_cap", st.suppressed_cap);
+      d.u64("suppressed_active", st.suppressed_active);
+      d.u64("suppressed_allowlist", st.suppressed_allowlist);
+      d.u64("suppressed_cap", st.suppressed_cap);
     }
     d.key("latest");
     out += '[';
@@ -287,9 +283,9 @@ std::string Daemon::status_json() {
     a.string("name", actuator_name_);
     a.boolean("ok", ah.ok);
     a.string("problem", ah.problem);
-    put_u64(a, "pending_bytes", ah.pending_bytes);
-    put_u64(a, "errors", ah.errors);
-    put_u64(a, "dropped", ah.dropped);
+    a.u64("pending_bytes", ah.pending_bytes);
+    a.u64("errors", ah.errors);
+    a.u64("dropped", ah.dropped);
     a.close();
   }
   o.key("domains");
@@ -421,7 +417,7 @@ std::string Daemon::metrics_text() {
     m += line;
   };
   metric("bannin_uptime_seconds", "Seconds since the daemon started.", "gauge",
-         static_cast<double>((wall_now() - started_) / core::kNsPerSec));
+         static_cast<double>(wall_now() - started_) / core::kNsPerSec);
   // One family per metric, each with its HELP and TYPE (promtool check metrics, tested).
   {
     std::string lines, dropped, errors;

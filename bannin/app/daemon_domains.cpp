@@ -19,10 +19,6 @@ namespace {
 // Above this many subjects, status lists only those not ok (the API has them all).
 constexpr std::size_t kStatusListAll = 100;
 
-std::string ts_text(core::TimeNs t) {
-  return t == 0 ? std::string() : core::format_rfc3339(t);
-}
-
 void check_json(std::string& out, const store::DomainCheckRow& r) {
   core::JsonObjectWriter c(out);
   c.string("check", r.check);
@@ -31,8 +27,8 @@ void check_json(std::string& out, const store::DomainCheckRow& r) {
   c.string("severity", r.severity);
   c.string("source", r.source);
   c.string("detail", r.detail);
-  c.string("since", ts_text(r.since));
-  c.string("checked", ts_text(r.checked));
+  c.string("since", core::format_rfc3339_or_empty(r.since));
+  c.string("checked", core::format_rfc3339_or_empty(r.checked));
   c.close();
 }
 
@@ -47,8 +43,8 @@ void pending_json(std::string& out, const std::vector<DomainTracker::Pending>& p
     j.string("state", p.candidate.state);
     j.string("severity", pd::severity_name(p.candidate.severity));
     j.string("confirmed_state", p.confirmed_state);
-    j.string("first_seen", ts_text(p.candidate.since));
-    j.string("recheck_after", ts_text(p.due));
+    j.string("first_seen", core::format_rfc3339_or_empty(p.candidate.since));
+    j.string("recheck_after", core::format_rfc3339_or_empty(p.due));
     j.string("detail", p.candidate.detail);
     j.close();
   }
@@ -122,7 +118,7 @@ std::string Daemon::domains_status_json() {
   d.integer("not_confirmed", static_cast<std::int64_t>(s.not_confirmed));
   d.integer("engine_changes", static_cast<std::int64_t>(s.engine_changes));
   d.integer("ns_changes", static_cast<std::int64_t>(s.ns_changes));
-  d.string("last_round", ts_text(s.last_round));
+  d.string("last_round", core::format_rfc3339_or_empty(s.last_round));
   std::size_t pending = 0, bad = 0;
   for (const auto& x : s.list) {
     pending += x.pending;
@@ -144,7 +140,7 @@ std::string Daemon::domains_status_json() {
     j.string("severity", x.seen ? pd::severity_name(x.worst) : "");
     j.string("check", x.worst_check);
     j.string("state", x.seen ? x.worst_state : "not checked yet");
-    j.string("checked", ts_text(x.checked));
+    j.string("checked", core::format_rfc3339_or_empty(x.checked));
     j.integer("pending", static_cast<std::int64_t>(x.pending));
     j.close();
   }
@@ -235,8 +231,8 @@ core::Result<std::string> Daemon::domain_json(const std::string& name_in) {
     if (i) out += ',';
     const auto& c = changes[i];
     core::JsonObjectWriter t(out);
-    t.string("ts", ts_text(c.ts));
-    t.string("first_seen", ts_text(c.first_seen));
+    t.string("ts", core::format_rfc3339_or_empty(c.ts));
+    t.string("first_seen", core::format_rfc3339_or_empty(c.first_seen));
     t.string("check", c.check);
     if (!c.source_key.empty()) t.string("list", c.source_key);
     t.string("from", c.previous);

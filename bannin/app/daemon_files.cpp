@@ -77,12 +77,8 @@ class StoreLedger final : public aq::Ledger {
   std::unique_ptr<store::Store> st_;
 };
 
-std::string ts_text(core::TimeNs t) {
-  return t == 0 ? std::string() : core::format_rfc3339(t);
-}
-
 // files.roots entries may be globs (/home/*/public_html).
-std::vector<std::string> expand(const std::string& pattern) {
+std::vector<std::string> expand_dirs(const std::string& pattern) {
   std::vector<std::string> out;
   glob_t g{};
   if (::glob(pattern.c_str(), GLOB_NOSORT | GLOB_ONLYDIR, nullptr, &g) == 0) {
@@ -110,7 +106,7 @@ core::Result<bool> Daemon::make_file_probe(bool build_only) {
     roots.push_back(pf::Root{std::move(path), std::move(account), std::move(vhost)});
   };
   for (const std::string& r : fc.roots) {
-    for (std::string& p : expand(r)) add_root(std::move(p), {}, {});
+    for (std::string& p : expand_dirs(r)) add_root(std::move(p), {}, {});
   }
   if (fc.inventory_roots) {
     std::vector<std::string> warnings;
@@ -198,7 +194,7 @@ std::string Daemon::files_status_json() {
     u("watch_overflows", s.watch_overflows);
     u("watch_errors", s.watch_errors);
     u("walks", s.scan.walks);
-    f.string("last_walk", ts_text(s.last_walk));
+    f.string("last_walk", core::format_rfc3339_or_empty(s.last_walk));
     u("files_tracked", s.scan.tracked);
     u("files_examined", s.scan.files_examined);
     u("bytes_examined", s.scan.bytes_examined);

@@ -124,10 +124,6 @@ core::Result<std::string> Daemon::incident_json(std::int64_t id) {
 
 namespace {
 
-void put_u64(core::JsonObjectWriter& o, const char* k, std::uint64_t v) {
-  o.integer(k, static_cast<std::int64_t>(v));
-}
-
 // A parameter as JSON: a number when the whole text is one, else a string; a list as
 // {"count":N,"items":[the first kListed]} (probe lists hold hundreds of entries).
 void append_param(std::string& out, const ruleset::ParamValue& v) {
@@ -195,7 +191,7 @@ core::Result<std::string> Daemon::rules_json() {
     l.key("files");
     append_strings(out, view->files);
     l.integer("rules", static_cast<std::int64_t>(view->rules.size()));
-    put_u64(l, "reloads", reloads_.load());
+    l.u64("reloads", reloads_.load());
     l.key("warnings");
     out += '[';
     for (std::size_t i = 0; i < view->warnings.size(); ++i) {
@@ -306,16 +302,16 @@ core::Result<std::string> Daemon::rules_json() {
     j.key("counters");
     {
       core::JsonObjectWriter c(out);
-      put_u64(c, "evaluations", counters->evaluations.load(std::memory_order_relaxed));
-      put_u64(c, "matched", counters->matched.load(std::memory_order_relaxed));
-      put_u64(c, "findings", counters->findings.load(std::memory_order_relaxed));
-      put_u64(c, "updates", counters->updates.load(std::memory_order_relaxed));
-      put_u64(c, "decisions", dc.decisions);
-      put_u64(c, "capped", dc.capped);
-      put_u64(c, "suppressed", dc.suppressed);
-      put_u64(c, "groups_evicted", counters->groups_evicted.load(std::memory_order_relaxed));
-      put_u64(c, "groups_expired", counters->groups_expired.load(std::memory_order_relaxed));
-      put_u64(c, "members_cut", counters->members_cut.load(std::memory_order_relaxed));
+      c.u64("evaluations", counters->evaluations.load(std::memory_order_relaxed));
+      c.u64("matched", counters->matched.load(std::memory_order_relaxed));
+      c.u64("findings", counters->findings.load(std::memory_order_relaxed));
+      c.u64("updates", counters->updates.load(std::memory_order_relaxed));
+      c.u64("decisions", dc.decisions);
+      c.u64("capped", dc.capped);
+      c.u64("suppressed", dc.suppressed);
+      c.u64("groups_evicted", counters->groups_evicted.load(std::memory_order_relaxed));
+      c.u64("groups_expired", counters->groups_expired.load(std::memory_order_relaxed));
+      c.u64("members_cut", counters->members_cut.load(std::memory_order_relaxed));
       c.close();
     }
     j.close();

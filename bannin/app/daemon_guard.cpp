@@ -17,19 +17,7 @@
 
 namespace bannin::app {
 
-namespace {
-
-void number(std::string& out, double v) {
-  if (std::isnan(v) || std::isinf(v)) {
-    out += "null";
-    return;
-  }
-  char buf[40];
-  std::snprintf(buf, sizeof buf, v == std::floor(v) && std::fabs(v) < 1e15 ? "%.0f" : "%.6g", v);
-  out += buf;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 /// Configuration checks of the guard that need the rest of the configuration (run --check
 /// and start): it reads the KPI probe's samples, and a service signal names a kpi service.
@@ -106,7 +94,7 @@ void Daemon::on_guard_transition(const GuardEvent& e) {
     core::JsonObjectWriter n(row.numbers_json);
     for (const auto& [k, v] : numbers) {
       n.key(k);
-      number(row.numbers_json, v);
+      core::json_append_number(row.numbers_json, v);
     }
     n.close();
   }

@@ -52,21 +52,6 @@ const pk::MetricInfo* series_info(std::string_view name) {
   return nullptr;
 }
 
-// A number for JSON: null for "no value", whole numbers without a fraction.
-void number(std::string& out, double v) {
-  if (std::isnan(v) || std::isinf(v)) {
-    out += "null";
-    return;
-  }
-  char buf[40];
-  if (v == std::floor(v) && std::fabs(v) < 1e15) {
-    std::snprintf(buf, sizeof buf, "%.0f", v);
-  } else {
-    std::snprintf(buf, sizeof buf, "%.6g", v);
-  }
-  out += buf;
-}
-
 // One counter of the daemon turned into a per-second rate of a series.
 using SelfCounter = pk::CounterRate;
 
@@ -176,9 +161,9 @@ std::string Daemon::kpi_status_json(std::vector<std::string>& problems) {
   o.integer("late", static_cast<std::int64_t>(s.late));
   o.string("last", s.last == 0 ? std::string() : core::format_rfc3339(s.last));
   o.key("cpu_us_per_sample");
-  number(out, s.samples == 0 ? NAN
-                             : std::round(static_cast<double>(s.cpu_ns) / 1e3 /
-                                          static_cast<double>(s.samples)));
+  core::json_append_number(out, s.samples == 0 ? NAN
+                                               : std::round(static_cast<double>(s.cpu_ns) / 1e3 /
+                                                            static_cast<double>(s.samples)));
   const auto ss = kpi_->series().stats();
   o.integer("series", static_cast<std::int64_t>(ss.series));
   o.integer("series_bytes", static_cast<std::int64_t>(ss.bytes));
@@ -278,7 +263,7 @@ core::Result<std::string> Daemon::series_names_json() {
     std::int64_t sec = 0;
     const double last = st.last(static_cast<int>(i), &sec);
     j.key("last");
-    number(out, last);
+    core::json_append_number(out, last);
     j.string("last_ts", sec == 0 ? std::string() : core::format_rfc3339(sec * core::kNsPerSec));
     j.close();
   }
@@ -321,9 +306,9 @@ core::Result<std::string> Daemon::series_json(const api::SeriesRequest& request)
     out += '[';
     core::json_append_int(out, p.t);
     out += ',';
-    number(out, p.value);
+    core::json_append_number(out, p.value);
     out += ',';
-    number(out, p.max);
+    core::json_append_number(out, p.max);
     out += ']';
   }
   out += ']';

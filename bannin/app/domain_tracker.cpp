@@ -35,7 +35,9 @@ std::vector<std::pair<CheckKey, pd::CheckResult>> DomainTracker::reduce(
 
 Observation DomainTracker::observe(const pd::SubjectReport& report, core::TimeNs now) {
   Observation obs;
-  for (auto& [key, r] : reduce(report)) {
+  for (auto& [reduced_key, r] : reduce(report)) {
+    // A named copy: lambdas below capture it (clang 14 cannot capture a structured binding).
+    const CheckKey& key = reduced_key;
     CheckState seen;
     seen.state = r.state;
     seen.severity = r.severity;

@@ -27,7 +27,7 @@ namespace bannin::app {
 
 struct CheckKey {
   std::string subject, check, source_key;
-  auto operator<=>(const CheckKey&) const = default;
+  auto operator<=>(const CheckKey&) const = default;  // NOLINT(modernize-use-nullptr)
 };
 
 struct CheckState {

@@ -34,12 +34,11 @@ namespace bannin::app {
 
 struct RecorderConfig {
   bool enabled = true;
-  std::size_t bytes_per_source = 512 * 1024;
+  std::size_t bytes_per_source = std::size_t{512} * 1024;
   std::size_t max_sources = 32;
   std::size_t kpi_samples = 300;
-  std::size_t keep = 20;  ///< frozen files kept (the newest)
-  core::TimeNs keep_age =
-      30 * 86400 * core::kNsPerSec;                  ///< older ones are deleted; 0 = no age limit
+  std::size_t keep = 20;                             ///< frozen files kept (the newest)
+  core::TimeNs keep_age = 30 * core::kNsPerDay;      ///< older ones are deleted; 0 = no age limit
   core::TimeNs min_interval = 60 * core::kNsPerSec;  ///< between freezes by the same rule
   bool operator==(const RecorderConfig&) const = default;
 };

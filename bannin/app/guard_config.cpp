@@ -8,6 +8,13 @@
 #include <bannin/app/guard_config.h>
 
 namespace bannin::app {
+
+std::string yaml_where(const std::string& origin, const YAML::Node& n) {
+  if (!n.IsDefined() || n.Mark().is_null()) return origin;
+  return origin + ":" + std::to_string(n.Mark().line + 1) + ":" +
+         std::to_string(n.Mark().column + 1);
+}
+
 namespace {
 
 struct SignalName {
@@ -26,12 +33,6 @@ constexpr SignalName kSignals[] = {
     {GuardSignal::PsiMemory, "psi_memory", false},
     {GuardSignal::PsiCpu, "psi_cpu", false},
 };
-
-std::string where(const std::string& origin, const YAML::Node& n) {
-  if (!n.IsDefined() || n.Mark().is_null()) return origin;
-  return origin + ":" + std::to_string(n.Mark().line + 1) + ":" +
-         std::to_string(n.Mark().column + 1);
-}
 
 // "100", "100/s", "2.5", "10%": a non-negative number; the unit suffix is optional.
 bool parse_level(std::string t, double& out) {
@@ -119,14 +120,14 @@ void parse_guard_services(const YAML::Node& list, const std::string& origin, con
   out.clear();
   if (!list.IsDefined() || list.IsNull()) return;
   if (!list.IsSequence()) {
-    problems.push_back(where(origin, list) + ": " + key +
+    problems.push_back(yaml_where(origin, list) + ": " + key +
                        ": expected a list of guarded services (- name: dns, proto: udp, ports: "
                        "[53], signal: udp_rcvbuf_errors, on_above: 100/s)");
     return;
   }
   for (const auto& s : list) {
     if (!s.IsMap()) {
-      problems.push_back(where(origin, s) + ": " + key +
+      problems.push_back(yaml_where(origin, s) + ": " + key +
                          ": each guarded service is a map (name: ..., ports: ...)");
       continue;
     }
@@ -135,7 +136,7 @@ void parse_guard_services(const YAML::Node& list, const std::string& origin, con
     bool signal_given = false, level_given = false, off_given = false;
     std::string level_key;
     auto problem = [&](const YAML::Node& n, const std::string& what) {
-      problems.push_back(where(origin, n) + ": " + key + ": " + what);
+      problems.push_back(yaml_where(origin, n) + ": " + key + ": " + what);
       ok = false;
     };
     auto duration = [&](const YAML::Node& n, const std::string& k, core::TimeNs& d) {

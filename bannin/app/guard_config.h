@@ -43,7 +43,7 @@ struct GuardServiceSpec {
   act::nft::GuardRuleSpec rules;
   /// TCP admission from memory headroom: conns_total = share × MemAvailable / conn_memory,
   /// clamped to [min_conns, max_conns], computed when the guard switches on.
-  std::uint64_t conn_memory = 256 * 1024;
+  std::uint64_t conn_memory = std::uint64_t{256} * 1024;
   double headroom_share = 0.5;
   std::uint32_t min_conns = 64, max_conns = 1'000'000;
   bool operator==(const GuardServiceSpec& o) const;
@@ -53,6 +53,9 @@ struct GuardConfig {
   std::vector<GuardServiceSpec> services;  ///< empty: the guard is off
   bool operator==(const GuardConfig&) const = default;
 };
+
+/// "FILE:LINE:COL" of a YAML node (the origin alone when the node has no mark), for errors.
+std::string yaml_where(const std::string& origin, const YAML::Node& n);
 
 /// Reads `guard.services` (a YAML list of maps) into out; problems get "FILE:LINE:COL: ...".
 void parse_guard_services(const YAML::Node& list, const std::string& origin, const std::string& key,

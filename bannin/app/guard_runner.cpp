@@ -17,26 +17,6 @@ namespace {
 
 constexpr std::size_t kHistory = 32;
 
-core::TimeNs clock_ns(clockid_t id) {
-  timespec ts{};
-  clock_gettime(id, &ts);
-  return static_cast<core::TimeNs>(ts.tv_sec) * core::kNsPerSec + ts.tv_nsec;
-}
-
-void number(std::string& out, double v) {
-  if (std::isnan(v) || std::isinf(v)) {
-    out += "null";
-    return;
-  }
-  char buf[40];
-  if (v == std::floor(v) && std::fabs(v) < 1e15) {
-    std::snprintf(buf, sizeof buf, "%.0f", v);
-  } else {
-    std::snprintf(buf, sizeof buf, "%.6g", v);
-  }
-  out += buf;
-}
-
 std::string when(core::TimeNs t) {
   return t == 0 ? std::string() : core::format_rfc3339(t);
 }
@@ -65,13 +45,13 @@ std::string guard_event_json(const GuardEvent& e) {
   o.string("decided", when(e.decided));
   o.string("signal", e.signal);
   o.key("value");
-  number(out, e.t.signal);
+  core::json_append_number(out, e.t.signal);
   o.key("threshold");
-  number(out, e.threshold);
+  core::json_append_number(out, e.threshold);
   o.key("peak");
-  number(out, e.t.peak);
+  core::json_append_number(out, e.t.peak);
   o.key("own_drops_per_s");
-  number(out, e.t.own_drops);
+  core::json_append_number(out, e.t.own_drops);
   if (e.t.change == decide::GuardChange::On) {
     o.string("first_beyond", when(e.t.first_beyond));
     o.integer("samples_beyond", e.t.samples);
@@ -149,7 +129,7 @@ void GuardRunner::stop() {
     e.table = s.spec.rules.table;
     e.signal = signal_name(s.spec.signal);
     e.t.change = decide::GuardChange::Off;
-    e.t.ts = clock_ns(CLOCK_REALTIME);
+    e.t.ts = core::clock_ns(CLOCK_REALTIME);
     e.t.on_since = s.machine.on_since();
     e.t.signal = s.last_signal;
     e.threshold = s.spec.thresholds.off;
@@ -256,7 +236,7 @@ void GuardRunner::main() {
 }
 
 void GuardRunner::tick(const Inputs& in) {
-  const core::TimeNs cpu0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+  const core::TimeNs cpu0 = core::clock_ns(CLOCK_THREAD_CPUTIME_ID);
   for (std::size_t i = 0; i < svc_.size(); ++i) {
     Svc& s = svc_[i];
     // The guard's own drops per second, from its named counter (only while its table is in).
@@ -292,7 +272,7 @@ void GuardRunner::tick(const Inputs& in) {
     if (c != decide::GuardChange::None) transition(s, c, in);
   }
   const auto cpu = static_cast<std::uint64_t>(
-      std::max<core::TimeNs>(0, clock_ns(CLOCK_THREAD_CPUTIME_ID) - cpu0));
+      std::max<core::TimeNs>(0, core::clock_ns(CLOCK_THREAD_CPUTIME_ID) - cpu0));
   std::lock_guard lock(mu_);
   ++ticks_;
   tick_cpu_ns_ += cpu;
@@ -346,7 +326,7 @@ void GuardRunner::transition(Svc& s, decide::GuardChange c, const Inputs& in) {
       e.detail = "observe mode: nothing changed in nftables";
     }
   }
-  e.decided = clock_ns(CLOCK_REALTIME);
+  e.decided = core::clock_ns(CLOCK_REALTIME);
   {
     std::lock_guard lock(mu_);
     ++s.transitions;
@@ -369,11 +349,11 @@ std::string GuardRunner::status_json() const {
   o.integer("ticks", static_cast<std::int64_t>(ticks_));
   o.integer("overwritten", static_cast<std::int64_t>(overwritten_));
   o.key("tick_cpu_us");
-  number(out, ticks_ == 0 ? NAN
-                          : std::round(static_cast<double>(tick_cpu_ns_) / 1e3 /
-                                       static_cast<double>(ticks_)));
+  core::json_append_number(out, ticks_ == 0 ? NAN
+                                            : std::round(static_cast<double>(tick_cpu_ns_) / 1e3 /
+                                                         static_cast<double>(ticks_)));
   o.key("tick_cpu_max_us");
-  number(out, std::round(static_cast<double>(tick_cpu_max_ns_) / 1e3));
+  core::json_append_number(out, std::round(static_cast<double>(tick_cpu_max_ns_) / 1e3));
   o.key("services");
   out += '[';
   for (std::size_t i = 0; i < svc_.size(); ++i) {
@@ -395,20 +375,20 @@ std::string GuardRunner::status_json() const {
     j.string("since", when(s.machine.on() ? s.machine.on_since() : 0));
     if (s.machine.on()) j.string("holding", s.machine.holding_because());
     j.key("value");
-    number(out, s.last_signal);
+    core::json_append_number(out, s.last_signal);
     j.string("value_ts", when(s.last_ts));
     j.string("direction", t.below ? "below" : "above");
     j.key("on_level");
-    number(out, t.on);
+    core::json_append_number(out, t.on);
     j.key("off_level");
-    number(out, t.off);
+    core::json_append_number(out, t.off);
     j.integer("on_after_samples", t.on_after);
     j.integer("quiet_after_samples", t.quiet_after);
     j.integer("hold_s", t.hold / core::kNsPerSec);
     j.integer("beyond_run", s.machine.beyond_run());
     j.integer("quiet_run", s.machine.quiet_run());
     j.key("own_drops_per_s");
-    number(out, s.own_rate);
+    core::json_append_number(out, s.own_rate);
     j.integer("own_drops_total", static_cast<std::int64_t>(s.own_total));
     j.string("table", s.spec.rules.table);
     j.boolean("table_in_force", s.table_on);

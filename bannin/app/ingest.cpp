@@ -53,7 +53,7 @@ struct Pattern {
   Stream* waiting = nullptr;  // shown in status while nothing matches
 };
 
-std::vector<std::string> expand(const std::string& pattern) {
+std::vector<std::string> expand_files(const std::string& pattern) {
   std::vector<std::string> out;
   glob_t g{};
   if (::glob(pattern.c_str(), GLOB_NOSORT, nullptr, &g) == 0) {
@@ -207,7 +207,7 @@ void Daemon::ingest_main() {
     for (Pattern& p : in.patterns) {
       const SourceConfig& sc = cfg_.sources[p.source];
       std::vector<std::string> paths =
-          has_glob(p.pattern) ? expand(p.pattern) : std::vector<std::string>{p.pattern};
+          has_glob(p.pattern) ? expand_files(p.pattern) : std::vector<std::string>{p.pattern};
       bool any = false;
       for (const auto& path : paths) {
         struct stat st {};
@@ -284,7 +284,7 @@ void Daemon::ingest_main() {
     while (!stopping_) {
       Batch b;
       b.stream = t.stream->id;
-      b.data.reserve(64 * 1024);
+      b.data.reserve(std::size_t{64} * 1024);
       std::size_t n = t.tail->poll(
           [&](const model::Record& r) {
             b.data.append(r.bytes.data(), r.bytes.size());

@@ -23,12 +23,6 @@ constexpr std::size_t kPool = 4;
 constexpr core::TimeNs kSaveEvery = 60 * core::kNsPerSec;
 constexpr int kUnseen = -2;
 
-core::TimeNs clock_ns(clockid_t id) {
-  timespec ts{};
-  clock_gettime(id, &ts);
-  return static_cast<core::TimeNs>(ts.tv_sec) * core::kNsPerSec + ts.tv_nsec;
-}
-
 std::string host_name() {
   char h[256] = {};
   if (::gethostname(h, sizeof h - 1) != 0) return {};
@@ -119,7 +113,7 @@ std::pair<std::uint64_t, std::uint64_t> KpiProbe::cost() const {
 }
 
 void KpiProbe::sample_once(core::TimeNs wall, core::TimeNs mono) {
-  const core::TimeNs cpu0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+  const core::TimeNs cpu0 = core::clock_ns(CLOCK_THREAD_CPUTIME_ID);
   sampler_.read(raw_, wall, mono);
   // A pooled Sample nobody else holds (the pipeline let go of it).
   pk::Sample* s = nullptr;
@@ -146,7 +140,7 @@ void KpiProbe::sample_once(core::TimeNs wall, core::TimeNs mono) {
   bool sent = false;
   if (!busy && sink_) sent = sink_(std::shared_ptr<const pk::Sample>(handed));
   if (extra_) extra_(wall, series_);
-  const core::TimeNs cpu = clock_ns(CLOCK_THREAD_CPUTIME_ID) - cpu0;
+  const core::TimeNs cpu = core::clock_ns(CLOCK_THREAD_CPUTIME_ID) - cpu0;
   std::lock_guard lock(mu_);
   ++status_.samples;
   status_.last = wall;
@@ -204,7 +198,7 @@ void KpiProbe::save() {
     std::lock_guard lock(mu_);
     if (problem.empty()) {
       ++status_.saves;
-      status_.saved = clock_ns(CLOCK_REALTIME);
+      status_.saved = core::clock_ns(CLOCK_REALTIME);
       status_.save_error.clear();
     } else {
       first_failure = status_.save_error.empty();
@@ -217,11 +211,11 @@ void KpiProbe::save() {
 
 void KpiProbe::main() {
   const core::TimeNs interval = std::max<core::TimeNs>(cfg_.interval, core::kNsPerSec / 10);
-  last_save_ = clock_ns(CLOCK_MONOTONIC);
+  last_save_ = core::clock_ns(CLOCK_MONOTONIC);
   for (;;) {
     // The next sample is due on the next multiple of the interval by the wall clock, so
     // samples fall on whole seconds and the series' seconds line up across restarts.
-    const core::TimeNs wall = clock_ns(CLOCK_REALTIME);
+    const core::TimeNs wall = core::clock_ns(CLOCK_REALTIME);
     const core::TimeNs due = (wall / interval + 1) * interval;
     {
       std::unique_lock lock(mu_);
@@ -229,8 +223,8 @@ void KpiProbe::main() {
         break;
       }
     }
-    const core::TimeNs now = clock_ns(CLOCK_REALTIME);
-    const core::TimeNs mono = clock_ns(CLOCK_MONOTONIC);
+    const core::TimeNs now = core::clock_ns(CLOCK_REALTIME);
+    const core::TimeNs mono = core::clock_ns(CLOCK_MONOTONIC);
     if (now - due > interval) {
       std::lock_guard lock(mu_);
       ++status_.late;

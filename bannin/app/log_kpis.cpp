@@ -47,12 +47,12 @@ const std::vector<MetricInfo>& LogKpis::infos() {
 void LogKpis::count(const model::Event& ev) noexcept {
   switch (ev.kind()) {
     case EventKind::HttpRequest: {
-      add(kHttp);
+      add(Http);
       const model::FieldValue* st = ev.get(Field::Status);
       std::size_t cls = 0;  // 0: no class counted
       if (st != nullptr && st->type == model::FieldType::Int && st->i >= 200 && st->i < 600) {
         cls = static_cast<std::size_t>(st->i / 100) - 1;  // 2xx -> 1 ... 5xx -> 4
-        add(static_cast<Counter>(kHttp + cls));
+        add(static_cast<Counter>(Http + cls));
       }
       const std::string_view vhost = string_field(ev, Field::Vhost);
       if (vhost.empty()) return;
@@ -79,25 +79,25 @@ void LogKpis::count(const model::Event& ev) noexcept {
       return;
     }
     case EventKind::DnsQuery: {
-      add(kDns);
+      add(Dns);
       const std::string_view rc = string_field(ev, Field::Rcode);
-      if (rc == "NOERROR") add(kDnsNoerror);
-      if (rc == "NXDOMAIN") add(kDnsNxdomain);
-      if (rc == "SERVFAIL") add(kDnsServfail);
-      if (rc == "REFUSED") add(kDnsRefused);
+      if (rc == "NOERROR") add(DnsNoerror);
+      if (rc == "NXDOMAIN") add(DnsNxdomain);
+      if (rc == "SERVFAIL") add(DnsServfail);
+      if (rc == "REFUSED") add(DnsRefused);
       return;
     }
     case EventKind::AuthAttempt: {
       const std::string_view outcome = string_field(ev, Field::Outcome);
-      if (outcome == "success") add(kAuthSuccess);
-      if (outcome == "failure") add(kAuthFailure);
+      if (outcome == "success") add(AuthSuccess);
+      if (outcome == "failure") add(AuthFailure);
       return;
     }
     case EventKind::MailSent:
-      add(kMailSent);
+      add(MailSent);
       return;
     case EventKind::MailRejected:
-      add(kMailRejected);
+      add(MailRejected);
       return;
     default:
       return;
@@ -107,7 +107,7 @@ void LogKpis::count(const model::Event& ev) noexcept {
 void LogKpis::record(probe::kpi::SeriesStore& st, core::TimeNs wall, core::TimeNs dt) {
   if (dt <= 0) return;  // the probe's first call has no interval yet: keep the counts for the next
   const auto& infos = counter_infos();
-  for (std::size_t c = 0; c < kCount; ++c) {
+  for (std::size_t c = 0; c < Count; ++c) {
     const std::uint64_t total = c_[c].load(std::memory_order_relaxed);
     // A series starts with the first event of its kind (a web-only host has no log.dns).
     if (total == 0 && readers_[c].id == -2) continue;

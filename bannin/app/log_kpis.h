@@ -43,21 +43,21 @@ class LogKpis {
 
  private:
   enum Counter : std::uint8_t {
-    kHttp,
-    kHttp2xx,
-    kHttp3xx,
-    kHttp4xx,
-    kHttp5xx,
-    kDns,
-    kDnsNoerror,
-    kDnsNxdomain,
-    kDnsServfail,
-    kDnsRefused,
-    kAuthSuccess,
-    kAuthFailure,
-    kMailSent,
-    kMailRejected,
-    kCount
+    Http,
+    Http2xx,
+    Http3xx,
+    Http4xx,
+    Http5xx,
+    Dns,
+    DnsNoerror,
+    DnsNxdomain,
+    DnsServfail,
+    DnsRefused,
+    AuthSuccess,
+    AuthFailure,
+    MailSent,
+    MailRejected,
+    Count
   };
   struct Vhost {
     std::string name;                                    // written before `used` is published
@@ -66,7 +66,7 @@ class LogKpis {
   };
   void add(Counter c) noexcept { c_[c].fetch_add(1, std::memory_order_relaxed); }
 
-  std::array<std::atomic<std::uint64_t>, kCount> c_{};
+  std::array<std::atomic<std::uint64_t>, Count> c_{};
   std::array<Vhost, kMaxVhosts> vhosts_;
   std::atomic<std::uint64_t> vhosts_over_{0};
   // Pipeline thread: vhost -> slot, and the last one looked up (logs come in runs).
@@ -81,7 +81,7 @@ class LogKpis {
   std::size_t last_slot_ = kMaxVhosts;
   std::size_t used_ = 0;
   // KPI thread.
-  std::array<probe::kpi::CounterRate, kCount> readers_{};
+  std::array<probe::kpi::CounterRate, Count> readers_{};
   std::array<std::array<probe::kpi::CounterRate, 5>, kMaxVhosts> vhost_readers_{};
   std::array<std::array<std::string, 5>, kMaxVhosts> vhost_names_{};
 };

@@ -56,7 +56,7 @@ class Pipeline::Sink final : public detect::FindingSink {
   std::vector<decide::Decision> decisions_;  // reused
 };
 
-Pipeline::Pipeline(RuleList rules, std::size_t memory_budget_bytes, const enrich::GeoDb* geo,
+Pipeline::Pipeline(const RuleList& rules, std::size_t memory_budget_bytes, const enrich::GeoDb* geo,
                    decide::Decider& decider, std::mutex* decider_mu, PipelineOutput& out,
                    RuleCounterSource counters)
     : enricher_(std::make_unique<enrich::GeoEnricher>(geo)),
@@ -67,7 +67,7 @@ Pipeline::Pipeline(RuleList rules, std::size_t memory_budget_bytes, const enrich
   detect::DetectorOptions o;
   o.memory_budget = memory_budget_bytes;
   o.counters = counters_;
-  detector_ = std::make_unique<detect::Detector>(std::move(rules), o);
+  detector_ = std::make_unique<detect::Detector>(rules, o);
 }
 
 void Pipeline::set_rules(const RuleList& rules) {
@@ -173,12 +173,12 @@ void Pipeline::event(const model::Event& e, std::string_view raw) {
   detector_->process(e, raw, *sink_);
 }
 
-std::size_t Pipeline::reload(RuleList rules, std::size_t memory_budget_bytes) {
+std::size_t Pipeline::reload(const RuleList& rules, std::size_t memory_budget_bytes) {
   set_rules(rules);
   detect::DetectorOptions o;
   o.memory_budget = memory_budget_bytes;
   o.counters = counters_;
-  auto next = std::make_unique<detect::Detector>(std::move(rules), o);
+  auto next = std::make_unique<detect::Detector>(rules, o);
   std::size_t kept = next->adopt(*detector_);
   detector_ = std::move(next);
   return kept;

@@ -42,7 +42,7 @@ class GeoEnricher;
 class UidAccounts;
 }  // namespace bannin::enrich
 namespace bannin::model {
-struct Event;
+class Event;
 }
 namespace bannin::store {
 struct DecisionRow;
@@ -90,7 +90,7 @@ class Pipeline {
  public:
   /// `decider` outlives the pipeline; `decider_mu` (may be null) guards it when other threads
   /// use it too. `geo` may be null (no country enrichment). `counters` may be empty.
-  Pipeline(RuleList rules, std::size_t memory_budget_bytes, const enrich::GeoDb* geo,
+  Pipeline(const RuleList& rules, std::size_t memory_budget_bytes, const enrich::GeoDb* geo,
            decide::Decider& decider, std::mutex* decider_mu, PipelineOutput& out,
            RuleCounterSource counters = {});
   ~Pipeline();
@@ -124,7 +124,7 @@ class Pipeline {
   }
 
   /// New rules (SIGHUP): detection windows of rules that stay are kept. Returns how many.
-  std::size_t reload(RuleList rules, std::size_t memory_budget_bytes);
+  std::size_t reload(const RuleList& rules, std::size_t memory_budget_bytes);
 
   /// The detector's learned baselines (rules with baseline()/deviation()), for the file
   /// beside the store; load_baselines() gives them back after a restart.

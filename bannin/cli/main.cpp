@@ -13,7 +13,9 @@
 #define BANNIN_VERSION "0.0.0"
 #endif
 
-int main(int argc, char** argv) {
+namespace {
+
+int run(int argc, char** argv) {
   CLI::App app{
       "bannin (番人, \"the watchman\"): watches the logs, counters and outside view of web, mail\n"
       "and DNS servers, notices incidents early, contains them proportionately and explains\n"
@@ -65,4 +67,20 @@ int main(int argc, char** argv) {
     return 0;
   }
   return exit_code;
+}
+
+}  // namespace
+
+// Commands report their own errors; an exception that still gets here (out of memory while
+// building a command, a library's surprise) ends the process with a message, not a bare
+// std::terminate.
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "bannin: internal error: %s\n", e.what());
+  } catch (...) {
+    std::fprintf(stderr, "bannin: internal error (unknown exception)\n");
+  }
+  return 70;  // EX_SOFTWARE
 }

@@ -222,8 +222,8 @@ int run_replay(const ReplayOptions& opt) {
   }
   Printer printer(opt.format == "text", writer.get(), next_finding_id);
   const std::size_t rule_count = rules->rules.size();
-  app::Pipeline pipeline(std::move(rules->rules), cfg->memory_budget_mb << 20, geo->get(), decider,
-                         nullptr, printer);
+  app::Pipeline pipeline(rules->rules, cfg->memory_budget_mb << 20, geo->get(), decider, nullptr,
+                         printer);
   {
     std::string warning;  // uid -> account (inventory.passwd_file), as the daemon maps it
     pipeline.set_uid_accounts(app::load_uid_accounts(*cfg, warning));

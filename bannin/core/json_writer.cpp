@@ -2,6 +2,8 @@
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
+#include <cmath>
+#include <cstdio>
 #include <cstring>
 
 #include <bannin/core/json_writer.h>
@@ -147,6 +149,20 @@ void json_append_int(std::string& out, std::int64_t v) {
   } while (u != 0);
   if (v < 0) *--p = '-';
   out.append(p, static_cast<std::size_t>(e - p));
+}
+
+void json_append_number(std::string& out, double v) {
+  if (std::isnan(v) || std::isinf(v)) {
+    out += "null";
+    return;
+  }
+  char buf[40];
+  if (v == std::floor(v) && std::fabs(v) < 1e15) {
+    std::snprintf(buf, sizeof buf, "%.0f", v);
+  } else {
+    std::snprintf(buf, sizeof buf, "%.6g", v);
+  }
+  out += buf;
 }
 
 }  // namespace bannin::core

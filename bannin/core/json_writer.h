@@ -16,6 +16,9 @@ namespace bannin::core {
 /// Appends s as a quoted JSON string. Returns the number of invalid UTF-8 bytes replaced.
 std::size_t json_append_string(std::string& out, std::string_view s);
 void json_append_int(std::string& out, std::int64_t v);
+/// A number for JSON: null for NaN and infinities (no value), whole numbers without a
+/// fraction, others with 6 significant digits.
+void json_append_number(std::string& out, double v);
 
 /// Appends s to out with each byte of an invalid UTF-8 sequence replaced by U+FFFD, the same
 /// rule json_append_string applies (for parsers that require valid UTF-8, e.g. simdjson).
@@ -41,6 +44,8 @@ class JsonObjectWriter {
     key(k);
     json_append_int(out_, v);
   }
+  /// A counter (uint64); values above INT64_MAX wrap, which no counter here reaches.
+  void u64(std::string_view k, std::uint64_t v) { integer(k, static_cast<std::int64_t>(v)); }
   void boolean(std::string_view k, bool v) {
     key(k);
     out_.append(v ? "true" : "false");

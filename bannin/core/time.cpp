@@ -1,4 +1,5 @@
 #include <cstring>
+#include <ctime>
 #include <limits>
 #include <string>
 #include <utility>
@@ -310,6 +311,12 @@ std::string format_duration(TimeNs d) {
   }
   if (out.empty()) out = std::to_string(d) + "ns";
   return out;
+}
+
+TimeNs clock_ns(int clock_id) noexcept {
+  timespec ts{};
+  ::clock_gettime(static_cast<clockid_t>(clock_id), &ts);
+  return static_cast<TimeNs>(ts.tv_sec) * kNsPerSec + ts.tv_nsec;
 }
 
 }  // namespace bannin::core

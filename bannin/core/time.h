@@ -13,6 +13,9 @@ namespace bannin::core {
 
 using TimeNs = std::int64_t;
 inline constexpr TimeNs kNsPerSec = 1'000'000'000;
+inline constexpr TimeNs kNsPerMin = 60 * kNsPerSec;
+inline constexpr TimeNs kNsPerHour = 3600 * kNsPerSec;
+inline constexpr TimeNs kNsPerDay = 86400 * kNsPerSec;
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
 constexpr std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) noexcept {
@@ -49,6 +52,12 @@ std::optional<TimeNs> parse_epoch_seconds(std::string_view s) noexcept;
 /// 3/6/9 digits) only when the nanoseconds are non-zero. buf needs 40 bytes; returns length.
 std::size_t format_rfc3339(TimeNs t, char* buf) noexcept;
 std::string format_rfc3339(TimeNs t);
+/// format_rfc3339, or "" for 0 (the stores' "never").
+inline std::string format_rfc3339_or_empty(TimeNs t) {
+  return t == 0 ? std::string() : format_rfc3339(t);
+}
+/// clock_gettime(clock_id) in nanoseconds (CLOCK_MONOTONIC, CLOCK_PROCESS_CPUTIME_ID, ...).
+TimeNs clock_ns(int clock_id) noexcept;
 
 /// A duration as people write it in configuration, on the command line and in API requests:
 /// "90s", "15m", "1h", "2d", "1w", "1h30m" -> seconds. With allow_bare_number, "90" alone is

@@ -79,7 +79,7 @@ class Allowlist {
   /// Unsigned 128-bit position of an address within its family (IPv4 in the low 32 bits).
   struct U128 {
     std::uint64_t hi = 0, lo = 0;
-    auto operator<=>(const U128&) const = default;
+    auto operator<=>(const U128&) const = default;  // NOLINT(modernize-use-nullptr)
   };
   /// One flattened range [lo, hi] of one family and the entry that covers it.
   struct Range {

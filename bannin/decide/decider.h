@@ -45,8 +45,8 @@ namespace bannin::decide {
 /// Allowlist entries are core::IpPrefix values (address or network, host bits cleared).
 using Cidr = core::IpPrefix;
 
-inline constexpr core::TimeNs kDefaultRepeatWindow = 24 * 3600 * core::kNsPerSec;
-inline constexpr core::TimeNs kDefaultMaxTtl = 7 * 24 * 3600 * core::kNsPerSec;
+inline constexpr core::TimeNs kDefaultRepeatWindow = 24 * core::kNsPerHour;
+inline constexpr core::TimeNs kDefaultMaxTtl = 7 * core::kNsPerDay;
 inline constexpr core::TimeNs kDefaultPrefixWindow = 3600 * core::kNsPerSec;
 
 /// Every member has a default so that `DeciderOptions{{cidr}}` and `{}` stay valid. The

@@ -12,7 +12,7 @@ namespace bannin::decode {
 const std::vector<DecoderInfo>& all_decoders() {
   using access_log::ClfDecoder;
   using access_log::ClfVariant;
-  static const std::vector<DecoderInfo> kAll = {
+  static const std::vector<DecoderInfo> all = {
       {"vhost_combined",
        "Apache vhost_combined: %v:%p %h %l %u %t \"%r\" %>s %O \"Referer\" \"UA\"",
        []() -> std::unique_ptr<Decoder> {
@@ -39,7 +39,7 @@ const std::vector<DecoderInfo>& all_decoders() {
        "native)",
        []() -> std::unique_ptr<Decoder> { return std::make_unique<syslog::SyslogDecoder>(); }},
   };
-  return kAll;
+  return all;
 }
 
 std::unique_ptr<Decoder> make_decoder(std::string_view name) {

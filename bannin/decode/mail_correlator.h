@@ -42,7 +42,7 @@ class MailCorrelator {
  public:
   struct Options {
     std::size_t max_entries = 100'000;
-    core::TimeNs ttl = 24 * 3600 * core::kNsPerSec;
+    core::TimeNs ttl = 24 * core::kNsPerHour;
   };
   struct Stats {
     std::uint64_t learned = 0;  ///< entries created

@@ -324,8 +324,11 @@ struct Detector::RuleState {
   }
 };
 
-Detector::Detector(std::vector<std::shared_ptr<const ruleset::Rule>> rules, DetectorOptions options)
-    : by_kind_(model::kKindCount), options_(options), captured_(std::make_unique<model::Event>()) {
+Detector::Detector(const std::vector<std::shared_ptr<const ruleset::Rule>>& rules,
+                   DetectorOptions options)
+    : by_kind_(model::kKindCount),
+      options_(std::move(options)),
+      captured_(std::make_unique<model::Event>()) {
   for (auto& r : rules) {
     auto st = std::make_unique<RuleState>();
     st->rule = r.get();

@@ -76,7 +76,8 @@ struct DetectorStats {
 
 class Detector {
  public:
-  Detector(std::vector<std::shared_ptr<const ruleset::Rule>> rules, DetectorOptions options = {});
+  Detector(const std::vector<std::shared_ptr<const ruleset::Rule>>& rules,
+           DetectorOptions options = {});
   ~Detector();
   Detector(const Detector&) = delete;
   Detector& operator=(const Detector&) = delete;

@@ -142,9 +142,9 @@ core::Result<GeoDb> GeoDb::load_tor(const std::string& v4_path, const std::strin
 }
 
 GeoDb GeoDb::from_ranges(
-    std::vector<std::tuple<core::IpAddress, core::IpAddress, CountryCode>> ranges) {
+    const std::vector<std::tuple<core::IpAddress, core::IpAddress, CountryCode>>& ranges) {
   GeoDb db;
-  for (auto& [a, b, cc] : ranges) {
+  for (const auto& [a, b, cc] : ranges) {
     if (a.is_v4() && b.is_v4()) {
       db.impl_->v4.push_back({a.v4(), b.v4(), cc});
     } else {

@@ -51,7 +51,7 @@ class GeoDb {
   static core::Result<GeoDb> load_mmdb(const std::string& path);
   /// Builds from ranges directly (tests).
   static GeoDb from_ranges(
-      std::vector<std::tuple<core::IpAddress, core::IpAddress, CountryCode>> ranges);
+      const std::vector<std::tuple<core::IpAddress, core::IpAddress, CountryCode>>& ranges);
 
   [[nodiscard]] CountryCode country(const core::IpAddress& ip) const noexcept;
   /// Autonomous system number, 0 when unknown (only .mmdb ASN databases have it).

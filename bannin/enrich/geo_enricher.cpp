@@ -7,8 +7,8 @@ namespace {
 struct CodeTable {
   char codes[26 * 26 * 2];
   CodeTable() {
-    for (int a = 0; a < 26; ++a) {
-      for (int b = 0; b < 26; ++b) {
+    for (std::size_t a = 0; a < 26; ++a) {
+      for (std::size_t b = 0; b < 26; ++b) {
         codes[(a * 26 + b) * 2] = static_cast<char>('A' + a);
         codes[(a * 26 + b) * 2 + 1] = static_cast<char>('A' + b);
       }
@@ -22,7 +22,7 @@ const CodeTable kCodes;
 std::string_view interned(CountryCode cc) noexcept {
   std::string_view v = cc.view();
   if (v.size() != 2 || v[0] < 'A' || v[0] > 'Z' || v[1] < 'A' || v[1] > 'Z') return {};
-  int idx = (v[0] - 'A') * 26 + (v[1] - 'A');
+  auto idx = static_cast<std::size_t>(v[0] - 'A') * 26 + static_cast<std::size_t>(v[1] - 'A');
   return {kCodes.codes + idx * 2, 2};
 }
 

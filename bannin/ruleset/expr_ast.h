@@ -18,7 +18,7 @@ namespace bannin::ruleset::detail {
 
 /// Longest expression accepted, in bytes (a rule condition is one line; this bounds the
 /// work a hostile or broken rule file can cause).
-inline constexpr std::size_t kMaxExprBytes = 64 * 1024;
+inline constexpr std::size_t kMaxExprBytes = std::size_t{64} * 1024;
 /// Deepest nesting of the syntax tree (parentheses, `not`, unary minus, arithmetic chains).
 /// Bounds recursion in the parser, the compiler and evaluation.
 inline constexpr int kMaxDepth = 128;

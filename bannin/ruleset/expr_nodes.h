@@ -94,7 +94,7 @@ class EvalArena {
   };
 
  private:
-  static constexpr std::size_t kBlock = 16 * 1024;
+  static constexpr std::size_t kBlock = std::size_t{16} * 1024;
   struct Block {
     std::unique_ptr<char[]> data;
     std::size_t cap = 0;
@@ -126,7 +126,7 @@ inline IpBytes mask_bytes(const IpBytes& b, unsigned len) noexcept {
 struct Ip128 {
   std::uint64_t hi = 0;
   std::uint64_t lo = 0;
-  auto operator<=>(const Ip128&) const = default;
+  auto operator<=>(const Ip128&) const = default;  // NOLINT(modernize-use-nullptr)
 
   static Ip128 of(const core::IpAddress& ip) noexcept {
     const auto& b = ip.bytes();

@@ -1429,7 +1429,7 @@ FilterMatcher::FilterMatcher(const Filter& filter) : impl_(std::make_unique<Impl
   // none (the defaults, anywhere). Several lines = several patterns.
   std::vector<std::string> pats = split_lines(filter.datepattern);
   bool any = false;
-  for (auto p : pats) {
+  for (const auto& p : pats) {
     std::string_view s = trim(p);
     if (s.empty()) continue;
     any = true;

@@ -19,7 +19,7 @@ std::size_t LoadReport::errors() const {
 
 std::optional<core::TimeNs> parse_duration(std::string_view s) {
   // bannin's one duration grammar (core/time.h); a bare number is seconds, as rules always had.
-  constexpr core::TimeNs kMax = 100LL * 365 * 86400 * core::kNsPerSec;
+  constexpr core::TimeNs kMax = 100LL * 365 * core::kNsPerDay;
   return core::parse_duration_ns(s, true, kMax);
 }
 

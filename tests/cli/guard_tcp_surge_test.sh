@@ -93,6 +93,10 @@ wait_until 10 "the service answering on 10.77.0.1:110" serving
 
 NSX="ip netns exec $SRV"
 cat >"$TMP/bannin.yaml" <<YAML
+# prefix_burst 4, not 20: the service's backlog is 4 (so that the surge overflows it), and the
+# surge's /24 starts a wave every second; a burst of 20 SYNs at each wave start refilled the
+# backlog and dropped the good client's connection whenever its 0.25 s schedule met a wave
+# (misses exactly 1 s apart: a test artefact; a real service's backlog is 128 or more).
 mode: enforce
 geo: {database: none}
 store: {path: $TMP/bannin.db}
@@ -107,7 +111,7 @@ guard:
   services:
     - {name: pop, proto: tcp, ports: [110], signal: listen_overflows, on_above: 10/s,
        on_after: 1s, quiet_after: 3s, hold: 5s, own_quiet: 5/s, per_source: 5/s,
-       source_burst: 5, per_prefix: 20/s, prefix_burst: 20, conns_per_source: 32,
+       source_burst: 5, per_prefix: 20/s, prefix_burst: 4, conns_per_source: 32,
        conn_memory: 1m, min_conns: 64, max_conns: 100000}
 YAML
 start_daemon

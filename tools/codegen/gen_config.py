@@ -91,11 +91,11 @@ def cpp(doc):
            "// Included inside app/config.cpp's Loader class: the per-key code of every declared",
            "// key, the section names, and the key table.", ""]
     out.append("static bool is_section(const std::string& key) {")
-    out.append("  static const char* const kSections[] = {")
+    out.append("  static const char* const sections[] = {")
     for s in doc["sections"]:
         out.append(f"      {cstr(s)},")
     out.append("  };")
-    out.append("  for (const char* s : kSections) {")
+    out.append("  for (const char* s : sections) {")
     out.append("    if (key == s) return true;")
     out.append("  }")
     out.append("  return false;")
@@ -164,12 +164,12 @@ def cpp(doc):
     out.append("}")
     out.append("")
     out.append("static const std::vector<ConfigKeyInfo>& key_table() {")
-    out.append("  static const std::vector<ConfigKeyInfo> kKeys = {")
+    out.append("  static const std::vector<ConfigKeyInfo> keys = {")
     for k in doc["keys"]:
         out.append(f"      {{{cstr(k['key'])}, {cstr(k['type'])}, {'true' if k['reload'] else 'false'}, "
                    f"{cstr(k['doc'].strip())}}},")
     out.append("  };")
-    out.append("  return kKeys;")
+    out.append("  return keys;")
     out.append("}")
     out.append("private:")
     return "\n".join(out) + "\n"

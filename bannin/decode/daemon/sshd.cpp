@@ -435,7 +435,7 @@ bool decode_dropbear(string_view msg, model::Event& ev) {
   if (consume(r, "Exit before auth from ")) {
     auth_event(ev, kSsh, kFailure);
     ev.set_string(Field::Reason, "exit_before_auth");
-    std::size_t close = r.find(">");
+    std::size_t close = r.find('>');
     string_view h = close == npos ? first_token(r) : r.substr(0, close + 1);
     std::int64_t port = 0;
     h = strip_port(clean_addr(h), &port);

@@ -13,6 +13,8 @@
 namespace bannin::decode::daemon {
 
 using std::string_view;
+// std's name for "not found", kept so the decoders read like string_view code.
+// NOLINTNEXTLINE(readability-identifier-naming)
 inline constexpr std::size_t npos = string_view::npos;
 
 inline constexpr string_view kFailure = "failure";

@@ -186,16 +186,15 @@ bool decode_nginx_error(string_view msg, model::Event& ev) {
       set_str(ev, Field::User, t.substr(0, end));
     else if (q3 != npos)
       set_str(ev, Field::User, t.substr(0, q3));
-  } else if (text.starts_with("no user/password was provided for basic authentication")) {
-    fail = true;
   } else if (consume(t, "PAM: user '")) {
     std::size_t q = t.find('\'');
     if (q != npos) set_str(ev, Field::User, t.substr(0, q));
     fail = contains(t, "not authenticated");
-  } else if (text.starts_with("SSL_do_handshake() failed") &&
-             contains(text, "while SSL handshaking")) {
-    fail = true;
-  } else if (text.starts_with("SSL_read() failed") && contains(text, "while waiting for request")) {
+  } else if (text.starts_with("no user/password was provided for basic authentication") ||
+             (text.starts_with("SSL_do_handshake() failed") &&
+              contains(text, "while SSL handshaking")) ||
+             (text.starts_with("SSL_read() failed") &&
+              contains(text, "while waiting for request"))) {
     fail = true;
   }
   if (fail) ev.set_string(Field::Outcome, kFailure);

@@ -77,17 +77,17 @@ std::size_t on_header(char* ptr, std::size_t size, std::size_t n, void* user) {
   auto* retry = static_cast<std::string*>(user);
   std::size_t len = size * n;
   std::string_view h(ptr, len);
-  constexpr std::string_view key = "retry-after:";
-  if (h.size() > key.size()) {
+  constexpr std::string_view kRetryAfter = "retry-after:";
+  if (h.size() > kRetryAfter.size()) {
     bool match = true;
-    for (std::size_t i = 0; i < key.size(); ++i) {
-      if (std::tolower(static_cast<unsigned char>(h[i])) != key[i]) {
+    for (std::size_t i = 0; i < kRetryAfter.size(); ++i) {
+      if (std::tolower(static_cast<unsigned char>(h[i])) != kRetryAfter[i]) {
         match = false;
         break;
       }
     }
     if (match) {
-      std::string_view v = h.substr(key.size());
+      std::string_view v = h.substr(kRetryAfter.size());
       while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
       while (!v.empty() && (v.back() == '\r' || v.back() == '\n' || v.back() == ' '))
         v.remove_suffix(1);

@@ -233,7 +233,6 @@ void append_registration_results(std::vector<CheckResult>& out, const char* chec
                                  const std::string& expiration_text,
                                  const std::vector<std::string>& nameservers, core::TimeNs now) {
   if (expiration) {
-    constexpr core::TimeNs kDay = 86400LL * 1000000000LL;
     CheckResult e;
     e.check = check;
     e.source = source;
@@ -242,11 +241,11 @@ void append_registration_results(std::vector<CheckResult>& out, const char* chec
       e.severity = Severity::Critical;
       e.detail = "the registration expired on " + expiration_text;
       out.push_back(e);
-    } else if (*expiration - now < 30 * kDay) {
+    } else if (*expiration - now < 30 * core::kNsPerDay) {
       e.state = "expires_soon";
       e.severity = Severity::Warning;
       e.detail = "the registration expires on " + expiration_text + " (" +
-                 std::to_string((*expiration - now) / kDay) + " days)";
+                 std::to_string((*expiration - now) / core::kNsPerDay) + " days)";
       out.push_back(e);
     }
   }

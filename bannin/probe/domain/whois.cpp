@@ -365,6 +365,7 @@ std::string decode_whois_text(std::string_view raw) {
     return out;
   }
   iconv_t cd = iconv_open("UTF-8", "ISO-2022-JP-2");
+  // NOLINTNEXTLINE(performance-no-int-to-ptr): (iconv_t)-1 is iconv_open's documented failure
   if (cd == reinterpret_cast<iconv_t>(-1)) {  // no gconv module: keep what is readable
     core::utf8_append_replacing_invalid(out, raw);
     return out;

@@ -90,9 +90,9 @@ struct WhoisFetch {
 };
 
 struct WhoisFetchOptions {
-  int timeout_ms = 5000;              ///< per query: connect + send + answer
-  std::size_t max_bytes = 64 * 1024;  ///< answers above this are an error
-  std::size_t max_parallel = 32;      ///< connections open at once
+  int timeout_ms = 5000;                           ///< per query: connect + send + answer
+  std::size_t max_bytes = std::size_t{64} * 1024;  ///< answers above this are an error
+  std::size_t max_parallel = 32;                   ///< connections open at once
   /// Raised: open queries end as "cancelled" within about 200 ms (the daemon's shutdown).
   const std::atomic<bool>* cancel = nullptr;
 };
