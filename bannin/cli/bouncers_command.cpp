@@ -9,6 +9,7 @@
 // Exit status: 0 done, 1 no such bouncer (delete) or the name is taken (add), 2 the store
 // cannot be used, 3 bad arguments.
 #include <cstdio>
+#include <ctime>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -30,12 +31,6 @@ struct BouncersOptions {
   std::string key;
   std::string format = "table";
 };
-
-core::TimeNs wall_clock() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 bool valid_name(const std::string& n) {
   if (n.empty() || n.size() > 64) return false;
@@ -79,7 +74,7 @@ int run_add(const BouncersOptions& o) {
   store::BouncerRow row;
   row.name = o.name;
   row.key_hash = api::key_hash(key);
-  row.created = wall_clock();
+  row.created = core::clock_ns(CLOCK_REALTIME);
   // A new bouncer starts with startup=true, which sends everything in force; its cursor is set
   // then. 0 here means "has never polled".
   if (auto r = (*st)->add_bouncer(row); !r)

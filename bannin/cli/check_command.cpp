@@ -58,7 +58,7 @@ struct CheckArgs {
 
 // Could not check: a bad argument (kUsageExitCode, the same for every command) or a file or
 // key the options name that cannot be used; both are 3 in docs/check.md.
-int fail(const std::string& msg) {
+int check_fail(const std::string& msg) {
   std::fprintf(stderr, "bannin check: %s\n", msg.c_str());
   return kUsageExitCode;
 }
@@ -71,13 +71,14 @@ int run_check(const CheckArgs& a) {
   std::vector<std::string> domains;
   for (const auto& d : a.domains) {
     auto name = pd::parse_domain_name(d);
-    if (!name) return fail("'" + d + "' is not a domain name: " + name.error().message);
+    if (!name) return check_fail("'" + d + "' is not a domain name: " + name.error().message);
     domains.push_back(name->ascii);
   }
   for (const auto& ip : a.ips) {
-    if (!core::IpAddress::parse(ip)) return fail("'" + ip + "' is not an IP address");
+    if (!core::IpAddress::parse(ip)) return check_fail("'" + ip + "' is not an IP address");
   }
-  if (a.domains.empty() && a.ips.empty()) return fail("give at least one DOMAIN or --ip ADDR");
+  if (a.domains.empty() && a.ips.empty())
+    return check_fail("give at least one DOMAIN or --ip ADDR");
   // The options the daemon's probe shares (probe/domain/check_setup.h), then the CLI's own.
   pd::CheckSettings settings;
   settings.parent_servers = a.parent_servers;
@@ -99,7 +100,7 @@ int run_check(const CheckArgs& a) {
   settings.spamhaus_dqs_key_file = a.dqs_key_file;
   apply_reputation_args(a.reputation, settings);
   if (auto built = pd::build_check_options(settings); !built) {
-    return fail(built.error().message);
+    return check_fail(built.error().message);
   } else {
     opt = std::move(built.value());
   }
@@ -109,7 +110,7 @@ int run_check(const CheckArgs& a) {
   opt.ns_port = static_cast<std::uint16_t>(a.ns_port);
   if (!a.now.empty()) {
     auto t = core::parse_iso8601(a.now, true);
-    if (!t) return fail("--now: '" + a.now + "' is not an RFC 3339 time");
+    if (!t) return check_fail("--now: '" + a.now + "' is not an RFC 3339 time");
     opt.now = *t;
   } else {
     opt.now = std::chrono::duration_cast<std::chrono::nanoseconds>(

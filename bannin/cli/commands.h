@@ -2,6 +2,8 @@
 // chosen; main() only dispatches. Only cli/ and app/ may see every stage.
 #pragma once
 
+#include <string>
+
 namespace CLI {
 class App;
 }
@@ -16,6 +18,10 @@ namespace bannin::cli {
 /// `status` is also "could not ask"). README "Exit status",
 /// docs/decisions/2026-12-07-usage-exit-code.md.
 constexpr int kUsageExitCode = 3;
+
+/// "person alice": who ran the command (SUDO_USER, USER, else the uid), for the audit trail
+/// of commands that change something (quarantine, processes).
+std::string command_actor();
 
 /// Adds `parse` to app; the returned flag tells main() it was chosen and how it ended.
 void add_parse_command(CLI::App& app, int& exit_code);

@@ -48,7 +48,7 @@ bool write_file(const fs::path& path, const std::string& text) {
   return static_cast<bool>(out);
 }
 
-struct Options {
+struct ImportOptions {
   std::string dir = "/etc/fail2ban";
   std::string out;
   std::string format = "text";
@@ -70,7 +70,7 @@ void apply_strict(f2b::Filter& f) {
   }
 }
 
-int run_test(const Options& o) {
+int run_test(const ImportOptions& o) {
   auto [name, args] = f2b::parse_filter_spec(o.filter);
   f2b::Filter f = f2b::load_filter(o.dir + "/filter.d", name, args, read_file);
   if (o.strict) apply_strict(f);
@@ -118,7 +118,7 @@ int run_test(const Options& o) {
   return 0;
 }
 
-int run_import(const Options& o) {
+int run_import(const ImportOptions& o) {
   std::error_code ec;
   if (!fs::is_directory(o.dir, ec)) {
     std::fprintf(stderr, "bannin import fail2ban: %s is not a directory\n", o.dir.c_str());
@@ -245,7 +245,7 @@ int run_import(const Options& o) {
 void add_import_command(CLI::App& app, int& exit_code) {
   auto* imp = app.add_subcommand("import", "Import another tool's configuration as bannin rules");
   imp->require_subcommand(1);
-  auto o = std::make_shared<Options>();
+  auto o = std::make_shared<ImportOptions>();
   auto* f2 = imp->add_subcommand(
       "fail2ban",
       "Read a fail2ban configuration (jail.conf, jail.local, jail.d/, filter.d/) and write\n"

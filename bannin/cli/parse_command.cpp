@@ -30,7 +30,7 @@ namespace {
 
 enum class Format { Jsonl, Text, None };
 
-struct Options {
+struct ParseOptions {
   std::string decoder = "auto";
   std::string format = "jsonl";
   std::vector<std::string> files;
@@ -101,7 +101,7 @@ class Output {
   bool failed_ = false;
 };
 
-int run_parse(const Options& opt) {
+int run_parse(const ParseOptions& opt) {
   Format format = opt.format == "text"   ? Format::Text
                   : opt.format == "none" ? Format::None
                                          : Format::Jsonl;
@@ -254,7 +254,7 @@ int run_parse(const Options& opt) {
 }  // namespace
 
 void add_parse_command(CLI::App& app, int& exit_code) {
-  auto opt = std::make_shared<Options>();
+  auto opt = std::make_shared<ParseOptions>();
   std::string decoders = "auto";
   for (const auto& d : decode::all_decoders()) decoders += ", " + std::string(d.name);
   auto* cmd = app.add_subcommand(

@@ -41,14 +41,6 @@ std::string joined(const std::vector<std::string>& v, const char* sep) {
   return out;
 }
 
-std::string actor() {
-  const char* sudo = std::getenv("SUDO_USER");
-  const char* user = std::getenv("USER");
-  std::string who = sudo != nullptr ? sudo : user != nullptr ? user : "";
-  if (who.empty()) who = "uid " + std::to_string(::getuid());
-  return "person " + who;
-}
-
 int run_list(const ProcessesOptions& o) {
   pp::FlagOptions fo;
   fo.min_uid = o.min_uid;
@@ -133,7 +125,7 @@ int run_signal(const ProcessesOptions& o, bool stop) {
   row.command = joined(info->argv, " ").substr(0, 1024);
   row.action = stop ? "stop" : "cont";
   row.result = done ? "ok" : "failed";
-  row.actor = actor();
+  row.actor = command_actor();
   row.detail = done ? "" : done.error().message;
   if (auto r = (*st)->add_process_action(row); !r) {
     std::fprintf(stderr, "bannin processes %s: not recorded: %s\n", sub, r.error().message.c_str());

@@ -17,6 +17,7 @@
 // arguments.
 #include <charconv>
 #include <cstdio>
+#include <ctime>
 #include <memory>
 #include <string>
 
@@ -44,21 +45,6 @@ struct QuarantineOptions {
   std::string dir = "/var/lib/bannin/quarantine";
   std::string reason = "quarantined by hand";
 };
-
-core::TimeNs wall_clock() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-// "person alice": who ran the command, for the audit trail.
-std::string actor() {
-  const char* sudo = std::getenv("SUDO_USER");
-  const char* user = std::getenv("USER");
-  std::string who = sudo != nullptr ? sudo : user != nullptr ? user : "";
-  if (who.empty()) who = "uid " + std::to_string(::getuid());
-  return "person " + who;
-}
 
 int fail(const char* sub, const std::string& message, int code) {
   std::fprintf(stderr, "bannin quarantine %s: %s\n", sub, message.c_str());
@@ -214,11 +200,12 @@ int run_end(const QuarantineOptions& o, bool restore) {
     return fail(sub, "quarantine " + o.id + " is already " + row->state, 1);
   }
   const aq::Entry e = entry_of(*row);
-  const core::TimeNs now = wall_clock();
+  const core::TimeNs now = core::clock_ns(CLOCK_REALTIME);
   auto done = restore ? aq::restore_file(e) : aq::purge_file(e);
   if (!done) {
-    (void)(*st)->add_quarantine_event(store::QuarantineEventRow{
-        id, now, restore ? "restore" : "purge", "failed", actor(), e.path, done.error().message});
+    (void)(*st)->add_quarantine_event(
+        store::QuarantineEventRow{id, now, restore ? "restore" : "purge", "failed", command_actor(),
+                                  e.path, done.error().message});
     const std::string& c = done.error().code;
     return fail(sub, done.error().message,
                 c == "changed" || c == "occupied" || c == "bad_entry" ? 1 : 2);
@@ -226,7 +213,8 @@ int run_end(const QuarantineOptions& o, bool restore) {
   std::string detail = restore ? "mode " + mode_text(e.old_mode) + ", owner " +
                                      std::to_string(e.uid) + ":" + std::to_string(e.gid)
                                : "deleted " + e.stored_path;
-  if (auto r = (*st)->end_quarantine(id, restore ? "restored" : "purged", now, actor(), detail);
+  if (auto r =
+          (*st)->end_quarantine(id, restore ? "restored" : "purged", now, command_actor(), detail);
       !r) {
     return fail(sub, "done, but not recorded: " + r.error().message, 2);
   }
@@ -237,7 +225,7 @@ int run_end(const QuarantineOptions& o, bool restore) {
       for (const auto& d : *in_force) {
         if (d.scope != "file") continue;
         (void)(*st)->set_state(d.id, "revoked", now,
-                               "file restored from quarantine " + o.id + " by " + actor());
+                               "file restored from quarantine " + o.id + " by " + command_actor());
       }
     }
   }
@@ -269,11 +257,11 @@ int run_file(const QuarantineOptions& o) {
   if (auto last = (*st)->last_quarantine(o.path); last && last->state == "quarantined") {
     return fail("file", o.path + " is in quarantine already (" + std::to_string(last->id) + ")", 1);
   }
-  const core::TimeNs now = wall_clock();
+  const core::TimeNs now = core::clock_ns(CLOCK_REALTIME);
   auto e = aq::quarantine_file(o.path, m, o.dir, now);
   if (!e) {
     (void)(*st)->add_quarantine_event(store::QuarantineEventRow{
-        0, now, "quarantine", "failed", actor(), o.path, e.error().message});
+        0, now, "quarantine", "failed", command_actor(), o.path, e.error().message});
     const std::string& c = e.error().code;
     return fail("file", e.error().message, c == "not_found" || c == "not_regular" ? 1 : 2);
   }
@@ -290,7 +278,7 @@ int run_file(const QuarantineOptions& o) {
   q.sha256 = e->sha256;
   q.reason = o.reason;
   q.origin = "person";
-  auto id = (*st)->add_quarantine(q, actor());
+  auto id = (*st)->add_quarantine(q, command_actor());
   if (!id) {
     auto undo = aq::restore_file(*e);
     return fail(
@@ -318,6 +306,14 @@ int run_file(const QuarantineOptions& o) {
 }
 
 }  // namespace
+
+std::string command_actor() {
+  const char* sudo = std::getenv("SUDO_USER");
+  const char* user = std::getenv("USER");
+  std::string who = sudo != nullptr ? sudo : user != nullptr ? user : "";
+  if (who.empty()) who = "uid " + std::to_string(::getuid());
+  return "person " + who;
+}
 
 void add_quarantine_command(CLI::App& app, int& exit_code) {
   auto* cmd = app.add_subcommand(

@@ -172,7 +172,7 @@ class Printer final : public app::PipelineOutput {
   model::EventFormatter fmt_;
 };
 
-int fail(const std::string& what) {
+int replay_fail(const std::string& what) {
   std::fprintf(stderr, "bannin replay: %s\n", what.c_str());
   return 2;
 }
@@ -193,20 +193,20 @@ int run_replay(const ReplayOptions& opt) {
   auto started = std::chrono::steady_clock::now();
   // The daemon's configuration: built-in defaults, --config, -o; --rules replaces rule_files.
   auto cfg = app::load_config(opt.config, opt.overrides);
-  if (!cfg) return fail("configuration:\n" + cfg.error().message);
+  if (!cfg) return replay_fail("configuration:\n" + cfg.error().message);
   if (!opt.rules.empty()) cfg->rule_files = opt.rules;
 
   auto geo = app::load_geo(*cfg);
-  if (!geo) return fail(geo.error().message);
+  if (!geo) return replay_fail(geo.error().message);
   auto rules = app::load_rules(*cfg, geo->get());
   if (!rules) {
     std::fprintf(stderr, "%s\n", rules.error().message.c_str());
-    return fail(rules.error().code == "no_rules" ? "no rules loaded; nothing replayed"
-                                                 : "errors in the rules; nothing replayed");
+    return replay_fail(rules.error().code == "no_rules" ? "no rules loaded; nothing replayed"
+                                                        : "errors in the rules; nothing replayed");
   }
   for (const auto& w : rules->warnings) std::fprintf(stderr, "%s\n", w.c_str());
   auto dopt = app::decider_options(*cfg);
-  if (!dopt) return fail(dopt.error().message);
+  if (!dopt) return replay_fail(dopt.error().message);
   decide::Decider decider(std::move(*dopt));
 
   // Optional audit trail: findings and decisions go to SQLite through the writer thread.
@@ -214,9 +214,9 @@ int run_replay(const ReplayOptions& opt) {
   std::int64_t next_finding_id = 1;
   if (!opt.store.empty()) {
     auto st = store::Store::open(opt.store);
-    if (!st) return fail("store: " + st.error().message);
+    if (!st) return replay_fail("store: " + st.error().message);
     auto max_id = (*st)->max_finding_id();
-    if (!max_id) return fail("store: " + max_id.error().message);
+    if (!max_id) return replay_fail("store: " + max_id.error().message);
     next_finding_id = *max_id + 1;
     writer = std::make_unique<store::StoreWriter>(std::move(*st));
   }
@@ -244,7 +244,7 @@ int run_replay(const ReplayOptions& opt) {
     auto opened = pipeline.open_stream(stream, opt.decoder, file_reference_time(fd), opt.year);
     if (!opened) {
       if (fd != STDIN_FILENO) ::close(fd);
-      return fail(opened.error().message);
+      return replay_fail(opened.error().message);
     }
     pipeline.detect_format(stream, reader.peek(64));
     model::Record rec;

@@ -21,7 +21,7 @@ struct StatusOptions {
   std::string format = "text";
 };
 
-void fail(const std::string& message) {
+void status_fail(const std::string& message) {
   std::fprintf(stderr, "bannin status: %s\n", message.c_str());
 }
 
@@ -33,27 +33,27 @@ int run_status(const StatusOptions& opt) {
   auto r = client.get("/api/v1/status");
   if (!r) {
     if (r.error().code == "bad_url") {
-      fail(r.error().message);
+      status_fail(r.error().message);
       return 2;
     }
-    fail(r.error().message +
-         " — is the daemon running? start it with `bannin run`, or point "
-         "--api at it");
+    status_fail(r.error().message +
+                " — is the daemon running? start it with `bannin run`, or point "
+                "--api at it");
     return 3;
   }
   if (r->status == 401) {
-    fail(client.url() + " refused the request: " + api::api_error_message(*r) +
-         " (--token or BANNIN_API_TOKEN)");
+    status_fail(client.url() + " refused the request: " + api::api_error_message(*r) +
+                " (--token or BANNIN_API_TOKEN)");
     return 2;
   }
   if (r->status != 200) {
-    fail(client.url() + " answered HTTP " + std::to_string(r->status) + ": " +
-         api::api_error_message(*r));
+    status_fail(client.url() + " answered HTTP " + std::to_string(r->status) + ": " +
+                api::api_error_message(*r));
     return 2;
   }
   auto report = api::render_status(r->body);
   if (!report) {
-    fail(client.url() + ": " + report.error().message);
+    status_fail(client.url() + ": " + report.error().message);
     return 2;
   }
   if (opt.format == "json") {

@@ -36,7 +36,7 @@ struct SetupOptions {
 void say(const std::string& s) {
   std::fprintf(stdout, "%s\n", s.c_str());
 }
-void fail(const std::string& s) {
+void setup_fail(const std::string& s) {
   std::fprintf(stderr, "bannin webserver setup: %s\n", s.c_str());
 }
 
@@ -144,7 +144,7 @@ bool apply_lines(const act::WebServerActuator& a, bool nginx) {
   const std::string main = a.main_config();
   std::string text = read_text(main);
   if (text.empty()) {
-    fail(main + ": cannot read it, or it is empty");
+    setup_fail(main + ": cannot read it, or it is empty");
     return false;
   }
   const std::string dir = a.config().dir;
@@ -193,7 +193,7 @@ bool apply_lines(const act::WebServerActuator& a, bool nginx) {
   std::error_code ec;
   fs::copy_file(main, backup, fs::copy_options::overwrite_existing, ec);
   if (ec) {
-    fail("cannot back up " + main + ": " + ec.message());
+    setup_fail("cannot back up " + main + ": " + ec.message());
     return false;
   }
   const std::string tmp = main + ".bannin-new";
@@ -201,14 +201,14 @@ bool apply_lines(const act::WebServerActuator& a, bool nginx) {
     std::ofstream o(tmp, std::ios::binary | std::ios::trunc);
     o << out;
     if (!o.flush()) {
-      fail("cannot write " + tmp);
+      setup_fail("cannot write " + tmp);
       return false;
     }
   }
   fs::permissions(tmp, fs::status(main).permissions(), ec);
   fs::rename(tmp, main, ec);
   if (ec) {
-    fail("cannot replace " + main + ": " + ec.message());
+    setup_fail("cannot replace " + main + ": " + ec.message());
     return false;
   }
   std::vector<std::string> argv =
@@ -219,8 +219,8 @@ bool apply_lines(const act::WebServerActuator& a, bool nginx) {
   auto r = act::web::run_command(argv, env);
   if (!r.ok()) {
     fs::rename(backup, main, ec);
-    fail("the configuration with the added lines fails its test; " + main +
-         " put back as it was: " + act::web::describe(argv, r));
+    setup_fail("the configuration with the added lines fails its test; " + main +
+               " put back as it was: " + act::web::describe(argv, r));
     return false;
   }
   say("added " + std::to_string(added) + " line(s) to " + main + " (backup: " + backup +
@@ -231,12 +231,13 @@ bool apply_lines(const act::WebServerActuator& a, bool nginx) {
 int run_setup(const SetupOptions& opt) {
   auto cfg = app::load_config(opt.config_file, opt.overrides);
   if (!cfg) {
-    fail(cfg.error().message);
+    setup_fail(cfg.error().message);
     return kUsageExitCode;
   }
   std::string server = opt.server.empty() ? cfg->web_server : opt.server;
   if (server == "none") {
-    fail("no web server configured: set enforce.webserver.server (nginx or apache), or --server");
+    setup_fail(
+        "no web server configured: set enforce.webserver.server (nginx or apache), or --server");
     return kUsageExitCode;
   }
   act::WebServerConfig wc;
@@ -249,7 +250,7 @@ int run_setup(const SetupOptions& opt) {
   auto a = act::WebServerActuator::create(
       wc, [](const std::string&) { return std::vector<core::IpPrefix>{}; });
   if (!a) {
-    fail(a.error().message);
+    setup_fail(a.error().message);
     return 2;
   }
   // bannin's files must exist before the lines point at them.
@@ -260,7 +261,7 @@ int run_setup(const SetupOptions& opt) {
   if (created) {
     auto inst = (*a)->install(false);
     if (!inst) {
-      fail("cannot create bannin's include files in " + wc.dir + ": " + inst.error().message);
+      setup_fail("cannot create bannin's include files in " + wc.dir + ": " + inst.error().message);
       return 2;
     }
     say("created bannin's include files in " + wc.dir + " (nothing contained yet)");
