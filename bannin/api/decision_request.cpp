@@ -4,6 +4,7 @@
 
 #include <bannin/api/decision_request.h>
 #include <bannin/api/json_value.h>
+#include <bannin/api/text_checks.h>
 #include <bannin/core/ip_prefix.h>
 #include <bannin/core/time.h>
 
@@ -32,14 +33,6 @@ const char* type_name(const JsonValue& v) {
       return "an object";
   }
   return "a value";
-}
-
-bool has_control(std::string_view s) {
-  for (char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7F) return true;
-  }
-  return false;
 }
 
 /// Quotes a user-given value for a message, cut short and without control characters.

@@ -9,6 +9,7 @@
 #include <bannin/api/finding_service.h>
 #include <bannin/api/incidents.h>
 #include <bannin/api/json_value.h>
+#include <bannin/api/text_checks.h>
 #include <bannin/core/json_writer.h>
 #include <bannin/store/decision_export.h>
 #include <bannin/store/json_scan.h>
@@ -29,14 +30,6 @@ namespace {
 core::Error store_error(const core::Error& e) {
   return core::make_error(e.code == "storage" ? "store_busy" : "store",
                           "the store could not be read: " + e.message);
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
 }
 
 std::string time_text(core::TimeNs t) {
@@ -78,7 +71,7 @@ bool matches(const store::StoredFinding& f, const FindingQuery& q, const std::st
   if (!q.rule.empty() && f.rule != q.rule) return false;
   if (!q.vhost.empty() && f.vhost != q.vhost) return false;
   if (!q.account.empty() && f.account != q.account) return false;
-  if (!text.empty() && lower(f.group_json).find(text) == std::string::npos) return false;
+  if (!text.empty() && ascii_lower(f.group_json).find(text) == std::string::npos) return false;
   return true;
 }
 
@@ -551,7 +544,7 @@ core::Result<std::string> FindingService::incidents(const FindingQuery& q) {
   const Grouped& g = **grouped;
 
   // The page: incidents below the cursor with a finding that matches the filters.
-  const std::string text = lower(q.text);
+  const std::string text = ascii_lower(q.text);
   const bool filtered = !q.rule.empty() || !q.vhost.empty() || !q.account.empty() || !text.empty();
   std::vector<const Incident*> page;
   bool more = false;

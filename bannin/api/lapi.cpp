@@ -6,6 +6,7 @@
 #include <sys/random.h>
 
 #include <bannin/api/lapi.h>
+#include <bannin/api/text_checks.h>
 #include <bannin/core/ip_address.h>
 #include <bannin/core/ip_prefix.h>
 #include <bannin/core/json_writer.h>
@@ -14,14 +15,6 @@ namespace bannin::api {
 namespace {
 
 constexpr const char* kNoChange = "{\"new\":[],\"deleted\":[]}";
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
 
 std::vector<std::string> split_list(const std::map<std::string, std::string>& query,
                                     const char* name, bool lower_case) {
@@ -34,7 +27,7 @@ std::vector<std::string> split_list(const std::map<std::string, std::string>& qu
     std::string_view item = rest.substr(0, comma);
     while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
     while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
-    if (!item.empty()) out.push_back(lower_case ? lower(item) : std::string(item));
+    if (!item.empty()) out.push_back(lower_case ? ascii_lower(item) : std::string(item));
     if (comma == std::string_view::npos) break;
     rest.remove_prefix(comma + 1);
   }
@@ -66,7 +59,7 @@ LapiDecision to_lapi(const store::ActiveTarget& t, core::TimeNs duration) {
 /// The real LAPI's filter semantics: scopes case-insensitive (default ip and range), origins
 /// an exact list, scenarios case-insensitive substrings.
 bool passes(const StreamFilter& f, const LapiDecision& d) {
-  const std::string scope = lower(d.scope);
+  const std::string scope = ascii_lower(d.scope);
   if (f.scopes.empty()) {
     if (scope != "ip" && scope != "range") return false;
   } else if (std::find(f.scopes.begin(), f.scopes.end(), scope) == f.scopes.end()) {
@@ -76,7 +69,7 @@ bool passes(const StreamFilter& f, const LapiDecision& d) {
       std::find(f.origins.begin(), f.origins.end(), d.origin) == f.origins.end()) {
     return false;
   }
-  const std::string scenario = lower(d.scenario);
+  const std::string scenario = ascii_lower(d.scenario);
   if (!f.scenarios_containing.empty()) {
     bool any = false;
     for (const auto& s : f.scenarios_containing) any = any || scenario.find(s) != std::string::npos;

@@ -6,6 +6,7 @@
 #include <bannin/api/decision_request.h>
 #include <bannin/api/router.h>
 #include <bannin/api/rule_metrics.h>
+#include <bannin/api/text_checks.h>
 #include <bannin/core/duration.h>
 #include <bannin/core/ip_address.h>
 #include <bannin/core/json_writer.h>
@@ -37,14 +38,6 @@ HttpResponse json_response(int status, std::string body) {
 HttpResponse from_backend_error(const core::Error& e) {
   return error_response(status_for_backend_error(e.code), e.code.empty() ? "internal" : e.code,
                         e.message.empty() ? "the daemon refused the request" : e.message);
-}
-
-bool has_control(std::string_view s) {
-  for (char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7F) return true;
-  }
-  return false;
 }
 
 /// The media type of a Content-Type value, lower-cased, without parameters and spaces.
@@ -84,11 +77,6 @@ std::optional<core::TimeNs> series_time(std::string_view text, core::TimeNs now)
     return core::parse_epoch_seconds(text);
   }
   return core::parse_iso8601(text);
-}
-
-bool is_loopback(const core::IpAddress& ip) {
-  if (ip.is_v4()) return (ip.v4() >> 24) == 127;
-  return ip == *core::IpAddress::parse("::1");
 }
 
 }  // namespace

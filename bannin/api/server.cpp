@@ -23,15 +23,11 @@
 
 #include <bannin/api/router.h>
 #include <bannin/api/server.h>
+#include <bannin/api/text_checks.h>
 #include <bannin/core/ip_address.h>
 
 namespace bannin::api {
 namespace {
-
-bool is_loopback(const core::IpAddress& ip) {
-  if (ip.is_v4()) return (ip.v4() >> 24) == 127;
-  return ip == *core::IpAddress::parse("::1");
-}
 
 /// Why binding failed, found by trying the same bind on a socket of our own: httplib reports
 /// only "false", and the operator needs "in use" apart from "not an address of this host".
