@@ -22,12 +22,11 @@ Two modes (docs/decisions/2026-12-08-tidy-unity.md):
   translation unit, JOBS at once.
 """
 import json
-import re
 import os
+import re
 import shutil
 import subprocess
 import sys
-import tempfile
 from concurrent.futures import ThreadPoolExecutor
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -79,15 +78,17 @@ def run(tidy, args):
 
 
 class Unity:
-    """Writes unity chunks of one stage into their own compile database under BUILD/tidy/."""
+    """Writes the unity chunks of one stage, and their compile database, under BUILD/tidy/."""
 
     def __init__(self, build, stage, entries):
         self.dir = os.path.join(build, "tidy", stage)
         os.makedirs(self.dir, exist_ok=True)
-        self.entry = entries[0][1]
+        self.entry = entries[0][1]  # a stage's files share their flags (one CMake target)
+        self.db = []
         self.count = 0
 
     def write(self, rels):
+        """A new chunk file including rels; returns its path and the database directory."""
         self.count += 1
         path = os.path.join(self.dir, f"chunk{self.count}.cpp")
         with open(path, "w") as f:
@@ -98,15 +99,13 @@ class Unity:
         src = os.path.normpath(os.path.join(e["directory"], e["file"]))
         if "command" in e:
             cmd = e["command"].replace(e["file"], path).replace(src, path)
-            db = [{"directory": e["directory"], "command": cmd, "file": path}]
+            self.db.append({"directory": e["directory"], "command": cmd, "file": path})
         else:
             args = [path if a in (e["file"], src) else a for a in e["arguments"]]
-            db = [{"directory": e["directory"], "arguments": args, "file": path}]
-        # One database per chunk directory: clang-tidy -p reads the nearest one.
-        cdir = os.path.join(self.dir, f"db{self.count}")
-        os.makedirs(cdir, exist_ok=True)
-        json.dump(db, open(os.path.join(cdir, "compile_commands.json"), "w"))
-        return path, cdir
+            self.db.append({"directory": e["directory"], "arguments": args, "file": path})
+        with open(os.path.join(self.dir, "compile_commands.json"), "w") as f:
+            json.dump(self.db, f)
+        return path, self.dir
 
 
 # The configuration is named, not found: a build directory outside the tree must not run
