@@ -13,6 +13,7 @@
 #include <bannin/core/duration.h>
 #include <bannin/core/ip_address.h>
 #include <bannin/core/ip_prefix.h>
+#include <bannin/core/yaml_where.h>
 #include <bannin/decode/decoder_set.h>
 #include <bannin/enrich/inventory.h>
 #include <bannin/probe/domain/check_setup.h>
@@ -72,7 +73,8 @@ class Loader {
   void load_document(const YAML::Node& doc, const std::string& origin) {
     if (doc.IsNull()) return;
     if (!doc.IsMap()) {
-      problems.push_back(yaml_where(origin, doc) + ": the configuration must be a map of keys");
+      problems.push_back(core::yaml_where(origin, doc) +
+                         ": the configuration must be a map of keys");
       return;
     }
     walk(doc, "", origin);
@@ -103,7 +105,7 @@ class Loader {
       const YAML::Node& val = kv.second;
       Value v;
       v.node = val;
-      v.at = yaml_where(origin, kv.first);
+      v.at = core::yaml_where(origin, kv.first);
       if (key == "rules" || key == "sources" || key == "decide.max_per_minute_by_rule" ||
           key == "kpi.services" || key == "guard.services") {
         v.is_map = val.IsMap();
@@ -123,7 +125,7 @@ class Loader {
         v.is_list = true;
         for (const auto& item : val) {
           if (!item.IsScalar()) {
-            problems.push_back(yaml_where(origin, item) + ": '" + key +
+            problems.push_back(core::yaml_where(origin, item) + ": '" + key +
                                "': list items must be plain values");
             continue;
           }
@@ -326,7 +328,7 @@ class Loader {
       for (const auto& r : v.node) {
         Value one;
         one.items.push_back(r.second.IsScalar() ? r.second.Scalar() : "");
-        one.at = yaml_where(origin_of(v), r.first);
+        one.at = core::yaml_where(origin_of(v), r.first);
         std::uint32_t n = 0;
         number(one, key + "." + r.first.Scalar(), n, 0, 1'000'000);
         cfg_.max_per_minute_by_rule[r.first.Scalar()] = n;
@@ -413,7 +415,7 @@ class Loader {
   // The place of list item i: its own node when the list came from a file.
   std::string item_at(const Value& v, std::size_t i) const {
     if (v.node.IsDefined() && v.node.IsSequence() && i < v.node.size()) {
-      return yaml_where(origin_of(v), v.node[i]);
+      return core::yaml_where(origin_of(v), v.node[i]);
     }
     return v.at;
   }
@@ -516,7 +518,7 @@ class Loader {
     }
     for (const auto& r : v.node) {
       if (!r.second.IsMap()) {
-        problems.push_back(yaml_where(origin_of(v), r.first) + ": rules." + r.first.Scalar() +
+        problems.push_back(core::yaml_where(origin_of(v), r.first) + ": rules." + r.first.Scalar() +
                            ": expected a map of parameter -> value");
         continue;
       }
@@ -559,7 +561,7 @@ class Loader {
     const std::string origin = origin_of(v);
     cfg_.sources.clear();
     for (const auto& s : v.node) {
-      std::string at = yaml_where(origin, s);
+      std::string at = core::yaml_where(origin, s);
       if (!s.IsMap()) {
         problems.push_back(at + ": sources: each source is a map (type: file, paths: [...])");
         continue;
@@ -585,7 +587,7 @@ class Loader {
       }
       for (const auto& kv : s) {
         const std::string k = kv.first.Scalar();
-        const std::string kat = yaml_where(origin, kv.first);
+        const std::string kat = core::yaml_where(origin, kv.first);
         if (k == "type") continue;
         if (k == "paths" && sc.kind == SourceConfig::Kind::File) {
           if (kv.second.IsSequence()) {
@@ -658,7 +660,7 @@ class Loader {
     out.clear();
     std::vector<std::pair<std::uint16_t, std::string>> claimed;  // port -> service
     for (const auto& s : v.node) {
-      const std::string at = yaml_where(origin, s);
+      const std::string at = core::yaml_where(origin, s);
       if (!s.IsMap()) {
         problems.push_back(at + ": " + key + ": each service is a map (name: ..., process: ...)");
         continue;
@@ -666,7 +668,7 @@ class Loader {
       probe::kpi::ServiceSpec spec;
       bool ok = true;
       auto problem = [&](const YAML::Node& n, const std::string& what) {
-        problems.push_back(yaml_where(origin, n) + ": " + key + ": " + what);
+        problems.push_back(core::yaml_where(origin, n) + ": " + key + ": " + what);
         ok = false;
       };
       for (const auto& kv : s) {

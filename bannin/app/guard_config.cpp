@@ -6,14 +6,9 @@
 
 #include <bannin/app/config.h>
 #include <bannin/app/guard_config.h>
+#include <bannin/core/yaml_where.h>
 
 namespace bannin::app {
-
-std::string yaml_where(const std::string& origin, const YAML::Node& n) {
-  if (!n.IsDefined() || n.Mark().is_null()) return origin;
-  return origin + ":" + std::to_string(n.Mark().line + 1) + ":" +
-         std::to_string(n.Mark().column + 1);
-}
 
 namespace {
 
@@ -120,14 +115,14 @@ void parse_guard_services(const YAML::Node& list, const std::string& origin, con
   out.clear();
   if (!list.IsDefined() || list.IsNull()) return;
   if (!list.IsSequence()) {
-    problems.push_back(yaml_where(origin, list) + ": " + key +
+    problems.push_back(core::yaml_where(origin, list) + ": " + key +
                        ": expected a list of guarded services (- name: dns, proto: udp, ports: "
                        "[53], signal: udp_rcvbuf_errors, on_above: 100/s)");
     return;
   }
   for (const auto& s : list) {
     if (!s.IsMap()) {
-      problems.push_back(yaml_where(origin, s) + ": " + key +
+      problems.push_back(core::yaml_where(origin, s) + ": " + key +
                          ": each guarded service is a map (name: ..., ports: ...)");
       continue;
     }
@@ -136,7 +131,7 @@ void parse_guard_services(const YAML::Node& list, const std::string& origin, con
     bool signal_given = false, level_given = false, off_given = false;
     std::string level_key;
     auto problem = [&](const YAML::Node& n, const std::string& what) {
-      problems.push_back(yaml_where(origin, n) + ": " + key + ": " + what);
+      problems.push_back(core::yaml_where(origin, n) + ": " + key + ": " + what);
       ok = false;
     };
     auto duration = [&](const YAML::Node& n, const std::string& k, core::TimeNs& d) {

@@ -54,9 +54,6 @@ struct GuardConfig {
   bool operator==(const GuardConfig&) const = default;
 };
 
-/// "FILE:LINE:COL" of a YAML node (the origin alone when the node has no mark), for errors.
-std::string yaml_where(const std::string& origin, const YAML::Node& n);
-
 /// Reads `guard.services` (a YAML list of maps) into out; problems get "FILE:LINE:COL: ...".
 void parse_guard_services(const YAML::Node& list, const std::string& origin, const std::string& key,
                           std::vector<GuardServiceSpec>& out, std::vector<std::string>& problems);

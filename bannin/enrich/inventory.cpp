@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <yaml-cpp/yaml.h>
 
+#include <bannin/core/yaml_where.h>
 #include <bannin/enrich/inventory.h>
 
 namespace bannin::enrich {
@@ -270,11 +271,7 @@ void Inventory::add_yaml_text(std::string_view text, const std::string& name,
                        std::to_string(e.mark.column + 1) + ": not YAML: " + e.msg);
     return;
   }
-  auto where = [&](const YAML::Node& n) {
-    if (!n.IsDefined() || n.Mark().is_null()) return name;
-    return name + ":" + std::to_string(n.Mark().line + 1) + ":" +
-           std::to_string(n.Mark().column + 1);
-  };
+  auto where = [&](const YAML::Node& n) { return core::yaml_where(name, n); };
   auto scalar = [&](const YAML::Node& n, const char* what, std::string& out) {
     if (!n.IsDefined() || n.IsNull()) return;
     if (!n.IsScalar()) {

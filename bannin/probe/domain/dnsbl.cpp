@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <yaml-cpp/yaml.h>
 
+#include <bannin/core/yaml_where.h>
 #include <bannin/probe/domain/dnsbl.h>
 
 namespace bannin::probe::domain {
@@ -13,11 +14,6 @@ namespace {
 
 std::string scalar(const YAML::Node& n) {
   return n.IsDefined() && n.IsScalar() ? n.Scalar() : std::string{};
-}
-
-std::string where(const std::string& origin, const YAML::Node& n) {
-  YAML::Mark m = n.Mark();
-  return origin + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1);
 }
 
 Severity severity_from(const std::string& s) {
@@ -64,18 +60,18 @@ core::Result<DnsblZones> parse_dnsbl_zones(const std::string& text, const std::s
       std::string type = scalar(z["type"]);
       std::string match = scalar(z["match"]);
       if (zone.name.empty()) {
-        problems.push_back(where(origin, z) + ": zone without \"zone\" name");
+        problems.push_back(core::yaml_where(origin, z) + ": zone without \"zone\" name");
         continue;
       }
       if (type != "ip" && type != "domain") {
-        problems.push_back(where(origin, z) + ": zone " + zone.name +
+        problems.push_back(core::yaml_where(origin, z) + ": zone " + zone.name +
                            ": type must be ip or domain");
         continue;
       }
       zone.for_ip = type == "ip";
       zone.bitmask = match == "bitmask";
       if (!match.empty() && match != "bitmask" && match != "exact") {
-        problems.push_back(where(origin, z) + ": zone " + zone.name +
+        problems.push_back(core::yaml_where(origin, z) + ": zone " + zone.name +
                            ": match must be exact or bitmask");
       }
       YAML::Node codes = z["codes"];
@@ -89,14 +85,15 @@ core::Result<DnsblZones> parse_dnsbl_zones(const std::string& text, const std::s
           if (zone.bitmask) {
             long bit = std::strtol(key.c_str(), nullptr, 10);
             if (bit <= 0 || bit > 255) {
-              problems.push_back(where(origin, kv.first) + ": bit value must be 1..255");
+              problems.push_back(core::yaml_where(origin, kv.first) + ": bit value must be 1..255");
               continue;
             }
             zone.bits[static_cast<std::uint32_t>(bit)] = c;
           } else {
             std::uint32_t ip = 0;
             if (!parse_ipv4(key, ip)) {
-              problems.push_back(where(origin, kv.first) + ": code must be an IPv4 address");
+              problems.push_back(core::yaml_where(origin, kv.first) +
+                                 ": code must be an IPv4 address");
               continue;
             }
             zone.codes[key] = c;
@@ -114,7 +111,7 @@ core::Result<DnsblZones> parse_dnsbl_zones(const std::string& text, const std::s
           } else if (parse_ipv4(key, ip)) {
             zone.error_codes[key] = scalar(kv.second);
           } else {
-            problems.push_back(where(origin, kv.first) +
+            problems.push_back(core::yaml_where(origin, kv.first) +
                                ": error code must be an IPv4 address or a bit");
           }
         }
@@ -126,12 +123,12 @@ core::Result<DnsblZones> parse_dnsbl_zones(const std::string& text, const std::s
       zone.dqs_zone = scalar(z["dqs_zone"]);
       zone.dqs_only = scalar(z["dqs_only"]) == "true";
       if (zone.dqs_only && zone.dqs_zone.empty()) {
-        problems.push_back(where(origin, z) + ": zone " + zone.name +
+        problems.push_back(core::yaml_where(origin, z) + ": zone " + zone.name +
                            ": dqs_only needs a dqs_zone");
       }
       if (zone.canary_listed.empty() || zone.canary_not_listed.empty()) {
         problems.push_back(
-            where(origin, z) + ": zone " + zone.name +
+            core::yaml_where(origin, z) + ": zone " + zone.name +
             ": canary_listed and canary_not_listed are required (RFC 5782 test points)");
       }
       out.zones.push_back(std::move(zone));

@@ -37,6 +37,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <bannin/core/json_writer.h>
+#include <bannin/core/yaml_where.h>
 #include <bannin/probe/domain/dns_checks.h>
 #include <bannin/probe/domain/dns_message.h>
 #include <bannin/probe/domain/domain_name.h>
@@ -72,11 +73,6 @@ bool starts_with(std::string_view s, std::string_view p) {
 
 std::string scalar(const YAML::Node& n) {
   return n.IsDefined() && n.IsScalar() ? n.Scalar() : std::string{};
-}
-
-std::string where(const std::string& origin, const YAML::Node& n) {
-  YAML::Mark m = n.Mark();
-  return origin + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1);
 }
 
 bool valid_host(std::string_view h) {
@@ -312,19 +308,20 @@ core::Result<WhoisServers> parse_whois_servers(const std::string& text, const st
       std::string tld = lower_ascii(scalar(n["tld"]));
       std::string server = scalar(n["server"]);
       if (tld.empty() || server.empty()) {
-        problems.push_back(where(origin, n) + ": each server needs \"tld\" and \"server\"");
+        problems.push_back(core::yaml_where(origin, n) +
+                           ": each server needs \"tld\" and \"server\"");
         continue;
       }
       auto s = parse_whois_server(server);
       if (!s) {
-        problems.push_back(where(origin, n) + ": " + s.error().message);
+        problems.push_back(core::yaml_where(origin, n) + ": " + s.error().message);
         continue;
       }
       std::string port = scalar(n["port"]);
       if (!port.empty()) {
         long p = std::strtol(port.c_str(), nullptr, 10);
         if (p <= 0 || p > 65535) {
-          problems.push_back(where(origin, n) + ": port must be 1..65535");
+          problems.push_back(core::yaml_where(origin, n) + ": port must be 1..65535");
           continue;
         }
         s->port = static_cast<std::uint16_t>(p);
@@ -332,7 +329,8 @@ core::Result<WhoisServers> parse_whois_servers(const std::string& text, const st
       s->suffix = tld;
       s->query_suffix = scalar(n["query_suffix"]);
       if (s->query_suffix.find_first_of("\r\n") != std::string::npos) {
-        problems.push_back(where(origin, n) + ": query_suffix must not contain line breaks");
+        problems.push_back(core::yaml_where(origin, n) +
+                           ": query_suffix must not contain line breaks");
         continue;
       }
       out.servers.push_back(std::move(*s));
