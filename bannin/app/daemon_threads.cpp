@@ -122,11 +122,14 @@ void Daemon::pipeline_main() {
     // uid -> account for mail events (Postfix names the submitter by uid).
     std::string warning;
     pipeline.set_uid_accounts(load_uid_accounts(cfg_, warning));
+    pipeline.set_inventory(inventory_);
     if (!warning.empty()) log("%s", warning.c_str());
   }
   std::vector<bool> broken;  // by stream: its decoder could not be built
   model::EventFormatter event_format;
   model::Event kpi_event;  // reused for every kpi.sample event
+  model::Event change_ev;  // reused for every domain.change event, with its evidence line
+  std::string change_text;
   // A probe's event through the rules, its JSON as the evidence text (one buffer, reused).
   std::string probe_raw;
   auto probe_event = [&](const model::Event& e) {
@@ -158,19 +161,18 @@ void Daemon::pipeline_main() {
     }
     for (Batch& b : batches) {
       if (b.kind == Batch::Kind::Domain) {
-        // A round of the domain probe: its store rows, its findings (changes of state,
-        // already re-confirmed), and its domain.status Events through the rules like any
-        // other event; then a commit point (these rows belong to no source line).
+        // A round of the domain probe: its store rows (latest states, the timeline), its
+        // domain.status Events, and one domain.change Event per confirmed change (already
+        // re-confirmed), all through the rules like any other event: rules/base/domain.yaml
+        // makes the findings. Then a commit point (these rows belong to no source line).
         const DomainRound& r = *b.domain;
         for (const auto& row : r.latest) writer_->push_wait(row, std::chrono::milliseconds(200));
-        for (const auto& row : r.changes) writer_->push_wait(row, std::chrono::milliseconds(200));
-        for (const auto& f : r.findings) {
-          findings_.fetch_add(1, std::memory_order_relaxed);
-          store::FindingRow row = f;
-          row.id = linker.next_id();  // ids come from this thread only
-          writer_->push_wait(std::move(row), std::chrono::milliseconds(200));
-        }
+        for (const auto& c : r.changes) writer_->push_wait(c.row, std::chrono::milliseconds(200));
         probe::domain::for_each_event(r.reports, r.ts, probe_event);
+        for (const auto& c : r.changes) {
+          change_event(c, change_ev, change_text);
+          pipeline.event(change_ev, change_text);
+        }
         writer_->push_wait(store::CheckpointRow{}, std::chrono::milliseconds(200));
         continue;
       }
