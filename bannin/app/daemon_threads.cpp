@@ -8,6 +8,7 @@
 #include <functional>
 
 #include <bannin/act/actuator.h>
+#include <bannin/app/account_mail.h>
 #include <bannin/app/daemon.h>
 #include <bannin/app/domain_probe.h>
 #include <bannin/app/kpi_probe.h>
@@ -44,12 +45,16 @@ class DaemonOutput final : public PipelineOutput {
   std::function<void(const std::string& rule)> record;
   void on_event(const model::Event& ev) override {
     if (kpis_ != nullptr) kpis_->count(ev);
+    mail_.count(ev);
   }
   void on_finding(const detect::Finding& f, std::string group_json, std::string numbers_json,
                   const model::Event* trigger) override {
     findings_.fetch_add(1, std::memory_order_relaxed);
     if (record && f.rule != nullptr && f.rule->record) record(f.rule->id);
-    tell(f);
+    // One of the server's own addresses on a block list: who sent the mail before it (S5).
+    std::vector<std::string> extra;
+    if (server_address_listed(f)) extra = mail_.evidence(f.ts);
+    tell(f, extra);
     store::FindingRow row;
     row.id = linker_.on_finding(f, group_json);
     row.ts = f.ts;
@@ -57,11 +62,12 @@ class DaemonOutput final : public PipelineOutput {
     row.group_json = std::move(group_json);
     row.numbers_json = std::move(numbers_json);
     row.evidence = f.evidence;
+    row.evidence.insert(row.evidence.end(), extra.begin(), extra.end());
     label_finding(row, f, trigger);
     writer_.push_wait(std::move(row), std::chrono::milliseconds(200));
   }
   void on_finding_update(const detect::Finding& f) override {
-    tell(f);
+    tell(f, {});
     linker_.on_update(f);
   }
   void on_decision(decide::Decision d) override {
@@ -77,15 +83,28 @@ class DaemonOutput final : public PipelineOutput {
  private:
   // The notify thread gets a copy; a full queue drops it, counted (detection never waits
   // for mail).
-  void tell(const detect::Finding& f) {
+  void tell(const detect::Finding& f, const std::vector<std::string>& extra) {
     if (notices_ == nullptr) return;
     NotifyItem item;
     item.wall = wall_now();
     item.finding = notify::finding_note(f, item.wall);
+    item.finding->evidence.insert(item.finding->evidence.end(), extra.begin(), extra.end());
     if (!notices_->try_push(std::move(item))) notifier_->count_dropped(1);
   }
+  // A domain.state.bad finding of a block-list check on one of the server's own addresses
+  // (the domain probe's `ips`, grouped by src_ip).
+  static bool server_address_listed(const detect::Finding& f) {
+    if (f.rule == nullptr || f.rule->id != "domain.state.bad") return false;
+    bool ip = false, dnsbl = false;
+    for (const auto& [field, value] : f.group) {
+      ip = ip || (field == model::Field::SrcIp && !value.empty());
+      dnsbl = dnsbl || (field == model::Field::Check && value == "dnsbl");
+    }
+    return ip && dnsbl;
+  }
 
-  LogKpis* kpis_;  // service KPIs from the logs (null: the KPI probe is off)
+  AccountMailTally mail_;  // mail.sent per sender and hour, for a listing of the server's IP
+  LogKpis* kpis_;          // service KPIs from the logs (null: the KPI probe is off)
   store::StoreWriter& writer_;
   std::atomic<std::uint64_t>& findings_;
   FindingLinker& linker_;
