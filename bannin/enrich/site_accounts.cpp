@@ -20,8 +20,16 @@ std::string_view SiteAccounts::account(std::string_view vhost) {
 
 bool SiteAccounts::enrich(model::Event& ev) {
   if (!useful_ || ev.has(model::Field::Account)) return false;
-  const std::string_view vhost = ev.str(model::Field::Vhost);
-  if (vhost.empty()) return false;
+  std::string_view vhost = ev.str(model::Field::Vhost);
+  if (vhost.empty()) {
+    const model::EventKind k = ev.kind();
+    if (k != model::EventKind::MailSent && k != model::EventKind::MailReceived) return false;
+    // A mailbox login (SASL): the site of its domain.
+    const std::string_view user = ev.str(model::Field::User);
+    const auto at = user.rfind('@');
+    if (at == std::string_view::npos || at + 1 >= user.size()) return false;
+    vhost = user.substr(at + 1);
+  }
   const std::string_view a = account(vhost);
   if (a.empty()) return false;
   ev.set_string(model::Field::Account, a);

@@ -4,7 +4,10 @@
 // that owns it; with this step every http.request (and file.found) event whose site the
 // inventory knows carries `account`, so rules can group by it, findings are stored with it
 // (the API's `account` filter) and a form relay on a site meets the mail burst of its account
-// in one incident. An event that already has an account (a decoder or the uid map set it)
+// in one incident. A mail event without a vhost whose login (SASL user, `user`) is a mailbox
+// "name@domain" gets the account of the site `domain` the same way: mail submitted with a
+// site's mailbox password counts for that site's account (outbound mail per account,
+// docs/accounts.md). An event that already has an account (a decoder or the uid map set it)
 // keeps it.
 //
 // One instance per pipeline (not thread-safe: it remembers the answer for each vhost text it
@@ -26,8 +29,8 @@ class SiteAccounts {
  public:
   explicit SiteAccounts(std::shared_ptr<const Inventory> inventory);
 
-  /// Sets `account` on an event with a vhost the inventory maps to an account and no account
-  /// of its own; true when it did.
+  /// Sets `account` on an event with no account of its own whose vhost (or, on mail events,
+  /// whose mailbox login's domain) the inventory maps to an account; true when it did.
   bool enrich(model::Event& ev);
   /// The account of a site ("" when the inventory does not know it or names no account).
   std::string_view account(std::string_view vhost);

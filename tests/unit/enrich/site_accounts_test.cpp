@@ -69,6 +69,23 @@ TEST(SiteAccounts, LeavesOthersAlone) {
   EXPECT_EQ(own.str(model::Field::Account), "decoder-said");
 }
 
+TEST(SiteAccounts, AMailboxLoginCountsForItsSitesAccount) {
+  SiteAccounts sa(fixture_inventory());
+  model::Event sent;
+  sent.set_kind(model::EventKind::MailSent);
+  sent.set_string(model::Field::User, "sales@Shop.Example.JP");  // SASL login, any case
+  EXPECT_TRUE(sa.enrich(sent));
+  EXPECT_EQ(sent.str(model::Field::Account), "hanako");
+  model::Event plain;  // a login without a domain: nothing to go by
+  plain.set_kind(model::EventKind::MailSent);
+  plain.set_string(model::Field::User, "sales");
+  EXPECT_FALSE(sa.enrich(plain));
+  model::Event ssh;  // logins of other kinds are not mail submissions
+  ssh.set_kind(model::EventKind::AuthAttempt);
+  ssh.set_string(model::Field::User, "root@shop.example.jp");
+  EXPECT_FALSE(sa.enrich(ssh));
+}
+
 TEST(SiteAccounts, NoInventoryOrNoAccountsIsNoStep) {
   SiteAccounts none(nullptr);
   EXPECT_FALSE(none.useful());
