@@ -39,6 +39,9 @@ class Backend {
   /// DELETE /api/v1/decisions/{target}: revokes every decision in force for that exact
   /// target ("192.0.2.7", "2001:db8::/48"); returns how many were revoked.
   virtual core::Result<int> revoke(const std::string& target, const std::string& note) = 0;
+  /// DELETE /api/v1/decisions?id=N: revokes the decision with that id if it is in force, of
+  /// any scope (a site, a path, a file, an account …); returns 1, or 0 when it is not.
+  virtual core::Result<int> revoke_id(std::int64_t id, const std::string& note) = 0;
   /// GET /metrics: Prometheus text exposition format.
   virtual std::string metrics_text() = 0;
   /// GET /api/v1/domains: the domain probe's subjects with their latest state per check

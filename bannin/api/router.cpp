@@ -391,6 +391,40 @@ HttpResponse Router::add_decision(const HttpRequest& request) const {
 }
 
 HttpResponse Router::revoke(const HttpRequest& request, std::string_view path_target) const {
+  std::string note = "revoked through the API";
+  if (auto n = request.query.find("note"); n != request.query.end()) {
+    if (n->second.size() > kMaxReasonBytes || has_control(n->second)) {
+      return error_response(400, "invalid_field",
+                            "note: at most 1024 bytes, without control characters", "note");
+    }
+    if (!n->second.empty()) note = n->second;
+  }
+  // ?id=N: one decision of any scope (a site, a path, a file, an account …).
+  if (auto idq = request.query.find("id"); idq != request.query.end()) {
+    if (!path_target.empty() || request.query.contains("target")) {
+      return error_response(400, "invalid_field", "id: give either an id or a target, not both",
+                            "id");
+    }
+    std::int64_t id = 0;
+    const std::string& v = idq->second;
+    bool ok = !v.empty() && v.size() <= 18;
+    for (char c : v) ok = ok && c >= '0' && c <= '9';
+    if (ok) id = std::stoll(v);
+    if (!ok || id <= 0) {
+      return error_response(400, "invalid_field", "id: a decision id (a positive integer)", "id");
+    }
+    auto revoked = backend_.revoke_id(id, note);
+    if (!revoked) return from_backend_error(revoked.error());
+    if (*revoked == 0) {
+      return error_response(404, "not_in_force", "decision " + v + " is not in force", "id");
+    }
+    std::string body;
+    core::JsonObjectWriter o(body);
+    o.integer("id", id);
+    o.integer("revoked", *revoked);
+    o.close();
+    return json_response(200, std::move(body));
+  }
   std::string_view text = path_target;
   const auto q = request.query.find("target");
   if (q != request.query.end()) {
@@ -403,21 +437,13 @@ HttpResponse Router::revoke(const HttpRequest& request, std::string_view path_ta
   }
   if (text.empty()) {
     return error_response(400, "missing_field",
-                          "target: say what to revoke: DELETE /api/v1/decisions/{target} or "
-                          "?target=",
+                          "target: say what to revoke: DELETE /api/v1/decisions/{target}, "
+                          "?target= or ?id=",
                           "target");
   }
   auto canonical = canonical_target(text, "", "target");
   if (!canonical)
     return error_response(400, canonical.error().code, canonical.error().message, "target");
-  std::string note = "revoked through the API";
-  if (auto n = request.query.find("note"); n != request.query.end()) {
-    if (n->second.size() > kMaxReasonBytes || has_control(n->second)) {
-      return error_response(400, "invalid_field",
-                            "note: at most 1024 bytes, without control characters", "note");
-    }
-    if (!n->second.empty()) note = n->second;
-  }
   auto revoked = backend_.revoke(*canonical, note);
   if (!revoked) return from_backend_error(revoked.error());
   if (*revoked == 0) {

@@ -179,6 +179,7 @@ class Daemon final : public api::Backend {
   core::Result<std::string> decisions_json(const std::string& state) override;
   core::Result<std::string> add_decision(const decide::Decision& d) override;
   core::Result<int> revoke(const std::string& target, const std::string& note) override;
+  core::Result<int> revoke_id(std::int64_t id, const std::string& note) override;
   std::string metrics_text() override;
   core::Result<std::string> domains_json() override;
   core::Result<std::string> domain_json(const std::string& name) override;
@@ -204,6 +205,8 @@ class Daemon final : public api::Backend {
   core::Result<bool> load_geo();
   /// The hosting inventory, read once (inventory_); `announce` logs its size and warnings.
   core::Result<bool> load_hosting(bool announce);
+  /// Queues the revocation of decisions already marked `revoking` (revoke, revoke_id).
+  core::Result<int> revoke_ids(const std::vector<std::int64_t>& ids, const std::string& note);
   core::Result<bool> load_rules(const DaemonConfig& cfg,
                                 std::vector<std::shared_ptr<const ruleset::Rule>>& out);
   core::Result<bool> reconcile_with(store::Store& st);

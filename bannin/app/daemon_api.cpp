@@ -375,6 +375,21 @@ core::Result<int> Daemon::revoke(const std::string& target, const std::string& n
     }
   }
   if (ids.empty()) return core::make_error("not_found", "no decision in force for " + target);
+  return revoke_ids(ids, note);
+}
+
+core::Result<int> Daemon::revoke_id(std::int64_t id, const std::string& note) {
+  {
+    std::lock_guard lock(in_force_mu_);
+    auto it = in_force_.find(id);
+    if (it == in_force_.end() || it->second.revoking) return 0;
+    it->second.revoking = true;
+  }
+  return revoke_ids({id}, note);
+}
+
+core::Result<int> Daemon::revoke_ids(const std::vector<std::int64_t>& ids,
+                                     const std::string& note) {
   for (auto id : ids) {
     ActItem item;
     item.kind = ActItem::Kind::Revoke;

@@ -70,6 +70,19 @@ wave 85 12
 wait_until 30 "the whole site contained" n_site_rows 3
 warned_notice() { grep -q 'Warning for account hanako' "$TMP/observe-notices.jsonl" 2>/dev/null; }
 wait_until 30 "the warning in a notice" warned_notice
+
+# A site decision is revoked by its id (the API's revoke by target takes addresses only; the
+# dashboard's button uses ?id= for every other scope).
+site_id=$(sql "SELECT id FROM decisions WHERE scope='vhost' AND action='deny'")
+[ -n "$site_id" ] || fail "no site decision to revoke"
+curl -sf -X DELETE "$API/api/v1/decisions?id=$site_id&note=owner%20fixed%20the%20form" >"$TMP/revoke.json" \
+  || fail "DELETE ?id=$site_id"
+grep -q "\"revoked\":1" "$TMP/revoke.json" || fail "revoke answer: $(cat "$TMP/revoke.json")"
+revoked() { [ "$(sql "SELECT state FROM decisions WHERE id=$site_id")" = revoked ]; }
+wait_until 10 "the site decision revoked" revoked
+[ "$(curl -s -o /dev/null -w '%{http_code}' -X DELETE "$API/api/v1/decisions?id=$site_id")" = 404 ] \
+  || fail "a second revoke of the same id is not a 404"
+echo "ok: the whole-site decision revoked by its id"
 stop_daemon
 
 [ "$(site_rows)" = "deny vhost_path,notify_only vhost,deny vhost" ] || fail "decisions: $(site_rows)"

@@ -201,6 +201,13 @@ class StubBackend final : public api::Backend {
     o.close();
     return out;
   }
+  core::Result<int> revoke_id(std::int64_t id, const std::string& note) override {
+    check(id > 0, "revoke id not positive");
+    check(!note.empty() && note.size() <= api::kMaxReasonBytes, "revoke note size");
+    maybe_throw();
+    if (mode == "error") return core::make_error(error_code, "stub refused");
+    return mode == "zero" ? 0 : 1;
+  }
   core::Result<int> revoke(const std::string& target, const std::string& note) override {
     auto again = api::canonical_target(target, "");
     check(again.has_value() && *again == target, "revoke target is not canonical");

@@ -33,6 +33,9 @@ class FakeBackend : public Backend {
     added_.push_back(d);
     return "{\"id\":" + std::to_string(added_.size()) + ",\"origin\":\"" + d.origin + "\"}";
   }
+  core::Result<int> revoke_id(std::int64_t id, const std::string& note) override {
+    return revoke("#" + std::to_string(id), note);
+  }
   core::Result<int> revoke(const std::string& target, const std::string& note) override {
     std::lock_guard lock(mu_);
     if (!fail_code_.empty()) return core::make_error(fail_code_, "backend says no");

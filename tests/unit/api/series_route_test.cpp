@@ -23,6 +23,7 @@ struct SeriesBackend final : Backend {
     return std::string("{}");
   }
   core::Result<int> revoke(const std::string&, const std::string&) override { return 0; }
+  core::Result<int> revoke_id(std::int64_t, const std::string&) override { return 0; }
   std::string metrics_text() override { return ""; }
   core::Result<std::string> series_names_json() override { return std::string("{\"series\":[]}"); }
   core::Result<std::string> series_json(const SeriesRequest& r) override {
@@ -111,6 +112,7 @@ TEST(SeriesRoute, BadParametersAreNamed) {
       return std::string("{}");
     }
     core::Result<int> revoke(const std::string&, const std::string&) override { return 0; }
+    core::Result<int> revoke_id(std::int64_t, const std::string&) override { return 0; }
     std::string metrics_text() override { return ""; }
   } plain;
   Router r2(plain, o);

@@ -322,6 +322,33 @@ TEST_F(ApiServer, RevokeByQueryAndRefusals) {
   EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(2));
 }
 
+// ?id=N: one decision of any scope (a site, a file, an account …), by its id.
+TEST_F(ApiServer, RevokeById) {
+  start();
+  backend_.put_in_force("#42", 1);
+  auto c = client();
+  auto ok = c.Delete("/api/v1/decisions?id=42&note=owner%20fixed%20the%20form");
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status, 200) << ok->body;
+  EXPECT_EQ(ok->body, "{\"id\":42,\"revoked\":1}\n");
+  EXPECT_EQ(backend_.revoked().back(), "#42");
+  EXPECT_EQ(backend_.notes().back(), "owner fixed the form");
+  auto again = c.Delete("/api/v1/decisions?id=42");
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->status, 404);
+  EXPECT_EQ(code_of(again), "not_in_force");
+  for (const char* bad :
+       {"/api/v1/decisions?id=0", "/api/v1/decisions?id=-3", "/api/v1/decisions?id=4x",
+        "/api/v1/decisions?id=", "/api/v1/decisions?id=99999999999999999999",
+        "/api/v1/decisions/192.0.2.7?id=42", "/api/v1/decisions?id=42&target=192.0.2.7"}) {
+    auto r = c.Delete(bad);
+    ASSERT_TRUE(r) << bad;
+    EXPECT_EQ(r->status, 400) << bad << " " << r->body;
+    EXPECT_EQ(*error_of(r).find("field")->string(), "id") << bad;
+  }
+  EXPECT_EQ(backend_.revoked().size(), 2u) << "no refused request reached the backend";
+}
+
 TEST_F(ApiServer, TokenAuth) {
   start("s3cret-token");
   auto c = client();

@@ -1,5 +1,6 @@
 // Pieces several pages share: a decision's target as text, time left, the revoke button
-// (with a confirmation step) that calls DELETE /api/v1/decisions/{target}.
+// (with a confirmation step) that calls DELETE /api/v1/decisions/{target} (addresses and
+// prefixes) or ?id= (every other scope).
 import {api} from '../api.js';
 import {h, replace} from '../dom.js';
 import {currentLang, fmtDuration, t} from '../i18n.js';
@@ -17,12 +18,21 @@ export function targetText(d) {
   return parts.length ? parts.join(' ') : JSON.stringify(tg);
 }
 
-/// The address or prefix the revoke API takes, or null (a vhost/path decision: the API
-/// revokes addresses and prefixes only).
+/// The address or prefix the revoke API takes by target, or null (other scopes: a site, a
+/// path, a file … are revoked by id, revokePath).
 export function revokeTarget(d) {
   const tg = d.target;
   if (typeof tg === 'string' && (d.scope === 'ip' || d.scope === 'prefix')) return tg;
   if (tg && typeof tg === 'object') return tg.ip || tg.prefix || null;
+  return null;
+}
+
+/// The DELETE path that revokes d: by address or prefix, else by the decision's id; null when
+/// the row has neither.
+function revokePath(d) {
+  const target = revokeTarget(d);
+  if (target) return `/api/v1/decisions/${encodeURIComponent(target)}?`;
+  if (Number.isInteger(d.id) && d.id > 0) return `/api/v1/decisions?id=${d.id}&`;
   return null;
 }
 
@@ -54,9 +64,10 @@ export function leftText(d) {
 /// A "Revoke" button; a click asks to confirm in place, the second click revokes, then
 /// onDone() runs (the page reloads what it shows).
 export function revokeButton(d, onDone) {
-  const target = revokeTarget(d);
+  const path = revokePath(d);
+  const target = revokeTarget(d) || targetText(d);
   const box = h('span', {class: 'revoke'});
-  if (!target) {
+  if (!path) {
     box.append(h('span', {class: 'muted small', title: t('decision.no_revoke_hint')}, t('decision.no_revoke')));
     return box;
   }
@@ -69,7 +80,7 @@ export function revokeButton(d, onDone) {
   const run = async () => {
     replace(box, h('span', {class: 'muted small'}, t('decision.revoking')));
     try {
-      await api(`/api/v1/decisions/${encodeURIComponent(target)}?note=${encodeURIComponent(t('decision.revoke_note'))}`, {method: 'DELETE'});
+      await api(`${path}note=${encodeURIComponent(t('decision.revoke_note'))}`, {method: 'DELETE'});
       replace(box, h('span', {class: 'ok small'}, t('decision.revoked')));
       if (onDone) await onDone(target);
     } catch (e) {
