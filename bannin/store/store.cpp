@@ -11,7 +11,7 @@
 #include <sqlite3.h>
 
 #include <bannin/core/ip_prefix.h>
-#include <bannin/store/json_scan.h>
+#include <bannin/store/json_columns.h>
 #include <bannin/store/migrations_gen.h>
 #include <bannin/store/query.h>
 #include <bannin/store/store.h>
