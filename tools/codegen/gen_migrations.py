@@ -4,7 +4,7 @@
     gen_migrations.py --header migrations_gen.h FILE.sql...
 
 Writes one C++ header with bannin::store::detail::kMigrations (the SQL of migration N at
-index N-1) and kMigrationNames. Each file is migration NNN: the numbers must run 001, 002, ...
+index N-1) and kMigrationCount. Each file is migration NNN: the numbers must run 001, 002, ...
 with no gap and no repeat, so a file that is missing, renamed or added out of order stops the
 build instead of shifting every later migration by one. The comment lines (`-- ...`) at the
 top of a file say what the migration does and are left out; the rest of the file, from the
@@ -69,14 +69,6 @@ def main():
     for number, name, path in numbered:
         out.append("    // %03d_%s.sql" % (number, name))
         out.append('    R"%s(%s)%s",' % (DELIM, body(path), DELIM))
-    out += [
-        "};",
-        "",
-        "/// Each migration's file name without .sql, as in bannin/store/migrations/.",
-        "inline constexpr const char* kMigrationNames[] = {",
-    ]
-    for number, name, _ in numbered:
-        out.append('    "%03d_%s",' % (number, name))
     out += [
         "};",
         "",
