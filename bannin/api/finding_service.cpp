@@ -12,7 +12,7 @@
 #include <bannin/api/text_checks.h>
 #include <bannin/core/json_writer.h>
 #include <bannin/store/decision_export.h>
-#include <bannin/store/json_scan.h>
+#include <bannin/store/json_columns.h>
 
 namespace bannin::api {
 

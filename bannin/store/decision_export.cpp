@@ -1,6 +1,6 @@
 #include <bannin/core/json_writer.h>
 #include <bannin/store/decision_export.h>
-#include <bannin/store/json_scan.h>
+#include <bannin/store/json_columns.h>
 
 namespace bannin::store {
 namespace {

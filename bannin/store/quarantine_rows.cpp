@@ -1,62 +1,22 @@
 // Store: the quarantine of files and the process probe's actions (migration 8, issue 17).
-// Kept apart from store.cpp so the account-watch tables read as one piece; same rules: plain
-// SQL, every write atomic, errors with a code and the row they concern.
+// The account-watch tables read as one piece; same rules as the other row files: plain SQL,
+// every write atomic, errors with a code and the row they concern.
 #include <sqlite3.h>
 
+#include <bannin/store/query.h>
 #include <bannin/store/store.h>
 
 namespace bannin::store {
 
 namespace {
 
-// A prepared statement for one call (these paths run a few times a day, not per line).
-class Q {
- public:
-  Q(sqlite3* db, const char* sql) : db_(db) {
-    if (sqlite3_prepare_v2(db, sql, -1, &s_, nullptr) != SQLITE_OK) s_ = nullptr;
-  }
-  ~Q() { sqlite3_finalize(s_); }
-  Q(const Q&) = delete;
-  Q& operator=(const Q&) = delete;
-  [[nodiscard]] bool ok() const { return s_ != nullptr; }
-  Q& bind(int i, std::int64_t v) {
-    sqlite3_bind_int64(s_, i, v);
-    return *this;
-  }
-  Q& bind(int i, const std::string& v) {
-    sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-    return *this;
-  }
-  int step() { return sqlite3_step(s_); }
-  std::int64_t i64(int c) { return sqlite3_column_int64(s_, c); }
-  std::string text(int c) {
-    const auto* p = sqlite3_column_text(s_, c);
-    return p != nullptr ? std::string(reinterpret_cast<const char*>(p),
-                                      static_cast<std::size_t>(sqlite3_column_bytes(s_, c)))
-                        : std::string();
-  }
-  [[nodiscard]] core::Error error(const std::string& what) const {
-    const int rc = sqlite3_extended_errcode(db_);
-    const int primary = rc & 0xff;
-    std::string code = primary == SQLITE_FULL || primary == SQLITE_IOERR ||
-                               primary == SQLITE_BUSY || primary == SQLITE_LOCKED ||
-                               primary == SQLITE_READONLY
-                           ? "storage"
-                       : primary == SQLITE_CONSTRAINT ? "constraint"
-                                                      : "sqlite";
-    return core::make_error(code, what + ": " + sqlite3_errmsg(db_));
-  }
-
- private:
-  sqlite3* db_;
-  sqlite3_stmt* s_ = nullptr;
-};
+using detail::Query;
 
 constexpr const char* kQuarantineColumns =
     "id, ts_ns, path, stored_path, method, old_mode, uid, gid, size, mtime_ns, sha256, reason,"
     " origin, decision_id, state, state_ns";
 
-QuarantineRow read_row(Q& q) {
+QuarantineRow read_quarantine(Query& q) {
   QuarantineRow r;
   r.id = q.i64(0);
   r.ts = q.i64(1);
@@ -80,24 +40,20 @@ QuarantineRow read_row(Q& q) {
 core::Result<std::vector<QuarantineRow>> select_rows(sqlite3* db, const std::string& sql,
                                                      const std::string& arg, bool bind_text,
                                                      std::int64_t arg_i) {
-  Q q(db, sql.c_str());
-  if (!q.ok()) return q.error("read quarantine");
+  Query q(db, sql);
   if (bind_text) {
     q.bind(1, arg);
   } else if (arg_i != 0) {
     q.bind(1, arg_i);
   }
-  std::vector<QuarantineRow> out;
-  int rc;
-  while ((rc = q.step()) == SQLITE_ROW) out.push_back(read_row(q));
-  if (rc != SQLITE_DONE) return q.error("read quarantine");
-  return out;
+  return q.rows("read quarantine", read_quarantine);
 }
 
 }  // namespace
 
 core::Result<std::int64_t> Store::add_quarantine_event(const QuarantineEventRow& e) {
-  Q q(db_,
+  Query q(
+      db_,
       "INSERT INTO quarantine_history(quarantine_id, ts_ns, action, result, actor, path, detail)"
       " VALUES (?,?,?,?,?,?,?);");
   if (!q.ok()) return q.error("add quarantine audit row");
@@ -121,10 +77,10 @@ core::Result<std::int64_t> Store::add_quarantine(const QuarantineRow& r, const s
     if (own_tx) rollback();
     return e;
   };
-  Q q(db_,
-      "INSERT INTO quarantine(ts_ns, path, stored_path, method, old_mode, uid, gid, size,"
-      " mtime_ns, sha256, reason, origin, decision_id, state, state_ns)"
-      " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,'quarantined',?);");
+  Query q(db_,
+          "INSERT INTO quarantine(ts_ns, path, stored_path, method, old_mode, uid, gid, size,"
+          " mtime_ns, sha256, reason, origin, decision_id, state, state_ns)"
+          " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,'quarantined',?);");
   if (!q.ok()) return fail(q.error("add quarantine"));
   q.bind(1, r.ts)
       .bind(2, r.path)
@@ -200,7 +156,7 @@ core::Result<bool> Store::end_quarantine(std::int64_t id, const std::string& sta
     return fail(core::make_error("bad_transition",
                                  "quarantine " + std::to_string(id) + " is already " + cur->state));
   }
-  Q q(db_, "UPDATE quarantine SET state = ?, state_ns = ? WHERE id = ?;");
+  Query q(db_, "UPDATE quarantine SET state = ?, state_ns = ? WHERE id = ?;");
   if (!q.ok()) return fail(q.error("end quarantine"));
   q.bind(1, state).bind(2, ts).bind(3, id);
   if (q.step() != SQLITE_DONE) return fail(q.error("end quarantine " + std::to_string(id)));
@@ -214,26 +170,21 @@ core::Result<bool> Store::end_quarantine(std::int64_t id, const std::string& sta
 }
 
 core::Result<std::vector<QuarantineEventRow>> Store::quarantine_events(std::int64_t id) {
-  Q q(db_, id == 0 ? "SELECT quarantine_id, ts_ns, action, result, actor, path, detail"
-                     " FROM quarantine_history ORDER BY id;"
-                   : "SELECT quarantine_id, ts_ns, action, result, actor, path, detail"
-                     " FROM quarantine_history WHERE quarantine_id = ? ORDER BY id;");
-  if (!q.ok()) return q.error("read quarantine history");
+  Query q(db_, id == 0 ? "SELECT quarantine_id, ts_ns, action, result, actor, path, detail"
+                         " FROM quarantine_history ORDER BY id;"
+                       : "SELECT quarantine_id, ts_ns, action, result, actor, path, detail"
+                         " FROM quarantine_history WHERE quarantine_id = ? ORDER BY id;");
   if (id != 0) q.bind(1, id);
-  std::vector<QuarantineEventRow> out;
-  int rc;
-  while ((rc = q.step()) == SQLITE_ROW) {
-    out.push_back(QuarantineEventRow{q.i64(0), q.i64(1), q.text(2), q.text(3), q.text(4), q.text(5),
-                                     q.text(6)});
-  }
-  if (rc != SQLITE_DONE) return q.error("read quarantine history");
-  return out;
+  return q.rows("read quarantine history", [](Query& row) {
+    return QuarantineEventRow{row.i64(0),  row.i64(1),  row.text(2), row.text(3),
+                              row.text(4), row.text(5), row.text(6)};
+  });
 }
 
 core::Result<std::int64_t> Store::add_process_action(const ProcessActionRow& a) {
-  Q q(db_,
-      "INSERT INTO process_actions(ts_ns, pid, uid, start_ticks, account, exe, command, action,"
-      " result, actor, detail) VALUES (?,?,?,?,?,?,?,?,?,?,?);");
+  Query q(db_,
+          "INSERT INTO process_actions(ts_ns, pid, uid, start_ticks, account, exe, command, action,"
+          " result, actor, detail) VALUES (?,?,?,?,?,?,?,?,?,?,?);");
   if (!q.ok()) return q.error("add process action");
   q.bind(1, a.ts)
       .bind(2, a.pid)
@@ -253,31 +204,26 @@ core::Result<std::int64_t> Store::add_process_action(const ProcessActionRow& a) 
 }
 
 core::Result<std::vector<ProcessActionRow>> Store::process_actions(std::size_t limit) {
-  Q q(db_,
-      "SELECT id, ts_ns, pid, uid, start_ticks, account, exe, command, action, result, actor,"
-      " detail FROM process_actions ORDER BY id DESC LIMIT ?;");
-  if (!q.ok()) return q.error("read process actions");
+  Query q(db_,
+          "SELECT id, ts_ns, pid, uid, start_ticks, account, exe, command, action, result, actor,"
+          " detail FROM process_actions ORDER BY id DESC LIMIT ?;");
   q.bind(1, static_cast<std::int64_t>(limit));
-  std::vector<ProcessActionRow> out;
-  int rc;
-  while ((rc = q.step()) == SQLITE_ROW) {
+  return q.rows("read process actions", [](Query& row) {
     ProcessActionRow r;
-    r.id = q.i64(0);
-    r.ts = q.i64(1);
-    r.pid = q.i64(2);
-    r.uid = q.i64(3);
-    r.start_ticks = q.i64(4);
-    r.account = q.text(5);
-    r.exe = q.text(6);
-    r.command = q.text(7);
-    r.action = q.text(8);
-    r.result = q.text(9);
-    r.actor = q.text(10);
-    r.detail = q.text(11);
-    out.push_back(std::move(r));
-  }
-  if (rc != SQLITE_DONE) return q.error("read process actions");
-  return out;
+    r.id = row.i64(0);
+    r.ts = row.i64(1);
+    r.pid = row.i64(2);
+    r.uid = row.i64(3);
+    r.start_ticks = row.i64(4);
+    r.account = row.text(5);
+    r.exe = row.text(6);
+    r.command = row.text(7);
+    r.action = row.text(8);
+    r.result = row.text(9);
+    r.actor = row.text(10);
+    r.detail = row.text(11);
+    return r;
+  });
 }
 
 }  // namespace bannin::store

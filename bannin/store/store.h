@@ -247,7 +247,7 @@ struct DecisionRecord {
   DecisionRow decision;
   std::vector<StateChange> history;
 };
-// --- findings for the API (store/finding_reads.cpp; GET /api/v1/findings, /incidents) ------
+// --- findings for the API (store/finding_rows.cpp; GET /api/v1/findings, /incidents) ------
 
 /// Which findings to read. Every filter is optional; rows come newest id first.
 struct FindingFilter {
@@ -406,7 +406,8 @@ class Store {
   core::Result<std::int64_t> add_process_action(const ProcessActionRow& a);
   /// Newest first, at most `limit`.
   core::Result<std::vector<ProcessActionRow>> process_actions(std::size_t limit = 1000);
-  // --- findings for the API (store/finding_reads.cpp) ---
+  // --- findings for the API (store/finding_rows.cpp; the decisions and sources of findings
+  // and decision_states_version in store/decision_rows.cpp) ---
   /// Findings matching `filter`, newest id first, at most filter.limit.
   core::Result<std::vector<StoredFinding>> findings(const FindingFilter& filter,
                                                     bool with_evidence);

@@ -1,4 +1,4 @@
-// Findings read back for the API (store/finding_reads.cpp) and migration 9: a file of schema 6
+// Findings read back for the API (store/finding_rows.cpp) and migration 9: a file of schema 6
 // gains findings.vhost/account (filled from the groups it holds) and decisions.finding_id;
 // findings keep a given id; decisions name their finding; the highest finding id counts
 // decisions' references too (ids are not handed out again after retention); the filters
