@@ -50,12 +50,17 @@ std::optional<double> numeric_field(const model::Event& ev, const AggregateConte
   return ctx.spec->field ? numeric(ev.get(*ctx.spec->field)) : std::nullopt;
 }
 
-void bump(BucketRing<std::uint32_t>& ring, core::TimeNs ts, core::TimeNs width) noexcept {
-  if (std::uint32_t* c = ring.at(ts, width, 0); c != nullptr && *c != UINT32_MAX) ++*c;
+// The bucket number of ts: the detector's, computed once per event and rule, when it is for ts.
+std::int64_t bucket(core::TimeNs ts, const AggregateContext& ctx) noexcept {
+  return ctx.bucket_ts == ts ? ctx.bucket : BucketRing<std::uint32_t>::bucket_of(ts, ctx.width);
 }
 
-double total(const BucketRing<std::uint32_t>& ring, core::TimeNs ts, core::TimeNs width) {
-  return ring.fold(ts, width, 0.0, [](double x, double y) { return x + y; });
+void bump(BucketRing<std::uint32_t>& ring, std::int64_t n) noexcept {
+  if (std::uint32_t* c = ring.at_bucket(n, 0); c != nullptr && *c != UINT32_MAX) ++*c;
+}
+
+double total(const BucketRing<std::uint32_t>& ring, std::int64_t n) {
+  return ring.fold_bucket(n, 0.0, [](double x, double y) { return x + y; });
 }
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
@@ -64,10 +69,10 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 
 void CountAggregate::add(const model::Event& /*ev*/, core::TimeNs ts,
                          const AggregateContext& ctx) noexcept {
-  bump(events_, ts, ctx.width);
+  bump(events_, bucket(ts, ctx));
 }
 double CountAggregate::value(core::TimeNs ts, const AggregateContext& ctx) const {
-  return total(events_, ts, ctx.width);
+  return total(events_, bucket(ts, ctx));
 }
 
 void RateAggregate::add(const model::Event& ev, core::TimeNs ts,
@@ -80,42 +85,46 @@ double RateAggregate::value(core::TimeNs ts, const AggregateContext& ctx) const 
 
 void ShareAggregate::add(const model::Event& ev, core::TimeNs ts,
                          const AggregateContext& ctx) noexcept {
-  bump(total_, ts, ctx.width);
-  if (ctx.spec->predicate && ctx.spec->predicate->eval(ev)) bump(hits_, ts, ctx.width);
+  const std::int64_t n = bucket(ts, ctx);
+  bump(total_, n);
+  if (ctx.spec->predicate && ctx.spec->predicate->eval(ev)) bump(hits_, n);
 }
 double ShareAggregate::value(core::TimeNs ts, const AggregateContext& ctx) const {
-  double all = total(total_, ts, ctx.width);
-  return all > 0 ? total(hits_, ts, ctx.width) / all : 0.0;
+  const std::int64_t n = bucket(ts, ctx);
+  double all = total(total_, n);
+  return all > 0 ? total(hits_, n) / all : 0.0;
 }
 
 void SumAggregate::add(const model::Event& ev, core::TimeNs ts,
                        const AggregateContext& ctx) noexcept {
   if (auto x = numeric_field(ev, ctx)) {
-    if (double* s = sums_.at(ts, ctx.width, 0.0)) *s += *x;
+    if (double* s = sums_.at_bucket(bucket(ts, ctx), 0.0)) *s += *x;
   }
 }
 double SumAggregate::value(core::TimeNs ts, const AggregateContext& ctx) const {
-  return sums_.fold(ts, ctx.width, 0.0, [](double x, double y) { return x + y; });
+  return sums_.fold_bucket(bucket(ts, ctx), 0.0, [](double x, double y) { return x + y; });
 }
 
 void MinAggregate::add(const model::Event& ev, core::TimeNs ts,
                        const AggregateContext& ctx) noexcept {
   if (auto x = numeric_field(ev, ctx)) {
-    if (double* m = mins_.at(ts, ctx.width, kInf)) *m = std::min(*m, *x);
+    if (double* m = mins_.at_bucket(bucket(ts, ctx), kInf)) *m = std::min(*m, *x);
   }
 }
 double MinAggregate::value(core::TimeNs ts, const AggregateContext& ctx) const {
-  return mins_.fold(ts, ctx.width, kInf, [](double x, double y) { return std::min(x, y); });
+  return mins_.fold_bucket(bucket(ts, ctx), kInf,
+                           [](double x, double y) { return std::min(x, y); });
 }
 
 void MaxAggregate::add(const model::Event& ev, core::TimeNs ts,
                        const AggregateContext& ctx) noexcept {
   if (auto x = numeric_field(ev, ctx)) {
-    if (double* m = maxes_.at(ts, ctx.width, -kInf)) *m = std::max(*m, *x);
+    if (double* m = maxes_.at_bucket(bucket(ts, ctx), -kInf)) *m = std::max(*m, *x);
   }
 }
 double MaxAggregate::value(core::TimeNs ts, const AggregateContext& ctx) const {
-  return maxes_.fold(ts, ctx.width, -kInf, [](double x, double y) { return std::max(x, y); });
+  return maxes_.fold_bucket(bucket(ts, ctx), -kInf,
+                            [](double x, double y) { return std::max(x, y); });
 }
 
 // Exact distinct count over the window: value hash -> last time seen, and a FIFO of
@@ -396,7 +405,8 @@ BaselineAggregate::BaselineAggregate(BaselineAggregate&&) noexcept = default;
 BaselineAggregate& BaselineAggregate::operator=(BaselineAggregate&&) noexcept = default;
 
 void BaselineAggregate::add(const model::Event& ev, core::TimeNs ts, const AggregateContext& ctx) {
-  const AggregateContext inner{ctx.spec->inner.get(), ctx.window, ctx.width};
+  AggregateContext inner = ctx;
+  inner.spec = ctx.spec->inner.get();
   if (!s_) {
     s_ = std::make_unique<State>();
     s_->inner = AggregateBlock({*ctx.spec->inner});
@@ -423,7 +433,8 @@ double BaselineAggregate::value(core::TimeNs ts, const AggregateContext& ctx) {
   const bool deviation = ctx.spec->kind == ruleset::AggregateKind::Deviation;
   if (!s_) return deviation ? 0.0 : std::numeric_limits<double>::quiet_NaN();
   State& s = *s_;
-  const AggregateContext inner{ctx.spec->inner.get(), ctx.window, ctx.width};
+  AggregateContext inner = ctx;
+  inner.spec = ctx.spec->inner.get();
   const double now = s.inner.value(0, ts, inner);
   const core::TimeNs w = std::max<core::TimeNs>(ctx.window, 1);
   if ((ts >= 0 ? ts / w : (ts - w + 1) / w) == s.period) {

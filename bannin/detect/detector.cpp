@@ -274,8 +274,8 @@ struct Detector::RuleState {
   LruList<Group> lru;
   std::unordered_map<std::uint64_t, SpareMark> spared;
   LruList<SpareMark> spare_lru;
-  std::size_t bytes = 0;       // memory estimate of groups, members and marks
-  std::size_t members = 0;     // campaign members over all groups
+  std::size_t bytes = 0;    // memory estimate of groups, members and marks
+  std::size_t members = 0;  // campaign members over all groups
   // Group key of the current event: the buffer of the rule's key class (Detector::KeyClass:
   // rules with the same group_by share one key per event), or key_buf after captures.
   const std::string* key = nullptr;
@@ -695,6 +695,12 @@ void Detector::process_rule(RuleState& st, const model::Event& event, std::strin
   const std::uint32_t member_h = counts_member ? key_hash(member_key) : 0;
   if (counts_member && g.members) g.members->map.prefetch(member_h);  // as for the group
 
+  // One bucket number for all the rule's aggregates (they share its window).
+  const std::int64_t bucket = BucketRing<std::uint32_t>::bucket_of(ts, st.width);
+  for (AggregateContext& c : st.ctx) {
+    c.bucket_ts = ts;
+    c.bucket = bucket;
+  }
   for (std::size_t i = 0; i < st.ctx.size(); ++i) g.aggs.add(i, ev, ts, st.ctx[i]);
 
   // Evidence ring: grows to rule.evidence lines (a group seen once keeps one), then wraps.
