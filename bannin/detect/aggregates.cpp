@@ -50,12 +50,17 @@ std::optional<double> numeric_field(const model::Event& ev, const AggregateConte
   return ctx.spec->field ? numeric(ev.get(*ctx.spec->field)) : std::nullopt;
 }
 
-void bump(BucketRing<std::uint32_t>& ring, core::TimeNs ts, core::TimeNs width) noexcept {
-  if (std::uint32_t* c = ring.at(ts, width, 0); c != nullptr && *c != UINT32_MAX) ++*c;
+// The bucket number of ts: the detector's, computed once per event and rule, when it is for ts.
+std::int64_t bucket(core::TimeNs ts, const AggregateContext& ctx) noexcept {
+  return ctx.bucket_ts == ts ? ctx.bucket : BucketRing<std::uint32_t>::bucket_of(ts, ctx.width);
 }
 
-double total(const BucketRing<std::uint32_t>& ring, core::TimeNs ts, core::TimeNs width) {
-  return ring.fold(ts, width, 0.0, [](double x, double y) { return x + y; });
+void bump(BucketRing<std::uint32_t>& ring, std::int64_t n) noexcept {
+  if (std::uint32_t* c = ring.at_bucket(n, 0); c != nullptr && *c != UINT32_MAX) ++*c;
+}
+
+double total(const BucketRing<std::uint32_t>& ring, std::int64_t n) {
+  return ring.fold_bucket(n, 0.0, [](double x, double y) { return x + y; });
 }
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
@@ -64,10 +69,10 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 
 void CountAggregate::add(const model::Event& /*ev*/, core::TimeNs ts,
                          const AggregateContext& ctx) noexcept {
-  bump(events_, ts, ctx.width);
+  bump(events_, bucket(ts, ctx));
 }
 double CountAggregate::value(core::TimeNs ts, const AggregateContext& ctx) const {
-  return total(events_, ts, ctx.width);
+  return total(events_, bucket(ts, ctx));
 }
 
 void RateAggregate::add(const model::Event& ev, core::TimeNs ts,
@@ -80,58 +85,132 @@ double RateAggregate::value(core::TimeNs ts, const AggregateContext& ctx) const 
 
 void ShareAggregate::add(const model::Event& ev, core::TimeNs ts,
                          const AggregateContext& ctx) noexcept {
-  bump(total_, ts, ctx.width);
-  if (ctx.spec->predicate && ctx.spec->predicate->eval(ev)) bump(hits_, ts, ctx.width);
+  const std::int64_t n = bucket(ts, ctx);
+  bump(total_, n);
+  if (ctx.spec->predicate && ctx.spec->predicate->eval(ev)) bump(hits_, n);
 }
 double ShareAggregate::value(core::TimeNs ts, const AggregateContext& ctx) const {
-  double all = total(total_, ts, ctx.width);
-  return all > 0 ? total(hits_, ts, ctx.width) / all : 0.0;
+  const std::int64_t n = bucket(ts, ctx);
+  double all = total(total_, n);
+  return all > 0 ? total(hits_, n) / all : 0.0;
 }
 
 void SumAggregate::add(const model::Event& ev, core::TimeNs ts,
                        const AggregateContext& ctx) noexcept {
   if (auto x = numeric_field(ev, ctx)) {
-    if (double* s = sums_.at(ts, ctx.width, 0.0)) *s += *x;
+    if (double* s = sums_.at_bucket(bucket(ts, ctx), 0.0)) *s += *x;
   }
 }
 double SumAggregate::value(core::TimeNs ts, const AggregateContext& ctx) const {
-  return sums_.fold(ts, ctx.width, 0.0, [](double x, double y) { return x + y; });
+  return sums_.fold_bucket(bucket(ts, ctx), 0.0, [](double x, double y) { return x + y; });
 }
 
 void MinAggregate::add(const model::Event& ev, core::TimeNs ts,
                        const AggregateContext& ctx) noexcept {
   if (auto x = numeric_field(ev, ctx)) {
-    if (double* m = mins_.at(ts, ctx.width, kInf)) *m = std::min(*m, *x);
+    if (double* m = mins_.at_bucket(bucket(ts, ctx), kInf)) *m = std::min(*m, *x);
   }
 }
 double MinAggregate::value(core::TimeNs ts, const AggregateContext& ctx) const {
-  return mins_.fold(ts, ctx.width, kInf, [](double x, double y) { return std::min(x, y); });
+  return mins_.fold_bucket(bucket(ts, ctx), kInf,
+                           [](double x, double y) { return std::min(x, y); });
 }
 
 void MaxAggregate::add(const model::Event& ev, core::TimeNs ts,
                        const AggregateContext& ctx) noexcept {
   if (auto x = numeric_field(ev, ctx)) {
-    if (double* m = maxes_.at(ts, ctx.width, -kInf)) *m = std::max(*m, *x);
+    if (double* m = maxes_.at_bucket(bucket(ts, ctx), -kInf)) *m = std::max(*m, *x);
   }
 }
 double MaxAggregate::value(core::TimeNs ts, const AggregateContext& ctx) const {
-  return maxes_.fold(ts, ctx.width, -kInf, [](double x, double y) { return std::max(x, y); });
+  return maxes_.fold_bucket(bucket(ts, ctx), -kInf,
+                            [](double x, double y) { return std::max(x, y); });
 }
 
 // Exact distinct count over the window: value hash -> last time seen, and a FIFO of
 // insertions to expire old values in amortised O(1). Above kExactMax values it becomes a
 // sliding HyperLogLog (exact below, <= 2 % above) and stays one.
+//
+// Both live in flat arrays (docs/decisions/2026-12-08-detect-speed.md): the map is open
+// addressing with linear probing over 16-byte slots (at most half full, backward-shift
+// deletion), the FIFO a ring that doubles when full. A node-based std::unordered_map and a
+// std::deque cost a malloc per new value and per 32 events and two or three cache misses per
+// lookup; on a mail day distinct() was the detector's largest cost.
 struct DistinctAggregate::Set {
-  std::unordered_map<std::uint64_t, core::TimeNs> last_seen;
-  std::deque<std::pair<core::TimeNs, std::uint64_t>> fifo;
+  // One slot of the map; ts == kFree marks an empty one (no event has that time).
+  struct Slot {
+    std::uint64_t h;
+    core::TimeNs ts;
+  };
+  static constexpr core::TimeNs kFree = std::numeric_limits<core::TimeNs>::min();
+  struct Entry {
+    core::TimeNs t;
+    std::uint64_t h;
+  };
+
+  std::unique_ptr<Slot[]> slots;
+  std::size_t mask = 0;  // slot count - 1 (0 before the first value)
+  std::size_t values = 0;
+  std::unique_ptr<Entry[]> ring;
+  std::size_t ring_mask = 0;  // ring capacity - 1
+  std::size_t head = 0;       // oldest entry
+  std::size_t queued = 0;     // entries in the ring
   std::unique_ptr<SlidingHll> hll;
 
+  [[nodiscard]] std::size_t home(std::uint64_t h) const noexcept {
+    return static_cast<std::size_t>((h * 0x9e3779b97f4a7c15ULL) >> 32) & mask;
+  }
+  // The slot holding h, or the free slot where it would go.
+  [[nodiscard]] std::size_t probe(std::uint64_t h) const noexcept {
+    std::size_t i = home(h);
+    while (slots[i].ts != kFree && slots[i].h != h) i = (i + 1) & mask;
+    return i;
+  }
+  void erase_at(std::size_t i) noexcept {
+    // Backward-shift deletion: pull later members of the probe run into the hole.
+    std::size_t hole = i;
+    for (std::size_t j = (i + 1) & mask; slots[j].ts != kFree; j = (j + 1) & mask) {
+      const std::size_t want = home(slots[j].h);
+      // j may move into the hole when its home is not in (hole, j] (cyclically).
+      if (((j - want) & mask) >= ((j - hole) & mask)) {
+        slots[hole] = slots[j];
+        hole = j;
+      }
+    }
+    slots[hole].ts = kFree;
+    --values;
+  }
+  void grow_map() {
+    const std::size_t n = mask == 0 ? 8 : 2 * (mask + 1);
+    auto old = std::move(slots);
+    const std::size_t old_n = mask == 0 ? 0 : mask + 1;
+    slots = std::make_unique<Slot[]>(n);
+    for (std::size_t i = 0; i < n; ++i) slots[i].ts = kFree;
+    mask = n - 1;
+    for (std::size_t i = 0; i < old_n; ++i) {
+      if (old[i].ts != kFree) slots[probe(old[i].h)] = old[i];
+    }
+  }
+  void push(core::TimeNs t, std::uint64_t h) {
+    if (queued == (ring ? ring_mask + 1 : 0)) {
+      const std::size_t cap = ring ? 2 * (ring_mask + 1) : 8;
+      auto next = std::make_unique<Entry[]>(cap);
+      for (std::size_t k = 0; k < queued; ++k) next[k] = ring[(head + k) & ring_mask];
+      ring = std::move(next);
+      ring_mask = cap - 1;
+      head = 0;
+    }
+    ring[(head + queued) & ring_mask] = Entry{t, h};
+    ++queued;
+  }
+
   void expire(core::TimeNs now, core::TimeNs window) {
-    while (!fifo.empty() && fifo.front().first <= now - window) {
-      auto [t, h] = fifo.front();
-      fifo.pop_front();
-      auto it = last_seen.find(h);
-      if (it != last_seen.end() && it->second == t) last_seen.erase(it);
+    while (queued != 0 && ring[head].t <= now - window) {
+      const Entry e = ring[head];
+      head = (head + 1) & ring_mask;
+      --queued;
+      const std::size_t i = probe(e.h);
+      if (slots[i].ts != kFree && slots[i].ts == e.t) erase_at(i);
     }
   }
   void add(std::uint64_t h, core::TimeNs ts, const AggregateContext& ctx) {
@@ -140,20 +219,36 @@ struct DistinctAggregate::Set {
       return;
     }
     expire(ts, ctx.window);
-    auto [it, fresh] = last_seen.try_emplace(h, ts);
-    if (!fresh) it->second = ts;
-    fifo.emplace_back(ts, h);
-    if (last_seen.size() > kExactMax) {
+    if (2 * (values + 1) > mask + 1) grow_map();
+    const std::size_t i = probe(h);
+    if (slots[i].ts == kFree) {
+      slots[i].h = h;
+      ++values;
+    }
+    slots[i].ts = ts;
+    push(ts, h);
+    if (values > kExactMax) {
+      // Each value once, at its last time, in the order of those times' arrival (the FIFO's):
+      // a sketch bucket is reset when a newer period reuses it, so older values go first.
       hll = std::make_unique<SlidingHll>();
-      for (const auto& [v, seen] : last_seen) hll->add(SlidingHll::mix(v), seen, ctx.width);
-      last_seen = {};
-      fifo = {};
+      for (std::size_t k = 0; k < queued; ++k) {
+        const Entry& e = ring[(head + k) & ring_mask];
+        const std::size_t j = probe(e.h);
+        if (slots[j].ts == e.t) hll->add(SlidingHll::mix(e.h), e.t, ctx.width);
+      }
+      slots.reset();
+      ring.reset();
+      mask = ring_mask = head = queued = values = 0;
     }
   }
   double count(core::TimeNs ts, const AggregateContext& ctx) {
     if (hll) return hll->estimate(ts, ctx.width);
     expire(ts, ctx.window);
-    return static_cast<double>(last_seen.size());
+    return static_cast<double>(values);
+  }
+  [[nodiscard]] std::size_t heap_bytes() const noexcept {
+    return sizeof(Set) + (slots ? (mask + 1) * sizeof(Slot) : 0) +
+           (ring ? (ring_mask + 1) * sizeof(Entry) : 0) + (hll ? sizeof(SlidingHll) : 0);
   }
 };
 
@@ -175,10 +270,7 @@ double DistinctAggregate::value(core::TimeNs ts, const AggregateContext& ctx) {
 }
 
 std::size_t DistinctAggregate::heap_bytes() const noexcept {
-  if (!set_) return 0;
-  // Node-based map (~48 bytes a value) and the FIFO (16 a value), as the old estimate.
-  return sizeof(Set) + set_->last_seen.size() * 48 + set_->fifo.size() * 16 +
-         (set_->hll ? sizeof(SlidingHll) : 0);
+  return set_ ? set_->heap_bytes() : 0;
 }
 
 // ---- baseline(A), deviation(A) ----
@@ -313,7 +405,8 @@ BaselineAggregate::BaselineAggregate(BaselineAggregate&&) noexcept = default;
 BaselineAggregate& BaselineAggregate::operator=(BaselineAggregate&&) noexcept = default;
 
 void BaselineAggregate::add(const model::Event& ev, core::TimeNs ts, const AggregateContext& ctx) {
-  const AggregateContext inner{ctx.spec->inner.get(), ctx.window, ctx.width};
+  AggregateContext inner = ctx;
+  inner.spec = ctx.spec->inner.get();
   if (!s_) {
     s_ = std::make_unique<State>();
     s_->inner = AggregateBlock({*ctx.spec->inner});
@@ -340,7 +433,8 @@ double BaselineAggregate::value(core::TimeNs ts, const AggregateContext& ctx) {
   const bool deviation = ctx.spec->kind == ruleset::AggregateKind::Deviation;
   if (!s_) return deviation ? 0.0 : std::numeric_limits<double>::quiet_NaN();
   State& s = *s_;
-  const AggregateContext inner{ctx.spec->inner.get(), ctx.window, ctx.width};
+  AggregateContext inner = ctx;
+  inner.spec = ctx.spec->inner.get();
   const double now = s.inner.value(0, ts, inner);
   const core::TimeNs w = std::max<core::TimeNs>(ctx.window, 1);
   if ((ts >= 0 ? ts / w : (ts - w + 1) / w) == s.period) {
@@ -417,8 +511,10 @@ bool BaselineAggregate::load(std::string_view in, const AggregateContext& ctx) {
 }
 
 // Block layout: bytes 0-1 the number of aggregates n (low byte first), then n bytes of their
-// kinds, padded to 8; then the aggregates in order, each at a multiple of 8 (every class is
-// 8-aligned and its size a multiple of 8).
+// kinds, then (from the next multiple of 4) n 32-bit offsets of the aggregates, padded to 8;
+// then the aggregates in order, each at a multiple of 8 (every class is 8-aligned and its
+// size a multiple of 8). The offsets make finding aggregate i one load: the detector adds
+// to and reads every aggregate of a group for each of its events.
 namespace {
 constexpr std::size_t kAlign = 8;
 constexpr std::size_t kCountBytes = 2;
@@ -427,6 +523,17 @@ constexpr std::size_t round_up(std::size_t n) {
 }
 std::size_t count(const std::byte* data) {
   return static_cast<std::size_t>(data[0]) | (static_cast<std::size_t>(data[1]) << 8);
+}
+constexpr std::size_t offsets_at(std::size_t n) {
+  return (kCountBytes + n + 3) & ~std::size_t{3};
+}
+constexpr std::size_t header_bytes(std::size_t n) {
+  return round_up(offsets_at(n) + 4 * n);
+}
+std::size_t offset_of(const std::byte* data, std::size_t i) {
+  std::uint32_t off = 0;
+  std::memcpy(&off, data + offsets_at(count(data)) + 4 * i, sizeof off);
+  return off;
 }
 std::size_t size_of(ruleset::AggregateKind k) {
   return AggregateBlock::with_kind(k, []<typename T>(std::type_identity<T>) {
@@ -438,10 +545,7 @@ std::size_t size_of(ruleset::AggregateKind k) {
 
 template <typename F>
 decltype(auto) AggregateBlock::visit(std::size_t i, F&& f) const {
-  const auto n = count(data_);
-  std::size_t off = round_up(kCountBytes + n);
-  for (std::size_t j = 0; j < i; ++j)
-    off += size_of(static_cast<ruleset::AggregateKind>(data_[kCountBytes + j]));
+  const std::size_t off = offset_of(data_, i);
   return with_kind(static_cast<ruleset::AggregateKind>(data_[kCountBytes + i]),
                    [&]<typename T>(std::type_identity<T>) -> decltype(auto) {
                      return f(*std::launder(reinterpret_cast<T*>(data_ + off)));
@@ -452,15 +556,17 @@ AggregateBlock::AggregateBlock(const std::vector<ruleset::AggregateSpec>& specs)
   const std::size_t n = specs.size();
   if (n == 0) return;
   if (n > 0xffff) throw std::length_error("more than 65,535 aggregates in one rule");
-  std::size_t bytes = round_up(kCountBytes + n);
+  std::size_t bytes = header_bytes(n);
   for (const auto& s : specs) bytes += size_of(s.kind);
   // operator new aligns to __STDCPP_DEFAULT_NEW_ALIGNMENT__ (16), enough for every class.
   data_ = static_cast<std::byte*>(::operator new(bytes));
   data_[0] = static_cast<std::byte>(n & 0xff);
   data_[1] = static_cast<std::byte>(n >> 8);
-  std::size_t off = round_up(kCountBytes + n);
+  std::size_t off = header_bytes(n);
   for (std::size_t i = 0; i < n; ++i) {
     data_[kCountBytes + i] = static_cast<std::byte>(specs[i].kind);
+    const auto off32 = static_cast<std::uint32_t>(off);
+    std::memcpy(data_ + offsets_at(n) + 4 * i, &off32, sizeof off32);
     with_kind(specs[i].kind, [&]<typename T>(std::type_identity<T>) { new (data_ + off) T(); });
     off += size_of(specs[i].kind);
   }
@@ -500,10 +606,8 @@ double AggregateBlock::value(std::size_t i, core::TimeNs ts, const AggregateCont
 std::size_t AggregateBlock::block_bytes() const noexcept {
   if (data_ == nullptr) return 0;
   const auto n = count(data_);
-  std::size_t bytes = round_up(kCountBytes + n);
-  for (std::size_t i = 0; i < n; ++i)
-    bytes += size_of(static_cast<ruleset::AggregateKind>(data_[kCountBytes + i]));
-  return bytes;
+  return offset_of(data_, n - 1) +
+         size_of(static_cast<ruleset::AggregateKind>(data_[kCountBytes + n - 1]));
 }
 
 std::size_t AggregateBlock::heap_bytes() const noexcept {

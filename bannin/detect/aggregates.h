@@ -39,6 +39,11 @@ struct AggregateContext {
   const ruleset::AggregateSpec* spec = nullptr;
   core::TimeNs window = 0;  ///< the rule's window
   core::TimeNs width = 1;   ///< bucket width: window / kBuckets, at least 1 ns
+  /// The bucket number of time bucket_ts (floor(bucket_ts / width)), set by the detector once
+  /// per event for all the aggregates of a rule: a 64-bit division per ring and read is a
+  /// measurable part of an update. Any other time is divided as before.
+  core::TimeNs bucket_ts = std::numeric_limits<core::TimeNs>::min();
+  std::int64_t bucket = 0;
 };
 
 /// The 64-bit hash of a field value that distinct() counts and spare marks are keyed by.
@@ -53,10 +58,19 @@ class BucketRing {
  public:
   static constexpr std::size_t kBuckets = 16;
 
+  /// floor(a / b): the bucket number of time a for bucket width b.
+  static std::int64_t bucket_of(std::int64_t a, std::int64_t b) noexcept {
+    std::int64_t q = a / b;
+    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+  }
+
   /// The bucket of ts (width = window / kBuckets), or nullptr when ts is older than the
   /// window ending at the newest bucket.
   T* at(core::TimeNs ts, core::TimeNs width, T init) noexcept {
-    const std::int64_t n = floor_div(ts, width);
+    return at_bucket(bucket_of(ts, width), init);
+  }
+  /// The same for bucket number n (floor(ts / width)).
+  T* at_bucket(std::int64_t n, T init) noexcept {
     constexpr auto kN = static_cast<std::int64_t>(kBuckets);
     if (head_ == kEmpty || n - head_ >= kN) {
       value_.fill(init);
@@ -74,9 +88,13 @@ class BucketRing {
   /// result for floating-point sums, so it never changes).
   template <typename Fold>
   [[nodiscard]] double fold(core::TimeNs ts, core::TimeNs width, double init, Fold f) const {
+    return fold_bucket(bucket_of(ts, width), init, f);
+  }
+  /// The same for the window ending in bucket number n.
+  template <typename Fold>
+  [[nodiscard]] double fold_bucket(std::int64_t n, double init, Fold f) const {
     double acc = init;
     if (head_ == kEmpty) return acc;
-    const std::int64_t n = floor_div(ts, width);
     constexpr auto kN = static_cast<std::int64_t>(kBuckets);
     for (std::size_t i = 0; i < kBuckets; ++i) {
       // The bucket number slot i holds: the newest e <= head_ with e mod kBuckets == i.
@@ -88,10 +106,6 @@ class BucketRing {
 
  private:
   static constexpr std::int64_t kEmpty = std::numeric_limits<std::int64_t>::min();
-  static std::int64_t floor_div(std::int64_t a, std::int64_t b) noexcept {
-    std::int64_t q = a / b;
-    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
-  }
   static std::int64_t floor_mod(std::int64_t a, std::int64_t b) noexcept {
     std::int64_t r = a % b;
     return r < 0 ? r + b : r;

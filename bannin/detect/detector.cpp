@@ -160,24 +160,32 @@ class EvidenceRing {
   class FirstLine {
    public:
     static constexpr std::size_t kInline = 120;
+    // A long line goes to a heap buffer that is kept and reused by the next long line that
+    // fits: a full ring overwrites its first line every `cap` events.
     void assign(std::string_view s) {
       if (s.size() > kInline) {
-        long_ = std::make_unique<char[]>(s.size());
+        if (s.size() > long_cap_) {
+          long_ = std::make_unique<char[]>(s.size());
+          long_cap_ = static_cast<std::uint32_t>(s.size());
+        }
         std::memcpy(long_.get(), s.data(), s.size());
+        is_long_ = true;
       } else {
-        long_.reset();
         if (!s.empty()) std::memcpy(inline_.data(), s.data(), s.size());
+        is_long_ = false;
       }
       size_ = static_cast<std::uint32_t>(s.size());
     }
     [[nodiscard]] std::string_view view() const noexcept {
-      return {long_ ? long_.get() : inline_.data(), size_};
+      return {is_long_ ? long_.get() : inline_.data(), size_};
     }
-    [[nodiscard]] std::size_t heap_bytes() const noexcept { return long_ ? chunk(size_) : 0; }
+    [[nodiscard]] std::size_t heap_bytes() const noexcept { return long_ ? chunk(long_cap_) : 0; }
 
    private:
     std::array<char, kInline> inline_;
     std::uint32_t size_ = 0;
+    std::uint32_t long_cap_ = 0;
+    bool is_long_ = false;
     std::unique_ptr<char[]> long_;
   };
 
@@ -185,9 +193,9 @@ class EvidenceRing {
   void add(std::string_view raw, std::size_t cap) {
     if (size_ < cap) {
       if (size_ != 0) {
-        if (more_.size() == more_.capacity()) {
-          more_.reserve(std::min<std::size_t>(cap - 1, 2 * more_.size() + 1));
-        }
+        // A group that sees a second line usually sees more: room for all at once (one
+        // allocation, not one per doubling).
+        if (more_.capacity() == 0) more_.reserve(cap - 1);
         more_.emplace_back(raw);
       } else {
         first_.assign(raw);
@@ -266,13 +274,19 @@ struct Detector::RuleState {
   LruList<Group> lru;
   std::unordered_map<std::uint64_t, SpareMark> spared;
   LruList<SpareMark> spare_lru;
-  std::size_t bytes = 0;       // memory estimate of groups, members and marks
-  std::size_t members = 0;     // campaign members over all groups
-  std::string key_buf;         // group key of the current event (reused, no allocation per event)
+  std::size_t bytes = 0;    // memory estimate of groups, members and marks
+  std::size_t members = 0;  // campaign members over all groups
+  // Group key of the current event: the buffer of the rule's key class (Detector::KeyClass:
+  // rules with the same group_by share one key per event), or key_buf after captures.
+  const std::string* key = nullptr;
   std::uint32_t key_hash = 0;  // its key_hash
+  std::size_t key_class = 0;   // index into Detector::key_classes_
+  bool passes = false;         // the current event passed `where` (process() evaluates it once)
+  std::string key_buf;         // key of a rule with captures (reused, no allocation per event)
   std::string member_buf;      // member key of the current event (reused likewise)
   std::string match_buf;       // `reset: match` key of the current event (reused likewise)
   std::vector<double> values;
+  std::vector<char> ready;  // values[i] computed for the current event (LazyValuesOf)
   std::shared_ptr<RuleCounters> counters;   // never null; shared with the daemon (API reads)
   std::vector<std::size_t> baseline_slots;  // slots of baseline()/deviation() aggregates
   // Learned baselines read back from a file (load_baselines), waiting for their group's next
@@ -353,6 +367,14 @@ Detector::Detector(const std::vector<std::shared_ptr<const ruleset::Rule>>& rule
     if (options_.counters) st->counters = options_.counters(*r);
     if (!st->counters) st->counters = std::make_shared<RuleCounters>();
     for (model::EventKind k : r->when) by_kind_[static_cast<std::size_t>(k)].push_back(st.get());
+    st->key_class = key_classes_.size();
+    for (std::size_t c = 0; c < key_classes_.size(); ++c) {
+      if (key_classes_[c].fields == r->group_by) st->key_class = c;
+    }
+    if (st->key_class == key_classes_.size()) {
+      key_classes_.emplace_back();
+      key_classes_.back().fields = r->group_by;
+    }
     rules_.push_back(std::move(st));
   }
 }
@@ -456,13 +478,34 @@ void Detector::process(const model::Event& ev, std::string_view raw, FindingSink
   ++stats_.events;
   const core::TimeNs ts = ev.ts();
   const auto& rules = by_kind_[static_cast<std::size_t>(ev.kind())];
-  // Group keys first, and a prefetch of their index slots: with many keys the slot is a cache
-  // miss, which then overlaps with expiry and the other rules' work instead of stalling the
-  // lookup (issue 11).
+  // The memory estimate and key count change only in the rules this event reaches (and in
+  // all of them at the periodic expiry below): their totals are updated by difference
+  // instead of summed over every rule per event.
+  std::size_t bytes_before = 0;
+  std::size_t keys_before = 0;
+  for (const RuleState* st : rules) {
+    bytes_before += st->bytes;
+    keys_before += st->keys();
+  }
+  // `where` first (once per rule and event), then the group keys of the rules it passed — one
+  // per distinct group_by (KeyClass), shared by the rules that group alike — and a prefetch
+  // of their index slots: with many keys the slot is a cache miss, which then overlaps with
+  // expiry and the other rules' work instead of stalling the lookup (issue 11). A rule with a
+  // `reset` needs its key also for events that fail `where`.
+  const std::uint64_t stamp = stats_.events;
   for (RuleState* st : rules) {
-    st->key_buf.clear();
-    for (Field f : st->rule->group_by) append_key(st->key_buf, ev.get(f));
-    st->key_hash = key_hash(st->key_buf);
+    const ruleset::Rule& r = *st->rule;
+    st->passes = !r.where || r.where->eval(ev);
+    if (!st->passes && !r.reset) continue;
+    KeyClass& kc = key_classes_[st->key_class];
+    if (kc.stamp != stamp) {
+      kc.stamp = stamp;
+      kc.key.clear();
+      for (Field f : kc.fields) append_key(kc.key, ev.get(f));
+      kc.hash = key_hash(kc.key);
+    }
+    st->key = &kc.key;
+    st->key_hash = kc.hash;
     st->groups.prefetch(st->key_hash);
   }
   for (RuleState* st : rules) {
@@ -473,8 +516,19 @@ void Detector::process(const model::Event& ev, std::string_view raw, FindingSink
   if (++since_expire_all_ >= 4096) {
     since_expire_all_ = 0;
     for (auto& st : rules_) expire(*st, ts);
+    account();
+  } else {
+    std::size_t bytes_after = 0;
+    std::size_t keys_after = 0;
+    for (const RuleState* st : rules) {
+      bytes_after += st->bytes;
+      keys_after += st->keys();
+    }
+    stats_.memory_bytes = stats_.memory_bytes + bytes_after - bytes_before;
+    stats_.peak_memory_bytes = std::max(stats_.peak_memory_bytes, stats_.memory_bytes);
+    stats_.tracked_keys = stats_.tracked_keys + keys_after - keys_before;
+    stats_.peak_tracked_keys = std::max(stats_.peak_tracked_keys, stats_.tracked_keys);
   }
-  account();
   while (stats_.memory_bytes > options_.memory_budget) {
     std::size_t before = stats_.memory_bytes;
     evict_stalest();
@@ -520,7 +574,7 @@ void match_key(std::string& key, const std::vector<Field>& fields, const model::
 // zero when its last counted event had the same `match` fields (the same account).
 void Detector::reset_group(RuleState& st, const model::Event& ev) {
   const ruleset::ResetSpec& reset = *st.rule->reset;
-  Group* g = st.groups.find(st.key_buf, st.key_hash);  // the key process() made for this event
+  Group* g = st.groups.find(*st.key, st.key_hash);  // the key process() made for this event
   if (g == nullptr) return;
   if (!reset.match.empty()) {
     match_key(st.match_buf, reset.match, ev);
@@ -530,8 +584,34 @@ void Detector::reset_group(RuleState& st, const model::Event& ev) {
   ++stats_.groups_reset;
 }
 
+namespace {
+// The values of one group's aggregates for its fire condition, each computed when first read
+// (into RuleState::values).
+template <typename State, typename G>
+class LazyValuesOf final : public ruleset::AggregateValues {
+ public:
+  LazyValuesOf(State& st, G& g, core::TimeNs ts) : st_(st), g_(g), ts_(ts) {
+    st_.ready.assign(st_.ctx.size(), 0);
+  }
+  [[nodiscard]] std::size_t size() const noexcept override { return st_.ctx.size(); }
+  [[nodiscard]] double get(std::size_t i) noexcept override {
+    if (st_.ready[i] == 0) {
+      st_.values[i] = g_.aggs.value(i, ts_, st_.ctx[i]);
+      st_.ready[i] = 1;
+    }
+    return st_.values[i];
+  }
+
+ private:
+  State& st_;
+  G& g_;
+  core::TimeNs ts_;
+};
+}  // namespace
+
 void Detector::process_rule(RuleState& st, const model::Event& event, std::string_view raw,
                             FindingSink& sink) {
+  using LazyValues = LazyValuesOf<RuleState, Group>;
   const core::TimeNs ts = event.ts();
   const ruleset::Rule& rule = *st.rule;
   const ruleset::CampaignSpec* camp = rule.campaign ? &*rule.campaign : nullptr;
@@ -562,7 +642,7 @@ void Detector::process_rule(RuleState& st, const model::Event& event, std::strin
     }
   }
 
-  if (rule.where && !rule.where->eval(*evp)) return;
+  if (!st.passes) return;  // `where`, evaluated by process()
   // Fields from the named groups of `where`'s regexes (an imported fail2ban rule's <HOST>):
   // on a copy, so the next rule sees the event as decoded.
   if (rule.captures) {
@@ -577,6 +657,7 @@ void Detector::process_rule(RuleState& st, const model::Event& event, std::strin
     // made from the decoded event is not this one.
     st.key_buf.clear();
     for (Field f : rule.group_by) append_key(st.key_buf, evp->get(f));
+    st.key = &st.key_buf;
     st.key_hash = key_hash(st.key_buf);
   }
   const model::Event& ev = *evp;
@@ -587,7 +668,7 @@ void Detector::process_rule(RuleState& st, const model::Event& event, std::strin
   bump(counters.matched);
 
   // Group lookup (key made by process()); a full table gives up its stalest group (counted).
-  const std::string& key = st.key_buf;
+  const std::string& key = *st.key;
   const std::uint32_t key_h = st.key_hash;
   Group* gp = st.groups.find(key, key_h);
   if (gp == nullptr) {
@@ -614,6 +695,12 @@ void Detector::process_rule(RuleState& st, const model::Event& event, std::strin
   const std::uint32_t member_h = counts_member ? key_hash(member_key) : 0;
   if (counts_member && g.members) g.members->map.prefetch(member_h);  // as for the group
 
+  // One bucket number for all the rule's aggregates (they share its window).
+  const std::int64_t bucket = BucketRing<std::uint32_t>::bucket_of(ts, st.width);
+  for (AggregateContext& c : st.ctx) {
+    c.bucket_ts = ts;
+    c.bucket = bucket;
+  }
   for (std::size_t i = 0; i < st.ctx.size(); ++i) g.aggs.add(i, ev, ts, st.ctx[i]);
 
   // Evidence ring: grows to rule.evidence lines (a group seen once keeps one), then wraps.
@@ -665,13 +752,17 @@ void Detector::process_rule(RuleState& st, const model::Event& event, std::strin
   }
   st.reaccount(g);
 
-  // Fire condition.
-  for (std::size_t i = 0; i < st.ctx.size(); ++i) st.values[i] = g.aggs.value(i, ts, st.ctx[i]);
-  bool cond = rule.fire && rule.fire->eval(st.values);
+  // Fire condition, over the aggregates it reaches (`and` stops at the first false clause).
+  // baseline()/deviation() are read at every event all the same: reading one records the
+  // sample of its period (BaselineAggregate::value). The others are pure reads.
+  LazyValues values(st, g, ts);
+  for (std::size_t i : st.baseline_slots) (void)values.get(i);
+  bool cond = rule.fire && rule.fire->eval(values);
   if (!cond) {
     g.firing = false;
     return;
   }
+  for (std::size_t i = 0; i < st.ctx.size(); ++i) (void)values.get(i);  // the finding's numbers
 
   // A source is spared when it behaved like a real user within a window before (or at any
   // time after) the start of its current member window.

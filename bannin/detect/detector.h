@@ -113,6 +113,15 @@ class Detector {
   void account();
   std::vector<std::unique_ptr<RuleState>> rules_;
   std::vector<std::vector<RuleState*>> by_kind_;
+  // One per distinct group_by list: the key of the current event, built once for all the
+  // rules that group by the same fields (stamp: the event it was built for).
+  struct KeyClass {
+    std::vector<model::Field> fields;
+    std::string key;
+    std::uint32_t hash = 0;
+    std::uint64_t stamp = ~std::uint64_t{0};
+  };
+  std::vector<KeyClass> key_classes_;
   DetectorOptions options_;
   DetectorStats stats_;
   std::uint64_t since_expire_all_ = 0;

@@ -200,6 +200,12 @@ class ConditionImpl final : public Condition {
     EvalArena::Scope scope;
     return root_->eval(c);
   }
+  bool eval(AggregateValues& values) const noexcept override {
+    CondCtx c{{}, &values};
+    if (!uses_arena_) return root_->eval(c);
+    EvalArena::Scope scope;
+    return root_->eval(c);
+  }
 
  private:
   BoolPtr<CondCtx> root_;

@@ -87,12 +87,25 @@ class AggregateRegistry {
   std::vector<std::string> texts_;  ///< e.g. "distinct(src_ip)", for findings' "numbers"
 };
 
+/// The aggregate values of one group, computed when a condition first reads them: the
+/// detector evaluates `count() >= 100 and distinct(sender) >= 20` without counting senders
+/// while fewer than 100 events are in the window (docs/decisions/2026-12-08-detect-speed.md).
+class AggregateValues {
+ public:
+  virtual ~AggregateValues() = default;
+  [[nodiscard]] virtual std::size_t size() const noexcept = 0;
+  /// The current value of registry slot i (i < size()), computed once.
+  [[nodiscard]] virtual double get(std::size_t i) noexcept = 0;
+};
+
 /// A compiled `fire` condition: a boolean over the current aggregate values of one group.
 class Condition {
  public:
   virtual ~Condition() = default;
   /// values[i] is the current value of registry slot i.
   [[nodiscard]] virtual bool eval(std::span<const double> values) const noexcept = 0;
+  /// The same, reading only the slots the evaluation reaches (`and`/`or` stop early).
+  [[nodiscard]] virtual bool eval(AggregateValues& values) const noexcept = 0;
 };
 
 struct CompileEnv {

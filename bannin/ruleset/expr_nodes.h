@@ -32,6 +32,7 @@
 #include <bannin/core/ip_address.h>
 #include <bannin/enrich/geo_db.h>
 #include <bannin/model/event.h>
+#include <bannin/ruleset/expr.h>
 #include <bannin/ruleset/expr_ast.h>
 #include <bannin/ruleset/literal_set.h>
 
@@ -40,6 +41,7 @@ namespace bannin::ruleset::detail {
 /// Evaluation context of a fire condition.
 struct CondCtx {
   std::span<const double> values;
+  AggregateValues* lazy = nullptr;  ///< when set, slots are read from here instead
 };
 
 // ---- the arena for text made during evaluation --------------------------------------------
@@ -323,6 +325,11 @@ struct FieldIp final : IpNode<model::Event> {
 /// set after the whole condition compiled (aggregates register only then).
 struct AggSlot final : NumNode<CondCtx> {
   bool eval(const CondCtx& c, double& out) const noexcept override {
+    if (c.lazy != nullptr) {
+      if (slot_ >= c.lazy->size()) return false;
+      out = c.lazy->get(slot_);
+      return !std::isnan(out);
+    }
     if (slot_ >= c.values.size()) return false;
     out = c.values[slot_];
     return !std::isnan(out);

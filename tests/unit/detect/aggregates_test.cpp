@@ -2,6 +2,8 @@
 // of the window and stops counting one bucket later; empty windows give each aggregate's
 // neutral value; distinct() is exact to 1,000 values and an estimate within 2 % above; a late
 // event older than the window does not overwrite a newer bucket.
+#include <map>
+
 #include <gtest/gtest.h>
 
 #include <bannin/detect/aggregates.h>
@@ -203,14 +205,45 @@ TEST(Aggregates, DistinctExpiresValuesLeavingTheWindow) {
   EXPECT_EQ(d.value(kWindow, ctx), 1.0) << "a value seen exactly a window ago is out";
 }
 
+// The exact set (flat open-addressing table and FIFO ring) against a plain model: values
+// come and go in a sliding window with repeats, so slots are deleted from the middle of probe
+// runs (backward shift) and the ring wraps and grows, many times over.
+TEST(Aggregates, DistinctMatchesAModelUnderChurn) {
+  Specs s = specs();
+  ASSERT_TRUE(s.rule);
+  auto ctx = s.ctx("distinct(src_ip)");
+  DistinctAggregate d;
+  std::map<int, core::TimeNs> last_seen;  // the model: value -> last time seen
+  model::Event ev;
+  char ip[32];
+  std::uint64_t x = 42;
+  core::TimeNs t = 0;
+  for (int i = 0; i < 20000; ++i) {
+    x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+    t += static_cast<core::TimeNs>((x >> 33) % 3) * kSec / 2;  // 0, 0.5 or 1 s later
+    // Few values at first, then up to 900 (below kExactMax), then few again.
+    const int span = i < 5000 ? 40 : i < 15000 ? 900 : 60;
+    const int v = static_cast<int>((x >> 40) % static_cast<std::uint64_t>(span));
+    std::snprintf(ip, sizeof ip, "10.1.%d.%d", v >> 8, v & 255);
+    http(ev, t, ip, 200);
+    d.add(ev, t, ctx);
+    last_seen[v] = t;
+    if (i % 7 == 0) {
+      std::size_t in = 0;
+      for (const auto& [k, seen] : last_seen) in += seen > t - kWindow ? 1 : 0;
+      ASSERT_EQ(d.value(t, ctx), static_cast<double>(in)) << "event " << i;
+    }
+  }
+}
+
 TEST(AggregateBlock, EachSlotIsTheClassOfItsSpecKind) {
   Specs s = specs();
   ASSERT_TRUE(s.rule);
   const auto& specs = s.rule->aggregates.specs();
   AggregateBlock block(specs);
-  // Header (2 + 7 kinds, padded: 16) + count, rate (72 each), share (144), distinct (8), sum,
-  // min, max (136 each).
-  EXPECT_EQ(block.block_bytes(), 16u + 72 + 72 + 144 + 8 + 3 * 136);
+  // Header (2 + 7 kinds, then 7 32-bit offsets from byte 12: 40) + count, rate (72 each),
+  // share (144), distinct (8), sum, min, max (136 each).
+  EXPECT_EQ(block.block_bytes(), 40u + 72 + 72 + 144 + 8 + 3 * 136);
   EXPECT_EQ(block.heap_bytes(), 0u);
   model::Event ev;
   http(ev, kSec, "192.0.2.1", 404, 10, kSec);

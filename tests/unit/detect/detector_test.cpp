@@ -89,6 +89,60 @@ TEST(Detector, CountThresholdAndSecondKey) {
   EXPECT_EQ(c.findings.size(), 1u);
 }
 
+// Rules that group alike share one key per event (Detector::KeyClass) and `where` is
+// evaluated once per rule before the keys: each rule still counts only its own events, and a
+// rule grouping differently keeps its own groups.
+TEST(Detector, RulesGroupingAlikeCountTheirOwnEvents) {
+  Detector d(load(R"(
+rules:
+  - id: t.posts
+    title: posts per ip
+    when: [http.request]
+    where: method == "POST"
+    group_by: [src_ip]
+    window: 10m
+    fire: count() >= 3
+    then: [{action: deny, scope: ip, ttl: 1h}]
+  - id: t.all
+    title: requests per ip
+    when: [http.request]
+    group_by: [src_ip]
+    window: 10m
+    fire: count() >= 5
+    then: [{action: deny, scope: ip, ttl: 1h}]
+  - id: t.paths
+    title: requests per ip and path
+    when: [http.request]
+    where: method == "GET"
+    group_by: [src_ip, path]
+    window: 10m
+    fire: count() >= 2 and distinct(status) >= 2
+    then: [{action: deny, scope: ip, ttl: 1h}]
+)"));
+  Collect c;
+  model::Event ev;
+  const char* methods[] = {"GET", "POST", "GET", "POST", "GET"};
+  for (int i = 0; i < 5; ++i) {
+    http(ev, (100 + i) * kSec, "192.0.2.1", methods[i], "/a", 200 + i);
+    d.process(ev, "line", c);
+  }
+  ASSERT_EQ(c.findings.size(), 2u);
+  EXPECT_EQ(c.findings[0].rule->id, "t.paths");  // the second GET of /a, with another status
+  EXPECT_EQ(c.findings[0].ts, 102 * kSec);
+  EXPECT_DOUBLE_EQ(c.findings[0].numbers[0].second, 2.0);
+  EXPECT_DOUBLE_EQ(c.findings[0].numbers[1].second, 2.0);
+  EXPECT_EQ(c.findings[1].rule->id, "t.all");  // the fifth request; only 2 POSTs
+  EXPECT_EQ(c.findings[1].ts, 104 * kSec);
+  http(ev, 105 * kSec, "192.0.2.2", "POST", "/a", 200);  // another address: its own groups
+  d.process(ev, "line", c);
+  http(ev, 106 * kSec, "192.0.2.1", "POST", "/a", 200);  // the third POST
+  d.process(ev, "line", c);
+  ASSERT_EQ(c.findings.size(), 3u);
+  EXPECT_EQ(c.findings[2].rule->id, "t.posts");
+  EXPECT_EQ(c.findings[2].group[0].second, "192.0.2.1");
+  EXPECT_DOUBLE_EQ(c.findings[2].numbers[0].second, 3.0);
+}
+
 TEST(Detector, EventsOutsideTheWindowDoNotCount) {
   Detector d(load(kPerIp));
   Collect c;

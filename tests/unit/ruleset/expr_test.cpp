@@ -478,6 +478,44 @@ TEST_F(ExprTest, ConditionArithmeticAndAllAggregates) {
   EXPECT_TRUE(c.value->eval(v));
 }
 
+// The detector's lazy reading (docs/decisions/2026-12-08-detect-speed.md): only the slots
+// the evaluation reaches are computed, and the result is the eager one's.
+TEST_F(ExprTest, ConditionReadsOnlyTheSlotsItReaches) {
+  AggregateRegistry reg;
+  auto c = compile_condition(
+      "count() >= 50 and distinct(sender) >= 20 and share(status == 404) >= 0.8 or count() > 1000",
+      env_, reg);
+  ASSERT_TRUE(c.value) << dump(c.diagnostics);
+  ASSERT_EQ(reg.specs().size(), 3u);
+  struct Values final : AggregateValues {
+    std::vector<double> v;
+    std::vector<int> reads;
+    [[nodiscard]] std::size_t size() const noexcept override { return v.size(); }
+    [[nodiscard]] double get(std::size_t i) noexcept override {
+      ++reads[i];
+      return v[i];
+    }
+  };
+  Values lazy;
+  lazy.v = {49, 30, 0.9};
+  lazy.reads = {0, 0, 0};
+  EXPECT_EQ(c.value->eval(lazy), c.value->eval(std::span<const double>(lazy.v)));
+  lazy.reads = {0, 0, 0};
+  EXPECT_FALSE(c.value->eval(lazy));
+  EXPECT_EQ(lazy.reads, (std::vector<int>{2, 0, 0})) << "count() below 50: nothing else read";
+  lazy.v = {60, 30, 0.9};
+  lazy.reads = {0, 0, 0};
+  EXPECT_TRUE(c.value->eval(lazy));
+  EXPECT_EQ(lazy.reads, (std::vector<int>{1, 1, 1}));
+  lazy.v = {60, 10, 0.9};
+  EXPECT_FALSE(c.value->eval(lazy));
+  EXPECT_EQ(c.value->eval(lazy), c.value->eval(std::span<const double>(lazy.v)));
+  lazy.v = {std::nan(""), 30, 0.9};  // NaN still reads as absent
+  EXPECT_FALSE(c.value->eval(lazy));
+  Values none;  // fewer slots than the condition reads: absent
+  EXPECT_FALSE(c.value->eval(none));
+}
+
 TEST_F(ExprTest, AggregateDeduplicationAcrossConditions) {
   AggregateRegistry reg;
   auto a = compile_condition("count() > 1 and share(path == \"/x\") > 0.5", env_, reg);
