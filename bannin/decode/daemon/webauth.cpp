@@ -1,5 +1,7 @@
 #include <algorithm>
+#include <array>
 
+#include <bannin/core/time.h>
 #include <bannin/decode/daemon/text.h>
 #include <bannin/decode/daemon/webauth.h>
 
@@ -348,6 +350,26 @@ bool decode_monit(string_view msg, model::Event& ev) {
   return true;
 }
 
+namespace {
+
+// HAProxy's accept date "dd/Mon/yyyy:hh:mm:ss.mmm" (local time, no zone) dates a line that
+// came without a syslog frame (a log file HAProxy wrote itself, a "log stdout" capture): such
+// a line would otherwise be dated 1970. A framed line keeps the frame's time, as every
+// other syslog line does.
+void set_haproxy_time(string_view accept_date, model::Event& ev) noexcept {
+  if (ev.ts() != 0 || accept_date.size() > 32) return;
+  std::array<char, 40> buf{};
+  std::copy(accept_date.begin(), accept_date.end(), buf.begin());
+  constexpr string_view kUtc = " +0000";
+  std::copy(kUtc.begin(), kUtc.end(),
+            buf.begin() + static_cast<std::ptrdiff_t>(accept_date.size()));
+  if (auto t = core::parse_clf_time(string_view(buf.data(), accept_date.size() + kUtc.size()))) {
+    ev.set_ts(*t);
+  }
+}
+
+}  // namespace
+
 bool decode_haproxy(string_view msg, model::Event& ev) {
   // "<ip>:<port> [dd/Mon/yyyy:hh:mm:ss.mmm] <frontend> <backend>/<server> Tq/Tw/Tc/Tr/Tt <status>
   // <bytes> …"
@@ -360,6 +382,7 @@ bool decode_haproxy(string_view msg, model::Event& ev) {
   if (!rest.starts_with("[")) return false;
   std::size_t close = rest.find("] ");
   if (close == npos) return false;
+  string_view accept_date = rest.substr(1, close - 1);
   rest = trim(rest.substr(close + 2));
   string_view frontend = first_token(rest);
   rest = trim(rest.substr(frontend.size()));
@@ -393,6 +416,7 @@ bool decode_haproxy(string_view msg, model::Event& ev) {
   set_addr(ip, ev);
   if (port > 0) ev.set_int(Field::SrcPort, port);
   ev.set_int(Field::Status, *status);
+  set_haproxy_time(accept_date, ev);
   return true;
 }
 

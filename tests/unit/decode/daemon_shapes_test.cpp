@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include <bannin/core/time.h>
 #include <bannin/decode/syslog/syslog_decoder.h>
 #include <bannin/model/event_format.h>
 
@@ -341,6 +342,29 @@ TEST(DaemonShapes, RelayedAccessAndInnerTimestamps) {
        "198.51.100.92#3076 (example.com): query (cache) 'example.com/ANY/IN' denied",
        "dns.query", "failure", "198.51.100.92", nullptr, nullptr},
   });
+}
+
+// HAProxy's own log file (no syslog frame): the HTTP log line is decoded, dated by its accept
+// date (treated as UTC like a frame without a zone), not 1970; the status is kept.
+TEST(DaemonShapes, HaproxyWithoutFrameTakesAcceptDate) {
+  SyslogDecoder dec;
+  dec.set_year(2026);
+  model::Event ev;
+  ASSERT_TRUE(dec.decode("198.51.100.93:40112 [07/Dec/2026:06:08:09.250] www~ app/web2 "
+                         "0/0/1/12/13 404 512 - - ---- 3/3/0/0/0 0/0 \"GET /.env HTTP/1.1\"",
+                         ev)
+                  .ok());
+  EXPECT_EQ(src_of(ev), "198.51.100.93");
+  EXPECT_EQ(ev.ts(), *core::parse_iso8601("2026-12-07T06:08:09.250Z"));
+  ASSERT_NE(ev.get(Field::Status), nullptr);
+  // With a frame, the frame's time stands.
+  model::Event framed;
+  ASSERT_TRUE(dec.decode("Dec  7 06:09:00 lb haproxy[77]: 198.51.100.94:40113 "
+                         "[07/Dec/2026:06:08:59.000] www~ app/web2 0/0/1/12/13 200 512 - - ---- "
+                         "3/3/0/0/0 0/0 \"GET / HTTP/1.1\"",
+                         framed)
+                  .ok());
+  EXPECT_EQ(framed.ts(), *core::parse_iso8601("2026-12-07T06:09:00Z"));
 }
 
 }  // namespace
