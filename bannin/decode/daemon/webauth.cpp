@@ -23,6 +23,41 @@ void apache_client(string_view c, model::Event& ev) {
 
 }  // namespace
 
+namespace {
+
+// Apache 2.4's default ErrorLogFormat puts two optional fields between "[pid …]" and the
+// client: "%7F: ", the source file and line, logged at LogLevel debug and trace
+// ("ssl_engine_kernel.c(2320): "), and "%E: ", an APR error status ("(13)Permission denied: ",
+// "(104)Connection reset by peer: "). Returns r past them when a bracketed group follows,
+// else r unchanged.
+string_view skip_file_and_status(string_view r) noexcept {
+  string_view s = r;
+  std::size_t colon = s.find(": ");
+  std::size_t paren = s.find('(');
+  // "%F": a file name, "(", line digits, ")".
+  if (colon != npos && paren != npos && paren > 0 && paren < colon && s[colon - 1] == ')' &&
+      is_digits(s.substr(paren + 1, colon - 1 - paren - 1))) {
+    bool name = true;
+    for (std::size_t i = 0; i < paren && name; ++i) {
+      char c = s[i];
+      name = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+             c == '_' || c == '.' || c == '-' || c == '/';
+    }
+    if (name) s = trim(s.substr(colon + 2));
+  }
+  // "%E": "(<errno>)<text>: ".
+  if (s.starts_with("(")) {
+    std::size_t close = s.find(')');
+    std::size_t end = s.find(": ");
+    if (close != npos && end != npos && close < end && is_digits(s.substr(1, close - 1))) {
+      s = trim(s.substr(end + 2));
+    }
+  }
+  return s.starts_with("[") ? s : r;
+}
+
+}  // namespace
+
 bool decode_apache_error(string_view msg, model::Event& ev) {
   string_view r = trim(msg);
   string_view module;
@@ -52,6 +87,7 @@ bool decode_apache_error(string_view msg, model::Event& ev) {
       // level only (Apache 2.2)
     }
     r = trim(r.substr(close + 1));
+    if (!have_client && !r.starts_with("[")) r = skip_file_and_status(r);
   }
   if (!have_client) return false;
   // Apache 2.4 message codes "AH01618: ".

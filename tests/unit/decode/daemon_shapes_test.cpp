@@ -344,6 +344,22 @@ TEST(DaemonShapes, RelayedAccessAndInnerTimestamps) {
   });
 }
 
+// Apache 2.4's default ErrorLogFormat: "%7F: " (source file, at LogLevel debug) and "%E: "
+// (APR status) may stand between [pid …] and [client …]; the client is still read.
+TEST(DaemonShapes, ApacheErrorFileAndStatusBeforeClient) {
+  check_all({
+      {"[Mon Dec 07 06:08:20.111111 2026] [ssl:debug] [pid 3301] ssl_engine_kernel.c(2404): "
+       "[client 198.51.100.95:50100] AH02043: SSL handshake stopped: TLSv1.3, client",
+       kAuth, "neutral", "198.51.100.95", nullptr, "http"},
+      {"[Mon Dec 07 06:08:21.222222 2026] [core:error] [pid 3302:tid 1407] (13)Permission "
+       "denied: [client 198.51.100.96:50101] AH00035: access to /private/ denied",
+       kAuth, "neutral", "198.51.100.96", nullptr, "http"},
+      {"[Mon Dec 07 06:08:22.333333 2026] [auth_basic:error] [pid 3303] mod_auth_basic.c(385): "
+       "[client 2001:db8::97:50102] AH01618: user kim not found: /admin",
+       kAuth, "failure", "2001:db8::97", "kim", "http"},
+  });
+}
+
 // HAProxy's own log file (no syslog frame): the HTTP log line is decoded, dated by its accept
 // date (treated as UTC like a frame without a zone), not 1970; the status is kept.
 TEST(DaemonShapes, HaproxyWithoutFrameTakesAcceptDate) {
