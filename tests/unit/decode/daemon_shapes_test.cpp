@@ -201,6 +201,15 @@ TEST(DaemonShapes, PostfixRejectsFollowFail2ban) {
       {"Dec  7 06:03:03 m postfix/submission/smtpd[3]: warning: unknown[198.51.100.49]: SASL "
        "LOGIN authentication failed: UGFzc3dvcmQ6",
        kAuth, "failure", "198.51.100.49", nullptr, "smtp"},
+      // Postfix 3.x names the account in a failed AUTH too ("…, sasl_username=u").
+      {"Dec  7 06:03:04 m postfix/submission/smtpd[3]: warning: unknown[198.51.100.50]: SASL "
+       "PLAIN authentication failed: authentication failure, sasl_username=ren@example.jp",
+       kAuth, "failure", "198.51.100.50", "ren@example.jp", "smtp"},
+      // smtpd.c logs a successful AUTH only on the message's "client=" line: a success on
+      // service smtp (it resets the per-source login counts).
+      {"Dec  7 06:03:05 m postfix/submission/smtpd[3]: 4LwR2C3RtVz1f8d: client=unknown"
+       "[198.51.100.50], sasl_method=PLAIN, sasl_username=ren@example.jp",
+       "mail.received", "success", "198.51.100.50", "ren@example.jp", "smtp"},
   });
 }
 
