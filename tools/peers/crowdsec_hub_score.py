@@ -50,8 +50,10 @@ RE_PARSED = re.compile(r'^Evt\.Parsed\["(?P<k>[^"]+)"\]\s*==\s*(?P<v>"(?:[^"\\]|
 RE_SOURCE = re.compile(r'^"(?P<ip>[^"]+)"\s+in\s+results\[(?P<n>\d+)\]\.Overflow\.GetSources\(\)')
 RE_SCENARIO = re.compile(r'^results\[(?P<n>\d+)\]\.Overflow\.Alert\.GetScenario\(\)\s*==\s*"(?P<s>[^"]*)"')
 # Candidate addresses in a log line: IPv4 (also inside ::ffff:), IPv6 with at least two colons.
-RE_IPV4 = re.compile(r'(?<![\d.])(\d{1,3}(?:\.\d{1,3}){3})(?![\d.]|\.\d)')
-RE_IPV6 = re.compile(r'(?<![0-9A-Za-z:])([0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7})(?![0-9A-Za-z:])')
+# Not after '/' or a letter (Chrome/117.0.0.0 is a version); IPv6 not followed by '.' (the
+# ::ffff: prefix of a mapped IPv4 address).
+RE_IPV4 = re.compile(r'(?<![\d.A-Za-z/])(\d{1,3}(?:\.\d{1,3}){3})(?![\d.]|\.\d)')
+RE_IPV6 = re.compile(r'(?<![0-9A-Za-z:/])([0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7})(?![0-9A-Za-z:.])')
 
 
 def go_unquote(s):
@@ -111,7 +113,7 @@ def parse_scenario_assert(path):
 def accepted_lines(lines, entries):
     """Line numbers (0-based) CrowdSec's s01 parsers accepted, plus entries left unmapped.
 
-    Returns (accepted set, unmapped count, rejected set)."""
+    Returns (accepted set, count of accepted entries matching no line, rejected set)."""
     accepted, rejected, unmapped = set(), set(), 0
     for (stage, _parser), by_idx in entries.items():
         if not stage.startswith("s01"):
@@ -129,7 +131,8 @@ def accepted_lines(lines, entries):
                         hit = n
                         break
             if hit is None:
-                unmapped += 1
+                # Only an accepted line that cannot be found matters to the score.
+                unmapped += 1 if e["success"] else 0
                 continue
             pos = hit + 1
             (accepted if e["success"] else rejected).add(hit)
@@ -227,8 +230,10 @@ def score_test(folder, bannin, rules, year, use_all_lines):
         present = set()
         for l in lines:
             present |= addresses_in(l)
-        benign = present - attackers
         decided = run_replay(bannin, log, rules, year)
+        # Every address decided against that CrowdSec did not alert on is a benign decision,
+        # also one the address scan above did not see.
+        benign = (present | set(decided)) - attackers
         r.update(attackers=len(attackers), attackers_decided=len(attackers & set(decided)),
                  missed=sorted(str(a) for a in attackers - set(decided)),
                  benign=len(benign), benign_decided=sorted(f"{a} ({','.join(sorted(decided[a]))})"
