@@ -236,7 +236,7 @@ core::Result<std::shared_ptr<const FindingService::Grouped>> FindingService::gro
   std::vector<std::int64_t> campaign_ids;
   g->inputs.reserve(g->rows.size());
   for (const auto& f : g->rows) {
-    g->inputs.push_back(IncidentFinding{f.id, f.ts, f.rule, f.group_json});
+    g->inputs.push_back(IncidentFinding{f.id, f.ts, f.rule, f.group_json, f.account});
     const auto& rf = facts_of(f.rule);
     if (rf && rf->campaign) campaign_ids.push_back(f.id);
   }

@@ -153,6 +153,37 @@ std::vector<Incident> group_incidents(
       if (best != out.size()) merge(p, best);
     }
   }
+  // 4. A form relay and its account's outbound mail: the mail incident joins the form's.
+  std::unordered_map<std::string_view, std::vector<std::size_t>> forms_of;  // account -> forms
+  auto account_of = [&](const Incident& inc) -> std::string_view {
+    for (std::size_t i : inc.own) {
+      if (!findings[i].account.empty()) return findings[i].account;
+    }
+    return {};
+  };
+  for (std::size_t k = 0; k < out.size(); ++k) {
+    if (merged[k] || !model::is_form_relay_rule(out[k].rule)) continue;
+    const std::string_view a = account_of(out[k]);
+    if (!a.empty()) forms_of[a].push_back(k);
+  }
+  if (!forms_of.empty()) {
+    for (std::size_t m = 0; m < out.size(); ++m) {
+      if (merged[m] || !model::is_mail_outbound_rule(out[m].rule)) continue;
+      auto forms = forms_of.find(account_of(out[m]));
+      if (forms == forms_of.end()) continue;
+      std::size_t best = out.size();
+      for (std::size_t f : forms->second) {
+        if (merged[f]) continue;
+        if (out[m].first > sat_add(out[f].last, model::kWebMailWindow) ||
+            out[m].last < sat_sub(out[f].first, model::kWebMailWindow)) {
+          continue;
+        }
+        if (best == out.size() || out[f].id < out[best].id) best = f;
+      }
+      if (best != out.size()) merge(m, best);
+    }
+  }
+
   std::vector<Incident> result;
   result.reserve(out.size());
   for (std::size_t k = 0; k < out.size(); ++k) {

@@ -17,10 +17,15 @@
 //      widened by its gap: the wave's sources that also tripped a per-source rule are the
 //      same event. When several campaign incidents qualify, the one with the lowest id
 //      takes it.
+//   4. A form relay and its account's mail (S2/S3): an incident of outbound mail from an
+//      account (mail.outbound.*) within model::kWebMailWindow of a form-relay incident
+//      (web.form_relay.*) on a site of that account (the finding's account: from the
+//      group, else the hosting inventory's site -> account of the event) is linked into the
+//      form's incident — the notices tell them as one too (notify/notifier_join.cpp).
 //
 // An incident's id is the lowest id among its own findings (its rule and group), so it does
 // not change as later findings of that group join it; linked findings never change it (only
-// a merge of two incidents under 2 or 3 retires the id of the one merged away).
+// a merge of two incidents under 2, 3 or 4 retires the id of the one merged away).
 #pragma once
 
 #include <cstdint>
@@ -31,6 +36,7 @@
 #include <vector>
 
 #include <bannin/core/time.h>
+#include <bannin/model/rule_kinds.h>
 
 namespace bannin::api {
 
@@ -46,6 +52,7 @@ struct IncidentFinding {
   core::TimeNs ts = 0;
   std::string rule;
   std::string group_json;
+  std::string account;  ///< the finding's hosting account ("" none)
 };
 
 struct IncidentRule {

@@ -174,24 +174,23 @@ core::Result<std::string> Daemon::check(const Options& options) {
   d.cfg_ = std::move(*cfg);
   d.options_.quiet = true;
   if (auto g = d.load_geo(); !g) return g.error();
+  if (auto h = d.load_hosting(false); !h) return h.error();
   std::vector<std::shared_ptr<const ruleset::Rule>> rules;
   if (auto r = d.load_rules(d.cfg_, rules); !r) return r.error();
-  auto dopt = app::decider_options(d.cfg_);
+  auto dopt = app::decider_options(d.cfg_, d.inventory_);
   if (!dopt) return dopt.error();
   if (auto p = d.make_probe(nullptr); !p) return p.error();
   if (auto p = d.make_file_probe(true); !p) return p.error();
-  std::vector<std::string> inventory_warnings;
-  auto inv = load_inventory(d.cfg_, inventory_warnings);
-  if (!inv) return inv.error();
+  const auto& inv = d.inventory_;
   std::string s = d.cfg_.origin + ": OK: " + (d.cfg_.enforce ? "enforce" : "observe") + " mode, " +
                   std::to_string(d.cfg_.sources.size()) + " sources, " +
                   std::to_string(rules.size()) + " rules, store " + d.cfg_.store_path + ", API " +
                   d.cfg_.api_listen;
   for (const auto& sc : d.cfg_.sources) s += "\n  source: " + sc.describe();
   if (!d.cfg_.inventory.file.empty() || !d.cfg_.inventory.web_configs.empty()) {
-    s += "\n  inventory: " + std::to_string((*inv)->sites().size()) + " sites, " +
-         std::to_string((*inv)->accounts().size()) + " accounts";
-    for (const auto& w : inventory_warnings) s += "\n  " + w;
+    s += "\n  inventory: " + std::to_string(inv->sites().size()) + " sites, " +
+         std::to_string(inv->accounts().size()) + " accounts";
+    for (const auto& w : d.inventory_warnings_) s += "\n  " + w;
   }
   if (d.cfg_.domains.enabled()) {
     s += "\n  domain probe: " + std::to_string(d.cfg_.domains.list.size()) + " domains, " +
@@ -209,6 +208,21 @@ core::Result<bool> Daemon::load_geo() {
   auto g = app::load_geo(cfg_);
   if (!g) return g.error();
   geo_ = std::move(*g);
+  return true;
+}
+
+core::Result<bool> Daemon::load_hosting(bool announce) {
+  inventory_warnings_.clear();
+  auto inv = load_inventory(cfg_, inventory_warnings_);
+  if (!inv) return inv.error();
+  inventory_ = std::move(*inv);
+  if (announce) {
+    for (const auto& w : inventory_warnings_) log("%s", w.c_str());
+    if (!inventory_->sites().empty() || !inventory_->accounts().empty()) {
+      log("inventory: %zu sites, %zu accounts from %zu files", inventory_->sites().size(),
+          inventory_->accounts().size(), inventory_->files_read());
+    }
+  }
   return true;
 }
 
@@ -232,8 +246,9 @@ core::Result<bool> Daemon::boot() {
   // is opened.
   if (auto v = validate(cfg); !v) return v.error();
   if (auto g = load_geo(); !g) return g.error();
+  if (auto h = load_hosting(true); !h) return h.error();
   if (auto r = load_rules(cfg, rules_); !r) return r.error();
-  auto dopt = app::decider_options(cfg);
+  auto dopt = app::decider_options(cfg, inventory_);
   if (!dopt) return dopt.error();
   decider_ = std::make_unique<decide::Decider>(std::move(*dopt));
   rule_count_ = rules_.size();
@@ -335,15 +350,10 @@ core::Result<bool> Daemon::boot() {
     ho.revoke_argv = cfg.unsuspend_command;
     ho.reset_argv = cfg.password_reset_command;
     ho.observe = !cfg.enforce;
-    // Site -> account as the ladder maps it (its inventory, loaded once for the decider);
-    // without the ladder (a suspend decided by a person) the inventory is read here.
-    ho.account_of = decider_->options().ladder.account_of;
-    std::vector<std::string> ignored;  // reported once by the notice set-up
-    if (!ho.account_of) {
-      if (auto inv = load_inventory(cfg, ignored); inv) {
-        ho.account_of = [inv = *inv](std::string_view vhost) { return inv->owner(vhost).account; };
-      }
-    }
+    // Site -> account from the daemon's one inventory (a suspend decided by a person too).
+    ho.account_of = [inv = inventory_](std::string_view vhost) {
+      return inv->owner(vhost).account;
+    };
     auto* routing = dynamic_cast<act::RoutingActuator*>(actuator_.get());
     if (routing == nullptr) {
       auto r = std::make_unique<act::RoutingActuator>(std::move(actuator_), nullptr, false);
@@ -460,7 +470,8 @@ void Daemon::reload() {
     record_reload_failure(r.error().message);
     return;
   }
-  auto dopt = app::decider_options(*cfg);
+  // The inventory is not re-read on SIGHUP (docs/notify.md): the one read at start stays.
+  auto dopt = app::decider_options(*cfg, inventory_);
   if (!dopt) {
     log("reload refused: %s", dopt.error().message.c_str());
     record_reload_failure(dopt.error().message);

@@ -202,6 +202,8 @@ class Daemon final : public api::Backend {
   explicit Daemon(Options options);
   core::Result<bool> boot();
   core::Result<bool> load_geo();
+  /// The hosting inventory, read once (inventory_); `announce` logs its size and warnings.
+  core::Result<bool> load_hosting(bool announce);
   core::Result<bool> load_rules(const DaemonConfig& cfg,
                                 std::vector<std::shared_ptr<const ruleset::Rule>>& out);
   core::Result<bool> reconcile_with(store::Store& st);
@@ -269,6 +271,10 @@ class Daemon final : public api::Backend {
   DaemonConfig cfg_;
   core::TimeNs started_ = 0;
   std::unique_ptr<enrich::GeoDb> geo_;
+  /// The hosting inventory (never null after load_hosting; empty without inventory.*), read
+  /// once at start and shared: events' site -> account, the ladder, notices, file probe.
+  std::shared_ptr<const enrich::Inventory> inventory_;
+  std::vector<std::string> inventory_warnings_;
   std::vector<std::shared_ptr<const ruleset::Rule>> rules_;
 
   // Streams: grow while running (a file appears); pointers stay valid.
@@ -323,11 +329,6 @@ class Daemon final : public api::Backend {
   struct Ingest;
   std::unique_ptr<Ingest> ingest_state_;
 };
-
-/// The hosting inventory of cfg (inventory.file must load cleanly; problems in the web server
-/// configurations are warnings).
-core::Result<std::shared_ptr<const enrich::Inventory>> load_inventory(
-    const DaemonConfig& cfg, std::vector<std::string>& warnings);
 
 /// The overload guard's checks that need the rest of the configuration (daemon_guard.cpp).
 std::vector<std::string> guard_config_problems(const DaemonConfig& cfg);

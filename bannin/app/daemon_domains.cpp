@@ -114,7 +114,6 @@ std::string Daemon::domains_status_json() {
   d.integer("runs", static_cast<std::int64_t>(s.runs));
   d.integer("results", static_cast<std::int64_t>(s.checks));
   d.integer("changes", static_cast<std::int64_t>(s.changes));
-  d.integer("findings", static_cast<std::int64_t>(s.findings));
   d.integer("not_confirmed", static_cast<std::int64_t>(s.not_confirmed));
   d.integer("engine_changes", static_cast<std::int64_t>(s.engine_changes));
   d.integer("ns_changes", static_cast<std::int64_t>(s.ns_changes));

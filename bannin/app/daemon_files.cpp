@@ -109,10 +109,7 @@ core::Result<bool> Daemon::make_file_probe(bool build_only) {
     for (std::string& p : expand_dirs(r)) add_root(std::move(p), {}, {});
   }
   if (fc.inventory_roots) {
-    std::vector<std::string> warnings;
-    auto inv = load_inventory(cfg_, warnings);
-    if (!inv) return core::make_error("files", "files.inventory_roots: " + inv.error().message);
-    for (const auto& site : (*inv)->sites()) {
+    for (const auto& site : inventory_->sites()) {
       if (site.docroot.empty()) continue;
       add_root(site.docroot, site.account, site.names.empty() ? std::string() : site.names.front());
     }

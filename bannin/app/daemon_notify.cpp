@@ -57,14 +57,6 @@ core::Result<bool> Daemon::make_notifier(const std::string& store_dir) {
     notify_mode_ = "off";
     return true;
   }
-  std::vector<std::string> warnings;
-  auto inv = load_inventory(cfg_, warnings);
-  if (!inv) return inv.error();
-  for (const auto& w : warnings) log("%s", w.c_str());
-  if (!(*inv)->sites().empty() || !(*inv)->accounts().empty()) {
-    log("inventory: %zu sites, %zu accounts from %zu files", (*inv)->sites().size(),
-        (*inv)->accounts().size(), (*inv)->files_read());
-  }
 
   std::vector<std::unique_ptr<notify::Channel>> channels;
   const bool send = cfg_.enforce || nc.observe == "send";
@@ -120,8 +112,8 @@ core::Result<bool> Daemon::make_notifier(const std::string& store_dir) {
   o.per_recipient_per_hour = static_cast<std::uint32_t>(nc.per_recipient_per_hour);
   o.retry_max = static_cast<std::uint32_t>(nc.retry_max);
   o.retry_base = nc.retry_base;
-  notifier_ = std::make_unique<notify::Notifier>(std::move(o), std::move(channels), std::move(*inv),
-                                                 geo_.get());
+  notifier_ =
+      std::make_unique<notify::Notifier>(std::move(o), std::move(channels), inventory_, geo_.get());
   notify_items_ = std::make_unique<BoundedQueue<NotifyItem>>(8192);
   // Every attempt's outcome on record (table notice_deliveries); the rows commit with the
   // pipeline's next commit point, like the act thread's.

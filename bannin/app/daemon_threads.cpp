@@ -8,6 +8,7 @@
 #include <functional>
 
 #include <bannin/act/actuator.h>
+#include <bannin/app/account_mail.h>
 #include <bannin/app/daemon.h>
 #include <bannin/app/domain_probe.h>
 #include <bannin/app/kpi_probe.h>
@@ -44,12 +45,16 @@ class DaemonOutput final : public PipelineOutput {
   std::function<void(const std::string& rule)> record;
   void on_event(const model::Event& ev) override {
     if (kpis_ != nullptr) kpis_->count(ev);
+    mail_.count(ev);
   }
   void on_finding(const detect::Finding& f, std::string group_json, std::string numbers_json,
                   const model::Event* trigger) override {
     findings_.fetch_add(1, std::memory_order_relaxed);
     if (record && f.rule != nullptr && f.rule->record) record(f.rule->id);
-    tell(f);
+    // One of the server's own addresses on a block list: who sent the mail before it (S5).
+    std::vector<std::string> extra;
+    if (server_address_listed(f)) extra = mail_.evidence(f.ts);
+    tell(f, extra);
     store::FindingRow row;
     row.id = linker_.on_finding(f, group_json);
     row.ts = f.ts;
@@ -57,11 +62,12 @@ class DaemonOutput final : public PipelineOutput {
     row.group_json = std::move(group_json);
     row.numbers_json = std::move(numbers_json);
     row.evidence = f.evidence;
+    row.evidence.insert(row.evidence.end(), extra.begin(), extra.end());
     label_finding(row, f, trigger);
     writer_.push_wait(std::move(row), std::chrono::milliseconds(200));
   }
   void on_finding_update(const detect::Finding& f) override {
-    tell(f);
+    tell(f, {});
     linker_.on_update(f);
   }
   void on_decision(decide::Decision d) override {
@@ -77,15 +83,28 @@ class DaemonOutput final : public PipelineOutput {
  private:
   // The notify thread gets a copy; a full queue drops it, counted (detection never waits
   // for mail).
-  void tell(const detect::Finding& f) {
+  void tell(const detect::Finding& f, const std::vector<std::string>& extra) {
     if (notices_ == nullptr) return;
     NotifyItem item;
     item.wall = wall_now();
     item.finding = notify::finding_note(f, item.wall);
+    item.finding->evidence.insert(item.finding->evidence.end(), extra.begin(), extra.end());
     if (!notices_->try_push(std::move(item))) notifier_->count_dropped(1);
   }
+  // A domain.state.bad finding of a block-list check on one of the server's own addresses
+  // (the domain probe's `ips`, grouped by src_ip).
+  static bool server_address_listed(const detect::Finding& f) {
+    if (f.rule == nullptr || f.rule->id != "domain.state.bad") return false;
+    bool ip = false, dnsbl = false;
+    for (const auto& [field, value] : f.group) {
+      ip = ip || (field == model::Field::SrcIp && !value.empty());
+      dnsbl = dnsbl || (field == model::Field::Check && value == "dnsbl");
+    }
+    return ip && dnsbl;
+  }
 
-  LogKpis* kpis_;  // service KPIs from the logs (null: the KPI probe is off)
+  AccountMailTally mail_;  // mail.sent per sender and hour, for a listing of the server's IP
+  LogKpis* kpis_;          // service KPIs from the logs (null: the KPI probe is off)
   store::StoreWriter& writer_;
   std::atomic<std::uint64_t>& findings_;
   FindingLinker& linker_;
@@ -122,11 +141,14 @@ void Daemon::pipeline_main() {
     // uid -> account for mail events (Postfix names the submitter by uid).
     std::string warning;
     pipeline.set_uid_accounts(load_uid_accounts(cfg_, warning));
+    pipeline.set_inventory(inventory_);
     if (!warning.empty()) log("%s", warning.c_str());
   }
   std::vector<bool> broken;  // by stream: its decoder could not be built
   model::EventFormatter event_format;
   model::Event kpi_event;  // reused for every kpi.sample event
+  model::Event change_ev;  // reused for every domain.change event, with its evidence line
+  std::string change_text;
   // A probe's event through the rules, its JSON as the evidence text (one buffer, reused).
   std::string probe_raw;
   auto probe_event = [&](const model::Event& e) {
@@ -158,19 +180,18 @@ void Daemon::pipeline_main() {
     }
     for (Batch& b : batches) {
       if (b.kind == Batch::Kind::Domain) {
-        // A round of the domain probe: its store rows, its findings (changes of state,
-        // already re-confirmed), and its domain.status Events through the rules like any
-        // other event; then a commit point (these rows belong to no source line).
+        // A round of the domain probe: its store rows (latest states, the timeline), its
+        // domain.status Events, and one domain.change Event per confirmed change (already
+        // re-confirmed), all through the rules like any other event: rules/base/domain.yaml
+        // makes the findings. Then a commit point (these rows belong to no source line).
         const DomainRound& r = *b.domain;
         for (const auto& row : r.latest) writer_->push_wait(row, std::chrono::milliseconds(200));
-        for (const auto& row : r.changes) writer_->push_wait(row, std::chrono::milliseconds(200));
-        for (const auto& f : r.findings) {
-          findings_.fetch_add(1, std::memory_order_relaxed);
-          store::FindingRow row = f;
-          row.id = linker.next_id();  // ids come from this thread only
-          writer_->push_wait(std::move(row), std::chrono::milliseconds(200));
-        }
+        for (const auto& c : r.changes) writer_->push_wait(c.row, std::chrono::milliseconds(200));
         probe::domain::for_each_event(r.reports, r.ts, probe_event);
+        for (const auto& c : r.changes) {
+          change_event(c, change_ev, change_text);
+          pipeline.event(change_ev, change_text);
+        }
         writer_->push_wait(store::CheckpointRow{}, std::chrono::milliseconds(200));
         continue;
       }

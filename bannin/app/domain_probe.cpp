@@ -3,6 +3,7 @@
 #include <limits>
 
 #include <bannin/app/domain_probe.h>
+#include <bannin/core/ip_address.h>
 #include <bannin/core/json_writer.h>
 
 namespace bannin::app {
@@ -59,6 +60,64 @@ pd::Severity engine_severity(const std::string& category) {
 }
 
 }  // namespace
+
+// --- changes as events ------------------------------------------------------------------------
+
+void change_event(const DomainRoundChange& c, model::Event& ev, std::string& text) {
+  const store::DomainChangeRow& r = c.row;
+  ev.reset();
+  ev.set_kind(model::EventKind::DomainChange);
+  ev.set_ts(r.ts);
+  std::optional<core::IpAddress> ip;
+  if (c.is_ip) ip = core::IpAddress::parse(r.subject);
+  if (ip) {
+    ev.set_ip(model::Field::SrcIp, *ip);
+  } else {
+    ev.set_string(model::Field::Domain, r.subject);
+  }
+  ev.set_string(model::Field::Check, r.check);
+  if (!r.source_key.empty()) ev.set_string(model::Field::ListName, r.source_key);
+  ev.set_string(model::Field::State, r.state);
+  ev.set_string(model::Field::Severity, r.severity);
+  if (!r.previous.empty()) {
+    ev.set_string(model::Field::Previous, r.previous);
+    ev.set_string(model::Field::PreviousSeverity, c.previous_severity);
+  }
+  ev.set_timestamp(model::Field::FirstSeen, r.first_seen);
+  ev.set_string(model::Field::Detail, r.detail);
+
+  // The evidence line: what changed, who said so, and when it was seen and confirmed.
+  text.clear();
+  text.append(r.subject).append(" ").append(r.check);
+  if (r.check == "virustotal.engine" || r.check == "delegation.ns") {
+    // The detail already reads "engine: old -> new" / "NS old -> new".
+    text.append(": ").append(r.detail).append(" (").append(r.severity).append(")");
+    text.append(r.check == "virustotal.engine"
+                    ? "; one engine's verdict, often a false positive, but a lone flag can lead "
+                      "to a registry hold (check the vendor's site)"
+                    : "; expected after a planned DNS move, otherwise check who changed it at "
+                      "the registrar");
+    if (!r.source.empty()) text.append("; ").append(r.source);
+    text.append("; seen ").append(core::format_rfc3339(r.ts));
+    return;
+  }
+  if (!r.source_key.empty()) text.append(" (").append(r.source_key).append(")");
+  text.append(": ")
+      .append(r.previous.empty() ? std::string_view("first state") : std::string_view(r.previous))
+      .append(" \u2192 ")
+      .append(r.state)
+      .append(" (")
+      .append(r.severity)
+      .append(")");
+  if (!r.source.empty() || !r.detail.empty()) {
+    text.append("; ").append(r.source);
+    if (!r.source.empty() && !r.detail.empty()) text.append(": ");
+    text.append(r.detail);
+  }
+  text.append("; first seen ").append(core::format_rfc3339(r.first_seen));
+  text.append(c.reconfirmed ? ", re-confirmed " : ", confirmed ")
+      .append(core::format_rfc3339(r.ts));
+}
 
 // --- the schedule ----------------------------------------------------------------------------
 
@@ -178,7 +237,8 @@ std::shared_ptr<DomainRound> DomainProbe::observe(
     for (const auto& [key, state] : obs.latest) round->latest.push_back(check_row(key, state));
     for (const DomainChange& ch : obs.changes) {
       ++counters_.changes;
-      store::DomainChangeRow row;
+      DomainRoundChange c;
+      store::DomainChangeRow& row = c.row;
       row.ts = ch.now.since;
       row.first_seen = ch.first_seen;
       row.subject = ch.key.subject;
@@ -189,33 +249,17 @@ std::shared_ptr<DomainRound> DomainProbe::observe(
       row.severity = std::string(pd::severity_name(ch.now.severity));
       row.source = ch.now.source;
       row.detail = ch.now.detail;
-      round->changes.push_back(row);
+      c.previous_severity =
+          ch.previous.empty() ? "" : std::string(pd::severity_name(ch.previous_severity));
+      c.is_ip = rep.is_ip;
+      c.reconfirmed = ch.reconfirmed;
       if (log_) {
         log_("domain: " + ch.key.subject + " " + ch.key.check +
              (ch.key.source_key.empty() ? "" : " (" + ch.key.source_key + ")") + ": " +
              (ch.previous.empty() ? "first state" : ch.previous) + " -> " + ch.now.state + " (" +
              row.severity + (ch.reconfirmed ? ", re-confirmed" : "") + ")");
       }
-      if (!ch.is_finding()) continue;
-      ++counters_.findings;
-      store::FindingRow f;
-      f.ts = ch.now.since;
-      f.rule = ch.rule_id();
-      core::JsonObjectWriter g(f.group_json);
-      g.string(rep.is_ip ? "ip" : "domain", ch.key.subject);
-      g.string("check", ch.key.check);
-      if (!ch.key.source_key.empty()) g.string("list", ch.key.source_key);
-      g.string("state", ch.now.state);
-      g.string("previous", ch.previous);
-      g.string("severity", row.severity);
-      g.close();
-      f.numbers_json = "{}";
-      f.evidence.push_back(ch.now.source.empty() ? ch.now.detail
-                                                 : ch.now.source + ": " + ch.now.detail);
-      f.evidence.push_back("first seen " + core::format_rfc3339(ch.first_seen) +
-                           (ch.reconfirmed ? ", re-confirmed " : ", confirmed ") +
-                           core::format_rfc3339(ch.now.since));
-      round->findings.push_back(std::move(f));
+      round->changes.push_back(std::move(c));
     }
     for (const NotConfirmed& n : obs.not_confirmed) {
       ++counters_.not_confirmed;
@@ -252,11 +296,11 @@ void DomainProbe::engine_changes(const pd::SubjectReport& rep, core::TimeNs wall
   const std::vector<pd::EngineVerdict>& prev = it->second;
   for (const pd::EngineChange& c : pd::diff_engines(prev, rep.engines)) {
     ++counters_.engine_changes;
-    const bool flagged = pd::flags_site(c.old_category) || pd::flags_site(c.new_category);
     const pd::Severity sev = engine_severity(c.new_category);
     const std::string text = c.engine + ": " + verdict_text(prev, c.engine, c.old_category) +
                              " \u2192 " + verdict_text(rep.engines, c.engine, c.new_category);
-    store::DomainChangeRow row;
+    DomainRoundChange ch;
+    store::DomainChangeRow& row = ch.row;
     row.ts = wall;
     row.first_seen = wall;
     row.subject = rep.subject;
@@ -267,27 +311,9 @@ void DomainProbe::engine_changes(const pd::SubjectReport& rep, core::TimeNs wall
     row.severity = std::string(pd::severity_name(sev));
     row.source = "VirusTotal";
     row.detail = text;
-    round.changes.push_back(row);
+    ch.previous_severity = std::string(pd::severity_name(engine_severity(c.old_category)));
     if (log_) log_("domain: " + rep.subject + " virustotal engine " + text);
-    if (!flagged) continue;
-    ++counters_.findings;
-    store::FindingRow f;
-    f.ts = wall;
-    f.rule = "domain.virustotal.engine_changed";
-    core::JsonObjectWriter g(f.group_json);
-    g.string("domain", rep.subject);
-    g.string("check", "virustotal");
-    g.string("engine", c.engine);
-    g.string("state", row.state);
-    g.string("previous", c.old_category);
-    g.string("severity", row.severity);
-    g.close();
-    f.numbers_json = "{}";
-    f.evidence.push_back(text);
-    f.evidence.push_back("VirusTotal domain report seen " + core::format_rfc3339(wall) +
-                         "; one engine's verdict, often a false positive, but a lone flag can "
-                         "lead to a registry hold (check the vendor's site)");
-    round.findings.push_back(std::move(f));
+    round.changes.push_back(std::move(ch));
   }
   it->second = rep.engines;
 }
@@ -317,7 +343,8 @@ void DomainProbe::ns_changes(const pd::SubjectReport& rep, core::TimeNs wall, Do
       break;
     }
   }
-  store::DomainChangeRow row;
+  DomainRoundChange ch;
+  store::DomainChangeRow& row = ch.row;
   row.ts = wall;
   row.first_seen = wall;
   row.subject = rep.subject;
@@ -327,27 +354,9 @@ void DomainProbe::ns_changes(const pd::SubjectReport& rep, core::TimeNs wall, Do
   row.severity = std::string(pd::severity_name(pd::Severity::Warning));
   row.source = source;
   row.detail = text;
-  round.changes.push_back(row);
+  ch.previous_severity = std::string(pd::severity_name(pd::Severity::Ok));
   if (log_) log_("domain: " + rep.subject + " delegation " + text);
-  ++counters_.findings;
-  store::FindingRow f;
-  f.ts = wall;
-  f.rule = "domain.delegation.ns_changed";
-  core::JsonObjectWriter g(f.group_json);
-  g.string("domain", rep.subject);
-  g.string("check", "delegation");
-  g.string("state", new_set);
-  g.string("previous", old_set);
-  g.string("severity", row.severity);
-  g.close();
-  f.numbers_json = "{}";
-  f.evidence.push_back(text);
-  f.evidence.push_back((source.empty() ? std::string("the parent") : source) +
-                       " delegates the domain to other name servers since " +
-                       core::format_rfc3339(wall) +
-                       "; expected after a planned DNS move, otherwise check who changed it at "
-                       "the registrar");
-  round.findings.push_back(std::move(f));
+  round.changes.push_back(std::move(ch));
   it->second = rep.nameservers;
 }
 

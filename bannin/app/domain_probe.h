@@ -3,7 +3,11 @@
 // domain and IP once per `interval`, spread over the interval rather than all at once, and
 // hands each round to the daemon through a sink (the records queue, so its domain.status
 // Events go through rules like log events, and its store rows commit at the pipeline's
-// commit points). Changes of state are re-confirmed before they count (DomainTracker).
+// commit points). Changes of state are re-confirmed before they count (DomainTracker); each
+// confirmed change is a row of the subject's timeline and one `domain.change` Event, which
+// the rules turn into findings (rules/base/domain.yaml: a check into or out of a bad state,
+// an engine's verdict, a new NS set), so domain findings get the same decisions, store rows,
+// notices and API incidents as every other finding.
 //
 // Stopping: stop() raises a flag the running check watches (its DNS queries are cancelled,
 // RDAP is not started), so the thread ends within about a second plus, at worst, one RDAP
@@ -16,14 +20,14 @@
 // Browsing cache and the per-provider rate buckets hold across rounds. It also keeps, in
 // memory only (lost on restart; the first report after a start is the baseline), the last
 // VirusTotal per-engine list of each domain: a change of any single engine's category
-// (virustotal.h diff_engines) is a row of the domain's timeline (check "virustotal.engine",
-// the engine as source_key) and, when either side flags the site (malicious, suspicious),
-// a Finding domain.virustotal.engine_changed naming the engine and old -> new category.
+// (virustotal.h diff_engines) is a change of check "virustotal.engine" with the engine as
+// source_key (the rule domain.virustotal.engine_changed makes a finding when either side
+// flags the site: malicious, suspicious).
 // Engine changes are not re-confirmed (asking VirusTotal again would spend its budget).
 // The same way it remembers the last set of delegated name servers of each domain as the
 // parent reports them (SubjectReport::nameservers): a different set in a later round is a
-// row of the timeline (check "delegation.ns", old -> new set) and a Finding
-// domain.delegation.ns_changed (warning) with evidence "NS <old> → <new>". A round whose
+// change of check "delegation.ns" (old -> new set, warning; the rule
+// domain.delegation.ns_changed, evidence "NS <old> → <new>"). A round whose
 // delegation check did not end "delegated" (removed, timeout, error) leaves the last set as
 // it was; removal itself is the delegation check's own state.
 //
@@ -45,19 +49,33 @@
 #include <bannin/app/config.h>
 #include <bannin/app/domain_tracker.h>
 #include <bannin/core/time.h>
+#include <bannin/model/event.h>
 #include <bannin/probe/domain/checker.h>
 #include <bannin/store/store.h>
 
 namespace bannin::app {
+
+/// One confirmed change of a round: a row of the subject's timeline, and a `domain.change`
+/// Event for the rules (rules/base/domain.yaml makes the findings; the probe makes none).
+struct DomainRoundChange {
+  store::DomainChangeRow row;
+  std::string previous_severity;  ///< "" for a check's first state
+  bool is_ip = false;             ///< the subject is one of the server's own addresses
+  bool reconfirmed = false;       ///< confirmed by a second look
+};
 
 /// What one probe run produced, for the pipeline thread.
 struct DomainRound {
   core::TimeNs ts = 0;
   std::vector<probe::domain::SubjectReport> reports;
   std::vector<store::DomainCheckRow> latest;
-  std::vector<store::DomainChangeRow> changes;
-  std::vector<store::FindingRow> findings;
+  std::vector<DomainRoundChange> changes;
 };
+
+/// The `domain.change` Event of a change, and its evidence line for people ("shop.example
+/// rdap: ok -> client_hold (critical); JPRS RDAP: …; first seen …, re-confirmed …"). The
+/// Event's strings point into `c`.
+void change_event(const DomainRoundChange& c, model::Event& ev, std::string& text);
 
 /// When each subject is due (pure; time is an input). Subject i of n is first due at
 /// start + i*interval/n, then every interval; a re-check can be asked for earlier.
@@ -89,7 +107,7 @@ struct ProbeStatus {
   };
   std::size_t subjects = 0;
   core::TimeNs interval = 0, reconfirm_after = 0, last_round = 0;
-  std::uint64_t runs = 0, checks = 0, changes = 0, findings = 0, not_confirmed = 0, cancelled = 0,
+  std::uint64_t runs = 0, checks = 0, changes = 0, not_confirmed = 0, cancelled = 0,
                 engine_changes = 0, ns_changes = 0;
   std::vector<Subject> list;
 };
@@ -118,7 +136,7 @@ class DomainProbe {
   [[nodiscard]] std::vector<DomainTracker::Pending> pending(const std::string& subject) const;
   [[nodiscard]] bool knows(const std::string& subject) const;
 
-  /// Turns one round of reports into store rows and findings (the tracker under the lock).
+  /// Turns one round of reports into store rows and changes (the tracker under the lock).
   std::shared_ptr<DomainRound> observe(std::vector<probe::domain::SubjectReport> reports,
                                        core::TimeNs wall,
                                        std::vector<std::pair<std::size_t, core::TimeNs>>& rechecks);

@@ -10,6 +10,7 @@
 #include <bannin/detect/finding_json.h>
 #include <bannin/enrich/geo_db.h>
 #include <bannin/enrich/geo_enricher.h>
+#include <bannin/enrich/site_accounts.h>
 #include <bannin/enrich/uid_accounts.h>
 #include <bannin/model/event.h>
 #include <bannin/ruleset/fail2ban_import.h>
@@ -83,6 +84,11 @@ void Pipeline::set_rules(const RuleList& rules) {
 
 Pipeline::~Pipeline() = default;
 
+void Pipeline::set_inventory(std::shared_ptr<const enrich::Inventory> inventory) {
+  auto s = std::make_unique<enrich::SiteAccounts>(std::move(inventory));
+  site_accounts_ = s->useful() ? std::move(s) : nullptr;  // no site with an account: no step
+}
+
 core::Result<bool> Pipeline::open_stream(std::uint32_t id, const std::string& decoder,
                                          core::TimeNs reference_time, int year) {
   if (streams_.size() <= id) streams_.resize(id + 1);
@@ -136,6 +142,7 @@ bool Pipeline::line(std::uint32_t id, std::string_view text) {
   s->last_ts = ev.ts();
   enricher_->enrich(ev);
   if (uid_accounts_) uid_accounts_->enrich(ev);
+  if (site_accounts_) site_accounts_->enrich(ev);
   sink_->out().on_event(ev);
   sink_->trigger = &ev;
   detector_->process(ev, text, *sink_);
@@ -318,7 +325,8 @@ core::Result<LoadedRules> load_rules(const DaemonConfig& cfg, const enrich::GeoD
   return out;
 }
 
-core::Result<decide::DeciderOptions> decider_options(const DaemonConfig& cfg) {
+core::Result<decide::DeciderOptions> decider_options(
+    const DaemonConfig& cfg, std::shared_ptr<const enrich::Inventory> inventory) {
   decide::DeciderOptions o;
   auto add = [&](const std::vector<std::string>& cidrs,
                  const std::string& label) -> core::Result<bool> {
@@ -345,11 +353,13 @@ core::Result<decide::DeciderOptions> decider_options(const DaemonConfig& cfg) {
   o.prefix_v4_len = cfg.prefix_v4_len;
   o.prefix_v6_len = cfg.prefix_v6_len;
   o.prefix_window = cfg.prefix_window;
-  if (auto r = ladder_options(cfg, o.ladder); !r) return r.error();
+  if (auto r = ladder_options(cfg, std::move(inventory), o.ladder); !r) return r.error();
   return o;
 }
 
-core::Result<bool> ladder_options(const DaemonConfig& cfg, decide::LadderOptions& o) {
+core::Result<bool> ladder_options(const DaemonConfig& cfg,
+                                  std::shared_ptr<const enrich::Inventory> inventory,
+                                  decide::LadderOptions& o) {
   o.enabled = cfg.ladder_enabled;
   o.step_time = cfg.ladder_step_time;
   o.warn_lead = cfg.ladder_warn_lead;
@@ -385,10 +395,10 @@ core::Result<bool> ladder_options(const DaemonConfig& cfg, decide::LadderOptions
   if (o.enabled) {
     // Sites belong to accounts through the hosting inventory; a site not in it is its own
     // account.
-    std::vector<std::string> warnings;
-    auto inv = load_inventory(cfg, warnings);
-    if (!inv) return inv.error();
-    o.account_of = [inv = *inv](std::string_view vhost) { return inv->owner(vhost).account; };
+    if (!inventory) inventory = std::make_shared<const enrich::Inventory>();
+    o.account_of = [inv = std::move(inventory)](std::string_view vhost) {
+      return inv->owner(vhost).account;
+    };
   }
   return true;
 }

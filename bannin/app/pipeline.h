@@ -39,6 +39,8 @@ class DecoderSet;
 namespace bannin::enrich {
 class GeoDb;
 class GeoEnricher;
+class Inventory;
+class SiteAccounts;
 class UidAccounts;
 }  // namespace bannin::enrich
 namespace bannin::model {
@@ -122,6 +124,8 @@ class Pipeline {
   void set_uid_accounts(std::shared_ptr<const enrich::UidAccounts> m) {
     uid_accounts_ = std::move(m);
   }
+  /// site -> hosting account for web events (the hosting inventory); null: none.
+  void set_inventory(std::shared_ptr<const enrich::Inventory> inventory);
 
   /// New rules (SIGHUP): detection windows of rules that stay are kept. Returns how many.
   std::size_t reload(const RuleList& rules, std::size_t memory_budget_bytes);
@@ -153,6 +157,7 @@ class Pipeline {
   std::unique_ptr<detect::Detector> detector_;
   std::unique_ptr<enrich::GeoEnricher> enricher_;
   std::shared_ptr<const enrich::UidAccounts> uid_accounts_;
+  std::unique_ptr<enrich::SiteAccounts> site_accounts_;
   std::unique_ptr<Sink> sink_;
   std::unique_ptr<model::Event> event_;  // reused for every line
   std::vector<StreamState> streams_;     // by stream id
@@ -228,10 +233,19 @@ class FindingLinker {
 /// vhost/account fields, else the trigger event's (null: none).
 void label_finding(store::FindingRow& row, const detect::Finding& f, const model::Event* trigger);
 
-/// The decide stage's options from cfg.decide.* (allowlists read and checked here).
-core::Result<decide::DeciderOptions> decider_options(const DaemonConfig& cfg);
-/// decide.ladder.* as LadderOptions (the inventory loaded for site -> account when on);
-/// errors name the key.
-core::Result<bool> ladder_options(const DaemonConfig& cfg, decide::LadderOptions& out);
+/// The decide stage's options from cfg.decide.* (allowlists read and checked here);
+/// `inventory` (may be null: no sites) maps sites to accounts for the ladder.
+core::Result<decide::DeciderOptions> decider_options(
+    const DaemonConfig& cfg, std::shared_ptr<const enrich::Inventory> inventory);
+/// decide.ladder.* as LadderOptions (site -> account from `inventory`); errors name the key.
+core::Result<bool> ladder_options(const DaemonConfig& cfg,
+                                  std::shared_ptr<const enrich::Inventory> inventory,
+                                  decide::LadderOptions& out);
+/// The hosting inventory of cfg, read once per run and shared by every stage that needs it
+/// (site -> account for events and the ladder, owners for notices, document roots for the
+/// file probe). inventory.file must load cleanly; problems in the web servers' configuration
+/// are `warnings`.
+core::Result<std::shared_ptr<const enrich::Inventory>> load_inventory(
+    const DaemonConfig& cfg, std::vector<std::string>& warnings);
 
 }  // namespace bannin::app

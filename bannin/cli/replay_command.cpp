@@ -205,7 +205,13 @@ int run_replay(const ReplayOptions& opt) {
                                                         : "errors in the rules; nothing replayed");
   }
   for (const auto& w : rules->warnings) std::fprintf(stderr, "%s\n", w.c_str());
-  auto dopt = app::decider_options(*cfg);
+  // The hosting inventory, once, as the daemon reads it: site -> account for events and the
+  // ladder.
+  std::vector<std::string> inventory_warnings;
+  auto inventory = app::load_inventory(*cfg, inventory_warnings);
+  if (!inventory) return replay_fail("inventory: " + inventory.error().message);
+  for (const auto& w : inventory_warnings) std::fprintf(stderr, "bannin replay: %s\n", w.c_str());
+  auto dopt = app::decider_options(*cfg, *inventory);
   if (!dopt) return replay_fail(dopt.error().message);
   decide::Decider decider(std::move(*dopt));
 
@@ -227,6 +233,7 @@ int run_replay(const ReplayOptions& opt) {
   {
     std::string warning;  // uid -> account (inventory.passwd_file), as the daemon maps it
     pipeline.set_uid_accounts(app::load_uid_accounts(*cfg, warning));
+    pipeline.set_inventory(*inventory);
     if (!warning.empty()) std::fprintf(stderr, "bannin replay: %s\n", warning.c_str());
   }
 

@@ -61,6 +61,7 @@ class Event {
   void set_string(Field f, std::string_view v) noexcept { slot(f, FieldType::String).s = v; }
   void set_int(Field f, std::int64_t v) noexcept { slot(f, FieldType::Int).i = v; }
   void set_duration(Field f, std::int64_t ns) noexcept { slot(f, FieldType::Duration).i = ns; }
+  void set_timestamp(Field f, core::TimeNs t) noexcept { slot(f, FieldType::Timestamp).i = t; }
   void set_bool(Field f, bool v) noexcept { slot(f, FieldType::Bool).b = v; }
   void set_ip(Field f, const core::IpAddress& v) noexcept { slot(f, FieldType::Ip).ip = v; }
 

@@ -45,6 +45,7 @@ struct Incident {
   std::vector<std::pair<std::string, std::string>> group;  ///< (field, value), group_by order
   std::string vhost, path;                                 ///< from the group when present
   std::string account, user;               ///< from the group (outbound mail, leaked passwords)
+  std::string domain;                      ///< from the group (domain probe: domain or src_ip)
   core::TimeNs first_ts = 0, last_ts = 0;  ///< event time of its findings
   core::TimeNs opened_wall = 0, last_wall = 0;  ///< wall clock
   std::uint64_t findings = 0;                   ///< first + updates

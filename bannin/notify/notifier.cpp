@@ -121,6 +121,13 @@ void Notifier::open_or_update(const FindingNote& f) {
       if (k == "path") inc->path = v;
       if (k == "account") inc->account = v;
       if (k == "user") inc->user = v;
+      if (k == "domain") inc->domain = v;
+    }
+    // A check of one of the server's own addresses names the address.
+    if (inc->domain.empty() && f.rule.rfind("domain.", 0) == 0) {
+      for (const auto& [k, v] : f.group) {
+        if (k == "src_ip") inc->domain = v;
+      }
     }
     inc->first_ts = f.ts;
     inc->opened_wall = f.wall;

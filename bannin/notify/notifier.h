@@ -30,6 +30,7 @@
 #include <bannin/core/time.h>
 #include <bannin/decide/decision.h>
 #include <bannin/enrich/inventory.h>
+#include <bannin/model/rule_kinds.h>
 #include <bannin/notify/channel.h>
 #include <bannin/notify/notice.h>
 
@@ -64,7 +65,7 @@ struct NotifyOptions {
   /// A form-relay finding on a site and a mail finding (mail.outbound.*) on the site's
   /// account (inventory) this close in event time are one incident: the later one is told
   /// inside the earlier one's notices (web<->mail, issue 17).
-  core::TimeNs web_mail_window = 3600 * core::kNsPerSec;
+  core::TimeNs web_mail_window = model::kWebMailWindow;
 };
 
 /// A finding as the notifier keeps it: copied on the pipeline thread, so a rule reload

@@ -11,10 +11,10 @@ namespace bannin::notify {
 namespace {
 
 bool is_form_relay(const std::string& rule) {
-  return rule.rfind("web.form_relay", 0) == 0;
+  return model::is_form_relay_rule(rule);
 }
 bool is_mail_outbound(const std::string& rule) {
-  return rule.rfind("mail.outbound", 0) == 0;
+  return model::is_mail_outbound_rule(rule);
 }
 
 std::string group_value(const FindingNote& f, const char* field) {
@@ -28,6 +28,12 @@ std::string group_value(const FindingNote& f, const char* field) {
 
 enrich::Owner Notifier::owner_of(const Incident& inc) const {
   if (!inc.vhost.empty()) return inventory_->owner(inc.vhost);
+  // A watched domain's owner is the owner of the site it names (S1: the shop is told).
+  if (!inc.domain.empty() && inc.account.empty()) {
+    enrich::Owner o = inventory_->owner(inc.domain);
+    if (!o.known) o = inventory_->owner("www." + inc.domain);  // sites served as www. only
+    if (o.known) return o;
+  }
   enrich::Owner o;
   if (!inc.account.empty()) {
     o.account = inc.account;

@@ -114,6 +114,7 @@ std::size_t known_countries(const Incident& inc) {
 
 std::string target_of(const Incident& inc) {
   if (!inc.vhost.empty() || !inc.path.empty()) return inc.vhost + inc.path;
+  if (!inc.domain.empty()) return inc.domain;  // `bannin check <domain>` in the notice
   std::string out;
   for (const auto& [k, v] : inc.group) {
     if (!out.empty()) out += ' ';

@@ -7,10 +7,11 @@
 #       before the re-check: the candidate state is seen (pending in the API), then counted
 #       "not confirmed"; no finding, the stored state stays "delegated";
 #   (c) a hold: goodshop.test's delegation is removed from the parent zone and stays
-#       removed: after re-confirmation (not before reconfirm_after) a Finding
-#       domain.delegation.delegation_removed is in the store with the parent's answer as
-#       evidence, and GET /api/v1/domains/goodshop.test shows the timeline
+#       removed: after re-confirmation (not before reconfirm_after) a Finding of the shipped
+#       rule domain.state.bad (rules/base/domain.yaml; group state delegation_removed) is in
+#       the store with the parent's answer as evidence, and GET /api/v1/domains/goodshop.test shows the timeline
 #       delegated -> delegation_removed; `bannin status` names the domain as a problem;
+#       the shop's owner (inventory, Japanese) and the operator (English) get a notice;
 #   (b2) flaggedshop.test's delegation is repointed at the parent (ns1 -> ns2): one Finding
 #       domain.delegation.ns_changed with "NS old → new" evidence and a delegation.ns row;
 #   (d) SIGTERM while a check waits on a blackhole server (timeouts far longer than the
@@ -32,7 +33,7 @@ write_config() {
   cat >"$TMP/bannin.yaml" <<YAML
 mode: observe
 geo: {database: none}
-rule_files: [$FIX/every_path.yaml]
+rule_files: [$FIX/every_path.yaml, $ROOT/rules/base/domain.yaml]
 store: {path: $TMP/bannin.db}
 api: {listen: 127.0.0.1:$PORT}
 decide: {own_addresses: false, crawlers: ""}
@@ -40,6 +41,8 @@ sources:
   - type: file
     paths: [$TMP/logs/access.log]
     decoder: combined
+inventory: {file: $TMP/inventory.yaml}
+notify: {operator: [ops@host.example], gather: 0s}
 domains:
   list: [$1]
   interval: 2s
@@ -53,15 +56,25 @@ domains:
   tries: $3
 YAML
 }
+# goodshop.test belongs to a shop whose owner reads Japanese (S1: the shop is told first).
+cat >"$TMP/inventory.yaml" <<'YAML'
+accounts:
+  goodshop:
+    contacts: [owner@goodshop.test]
+    language: ja
+sites:
+  - names: [www.goodshop.test]
+    account: goodshop
+YAML
 api() { curl -sf "$API$1"; }
 stored_state() {  # SUBJECT CHECK -> state
   sql "SELECT state FROM domain_checks WHERE subject='$1' AND check_name='$2' AND source_key=''"
 }
 is_state() { [ "$(stored_state "$1" "$2")" = "$3" ]; }
-findings_of() {  # RULE SUBJECT -> count
-  sql "SELECT count(*) FROM findings WHERE rule='$1' AND group_json LIKE '%\"$2\"%'"
+findings_of() {  # RULE SUBJECT [STATE] -> count
+  sql "SELECT count(*) FROM findings WHERE rule='$1' AND group_json LIKE '%\"$2\"%' AND group_json LIKE '%\"${3:-}%'"
 }
-has_finding() { [ "$(findings_of "$1" "$2")" -ge 1 ]; }
+has_finding() { [ "$(findings_of "$@")" -ge 1 ]; }
 pending_for() {  # SUBJECT STATE: the API shows a candidate waiting for its re-check
   api "/api/v1/domains/$1" | python3 -c '
 import json, sys
@@ -103,7 +116,7 @@ grep -q "flaggedshop.test delegation: delegation_removed not confirmed" "$TMP/da
 # Several rounds later the old state still stands and nothing was found.
 sleep $((RECONFIRM + 2))
 is_state flaggedshop.test delegation delegated || fail "flaggedshop.test state changed: $(stored_state flaggedshop.test delegation)"
-[ "$(findings_of domain.delegation.delegation_removed flaggedshop.test)" = 0 ] \
+[ "$(findings_of domain.state.bad flaggedshop.test delegation_removed)" = 0 ] \
   || fail "an unconfirmed flap became a finding"
 [ "$(sql "SELECT count(*) FROM domain_history WHERE subject='flaggedshop.test' AND state='delegation_removed'")" = 0 ] \
   || fail "an unconfirmed flap is in the history"
@@ -128,14 +141,14 @@ echo "ok: (b2) an NS change at the parent is one finding domain.delegation.ns_ch
 
 # --- (c) a hold: confirmed after reconfirm_after -----------------------------------------
 tb_parent_zone remove goodshop >/dev/null || fail "parent NSD did not come back"
-wait_until 30 "finding domain.delegation.delegation_removed for goodshop.test" \
-  has_finding domain.delegation.delegation_removed goodshop.test
+wait_until 30 "finding domain.state.bad (delegation_removed) for goodshop.test" \
+  has_finding domain.state.bad goodshop.test delegation_removed
 is_state goodshop.test delegation delegation_removed || fail "stored state: $(stored_state goodshop.test delegation)"
-sql "SELECT line FROM evidence e JOIN findings f ON f.id = e.finding_id WHERE f.rule='domain.delegation.delegation_removed'" \
+sql "SELECT line FROM evidence e JOIN findings f ON f.id = e.finding_id WHERE f.rule='domain.state.bad'" \
   | grep -q "NXDOMAIN" || fail "the finding's evidence lacks the parent's answer: $(sql 'SELECT line FROM evidence')"
 gap=$(sql "SELECT (ts_ns - first_seen_ns) / 1000000000 FROM domain_history WHERE subject='goodshop.test' AND state='delegation_removed'")
 [ "$gap" -ge "$RECONFIRM" ] || fail "confirmed ${gap}s after first seen, before reconfirm_after (${RECONFIRM}s)"
-[ "$(findings_of domain.delegation.delegation_removed goodshop.test)" = 1 ] || fail "more than one finding for one change"
+[ "$(findings_of domain.state.bad goodshop.test delegation_removed)" = 1 ] || fail "more than one finding for one change"
 api /api/v1/domains/goodshop.test >"$TMP/timeline.json" || fail "GET /api/v1/domains/goodshop.test"
 python3 - "$TMP/timeline.json" <<'PY' || fail "timeline: $(cat "$TMP/timeline.json")"
 import json, sys
@@ -149,7 +162,25 @@ api /api/v1/domains/nosuch.test >/dev/null 2>&1 && fail "an unknown domain is no
 rc=0; "$BANNIN" status --api "$API" >"$TMP/status.txt" 2>&1 || rc=$?
 [ "$rc" = 1 ] || fail "bannin status exit $rc with a critical domain"
 grep -q "domain goodshop.test: delegation delegation_removed" "$TMP/status.txt" || fail "status: $(cat "$TMP/status.txt")"
-echo "ok: (c) the hold is a re-confirmed finding, in the store and the API timeline"
+# The notice (observe mode: written to observe-notices.jsonl beside the store): the owner
+# named in the inventory for www.goodshop.test gets it in Japanese, the operator in English,
+# both pointing at `bannin check goodshop.test`.
+notice_for() {  # RECIPIENT LANGUAGE
+  [ -f "$TMP/observe-notices.jsonl" ] && python3 - "$TMP/observe-notices.jsonl" "$1" "$2" <<'PY'
+import json, sys
+path, who, lang = sys.argv[1:4]
+for line in open(path, encoding="utf-8"):
+    n = json.loads(line)
+    if who in n.get("recipients", []) and n.get("language") == lang \
+            and "bannin check goodshop.test" in n.get("text", "") \
+            and "delegation_removed" in n.get("text", ""):
+        sys.exit(0)
+sys.exit(1)
+PY
+}
+wait_until 10 "a Japanese notice to the shop's owner" notice_for owner@goodshop.test ja
+wait_until 10 "an English notice to the operator" notice_for ops@host.example en
+echo "ok: (c) the hold is a re-confirmed finding, in the store, the API timeline and the notices"
 
 # A restart keeps the confirmed states: no second finding for the same hold. (start_daemon
 # waits for `bannin status` to succeed; with a critical domain it exits 1, so wait on /health.)
@@ -160,7 +191,7 @@ wait_until 10 "the API after a restart" api /health
 restarted_round() { [ "$(grep -c "domain probe: 2 domains" "$TMP/daemon.log")" -ge 2 ]; }
 wait_until 10 "the probe after a restart" restarted_round
 sleep $((RECONFIRM + 2))  # rounds at 2 s: a repeated finding would be confirmed by now
-[ "$(findings_of domain.delegation.delegation_removed goodshop.test)" = 1 ] || fail "a restart repeated the finding"
+[ "$(findings_of domain.state.bad goodshop.test delegation_removed)" = 1 ] || fail "a restart repeated the finding"
 stop_daemon
 
 # --- (d) SIGTERM while a check waits on a blackhole ----------------------------------------

@@ -47,7 +47,7 @@ printf '  %s\n' "$VT_KEY" >"$TMP/vt.key"
 cat >"$TMP/bannin.yaml" <<YAML
 mode: observe
 geo: {database: none}
-rule_files: [$ROOT/tests/fixtures/daemon/every_path.yaml]
+rule_files: [$ROOT/tests/fixtures/daemon/every_path.yaml, $ROOT/rules/base/domain.yaml]
 store: {path: $TMP/bannin.db}
 api: {listen: 127.0.0.1:$PORT}
 decide: {own_addresses: false, crawlers: ""}
@@ -113,9 +113,9 @@ PY
 wait_until 15 "finding domain.virustotal.engine_changed for goodshop.test" has_engine_finding
 sql "SELECT line FROM evidence e JOIN findings f ON f.id = e.finding_id WHERE f.rule='domain.virustotal.engine_changed'" \
   >"$TMP/evidence.txt"
-grep -q "^Bfore.Ai PreCrime: harmless (clean) → suspicious$" "$TMP/evidence.txt" \
+grep -q "^goodshop.test virustotal.engine: Bfore.Ai PreCrime: harmless (clean) → suspicious (warning); " "$TMP/evidence.txt" \
   || fail "the finding's evidence does not name the engine and old → new: $(cat "$TMP/evidence.txt")"
-sql "SELECT group_json FROM findings WHERE rule='domain.virustotal.engine_changed'" | grep -q '"engine":"Bfore.Ai PreCrime"' \
+sql "SELECT group_json FROM findings WHERE rule='domain.virustotal.engine_changed'" | grep -q '"list_name":"Bfore.Ai PreCrime"' \
   || fail "the finding's group lacks the engine"
 [ "$(sql "SELECT previous_state || '>' || state FROM domain_history WHERE subject='goodshop.test' AND check_name='virustotal.engine' AND source_key='Bfore.Ai PreCrime'")" = "harmless>suspicious" ] \
   || fail "no timeline row for the engine: $(sql "SELECT * FROM domain_history WHERE subject='goodshop.test'")"

@@ -5,13 +5,12 @@
 // recording) would then share it with the same-named file of a test running beside them, and
 // one would delete the other's database mid-test. So each process gets a fresh directory
 // (TEST_TMPDIR, which TempDir() reads) and removes it when its tests are done.
-#include <unistd.h>
-
 #include <cstdlib>
 #include <filesystem>
 #include <string>
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 int main(int argc, char** argv) {
   ::testing::InitGoogleTest(&argc, argv);

@@ -110,6 +110,29 @@ string_view exim_completed_id(string_view msg) {
   return is_exim_id(id) ? id : string_view{};
 }
 
+string_view exim_cwd(string_view msg, std::int64_t* pid) {
+  *pid = -1;
+  string_view r = trim(msg);
+  if (r.size() > 20 && r[4] == '-' && r[7] == '-' && r[10] == ' ' && r[13] == ':' && r[16] == ':') {
+    std::size_t sp = r.find(' ', 11);  // exim's own time (the frame dated the line)
+    if (sp == npos) return {};
+    r = trim(r.substr(sp + 1));
+  }
+  if (r.starts_with("[")) {
+    std::size_t close = r.find("] ");
+    if (close == npos) return {};
+    if (auto p = to_uint(r.substr(1, close - 1))) *pid = static_cast<std::int64_t>(*p);
+    r = trim(r.substr(close + 2));
+  }
+  if (!r.starts_with("cwd=/")) return {};
+  r.remove_prefix(4);
+  std::size_t args = r.find(" args: ");
+  if (args == npos) return {};
+  std::size_t sp = r.rfind(' ', args - 1);  // "<path> <N> args: "
+  if (sp == npos || !is_digits(r.substr(sp + 1, args - sp - 1))) return {};
+  return r.substr(0, sp);
+}
+
 bool decode_exim(string_view msg, model::Event& ev) {
   string_view r = trim(msg);
   strip_prefix(r, &ev);

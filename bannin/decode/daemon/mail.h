@@ -23,6 +23,11 @@ bool decode_cyrus(std::string_view msg, model::Event& ev);
 std::string_view postfix_removed_id(std::string_view msg);
 /// The message id of an exim "[date time ][[pid] ]ID Completed" message, else "".
 std::string_view exim_completed_id(std::string_view msg);
+/// Exim's "cwd=/home/shop3/public_html/contact 3 args: /usr/sbin/sendmail -t -i" (log_selector
+/// +arguments, on by default): the working directory of a local submission, logged just
+/// before its "<=" line — which script's directory sent it. Returns the path ("" when msg is
+/// not such a line) and sets *pid from a "[pid]" prefix (-1 without one).
+std::string_view exim_cwd(std::string_view msg, std::int64_t* pid);
 /// A dovecot mail session's end ("imap(user)<pid><session>: Disconnected: Logged out in=…",
 /// "pop3(user): Logged out top=…", "… Connection closed …"): known, and not an event.
 bool dovecot_logout(std::string_view msg);

@@ -1,3 +1,4 @@
+#include <cstring>
 #include <string>
 
 #include <simdjson.h>
@@ -208,6 +209,7 @@ DecodeResult SyslogDecoder::decode_frame(const Frame& framed, model::Event& ev) 
       string_view fam = daemon::service_family(prog);
       if (fam != prog) ev.set_string(Field::Service, fam);
     }
+    if (!cwd_.empty() && ev.kind() == model::EventKind::MailReceived) exim_script(ev);
     mail_.observe(ev);
     return DecodeResult::success();
   };
@@ -229,6 +231,15 @@ DecodeResult SyslogDecoder::decode_frame(const Frame& framed, model::Event& ev) 
   }
   NoEvent none = known_without_event(primary_allowed ? primary : nullptr, f.msg);
   if (!none.queue_end.empty()) mail_.forget(f.host, none.queue_end);
+  if (!none.known && (primary == nullptr || primary == daemon::decode_exim)) {
+    std::int64_t cwd_pid = -1;
+    if (string_view cwd = daemon::exim_cwd(f.msg, &cwd_pid); !cwd.empty()) {
+      cwd_.assign(cwd.substr(0, MailCorrelator::kMaxValue));
+      cwd_ts_ = f.ts;
+      cwd_pid_ = cwd_pid >= 0 ? cwd_pid : pid;
+      none.known = true;
+    }
+  }
   if (!none.known) {
     for (const Entry& e : kAll) {
       if (e.fn == primary || e.fn == daemon::decode_pam) continue;
@@ -238,6 +249,19 @@ DecodeResult SyslogDecoder::decode_frame(const Frame& framed, model::Event& ev) 
   }
   ev.reset();
   return DecodeResult::fail("unrecognized_message", 0);
+}
+
+void SyslogDecoder::exim_script(model::Event& ev) {
+  const bool local = !ev.has(Field::SrcIp) && !ev.str(Field::Account).empty();
+  const core::TimeNs gap = ev.ts() >= cwd_ts_ ? ev.ts() - cwd_ts_ : cwd_ts_ - ev.ts();
+  const model::FieldValue* p = ev.get(Field::Pid);
+  const bool same_process = cwd_pid_ < 0 || p == nullptr || p->i == cwd_pid_;
+  if (local && gap <= kCwdWindow && same_process && !ev.has(Field::Script)) {
+    char* copy = ev.scratch(cwd_.size());
+    std::memcpy(copy, cwd_.data(), cwd_.size());
+    ev.set_string(Field::Script, string_view(copy, cwd_.size()));
+  }
+  cwd_.clear();  // one cwd line belongs to one submission
 }
 
 DecodeResult SyslogDecoder::decode_json(std::string_view line, model::Event& ev) {

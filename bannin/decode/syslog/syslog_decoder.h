@@ -56,11 +56,20 @@ class SyslogDecoder final : public Decoder {
   /// logger): the message decoded by the CLF decoders. False when it is not one.
   bool decode_relayed_access(std::string_view msg, model::Event& ev);
 
+  /// Gives a local exim submission ("<=" with U= and no H=) the directory of the "cwd=" line
+  /// logged just before it (same pid when both have one, at most kCwdWindow apart) as its
+  /// `script`; the queue-id join then carries it to the deliveries.
+  void exim_script(model::Event& ev);
+  static constexpr core::TimeNs kCwdWindow = 2 * core::kNsPerSec;
+
   Family family_;
   std::string_view name_;
   YearInference years_;
   std::unique_ptr<Json> json_;
   MailCorrelator mail_;
+  std::string cwd_;  ///< the last exim "cwd=" path not yet given to a submission
+  core::TimeNs cwd_ts_ = 0;
+  std::int64_t cwd_pid_ = -1;
   // CLF decoders for relayed access lines, created on the first line that looks like one.
   std::unique_ptr<access_log::ClfDecoder> combined_;
   std::unique_ptr<access_log::ClfDecoder> common_;

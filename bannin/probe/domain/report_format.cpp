@@ -154,6 +154,7 @@ void for_each_event(const std::vector<SubjectReport>& reports, core::TimeNs now,
       ev.set_string(model::Field::State, r.state);
       detail = r.source.empty() ? r.detail : r.source + ": " + r.detail;
       ev.set_string(model::Field::Detail, detail);
+      ev.set_string(model::Field::Severity, severity_name(r.severity));
       ev.set_string(model::Field::Reason, severity_name(r.severity));
       sink(ev);
     }

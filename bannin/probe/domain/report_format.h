@@ -24,7 +24,7 @@ std::string format_text(const std::vector<SubjectReport>& reports, Lang lang);
 std::string format_json(const std::vector<SubjectReport>& reports, Lang lang);
 
 /// One `domain.status` Event per result: domain (or src_ip for IP subjects), check, state,
-/// detail ("source: detail"), reason (the severity). The Event's strings point into
+/// detail ("source: detail"), severity (and again as reason). The Event's strings point into
 /// `reports`, valid during the callback.
 void for_each_event(const std::vector<SubjectReport>& reports, core::TimeNs now,
                     const std::function<void(const model::Event&)>& sink);

@@ -1,5 +1,5 @@
 // The domain probe's pure parts: re-confirmation of a new bad state (DomainTracker), the
-// per-key reduction of a report, findings only for real changes, and the schedule that
+// per-key reduction of a report, changes only for real changes, and the schedule that
 // spreads subjects over the interval. Time is an input: nothing sleeps.
 #include <gtest/gtest.h>
 
@@ -40,7 +40,7 @@ TEST(DomainTracker, FirstOkStateIsStoredButIsNoFinding) {
   Observation o = t.observe(delegation("delegated", pd::Severity::Ok), 1000 * kSec);
   ASSERT_EQ(o.changes.size(), 1u);
   EXPECT_EQ(o.changes[0].previous, "");
-  EXPECT_FALSE(o.changes[0].is_finding());
+  EXPECT_EQ(o.changes[0].now.severity, pd::Severity::Ok);
   ASSERT_EQ(o.latest.size(), 1u);
   EXPECT_EQ(o.latest[0].second.state, "delegated");
   EXPECT_FALSE(o.recheck_at);
@@ -66,13 +66,14 @@ TEST(DomainTracker, BadStateIsConfirmedOnlyAfterReconfirmAfter) {
   o = t.observe(delegation("delegation_removed", pd::Severity::Critical), 150 * kSec);
   EXPECT_TRUE(o.changes.empty());
   EXPECT_EQ(t.pending().size(), 1u);
-  // At the re-check: confirmed, a Finding with the first-seen time.
+  // At the re-check: confirmed, a change with the first-seen time.
   o = t.observe(delegation("delegation_removed", pd::Severity::Critical), 220 * kSec);
   ASSERT_EQ(o.changes.size(), 1u);
   const DomainChange& c = o.changes[0];
-  EXPECT_TRUE(c.is_finding());
+  EXPECT_EQ(c.now.severity, pd::Severity::Critical);
   EXPECT_TRUE(c.reconfirmed);
-  EXPECT_EQ(c.rule_id(), "domain.delegation.delegation_removed");
+  EXPECT_EQ(c.key.check, "delegation");
+  EXPECT_EQ(c.now.state, "delegation_removed");
   EXPECT_EQ(c.previous, "delegated");
   EXPECT_EQ(c.first_seen, 100 * kSec);
   EXPECT_EQ(c.now.since, 220 * kSec);
@@ -111,7 +112,7 @@ TEST(DomainTracker, AThirdStateReplacesTheCandidate) {
   EXPECT_EQ(o.changes[0].first_seen, 80 * kSec);
 }
 
-TEST(DomainTracker, RecoveryIsConfirmedAtOnceAndIsAFinding) {
+TEST(DomainTracker, RecoveryIsConfirmedAtOnce) {
   DomainTracker t(120 * kSec);
   CheckState held;
   held.state = "delegation_removed";
@@ -120,11 +121,12 @@ TEST(DomainTracker, RecoveryIsConfirmedAtOnceAndIsAFinding) {
   Observation o = t.observe(delegation("delegated", pd::Severity::Ok), 10 * kSec);
   ASSERT_EQ(o.changes.size(), 1u);
   EXPECT_FALSE(o.changes[0].reconfirmed);
-  EXPECT_TRUE(o.changes[0].is_finding());
-  EXPECT_EQ(o.changes[0].rule_id(), "domain.delegation.delegated");
+  EXPECT_EQ(o.changes[0].previous, "delegation_removed");
+  EXPECT_EQ(o.changes[0].previous_severity, pd::Severity::Critical);
+  EXPECT_EQ(o.changes[0].now.state, "delegated");
 }
 
-TEST(DomainTracker, ChangesBetweenOkAndInfoAreHistoryOnly) {
+TEST(DomainTracker, ChangesBetweenOkAndInfoAreConfirmedAtOnce) {
   DomainTracker t(120 * kSec);
   auto child = [](const std::string& s, pd::Severity sev) {
     return report({result("child", s, sev)});
@@ -132,10 +134,10 @@ TEST(DomainTracker, ChangesBetweenOkAndInfoAreHistoryOnly) {
   t.observe(child("ok", pd::Severity::Ok), 0);
   Observation o = t.observe(child("not_checked", pd::Severity::Info), kSec);
   ASSERT_EQ(o.changes.size(), 1u);  // confirmed at once (not bad), in the timeline
-  EXPECT_FALSE(o.changes[0].is_finding());
+  EXPECT_EQ(o.changes[0].now.severity, pd::Severity::Info);
   o = t.observe(child("ok", pd::Severity::Ok), 2 * kSec);
   ASSERT_EQ(o.changes.size(), 1u);
-  EXPECT_FALSE(o.changes[0].is_finding());
+  EXPECT_EQ(o.changes[0].previous_severity, pd::Severity::Info);
 }
 
 TEST(DomainTracker, RestoredStateIsNoChange) {
@@ -175,13 +177,13 @@ TEST(DomainTracker, WorstResultPerCheckAndOneKeyPerList) {
   EXPECT_EQ(t.pending().size(), 2u);  // resolver filtered, surbl listed
 }
 
-TEST(DomainTracker, FirstBadStateIsAFindingAfterReconfirmation) {
+TEST(DomainTracker, FirstBadStateIsAChangeAfterReconfirmation) {
   DomainTracker t(30 * kSec);
   t.observe(delegation("delegation_removed", pd::Severity::Critical), 0);
   Observation o = t.observe(delegation("delegation_removed", pd::Severity::Critical), 30 * kSec);
   ASSERT_EQ(o.changes.size(), 1u);
   EXPECT_EQ(o.changes[0].previous, "");
-  EXPECT_TRUE(o.changes[0].is_finding());
+  EXPECT_EQ(o.changes[0].now.severity, pd::Severity::Critical);
 }
 
 TEST(ProbeSchedule, SpreadsSubjectsOverTheInterval) {
@@ -211,7 +213,7 @@ TEST(ProbeSchedule, MaxPerRunAndFallingBehind) {
   EXPECT_EQ(s.next_due(), 110 * kSec);  // behind: next one interval from now, not a burst
 }
 
-TEST(DomainProbe, RoundRowsAndFindings) {
+TEST(DomainProbe, RoundRowsAndChanges) {
   DomainsConfig cfg;
   cfg.list = {"shop.example.test"};
   cfg.reconfirm_after = 0;
@@ -221,24 +223,67 @@ TEST(DomainProbe, RoundRowsAndFindings) {
   auto round =
       probe.observe({delegation("delegation_removed", pd::Severity::Critical)}, 2 * kSec, rechecks);
   ASSERT_EQ(round->changes.size(), 1u);
-  EXPECT_EQ(round->changes[0].previous, "delegated");
-  EXPECT_EQ(round->changes[0].severity, "critical");
-  ASSERT_EQ(round->findings.size(), 1u);
-  EXPECT_EQ(round->findings[0].rule, "domain.delegation.delegation_removed");
-  EXPECT_NE(round->findings[0].group_json.find("\"domain\":\"shop.example.test\""),
-            std::string::npos);
-  ASSERT_FALSE(round->findings[0].evidence.empty());
-  EXPECT_EQ(round->findings[0].evidence[0], "127.0.0.1:53: delegation_removed detail");
+  const DomainRoundChange& c = round->changes[0];
+  EXPECT_EQ(c.row.previous, "delegated");
+  EXPECT_EQ(c.row.severity, "critical");
+  EXPECT_EQ(c.previous_severity, "ok");
+  EXPECT_FALSE(c.is_ip);
+  // Its domain.change Event and the evidence line people read.
+  model::Event ev;
+  std::string text;
+  change_event(c, ev, text);
+  EXPECT_EQ(ev.kind(), model::EventKind::DomainChange);
+  EXPECT_EQ(ev.ts(), 2 * kSec);
+  EXPECT_EQ(ev.str(model::Field::Domain), "shop.example.test");
+  EXPECT_EQ(ev.str(model::Field::Check), "delegation");
+  EXPECT_EQ(ev.str(model::Field::State), "delegation_removed");
+  EXPECT_EQ(ev.str(model::Field::Previous), "delegated");
+  EXPECT_EQ(ev.str(model::Field::Severity), "critical");
+  EXPECT_EQ(ev.str(model::Field::PreviousSeverity), "ok");
+  EXPECT_EQ(ev.get(model::Field::SrcIp), nullptr);
+  EXPECT_EQ(text,
+            "shop.example.test delegation: delegated \u2192 delegation_removed (critical); "
+            "127.0.0.1:53: delegation_removed detail; first seen 1970-01-01T00:00:02Z, "
+            "confirmed 1970-01-01T00:00:02Z");
   ASSERT_EQ(round->latest.size(), 1u);
   EXPECT_EQ(round->latest[0].state, "delegation_removed");
   ProbeStatus st = probe.status();
   ASSERT_EQ(st.list.size(), 1u);
   EXPECT_EQ(st.list[0].worst_state, "delegation_removed");
-  EXPECT_EQ(st.findings, 1u);
+  EXPECT_EQ(st.changes, 2u);
 }
 
-// VirusTotal: a change of one engine between two reports is a timeline row; a Finding when
-// either side flags the site; the first report after a start is the baseline.
+// One of the server's own addresses: the Event names it as src_ip, not as a domain.
+TEST(DomainProbe, AnOwnAddressIsTheEventsSrcIp) {
+  DomainsConfig cfg;
+  cfg.ips = {"192.0.2.25"};
+  cfg.reconfirm_after = 0;
+  DomainProbe probe(cfg, pd::CheckOptions{}, {}, {});
+  pd::SubjectReport r =
+      report({result("dnsbl", "listed", pd::Severity::Critical, "zen.spamhaus.org")}, "192.0.2.25");
+  r.is_ip = true;
+  r.results[0].source = "zen.spamhaus.org";
+  std::vector<std::pair<std::size_t, core::TimeNs>> rechecks;
+  auto round = probe.observe({r}, kSec, rechecks);
+  ASSERT_EQ(round->changes.size(), 1u);
+  EXPECT_TRUE(round->changes[0].is_ip);
+  EXPECT_EQ(round->changes[0].row.source_key, "zen.spamhaus.org");
+  model::Event ev;
+  std::string text;
+  change_event(round->changes[0], ev, text);
+  ASSERT_NE(ev.get(model::Field::SrcIp), nullptr);
+  EXPECT_EQ(ev.get(model::Field::SrcIp)->ip.to_string(), "192.0.2.25");
+  EXPECT_EQ(ev.str(model::Field::Domain), "");
+  EXPECT_EQ(ev.str(model::Field::ListName), "zen.spamhaus.org");
+  EXPECT_EQ(ev.get(model::Field::Previous), nullptr);  // the check's first state
+  EXPECT_NE(text.find("192.0.2.25 dnsbl (zen.spamhaus.org): first state \u2192 listed"),
+            std::string::npos)
+      << text;
+}
+
+// VirusTotal: a change of one engine between two reports is a change with both severities
+// (the rule domain.virustotal.engine_changed decides on a finding); the first report after a
+// start is the baseline.
 TEST(DomainProbe, VirusTotalEngineChange) {
   DomainsConfig cfg;
   cfg.list = {"shop.example.test"};
@@ -253,37 +298,33 @@ TEST(DomainProbe, VirusTotalEngineChange) {
   std::vector<std::pair<std::size_t, core::TimeNs>> rechecks;
   auto first =
       probe.observe({report({eset, {"Bfore.Ai PreCrime", "harmless", "clean"}})}, kSec, rechecks);
-  EXPECT_TRUE(first->findings.empty());
   EXPECT_TRUE(first->changes.size() == 1u);  // the delegation's first state only
   auto flagged = probe.observe({report({eset, {"Bfore.Ai PreCrime", "suspicious", "suspicious"}})},
                                2 * kSec, rechecks);
-  ASSERT_EQ(flagged->findings.size(), 1u);
-  const auto& f = flagged->findings[0];
-  EXPECT_EQ(f.rule, "domain.virustotal.engine_changed");
-  EXPECT_NE(f.group_json.find("\"engine\":\"Bfore.Ai PreCrime\""), std::string::npos)
-      << f.group_json;
-  ASSERT_FALSE(f.evidence.empty());
-  EXPECT_EQ(f.evidence[0], "Bfore.Ai PreCrime: harmless (clean) \u2192 suspicious");
   ASSERT_EQ(flagged->changes.size(), 1u);
-  EXPECT_EQ(flagged->changes[0].check, "virustotal.engine");
-  EXPECT_EQ(flagged->changes[0].source_key, "Bfore.Ai PreCrime");
-  EXPECT_EQ(flagged->changes[0].previous, "harmless");
-  EXPECT_EQ(flagged->changes[0].state, "suspicious");
-  EXPECT_EQ(flagged->changes[0].severity, "warning");
+  const store::DomainChangeRow& f = flagged->changes[0].row;
+  EXPECT_EQ(f.check, "virustotal.engine");
+  EXPECT_EQ(f.source_key, "Bfore.Ai PreCrime");
+  EXPECT_EQ(f.previous, "harmless");
+  EXPECT_EQ(f.state, "suspicious");
+  EXPECT_EQ(f.severity, "warning");
+  EXPECT_EQ(f.detail, "Bfore.Ai PreCrime: harmless (clean) \u2192 suspicious");
+  EXPECT_EQ(flagged->changes[0].previous_severity, "ok");
   // No report this round (deferred): the last list is kept, nothing changes.
   auto none = probe.observe({report({})}, 3 * kSec, rechecks);
   EXPECT_TRUE(none->changes.empty());
-  // harmless -> undetected: history only, no finding.
+  // harmless -> undetected: a change on both sides not flagged.
   auto quiet = probe.observe(
       {report({{"ESET", "undetected", "unrated"}, {"Bfore.Ai PreCrime", "suspicious", ""}})},
       4 * kSec, rechecks);
-  EXPECT_TRUE(quiet->findings.empty());
   ASSERT_EQ(quiet->changes.size(), 1u);
-  EXPECT_EQ(quiet->changes[0].source_key, "ESET");
+  EXPECT_EQ(quiet->changes[0].row.source_key, "ESET");
+  EXPECT_EQ(quiet->changes[0].row.severity, "ok");
+  EXPECT_EQ(quiet->changes[0].previous_severity, "ok");
   EXPECT_EQ(probe.status().engine_changes, 2u);
 }
 
-// NS: a different delegated NS set between two rounds is a timeline row and a Finding; the
+// NS: a different delegated NS set between two rounds is a change (delegation.ns); the
 // first delegated report after a start is the baseline; a round whose delegation check
 // failed (no NS set) neither changes nor forgets the last set.
 TEST(DomainProbe, DelegationNsChange) {
@@ -299,36 +340,25 @@ TEST(DomainProbe, DelegationNsChange) {
   std::vector<std::pair<std::size_t, core::TimeNs>> rechecks;
   const std::vector<std::string> old_ns{"ns1.old.test", "ns2.old.test"};
   auto first = probe.observe({report(old_ns)}, kSec, rechecks);
-  EXPECT_TRUE(first->findings.empty());
   EXPECT_EQ(first->changes.size(), 1u);  // the delegation's first state only
   auto same = probe.observe({report(old_ns)}, 2 * kSec, rechecks);
   EXPECT_TRUE(same->changes.empty());
-  EXPECT_TRUE(same->findings.empty());
   // A timeout of the delegation check: no NS set, nothing about NS (the tracker handles it).
   pd::SubjectReport failed = delegation("timeout", pd::Severity::Unknown);
   auto timeout = probe.observe({failed}, 3 * kSec, rechecks);
-  for (const auto& c : timeout->changes) EXPECT_NE(c.check, "delegation.ns");
-  for (const auto& f : timeout->findings) EXPECT_NE(f.rule, "domain.delegation.ns_changed");
+  for (const auto& c : timeout->changes) EXPECT_NE(c.row.check, "delegation.ns");
   auto moved = probe.observe({report({"ns1.new.test", "ns2.new.test"})}, 4 * kSec, rechecks);
-  std::vector<store::FindingRow> ns_findings;
-  for (const auto& f : moved->findings)
-    if (f.rule == "domain.delegation.ns_changed") ns_findings.push_back(f);
-  ASSERT_EQ(ns_findings.size(), 1u);
-  ASSERT_FALSE(ns_findings[0].evidence.empty());
-  EXPECT_EQ(ns_findings[0].evidence[0],
-            "NS ns1.old.test ns2.old.test \u2192 ns1.new.test ns2.new.test");
-  EXPECT_NE(ns_findings[0].group_json.find("\"domain\":\"shop.example.test\""), std::string::npos);
   const store::DomainChangeRow* row = nullptr;
   for (const auto& c : moved->changes)
-    if (c.check == "delegation.ns") row = &c;
+    if (c.row.check == "delegation.ns") row = &c.row;
   ASSERT_NE(row, nullptr);
   EXPECT_EQ(row->previous, "ns1.old.test ns2.old.test");
   EXPECT_EQ(row->state, "ns1.new.test ns2.new.test");
   EXPECT_EQ(row->severity, "warning");
+  EXPECT_EQ(row->detail, "NS ns1.old.test ns2.old.test \u2192 ns1.new.test ns2.new.test");
   // The new set is the baseline now: the next round with it is quiet.
   auto again = probe.observe({report({"ns1.new.test", "ns2.new.test"})}, 5 * kSec, rechecks);
-  for (const auto& c : again->changes) EXPECT_NE(c.check, "delegation.ns");
-  EXPECT_TRUE(again->findings.empty());
+  for (const auto& c : again->changes) EXPECT_NE(c.row.check, "delegation.ns");
   EXPECT_EQ(probe.status().ns_changes, 1u);
 }
 

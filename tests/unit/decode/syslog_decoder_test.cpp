@@ -197,6 +197,45 @@ TEST_F(SyslogDecoderTest, FtpUpload) {
   EXPECT_EQ(ev_.get(Field::Size)->i, 1234);
 }
 
+// Exim's "cwd=" line (log_selector +arguments) names the directory a local submission ran in:
+// the "<=" line after it gets it as `script`, and the deliveries inherit it by queue id. Not
+// a message from the network (H=), not one seconds later, not another process's.
+TEST_F(SyslogDecoderTest, EximCwdIsTheScriptOfTheNextLocalSubmission) {
+  const std::string path = "/home/shop3/public_html/contact";
+  EXPECT_FALSE(run("2024-12-08 01:00:00 cwd=" + path + " 3 args: /usr/sbin/sendmail -t -i").ok);
+  ASSERT_TRUE(run("2024-12-08 01:00:00 1vABCD-000123-AB <= shop3@web1.example.jp U=shop3 "
+                  "P=local S=1234")
+                  .ok);
+  EXPECT_EQ(ev_.str(Field::Script), path);
+  ASSERT_TRUE(run("2024-12-08 01:00:01 1vABCD-000123-AB => r1@example.com R=dnslookup "
+                  "T=remote_smtp H=mx.example.com [192.0.2.20] C=\"250 OK\"")
+                  .ok);
+  EXPECT_EQ(ev_.str(Field::Script), path);
+  // One cwd line is one submission: the next local one without its own gets none.
+  ASSERT_TRUE(run("2024-12-08 01:00:01 1vABCE-000124-AB <= shop3@web1.example.jp U=shop3 "
+                  "P=local S=99")
+                  .ok);
+  EXPECT_FALSE(ev_.has(Field::Script));
+  // A message from the network after a cwd line: not the script's.
+  run("2024-12-08 01:00:02 cwd=/var/spool/exim4 3 args: /usr/sbin/exim4 -Mc 1vX");
+  ASSERT_TRUE(run("2024-12-08 01:00:02 1vABCF-000125-AB <= a@b.example H=(pc) [198.51.100.7] "
+                  "P=esmtpsa A=dovecot_login:a@b.example S=2000")
+                  .ok);
+  EXPECT_FALSE(ev_.has(Field::Script));
+  // Too late (5 s), and another process's (pids differ): none.
+  run("2024-12-08 01:00:10 cwd=/home/x/www 3 args: /usr/sbin/sendmail -t -i");
+  ASSERT_TRUE(run("2024-12-08 01:00:15 1vABCG-000126-AB <= x@web1.example.jp U=x P=local S=5").ok);
+  EXPECT_FALSE(ev_.has(Field::Script));
+  run("2024-12-08 01:00:20 [4001] cwd=/home/y/www 3 args: /usr/sbin/sendmail -t -i");
+  ASSERT_TRUE(
+      run("2024-12-08 01:00:20 [4002] 1vABCH-000127-AB <= y@web1.example.jp U=y P=local S=5").ok);
+  EXPECT_FALSE(ev_.has(Field::Script));
+  run("2024-12-08 01:00:21 [4003] cwd=/home/y/www 3 args: /usr/sbin/sendmail -t -i");
+  ASSERT_TRUE(
+      run("2024-12-08 01:00:21 [4003] 1vABCI-000128-AB <= y@web1.example.jp U=y P=local S=5").ok);
+  EXPECT_EQ(ev_.str(Field::Script), "/home/y/www");
+}
+
 TEST_F(SyslogDecoderTest, GarbageIsRejectedNotCrashed) {
   EXPECT_FALSE(run("").ok);
   EXPECT_FALSE(run("hello world").ok);
