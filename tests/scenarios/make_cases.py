@@ -250,6 +250,9 @@ name: many 404s on many paths
              line(2, "5.52.6.2", "GET", "/wp-json/wp/v2/users", 200, 1800, "-", "python-requests/2.31"),
              line(3, "5.52.6.2", "GET", "/index.php?rest_route=/wp/v2/users/1", 200, 600, "-", "python-requests/2.31"),
              line(4, "94.40.6.3", "GET", "/?author=1", 301, 0, "-", "curl/8.5.0")]
+    # the same author page fetched five times (a feed reader, a cache warmer): one URL is no
+    # enumeration, CrowdSec's http-wordpress_user-enum counts distinct paths too
+    lines += [line(5 + k, "94.40.6.4", "GET", "/?author=1", 301, 0, "-", "FeedFetcher/2.1") for k in range(5)]
     # a reader following one author link; an editor whose block editor lists the authors
     lines += [line(10, jp(11), "GET", "/?author=3", 301, 0, "https://example.jp/2026/12/hello/"),
               line(11, jp(11), "GET", "/author/editor/", 200, 24000, "https://example.jp/2026/12/hello/")]
@@ -257,8 +260,9 @@ name: many 404s on many paths
                    "https://example.jp/wp-admin/post.php?post=12&action=edit") for k in range(4)]
     write("wordpress_user_enum", """
 name: WordPress user enumeration at the threshold
-77.85.6.1 asks for authors 1 and 2 (max_requests 2): denied. 5.52.6.2 lists users through
-the REST API twice: denied. 94.40.6.3 asks once: not denied. A reader following one author
+77.85.6.1 asks for authors 1 and 2 (min_lookups 2): denied. 5.52.6.2 lists users through
+two REST API URLs: denied. 94.40.6.3 asks once: not denied. 94.40.6.4 asks for the same
+author page five times: not denied (one URL). A reader following one author
 link and an editor whose block editor lists the authors four times: untouched.""", lines,
           [U + " ip 77.85.6.1", U + " ip 5.52.6.2"])
 

@@ -338,8 +338,12 @@ bool decode_postfix(string_view msg, model::Event& ev) {
       client_from(kv(r, "client"), ev);
       string_view user = kv(r, "sasl_username");
       if (!user.empty()) {
+        // The message came in over an authenticated SMTP session: this line is postfix's
+        // only record of a successful SMTP AUTH, so it carries the service too (a success
+        // resets the per-source login counts of rules/base/auth.yaml).
         ev.set_string(Field::User, user);
         ev.set_string(Field::Outcome, kSuccess);
+        ev.set_string(Field::Service, kSmtp);
       }
       return true;
     }

@@ -1,5 +1,7 @@
 #include <algorithm>
+#include <array>
 
+#include <bannin/core/time.h>
 #include <bannin/decode/daemon/text.h>
 #include <bannin/decode/daemon/webauth.h>
 
@@ -17,6 +19,41 @@ void apache_client(string_view c, model::Event& ev) {
   string_view host = c;
   if (!is_ip(c)) host = strip_port(c, &port);
   if (set_addr(host, ev) && port > 0) ev.set_int(Field::SrcPort, port);
+}
+
+}  // namespace
+
+namespace {
+
+// Apache 2.4's default ErrorLogFormat puts two optional fields between "[pid …]" and the
+// client: "%7F: ", the source file and line, logged at LogLevel debug and trace
+// ("ssl_engine_kernel.c(2320): "), and "%E: ", an APR error status ("(13)Permission denied: ",
+// "(104)Connection reset by peer: "). Returns r past them when a bracketed group follows,
+// else r unchanged.
+string_view skip_file_and_status(string_view r) noexcept {
+  string_view s = r;
+  std::size_t colon = s.find(": ");
+  std::size_t paren = s.find('(');
+  // "%F": a file name, "(", line digits, ")".
+  if (colon != npos && paren != npos && paren > 0 && paren < colon && s[colon - 1] == ')' &&
+      is_digits(s.substr(paren + 1, colon - 1 - paren - 1))) {
+    bool name = true;
+    for (std::size_t i = 0; i < paren && name; ++i) {
+      char c = s[i];
+      name = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+             c == '_' || c == '.' || c == '-' || c == '/';
+    }
+    if (name) s = trim(s.substr(colon + 2));
+  }
+  // "%E": "(<errno>)<text>: ".
+  if (s.starts_with("(")) {
+    std::size_t close = s.find(')');
+    std::size_t end = s.find(": ");
+    if (close != npos && end != npos && close < end && is_digits(s.substr(1, close - 1))) {
+      s = trim(s.substr(end + 2));
+    }
+  }
+  return s.starts_with("[") ? s : r;
 }
 
 }  // namespace
@@ -50,6 +87,7 @@ bool decode_apache_error(string_view msg, model::Event& ev) {
       // level only (Apache 2.2)
     }
     r = trim(r.substr(close + 1));
+    if (!have_client && !r.starts_with("[")) r = skip_file_and_status(r);
   }
   if (!have_client) return false;
   // Apache 2.4 message codes "AH01618: ".
@@ -348,6 +386,26 @@ bool decode_monit(string_view msg, model::Event& ev) {
   return true;
 }
 
+namespace {
+
+// HAProxy's accept date "dd/Mon/yyyy:hh:mm:ss.mmm" (local time, no zone) dates a line that
+// came without a syslog frame (a log file HAProxy wrote itself, a "log stdout" capture): such
+// a line would otherwise be dated 1970. A framed line keeps the frame's time, as every
+// other syslog line does.
+void set_haproxy_time(string_view accept_date, model::Event& ev) noexcept {
+  if (ev.ts() != 0 || accept_date.size() > 32) return;
+  std::array<char, 40> buf{};
+  std::copy(accept_date.begin(), accept_date.end(), buf.begin());
+  constexpr string_view kUtc = " +0000";
+  std::copy(kUtc.begin(), kUtc.end(),
+            buf.begin() + static_cast<std::ptrdiff_t>(accept_date.size()));
+  if (auto t = core::parse_clf_time(string_view(buf.data(), accept_date.size() + kUtc.size()))) {
+    ev.set_ts(*t);
+  }
+}
+
+}  // namespace
+
 bool decode_haproxy(string_view msg, model::Event& ev) {
   // "<ip>:<port> [dd/Mon/yyyy:hh:mm:ss.mmm] <frontend> <backend>/<server> Tq/Tw/Tc/Tr/Tt <status>
   // <bytes> …"
@@ -360,6 +418,7 @@ bool decode_haproxy(string_view msg, model::Event& ev) {
   if (!rest.starts_with("[")) return false;
   std::size_t close = rest.find("] ");
   if (close == npos) return false;
+  string_view accept_date = rest.substr(1, close - 1);
   rest = trim(rest.substr(close + 2));
   string_view frontend = first_token(rest);
   rest = trim(rest.substr(frontend.size()));
@@ -393,6 +452,7 @@ bool decode_haproxy(string_view msg, model::Event& ev) {
   set_addr(ip, ev);
   if (port > 0) ev.set_int(Field::SrcPort, port);
   ev.set_int(Field::Status, *status);
+  set_haproxy_time(accept_date, ev);
   return true;
 }
 

@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include <bannin/core/time.h>
 #include <bannin/decode/syslog/syslog_decoder.h>
 #include <bannin/model/event_format.h>
 
@@ -200,6 +201,15 @@ TEST(DaemonShapes, PostfixRejectsFollowFail2ban) {
       {"Dec  7 06:03:03 m postfix/submission/smtpd[3]: warning: unknown[198.51.100.49]: SASL "
        "LOGIN authentication failed: UGFzc3dvcmQ6",
        kAuth, "failure", "198.51.100.49", nullptr, "smtp"},
+      // Postfix 3.x names the account in a failed AUTH too ("…, sasl_username=u").
+      {"Dec  7 06:03:04 m postfix/submission/smtpd[3]: warning: unknown[198.51.100.50]: SASL "
+       "PLAIN authentication failed: authentication failure, sasl_username=ren@example.jp",
+       kAuth, "failure", "198.51.100.50", "ren@example.jp", "smtp"},
+      // smtpd.c logs a successful AUTH only on the message's "client=" line: a success on
+      // service smtp (it resets the per-source login counts).
+      {"Dec  7 06:03:05 m postfix/submission/smtpd[3]: 4LwR2C3RtVz1f8d: client=unknown"
+       "[198.51.100.50], sasl_method=PLAIN, sasl_username=ren@example.jp",
+       "mail.received", "success", "198.51.100.50", "ren@example.jp", "smtp"},
   });
 }
 
@@ -341,6 +351,45 @@ TEST(DaemonShapes, RelayedAccessAndInnerTimestamps) {
        "198.51.100.92#3076 (example.com): query (cache) 'example.com/ANY/IN' denied",
        "dns.query", "failure", "198.51.100.92", nullptr, nullptr},
   });
+}
+
+// Apache 2.4's default ErrorLogFormat: "%7F: " (source file, at LogLevel debug) and "%E: "
+// (APR status) may stand between [pid …] and [client …]; the client is still read.
+TEST(DaemonShapes, ApacheErrorFileAndStatusBeforeClient) {
+  check_all({
+      {"[Mon Dec 07 06:08:20.111111 2026] [ssl:debug] [pid 3301] ssl_engine_kernel.c(2404): "
+       "[client 198.51.100.95:50100] AH02043: SSL handshake stopped: TLSv1.3, client",
+       kAuth, "neutral", "198.51.100.95", nullptr, "http"},
+      {"[Mon Dec 07 06:08:21.222222 2026] [core:error] [pid 3302:tid 1407] (13)Permission "
+       "denied: [client 198.51.100.96:50101] AH00035: access to /private/ denied",
+       kAuth, "neutral", "198.51.100.96", nullptr, "http"},
+      {"[Mon Dec 07 06:08:22.333333 2026] [auth_basic:error] [pid 3303] mod_auth_basic.c(385): "
+       "[client 2001:db8::97:50102] AH01618: user kim not found: /admin",
+       kAuth, "failure", "2001:db8::97", "kim", "http"},
+  });
+}
+
+// HAProxy's own log file (no syslog frame): the HTTP log line is decoded, dated by its accept
+// date (treated as UTC like a frame without a zone), not 1970; the status is kept.
+TEST(DaemonShapes, HaproxyWithoutFrameTakesAcceptDate) {
+  SyslogDecoder dec;
+  dec.set_year(2026);
+  model::Event ev;
+  ASSERT_TRUE(dec.decode("198.51.100.93:40112 [07/Dec/2026:06:08:09.250] www~ app/web2 "
+                         "0/0/1/12/13 404 512 - - ---- 3/3/0/0/0 0/0 \"GET /.env HTTP/1.1\"",
+                         ev)
+                  .ok());
+  EXPECT_EQ(src_of(ev), "198.51.100.93");
+  EXPECT_EQ(ev.ts(), *core::parse_iso8601("2026-12-07T06:08:09.250Z"));
+  ASSERT_NE(ev.get(Field::Status), nullptr);
+  // With a frame, the frame's time stands.
+  model::Event framed;
+  ASSERT_TRUE(dec.decode("Dec  7 06:09:00 lb haproxy[77]: 198.51.100.94:40113 "
+                         "[07/Dec/2026:06:08:59.000] www~ app/web2 0/0/1/12/13 200 512 - - ---- "
+                         "3/3/0/0/0 0/0 \"GET / HTTP/1.1\"",
+                         framed)
+                  .ok());
+  EXPECT_EQ(framed.ts(), *core::parse_iso8601("2026-12-07T06:09:00Z"));
 }
 
 }  // namespace
