@@ -336,6 +336,174 @@ struct Detector::RuleState {
     g.members->map.erase(m);
     --members;
   }
+
+  // The steps of Detector::process_rule, in its order.
+
+  // A campaign's `spare`: the source behaved like a real user at ts (at most `max` marks;
+  // more are counted and not kept).
+  void remember_spare(const FieldValue& member, core::TimeNs ts, std::size_t max,
+                      DetectorStats& stats) {
+    const std::uint64_t h = value_hash(member);
+    if (auto sit = spared.find(h); sit != spared.end()) {
+      sit->second.ts = ts;
+      spare_lru.move_to_back(sit->second);
+    } else if (spared.size() < max) {
+      SpareMark& m = spared[h];
+      m.hash = h;
+      m.ts = ts;
+      spare_lru.push_back(m);
+      bytes += kSpareBytes;
+    } else {
+      ++stats.spares_cut;
+    }
+  }
+
+  // The group of the current event's key (made by process(), or after captures); a new one
+  // when absent, after giving up the stalest group of a full table (counted).
+  Group& group_of_key(std::size_t max_groups, DetectorStats& stats) {
+    Group* gp = groups.find(*key, key_hash);
+    if (gp != nullptr) {
+      lru.move_to_back(*gp);
+      return *gp;
+    }
+    if (groups.size() >= max_groups && !lru.empty()) {
+      drop_group(*lru.front());
+      ++stats.groups_evicted;
+      bump(counters->groups_evicted);
+    }
+    gp = &groups.insert(*key, key_hash);
+    gp->aggs = AggregateBlock(rule->aggregates.specs());
+    if (!restored.empty()) restore_baselines(*gp);
+    lru.push_back(*gp);
+    return *gp;
+  }
+
+  // Counts the current event for its campaign member (member_buf, hash member_h) in g: the
+  // member, or null when the group's member table is full (counted; every member still
+  // counts in the aggregates, the new one is only not tracked).
+  Member* count_member(Group& g, std::uint32_t member_h, core::TimeNs ts, DetectorStats& stats) {
+    const ruleset::CampaignSpec& camp = *rule->campaign;
+    if (!g.members) g.members = std::make_unique<Members>();
+    Members& ms = *g.members;
+    // Members whose window passed without a decision, and decided ones whose ttl and window
+    // have both passed, are the same as absent ones: drop them, oldest first.
+    while (Member* m = ms.open.front()) {
+      if (m->window_start + rule->window >= ts) break;
+      drop_member(g, *m);
+    }
+    while (Member* m = ms.held.front()) {
+      bool due = camp.then.ttl > 0 && ts - m->decided_at >= camp.then.ttl;
+      if (!due || m->window_start + rule->window >= ts) break;
+      drop_member(g, *m);
+    }
+    Member* member = ms.map.find(member_buf, member_h);
+    if (member == nullptr) {
+      if (ms.map.size() >= camp.max_members) {
+        ++stats.members_cut;
+        bump(counters->members_cut);
+        return nullptr;
+      }
+      member = &ms.map.insert(member_buf, member_h);
+      member->window_start = ts;
+      ms.open.push_back(*member);
+      ++members;
+    }
+    if (ts - member->window_start > rule->window) {
+      member->window_start = ts;
+      member->events = 0;
+      bool due = camp.then.ttl > 0 && ts - member->decided_at >= camp.then.ttl;
+      if (!member->held) {
+        ms.open.move_to_back(*member);
+      } else if (due) {
+        ms.held.erase(*member);
+        member->held = false;
+        ms.open.push_back(*member);
+      }
+    }
+    ++member->events;
+    return member;
+  }
+
+  // The fire condition held for g at ts: whether that is a finding, and the campaign members
+  // it decides on. A group that starts firing (or fires again a window after its last
+  // finding) is a finding with every member that qualifies; while it keeps firing, only a
+  // member that qualifies now makes one (`update`). False: no finding.
+  bool decide_members(Group& g, Member* member, core::TimeNs ts, std::vector<std::string>& decided,
+                      bool& update) {
+    const ruleset::CampaignSpec* camp = rule->campaign ? &*rule->campaign : nullptr;
+    // A source is spared when it behaved like a real user within a window before (or at any
+    // time after) the start of its current member window.
+    auto spared_member = [&](const Member& m) {
+      std::string_view k = m.key.view();
+      FieldValue v;
+      if (!read_key(k, v)) return false;
+      auto sit = spared.find(value_hash(v));
+      return sit != spared.end() && sit->second.ts + rule->window >= m.window_start;
+    };
+    auto qualifies = [&](const Member& m) {
+      bool due = !m.decided || (camp->then.ttl > 0 && ts - m.decided_at >= camp->then.ttl);
+      return due && m.events >= camp->min_events && ts - m.window_start <= rule->window &&
+             !spared_member(m);
+    };
+    auto decide = [&](Member& m) {
+      m.decided = true;
+      m.decided_at = ts;
+      (m.held ? g.members->held : g.members->open).erase(m);
+      m.held = true;
+      g.members->held.push_back(m);
+      std::string_view k = m.key.view();
+      FieldValue v;
+      decided.push_back(read_key(k, v) ? value_text(v) : std::string());
+    };
+    update = false;
+    if (!g.firing || ts - g.last_fire >= rule->window) {
+      g.firing = true;
+      g.last_fire = ts;
+      if (camp != nullptr && g.members) {
+        // Only members whose window is still open can qualify: walk `open` back from its
+        // newest window start, then the decided members whose ttl has passed.
+        std::vector<Member*> picked;
+        for (Member* m = g.members->open.back(); m != nullptr; m = m->hook.prev) {
+          if (ts - m->window_start > rule->window) break;
+          if (qualifies(*m)) picked.push_back(m);
+        }
+        std::reverse(picked.begin(), picked.end());  // oldest window first
+        for (Member* m = g.members->held.front(); m != nullptr; m = m->hook.next) {
+          if (camp->then.ttl <= 0 || ts - m->decided_at < camp->then.ttl) break;
+          if (qualifies(*m)) picked.push_back(m);
+        }
+        for (Member* m : picked) decide(*m);
+      }
+      return true;
+    }
+    if (member != nullptr && qualifies(*member)) {
+      decide(*member);
+      update = true;
+      return true;
+    }
+    return false;
+  }
+
+  // The finding of group g at ts (values: the aggregates read for this event).
+  [[nodiscard]] Finding finding_of(const Group& g, core::TimeNs ts,
+                                   std::vector<std::string> decided, bool update) const {
+    Finding f;
+    f.members = std::move(decided);
+    f.campaign_update = update;
+    f.rule = rule;
+    f.ts = ts;
+    std::string_view k = g.key.view();
+    for (Field field : rule->group_by) {
+      FieldValue v;
+      f.group.emplace_back(field, read_key(k, v) ? value_text(v) : std::string());
+    }
+    for (std::size_t i = 0; i < ctx.size(); ++i) {
+      f.numbers.emplace_back(rule->aggregates.texts()[i], values[i]);
+    }
+    g.evidence.for_each(rule->evidence,
+                        [&](std::string_view line) { f.evidence.emplace_back(line); });
+    return f;
+  }
 };
 
 Detector::Detector(const std::vector<std::shared_ptr<const ruleset::Rule>>& rules,
@@ -626,20 +794,7 @@ void Detector::process_rule(RuleState& st, const model::Event& event, std::strin
   // form sender is not a POST to the form.
   const FieldValue* member_v = camp != nullptr ? evp->get(camp->member_field) : nullptr;
   if (member_v != nullptr && camp->spare && camp->spare->eval(*evp)) {
-    std::uint64_t h = value_hash(*member_v);
-    auto sit = st.spared.find(h);
-    if (sit != st.spared.end()) {
-      sit->second.ts = ts;
-      st.spare_lru.move_to_back(sit->second);
-    } else if (st.spared.size() < options_.max_groups_per_rule) {
-      SpareMark& m = st.spared[h];
-      m.hash = h;
-      m.ts = ts;
-      st.spare_lru.push_back(m);
-      st.bytes += kSpareBytes;
-    } else {
-      ++stats_.spares_cut;
-    }
+    st.remember_spare(*member_v, ts, options_.max_groups_per_rule, stats_);
   }
 
   if (!st.passes) return;  // `where`, evaluated by process()
@@ -661,30 +816,12 @@ void Detector::process_rule(RuleState& st, const model::Event& event, std::strin
     st.key_hash = key_hash(st.key_buf);
   }
   const model::Event& ev = *evp;
-  std::string& member_key = st.member_buf;
-  member_key.clear();
-  if (member_v != nullptr) append_key(member_key, member_v);
+  st.member_buf.clear();
+  if (member_v != nullptr) append_key(st.member_buf, member_v);
   ++stats_.matched;
   bump(counters.matched);
 
-  // Group lookup (key made by process()); a full table gives up its stalest group (counted).
-  const std::string& key = *st.key;
-  const std::uint32_t key_h = st.key_hash;
-  Group* gp = st.groups.find(key, key_h);
-  if (gp == nullptr) {
-    if (st.groups.size() >= options_.max_groups_per_rule && !st.lru.empty()) {
-      st.drop_group(*st.lru.front());
-      ++stats_.groups_evicted;
-      bump(counters.groups_evicted);
-    }
-    gp = &st.groups.insert(key, key_h);
-    gp->aggs = AggregateBlock(rule.aggregates.specs());
-    if (!st.restored.empty()) st.restore_baselines(*gp);
-    st.lru.push_back(*gp);
-  } else {
-    st.lru.move_to_back(*gp);
-  }
-  Group& g = *gp;
+  Group& g = st.group_of_key(options_.max_groups_per_rule, stats_);
   g.last_ts = ts;
   if (rule.reset && !rule.reset->match.empty()) {
     match_key(st.match_buf, rule.reset->match, ev);
@@ -692,7 +829,7 @@ void Detector::process_rule(RuleState& st, const model::Event& event, std::strin
   }
   const bool counts_member =
       camp != nullptr && member_v != nullptr && (!camp->members || camp->members->eval(ev));
-  const std::uint32_t member_h = counts_member ? key_hash(member_key) : 0;
+  const std::uint32_t member_h = counts_member ? key_hash(st.member_buf) : 0;
   if (counts_member && g.members) g.members->map.prefetch(member_h);  // as for the group
 
   // One bucket number for all the rule's aggregates (they share its window).
@@ -706,50 +843,7 @@ void Detector::process_rule(RuleState& st, const model::Event& event, std::strin
   // Evidence ring: grows to rule.evidence lines (a group seen once keeps one), then wraps.
   if (rule.evidence != 0) g.evidence.add(raw, rule.evidence);
 
-  // Campaign members.
-  Member* member = nullptr;
-  if (counts_member) {
-    if (!g.members) g.members = std::make_unique<Members>();
-    Members& ms = *g.members;
-    // Members whose window passed without a decision, and decided ones whose ttl and window
-    // have both passed, are the same as absent ones: drop them, oldest first.
-    while (Member* m = ms.open.front()) {
-      if (m->window_start + rule.window >= ts) break;
-      st.drop_member(g, *m);
-    }
-    while (Member* m = ms.held.front()) {
-      bool due = camp->then.ttl > 0 && ts - m->decided_at >= camp->then.ttl;
-      if (!due || m->window_start + rule.window >= ts) break;
-      st.drop_member(g, *m);
-    }
-    member = ms.map.find(member_key, member_h);
-    if (member == nullptr) {
-      if (ms.map.size() >= camp->max_members) {
-        ++stats_.members_cut;  // every member still counts: the new one is not tracked
-        bump(counters.members_cut);
-      } else {
-        member = &ms.map.insert(member_key, member_h);
-        member->window_start = ts;
-        ms.open.push_back(*member);
-        ++st.members;
-      }
-    }
-    if (member != nullptr) {
-      if (ts - member->window_start > rule.window) {
-        member->window_start = ts;
-        member->events = 0;
-        bool due = camp->then.ttl > 0 && ts - member->decided_at >= camp->then.ttl;
-        if (!member->held) {
-          ms.open.move_to_back(*member);
-        } else if (due) {
-          ms.held.erase(*member);
-          member->held = false;
-          ms.open.push_back(*member);
-        }
-      }
-      ++member->events;
-    }
-  }
+  Member* member = counts_member ? st.count_member(g, member_h, ts, stats_) : nullptr;
   st.reaccount(g);
 
   // Fire condition, over the aggregates it reaches (`and` stops at the first false clause).
@@ -757,78 +851,16 @@ void Detector::process_rule(RuleState& st, const model::Event& event, std::strin
   // sample of its period (BaselineAggregate::value). The others are pure reads.
   LazyValues values(st, g, ts);
   for (std::size_t i : st.baseline_slots) (void)values.get(i);
-  bool cond = rule.fire && rule.fire->eval(values);
-  if (!cond) {
+  if (!(rule.fire && rule.fire->eval(values))) {
     g.firing = false;
     return;
   }
   for (std::size_t i = 0; i < st.ctx.size(); ++i) (void)values.get(i);  // the finding's numbers
 
-  // A source is spared when it behaved like a real user within a window before (or at any
-  // time after) the start of its current member window.
-  auto spared = [&](const Member& m) {
-    std::string_view k = m.key.view();
-    FieldValue v;
-    if (!read_key(k, v)) return false;
-    auto sit = st.spared.find(value_hash(v));
-    return sit != st.spared.end() && sit->second.ts + rule.window >= m.window_start;
-  };
-  auto qualifies = [&](const Member& m) {
-    bool due = !m.decided || (camp->then.ttl > 0 && ts - m.decided_at >= camp->then.ttl);
-    return due && m.events >= camp->min_events && ts - m.window_start <= rule.window && !spared(m);
-  };
-  std::vector<std::string> members;  // decided with this finding
-  auto decide_member = [&](Member& m) {
-    m.decided = true;
-    m.decided_at = ts;
-    (m.held ? g.members->held : g.members->open).erase(m);
-    m.held = true;
-    g.members->held.push_back(m);
-    std::string_view k = m.key.view();
-    FieldValue v;
-    members.push_back(read_key(k, v) ? value_text(v) : std::string());
-  };
-
-  bool rising = !g.firing || ts - g.last_fire >= rule.window;
+  std::vector<std::string> decided;  // members decided with this finding
   bool update = false;
-  if (rising) {
-    g.firing = true;
-    g.last_fire = ts;
-    if (camp != nullptr && g.members) {
-      // Only members whose window is still open can qualify: walk `open` back from its
-      // newest window start, then the decided members whose ttl has passed.
-      std::vector<Member*> picked;
-      for (Member* m = g.members->open.back(); m != nullptr; m = m->hook.prev) {
-        if (ts - m->window_start > rule.window) break;
-        if (qualifies(*m)) picked.push_back(m);
-      }
-      std::reverse(picked.begin(), picked.end());  // oldest window first
-      for (Member* m = g.members->held.front(); m != nullptr; m = m->hook.next) {
-        if (camp->then.ttl <= 0 || ts - m->decided_at < camp->then.ttl) break;
-        if (qualifies(*m)) picked.push_back(m);
-      }
-      for (Member* m : picked) decide_member(*m);
-    }
-  } else if (member != nullptr && qualifies(*member)) {
-    decide_member(*member);
-    update = true;
-  } else {
-    return;
-  }
-  Finding f;
-  f.members = std::move(members);
-  f.campaign_update = update;
-  f.rule = &rule;
-  f.ts = ts;
-  std::string_view k = g.key.view();
-  for (Field field : rule.group_by) {
-    FieldValue v;
-    f.group.emplace_back(field, read_key(k, v) ? value_text(v) : std::string());
-  }
-  for (std::size_t i = 0; i < st.ctx.size(); ++i) {
-    f.numbers.emplace_back(rule.aggregates.texts()[i], st.values[i]);
-  }
-  g.evidence.for_each(rule.evidence, [&](std::string_view line) { f.evidence.emplace_back(line); });
+  if (!st.decide_members(g, member, ts, decided, update)) return;
+  Finding f = st.finding_of(g, ts, std::move(decided), update);
   ++stats_.findings;
   bump(update ? counters.updates : counters.findings);
   sink.on_finding(f);

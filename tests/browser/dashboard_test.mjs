@@ -114,12 +114,15 @@ try {
   check((await page.locator('#incident-chart canvas').count()) > 0, 'incident chart');
   await shot(page, 'incident');
 
-  // 4. Revoke one of its decisions from the page: gone from the API's decisions in force.
+  // 4. Revoke one of its decisions from the page (whatever its scope: an address by target,
+  // the form's path containment by id): gone from the API's decisions in force.
   const button = page.locator('#incident-decisions button[data-revoke]').first();
   await button.waitFor({timeout: 10000});
   const target = await button.getAttribute('data-revoke');
+  const id = Number(await button.getAttribute('data-revoke-id'));
+  check(id > 0, `the revoke button names no decision id (${target})`);
   const inForce = (rows) =>
-    rows.filter((d) => (d.state === 'active' || d.state === 'proposed') && Date.parse(d.expires) > Date.now() && (d.target?.ip === target || d.target?.prefix === target || d.target === target));
+    rows.filter((d) => (d.state === 'active' || d.state === 'proposed') && Date.parse(d.expires) > Date.now() && d.id === id);
   check(inForce(await apiGet('/api/v1/decisions')).length > 0, `${target} is not in force before the revoke`);
   await button.click();
   await page.click(`button[data-confirm="${target}"]`);
@@ -132,9 +135,9 @@ try {
     await new Promise((r) => setTimeout(r, 100));
   }
   check(still.length === 0, `after the revoke ${target} is still in force: ${JSON.stringify(still)}`);
-  const revoked = (await apiGet('/api/v1/decisions?state=revoked')).filter((d) => d.target?.ip === target || d.target?.prefix === target);
-  check(revoked.length > 0, `${target} is not listed as revoked`);
-  console.log(`revoked from the page: ${target}`);
+  const revoked = (await apiGet('/api/v1/decisions?state=revoked')).filter((d) => d.id === id);
+  check(revoked.length > 0, `${target} (decision ${id}) is not listed as revoked`);
+  console.log(`revoked from the page: ${target} (decision ${id})`);
 
   // 5. The other pages.
   await page.click('nav a[data-page="decisions"]');

@@ -251,17 +251,6 @@ CheckResult not_checked(const std::string& check, const std::string& why) {
   return r;
 }
 
-// A DNS step that throws must not leave the WHOIS thread unjoined (std::terminate).
-struct ThreadJoiner {
-  std::thread& t;
-  explicit ThreadJoiner(std::thread& thread) : t(thread) {}
-  ThreadJoiner(const ThreadJoiner&) = delete;
-  ThreadJoiner& operator=(const ThreadJoiner&) = delete;
-  ~ThreadJoiner() {
-    if (t.joinable()) t.join();
-  }
-};
-
 // RDAP does not cover the domain: disabled, or no server for its TLD (e.g. .jp).
 bool whois_wanted(const CheckOptions& opt, const std::string& domain) {
   return !opt.rdap_enabled || (opt.rdap_server.empty() &&
@@ -369,143 +358,169 @@ std::string parent_zone(const std::string& domain) {
   return zone_cut_start(domain);
 }
 
-std::vector<SubjectReport> run_checks(const std::vector<std::string>& domains_in,
-                                      const std::vector<std::string>& ips,
-                                      const CheckOptions& options, DnsClientStats* dns_stats) {
-  const CheckOptions opt = with_dqs_key(options);
-  DnsClient dns(opt.dns);
-  dns.set_cancel(opt.cancel);
-  std::deque<DomainState> doms;
-  for (const auto& d : domains_in) {
-    doms.emplace_back();
-    doms.back().domain = normalize_name(d);
+namespace {
+
+// One run of the checks over a list of subjects. The steps, in order (run()): the parent
+// zones' servers, the WHOIS queries on their own thread, every DNS question of every subject
+// submitted at once (delegation, DS, resolvers, block lists with their canaries) and answered
+// by one DnsClient::run(), then one report per subject from the answers, with RDAP and the
+// reputation services asked subject by subject.
+class CheckRun {
+ public:
+  CheckRun(const std::vector<std::string>& domains, const std::vector<std::string>& ips,
+           const CheckOptions& options)
+      : opt_(with_dqs_key(options)), dns_(opt_.dns) {
+    dns_.set_cancel(opt_.cancel);
+    for (const auto& d : domains) {
+      doms_.emplace_back();
+      doms_.back().domain = normalize_name(d);
+    }
+    for (const auto& ip : ips) {
+      ips_.emplace_back();
+      ips_.back().ip = ip;
+    }
+    bl_server_ = opt_.dnsbl_server;
+    if (!bl_server_ && !opt_.resolvers.empty()) bl_server_ = opt_.resolvers.front();
+    reputation_ = opt_.reputation_checker;
+    if (!reputation_) reputation_ = std::make_shared<ReputationChecker>(opt_.reputation);
   }
-  std::deque<IpState> ipst;
-  for (const auto& ip : ips) {
-    ipst.emplace_back();
-    ipst.back().ip = ip;
+  CheckRun(const CheckRun&) = delete;
+  CheckRun& operator=(const CheckRun&) = delete;
+  // A DNS step that throws must not leave the WHOIS thread unjoined (std::terminate).
+  ~CheckRun() {
+    if (whois_thread_.joinable()) whois_thread_.join();
   }
 
-  // Phase 0: the parent zone's servers, unless given: the zone cut above each domain
-  // (zone_cut.h), found through the first resolver.
-  std::map<std::string, ParentSearch> searches;  // zone_cut_start(domain) -> what was found
-  if (!opt.parent_servers.empty()) {
-    for (auto& st : doms) st.parents = opt.parent_servers;
-  } else if (!opt.resolvers.empty()) {
-    std::set<std::string> starts;
-    for (const auto& st : doms) starts.insert(zone_cut_start(st.domain));
-    searches = find_parents(dns, opt, starts);
-    for (auto& st : doms) st.parents = searches[zone_cut_start(st.domain)].servers;
+  std::vector<SubjectReport> run(DnsClientStats* dns_stats) {
+    find_parent_servers();
+    start_whois();
+    submit_dns();
+    submit_dnsbl();
+    dns_.run();
+    if (dns_stats != nullptr) *dns_stats = dns_.stats();
+    if (whois_thread_.joinable()) whois_thread_.join();
+    std::vector<SubjectReport> reports;
+    for (auto& st : doms_) reports.push_back(domain_report(st));
+    for (const auto& s : ips_) reports.push_back(ip_report(s));
+    return reports;
+  }
+
+ private:
+  // The parent zone's servers, unless given: the zone cut above each domain (zone_cut.h),
+  // found through the first resolver.
+  void find_parent_servers() {
+    if (!opt_.parent_servers.empty()) {
+      for (auto& st : doms_) st.parents = opt_.parent_servers;
+    } else if (!opt_.resolvers.empty()) {
+      std::set<std::string> starts;
+      for (const auto& st : doms_) starts.insert(zone_cut_start(st.domain));
+      searches_ = find_parents(dns_, opt_, starts);
+      for (auto& st : doms_) st.parents = searches_[zone_cut_start(st.domain)].servers;
+    }
   }
 
   // Registry status over WHOIS for the domains RDAP does not cover: all queries at once on
-  // non-blocking sockets, on their own thread while the DNS steps below run.
-  std::vector<WhoisQuery> whois_queries;
-  std::map<std::string, std::size_t> whois_index;  // domain -> its query
-  for (const auto& st : doms) {
-    if (whois_index.count(st.domain) != 0 || !whois_wanted(opt, st.domain)) continue;
-    // --whois-server replaces the table's host and port; the query suffix ("/e") stays.
-    const WhoisServer* row = opt.whois_servers ? opt.whois_servers->server_for(st.domain) : nullptr;
-    if (row == nullptr && !opt.whois_server) continue;
-    WhoisServer server = opt.whois_server ? *opt.whois_server : *row;
-    if (opt.whois_server && row != nullptr && server.query_suffix.empty())
-      server.query_suffix = row->query_suffix;
-    whois_index[st.domain] = whois_queries.size();
-    whois_queries.push_back(WhoisQuery{st.domain, server});
-  }
-  std::vector<WhoisFetch> whois_answers;
-  std::thread whois_thread;
-  ThreadJoiner whois_joiner(whois_thread);
-  if (!whois_queries.empty()) {
-    whois_thread = std::thread([&whois_answers, &whois_queries, &opt] {
+  // non-blocking sockets, on their own thread while the DNS steps run.
+  void start_whois() {
+    for (const auto& st : doms_) {
+      if (whois_index_.count(st.domain) != 0 || !whois_wanted(opt_, st.domain)) continue;
+      // --whois-server replaces the table's host and port; the query suffix ("/e") stays.
+      const WhoisServer* row =
+          opt_.whois_servers ? opt_.whois_servers->server_for(st.domain) : nullptr;
+      if (row == nullptr && !opt_.whois_server) continue;
+      WhoisServer server = opt_.whois_server ? *opt_.whois_server : *row;
+      if (opt_.whois_server && row != nullptr && server.query_suffix.empty())
+        server.query_suffix = row->query_suffix;
+      whois_index_[st.domain] = whois_queries_.size();
+      whois_queries_.push_back(WhoisQuery{st.domain, server});
+    }
+    if (whois_queries_.empty()) return;
+    whois_thread_ = std::thread([this] {
       try {
-        WhoisFetchOptions wo = opt.whois;
-        if (wo.cancel == nullptr) wo.cancel = opt.cancel;
-        whois_answers = fetch_whois(whois_queries, wo);
+        WhoisFetchOptions wo = opt_.whois;
+        if (wo.cancel == nullptr) wo.cancel = opt_.cancel;
+        whois_answers_ = fetch_whois(whois_queries_, wo);
       } catch (const std::exception& e) {
-        whois_answers.clear();
+        whois_answers_.clear();
         WhoisFetch f;
         f.error = std::string("WHOIS client failed: ") + e.what();
-        whois_answers.resize(whois_queries.size(), f);
+        whois_answers_.resize(whois_queries_.size(), f);
       }
     });
   }
 
-  // Phase 1: every DNS step for every subject, concurrently.
-  for (auto& st : doms) {
-    DomainState* sp = &st;
-    if (st.parents.size() > kMaxParentServers) st.parents.resize(kMaxParentServers);
-    auto remaining = std::make_shared<std::size_t>(st.parents.size());
-    for (const auto& server : st.parents) {
-      dns.submit(server, st.domain, RrType::NS, false,
-                 [sp, remaining, &dns, &opt, server](const DnsOutcome& o) {
-                   sp->parent_answers.emplace_back(server, o);
-                   if (--*remaining == 0) on_parents_done(dns, *sp, opt);
-                 });
-    }
-    if (!st.parents.empty()) {
-      // DS at the first parent server; answered before or after the NS, read after run().
-      dns.submit(st.parents.front(), st.domain, RrType::DS, false,
-                 [sp](const DnsOutcome& o) { sp->ds_answer = o; });
-    }
-    for (const auto& r : opt.resolvers) {
-      dns.submit(r, st.domain, RrType::A, true,
-                 [sp, r](const DnsOutcome& o) { sp->resolver_answers.emplace_back(r, o); });
+  // Every DNS step of every domain, submitted at once: NS at each parent server (the child
+  // and its answers follow in on_parents_done), DS at the first, A at each resolver.
+  void submit_dns() {
+    for (auto& st : doms_) {
+      DomainState* sp = &st;
+      if (st.parents.size() > kMaxParentServers) st.parents.resize(kMaxParentServers);
+      auto remaining = std::make_shared<std::size_t>(st.parents.size());
+      for (const auto& server : st.parents) {
+        dns_.submit(server, st.domain, RrType::NS, false,
+                    [this, sp, remaining, server](const DnsOutcome& o) {
+                      sp->parent_answers.emplace_back(server, o);
+                      if (--*remaining == 0) on_parents_done(dns_, *sp, opt_);
+                    });
+      }
+      if (!st.parents.empty()) {
+        // DS at the first parent server; answered before or after the NS, read after run().
+        dns_.submit(st.parents.front(), st.domain, RrType::DS, false,
+                    [sp](const DnsOutcome& o) { sp->ds_answer = o; });
+      }
+      for (const auto& r : opt_.resolvers) {
+        dns_.submit(r, st.domain, RrType::A, true,
+                    [sp, r](const DnsOutcome& o) { sp->resolver_answers.emplace_back(r, o); });
+      }
     }
   }
-  std::optional<DnsServer> bl_server = opt.dnsbl_server;
-  if (!bl_server && !opt.resolvers.empty()) bl_server = opt.resolvers.front();
-  std::map<std::string, std::pair<DnsOutcome, DnsOutcome>> canaries;
-  if (opt.zones && bl_server) {
-    for (const auto& zone : opt.zones->zones) {
-      bool needed = zone.for_ip ? !ipst.empty() : !doms.empty();
+
+  // The block lists: each zone's two canaries (a listed and a not-listed test point) and the
+  // subjects it is for (IP zones: the addresses; domain zones: the domains).
+  void submit_dnsbl() {
+    if (!opt_.zones || !bl_server_) return;
+    for (const auto& zone : opt_.zones->zones) {
+      bool needed = zone.for_ip ? !ips_.empty() : !doms_.empty();
       if (!needed) continue;
-      auto& slot = canaries[zone.name];
+      auto& slot = canaries_[zone.name];
       if (auto q = dnsbl_query_name(zone, zone.canary_listed)) {
-        dns.submit(*bl_server, *q, RrType::A, true,
-                   [&slot](const DnsOutcome& o) { slot.first = o; });
+        dns_.submit(*bl_server_, *q, RrType::A, true,
+                    [&slot](const DnsOutcome& o) { slot.first = o; });
       }
       if (auto q = dnsbl_query_name(zone, zone.canary_not_listed)) {
-        dns.submit(*bl_server, *q, RrType::A, true,
-                   [&slot](const DnsOutcome& o) { slot.second = o; });
+        dns_.submit(*bl_server_, *q, RrType::A, true,
+                    [&slot](const DnsOutcome& o) { slot.second = o; });
       }
+      auto ask = [&](const std::string& subject, std::map<std::string, DnsOutcome>& answers) {
+        std::map<std::string, DnsOutcome>* ap = &answers;
+        std::string zn = zone.name;
+        if (auto q = dnsbl_query_name(zone, subject)) {
+          dns_.submit(*bl_server_, *q, RrType::A, true,
+                      [ap, zn](const DnsOutcome& o) { (*ap)[zn] = o; });
+        }
+      };
       if (zone.for_ip) {
-        for (auto& s : ipst) {
-          IpState* sp = &s;
-          std::string zn = zone.name;
-          if (auto q = dnsbl_query_name(zone, s.ip)) {
-            dns.submit(*bl_server, *q, RrType::A, true,
-                       [sp, zn](const DnsOutcome& o) { sp->dnsbl_answers[zn] = o; });
-          }
-        }
+        for (auto& s : ips_) ask(s.ip, s.dnsbl_answers);
       } else {
-        for (auto& s : doms) {
-          DomainState* sp = &s;
-          std::string zn = zone.name;
-          if (auto q = dnsbl_query_name(zone, s.domain)) {
-            dns.submit(*bl_server, *q, RrType::A, true,
-                       [sp, zn](const DnsOutcome& o) { sp->dnsbl_answers[zn] = o; });
-          }
-        }
+        for (auto& s : doms_) ask(s.domain, s.dnsbl_answers);
       }
     }
   }
-  dns.run();
-  if (dns_stats != nullptr) *dns_stats = dns.stats();
-  if (whois_thread.joinable()) whois_thread.join();
 
-  auto dnsbl_for = [&](const std::map<std::string, DnsOutcome>& answers, bool for_ip,
-                       std::vector<CheckResult>& out) {
-    if (!opt.zones) {
+  // One result per block list for a subject's answers, trusted only when the list's
+  // canaries answered as they should.
+  void dnsbl_results(const std::map<std::string, DnsOutcome>& answers, bool for_ip,
+                     std::vector<CheckResult>& out) {
+    if (!opt_.zones) {
       out.push_back(not_checked("dnsbl", "no DNSBL zone table loaded"));
       return;
     }
-    if (!bl_server) {
+    if (!bl_server_) {
       out.push_back(not_checked(
           "dnsbl", "no resolver to ask the block lists (--resolver or --dnsbl-server)"));
       return;
     }
-    for (const auto& zone : opt.zones->zones) {
+    for (const auto& zone : opt_.zones->zones) {
       if (zone.for_ip != for_ip) continue;
       auto a = answers.find(zone.name);
       if (a == answers.end()) {
@@ -518,99 +533,129 @@ std::vector<SubjectReport> run_checks(const std::vector<std::string>& domains_in
         out.push_back(r);
         continue;
       }
-      const auto& c = canaries[zone.name];
+      const auto& c = canaries_[zone.name];
       std::string problem = canary_problem(zone, c.first, c.second);
       CheckResult r = classify_dnsbl(zone, a->second, problem.empty(), problem);
       if (r.state == "listed" && !zone.delist_url.empty())
         r.detail += "; delisting: " + zone.delist_url;
       out.push_back(r);
     }
-  };
+  }
 
-  // Safe Browsing and VirusTotal (sequential per domain, rate-limited per provider).
-  std::shared_ptr<ReputationChecker> reputation = opt.reputation_checker;
-  if (!reputation) reputation = std::make_shared<ReputationChecker>(opt.reputation);
-  std::vector<SubjectReport> reports;
-  for (auto& st : doms) {
-    SubjectReport rep;
-    rep.subject = st.domain;
-    rep.subject_unicode = unicode_form(st.domain);
+  // The delegation at the parent (or why it could not be asked), and the parent's NS set of
+  // a delegated domain, for the daemon.
+  void delegation_results(DomainState& st, SubjectReport& rep) {
+    auto p = searches_.find(zone_cut_start(st.domain));
     if (st.parents.empty()) {
       CheckResult r;
       r.check = "delegation";
-      r.state = opt.resolvers.empty() ? "not_checked" : "error";
-      r.severity = opt.resolvers.empty() ? Severity::Info : Severity::Unknown;
-      auto p = searches.find(zone_cut_start(st.domain));
-      r.detail = p != searches.end() && !p->second.problem.empty() ? p->second.problem
-                 : opt.resolvers.empty()
+      r.state = opt_.resolvers.empty() ? "not_checked" : "error";
+      r.severity = opt_.resolvers.empty() ? Severity::Info : Severity::Unknown;
+      r.detail = p != searches_.end() && !p->second.problem.empty() ? p->second.problem
+                 : opt_.resolvers.empty()
                      ? "no parent servers and no resolver to find them (--parent-servers)"
                      : "the parent zone's servers could not be found";
-      if (p != searches.end() && !p->second.trail.empty()) r.detail += " (" + p->second.trail + ")";
+      if (p != searches_.end() && !p->second.trail.empty())
+        r.detail += " (" + p->second.trail + ")";
       rep.results.push_back(r);
-    } else {
-      // Say which zone was asked when it was not simply the domain minus one label.
-      if (auto p = searches.find(zone_cut_start(st.domain));
-          p != searches.end() && !p->second.trail.empty() && !st.delegation.empty()) {
-        st.delegation.front().detail +=
-            "; parent zone '" + p->second.zone + "' (" + p->second.trail + ")";
-      }
-      for (auto& r : st.delegation) rep.results.push_back(r);
-      if (st.verdict.result.state == "delegated") {  // the parent's NS set, for the daemon
-        std::set<std::string> ns;
-        for (std::string n : st.verdict.ns) {
-          std::transform(n.begin(), n.end(), n.begin(),
-                         [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-          while (!n.empty() && n.back() == '.') n.pop_back();
-          if (!n.empty()) ns.insert(std::move(n));
-        }
-        rep.nameservers.assign(ns.begin(), ns.end());
-      }
+      return;
     }
-    for (auto& r : child_results(st)) rep.results.push_back(r);
-    if (opt.resolvers.empty())
-      rep.results.push_back(not_checked("resolver", "no resolver configured"));
-    for (auto& r : resolver_results(st)) rep.results.push_back(r);
-    // RDAP (sequential; bounded by rdap_timeout_ms each).
-    if (opt.cancel != nullptr && opt.cancel->load()) {
+    // Say which zone was asked when it was not simply the domain minus one label.
+    if (p != searches_.end() && !p->second.trail.empty() && !st.delegation.empty()) {
+      st.delegation.front().detail +=
+          "; parent zone '" + p->second.zone + "' (" + p->second.trail + ")";
+    }
+    for (auto& r : st.delegation) rep.results.push_back(r);
+    if (st.verdict.result.state == "delegated") {
+      std::set<std::string> ns;
+      for (std::string n : st.verdict.ns) {
+        std::transform(n.begin(), n.end(), n.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        while (!n.empty() && n.back() == '.') n.pop_back();
+        if (!n.empty()) ns.insert(std::move(n));
+      }
+      rep.nameservers.assign(ns.begin(), ns.end());
+    }
+  }
+
+  // The registry's status: RDAP (sequential; bounded by rdap_timeout_ms each), and WHOIS
+  // where it was asked.
+  void registry_results(const DomainState& st, SubjectReport& rep) {
+    if (opt_.cancel != nullptr && opt_.cancel->load()) {
       rep.results.push_back(not_checked("rdap", "cancelled"));
-    } else if (!opt.rdap_enabled) {
+    } else if (!opt_.rdap_enabled) {
       rep.results.push_back(not_checked("rdap", "RDAP disabled (--no-rdap)"));
     } else {
       std::optional<std::string> base;
-      if (!opt.rdap_server.empty())
-        base = opt.rdap_server;
-      else if (opt.rdap_bootstrap)
-        base = opt.rdap_bootstrap->base_for(st.domain);
+      if (!opt_.rdap_server.empty())
+        base = opt_.rdap_server;
+      else if (opt_.rdap_bootstrap)
+        base = opt_.rdap_bootstrap->base_for(st.domain);
       if (!base) {
         rep.results.push_back(not_checked(
-            "rdap", (opt.rdap_bootstrap ? "the registry of this TLD has no RDAP service"
-                                        : "no RDAP bootstrap file") +
-                        std::string(whois_index.count(st.domain) != 0
+            "rdap", (opt_.rdap_bootstrap ? "the registry of this TLD has no RDAP service"
+                                         : "no RDAP bootstrap file") +
+                        std::string(whois_index_.count(st.domain) != 0
                                         ? "; registry status from WHOIS instead"
                                         : "; no WHOIS server configured for this TLD either")));
       } else {
         for (auto& r : rdap_results(
-                 st.domain, fetch_rdap_domain(*base, st.domain, opt.rdap_timeout_ms), opt.now)) {
+                 st.domain, fetch_rdap_domain(*base, st.domain, opt_.rdap_timeout_ms), opt_.now)) {
           rep.results.push_back(r);
         }
       }
     }
-    if (auto w = whois_index.find(st.domain); w != whois_index.end()) {
-      for (auto& r : whois_results(st.domain, whois_answers[w->second], opt.now))
+    if (auto w = whois_index_.find(st.domain); w != whois_index_.end()) {
+      for (auto& r : whois_results(st.domain, whois_answers_[w->second], opt_.now))
         rep.results.push_back(r);
     }
-    dnsbl_for(st.dnsbl_answers, false, rep.results);
-    for (auto& r : reputation->check(st.domain, rep.engines)) rep.results.push_back(std::move(r));
-    reports.push_back(std::move(rep));
   }
-  for (auto& s : ipst) {
+
+  SubjectReport domain_report(DomainState& st) {
+    SubjectReport rep;
+    rep.subject = st.domain;
+    rep.subject_unicode = unicode_form(st.domain);
+    delegation_results(st, rep);
+    for (auto& r : child_results(st)) rep.results.push_back(r);
+    if (opt_.resolvers.empty())
+      rep.results.push_back(not_checked("resolver", "no resolver configured"));
+    for (auto& r : resolver_results(st)) rep.results.push_back(r);
+    registry_results(st, rep);
+    dnsbl_results(st.dnsbl_answers, false, rep.results);
+    // Safe Browsing and VirusTotal (sequential per domain, rate-limited per provider).
+    for (auto& r : reputation_->check(st.domain, rep.engines)) rep.results.push_back(std::move(r));
+    return rep;
+  }
+
+  SubjectReport ip_report(const IpState& s) {
     SubjectReport rep;
     rep.subject = s.ip;
     rep.is_ip = true;
-    dnsbl_for(s.dnsbl_answers, true, rep.results);
-    reports.push_back(std::move(rep));
+    dnsbl_results(s.dnsbl_answers, true, rep.results);
+    return rep;
   }
-  return reports;
+
+  const CheckOptions opt_;
+  DnsClient dns_;
+  std::deque<DomainState> doms_;
+  std::deque<IpState> ips_;
+  std::map<std::string, ParentSearch> searches_;  // zone_cut_start(domain) -> what was found
+  std::vector<WhoisQuery> whois_queries_;
+  std::map<std::string, std::size_t> whois_index_;  // domain -> its query
+  std::vector<WhoisFetch> whois_answers_;
+  std::thread whois_thread_;
+  std::optional<DnsServer> bl_server_;
+  std::map<std::string, std::pair<DnsOutcome, DnsOutcome>> canaries_;
+  std::shared_ptr<ReputationChecker> reputation_;
+};
+
+}  // namespace
+
+std::vector<SubjectReport> run_checks(const std::vector<std::string>& domains_in,
+                                      const std::vector<std::string>& ips,
+                                      const CheckOptions& options, DnsClientStats* dns_stats) {
+  CheckRun run(domains_in, ips, options);
+  return run.run(dns_stats);
 }
 
 }  // namespace bannin::probe::domain

@@ -76,7 +76,7 @@ export function revokeButton(d, onDone) {
     const no = h('button', {class: 'link', onclick: () => idle()}, t('decision.cancel'));
     replace(box, h('span', {class: 'small'}, t('decision.confirm_q', {target})), ' ', yes, ' ', no);
   };
-  const idle = () => replace(box, h('button', {class: 'danger-outline', 'data-revoke': target, onclick: ask}, t('decision.revoke')));
+  const idle = () => replace(box, h('button', {class: 'danger-outline', 'data-revoke': target, 'data-revoke-id': String(d.id ?? ''), onclick: ask}, t('decision.revoke')));
   const run = async () => {
     replace(box, h('span', {class: 'muted small'}, t('decision.revoking')));
     try {
