@@ -405,22 +405,19 @@ HttpResponse Router::revoke(const HttpRequest& request, std::string_view path_ta
       return error_response(400, "invalid_field", "id: give either an id or a target, not both",
                             "id");
     }
-    std::int64_t id = 0;
-    const std::string& v = idq->second;
-    bool ok = !v.empty() && v.size() <= 18;
-    for (char c : v) ok = ok && c >= '0' && c <= '9';
-    if (ok) id = std::stoll(v);
-    if (!ok || id <= 0) {
+    const auto id = parse_positive_id(idq->second);
+    if (!id) {
       return error_response(400, "invalid_field", "id: a decision id (a positive integer)", "id");
     }
-    auto revoked = backend_.revoke_id(id, note);
+    auto revoked = backend_.revoke_id(*id, note);
     if (!revoked) return from_backend_error(revoked.error());
     if (*revoked == 0) {
-      return error_response(404, "not_in_force", "decision " + v + " is not in force", "id");
+      return error_response(404, "not_in_force",
+                            "decision " + std::to_string(*id) + " is not in force", "id");
     }
     std::string body;
     core::JsonObjectWriter o(body);
-    o.integer("id", id);
+    o.integer("id", *id);
     o.integer("revoked", *revoked);
     o.close();
     return json_response(200, std::move(body));

@@ -9,11 +9,11 @@
 // dispatch() has already checked the Host header, the token and the method (GET or HEAD);
 // parameters are read by parse_finding_query (finding_query.h): a bad or unknown one is a
 // 400 naming it.
-#include <charconv>
 #include <utility>
 
 #include <bannin/api/finding_query.h>
 #include <bannin/api/router.h>
+#include <bannin/api/text_checks.h>
 
 namespace bannin::api {
 namespace {
@@ -71,13 +71,8 @@ HttpResponse Router::findings_route(const HttpRequest& request) const {
                                                : backend_.incidents_json(*q));
   }
   // /api/v1/incidents/{id}: a positive decimal id (any finding of the incident).
-  const std::string_view text = path.substr(kIncidentPrefix.size());
-  std::int64_t id = 0;
-  const char* end = text.data() + text.size();
-  auto [p, ec] = std::from_chars(text.data(), end, id);
-  bool digits = !text.empty() && text.size() <= 18;
-  for (char c : text) digits = digits && c >= '0' && c <= '9';
-  if (!digits || ec != std::errc() || p != end || id <= 0) {
+  const auto id = parse_positive_id(path.substr(kIncidentPrefix.size()));
+  if (!id) {
     return error_response(400, "invalid_field",
                           "id: an incident id is a positive whole number (the id of its first "
                           "finding)",
@@ -89,7 +84,7 @@ HttpResponse Router::findings_route(const HttpRequest& request) const {
                           name.substr(0, 64) + ": /api/v1/incidents/{id} takes no parameters",
                           name.substr(0, 64));
   }
-  return answer(backend_.incident_json(id));
+  return answer(backend_.incident_json(*id));
 }
 
 }  // namespace bannin::api

@@ -3,6 +3,9 @@
 // characters in user-given text, loopback peers.
 #pragma once
 
+#include <charconv>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -17,6 +20,19 @@ inline std::string ascii_lower(std::string_view s) {
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
   }
   return out;
+}
+
+/// A row id given in a path or query (an incident, a decision): 1 to 18 decimal digits, > 0;
+/// nullopt for anything else (signs, spaces, overflow).
+inline std::optional<std::int64_t> parse_positive_id(std::string_view s) {
+  if (s.empty() || s.size() > 18) return std::nullopt;
+  for (char c : s) {
+    if (c < '0' || c > '9') return std::nullopt;
+  }
+  std::int64_t id = 0;
+  std::from_chars(s.data(), s.data() + s.size(), id);  // 18 digits always fit
+  if (id <= 0) return std::nullopt;
+  return id;
 }
 
 /// True when s holds a C0 control character or DEL (refused in names, reasons, targets).

@@ -18,6 +18,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include <bannin/core/string_hash.h>
 #include <bannin/core/time.h>
 #include <bannin/model/event.h>
 
@@ -49,13 +50,7 @@ class AccountMailTally {
     std::array<std::int64_t, kHours> hour{};  ///< which hour (ts / 1 h) a slot holds; 0 none
     std::array<std::uint32_t, kHours> sent{}, failed{};
   };
-  struct Hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const noexcept {
-      return std::hash<std::string_view>{}(s);
-    }
-  };
-  std::unordered_map<std::string, Hours, Hash, std::equal_to<>> by_sender_;
+  std::unordered_map<std::string, Hours, core::StringHash, std::equal_to<>> by_sender_;
   std::string key_;  ///< the current event's key (tag byte + name), reused
   std::uint64_t untracked_ = 0;
 };

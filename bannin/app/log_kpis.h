@@ -18,6 +18,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include <bannin/core/string_hash.h>
 #include <bannin/core/time.h>
 #include <bannin/model/event.h>
 #include <bannin/probe/kpi/metrics.h>
@@ -70,13 +71,8 @@ class LogKpis {
   std::array<Vhost, kMaxVhosts> vhosts_;
   std::atomic<std::uint64_t> vhosts_over_{0};
   // Pipeline thread: vhost -> slot, and the last one looked up (logs come in runs).
-  struct NameHash {
-    using is_transparent = void;  // look up by string_view: no string made per event
-    std::size_t operator()(std::string_view v) const noexcept {
-      return std::hash<std::string_view>{}(v);
-    }
-  };
-  std::unordered_map<std::string, std::size_t, NameHash, std::equal_to<>> slot_of_;
+  // Looked up by string_view: no string made per event.
+  std::unordered_map<std::string, std::size_t, core::StringHash, std::equal_to<>> slot_of_;
   std::string last_vhost_;
   std::size_t last_slot_ = kMaxVhosts;
   std::size_t used_ = 0;

@@ -20,6 +20,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include <bannin/core/string_hash.h>
 #include <bannin/enrich/inventory.h>
 #include <bannin/model/event.h>
 
@@ -41,15 +42,9 @@ class SiteAccounts {
   [[nodiscard]] std::size_t remembered() const noexcept { return seen_.size(); }
 
  private:
-  struct Hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const noexcept {
-      return std::hash<std::string_view>{}(s);
-    }
-  };
   std::shared_ptr<const Inventory> inventory_;
   bool useful_ = false;
-  std::unordered_map<std::string, std::string_view, Hash, std::equal_to<>> seen_;
+  std::unordered_map<std::string, std::string_view, core::StringHash, std::equal_to<>> seen_;
 };
 
 }  // namespace bannin::enrich

@@ -76,9 +76,9 @@ bool blames_client(string_view reason) {
   return false;
 }
 
-// Exim's own timestamp when the line came through syslog/journal ("2021-07-17 23:20:49 ")
-// and "[pid] " prefix: removed from r; the time goes to ev when it has none (ev may be null).
-void strip_prefix(string_view& r, model::Event* ev) {
+// Exim's own timestamp when the line came through syslog/journal ("2021-07-17 23:20:49 "):
+// removed from r; the time goes to ev when it has none (ev may be null).
+void strip_exim_time(string_view& r, model::Event* ev) {
   if (r.size() > 20 && r[4] == '-' && r[7] == '-' && r[10] == ' ' && r[13] == ':' && r[16] == ':') {
     std::size_t sp = r.find(' ', 11);
     if (sp != npos) {
@@ -88,6 +88,12 @@ void strip_prefix(string_view& r, model::Event* ev) {
       r = trim(r.substr(sp + 1));
     }
   }
+}
+
+// Exim's own timestamp and "[pid] " prefix: removed from r; the time and pid go to ev (may be
+// null).
+void strip_prefix(string_view& r, model::Event* ev) {
+  strip_exim_time(r, ev);
   if (r.starts_with("[")) {  // "[pid] "
     std::size_t close = r.find("] ");
     if (close != npos && is_digits(r.substr(1, close - 1))) {
@@ -113,11 +119,7 @@ string_view exim_completed_id(string_view msg) {
 string_view exim_cwd(string_view msg, std::int64_t* pid) {
   *pid = -1;
   string_view r = trim(msg);
-  if (r.size() > 20 && r[4] == '-' && r[7] == '-' && r[10] == ' ' && r[13] == ':' && r[16] == ':') {
-    std::size_t sp = r.find(' ', 11);  // exim's own time (the frame dated the line)
-    if (sp == npos) return {};
-    r = trim(r.substr(sp + 1));
-  }
+  strip_exim_time(r, nullptr);  // the frame dated the line
   if (r.starts_with("[")) {
     std::size_t close = r.find("] ");
     if (close == npos) return {};
